@@ -1,0 +1,28 @@
+// cnnscope: CLI subcommands run before any window code; `view` (or no arguments) opens the GUI.
+#include "cli/cli.hpp"
+#include "core/interrupt.hpp"
+
+#include <opencv2/core/utility.hpp>
+#include <opencv2/core/utils/logger.hpp>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+    cnnscope::installInterruptHandlers();
+    CLI::App app{"cnnscope: watch what a convolutional network sees (VGG19 feature maps, live or headless)", "cnnscope"};
+    app.set_version_flag("--version", std::string("cnnscope ") + CNNSCOPE_VERSION);
+    app.require_subcommand(0, 1);
+    std::function<int()> action;
+    cnnscope::cli::registerCommands(app, action);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    if (!action) {
+        std::cout << app.help();
+        return 0;
+    }
+    return action();
+}

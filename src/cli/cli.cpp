@@ -1,0 +1,83 @@
+// Shared CLI plumbing: common options, model loading with warnings, errors and progress.
+#include "cli/cli.hpp"
+
+#include "core/colormap.hpp"
+#include "core/normalize.hpp"
+#include "core/parse.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+namespace cnnscope::cli {
+
+void addModelOptions(CLI::App& cmd, CommonOptions& o) {
+    cmd.add_option("--model", o.model,
+                   "Weights file (Keras .h5, ONNX, Caffe .caffemodel, TF .pb, Torch .t7, Darknet .weights) or a name from "
+                   "models/models.yml. Default: $CNNSCOPE_MODEL, then models/, then ~/.keras/models/, else an untrained VGG19")
+        ->group("Model");
+    cmd.add_option("--config", o.config, "Second model file (Caffe .prototxt, Darknet .cfg) when not found next to the weights")
+        ->group("Model");
+    cmd.add_flag("--untrained", o.untrained, "Use VGG19 with seeded He-initialised weights (no download needed)")->group("Model");
+    cmd.add_option("--input-size", o.inputSize, "Network input size WxH (default: the model's, 224x224 for VGG19)")->group("Model");
+    cmd.add_option("--target", o.target, "Compute target: " + targetNames() + " (falls back to cpu when not offered)")
+        ->default_val("cpu")
+        ->group("Model");
+    cmd.add_option("--backend", o.target, "Alias of --target")->group("Model");
+    cmd.add_flag("-q,--quiet", o.quiet, "No progress or warnings on stderr");
+}
+
+void addDisplayOptions(CLI::App& cmd, CommonOptions& o) {
+    std::string maps;
+    for (const auto& n : colormapNames()) maps += (maps.empty() ? "" : ", ") + n;
+    cmd.add_option("--colormap", o.colormap, "Colormap: " + maps)->default_val("hot")->group("Display");
+    cmd.add_option("--normalize", o.normalize, "Normalisation: " + normalizationHelp())->default_val("channel")->group("Display");
+    cmd.add_option("--gamma", o.gamma, "Gamma applied after normalisation (t^gamma; < 1 brightens weak activations)")
+        ->default_val(1.0f)
+        ->group("Display");
+}
+
+int fail(const std::string& message) {
+    std::cerr << "cnnscope: error: " << message << std::endl;
+    return 1;
+}
+
+void warn(const std::string& message) { std::cerr << "cnnscope: warning: " << message << std::endl; }
+
+Expected<Model> loadModel(const CommonOptions& o) {
+    ModelOptions mo;
+    mo.model = o.model;
+    mo.config = o.config;
+    mo.untrained = o.untrained;
+    mo.target = o.target;
+    if (!o.inputSize.empty()) {
+        auto size = parseSize(o.inputSize, kMinInputSide, kMaxInputSide);
+        if (!size) return Error{"--input-size: " + size.error()};
+        mo.inputSize = *size;
+    }
+    std::vector<std::string> warnings;
+    auto model = Model::load(mo, &warnings);
+    if (model && !o.quiet)
+        for (const auto& w : warnings) warn(w);
+    return model;
+}
+
+Progress::Progress(std::string what, int total, bool quiet)
+    : m_what(std::move(what)), m_total(total), m_quiet(quiet), m_tty(::isatty(STDERR_FILENO) != 0) {}
+
+void Progress::step(int done, const std::string& detail) {
+    if (m_quiet) return;
+    if (m_tty) {
+        std::fprintf(stderr, "\r%s: %d/%d %s\033[K", m_what.c_str(), done, m_total, detail.c_str());
+    } else if (done == m_total || m_total <= 20 || done % std::max(1, m_total / 10) == 0) {
+        std::fprintf(stderr, "%s: %d/%d %s\n", m_what.c_str(), done, m_total, detail.c_str());
+    }
+    std::fflush(stderr);
+}
+
+void Progress::done(const std::string& summary) {
+    if (m_quiet) return;
+    std::fprintf(stderr, m_tty ? "\r%s: %s\033[K\n" : "%s: %s\n", m_what.c_str(), summary.c_str());
+}
+
+}  // namespace cnnscope::cli

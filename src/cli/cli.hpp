@@ -1,0 +1,54 @@
+// Headless command-line interface: subcommands that link core + record only, never GLFW.
+#pragma once
+
+#include "core/expected.hpp"
+#include "core/model.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace cnnscope::cli {
+
+// Options every model-using command shares.
+struct CommonOptions {
+    std::string model;
+    std::string config;
+    bool untrained = false;
+    std::string inputSize;   // empty: the model's default (224x224 for VGG19)
+    std::string target = "cpu";
+    std::string normalize = "channel";
+    float gamma = 1.f;
+    std::string colormap = "hot";
+    bool quiet = false;
+};
+
+void addModelOptions(CLI::App& cmd, CommonOptions& o);
+void addDisplayOptions(CLI::App& cmd, CommonOptions& o);
+
+// Loads the model the options describe; warnings go to stderr prefixed "cnnscope: warning:".
+Expected<Model> loadModel(const CommonOptions& o);
+
+// Prints "cnnscope: error: MSG" to stderr and returns 1.
+int fail(const std::string& message);
+void warn(const std::string& message);
+
+// Progress on stderr: a line per step that rewrites itself on a terminal.
+class Progress {
+public:
+    Progress(std::string what, int total, bool quiet);
+    void step(int done, const std::string& detail = {});
+    void done(const std::string& summary);
+
+private:
+    std::string m_what;
+    int m_total;
+    bool m_quiet, m_tty;
+};
+
+// Registers the headless subcommands (layers, dump, grid, sweep, targets). `action` is set to
+// the chosen command's body; main() runs it after parsing.
+void registerCommands(CLI::App& app, std::function<int()>& action);
+
+}  // namespace cnnscope::cli

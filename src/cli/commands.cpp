@@ -1,0 +1,319 @@
+// Headless subcommands: layers, dump, grid, sweep, targets.
+#include "cli/cli.hpp"
+
+#include "core/atomic_file.hpp"
+#include "core/colormap.hpp"
+#include "core/interrupt.hpp"
+#include "core/mosaic.hpp"
+#include "core/npy.hpp"
+#include "core/parse.hpp"
+#include "core/source.hpp"
+#include "record/gif_writer.hpp"
+
+#include <opencv2/core/utility.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+namespace fs = std::filesystem;
+
+namespace cnnscope::cli {
+
+namespace {
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string shapeText(const std::vector<int>& s) {
+    std::string t = "(";
+    for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
+    return t + ")";
+}
+
+std::string withThousands(int64_t v) {
+    std::string s = std::to_string(v);
+    for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(size_t(i), ",");
+    return s;
+}
+
+// A file name for a layer (layer names may contain '/').
+std::string fileSafe(std::string s) {
+    for (char& c : s)
+        if (c == '/' || c == '\\' || c == ':' || c == ' ') c = '_';
+    return s;
+}
+
+struct Display {
+    Normalization norm;
+    Colormap cmap = Colormap::Hot;
+};
+
+Expected<Display> parseDisplay(const CommonOptions& o) {
+    Display d;
+    auto n = parseNormalization(o.normalize, o.gamma);
+    if (!n) return Error{"--normalize: " + n.error()};
+    auto c = parseColormap(o.colormap);
+    if (!c) return Error{"--colormap: " + c.error()};
+    d.norm = *n;
+    d.cmap = *c;
+    return d;
+}
+
+// Opens SOURCE and reads frame N.
+Status readSourceFrame(const std::string& spec, int64_t n, cv::Mat& frame) {
+    auto src = FrameSource::open(spec);
+    if (!src) return Error{src.error()};
+    return (*src)->readFrame(n, frame);
+}
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] layers
+
+struct LayersCmd {
+    CommonOptions common;
+    int run() {
+        auto model = loadModel(common);
+        if (!model) return fail(model.error());
+        const auto& pre = model->preprocessing();
+        std::printf("Model: %s\nWeights: %s\nInput: %dx%d (WxH), target %s\n\n", model->label().c_str(), model->source().c_str(),
+                    pre.size.width, pre.size.height, model->target().actual.c_str());
+        std::printf("%-24s %-14s %-22s %12s %8s %7s\n", "Layer", "Type", "Output Shape", "Param #", "RF", "Stride");
+        std::printf("%s\n", std::string(92, '=').c_str());
+        for (const auto& l : model->layers()) {
+            const std::string shape = l.shape.empty() ? "?" : "(None, " + shapeText(l.shape).substr(1);
+            std::printf("%-24s %-14s %-22s %12s %8d %7d\n", l.name.c_str(), l.type.c_str(), shape.c_str(),
+                        withThousands(l.params).c_str(), l.receptiveField, l.stride);
+        }
+        std::printf("%s\n", std::string(92, '=').c_str());
+        std::printf("Total params: %s\n", withThousands(totalParams(model->layers())).c_str());
+        std::printf("Output shapes are (batch, channels, height, width); RF = receptive field on the input, in pixels.\n");
+        return 0;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] dump
+
+struct DumpCmd {
+    CommonOptions common;
+    std::string source, layer, out;
+    int64_t frame = 0;
+    int run() {
+        if (!endsWith(lower(out), ".npy")) return fail("--out must name a .npy file, got '" + out + "'");
+        auto model = loadModel(common);
+        if (!model) return fail(model.error());
+        if (auto l = model->requireSpatialLayer(layer); !l) return fail(l.error());
+        cv::Mat image, act;
+        if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
+        const auto t0 = std::chrono::steady_clock::now();
+        if (auto st = model->forward(image, layer, act); !st) return fail(st.error());
+        const double ms = msSince(t0);
+        if (auto st = writeNpy(out, act); !st) return fail(st.error());
+        if (!common.quiet)
+            std::fprintf(stderr, "dump: %s %s -> %s (forward %.1f ms)\n", layer.c_str(),
+                         shapeText(std::vector<int>(act.size.p, act.size.p + act.dims)).c_str(), out.c_str(), ms);
+        return 0;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] grid
+
+struct GridCmd {
+    CommonOptions common;
+    std::string source, out;
+    std::vector<std::string> layers;
+    int tiles = 8;
+    int page = 0;
+    bool all = false;
+    int tileSide = 0;
+    bool noLabels = false;
+    bool caption = false;
+    int64_t frame = 0;
+
+    int run() {
+        auto display = parseDisplay(common);
+        if (!display) return fail(display.error());
+        if (tiles < 1 || tiles > 64) return fail("--tiles must be between 1 and 64");
+        if (page < 0) return fail("--page must be >= 0");
+        if (tileSide < 0 || tileSide > 2048) return fail("--tile-size must be between 1 and 2048 pixels");
+        auto model = loadModel(common);
+        if (!model) return fail(model.error());
+        if (layers.empty()) layers = model->articleLayers();
+        for (const auto& l : layers)
+            if (auto ok = model->requireSpatialLayer(l); !ok) return fail(ok.error());
+        const bool singleFile = layers.size() == 1 && endsWith(lower(out), ".png");
+        if (!singleFile) {
+            if (endsWith(lower(out), ".png"))
+                return fail("--out '" + out + "' is a .png but " + std::to_string(layers.size()) +
+                            " layers were asked for; give a directory");
+            if (auto st = ensureDirectory(out); !st) return fail(st.error());
+        }
+        cv::Mat image;
+        if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
+        std::vector<cv::Mat> acts;
+        const auto t0 = std::chrono::steady_clock::now();
+        if (auto st = model->forward(image, layers, acts); !st) return fail(st.error());
+        const double forwardMs = msSince(t0);
+
+        Progress progress("grid", int(layers.size()), common.quiet);
+        MosaicScratch scratch;
+        cv::Mat mosaic;
+        const auto t1 = std::chrono::steady_clock::now();
+        for (size_t i = 0; i < layers.size(); ++i) {
+            if (interrupted()) return fail("interrupted; grids written so far are complete, none is partial");
+            const int C = acts[i].size[1];
+            MosaicOptions mo;
+            mo.cols = mo.rows = tiles;
+            mo.page = page;
+            mo.norm = display->norm;
+            mo.colormap = display->cmap;
+            mo.tileSide = tileSide;
+            mo.labels = !noLabels;
+            if (all) mo = allChannels(C, mo);
+            if (mo.page >= pageCount(C, mo))
+                return fail("--page " + std::to_string(page) + " is past the last page of " + layers[i] + " (" +
+                            std::to_string(pageCount(C, mo)) + " pages of " + std::to_string(mo.cols * mo.rows) + ")");
+            renderMosaic(acts[i], mo, mosaic, scratch);
+            cv::Mat image8 = mosaic;
+            if (caption) {
+                const int first = mo.page * mo.cols * mo.rows;
+                const int last = std::min(C, first + mo.cols * mo.rows) - 1;
+                image8 = withCaption(mosaic, model->label() + "  " + layers[i] + "  channels " + std::to_string(first) + "-" +
+                                                 std::to_string(last) + " of " + std::to_string(C) + "  " +
+                                                 colormapName(display->cmap) + ", " + describe(display->norm));
+            }
+            const std::string path = singleFile ? out : (fs::path(out) / (fileSafe(layers[i]) + ".png")).string();
+            if (auto st = writeImageAtomic(path, image8); !st) return fail(st.error());
+            progress.step(int(i + 1), layers[i] + " -> " + path);
+        }
+        progress.done(cv::format("%zu grid(s) from frame %lld: forward %.1f ms, render+write %.1f ms", layers.size(),
+                                 (long long)frame, forwardMs, msSince(t1)));
+        return 0;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] sweep
+
+struct SweepCmd {
+    CommonOptions common;
+    std::string source, layer, out, displaySize = "448x448";
+    int delayMs = 150;
+    int64_t frame = 0;
+
+    int run() {
+        auto display = parseDisplay(common);
+        if (!display) return fail(display.error());
+        auto size = parseSize(displaySize, 16, 4096);
+        if (!size) return fail("--display-size: " + size.error());
+        if (delayMs < 20 || delayMs > 60000) return fail("--delay-ms must be between 20 and 60000");
+        if (!endsWith(lower(out), ".gif")) return fail("--out must name a .gif file, got '" + out + "'");
+        auto model = loadModel(common);
+        if (!model) return fail(model.error());
+        if (auto l = model->requireSpatialLayer(layer); !l) return fail(l.error());
+        cv::Mat image, act;
+        if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
+        if (auto st = model->forward(image, layer, act); !st) return fail(st.error());
+        const int C = act.size[1];
+        // Caption strip below the map: the writer's size is the captioned frame's.
+        MosaicScratch scratch;
+        cv::Mat tile;
+        auto render = [&](int c) {
+            renderChannel(act, c, display->norm, display->cmap, *size, tile, scratch);
+            return withCaption(tile, model->label() + "  " + layer + "  channel " + std::to_string(c) + "/" + std::to_string(C));
+        };
+        const cv::Mat first = render(0);
+        auto gif = GifWriter::create(out, first.size());
+        if (!gif) return fail(gif.error());
+        Progress progress("sweep", C, common.quiet);
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int c = 0; c < C; ++c) {
+            if (interrupted()) return fail("interrupted; '" + out + "' was not written");
+            if (auto st = (*gif)->addFrame(c == 0 ? first : render(c), delayMs); !st) return fail(st.error());
+            progress.step(c + 1, layer + " channel " + std::to_string(c));
+        }
+        if (auto st = (*gif)->finish(); !st) return fail(st.error());
+        progress.done(cv::format("%d frames %dx%d -> %s (%.1f ms per frame)", C, first.cols, first.rows, out.c_str(),
+                                 msSince(t0) / C));
+        return 0;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] targets
+
+int runTargets() {
+    const auto avail = availableTargets();
+    std::printf("%-12s %-10s %s\n", "target", "offered", "what");
+    for (const auto& e : targetTable()) {
+        const bool ok = std::find(avail.begin(), avail.end(), e.name) != avail.end();
+        std::string what = e.summary;
+        if (ok) {
+            auto c = chooseTarget(e.name);
+            if (c && c->actual != c->requested) what += " -- " + c->note;
+        }
+        std::printf("%-12s %-10s %s\n", e.name, ok ? "yes" : "no", what.c_str());
+    }
+    std::printf("OpenCV %s, %d threads\n", CV_VERSION, cv::getNumThreads());
+    return 0;
+}
+
+}  // namespace
+
+void registerCommands(CLI::App& app, std::function<int()>& action) {
+    static LayersCmd layersCmd;
+    static DumpCmd dumpCmd;
+    static GridCmd gridCmd;
+    static SweepCmd sweepCmd;
+
+    auto* layers = app.add_subcommand("layers", "Print the layer table: name, type, output shape, params, receptive field");
+    addModelOptions(*layers, layersCmd.common);
+    layers->callback([&] { action = [] { return layersCmd.run(); }; });
+
+    auto* dump = app.add_subcommand("dump", "Write one layer's activations of one frame as float32 .npy, shape (1, C, H, W)");
+    dump->add_option("SOURCE", dumpCmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    dump->add_option("--layer", dumpCmd.layer, "Layer name (see `cnnscope layers`)")->required();
+    dump->add_option("--out", dumpCmd.out, "Output .npy file")->required();
+    dump->add_option("--frame", dumpCmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
+    addModelOptions(*dump, dumpCmd.common);
+    dump->callback([&] { action = [] { return dumpCmd.run(); }; });
+
+    auto* grid = app.add_subcommand("grid", "Write 8x8 'hot' feature-map grids as PNG (default: the article's layers, "
+                                            "first and last conv of each block)");
+    grid->add_option("SOURCE", gridCmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    grid->add_option("--out", gridCmd.out, "Output directory (one LAYER.png per layer), or a .png file for one layer")->required();
+    grid->add_option("--layer", gridCmd.layers, "Layer(s) to draw; repeatable (default: first and last conv of each block)");
+    grid->add_option("--tiles", gridCmd.tiles, "Tiles per side: N gives an NxN grid of channels")->default_val(8);
+    grid->add_option("--page", gridCmd.page, "Which page of N*N channels (0 = channels 0..N*N-1)")->default_val(0);
+    grid->add_flag("--all", gridCmd.all, "All channels in one near-square grid instead of a page");
+    grid->add_option("--tile-size", gridCmd.tileSide,
+                     "Tile side in pixels (default: the map's size, enlarged by a whole factor to at least 112)");
+    grid->add_flag("--no-labels", gridCmd.noLabels, "No channel numbers on the tiles");
+    grid->add_flag("--caption", gridCmd.caption, "Add a caption strip (model, layer, channels, colormap)");
+    grid->add_option("--frame", gridCmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
+    addModelOptions(*grid, gridCmd.common);
+    addDisplayOptions(*grid, gridCmd.common);
+    grid->callback([&] { action = [] { return gridCmd.run(); }; });
+
+    auto* sweep = app.add_subcommand("sweep", "Write a GIF with one frame per channel of a layer (the article's block1_conv1 GIF)");
+    sweep->add_option("SOURCE", sweepCmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    sweep->add_option("--layer", sweepCmd.layer, "Layer name (see `cnnscope layers`)")->required();
+    sweep->add_option("--out", sweepCmd.out, "Output .gif file")->required();
+    sweep->add_option("--display-size", sweepCmd.displaySize, "Size of each map in the GIF, WxH (a caption strip is added below)")
+        ->default_val("448x448");
+    sweep->add_option("--delay-ms", sweepCmd.delayMs, "Time each channel is shown")->default_val(150);
+    sweep->add_option("--frame", sweepCmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
+    addModelOptions(*sweep, sweepCmd.common);
+    addDisplayOptions(*sweep, sweepCmd.common);
+    sweep->callback([&] { action = [] { return sweepCmd.run(); }; });
+
+    auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
+    targets->callback([&] { action = [] { return runTargets(); }; });
+}
+
+}  // namespace cnnscope::cli

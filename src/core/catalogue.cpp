@@ -1,0 +1,109 @@
+// The layer catalogue.
+#include "core/catalogue.hpp"
+
+#include "core/parse.hpp"
+
+#include <opencv2/dnn/all_layers.hpp>
+
+#include <algorithm>
+#include <map>
+
+namespace cnnscope {
+
+namespace {
+
+struct Field {
+    int rf = 1;
+    int jump = 1;
+};
+
+std::string kerasType(const std::string& cvType) {
+    if (cvType == "Convolution") return "Conv2D";
+    if (cvType == "Pooling") return "MaxPooling2D";
+    if (cvType == "ReLU") return "Conv2D";  // merged conv + relu
+    return cvType;
+}
+
+}  // namespace
+
+std::vector<LayerInfo> describeLayers(cv::dnn::Net& net, bool kerasNames) {
+    std::vector<LayerInfo> out;
+    LayerInfo input;
+    input.name = "input";
+    input.type = kerasNames ? "InputLayer" : "Input";
+    out.push_back(input);
+
+    std::map<std::string, Field> fields;  // by layer name
+    fields["_input"] = Field{};
+    std::map<std::string, LayerInfo> pending;  // "X/conv" waiting for its "X"
+
+    const std::vector<std::string> names = net.getLayerNames();
+    for (const std::string& name : names) {
+        const int id = net.getLayerId(name);
+        cv::Ptr<cv::dnn::Layer> layer = net.getLayer(id);
+        Field f;
+        for (const auto& in : net.getLayerInputs(id)) {
+            auto it = fields.find(in->name);
+            if (it != fields.end() && it->second.rf > f.rf) f = it->second;
+        }
+        int k = 1, s = 1, d = 1;
+        if (auto* conv = dynamic_cast<cv::dnn::BaseConvolutionLayer*>(layer.get())) {
+            if (!conv->kernel_size.empty()) k = int(*std::max_element(conv->kernel_size.begin(), conv->kernel_size.end()));
+            if (!conv->strides.empty()) s = int(*std::max_element(conv->strides.begin(), conv->strides.end()));
+            if (!conv->dilations.empty()) d = int(*std::max_element(conv->dilations.begin(), conv->dilations.end()));
+        } else if (auto* pool = dynamic_cast<cv::dnn::PoolingLayer*>(layer.get())) {
+            if (!pool->kernel_size.empty()) k = int(*std::max_element(pool->kernel_size.begin(), pool->kernel_size.end()));
+            if (!pool->strides.empty()) s = int(*std::max_element(pool->strides.begin(), pool->strides.end()));
+        }
+        f.rf += (k - 1) * d * f.jump;
+        f.jump *= s;
+        fields[name] = f;
+
+        LayerInfo info;
+        info.name = name;
+        info.type = kerasNames ? kerasType(layer->type) : layer->type;
+        for (const cv::Mat& b : layer->blobs) info.params += int64_t(b.total());
+        info.receptiveField = f.rf;
+        info.stride = f.jump;
+        if (endsWith(name, "/conv")) {
+            pending[name.substr(0, name.size() - 5)] = info;
+            continue;
+        }
+        if (auto it = pending.find(name); it != pending.end()) {
+            info.params += it->second.params;
+            if (kerasNames) info.type = kerasType(it->second.type);
+            pending.erase(it);
+        }
+        out.push_back(info);
+    }
+    return out;
+}
+
+void computeShapes(cv::dnn::Net& net, std::vector<LayerInfo>& layers, cv::Size inputSize) {
+    const cv::dnn::MatShape in = {1, 3, inputSize.height, inputSize.width};
+    std::vector<int> ids;
+    std::vector<std::vector<cv::dnn::MatShape>> inShapes, outShapes;
+    net.getLayersShapes(in, ids, inShapes, outShapes);
+    std::map<int, size_t> byId;
+    for (size_t i = 0; i < ids.size(); ++i) byId[ids[i]] = i;
+    for (LayerInfo& l : layers) {
+        l.shape.clear();
+        const int id = l.name == "input" ? 0 : net.getLayerId(l.name);
+        if (id == 0 && l.name == "input") {
+            l.shape = {3, inputSize.height, inputSize.width};
+            continue;
+        }
+        auto it = byId.find(id);
+        if (it == byId.end() || outShapes[it->second].empty()) continue;
+        const auto& s = outShapes[it->second][0];
+        l.shape.assign(s.begin() + (s.empty() ? 0 : 1), s.end());
+    }
+}
+
+int64_t totalParams(const std::vector<LayerInfo>& layers) {
+    int64_t n = 0;
+    for (const auto& l : layers) n += l.params;
+    return n;
+}
+
+}  // namespace cnnscope

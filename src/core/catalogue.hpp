@@ -1,0 +1,33 @@
+// The layer catalogue: name, type, output shape, parameters, receptive field and stride.
+#pragma once
+
+#include <opencv2/dnn.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cnnscope {
+
+struct LayerInfo {
+    std::string name;
+    std::string type;
+    std::vector<int> shape;    // output shape without the batch axis, e.g. (C, H, W)
+    int64_t params = 0;
+    int receptiveField = 1;    // side of the input window one output pixel sees
+    int stride = 1;            // input pixels between neighbouring output pixels
+    bool spatial() const { return shape.size() == 3 && shape[1] > 0 && shape[2] > 0; }
+    int channels() const { return shape.empty() ? 0 : shape[0]; }
+};
+
+// Static facts (type, params, receptive field) from the net's layers, in order. Layers named
+// "X/conv" followed by a layer "X" (how cnnscope builds Keras convs with their ReLU) are merged
+// into one row "X". typeAlias renames OpenCV types (e.g. Convolution -> Conv2D) when non-empty.
+std::vector<LayerInfo> describeLayers(cv::dnn::Net& net, bool kerasNames);
+
+// Fills LayerInfo::shape for a (1, 3, H, W) input.
+void computeShapes(cv::dnn::Net& net, std::vector<LayerInfo>& layers, cv::Size inputSize);
+
+int64_t totalParams(const std::vector<LayerInfo>& layers);
+
+}  // namespace cnnscope

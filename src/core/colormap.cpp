@@ -1,0 +1,113 @@
+// CPU colormaps.
+#include "core/colormap.hpp"
+
+#include "core/parse.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <mutex>
+
+namespace cnnscope {
+
+namespace {
+
+struct Segment {
+    float x, y;
+};
+
+// matplotlib's LinearSegmentedColormap rule for data without jumps: linear between anchors.
+float piecewise(const std::vector<Segment>& seg, float x) {
+    for (size_t i = 1; i < seg.size(); ++i)
+        if (x <= seg[i].x) {
+            const float t = (x - seg[i - 1].x) / (seg[i].x - seg[i - 1].x);
+            return seg[i - 1].y + t * (seg[i].y - seg[i - 1].y);
+        }
+    return seg.back().y;
+}
+
+Lut segmentedLut(const std::vector<Segment>& r, const std::vector<Segment>& g, const std::vector<Segment>& b) {
+    Lut lut;
+    for (int i = 0; i < 256; ++i) {
+        const float x = float(i) / 255.f;
+        lut[size_t(i)] = cv::Vec3f(piecewise(r, x), piecewise(g, x), piecewise(b, x));
+    }
+    return lut;
+}
+
+Lut opencvLut(int cvMap) {
+    cv::Mat ramp(1, 256, CV_8UC1), colored;
+    for (int i = 0; i < 256; ++i) ramp.at<uchar>(0, i) = uchar(i);
+    cv::applyColorMap(ramp, colored, cvMap);
+    Lut lut;
+    for (int i = 0; i < 256; ++i) {
+        const cv::Vec3b bgr = colored.at<cv::Vec3b>(0, i);
+        lut[size_t(i)] = cv::Vec3f(bgr[2] / 255.f, bgr[1] / 255.f, bgr[0] / 255.f);
+    }
+    return lut;
+}
+
+Lut makeLut(Colormap c) {
+    switch (c) {
+        case Colormap::Hot:
+            return segmentedLut({{0.f, 0.0416f}, {0.365079f, 1.f}, {1.f, 1.f}},
+                                {{0.f, 0.f}, {0.365079f, 0.f}, {0.746032f, 1.f}, {1.f, 1.f}},
+                                {{0.f, 0.f}, {0.746032f, 0.f}, {1.f, 1.f}});
+        case Colormap::Gray: return segmentedLut({{0, 0}, {1, 1}}, {{0, 0}, {1, 1}}, {{0, 0}, {1, 1}});
+        case Colormap::Viridis: return opencvLut(cv::COLORMAP_VIRIDIS);
+        case Colormap::Inferno: return opencvLut(cv::COLORMAP_INFERNO);
+        case Colormap::Magma: return opencvLut(cv::COLORMAP_MAGMA);
+        case Colormap::Turbo: return opencvLut(cv::COLORMAP_TURBO);
+        case Colormap::Bwr:
+            return segmentedLut({{0, 0}, {0.5f, 1}, {1, 1}}, {{0, 0}, {0.5f, 1}, {1, 0}}, {{0, 1}, {0.5f, 1}, {1, 0}});
+    }
+    return {};
+}
+
+}  // namespace
+
+const std::vector<std::string>& colormapNames() {
+    static const std::vector<std::string> names = {"hot", "gray", "viridis", "inferno", "magma", "turbo", "bwr"};
+    return names;
+}
+
+const char* colormapName(Colormap c) { return colormapNames()[size_t(c)].c_str(); }
+
+Expected<Colormap> parseColormap(const std::string& name) {
+    const std::string n = lower(name);
+    const auto& names = colormapNames();
+    for (size_t i = 0; i < names.size(); ++i)
+        if (names[i] == n || (n == "grey" && names[i] == "gray")) return Colormap(i);
+    std::string list;
+    for (const auto& s : names) list += (list.empty() ? "" : ", ") + s;
+    return Error{"unknown colormap '" + name + "'; choose one of: " + list};
+}
+
+const Lut& colormapLut(Colormap c) {
+    static std::once_flag once;
+    static std::array<Lut, 7> luts;
+    std::call_once(once, [] {
+        for (size_t i = 0; i < luts.size(); ++i) luts[i] = makeLut(Colormap(i));
+    });
+    return luts[size_t(c)];
+}
+
+cv::Vec3b lutBgr8(Colormap c, int index) {
+    const cv::Vec3f rgb = colormapLut(c)[size_t(index)];
+    return cv::Vec3b(cv::saturate_cast<uchar>(std::lround(rgb[2] * 255.f)), cv::saturate_cast<uchar>(std::lround(rgb[1] * 255.f)),
+                     cv::saturate_cast<uchar>(std::lround(rgb[0] * 255.f)));
+}
+
+void colorize(const cv::Mat& plane, Range range, float gamma, Colormap c, cv::Mat& dst) {
+    CV_Assert(plane.type() == CV_32F && plane.dims == 2);
+    dst.create(plane.size(), CV_8UC3);
+    std::array<cv::Vec3b, 256> bgr;
+    for (int i = 0; i < 256; ++i) bgr[size_t(i)] = lutBgr8(c, i);
+    for (int y = 0; y < plane.rows; ++y) {
+        const float* s = plane.ptr<float>(y);
+        cv::Vec3b* d = dst.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < plane.cols; ++x) d[x] = bgr[size_t(lutIndex(normalizeValue(s[x], range, gamma)))];
+    }
+}
+
+}  // namespace cnnscope

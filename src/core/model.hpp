@@ -1,0 +1,89 @@
+// Model loading (Keras .h5 or anything cv::dnn::readNet reads), forward-to-layer, results owned
+// by the caller in reused buffers.
+#pragma once
+
+#include "core/backend.hpp"
+#include "core/catalogue.hpp"
+#include "core/expected.hpp"
+#include "core/keras_h5.hpp"
+#include "core/preprocess.hpp"
+
+#include <opencv2/dnn.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cnnscope {
+
+constexpr uint64_t kUntrainedSeed = 19;
+
+struct ModelOptions {
+    std::string model;        // path or models.yml name; empty: search (see resolveModelPath)
+    std::string config;       // second file for Caffe/Darknet when not next to the weights
+    bool untrained = false;   // ask for the untrained VGG19 explicitly
+    cv::Size inputSize;       // 0x0: the model's own default (224x224 for VGG19)
+    std::string target = "cpu";
+    uint64_t seed = kUntrainedSeed;
+};
+
+// Where the weights come from: --model, then $CNNSCOPE_MODEL, then models/, then ~/.keras/models/.
+// Empty when nothing is found (the caller falls back to the untrained VGG19).
+struct ModelLocation {
+    std::string path;
+    std::string how;  // "--model", "CNNSCOPE_MODEL", "models/", "~/.keras/models/"
+};
+Expected<ModelLocation> resolveModelPath(const ModelOptions& opts);
+
+class Model {
+public:
+    // Loads per opts. Warnings (untrained fallback, target fallback) are appended to *warnings.
+    static Expected<Model> load(const ModelOptions& opts, std::vector<std::string>* warnings = nullptr);
+    // Builds a net from a sequential layer list (used for Keras files and the untrained VGG19).
+    static Model fromSequential(const std::vector<SeqLayer>& layers, const std::string& title, const std::string& source);
+
+    const std::string& title() const { return m_title; }       // e.g. "VGG19"
+    const std::string& source() const { return m_source; }     // file path or "untrained (seeded He init)"
+    bool untrained() const { return m_untrained; }
+    std::string label() const;                                  // title + " [untrained]" when it is
+    const Preprocess& preprocessing() const { return m_pre; }
+    const TargetChoice& target() const { return m_target; }
+    const std::string& defaultLayer() const { return m_defaultLayer; }
+
+    // Catalogue at the current input size. All rows, and those with a (C,H,W) output.
+    const std::vector<LayerInfo>& layers() const { return m_layers; }
+    std::vector<std::string> spatialLayerNames() const;
+    const LayerInfo* find(const std::string& name) const;
+    // The layer or an error listing the valid names.
+    Expected<const LayerInfo*> requireSpatialLayer(const std::string& name) const;
+    // The article's figure set: first and last conv layer of each block (falls back to all convs).
+    std::vector<std::string> articleLayers() const;
+
+    Status setInputSize(cv::Size size);
+    Status setTarget(const std::string& name, std::string* note = nullptr);
+
+    // Runs the net on a frame up to `layer` only and copies its (1,C,H,W) output into `out`,
+    // reusing out's memory when the shape is unchanged. Not thread-safe: one caller at a time.
+    Status forward(const cv::Mat& frame, const std::string& layer, cv::Mat& out);
+    // Several layers in one pass (e.g. every conv output of a frame for caching).
+    Status forward(const cv::Mat& frame, const std::vector<std::string>& layers, std::vector<cv::Mat>& outs);
+
+    int64_t flopsTo(const std::string& layer) const;  // 2 x multiply-adds of convs up to the layer
+
+private:
+    Model() = default;
+    void finishSetup();
+
+    cv::dnn::Net m_net;
+    std::string m_title, m_source, m_defaultLayer;
+    bool m_untrained = false;
+    bool m_kerasNames = false;
+    Preprocess m_pre;
+    TargetChoice m_target;
+    std::vector<LayerInfo> m_layers;
+    PreprocessBuffers m_buffers;
+    std::vector<cv::Mat> m_scratch;
+    std::vector<cv::String> m_names;
+};
+
+}  // namespace cnnscope

@@ -1,0 +1,35 @@
+// The model catalogue data file (models/models.yml): per-model files, preprocessing, checksums.
+#pragma once
+
+#include "core/expected.hpp"
+#include "core/preprocess.hpp"
+
+#include <string>
+#include <vector>
+
+namespace cnnscope {
+
+struct ZooEntry {
+    std::string name;          // e.g. vgg19_keras
+    std::string title;         // e.g. "VGG19 (Keras, ImageNet)"
+    std::string file;          // weights file name
+    std::string config;        // optional second file (Caffe .prototxt, Darknet .cfg)
+    std::string framework;     // keras, caffe, onnx, tensorflow, torch, darknet
+    std::string defaultLayer;  // shown first
+    std::string md5;
+    Preprocess pre;
+};
+
+// Directories searched for models.yml and for weight files, in order: $CNNSCOPE_MODELS_DIR,
+// ./models, the source tree's models/ (compiled in).
+std::vector<std::string> modelDirs();
+
+// Loads models.yml from the first model directory that has one. An absent file gives an empty
+// zoo (defaults apply); a malformed one is an error naming the file.
+Expected<std::vector<ZooEntry>> loadZoo();
+Expected<std::vector<ZooEntry>> loadZooFile(const std::string& path);
+
+// The entry whose name or file name matches (case-insensitive), or nullptr.
+const ZooEntry* findZooEntry(const std::vector<ZooEntry>& zoo, const std::string& nameOrFile);
+
+}  // namespace cnnscope

@@ -1,0 +1,49 @@
+// Mosaics: NxM tile grids of coloured channels with optional labels and gutters, and single
+// channels at display size. Output is 8-bit BGR, ready for PNG/GIF writers.
+#pragma once
+
+#include "core/colormap.hpp"
+#include "core/normalize.hpp"
+
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+namespace cnnscope {
+
+struct MosaicOptions {
+    int cols = 8, rows = 8;       // tiles; rows*cols channels per page
+    int page = 0;                 // which page of rows*cols channels
+    int tileSide = 0;             // 0: the activation size scaled by an integer so a tile is >= kMinTileSide
+    int gutter = 2;               // pixels between tiles
+    bool labels = true;           // channel index in each tile's corner
+    Colormap colormap = Colormap::Hot;
+    Normalization norm;
+};
+
+constexpr int kMinTileSide = 112;
+
+// Integer nearest-neighbour upscale factor that makes a side at least kMinTileSide.
+int autoTileScale(int side);
+// Number of pages for C channels.
+int pageCount(int channels, const MosaicOptions& o);
+// Grid for all channels: cols = ceil(sqrt(C)).
+MosaicOptions allChannels(int channels, MosaicOptions o);
+
+struct MosaicScratch {
+    std::vector<Range> ranges;
+    std::vector<float> sort;
+    cv::Mat colored, scaled;
+};
+
+// Renders a page of channels of a (1,C,H,W) CV_32F activation. Tiles past C stay gutter-coloured.
+void renderMosaic(const cv::Mat& act, const MosaicOptions& o, cv::Mat& out, MosaicScratch& scratch);
+
+// One channel scaled to fit displaySize (aspect kept, nearest neighbour, letterboxed in black).
+void renderChannel(const cv::Mat& act, int channel, const Normalization& norm, Colormap cmap, cv::Size displaySize,
+                   cv::Mat& out, MosaicScratch& scratch);
+
+// Burns a caption strip (white on black) at the bottom of an image, in place size grows.
+cv::Mat withCaption(const cv::Mat& image, const std::string& text);
+
+}  // namespace cnnscope

@@ -1,0 +1,154 @@
+// Frame sources.
+#include "core/source.hpp"
+
+#include "core/parse.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <cctype>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace cnnscope {
+
+const char* sourceKindName(SourceKind k) {
+    switch (k) {
+        case SourceKind::Image: return "image";
+        case SourceKind::Video: return "video";
+        case SourceKind::Camera: return "camera";
+        case SourceKind::Pipeline: return "gstreamer";
+        case SourceKind::Stream: return "stream";
+    }
+    return "?";
+}
+
+bool isImagePath(const std::string& path) {
+    static const char* exts[] = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm", ".jp2", ".exr", ".hdr", ".pfm"};
+    const std::string e = lower(fs::path(path).extension().string());
+    for (const char* x : exts)
+        if (e == x) return true;
+    return false;
+}
+
+static bool allDigits(const std::string& s) {
+    if (s.empty() || s.size() > 3) return false;
+    for (char c : s)
+        if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    return true;
+}
+
+Expected<std::unique_ptr<FrameSource>> FrameSource::open(const std::string& spec) {
+    return guard([&]() -> Expected<std::unique_ptr<FrameSource>> {
+        std::unique_ptr<FrameSource> s(new FrameSource);
+        s->m_spec = spec;
+        if (spec.empty()) return Error{"empty source: give an image, a video file, a camera index, a GStreamer pipeline or a URL"};
+        if (allDigits(spec)) {
+            s->m_kind = SourceKind::Camera;
+            const int index = std::stoi(spec);
+            s->m_cap.open(index, cv::CAP_ANY);
+            if (!s->m_cap.isOpened())
+                return Error{"camera " + spec + " could not be opened (no such device, or busy); try another index or a video file"};
+        } else if (spec.find('!') != std::string::npos) {
+            s->m_kind = SourceKind::Pipeline;
+            s->m_cap.open(spec, cv::CAP_GSTREAMER);
+            if (!s->m_cap.isOpened())
+                return Error{"GStreamer pipeline could not be started: '" + spec + "' (it must end in appsink)"};
+        } else if (spec.find("://") != std::string::npos) {
+            s->m_kind = SourceKind::Stream;
+            // Bounded waits so a dead server gives an error, not a hang.
+            const std::vector<int> params = {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, 5000, cv::CAP_PROP_READ_TIMEOUT_MSEC, 5000};
+            s->m_cap.open(spec, cv::CAP_FFMPEG, params);
+            if (!s->m_cap.isOpened())
+                return Error{"stream '" + spec + "' could not be opened (server down, wrong URL, or timed out after 5 s)"};
+        } else {
+            std::error_code ec;
+            if (!fs::exists(spec, ec)) return Error{"source '" + spec + "' does not exist"};
+            if (fs::is_directory(spec, ec)) return Error{"source '" + spec + "' is a directory; give an image or video file"};
+            if (fs::file_size(spec, ec) == 0) return Error{"source '" + spec + "' is an empty file"};
+            if (isImagePath(spec)) {
+                s->m_kind = SourceKind::Image;
+                s->m_image = cv::imread(spec, cv::IMREAD_COLOR);
+                if (s->m_image.empty())
+                    return Error{"image '" + spec + "' could not be decoded (corrupt or truncated?)"};
+            } else {
+                s->m_kind = SourceKind::Video;
+                s->m_cap.open(spec, cv::CAP_FFMPEG);
+                if (!s->m_cap.isOpened()) s->m_cap.open(spec, cv::CAP_ANY);
+                if (!s->m_cap.isOpened())
+                    return Error{"video '" + spec + "' could not be opened (not a video, corrupt, or an unsupported codec)"};
+            }
+        }
+        if (s->m_kind == SourceKind::Image) {
+            s->m_size = s->m_image.size();
+        } else {
+            s->m_fps = s->m_cap.get(cv::CAP_PROP_FPS);
+            if (!(s->m_fps > 0 && s->m_fps < 1000)) s->m_fps = 0;
+            s->m_size = cv::Size(int(s->m_cap.get(cv::CAP_PROP_FRAME_WIDTH)), int(s->m_cap.get(cv::CAP_PROP_FRAME_HEIGHT)));
+        }
+        return s;
+    });
+}
+
+ReadStatus FrameSource::read(cv::Mat& frame) {
+    if (m_kind == SourceKind::Image) {
+        m_image.copyTo(frame);
+        ++m_index;
+        return ReadStatus::Ok;
+    }
+    try {
+        if (!m_cap.read(frame) || frame.empty()) {
+            if (live()) {
+                m_error = std::string(sourceKindName(m_kind)) + " '" + m_spec + "' stopped delivering frames";
+                return ReadStatus::Error;
+            }
+            return ReadStatus::End;
+        }
+    } catch (const cv::Exception& e) {
+        m_error = "reading '" + m_spec + "' failed: " + e.err;
+        return ReadStatus::Error;
+    }
+    m_size = frame.size();
+    ++m_index;
+    return ReadStatus::Ok;
+}
+
+Status FrameSource::readFrame(int64_t n, cv::Mat& frame) {
+    if (n < 0) return Error{"frame index must be >= 0"};
+    if (m_kind == SourceKind::Image) {
+        if (n != 0) return Error{"'" + m_spec + "' is a still image: only --frame 0 exists"};
+        read(frame);
+        return {};
+    }
+    while (m_index <= n) {
+        switch (read(frame)) {
+            case ReadStatus::Ok: break;
+            case ReadStatus::End:
+                return Error{"'" + m_spec + "' has only " + std::to_string(m_index) + " frame(s); frame " + std::to_string(n) +
+                             " is past the end (frames count from 0)"};
+            case ReadStatus::Error: return Error{m_error};
+        }
+    }
+    return {};
+}
+
+bool FrameSource::rewind() {
+    if (m_kind == SourceKind::Image) { m_index = 0; return true; }
+    if (m_kind != SourceKind::Video) return false;
+    bool ok = m_cap.set(cv::CAP_PROP_POS_FRAMES, 0);
+    if (!ok) {
+        m_cap.release();
+        ok = m_cap.open(m_spec, cv::CAP_FFMPEG);
+    }
+    m_index = 0;
+    return ok;
+}
+
+std::string FrameSource::describe() const {
+    std::string s = std::string(sourceKindName(m_kind)) + " '" + m_spec + "' " + std::to_string(m_size.width) + "x" +
+                    std::to_string(m_size.height);
+    if (m_fps > 0) s += " @ " + cv::format("%.3g", m_fps) + " fps";
+    return s;
+}
+
+}  // namespace cnnscope
