@@ -1,0 +1,73 @@
+"""Shared helpers for end-to-end tests: run the real cnnscope binary on Debian's opencv-doc footage."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import numpy as np
+
+BIN = os.path.abspath(os.environ.get("CNNSCOPE_BIN", os.path.join(os.path.dirname(__file__), "../../build/cnnscope")))
+DATA = os.environ.get("CNNSCOPE_SAMPLE_DATA", "/usr/share/doc/opencv-doc/examples/data")
+VTEST = os.path.join(DATA, "vtest.avi")
+
+
+def hot_lut_bgr8():
+    """matplotlib's own 'hot' table as 8-bit BGR (rounded like a GL framebuffer)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.cm as cm
+    rgb = cm.get_cmap("hot", 256)(np.arange(256))[:, :3]
+    return np.rint(rgb[:, ::-1] * 255).astype(np.int16)
+
+
+def colour_with_matplotlib(plane):
+    """The article's imshow: per-channel min-max, then matplotlib's int(x*256) LUT index."""
+    lo, hi = float(plane.min()), float(plane.max())
+    t = np.zeros_like(plane) if hi <= lo else np.clip((plane - lo) / (hi - lo), 0, 1)
+    idx = np.minimum((t * 256).astype(np.int64), 255)
+    return hot_lut_bgr8()[idx]
+
+
+def read_png_bgr(path):
+    from PIL import Image
+    return np.asarray(Image.open(path).convert("RGB"))[:, :, ::-1].astype(np.int16)
+
+
+class CliTest(unittest.TestCase):
+    """Each test gets a scratch directory, an empty HOME and an empty models dir."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="cnnscope-e2e-")
+        self.env = dict(os.environ)
+        self.env["HOME"] = os.path.join(self.tmp, "home")
+        os.makedirs(self.env["HOME"])
+        self.env["CNNSCOPE_MODELS_DIR"] = os.path.join(self.tmp, "models")
+        self.env.pop("CNNSCOPE_MODEL", None)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def path(self, *parts):
+        return os.path.join(self.tmp, *parts)
+
+    def run_cli(self, *args, expect=0, timeout=300):
+        p = subprocess.run([BIN, *args], env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=timeout)
+        if expect is not None:
+            if expect == 0:
+                self.assertEqual(p.returncode, 0, f"cnnscope {' '.join(args)} failed:\n{p.stderr}")
+            else:
+                self.assertNotEqual(p.returncode, 0, f"cnnscope {' '.join(args)} should have failed")
+        return p
+
+    def assert_clean_failure(self, p, *needles):
+        """Non-zero exit, one 'cnnscope: error:' line naming the problem, no crash."""
+        self.assertIn(p.returncode, (1, 2), p.stderr)
+        errors = [l for l in p.stderr.splitlines() if l.startswith("cnnscope: error:") or l.startswith("--") or "Error" in l]
+        self.assertTrue(errors, p.stderr)
+        for n in needles:
+            self.assertIn(n, p.stderr)
+
+    def assert_no_files_left(self, directory):
+        left = [f for f in os.listdir(directory)] if os.path.isdir(directory) else []
+        self.assertEqual(left, [], f"files left behind in {directory}: {left}")
