@@ -144,6 +144,14 @@ bool FrameSource::rewind() {
     return ok;
 }
 
+bool FrameSource::seek(int64_t n) {
+    if (m_kind != SourceKind::Video || n < 0) return false;
+    if (n == 0) return rewind();
+    if (!m_cap.set(cv::CAP_PROP_POS_FRAMES, double(n))) return false;
+    m_index = n;
+    return true;
+}
+
 std::string FrameSource::describe() const {
     std::string s = std::string(sourceKindName(m_kind)) + " '" + m_spec + "' " + std::to_string(m_size.width) + "x" +
                     std::to_string(m_size.height);

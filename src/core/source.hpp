@@ -30,6 +30,8 @@ public:
     Status readFrame(int64_t n, cv::Mat& frame);
     // Back to the first frame (files only); false when the backend cannot seek.
     bool rewind();
+    // Jumps to frame n of a video file (the next read() returns it); false when it cannot.
+    bool seek(int64_t n);
 
     SourceKind kind() const { return m_kind; }
     const std::string& spec() const { return m_spec; }

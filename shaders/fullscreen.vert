@@ -1,0 +1,6 @@
+#version 330 core
+// A triangle covering the viewport; needs a bound (empty) VAO and no attributes.
+void main() {
+    vec2 p = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
+    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
+}

@@ -1,0 +1,698 @@
+// The live visualizer: GLFW window, GL 3.3 core, Dear ImGui panel; capture and inference run on
+// their own threads (core/pipeline) and hand over latest-wins. Only this thread touches GL.
+#include "app/gui.hpp"
+
+#include "cli/cli.hpp"
+#include "core/atomic_file.hpp"
+#include "core/interrupt.hpp"
+#include "core/parse.hpp"
+#include "core/pipeline.hpp"
+#include "gfx/activation_renderer.hpp"
+#include "ui/state.hpp"
+
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <unistd.h>
+
+namespace cnnscope::app {
+
+namespace {
+
+constexpr float kPanelWidth = 360.f;
+constexpr double kTargetFps = 60.0;
+const char* const kSampleFootage = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+
+struct ViewOptions {
+    cli::CommonOptions common;
+    std::string source;
+    std::string layer;
+    int channel = -1;
+    bool grid = false;
+    int frames = 0;  // scripted run: exit after this many UI frames showing the requested view
+    std::string screenshot, stats, size, keys;
+    bool paused = false;
+};
+
+std::string g_glfwError;
+void onGlfwError(int, const char* description) { g_glfwError = description ? description : "unknown GLFW error"; }
+
+std::vector<int> g_keys;  // key presses queued by the GLFW callback, handled in the loop
+void onKey(GLFWwindow*, int key, int, int action, int) {
+    if (action == GLFW_PRESS || action == GLFW_REPEAT) g_keys.push_back(key);
+}
+
+double rssMb() {
+    long pages = 0, resident = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        std::fclose(f);
+    }
+    return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    const size_t k = std::min(v.size() - 1, size_t(p / 100.0 * double(v.size() - 1) + 0.5));
+    std::nth_element(v.begin(), v.begin() + long(k), v.end());
+    return v[k];
+}
+
+std::string shapeText(const std::vector<int>& s) {
+    std::string t;
+    for (size_t i = 0; i < s.size(); ++i) t += (i ? "x" : "") + std::to_string(s[i]);
+    return t;
+}
+
+std::string jsonEscape(const std::string& s) {
+    std::string o;
+    for (char c : s) {
+        if (c == '"' || c == '\\') o += '\\';
+        if (static_cast<unsigned char>(c) < 0x20) continue;
+        o += c;
+    }
+    return o;
+}
+
+int keyFromName(const std::string& n) {
+    static const std::map<std::string, int> keys = {
+        {"left", GLFW_KEY_LEFT}, {"right", GLFW_KEY_RIGHT}, {"up", GLFW_KEY_UP}, {"down", GLFW_KEY_DOWN},
+        {"pageup", GLFW_KEY_PAGE_UP}, {"pagedown", GLFW_KEY_PAGE_DOWN}, {"space", GLFW_KEY_SPACE},
+        {"g", GLFW_KEY_G}, {"o", GLFW_KEY_O}, {"s", GLFW_KEY_S}, {"h", GLFW_KEY_H}, {"q", GLFW_KEY_Q}};
+    auto it = keys.find(lower(n));
+    return it == keys.end() ? -1 : it->second;
+}
+
+class Gui {
+public:
+    explicit Gui(ViewOptions opts) : m_opts(std::move(opts)) {}
+    int run();
+
+private:
+    bool setupWindow(std::string& error);
+    void teardown();
+    void applyKey(int key);
+    void selectLayer(const std::string& layer);
+    void takeResults();
+    void refreshRanges();
+    void drawFrame();
+    void drawOverlays(const gfx::PixelRect& area);
+    ui::PanelInfo panelInfo() const;
+    gfx::PixelRect viewArea() const;
+    gfx::PixelRect mapsArea() const;
+    int bannerCount() const;
+    Status saveScreenshot(const std::string& path, bool wholeWindow);
+    Status writeStats(const std::string& path);
+    int channels() const { return m_act.empty() ? 0 : m_act.size[1]; }
+
+    ViewOptions m_opts;
+    GLFWwindow* m_window = nullptr;
+    std::unique_ptr<Pipeline> m_pipeline;
+    gfx::ActivationRenderer m_renderer;
+    ui::ViewState m_view;
+    ui::PanelInputs m_inputs;
+    std::string m_sourceNote, m_message;
+    std::vector<std::string> m_layerNames;
+
+    InferenceResult m_result;            // newest from the pipeline
+    cv::Mat m_act;                       // what is on screen (m_result.act or a cached layer)
+    std::string m_shownLayer;
+    uint64_t m_resultSeen = 0, m_shownFrameId = 0;
+    std::map<std::string, cv::Mat> m_layerCache;  // results for the frame on screen (paused or still)
+    std::vector<Range> m_ranges;
+    std::vector<float> m_rangeScratch;
+
+    gfx::PixelRect m_mapsRect, m_frameRect;
+    gfx::GridLayout m_grid;
+
+    // Stats
+    std::vector<double> m_latencies;
+    double m_renderFps = 0;
+    uint64_t m_framesRendered = 0;
+    Clock::time_point m_fpsWindowStart = Clock::now();
+    uint64_t m_fpsWindowFrames = 0;
+    // Scripted run
+    int m_scriptFrames = 0;
+    Clock::time_point m_scriptStart;
+    uint64_t m_scriptInferStart = 0;
+    std::vector<int> m_scriptKeys;
+    bool m_scriptStarted = false;
+};
+
+bool Gui::setupWindow(std::string& error) {
+    glfwSetErrorCallback(onGlfwError);
+    if (!glfwInit()) {
+        error = "cannot open a window: " + g_glfwError +
+                ". Run it on a desktop, or under a virtual display (xvfb-run -a cnnscope ...); "
+                "grid, dump and sweep work without a display";
+        return false;
+    }
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+    m_window = glfwCreateWindow(m_view.windowW, m_view.windowH, "cnnscope", nullptr, nullptr);
+    if (!m_window) {
+        error = "cannot create an OpenGL 3.3 core window: " + g_glfwError;
+        glfwTerminate();
+        return false;
+    }
+    glfwMakeContextCurrent(m_window);
+    glfwSwapInterval(0);  // paced by the loop, so a slow vsync never throttles input
+    if (!gladLoadGL(glfwGetProcAddress)) {
+        error = "cannot load OpenGL 3.3 functions";
+        return false;
+    }
+    glfwSetKeyCallback(m_window, onKey);  // installed first: ImGui's backend chains to it
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGui::GetIO().IniFilename = nullptr;  // our own settings file persists what matters
+    ImGui::StyleColorsDark();
+    ImGui_ImplGlfw_InitForOpenGL(m_window, true);
+    ImGui_ImplOpenGL3_Init("#version 330 core");
+    return m_renderer.init(&error);
+}
+
+void Gui::teardown() {
+    if (m_pipeline) m_pipeline->stop();
+    if (!m_window) return;
+    m_renderer = gfx::ActivationRenderer();  // GL objects go while the context is current
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(m_window);
+    glfwTerminate();
+    m_window = nullptr;
+}
+
+void Gui::selectLayer(const std::string& layer) {
+    if (layer == m_view.layer && layer == m_shownLayer) return;
+    m_view.layer = layer;
+    // A layer already computed for the frame on screen shows now, without recomputing.
+    auto it = m_layerCache.find(layer);
+    const bool cached = it != m_layerCache.end();
+    m_pipeline->setLayer(layer, !cached);
+    if (cached) {
+        m_act = it->second;
+        m_shownLayer = layer;
+        refreshRanges();
+        m_renderer.upload(m_act, m_ranges);
+    }
+}
+
+void Gui::applyKey(int key) {
+    const int C = std::max(1, channels());
+    const int step = m_view.mode == gfx::ViewMode::Grid ? (m_view.allChannels ? int(std::ceil(std::sqrt(C))) : m_view.tiles) : 1;
+    auto layerIndex = [&] {
+        auto it = std::find(m_layerNames.begin(), m_layerNames.end(), m_view.layer);
+        return it == m_layerNames.end() ? 0 : int(it - m_layerNames.begin());
+    };
+    switch (key) {
+        case GLFW_KEY_RIGHT: m_view.channel = (m_view.channel + 1) % C; break;
+        case GLFW_KEY_LEFT: m_view.channel = (m_view.channel + C - 1) % C; break;
+        case GLFW_KEY_DOWN: m_view.channel = std::min(C - 1, m_view.channel + step); break;
+        case GLFW_KEY_UP: m_view.channel = std::max(0, m_view.channel - step); break;
+        case GLFW_KEY_PAGE_DOWN: selectLayer(m_layerNames[size_t(std::min(int(m_layerNames.size()) - 1, layerIndex() + 1))]); break;
+        case GLFW_KEY_PAGE_UP: selectLayer(m_layerNames[size_t(std::max(0, layerIndex() - 1))]); break;
+        case GLFW_KEY_SPACE: m_pipeline->setPaused(!m_pipeline->paused()); break;
+        case GLFW_KEY_G: m_view.mode = m_view.mode == gfx::ViewMode::Grid ? gfx::ViewMode::Single : gfx::ViewMode::Grid; break;
+        case GLFW_KEY_O: m_view.mode = m_view.mode == gfx::ViewMode::Overlay ? gfx::ViewMode::Single : gfx::ViewMode::Overlay; break;
+        case GLFW_KEY_S: {
+            char name[64];
+            const std::time_t t = std::time(nullptr);
+            std::strftime(name, sizeof name, "cnnscope-%Y%m%d-%H%M%S.png", std::localtime(&t));
+            auto st = saveScreenshot(name, false);
+            m_message = st ? std::string("saved ") + name : st.error();
+            break;
+        }
+        case GLFW_KEY_H: m_view.showHelp = !m_view.showHelp; break;
+        case GLFW_KEY_Q:
+        case GLFW_KEY_ESCAPE: glfwSetWindowShouldClose(m_window, GLFW_TRUE); break;
+        default: break;
+    }
+    // Keep the selected channel's page on screen in the grid.
+    if (m_view.mode == gfx::ViewMode::Grid && !m_view.allChannels) m_view.page = m_view.channel / (m_view.tiles * m_view.tiles);
+}
+
+void Gui::refreshRanges() {
+    if (!m_act.empty()) channelRanges(m_act, m_view.norm, m_ranges, m_rangeScratch);
+}
+
+void Gui::takeResults() {
+    if (!m_pipeline->takeResult(m_result, m_resultSeen)) return;
+    const auto now = Clock::now();
+    m_latencies.push_back(std::chrono::duration<double, std::milli>(now - m_result.captured).count());
+    if (m_latencies.size() > 2000) m_latencies.erase(m_latencies.begin(), m_latencies.begin() + 1000);
+    if (m_result.frameId != m_shownFrameId) m_layerCache.clear();
+    m_shownFrameId = m_result.frameId;
+    if (m_pipeline->paused() || m_pipeline->sourceIsStill()) m_layerCache[m_result.layer] = m_result.act.clone();
+    if (m_result.layer != m_view.layer && m_layerCache.count(m_view.layer)) return;  // stale: a cached layer is shown
+    m_act = m_result.act;
+    m_shownLayer = m_result.layer;
+    refreshRanges();
+    m_renderer.upload(m_act, m_ranges);
+    m_renderer.uploadFrame(m_result.frame);
+}
+
+gfx::PixelRect Gui::viewArea() const {
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(m_window, &w, &h);
+    const int left = m_view.showPanel ? int(kPanelWidth) : 0;
+    return {left, 0, std::max(1, w - left), h};
+}
+
+gfx::PixelRect Gui::mapsArea() const {
+    // Below the caption and banners, left of the colorbar.
+    gfx::PixelRect a = viewArea();
+    const int top = 24 + 22 * bannerCount();
+    const int right = m_view.showColorbar ? 96 : 0;
+    return {a.x, a.y + top, std::max(1, a.w - right), std::max(1, a.h - top)};
+}
+
+int Gui::bannerCount() const {
+    return int(m_pipeline->model().untrained()) + int(!m_sourceNote.empty()) + int(!m_pipeline->sourceError().empty()) +
+           int(!m_pipeline->inferenceError().empty());
+}
+
+void Gui::drawFrame() {
+    int fbW = 0, fbH = 0;
+    glfwGetFramebufferSize(m_window, &fbW, &fbH);
+    glViewport(0, 0, fbW, fbH);
+    glClearColor(0.08f, 0.08f, 0.09f, 1.f);
+    glClear(GL_COLOR_BUFFER_BIT);
+
+    gfx::PixelRect area = mapsArea();
+    if (m_view.showInput && m_renderer.hasFrame()) {
+        const gfx::PixelRect left{area.x, area.y, area.w / 2, area.h};
+        m_frameRect = gfx::fitAspect(left, m_renderer.frameSize().width, m_renderer.frameSize().height);
+        gfx::ActivationRenderer::Params fp;
+        fp.mode = gfx::ViewMode::Frame;
+        m_renderer.draw(m_frameRect, fbH, fp);
+        area = {area.x + area.w / 2, area.y, area.w - area.w / 2, area.h};
+    } else {
+        m_frameRect = {};
+    }
+    if (m_renderer.hasActivations()) {
+        const cv::Size map = m_renderer.mapSize();
+        const int C = m_renderer.channels();
+        gfx::ActivationRenderer::Params p;
+        p.mode = m_view.mode;
+        p.colormap = m_view.colormap;
+        p.gamma = m_view.norm.gamma;
+        p.channel = std::min(m_view.channel, C - 1);
+        p.opacity = m_view.opacity;
+        if (m_view.mode == gfx::ViewMode::Grid) {
+            int cols = m_view.tiles, rows = m_view.tiles, first = m_view.page * m_view.tiles * m_view.tiles;
+            if (m_view.allChannels) {
+                cols = int(std::ceil(std::sqrt(double(C))));
+                rows = (C + cols - 1) / cols;
+                first = 0;
+            }
+            first = std::min(first, std::max(0, C - 1) / (cols * rows) * (cols * rows));
+            m_mapsRect = area;
+            m_grid = gfx::layoutGrid(area.w, area.h, cols, rows, first, map.width, map.height);
+            p.grid = m_grid;
+        } else if (m_view.mode == gfx::ViewMode::Overlay && m_renderer.hasFrame()) {
+            m_mapsRect = gfx::fitAspect(area, m_renderer.frameSize().width, m_renderer.frameSize().height);
+        } else {
+            p.mode = gfx::ViewMode::Single;
+            m_mapsRect = gfx::fitAspect(area, map.width, map.height);
+        }
+        m_renderer.draw(m_mapsRect, fbH, p);
+    }
+}
+
+void Gui::drawOverlays(const gfx::PixelRect& area) {
+    ImDrawList* dl = ImGui::GetForegroundDrawList();
+    const int C = channels();
+    // Caption: model, layer, what is shown.
+    std::string caption = m_pipeline->model().label() + "  " + m_shownLayer;
+    if (C > 0) {
+        if (m_view.mode == gfx::ViewMode::Grid) {
+            const int last = std::min(C, m_grid.first + m_grid.cols * m_grid.rows) - 1;
+            caption += "  channels " + std::to_string(m_grid.first) + "-" + std::to_string(last) + " of " + std::to_string(C);
+        } else {
+            caption += "  channel " + std::to_string(std::min(m_view.channel, C - 1)) + " of " + std::to_string(C);
+        }
+    }
+    if (m_pipeline->paused()) caption += "  [paused]";
+    dl->AddRectFilled(ImVec2(float(area.x), 0), ImVec2(float(area.x + area.w), 22), IM_COL32(0, 0, 0, 170));
+    dl->AddText(ImVec2(float(area.x + 8), 4), IM_COL32(255, 255, 255, 255), caption.c_str());
+    float y = 26;
+    auto banner = [&](const std::string& text, ImU32 colour) {
+        if (text.empty()) return;
+        dl->AddRectFilled(ImVec2(float(area.x), y), ImVec2(float(area.x + area.w), y + 20), IM_COL32(0, 0, 0, 190));
+        dl->AddText(ImVec2(float(area.x + 8), y + 3), colour, text.c_str());
+        y += 22;
+    };
+    if (m_pipeline->model().untrained()) banner("UNTRAINED weights (seeded He init): structure, not learned features", IM_COL32(255, 190, 60, 255));
+    banner(m_sourceNote, IM_COL32(255, 190, 60, 255));
+    banner(m_pipeline->sourceError(), IM_COL32(255, 90, 80, 255));
+    banner(m_pipeline->inferenceError(), IM_COL32(255, 90, 80, 255));
+    if (!m_renderer.hasActivations()) banner("waiting for the first result...", IM_COL32(200, 200, 200, 255));
+
+    // Highlight the selected channel in the grid, and the hover read-out.
+    if (C > 0 && m_view.mode == gfx::ViewMode::Grid) {
+        const int idx = m_view.channel - m_grid.first;
+        if (idx >= 0 && idx < m_grid.cols * m_grid.rows) {
+            const float x = float(m_mapsRect.x + m_grid.originX + m_grid.gutter + (idx % m_grid.cols) * (m_grid.tileW + m_grid.gutter));
+            const float yy = float(m_mapsRect.y + m_grid.originY + m_grid.gutter + (idx / m_grid.cols) * (m_grid.tileH + m_grid.gutter));
+            dl->AddRect(ImVec2(x - 1, yy - 1), ImVec2(x + float(m_grid.tileW) + 1, yy + float(m_grid.tileH) + 1), IM_COL32(80, 200, 255, 255), 0, 0, 2);
+        }
+    }
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    // Scripted runs have no user: no hover read-out over the maps they capture.
+    if (C > 0 && m_opts.frames == 0 && !ImGui::GetIO().WantCaptureMouse && m_mapsRect.contains(mouse.x, mouse.y)) {
+        const int px = int(mouse.x) - m_mapsRect.x, py = int(mouse.y) - m_mapsRect.y;
+        const int H = m_act.size[2], W = m_act.size[3];
+        int ch = -1, tx = 0, ty = 0;
+        if (m_view.mode == gfx::ViewMode::Grid) {
+            ch = m_grid.channelAt(px, py, C, W, H, &tx, &ty);
+        } else {
+            ch = std::min(m_view.channel, C - 1);
+            tx = std::min(W - 1, int((px + 0.5) * W / m_mapsRect.w));
+            ty = std::min(H - 1, int((py + 0.5) * H / m_mapsRect.h));
+        }
+        if (ch >= 0) {
+            const float v = m_act.ptr<float>(0, ch)[ty * W + tx];
+            ImGui::SetTooltip("channel %d  (%d, %d)  value %.4g", ch, tx, ty, double(v));
+            if (ImGui::IsMouseClicked(0) && m_view.mode == gfx::ViewMode::Grid) {
+                m_view.channel = ch;
+                m_view.mode = gfx::ViewMode::Single;
+            }
+        }
+    }
+    // Colorbar with the value range of the selected channel.
+    if (m_view.showColorbar && C > 0 && !m_ranges.empty()) {
+        const Range r = m_ranges[size_t(std::min(m_view.channel, C - 1))];
+        const float x1 = float(area.x + area.w - 18), x0 = x1 - 14, top = float(area.h) * 0.25f, h = float(area.h) * 0.5f;
+        dl->AddRectFilled(ImVec2(x0 - 70, top - 22), ImVec2(x1 + 4, top + h + 22), IM_COL32(0, 0, 0, 150));
+        for (int i = 0; i < 256; ++i) {
+            const cv::Vec3b c = lutBgr8(m_view.colormap, 255 - i);
+            dl->AddRectFilled(ImVec2(x0, top + h * i / 256.f), ImVec2(x1, top + h * (i + 1) / 256.f), IM_COL32(c[2], c[1], c[0], 255));
+        }
+        char hi[32], lo[32];
+        std::snprintf(hi, sizeof hi, "%.3g", double(r.hi));
+        std::snprintf(lo, sizeof lo, "%.3g", double(r.lo) + 0.0);
+        dl->AddText(ImVec2(x0 - 64, top - 6), IM_COL32(255, 255, 255, 255), hi);
+        dl->AddText(ImVec2(x0 - 64, top + h - 8), IM_COL32(255, 255, 255, 255), lo);
+        const std::string what = "ch " + std::to_string(std::min(m_view.channel, C - 1));
+        dl->AddText(ImVec2(x0 - 64, top + h * 0.5f - 6), IM_COL32(200, 200, 200, 255), what.c_str());
+    }
+    if (!m_message.empty()) {
+        dl->AddRectFilled(ImVec2(float(area.x), float(area.h - 22)), ImVec2(float(area.x + area.w), float(area.h)), IM_COL32(0, 0, 0, 190));
+        dl->AddText(ImVec2(float(area.x + 8), float(area.h - 19)), IM_COL32(200, 255, 200, 255), m_message.c_str());
+    }
+}
+
+ui::PanelInfo Gui::panelInfo() const {
+    ui::PanelInfo info;
+    const Model& m = m_pipeline->model();
+    info.modelLabel = m.label();
+    info.modelSource = m.source();
+    info.untrained = m.untrained();
+    info.target = m.target().actual;
+    info.targetNote = m.target().note;
+    info.targets = availableTargets();
+    info.inputSize = m.preprocessing().size;
+    info.sourceDescription = m_pipeline->sourceDescription();
+    info.live = m_pipeline->sourceIsLive();
+    info.still = m_pipeline->sourceIsStill();
+    info.paused = m_pipeline->paused();
+    info.loop = m_pipeline->loop();
+    info.speed = m_pipeline->speed();
+    const PipelineStats s = m_pipeline->stats();
+    info.frameIndex = s.frameIndex;
+    info.captureFps = s.captureFps;
+    info.inferFps = s.inferFps;
+    info.inferMs = s.inferMs;
+    info.dropped = s.framesDropped;
+    info.inferences = s.inferences;
+    info.renderFps = m_renderFps;
+    info.latencyP50 = percentile(m_latencies, 50);
+    info.latencyP95 = percentile(m_latencies, 95);
+    info.rssMb = rssMb();
+    info.channels = channels();
+    for (const auto& l : m.layers())
+        if (l.spatial() && l.name != "input") {
+            info.layerNames.push_back(l.name);
+            info.layerShapes.push_back(shapeText(l.shape));
+            info.layerRf.push_back(l.receptiveField);
+        }
+    return info;
+}
+
+Status Gui::saveScreenshot(const std::string& path, bool wholeWindow) {
+    int fbW = 0, fbH = 0;
+    glfwGetFramebufferSize(m_window, &fbW, &fbH);
+    const gfx::PixelRect rect = wholeWindow ? gfx::PixelRect{0, 0, fbW, fbH} : viewArea();
+    return writeImageAtomic(path, gfx::readPixels(rect, fbH));
+}
+
+Status Gui::writeStats(const std::string& path) {
+    const PipelineStats s = m_pipeline->stats();
+    const double seconds = std::chrono::duration<double>(Clock::now() - m_scriptStart).count();
+    const uint64_t inferences = s.inferences - m_scriptInferStart;
+    int fbW = 0, fbH = 0;
+    glfwGetFramebufferSize(m_window, &fbW, &fbH);
+    const char* modes[] = {"grid", "single", "overlay", "frame"};
+    std::ostringstream j;
+    j << "{\n"
+      << "  \"frames\": " << m_scriptFrames << ",\n"
+      << "  \"seconds\": " << seconds << ",\n"
+      << "  \"render_fps\": " << (seconds > 0 ? m_scriptFrames / seconds : 0) << ",\n"
+      << "  \"inference_fps\": " << (seconds > 0 ? double(inferences) / seconds : 0) << ",\n"
+      << "  \"inferences\": " << inferences << ",\n"
+      << "  \"inference_ms\": " << s.inferMs << ",\n"
+      << "  \"capture_fps\": " << s.captureFps << ",\n"
+      << "  \"latency_ms\": {\"p50\": " << percentile(m_latencies, 50) << ", \"p95\": " << percentile(m_latencies, 95)
+      << ", \"samples\": " << m_latencies.size() << "},\n"
+      << "  \"frames_captured\": " << s.framesCaptured << ",\n"
+      << "  \"dropped_frames\": " << s.framesDropped << ",\n"
+      << "  \"rss_mb\": " << rssMb() << ",\n"
+      << "  \"model\": \"" << jsonEscape(m_pipeline->model().label()) << "\",\n"
+      << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
+      << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"
+      << "  \"source\": \"" << jsonEscape(m_pipeline->sourceDescription()) << "\",\n"
+      << "  \"frame_index\": " << m_result.frameIndex << ",\n"
+      << "  \"layer\": \"" << jsonEscape(m_shownLayer) << "\",\n"
+      << "  \"channel\": " << m_view.channel << ",\n"
+      << "  \"channels\": " << channels() << ",\n"
+      << "  \"view\": \"" << modes[int(m_view.mode)] << "\",\n"
+      << "  \"colormap\": \"" << colormapName(m_view.colormap) << "\",\n"
+      << "  \"window\": {\"width\": " << fbW << ", \"height\": " << fbH << "},\n"
+      << "  \"maps_rect\": {\"x\": " << m_mapsRect.x << ", \"y\": " << m_mapsRect.y << ", \"width\": " << m_mapsRect.w
+      << ", \"height\": " << m_mapsRect.h << "},\n"
+      << "  \"grid\": {\"cols\": " << m_grid.cols << ", \"rows\": " << m_grid.rows << ", \"first\": " << m_grid.first
+      << ", \"tile_width\": " << m_grid.tileW << ", \"tile_height\": " << m_grid.tileH << ", \"gutter\": " << m_grid.gutter
+      << ", \"origin_x\": " << m_grid.originX << ", \"origin_y\": " << m_grid.originY << "}\n"
+      << "}\n";
+    auto file = AtomicFile::create(path);
+    if (!file) return Error{file.error()};
+    {
+        std::ofstream out(file->tempPath());
+        out << j.str();
+        if (!out.flush()) return Error{"cannot write stats to '" + path + "'"};
+    }
+    return file->commit();
+}
+
+int Gui::run() {
+    const bool scripted = m_opts.frames > 0;
+    ui::ViewState defaults;
+    m_view = scripted ? defaults : ui::loadSettings(defaults);
+    if (!m_opts.size.empty()) {
+        auto size = parseSize(m_opts.size, 320, 8192);
+        if (!size) return cli::fail("--size: " + size.error());
+        m_view.windowW = size->width;
+        m_view.windowH = size->height;
+    }
+    if (auto n = parseNormalization(m_opts.common.normalize, m_opts.common.gamma); n) m_view.norm = *n;
+    else return cli::fail("--normalize: " + n.error());
+    if (auto c = parseColormap(m_opts.common.colormap); c) m_view.colormap = *c;
+    else return cli::fail("--colormap: " + c.error());
+    for (const auto& k : std::vector<std::string>(
+             [&] { std::vector<std::string> v; std::stringstream ss(m_opts.keys); for (std::string t; std::getline(ss, t, ',');) if (!t.empty()) v.push_back(t); return v; }())) {
+        const int key = keyFromName(k);
+        if (key < 0) return cli::fail("--keys: unknown key '" + k + "' (left, right, up, down, pageup, pagedown, space, g, o, s, h, q)");
+        m_scriptKeys.push_back(key);
+    }
+    if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !scripted)
+        return cli::fail("--screenshot and --stats need --frames N (a scripted run)");
+    for (const std::string& out : {m_opts.screenshot, m_opts.stats})
+        if (!out.empty())
+            if (auto f = AtomicFile::create(out); !f) return cli::fail(f.error());
+
+    auto model = cli::loadModel(m_opts.common);
+    if (!model) return cli::fail(model.error());
+    m_layerNames = model->spatialLayerNames();
+    if (!m_opts.layer.empty()) {
+        if (auto l = model->requireSpatialLayer(m_opts.layer); !l) return cli::fail(l.error());
+        m_view.layer = m_opts.layer;
+    }
+    if (!model->requireSpatialLayer(m_view.layer)) m_view.layer = model->defaultLayer();
+    if (m_opts.channel >= 0) {
+        m_view.channel = m_opts.channel;
+        m_view.mode = gfx::ViewMode::Single;
+        const int C = model->find(m_view.layer)->channels();
+        if (m_opts.channel >= C)
+            return cli::fail("--channel " + std::to_string(m_opts.channel) + " is out of range: " + m_view.layer + " has " +
+                             std::to_string(C) + " channels (0.." + std::to_string(C - 1) + ")");
+    }
+    if (m_opts.grid) m_view.mode = gfx::ViewMode::Grid;
+
+    // The source: as given, else the first camera, else sample footage (and say so).
+    std::string spec = m_opts.source;
+    if (spec.empty()) {
+        if (FrameSource::open("0")) spec = "0";
+        else if (std::filesystem::exists(kSampleFootage)) {
+            spec = kSampleFootage;
+            m_sourceNote = "No camera found: showing sample footage (vtest.avi). Open a camera or file in the panel.";
+        } else {
+            return cli::fail("no camera found and no sample footage at " + std::string(kSampleFootage) +
+                             "; give a SOURCE (cnnscope view FILE) or apt-get install opencv-doc");
+        }
+    }
+    auto probe = FrameSource::open(spec);
+    if (!probe) return cli::fail(probe.error());
+    probe->reset();
+
+    std::string error;
+    if (!setupWindow(error)) {
+        teardown();
+        return cli::fail(error);
+    }
+    m_pipeline = std::make_unique<Pipeline>(std::move(*model));
+    m_pipeline->setLayer(m_view.layer);
+    m_pipeline->setPaused(m_opts.paused);
+    if (auto st = m_pipeline->openSource(spec); !st) m_message = st.error();
+    m_inputs.sourceText = spec;
+
+    auto nextFrame = Clock::now();
+    int exitCode = 0;
+    while (!glfwWindowShouldClose(m_window)) {
+        if (interrupted()) break;
+        // Pace to the target rate; input events wake us early.
+        const double wait = std::chrono::duration<double>(nextFrame - Clock::now()).count();
+        if (wait > 0) glfwWaitEventsTimeout(wait);
+        else glfwPollEvents();
+        nextFrame = std::max(nextFrame + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / kTargetFps)),
+                             Clock::now() - std::chrono::milliseconds(100));
+
+        const bool keyboardBusy = ImGui::GetIO().WantCaptureKeyboard;
+        for (int key : g_keys)
+            if (!keyboardBusy || key == GLFW_KEY_ESCAPE) applyKey(key);
+        g_keys.clear();
+        takeResults();
+
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        ImGui::NewFrame();
+        int fbW = 0, fbH = 0;
+        glfwGetFramebufferSize(m_window, &fbW, &fbH);
+        if (m_view.showPanel) {
+            const ui::ViewState before = m_view;
+            ui::PanelActions a = ui::drawPanel(m_view, m_inputs, panelInfo(), kPanelWidth, float(fbH));
+            if (a.layerChanged) {
+                const std::string want = m_view.layer;
+                m_view.layer = before.layer;
+                selectLayer(want);
+            }
+            if (a.normChanged || before.norm.mode != m_view.norm.mode) {
+                refreshRanges();
+                if (!m_ranges.empty()) m_renderer.uploadRanges(m_ranges);
+            }
+            if (a.screenshot) applyKey(GLFW_KEY_S);
+            if (a.openSource) {
+                auto st = m_pipeline->openSource(m_inputs.sourceText);
+                m_message = st ? "opened " + m_inputs.sourceText : st.error();
+                if (st) m_sourceNote.clear();
+            }
+            if (m_inputs.pauseToggled) m_pipeline->setPaused(!m_pipeline->paused());
+            if (m_inputs.stepRequested) m_pipeline->step();
+            if (m_inputs.loopToggled) m_pipeline->setLoop(!m_pipeline->loop());
+            if (m_inputs.seekTo >= 0) m_pipeline->seek(m_inputs.seekTo);
+            if (m_inputs.speed != m_pipeline->speed()) m_pipeline->setSpeed(m_inputs.speed);
+            m_inputs.pauseToggled = m_inputs.stepRequested = m_inputs.loopToggled = false;
+            m_inputs.seekTo = -1;
+            m_inputs.speed = m_pipeline->speed();
+        }
+        drawFrame();
+        drawOverlays(viewArea());
+        if (m_view.showHelp) ui::drawHelp(&m_view.showHelp);
+        ImGui::Render();
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+        ++m_framesRendered;
+        ++m_fpsWindowFrames;
+        const double fpsWindow = std::chrono::duration<double>(Clock::now() - m_fpsWindowStart).count();
+        if (fpsWindow >= 1.0) {
+            m_renderFps = double(m_fpsWindowFrames) / fpsWindow;
+            m_fpsWindowFrames = 0;
+            m_fpsWindowStart = Clock::now();
+        }
+
+        if (scripted && m_renderer.hasActivations()) {
+            if (!m_scriptKeys.empty()) {
+                applyKey(m_scriptKeys.front());  // one scripted key per frame, like a person typing
+                m_scriptKeys.erase(m_scriptKeys.begin());
+            } else if (m_shownLayer == m_view.layer) {
+                if (!m_scriptStarted) {
+                    m_scriptStarted = true;
+                    m_scriptStart = Clock::now();
+                    m_scriptInferStart = m_pipeline->stats().inferences;
+                    m_latencies.clear();
+                }
+                if (++m_scriptFrames >= m_opts.frames) {
+                    if (!m_opts.screenshot.empty())
+                        if (auto st = saveScreenshot(m_opts.screenshot, true); !st) exitCode = cli::fail(st.error());
+                    if (!m_opts.stats.empty())
+                        if (auto st = writeStats(m_opts.stats); !st) exitCode = cli::fail(st.error());
+                    glfwSwapBuffers(m_window);
+                    break;
+                }
+            }
+        }
+        glfwSwapBuffers(m_window);
+    }
+    if (!scripted) {
+        glfwGetWindowSize(m_window, &m_view.windowW, &m_view.windowH);
+        ui::saveSettings(m_view);
+    }
+    teardown();
+    return exitCode;
+}
+
+}  // namespace
+
+void registerView(CLI::App& app, std::function<int()>& action, std::function<int()>& defaultAction) {
+    static ViewOptions opts;
+    auto* view = app.add_subcommand("view", "Open the live window on a video, image, camera index, GStreamer pipeline or URL "
+                                            "(no SOURCE: camera 0, else sample footage)");
+    view->add_option("SOURCE", opts.source, "Image, video file, camera index, GStreamer pipeline or URL");
+    view->add_option("--layer", opts.layer, "Layer to show first (default: the model's first conv layer, or the last one used)");
+    auto* channel = view->add_option("--channel", opts.channel, "Show this channel alone");
+    view->add_flag("--grid", opts.grid, "Show the grid of channels")->excludes(channel);
+    view->add_option("--frames", opts.frames,
+                     "Scripted run: render N frames once the requested view is on screen, then exit (with --screenshot/--stats)");
+    view->add_option("--screenshot", opts.screenshot, "Scripted run: save a PNG of the window at the end");
+    view->add_option("--stats", opts.stats, "Scripted run: save render/inference fps, latency, layout as JSON at the end");
+    view->add_option("--keys", opts.keys, "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g)");
+    view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
+    view->add_flag("--paused", opts.paused, "Start paused on the first frame");
+    cli::addModelOptions(*view, opts.common);
+    cli::addDisplayOptions(*view, opts.common);
+    view->callback([&] { action = [] { return Gui(opts).run(); }; });
+    defaultAction = [] { return Gui(opts).run(); };
+}
+
+}  // namespace cnnscope::app

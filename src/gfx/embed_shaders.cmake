@@ -1,0 +1,11 @@
+# Writes OUT (a .cpp) with every file in SHADERS as a string constant; run at build time.
+set(body "// Generated from shaders/ by embed_shaders.cmake; do not edit.\n#include \"gfx/shaders.hpp\"\nnamespace cnnscope::gfx::shaders {\n")
+foreach(f ${SHADERS})
+  get_filename_component(name ${f} NAME)
+  string(MAKE_C_IDENTIFIER ${name} id)
+  file(READ ${f} text)
+  string(APPEND body "const char* const ${id} = R\"cnnscope_shader(${text})cnnscope_shader\";\n")
+endforeach()
+string(APPEND body "}\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

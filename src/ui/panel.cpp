@@ -1,0 +1,194 @@
+// The control panel: source, model, layers, view, stats.
+#include "ui/state.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace cnnscope::ui {
+
+namespace {
+const ImVec4 kWarn(1.f, 0.75f, 0.2f, 1.f);
+const ImVec4 kError(1.f, 0.35f, 0.3f, 1.f);
+
+bool inputString(const char* label, std::string& s) {
+    char buf[1024];
+    std::strncpy(buf, s.c_str(), sizeof buf - 1);
+    buf[sizeof buf - 1] = '\0';
+    const bool entered = ImGui::InputText(label, buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue);
+    s = buf;
+    return entered;
+}
+}  // namespace
+
+PanelActions drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, float width, float height) {
+    PanelActions a;
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImVec2(width, height));
+    ImGui::Begin("cnnscope", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+
+    if (info.untrained)
+        ImGui::TextColored(kWarn, "UNTRAINED weights: maps show structure,\nnot learned features (models/fetch_models.sh)");
+    if (!info.sourceNote.empty()) ImGui::TextColored(kWarn, "%s", info.sourceNote.c_str());
+    if (!info.error.empty()) ImGui::TextWrapped("%s", info.error.c_str());
+
+    if (ImGui::CollapsingHeader("Source", ImGuiTreeNodeFlags_DefaultOpen)) {
+        ImGui::TextWrapped("%s", info.sourceDescription.c_str());
+        ImGui::SetNextItemWidth(-60);
+        if (inputString("##src", in.sourceText)) a.openSource = true;
+        ImGui::SameLine();
+        if (ImGui::Button("Open")) a.openSource = true;
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("file path, camera index (0), GStreamer pipeline or URL");
+        if (!info.still) {
+            if (ImGui::Button(info.paused ? "Play" : "Pause")) in.pauseToggled = true;
+            ImGui::SameLine();
+            if (ImGui::Button("Step")) in.stepRequested = true;
+            if (!info.live) {
+                ImGui::SameLine();
+                bool loop = info.loop;
+                if (ImGui::Checkbox("Loop", &loop)) in.loopToggled = true;
+                int frame = int(info.frameIndex);
+                ImGui::SetNextItemWidth(-1);
+                if (ImGui::InputInt("##seek", &frame, 1, 10, ImGuiInputTextFlags_EnterReturnsTrue)) in.seekTo = std::max(0, frame);
+                float speed = float(info.speed);
+                ImGui::SetNextItemWidth(-1);
+                if (ImGui::SliderFloat("##speed", &speed, 0.1f, 8.f, "speed %.2fx", ImGuiSliderFlags_Logarithmic)) in.speed = speed;
+            }
+        }
+    }
+
+    if (ImGui::CollapsingHeader("Model", ImGuiTreeNodeFlags_DefaultOpen)) {
+        ImGui::Text("%s", info.modelLabel.c_str());
+        ImGui::TextWrapped("%s", info.modelSource.c_str());
+        ImGui::Text("input %dx%d, target %s", info.inputSize.width, info.inputSize.height, info.target.c_str());
+        if (!info.targetNote.empty()) ImGui::TextColored(kWarn, "%s", info.targetNote.c_str());
+        std::string offered;
+        for (const auto& t : info.targets) offered += (offered.empty() ? "" : ", ") + t;
+        ImGui::TextDisabled("targets here: %s", offered.c_str());
+    }
+
+    if (ImGui::CollapsingHeader("Layers", ImGuiTreeNodeFlags_DefaultOpen)) {
+        if (ImGui::BeginTable("layers", 3, ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV,
+                              ImVec2(0, 220))) {
+            ImGui::TableSetupColumn("layer");
+            ImGui::TableSetupColumn("shape");
+            ImGui::TableSetupColumn("RF");
+            ImGui::TableHeadersRow();
+            for (size_t i = 0; i < info.layerNames.size(); ++i) {
+                ImGui::TableNextRow();
+                ImGui::TableSetColumnIndex(0);
+                const bool selected = info.layerNames[i] == v.layer;
+                if (ImGui::Selectable(info.layerNames[i].c_str(), selected, ImGuiSelectableFlags_SpanAllColumns) && !selected) {
+                    v.layer = info.layerNames[i];
+                    a.layerChanged = true;
+                }
+                if (selected && ImGui::IsWindowAppearing()) ImGui::SetScrollHereY();
+                ImGui::TableSetColumnIndex(1);
+                ImGui::TextUnformatted(info.layerShapes[i].c_str());
+                ImGui::TableSetColumnIndex(2);
+                ImGui::Text("%d", info.layerRf[i]);
+            }
+            ImGui::EndTable();
+        }
+    }
+
+    if (ImGui::CollapsingHeader("View", ImGuiTreeNodeFlags_DefaultOpen)) {
+        int mode = int(v.mode);
+        ImGui::RadioButton("grid", &mode, 0);
+        ImGui::SameLine();
+        ImGui::RadioButton("single", &mode, 1);
+        ImGui::SameLine();
+        ImGui::RadioButton("overlay", &mode, 2);
+        v.mode = gfx::ViewMode(mode);
+        const int maxChannel = std::max(0, info.channels - 1);
+        ImGui::SetNextItemWidth(-70);
+        ImGui::SliderInt("channel", &v.channel, 0, maxChannel);
+        if (info.channels > 0) v.channel = std::clamp(v.channel, 0, maxChannel);
+        if (v.mode == gfx::ViewMode::Grid) {
+            ImGui::Checkbox("all channels", &v.allChannels);
+            if (!v.allChannels) {
+                ImGui::SetNextItemWidth(-70);
+                ImGui::SliderInt("tiles", &v.tiles, 1, 16, "%d per side");
+                const int per = v.tiles * v.tiles;
+                const int pages = std::max(1, (info.channels + per - 1) / per);
+                ImGui::SetNextItemWidth(-70);
+                ImGui::SliderInt("page", &v.page, 0, pages - 1);
+                if (info.channels > 0) v.page = std::clamp(v.page, 0, pages - 1);
+            }
+        }
+        if (v.mode == gfx::ViewMode::Overlay) {
+            ImGui::SetNextItemWidth(-70);
+            ImGui::SliderFloat("opacity", &v.opacity, 0.f, 1.f);
+        }
+        ImGui::Checkbox("input frame beside", &v.showInput);
+        ImGui::SameLine();
+        ImGui::Checkbox("colorbar", &v.showColorbar);
+        int cmap = int(v.colormap);
+        const auto& names = colormapNames();
+        ImGui::SetNextItemWidth(-70);
+        if (ImGui::BeginCombo("colormap", names[size_t(cmap)].c_str())) {
+            for (size_t i = 0; i < names.size(); ++i)
+                if (ImGui::Selectable(names[i].c_str(), int(i) == cmap)) v.colormap = Colormap(i);
+            ImGui::EndCombo();
+        }
+        const char* norms[] = {"channel min-max", "layer min-max", "fixed range", "percentile clip"};
+        int norm = int(v.norm.mode);
+        ImGui::SetNextItemWidth(-70);
+        if (ImGui::Combo("normalise", &norm, norms, 4)) {
+            v.norm.mode = NormMode(norm);
+            a.normChanged = true;
+        }
+        if (v.norm.mode == NormMode::Fixed) {
+            ImGui::SetNextItemWidth(-70);
+            a.normChanged |= ImGui::DragFloatRange2("range", &v.norm.fixedLo, &v.norm.fixedHi, 0.1f);
+        } else if (v.norm.mode == NormMode::Percentile) {
+            ImGui::SetNextItemWidth(-70);
+            a.normChanged |= ImGui::SliderFloat("percentile", &v.norm.percentile, 90.f, 100.f, "%.1f");
+        }
+        ImGui::SetNextItemWidth(-70);
+        ImGui::SliderFloat("gamma", &v.norm.gamma, 0.2f, 5.f, "%.2f", ImGuiSliderFlags_Logarithmic);
+        if (ImGui::Button("Screenshot (s)")) a.screenshot = true;
+        ImGui::SameLine();
+        if (ImGui::Button("Help (h)")) v.showHelp = !v.showHelp;
+    }
+
+    if (ImGui::CollapsingHeader("Stats", ImGuiTreeNodeFlags_DefaultOpen)) {
+        ImGui::Text("capture   %6.1f fps", info.captureFps);
+        ImGui::Text("inference %6.1f ms  %5.1f fps", info.inferMs, info.inferFps);
+        ImGui::Text("render    %6.1f fps", info.renderFps);
+        ImGui::Text("latency   p50 %.0f ms  p95 %.0f ms", info.latencyP50, info.latencyP95);
+        ImGui::Text("dropped   %llu frames", (unsigned long long)info.dropped);
+        ImGui::Text("memory    %.0f MB", info.rssMb);
+    }
+    ImGui::End();
+    clamp(v);
+    return a;
+}
+
+void drawHelp(bool* open) {
+    ImGui::SetNextWindowSize(ImVec2(360, 0), ImGuiCond_Always);
+    ImGui::SetNextWindowPos(ImVec2(ImGui::GetIO().DisplaySize.x * 0.5f, ImGui::GetIO().DisplaySize.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+    if (!ImGui::Begin("Keys", open, ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoResize)) {
+        ImGui::End();
+        return;
+    }
+    const char* rows[][2] = {{"Left / Right", "previous / next channel"},
+                             {"Up / Down", "channel -/+ one grid row"},
+                             {"Page Up / Page Down", "previous / next layer"},
+                             {"Space", "pause / play"},
+                             {"g", "grid / single channel"},
+                             {"o", "overlay on the input frame"},
+                             {"s", "screenshot (PNG)"},
+                             {"h", "this help"},
+                             {"q / Esc", "quit"},
+                             {"click a tile", "show that channel"}};
+    for (auto& r : rows) {
+        ImGui::Text("%-20s", r[0]);
+        ImGui::SameLine(170);
+        ImGui::TextUnformatted(r[1]);
+    }
+    ImGui::End();
+}
+
+}  // namespace cnnscope::ui

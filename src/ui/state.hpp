@@ -1,0 +1,74 @@
+// The GUI's view state (what the user picked) and the actions a panel asks for.
+#pragma once
+
+#include "core/colormap.hpp"
+#include "core/normalize.hpp"
+#include "gfx/activation_renderer.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cnnscope::ui {
+
+struct ViewState {
+    std::string layer;
+    int channel = 0;
+    gfx::ViewMode mode = gfx::ViewMode::Grid;
+    bool showInput = false;     // the input frame beside the maps
+    int tiles = 8;              // NxN grid
+    int page = 0;
+    bool allChannels = false;   // one near-square grid of every channel
+    Colormap colormap = Colormap::Hot;
+    Normalization norm;
+    float opacity = 0.6f;
+    bool showColorbar = true;
+    bool showHelp = false;
+    bool showPanel = true;
+    int windowW = 1280, windowH = 720;
+};
+
+// Clamps values loaded from disk or typed by the user into their valid ranges.
+void clamp(ViewState& s);
+
+// ~/.config/cnnscope/settings.ini (or $XDG_CONFIG_HOME). Missing or bad values keep defaults.
+std::string settingsPath();
+ViewState loadSettings(const ViewState& defaults);
+void saveSettings(const ViewState& s);
+
+// What the panel asks the app to do this frame.
+struct PanelActions {
+    bool openSource = false;
+    bool screenshot = false;
+    bool quit = false;
+    bool layerChanged = false;
+    bool normChanged = false;
+};
+
+// Read-only facts the panel shows.
+struct PanelInfo {
+    std::string modelLabel, modelSource, target, targetNote, sourceDescription, sourceNote, error;
+    bool untrained = false, live = false, still = false, paused = false, loop = true;
+    double speed = 1.0;
+    int64_t frameIndex = 0;
+    int channels = 0;
+    cv::Size inputSize;
+    double captureFps = 0, inferFps = 0, inferMs = 0, renderFps = 0, latencyP50 = 0, latencyP95 = 0, rssMb = 0;
+    uint64_t dropped = 0, inferences = 0;
+    std::vector<std::string> layerNames, layerShapes;
+    std::vector<int> layerRf;
+    std::vector<std::string> targets;
+};
+
+struct PanelInputs {
+    std::string sourceText;
+    bool pauseToggled = false, stepRequested = false, loopToggled = false;
+    int64_t seekTo = -1;
+    double speed = 1.0;
+};
+
+// Draws the control panel at the window's left; returns what the user asked for.
+PanelActions drawPanel(ViewState& view, PanelInputs& in, const PanelInfo& info, float width, float height);
+void drawHelp(bool* open);
+
+}  // namespace cnnscope::ui
