@@ -16,8 +16,7 @@ def hot_lut_bgr8():
     """matplotlib's own 'hot' table as 8-bit BGR (rounded like a GL framebuffer)."""
     import matplotlib
     matplotlib.use("Agg")
-    import matplotlib.cm as cm
-    rgb = cm.get_cmap("hot", 256)(np.arange(256))[:, :3]
+    rgb = matplotlib.colormaps["hot"](np.arange(256))[:, :3]  # N = 256
     return np.rint(rgb[:, ::-1] * 255).astype(np.int16)
 
 
