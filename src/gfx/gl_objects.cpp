@@ -9,29 +9,19 @@ void deleteProgram(GLuint id) { glDeleteProgram(id); }
 void deleteFramebuffer(GLuint id) { glDeleteFramebuffers(1, &id); }
 void deleteBuffer(GLuint id) { glDeleteBuffers(1, &id); }
 
-Texture makeTexture() {
+namespace {
+// glGenTextures, glGenVertexArrays, glGenFramebuffers and glGenBuffers share one signature.
+GLuint generate(void(GLAD_API_PTR* gen)(GLsizei, GLuint*)) {
     GLuint id = 0;
-    glGenTextures(1, &id);
-    return Texture(id);
+    gen(1, &id);
+    return id;
 }
+}  // namespace
 
-VertexArray makeVertexArray() {
-    GLuint id = 0;
-    glGenVertexArrays(1, &id);
-    return VertexArray(id);
-}
-
-Framebuffer makeFramebuffer() {
-    GLuint id = 0;
-    glGenFramebuffers(1, &id);
-    return Framebuffer(id);
-}
-
-Buffer makeBuffer() {
-    GLuint id = 0;
-    glGenBuffers(1, &id);
-    return Buffer(id);
-}
+Texture makeTexture() { return Texture(generate(glGenTextures)); }
+VertexArray makeVertexArray() { return VertexArray(generate(glGenVertexArrays)); }
+Framebuffer makeFramebuffer() { return Framebuffer(generate(glGenFramebuffers)); }
+Buffer makeBuffer() { return Buffer(generate(glGenBuffers)); }
 
 static GLuint compile(GLenum type, const char* src, std::string* log) {
     GLuint s = glCreateShader(type);
