@@ -520,8 +520,9 @@ int Gui::run() {
     else return cli::fail("--normalize: " + n.error());
     if (auto c = parseColormap(m_opts.common.colormap); c) m_view.colormap = *c;
     else return cli::fail("--colormap: " + c.error());
-    for (const auto& k : std::vector<std::string>(
-             [&] { std::vector<std::string> v; std::stringstream ss(m_opts.keys); for (std::string t; std::getline(ss, t, ',');) if (!t.empty()) v.push_back(t); return v; }())) {
+    std::stringstream keyList(m_opts.keys);
+    for (std::string k; std::getline(keyList, k, ',');) {
+        if (k.empty()) continue;
         const int key = keyFromName(k);
         if (key < 0) return cli::fail("--keys: unknown key '" + k + "' (left, right, up, down, pageup, pagedown, space, g, o, s, h, q)");
         m_scriptKeys.push_back(key);
