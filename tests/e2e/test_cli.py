@@ -46,6 +46,16 @@ class DumpTest(CliTest):
         self.assertEqual(np.load(b).shape, (1, 512, 14, 14))
         self.assertEqual(sorted(os.listdir(self.tmp)), ["a.npy", "b.npy", "home"])
 
+    def test_gstreamer_pipeline_and_closed_stream(self):
+        out = self.path("gst.npy")
+        self.run_cli("dump", "videotestsrc num-buffers=5 ! videoconvert ! appsink sync=false", "--layer", "block2_conv1",
+                     "--frame", "2", "--out", out, "--untrained")
+        self.assertEqual(np.load(out).shape, (1, 128, 112, 112))
+        p = self.run_cli("dump", "rtsp://127.0.0.1:9/none", "--layer", "block1_conv1", "--out", self.path("u.npy"),
+                         "--untrained", expect=1, timeout=60)
+        self.assert_clean_failure(p, "could not be opened")
+        self.assertFalse(os.path.exists(self.path("u.npy")))
+
     def test_keras_file_written_by_h5py_matches_numpy_reference(self):
         """An h5py-written Keras file (new-style names), checked against a numpy convolution."""
         import h5py
