@@ -104,6 +104,8 @@ private:
     void selectLayer(const std::string& layer);
     void takeResults();
     void refreshRanges();
+    // Stops the pipeline, applies `change` to its model, and starts a new one on the same source.
+    void rebuildPipeline(const std::function<Status(Model&)>& change);
     void drawFrame();
     void drawOverlays(const gfx::PixelRect& area);
     ui::PanelInfo panelInfo() const;
@@ -120,7 +122,7 @@ private:
     gfx::ActivationRenderer m_renderer;
     ui::ViewState m_view;
     ui::PanelInputs m_inputs;
-    std::string m_sourceNote, m_message;
+    std::string m_sourceNote, m_message, m_spec;
     std::vector<std::string> m_layerNames;
 
     InferenceResult m_result;            // newest from the pipeline
@@ -241,6 +243,23 @@ void Gui::applyKey(int key) {
     }
     // Keep the selected channel's page on screen in the grid.
     if (m_view.mode == gfx::ViewMode::Grid && !m_view.allChannels) m_view.page = m_view.channel / (m_view.tiles * m_view.tiles);
+}
+
+void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
+    const bool paused = m_pipeline->paused(), loop = m_pipeline->loop();
+    const double speed = m_pipeline->speed();
+    Model model = m_pipeline->release();
+    if (auto st = change(model); !st) m_message = st.error();
+    m_layerNames = model.spatialLayerNames();
+    if (!model.requireSpatialLayer(m_view.layer)) m_view.layer = model.defaultLayer();
+    m_pipeline = std::make_unique<Pipeline>(std::move(model));
+    m_pipeline->setLayer(m_view.layer);
+    m_pipeline->setPaused(paused);
+    m_pipeline->setLoop(loop);
+    m_pipeline->setSpeed(speed);
+    m_layerCache.clear();
+    m_resultSeen = 0;
+    if (auto st = m_pipeline->openSource(m_spec); !st) m_message = st.error();
 }
 
 void Gui::refreshRanges() {
@@ -576,7 +595,9 @@ int Gui::run() {
     m_pipeline->setLayer(m_view.layer);
     m_pipeline->setPaused(m_opts.paused);
     if (auto st = m_pipeline->openSource(spec); !st) m_message = st.error();
+    m_spec = spec;
     m_inputs.sourceText = spec;
+    m_inputs.modelText = m_opts.common.model;
 
     auto nextFrame = Clock::now();
     int exitCode = 0;
@@ -616,8 +637,37 @@ int Gui::run() {
             if (a.openSource) {
                 auto st = m_pipeline->openSource(m_inputs.sourceText);
                 m_message = st ? "opened " + m_inputs.sourceText : st.error();
-                if (st) m_sourceNote.clear();
+                if (st) {
+                    m_sourceNote.clear();
+                    m_spec = m_inputs.sourceText;
+                }
             }
+            if (!a.target.empty())
+                rebuildPipeline([&](Model& m) {
+                    std::string note;
+                    Status st = m.setTarget(a.target, &note);
+                    m_message = st ? (note.empty() ? "running on " + m.target().actual : note) : st.error();
+                    return st;
+                });
+            if (a.inputSize.area() > 0)
+                rebuildPipeline([&](Model& m) {
+                    Status st = m.setInputSize(a.inputSize);
+                    if (st) m_message = "input size " + std::to_string(a.inputSize.width) + "x" + std::to_string(a.inputSize.height);
+                    return st;
+                });
+            if (a.loadModel)
+                rebuildPipeline([&](Model& m) -> Status {
+                    cli::CommonOptions o = m_opts.common;
+                    o.model = m_inputs.modelText;
+                    o.untrained = false;
+                    o.inputSize.clear();
+                    o.target = m.target().actual;
+                    auto loaded = cli::loadModel(o);
+                    if (!loaded) return Error{loaded.error()};
+                    m = std::move(*loaded);
+                    m_message = "loaded " + m.label() + " from " + m.source();
+                    return {};
+                });
             if (m_inputs.pauseToggled) m_pipeline->setPaused(!m_pipeline->paused());
             if (m_inputs.stepRequested) m_pipeline->step();
             if (m_inputs.loopToggled) m_pipeline->setLoop(!m_pipeline->loop());

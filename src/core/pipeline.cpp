@@ -30,6 +30,11 @@ void Pipeline::stop() {
     if (m_inference.joinable()) m_inference.join();
 }
 
+Model Pipeline::release() {
+    stop();
+    return std::move(m_model);
+}
+
 void Pipeline::stopCapture() {
     m_captureRunning = false;
     if (m_capture.joinable()) m_capture.join();

@@ -79,6 +79,8 @@ public:
     const Model& model() const { return m_model; }  // catalogue reads only while running
 
     void stop();
+    // Stops both threads and hands the model back (to reconfigure it); the pipeline is done.
+    Model release();
 
 private:
     void captureLoop();

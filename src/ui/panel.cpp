@@ -61,11 +61,29 @@ PanelActions drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, flo
     if (ImGui::CollapsingHeader("Model", ImGuiTreeNodeFlags_DefaultOpen)) {
         ImGui::Text("%s", info.modelLabel.c_str());
         ImGui::TextWrapped("%s", info.modelSource.c_str());
-        ImGui::Text("input %dx%d, target %s", info.inputSize.width, info.inputSize.height, info.target.c_str());
+        ImGui::Text("input %dx%d, running on %s", info.inputSize.width, info.inputSize.height, info.target.c_str());
         if (!info.targetNote.empty()) ImGui::TextColored(kWarn, "%s", info.targetNote.c_str());
-        std::string offered;
-        for (const auto& t : info.targets) offered += (offered.empty() ? "" : ", ") + t;
-        ImGui::TextDisabled("targets here: %s", offered.c_str());
+        ImGui::SetNextItemWidth(-60);
+        if (inputString("##model", in.modelText)) a.loadModel = true;
+        ImGui::SameLine();
+        if (ImGui::Button("Load")) a.loadModel = true;
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("weights file or models.yml name; empty: default search");
+        ImGui::SetNextItemWidth(-70);
+        if (ImGui::BeginCombo("target", info.target.c_str())) {
+            for (const auto& t : info.targets)
+                if (ImGui::Selectable(t.c_str(), t == info.target)) a.target = t;
+            ImGui::EndCombo();
+        }
+        static const cv::Size kSizes[] = {{224, 224}, {320, 240}, {448, 448}, {640, 480}, {768, 576}};
+        const std::string current = std::to_string(info.inputSize.width) + "x" + std::to_string(info.inputSize.height);
+        ImGui::SetNextItemWidth(-70);
+        if (ImGui::BeginCombo("input", current.c_str())) {
+            for (const cv::Size& sz : kSizes) {
+                const std::string label = std::to_string(sz.width) + "x" + std::to_string(sz.height);
+                if (ImGui::Selectable(label.c_str(), sz == info.inputSize)) a.inputSize = sz;
+            }
+            ImGui::EndCombo();
+        }
     }
 
     if (ImGui::CollapsingHeader("Layers", ImGuiTreeNodeFlags_DefaultOpen)) {

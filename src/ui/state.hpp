@@ -43,6 +43,9 @@ struct PanelActions {
     bool quit = false;
     bool layerChanged = false;
     bool normChanged = false;
+    bool loadModel = false;       // PanelInputs::modelText
+    std::string target;           // non-empty: switch to this target
+    cv::Size inputSize;           // non-zero: switch to this input size
 };
 
 // Read-only facts the panel shows.
@@ -62,6 +65,7 @@ struct PanelInfo {
 
 struct PanelInputs {
     std::string sourceText;
+    std::string modelText;        // path or models.yml name; empty: the default search
     bool pauseToggled = false, stepRequested = false, loopToggled = false;
     int64_t seekTo = -1;
     double speed = 1.0;
