@@ -67,10 +67,12 @@ Progress::Progress(std::string what, int total, bool quiet)
 
 void Progress::step(int done, const std::string& detail) {
     if (m_quiet) return;
+    // With an unknown total (a live source), "N/?" lines.
+    const std::string total = m_total > 0 ? std::to_string(m_total) : "?";
     if (m_tty) {
-        std::fprintf(stderr, "\r%s: %d/%d %s\033[K", m_what.c_str(), done, m_total, detail.c_str());
+        std::fprintf(stderr, "\r%s: %d/%s %s\033[K", m_what.c_str(), done, total.c_str(), detail.c_str());
     } else if (done == m_total || m_total <= 20 || done % std::max(1, m_total / 10) == 0) {
-        std::fprintf(stderr, "%s: %d/%d %s\n", m_what.c_str(), done, m_total, detail.c_str());
+        std::fprintf(stderr, "%s: %d/%s %s\n", m_what.c_str(), done, total.c_str(), detail.c_str());
     }
     std::fflush(stderr);
 }

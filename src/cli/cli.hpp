@@ -50,5 +50,7 @@ private:
 // Registers the headless subcommands (layers, dump, grid, sweep, targets). `action` is set to
 // the chosen command's body; main() runs it after parsing.
 void registerCommands(CLI::App& app, std::function<int()>& action);
+// `record` (record_cmd.cpp), called by registerCommands.
+void registerRecord(CLI::App& app, std::function<int()>& action);
 
 }  // namespace cnnscope::cli

@@ -312,6 +312,8 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     addDisplayOptions(*sweep, sweepCmd.common);
     sweep->callback([&] { action = [] { return sweepCmd.run(); }; });
 
+    registerRecord(app, action);
+
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
     targets->callback([&] { action = [] { return runTargets(); }; });
 }

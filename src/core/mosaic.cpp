@@ -68,14 +68,79 @@ void renderChannel(const cv::Mat& act, int channel, const Normalization& norm, C
 }
 
 cv::Mat withCaption(const cv::Mat& image, const std::string& text) {
-    const double scale = std::clamp(image.cols / 900.0, 0.4, 0.9);
+    double scale = 0.6;
     int base = 0;
-    const cv::Size ts = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &base);
+    cv::Size ts = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &base);
+    if (ts.width > image.cols - 12) {  // shrink to fit the width, down to a readable minimum
+        scale = std::max(0.3, scale * (image.cols - 12) / ts.width);
+        ts = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &base);
+    }
     const int strip = ts.height + base + 10;
     cv::Mat out(image.rows + strip, image.cols, CV_8UC3, cv::Scalar(0, 0, 0));
     image.copyTo(out(cv::Rect(0, 0, image.cols, image.rows)));
     cv::putText(out, text, cv::Point(6, image.rows + 5 + ts.height), cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), 1,
                 cv::LINE_AA);
+    return out;
+}
+
+}  // namespace cnnscope
+
+namespace cnnscope {
+
+void renderView(const cv::Mat& act, const ViewSpec& v, cv::Size size, cv::Mat& out, MosaicScratch& s) {
+    const int C = act.size[1], H = act.size[2], W = act.size[3];
+    if (!v.grid) {
+        renderChannel(act, std::clamp(v.channel, 0, C - 1), v.norm, v.colormap, size, out, s);
+        return;
+    }
+    MosaicOptions o;
+    o.cols = o.rows = v.tiles;
+    o.colormap = v.colormap;
+    o.norm = v.norm;
+    o.labels = false;
+    if (v.allChannels) o = allChannels(C, o);
+    else o.page = std::clamp(v.page, 0, pageCount(C, o) - 1);
+    const int maxW = (size.width - o.gutter * (o.cols + 1)) / o.cols, maxH = (size.height - o.gutter * (o.rows + 1)) / o.rows;
+    o.tileSide = std::max(1, std::min(maxW * std::max(H, W) / W, maxH * std::max(H, W) / H));
+    cv::Mat mosaic;
+    renderMosaic(act, o, mosaic, s);
+    out.create(size, CV_8UC3);
+    out.setTo(cv::Scalar(48, 48, 48));
+    const cv::Rect r((size.width - std::min(size.width, mosaic.cols)) / 2, (size.height - std::min(size.height, mosaic.rows)) / 2,
+                     std::min(size.width, mosaic.cols), std::min(size.height, mosaic.rows));
+    mosaic(cv::Rect(0, 0, r.width, r.height)).copyTo(out(r));
+}
+
+std::string viewCaption(const std::string& modelLabel, const std::string& layer, const ViewSpec& v, int channels,
+                        int64_t frameIndex, double seconds) {
+    std::string what;
+    if (!v.grid) {
+        what = "channel " + std::to_string(v.channel) + "/" + std::to_string(channels);
+    } else if (v.allChannels) {
+        what = "grid, all " + std::to_string(channels) + " channels";
+    } else {
+        const int per = v.tiles * v.tiles, first = v.page * per;
+        what = "grid, channels " + std::to_string(first) + "-" + std::to_string(std::min(channels, first + per) - 1) + " of " +
+               std::to_string(channels);
+    }
+    return modelLabel + " | " + layer + " | " + what + " | frame " + std::to_string(frameIndex) + cv::format(" (%.2f s)", seconds);
+}
+
+cv::Mat withColorbar(const cv::Mat& image, Colormap c, Range r) {
+    const int barW = 16, strip = 84, top = 18, h = std::max(16, image.rows - 2 * top);
+    cv::Mat out(image.rows, image.cols + strip, CV_8UC3, cv::Scalar(0, 0, 0));
+    image.copyTo(out(cv::Rect(0, 0, image.cols, image.rows)));
+    const int x0 = image.cols + 8;
+    for (int y = 0; y < h; ++y) {
+        const int idx = std::min(255, (h - 1 - y) * 256 / h);
+        cv::rectangle(out, cv::Rect(x0, top + y, barW, 1), cv::Scalar(lutBgr8(c, idx)), cv::FILLED);
+    }
+    auto text = [&](double v, int y) {
+        cv::putText(out, cv::format("%.3g", v + 0.0), cv::Point(x0 + barW + 4, y), cv::FONT_HERSHEY_SIMPLEX, 0.4,
+                    cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
+    };
+    text(r.hi, top + 8);
+    text(r.lo, top + h);
     return out;
 }
 

@@ -47,3 +47,28 @@ void renderChannel(const cv::Mat& act, int channel, const Normalization& norm, C
 cv::Mat withCaption(const cv::Mat& image, const std::string& text);
 
 }  // namespace cnnscope
+
+namespace cnnscope {
+
+// What a recording or screenshot shows: the grid (a page of tiles, or all channels) or one channel.
+struct ViewSpec {
+    bool grid = true;
+    int channel = 0;
+    int tiles = 8;
+    int page = 0;
+    bool allChannels = false;
+    Colormap colormap = Colormap::Hot;
+    Normalization norm;
+};
+
+// Renders the maps to fill a canvas of exactly `size` (tiles fitted, or one channel letterboxed).
+void renderView(const cv::Mat& act, const ViewSpec& v, cv::Size size, cv::Mat& out, MosaicScratch& scratch);
+
+// "VGG19 [untrained] | block1_conv1 | channel 5/64 | frame 12 (1.20 s)", shared by every recorder.
+std::string viewCaption(const std::string& modelLabel, const std::string& layer, const ViewSpec& v, int channels,
+                        int64_t frameIndex, double seconds);
+
+// Adds a vertical colorbar with the value range at the right of an image.
+cv::Mat withColorbar(const cv::Mat& image, Colormap c, Range r);
+
+}  // namespace cnnscope

@@ -66,7 +66,7 @@ Status GifWriter::addFrame(const cv::Mat& bgr, int delayMs) {
         liq_attr_destroy(attr);
         return Error{"palette quantisation failed for frame " + std::to_string(m_frames)};
     }
-    liq_set_dithering_level(res, 0.5f);
+    liq_set_dithering_level(res, 0.0f);
     m_indices.resize(size_t(m_size.area()));
     liq_write_remapped_image(res, img, m_indices.data(), m_indices.size());
     const liq_palette* pal = liq_get_palette(res);

@@ -197,5 +197,85 @@ class BadInputTest(CliTest):
         self.assertEqual(leftovers, [])
 
 
+class RecordTest(CliTest):
+    def test_gif_from_vtest_with_caption_loop_and_source_timing(self):
+        from PIL import Image
+        out = self.path("rec.gif")
+        self.run_cli("record", VTEST, "--layer", "block1_conv1", "--out", out, "--frames", "12", "--untrained",
+                     "--size", "320x240")
+        im = Image.open(out)
+        self.assertEqual(im.n_frames, 12)
+        self.assertEqual(im.info.get("loop"), 0)
+        self.assertEqual(im.info.get("duration"), 100)  # vtest.avi runs at 10 fps
+        self.assertEqual(im.size[0], 320)
+        self.assertGreater(im.size[1], 240)  # maps, then a caption strip
+        rgb = np.asarray(im.convert("RGB")).astype(int)
+        strip = rgb[242:]
+        self.assertTrue((strip.sum(axis=2) > 600).mean() > 0.02, "caption text missing")
+        self.assertTrue((strip.sum(axis=2) < 30).mean() > 0.5, "caption strip background missing")
+        # The caption changes with the frame: frame numbers differ between the first and last frame.
+        im.seek(11)
+        last = np.asarray(im.convert("RGB")).astype(int)[242:]
+        self.assertGreater(np.abs(last - strip).sum(), 0)
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["home", "rec.gif"])
+
+    def test_mp4_and_png_folder(self):
+        mp4 = self.path("rec.mp4")
+        self.run_cli("record", VTEST, "--layer", "block2_conv1", "--channel", "3", "--out", mp4, "--frames", "10",
+                     "--untrained", "--size", "320x240", "--colorbar")
+        # Read it back through the decoder: exactly 10 frames.
+        self.run_cli("dump", mp4, "--layer", "block1_conv1", "--frame", "9", "--out", self.path("f9.npy"), "--untrained")
+        p = self.run_cli("dump", mp4, "--layer", "block1_conv1", "--frame", "10", "--out", self.path("f10.npy"),
+                         "--untrained", expect=1)
+        self.assertIn("has only 10 frame(s)", p.stderr)
+        folder = self.path("pngs")
+        self.run_cli("record", os.path.join(DATA, "baboon.jpg"), "--layer", "block3_conv1", "--grid", "--out", folder,
+                     "--untrained")
+        self.assertEqual(os.listdir(folder), ["frame_000000.png"])
+
+    def test_sigint_leaves_a_complete_gif(self):
+        import signal
+        import subprocess
+        import time
+        from PIL import Image
+        from helpers import BIN
+        out = self.path("long.gif")
+        p = subprocess.Popen([BIN, "record", VTEST, "--layer", "block1_conv1", "--out", out, "--untrained",
+                              "--size", "320x240"], env=self.env, cwd=self.tmp, stderr=subprocess.PIPE, text=True)
+        # Wait for some frames, then interrupt like Ctrl-C.
+        for line in p.stderr:
+            if line.startswith("record: ") and "/" in line and int(line.split()[1].split("/")[0]) >= 20:
+                break
+        p.send_signal(signal.SIGINT)
+        rest = p.stderr.read()
+        p.stderr.close()
+        rc = p.wait(timeout=60)
+        self.assertEqual(rc, 130, rest)
+        self.assertIn("the file is complete", rest)
+        with Image.open(out) as im:
+            self.assertGreaterEqual(im.n_frames, 20)
+            im.seek(im.n_frames - 1)  # every frame decodes
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["home", "long.gif"])
+
+    def test_bad_outputs_fail_cleanly(self):
+        p = self.run_cli("record", VTEST, "--layer", "block1_conv1", "--out", self.path("missing", "x.gif"), "--frames", "3",
+                         "--untrained", expect=1)
+        self.assert_clean_failure(p, "does not exist")
+        blocker = self.path("file.txt")
+        open(blocker, "w").close()
+        p = self.run_cli("record", VTEST, "--layer", "block1_conv1", "--out", os.path.join(blocker, "x.gif"), "--frames", "3",
+                         "--untrained", expect=1)
+        self.assert_clean_failure(p)
+        os.makedirs(self.path("full"))
+        open(self.path("full", "keep.txt"), "w").close()
+        p = self.run_cli("record", VTEST, "--layer", "block1_conv1", "--out", self.path("full"), "--frames", "3",
+                         "--untrained", expect=1)
+        self.assert_clean_failure(p, "already exists")
+        p = self.run_cli("record", VTEST, "--layer", "block1_conv1", "--channel", "64", "--out", self.path("c.gif"),
+                         "--untrained", expect=1)
+        self.assert_clean_failure(p, "out of range")
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["file.txt", "full", "home"])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -1,0 +1,141 @@
+// Headless `record`: the annotated view of every frame of a source, as GIF, MP4 or PNG folder.
+#include "cli/cli.hpp"
+
+#include "core/colormap.hpp"
+#include "core/interrupt.hpp"
+#include "core/mosaic.hpp"
+#include "core/parse.hpp"
+#include "core/source.hpp"
+#include "record/async_encoder.hpp"
+
+#include <chrono>
+#include <cmath>
+
+namespace cnnscope::cli {
+
+namespace {
+
+struct RecordCmd {
+    CommonOptions common;
+    std::string source, layer, out, size = "640x480";
+    int channel = -1;
+    bool grid = false;
+    int64_t frames = 0;  // 0: to the end of a file (1 for an image); live sources until Ctrl-C
+    double fps = 0;      // 0: the source's own timing
+    int64_t start = 0;
+    int tiles = 8, page = 0;
+    bool all = false, colorbar = false;
+
+    int run() {
+        auto n = parseNormalization(common.normalize, common.gamma);
+        if (!n) return fail("--normalize: " + n.error());
+        auto cmap = parseColormap(common.colormap);
+        if (!cmap) return fail("--colormap: " + cmap.error());
+        auto canvas = parseSize(size, 64, 4096);
+        if (!canvas) return fail("--size: " + canvas.error());
+        if (fps < 0 || fps > 100) return fail("--fps must be between 0.1 and 100");
+        if (frames < 0) return fail("--frames must be >= 0");
+        if (tiles < 1 || tiles > 32) return fail("--tiles must be between 1 and 32");
+        auto model = loadModel(common);
+        if (!model) return fail(model.error());
+        if (auto l = model->requireSpatialLayer(layer); !l) return fail(l.error());
+        const int C = model->find(layer)->channels();
+        if (channel >= C)
+            return fail("--channel " + std::to_string(channel) + " is out of range: " + layer + " has " + std::to_string(C) +
+                        " channels (0.." + std::to_string(C - 1) + ")");
+        auto src = FrameSource::open(source);
+        if (!src) return fail(src.error());
+        FrameSource& s = **src;
+        cv::Mat frame, act, view;
+        if (start > 0)
+            if (auto st = s.readFrame(start - 1, frame); !st) return fail(st.error());
+        if (frames == 0 && s.still()) frames = 1;
+
+        ViewSpec spec;
+        spec.grid = channel < 0;
+        spec.channel = std::max(0, channel);
+        spec.tiles = tiles;
+        spec.page = page;
+        spec.allChannels = all;
+        spec.colormap = *cmap;
+        spec.norm = *n;
+        const double sourceFps = s.fps();
+        const int fixedDelay = fps > 0 ? int(std::lround(1000.0 / fps)) : sourceFps > 0 ? int(std::lround(1000.0 / sourceFps)) : 0;
+
+        std::unique_ptr<AsyncEncoder> encoder;
+        MosaicScratch scratch;
+        Progress progress("record", int(frames), common.quiet);
+        const auto t0 = std::chrono::steady_clock::now();
+        auto lastCapture = t0;
+        int64_t written = 0;
+        double forwardMs = 0;
+        bool stopped = false;
+        while (frames == 0 || written < frames) {
+            if (interrupted()) {
+                stopped = true;
+                break;
+            }
+            const ReadStatus rs = s.read(frame);
+            if (rs == ReadStatus::End) break;
+            if (rs == ReadStatus::Error) {
+                warn(s.lastError() + "; finishing the recording with the frames so far");
+                break;
+            }
+            const auto now = std::chrono::steady_clock::now();
+            const int delay = fixedDelay > 0 ? fixedDelay : std::max(20, int(std::chrono::duration<double, std::milli>(now - lastCapture).count()));
+            lastCapture = now;
+            const auto f0 = std::chrono::steady_clock::now();
+            if (auto st = model->forward(frame, layer, act); !st) return fail(st.error());
+            forwardMs += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - f0).count();
+            renderView(act, spec, *canvas, view, scratch);
+            const int64_t index = s.framesRead() - 1;
+            const double seconds = sourceFps > 0 ? double(index) / sourceFps : std::chrono::duration<double>(now - t0).count();
+            cv::Mat annotated = withCaption(view, viewCaption(model->label(), layer, spec, C, index, seconds));
+            if (colorbar) annotated = withColorbar(annotated, spec.colormap, scratch.ranges[size_t(std::min(spec.channel, C - 1))]);
+            if (!encoder) {
+                auto sink = openSink(out, annotated.size(), fps > 0 ? fps : sourceFps > 0 ? sourceFps : 10.0);
+                if (!sink) return fail(sink.error());
+                encoder = std::make_unique<AsyncEncoder>(std::move(*sink), 4);
+            }
+            encoder->submit(annotated, delay, true);
+            if (!encoder->stats().error.empty()) return fail(encoder->stats().error);
+            ++written;
+            progress.step(int(written), layer + (frames ? "" : " (Ctrl-C to stop)"));
+        }
+        if (!encoder) return fail("'" + source + "' gave no frames; nothing was written");
+        const auto encodeStats = encoder->stats();
+        if (auto st = encoder->finish(); !st) return fail(st.error());
+        const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        const auto finalStats = encodeStats.written ? encodeStats : EncoderStats{};
+        if (!common.quiet)
+            std::fprintf(stderr, "record: %lld frames -> %s%s (%.0f ms per frame: forward %.0f, encode %.1f)\n", (long long)written,
+                         out.c_str(), stopped ? " (stopped by signal; the file is complete)" : "", total / double(written),
+                         forwardMs / double(written), finalStats.encodeMs);
+        return stopped ? 130 : 0;
+    }
+};
+
+}  // namespace
+
+void registerRecord(CLI::App& app, std::function<int()>& action) {
+    static RecordCmd cmd;
+    auto* rec = app.add_subcommand("record", "Record the annotated feature-map view of a source as GIF, MP4 or a folder of PNGs");
+    rec->add_option("SOURCE", cmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    rec->add_option("--layer", cmd.layer, "Layer name (see `cnnscope layers`)")->required();
+    auto* ch = rec->add_option("--channel", cmd.channel, "Record this channel alone");
+    rec->add_flag("--grid", cmd.grid, "Record the grid of channels (the default)")->excludes(ch);
+    rec->add_option("--out", cmd.out, "Output: F.gif, F.mp4 (or .avi/.mkv), or a new folder for PNG frames")->required();
+    rec->add_option("--frames", cmd.frames, "Frames to record (default: the whole file; live sources until Ctrl-C)");
+    rec->add_option("--start", cmd.start, "First frame of a video file")->default_val(0);
+    rec->add_option("--fps", cmd.fps, "Output frame rate (default: the source's own timing)");
+    rec->add_option("--size", cmd.size, "Size of the maps in each frame, WxH (a caption strip is added below)")->default_val("640x480");
+    rec->add_option("--tiles", cmd.tiles, "Grid: tiles per side")->default_val(8);
+    rec->add_option("--page", cmd.page, "Grid: which page of tiles*tiles channels")->default_val(0);
+    rec->add_flag("--all", cmd.all, "Grid: every channel at once");
+    rec->add_flag("--colorbar", cmd.colorbar, "Add a colorbar with the value range of the channel (channel 0 for a grid)");
+    addModelOptions(*rec, cmd.common);
+    addDisplayOptions(*rec, cmd.common);
+    rec->callback([&] { action = [] { return cmd.run(); }; });
+}
+
+}  // namespace cnnscope::cli
