@@ -8,6 +8,9 @@
 #include "core/parse.hpp"
 #include "core/pipeline.hpp"
 #include "gfx/activation_renderer.hpp"
+#include "gfx/offscreen.hpp"
+#include "record/async_encoder.hpp"
+#include "record/sweep.hpp"
 #include "ui/state.hpp"
 
 #include <GLFW/glfw3.h>
@@ -16,7 +19,11 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -39,9 +46,16 @@ struct ViewOptions {
     int channel = -1;
     bool grid = false;
     int frames = 0;  // scripted run: exit after this many UI frames showing the requested view
-    std::string screenshot, stats, size, keys;
+    std::string screenshot, stats, size, keys, record;
     bool paused = false;
 };
+
+std::string datedName(const char* prefix, const char* ext) {
+    char stamp[32];
+    const std::time_t t = std::time(nullptr);
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
+    return std::string(prefix) + stamp + ext;
+}
 
 std::string g_glfwError;
 void onGlfwError(int, const char* description) { g_glfwError = description ? description : "unknown GLFW error"; }
@@ -87,7 +101,7 @@ int keyFromName(const std::string& n) {
     static const std::map<std::string, int> keys = {
         {"left", GLFW_KEY_LEFT}, {"right", GLFW_KEY_RIGHT}, {"up", GLFW_KEY_UP}, {"down", GLFW_KEY_DOWN},
         {"pageup", GLFW_KEY_PAGE_UP}, {"pagedown", GLFW_KEY_PAGE_DOWN}, {"space", GLFW_KEY_SPACE},
-        {"g", GLFW_KEY_G}, {"o", GLFW_KEY_O}, {"s", GLFW_KEY_S}, {"h", GLFW_KEY_H}, {"q", GLFW_KEY_Q}};
+        {"g", GLFW_KEY_G}, {"o", GLFW_KEY_O}, {"s", GLFW_KEY_S}, {"h", GLFW_KEY_H}, {"q", GLFW_KEY_Q}, {"r", GLFW_KEY_R}};
     auto it = keys.find(lower(n));
     return it == keys.end() ? -1 : it->second;
 }
@@ -107,6 +121,19 @@ private:
     // Stops the pipeline, applies `change` to its model, and starts a new one on the same source.
     void rebuildPipeline(const std::function<Status(Model&)>& change);
     void drawFrame();
+    // What the maps view draws into `area` (window or offscreen pixels): shader params and the rect.
+    gfx::ActivationRenderer::Params viewParams(const gfx::PixelRect& area, gfx::PixelRect& mapsRect) const;
+    // Draws the maps view (no panel, no overlays) into the offscreen target at `size`.
+    void renderOffscreen(cv::Size size);
+    std::string currentCaption() const;
+    cv::Mat annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const;
+    void takeScreenshot();
+    void startRecording(const std::string& path);
+    cv::Mat recordingFrame(const cv::Mat& pixels, const std::string& caption) const;
+    void stopRecording();
+    void recordTick();
+    void startSweep(bool layers);
+    void finishSweep();
     void drawOverlays(const gfx::PixelRect& area);
     ui::PanelInfo panelInfo() const;
     gfx::PixelRect viewArea() const;
@@ -135,6 +162,26 @@ private:
 
     gfx::PixelRect m_mapsRect, m_frameRect;
     gfx::GridLayout m_grid;
+
+    // Recording: offscreen render, PBO read-back, bounded encoder thread.
+    gfx::OffscreenTarget m_offscreen;
+    std::unique_ptr<AsyncEncoder> m_encoder;
+    std::string m_recPath, m_recStatus;
+    cv::Size m_recSize{640, 480}, m_recFrameSize;
+    double m_recFps = 10;
+    bool m_recColorbar = false;
+    Clock::time_point m_recStart, m_recLast;
+    struct PendingFrame {
+        std::string caption;
+        int delayMs;
+    };
+    std::deque<PendingFrame> m_recPending;  // one per read in flight (at most 2)
+    // Sweeps run on their own thread (the layer sweep's forward runs on the inference thread).
+    std::thread m_sweepThread;
+    std::atomic<bool> m_sweepRunning{false}, m_sweepCancel{false};
+    std::atomic<int> m_sweepDone{0}, m_sweepTotal{0};
+    mutable std::mutex m_sweepMutex;
+    std::string m_sweepStatus;
 
     // Stats
     std::vector<double> m_latencies;
@@ -228,14 +275,11 @@ void Gui::applyKey(int key) {
         case GLFW_KEY_SPACE: m_pipeline->setPaused(!m_pipeline->paused()); break;
         case GLFW_KEY_G: m_view.mode = m_view.mode == gfx::ViewMode::Grid ? gfx::ViewMode::Single : gfx::ViewMode::Grid; break;
         case GLFW_KEY_O: m_view.mode = m_view.mode == gfx::ViewMode::Overlay ? gfx::ViewMode::Single : gfx::ViewMode::Overlay; break;
-        case GLFW_KEY_S: {
-            char name[64];
-            const std::time_t t = std::time(nullptr);
-            std::strftime(name, sizeof name, "cnnscope-%Y%m%d-%H%M%S.png", std::localtime(&t));
-            auto st = saveScreenshot(name, false);
-            m_message = st ? std::string("saved ") + name : st.error();
+        case GLFW_KEY_S: takeScreenshot(); break;
+        case GLFW_KEY_R:
+            if (m_encoder) stopRecording();
+            else startRecording(m_inputs.recordPath);
             break;
-        }
         case GLFW_KEY_H: m_view.showHelp = !m_view.showHelp; break;
         case GLFW_KEY_Q:
         case GLFW_KEY_ESCAPE: glfwSetWindowShouldClose(m_window, GLFW_TRUE); break;
@@ -321,32 +365,203 @@ void Gui::drawFrame() {
         m_frameRect = {};
     }
     if (m_renderer.hasActivations()) {
-        const cv::Size map = m_renderer.mapSize();
-        const int C = m_renderer.channels();
-        gfx::ActivationRenderer::Params p;
-        p.mode = m_view.mode;
-        p.colormap = m_view.colormap;
-        p.gamma = m_view.norm.gamma;
-        p.channel = std::min(m_view.channel, C - 1);
-        p.opacity = m_view.opacity;
-        if (m_view.mode == gfx::ViewMode::Grid) {
-            int cols = m_view.tiles, rows = m_view.tiles, first = m_view.page * m_view.tiles * m_view.tiles;
-            if (m_view.allChannels) {
-                cols = int(std::ceil(std::sqrt(double(C))));
-                rows = (C + cols - 1) / cols;
-                first = 0;
-            }
-            first = std::min(first, std::max(0, C - 1) / (cols * rows) * (cols * rows));
-            m_mapsRect = area;
-            m_grid = gfx::layoutGrid(area.w, area.h, cols, rows, first, map.width, map.height);
-            p.grid = m_grid;
-        } else if (m_view.mode == gfx::ViewMode::Overlay && m_renderer.hasFrame()) {
-            m_mapsRect = gfx::fitAspect(area, m_renderer.frameSize().width, m_renderer.frameSize().height);
-        } else {
-            p.mode = gfx::ViewMode::Single;
-            m_mapsRect = gfx::fitAspect(area, map.width, map.height);
-        }
+        const gfx::ActivationRenderer::Params p = viewParams(area, m_mapsRect);
+        m_grid = p.grid;
         m_renderer.draw(m_mapsRect, fbH, p);
+    }
+}
+
+gfx::ActivationRenderer::Params Gui::viewParams(const gfx::PixelRect& area, gfx::PixelRect& mapsRect) const {
+    const cv::Size map = m_renderer.mapSize();
+    const int C = m_renderer.channels();
+    gfx::ActivationRenderer::Params p;
+    p.mode = m_view.mode;
+    p.colormap = m_view.colormap;
+    p.gamma = m_view.norm.gamma;
+    p.channel = std::min(m_view.channel, C - 1);
+    p.opacity = m_view.opacity;
+    if (m_view.mode == gfx::ViewMode::Grid) {
+        int cols = m_view.tiles, rows = m_view.tiles, first = m_view.page * m_view.tiles * m_view.tiles;
+        if (m_view.allChannels) {
+            cols = int(std::ceil(std::sqrt(double(C))));
+            rows = (C + cols - 1) / cols;
+            first = 0;
+        }
+        first = std::min(first, std::max(0, C - 1) / (cols * rows) * (cols * rows));
+        mapsRect = area;
+        p.grid = gfx::layoutGrid(area.w, area.h, cols, rows, first, map.width, map.height);
+    } else if (m_view.mode == gfx::ViewMode::Overlay && m_renderer.hasFrame()) {
+        mapsRect = gfx::fitAspect(area, m_renderer.frameSize().width, m_renderer.frameSize().height);
+    } else {
+        p.mode = gfx::ViewMode::Single;
+        mapsRect = gfx::fitAspect(area, map.width, map.height);
+    }
+    return p;
+}
+
+void Gui::renderOffscreen(cv::Size size) {
+    if (!m_offscreen.ensure(size)) return;
+    m_offscreen.bind();
+    glClearColor(0.f, 0.f, 0.f, 1.f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    gfx::PixelRect rect;
+    const gfx::ActivationRenderer::Params p = viewParams({0, 0, size.width, size.height}, rect);
+    m_renderer.draw(rect, size.height, p);
+    m_offscreen.unbind();
+}
+
+std::string Gui::currentCaption() const {
+    ViewSpec spec;
+    spec.grid = m_view.mode == gfx::ViewMode::Grid;
+    spec.channel = m_view.channel;
+    spec.tiles = m_view.tiles;
+    spec.page = m_grid.first / std::max(1, m_grid.cols * m_grid.rows);
+    spec.allChannels = m_view.allChannels;
+    const double fps = m_pipeline->stats().sourceFps;
+    const double seconds = fps > 0 ? double(m_result.frameIndex) / fps
+                                   : std::chrono::duration<double>(m_result.captured - m_recStart).count();
+    std::string caption = viewCaption(m_pipeline->model().label(), m_shownLayer, spec, channels(), m_result.frameIndex, seconds);
+    if (m_view.mode == gfx::ViewMode::Overlay) caption += " | overlay";
+    return caption;
+}
+
+cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const {
+    cv::Mat out = withCaption(view, caption);
+    if (colorbar && !m_ranges.empty())
+        out = withColorbar(out, m_view.colormap, m_ranges[size_t(std::min(m_view.channel, int(m_ranges.size()) - 1))]);
+    return out;
+}
+
+void Gui::takeScreenshot() {
+    if (!m_renderer.hasActivations()) {
+        m_message = "nothing to save yet";
+        return;
+    }
+    const std::string name = datedName("cnnscope-", ".png");
+    const gfx::PixelRect area = mapsArea();
+    renderOffscreen({area.w, area.h});
+    auto st = writeImageAtomic(name, annotate(m_offscreen.readNow(), currentCaption(), m_view.showColorbar));
+    m_message = st ? "saved " + name : st.error();
+}
+
+void Gui::startRecording(const std::string& requested) {
+    if (m_encoder) return;
+    if (!m_renderer.hasActivations()) {
+        m_message = "nothing to record yet: wait for the first result";
+        return;
+    }
+    m_recSize = ui::kRecordSizes[std::clamp(m_inputs.recordSize, 0, ui::kRecordSizeCount - 1)];
+    m_recFps = std::clamp(double(m_inputs.recordFps), 1.0, 30.0);
+    m_recColorbar = m_inputs.recordColorbar;
+    const std::string path = requested.empty() ? datedName("cnnscope-", ".gif") : requested;
+    // Caption (and colorbar) make the frame larger than the view; video encoders want even sizes.
+    m_recFrameSize = annotate(cv::Mat(m_recSize, CV_8UC3), "x", m_recColorbar).size();
+    m_recFrameSize.width += m_recFrameSize.width % 2;
+    m_recFrameSize.height += m_recFrameSize.height % 2;
+    auto sink = openSink(path, m_recFrameSize, m_recFps);
+    if (!sink) {
+        m_message = sink.error();
+        return;
+    }
+    m_encoder = std::make_unique<AsyncEncoder>(std::move(*sink), 8);
+    m_recPath = path;
+    m_recStart = Clock::now();
+    m_recLast = m_recStart - std::chrono::seconds(10);  // the first frame goes at once
+    m_recPending.clear();
+    m_offscreen.dropPending();
+    m_recStatus.clear();
+    m_message = "recording to " + path;
+}
+
+cv::Mat Gui::recordingFrame(const cv::Mat& pixels, const std::string& caption) const {
+    cv::Mat out = annotate(pixels, caption, m_recColorbar);
+    if (out.size() != m_recFrameSize)
+        cv::copyMakeBorder(out, out, 0, m_recFrameSize.height - out.rows, 0, m_recFrameSize.width - out.cols, cv::BORDER_CONSTANT);
+    return out;
+}
+
+void Gui::recordTick() {
+    if (!m_encoder) return;
+    cv::Mat pixels;
+    while (!m_recPending.empty() && m_offscreen.collect(pixels)) {
+        const PendingFrame f = m_recPending.front();
+        m_recPending.pop_front();
+        m_encoder->submit(recordingFrame(pixels, f.caption), f.delayMs);  // dropped and counted when full
+    }
+    const auto now = Clock::now();
+    const double since = std::chrono::duration<double>(now - m_recLast).count();
+    if (since < 1.0 / m_recFps || m_recPending.size() >= 2) return;
+    const int delayMs = m_encoder->stats().written + int(m_recPending.size()) == 0 ? int(1000.0 / m_recFps)
+                                                                                   : int(std::lround(since * 1000.0));
+    renderOffscreen(m_recSize);
+    m_offscreen.requestRead();
+    m_recPending.push_back({currentCaption(), std::max(20, delayMs)});
+    m_recLast = now;
+}
+
+void Gui::stopRecording() {
+    if (!m_encoder) return;
+    cv::Mat pixels;
+    while (!m_recPending.empty() && m_offscreen.collect(pixels)) {
+        m_encoder->submit(recordingFrame(pixels, m_recPending.front().caption), m_recPending.front().delayMs, true);
+        m_recPending.pop_front();
+    }
+    m_recPending.clear();
+    Status st = m_encoder->finish();
+    const EncoderStats s = m_encoder->stats();
+    m_encoder.reset();
+    m_recStatus = st ? cv::format("saved %s: %d frames, %d dropped, %.1f ms encode per frame", m_recPath.c_str(), s.written,
+                                  s.dropped, s.encodeMs)
+                     : st.error();
+    m_message = m_recStatus;
+}
+
+void Gui::finishSweep() {
+    if (m_sweepThread.joinable()) m_sweepThread.join();
+}
+
+void Gui::startSweep(bool layers) {
+    if (m_sweepRunning) {
+        m_message = "a sweep is already running";
+        return;
+    }
+    if (m_act.empty()) {
+        m_message = "nothing to sweep yet";
+        return;
+    }
+    finishSweep();
+    SweepOptions o;
+    o.modelLabel = m_pipeline->model().label();
+    o.frameIndex = m_result.frameIndex;
+    o.size = m_recSize;
+    o.colormap = m_view.colormap;
+    o.norm = m_view.norm;
+    o.cancel = &m_sweepCancel;
+    o.progress = [this](int done, int total) {
+        m_sweepDone = done;
+        m_sweepTotal = total;
+    };
+    const std::string path = datedName(layers ? "cnnscope-layers-" : ("cnnscope-" + m_shownLayer + "-").c_str(), ".gif");
+    m_sweepRunning = true;
+    m_sweepDone = 0;
+    m_sweepTotal = 0;
+    if (layers) {
+        auto future = m_pipeline->computeLayers(m_result.frame.clone(), m_layerNames);
+        m_sweepThread = std::thread([this, o, path, future = std::move(future), names = m_layerNames,
+                                     channel = m_view.channel]() mutable {
+            auto acts = future.get();
+            Status st = acts ? writeSweepGif(path, layerSweep(*acts, names, channel), o) : Status(Error{acts.error()});
+            std::lock_guard<std::mutex> lock(m_sweepMutex);
+            m_sweepStatus = st ? "saved " + path : st.error();
+            m_sweepRunning = false;
+        });
+    } else {
+        m_sweepThread = std::thread([this, o, path, act = m_act.clone(), layer = m_shownLayer]() {
+            Status st = writeSweepGif(path, channelSweep(act, layer), o);
+            std::lock_guard<std::mutex> lock(m_sweepMutex);
+            m_sweepStatus = st ? "saved " + path : st.error();
+            m_sweepRunning = false;
+        });
     }
 }
 
@@ -461,6 +676,22 @@ ui::PanelInfo Gui::panelInfo() const {
     info.latencyP95 = percentile(m_latencies, 95);
     info.rssMb = rssMb();
     info.channels = channels();
+    info.recording = m_encoder != nullptr;
+    info.recordTarget = m_recPath;
+    if (m_encoder) {
+        const EncoderStats e = m_encoder->stats();
+        info.recordStatus = cv::format("%.1f s, %d frames written, %d dropped, %.0f ms encode per frame",
+                                       std::chrono::duration<double>(Clock::now() - m_recStart).count(), e.written, e.dropped,
+                                       e.encodeMs);
+    } else {
+        info.recordStatus = m_recStatus;
+    }
+    if (m_sweepRunning) {
+        info.sweepStatus = "sweep: " + std::to_string(m_sweepDone.load()) + "/" + std::to_string(m_sweepTotal.load()) + " frames";
+    } else {
+        std::lock_guard<std::mutex> lock(m_sweepMutex);
+        info.sweepStatus = m_sweepStatus;
+    }
     for (const auto& l : m.layers())
         if (l.spatial() && l.name != "input") {
             info.layerNames.push_back(l.name);
@@ -548,6 +779,7 @@ int Gui::run() {
     }
     if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !scripted)
         return cli::fail("--screenshot and --stats need --frames N (a scripted run)");
+    if (!m_opts.record.empty() && !scripted) return cli::fail("--record needs --frames N (a scripted run); press r in the window instead");
     for (const std::string& out : {m_opts.screenshot, m_opts.stats})
         if (!out.empty())
             if (auto f = AtomicFile::create(out); !f) return cli::fail(f.error());
@@ -598,6 +830,7 @@ int Gui::run() {
     m_spec = spec;
     m_inputs.sourceText = spec;
     m_inputs.modelText = m_opts.common.model;
+    m_inputs.recordPath = m_opts.record;
 
     auto nextFrame = Clock::now();
     int exitCode = 0;
@@ -634,6 +867,9 @@ int Gui::run() {
                 if (!m_ranges.empty()) m_renderer.uploadRanges(m_ranges);
             }
             if (a.screenshot) applyKey(GLFW_KEY_S);
+            if (a.toggleRecord) applyKey(GLFW_KEY_R);
+            if (a.sweepChannels) startSweep(false);
+            if (a.sweepLayers) startSweep(true);
             if (a.openSource) {
                 auto st = m_pipeline->openSource(m_inputs.sourceText);
                 m_message = st ? "opened " + m_inputs.sourceText : st.error();
@@ -678,6 +914,7 @@ int Gui::run() {
             m_inputs.speed = m_pipeline->speed();
         }
         drawFrame();
+        recordTick();
         drawOverlays(viewArea());
         if (m_view.showHelp) ui::drawHelp(&m_view.showHelp);
         ImGui::Render();
@@ -699,11 +936,23 @@ int Gui::run() {
             } else if (m_shownLayer == m_view.layer) {
                 if (!m_scriptStarted) {
                     m_scriptStarted = true;
+                    if (!m_opts.record.empty()) {
+                        startRecording(m_opts.record);
+                        if (!m_encoder) {
+                            exitCode = cli::fail(m_message);
+                            break;
+                        }
+                    }
                     m_scriptStart = Clock::now();
                     m_scriptInferStart = m_pipeline->stats().inferences;
                     m_latencies.clear();
                 }
                 if (++m_scriptFrames >= m_opts.frames) {
+                    if (m_encoder) {
+                        stopRecording();
+                        if (m_recStatus.rfind("saved", 0) != 0) exitCode = cli::fail(m_recStatus);
+                        else std::fprintf(stderr, "view: %s\n", m_recStatus.c_str());
+                    }
                     if (!m_opts.screenshot.empty())
                         if (auto st = saveScreenshot(m_opts.screenshot, true); !st) exitCode = cli::fail(st.error());
                     if (!m_opts.stats.empty())
@@ -715,6 +964,14 @@ int Gui::run() {
         }
         glfwSwapBuffers(m_window);
     }
+    // Closing the window, q, Ctrl-C or SIGTERM: a recording in progress is finished, not lost.
+    if (m_encoder) {
+        stopRecording();
+        std::fprintf(stderr, "cnnscope: %s\n", m_recStatus.c_str());
+    }
+    m_sweepCancel = true;
+    m_pipeline->stop();  // answers a pending layer-sweep request
+    finishSweep();
     if (!scripted) {
         glfwGetWindowSize(m_window, &m_view.windowW, &m_view.windowH);
         ui::saveSettings(m_view);
@@ -737,6 +994,7 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "Scripted run: render N frames once the requested view is on screen, then exit (with --screenshot/--stats)");
     view->add_option("--screenshot", opts.screenshot, "Scripted run: save a PNG of the window at the end");
     view->add_option("--stats", opts.stats, "Scripted run: save render/inference fps, latency, layout as JSON at the end");
+    view->add_option("--record", opts.record, "Scripted run: record the view to F.gif, F.mp4 or a new folder while it runs");
     view->add_option("--keys", opts.keys, "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g)");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");

@@ -8,7 +8,7 @@
 #include "core/npy.hpp"
 #include "core/parse.hpp"
 #include "core/source.hpp"
-#include "record/gif_writer.hpp"
+#include "record/sweep.hpp"
 
 #include <opencv2/core/utility.hpp>
 
@@ -220,26 +220,18 @@ struct SweepCmd {
         if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
         if (auto st = model->forward(image, layer, act); !st) return fail(st.error());
         const int C = act.size[1];
-        // Caption strip below the map: the writer's size is the captioned frame's.
-        MosaicScratch scratch;
-        cv::Mat tile;
-        auto render = [&](int c) {
-            renderChannel(act, c, display->norm, display->cmap, *size, tile, scratch);
-            return withCaption(tile, model->label() + "  " + layer + "  channel " + std::to_string(c) + "/" + std::to_string(C));
-        };
-        const cv::Mat first = render(0);
-        auto gif = GifWriter::create(out, first.size());
-        if (!gif) return fail(gif.error());
         Progress progress("sweep", C, common.quiet);
+        SweepOptions o;
+        o.modelLabel = model->label();
+        o.frameIndex = frame;
+        o.size = *size;
+        o.delayMs = delayMs;
+        o.colormap = display->cmap;
+        o.norm = display->norm;
+        o.progress = [&](int done, int) { progress.step(done, layer + " channel " + std::to_string(done - 1)); };
         const auto t0 = std::chrono::steady_clock::now();
-        for (int c = 0; c < C; ++c) {
-            if (interrupted()) return fail("interrupted; '" + out + "' was not written");
-            if (auto st = (*gif)->addFrame(c == 0 ? first : render(c), delayMs); !st) return fail(st.error());
-            progress.step(c + 1, layer + " channel " + std::to_string(c));
-        }
-        if (auto st = (*gif)->finish(); !st) return fail(st.error());
-        progress.done(cv::format("%d frames %dx%d -> %s (%.1f ms per frame)", C, first.cols, first.rows, out.c_str(),
-                                 msSince(t0) / C));
+        if (auto st = writeSweepGif(out, channelSweep(act, layer), o); !st) return fail(st.error());
+        progress.done(cv::format("%d frames -> %s (%.1f ms per frame)", C, out.c_str(), msSince(t0) / C));
         return 0;
     }
 };

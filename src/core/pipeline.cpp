@@ -28,6 +28,12 @@ void Pipeline::stop() {
     stopCapture();
     m_frames.wake();
     if (m_inference.joinable()) m_inference.join();
+    std::function<void(Model&)> task;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        task.swap(m_task);
+    }
+    if (task) task(m_model);  // answer a waiting caller rather than leave its future broken
 }
 
 Model Pipeline::release() {
@@ -189,6 +195,26 @@ void Pipeline::captureLoop() {
     }
 }
 
+std::future<Expected<std::vector<cv::Mat>>> Pipeline::computeLayers(cv::Mat frame, std::vector<std::string> layers) {
+    auto promise = std::make_shared<std::promise<Expected<std::vector<cv::Mat>>>>();
+    auto future = promise->get_future();
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_task || !m_running) {
+            promise->set_value(Error{"busy: another sweep is being computed"});
+            return future;
+        }
+        m_task = [promise, frame = std::move(frame), layers = std::move(layers)](Model& model) {
+            std::vector<cv::Mat> outs;
+            Status st = model.forward(frame, layers, outs);
+            if (st) promise->set_value(std::move(outs));
+            else promise->set_value(Error{st.error()});
+        };
+    }
+    m_frames.wake();
+    return future;
+}
+
 void Pipeline::inferenceLoop() {
     FramePacket current;
     InferenceResult result;
@@ -197,6 +223,12 @@ void Pipeline::inferenceLoop() {
     while (m_running) {
         m_frames.waitTake(current, seenFrame, std::chrono::milliseconds(50));
         if (!m_running) break;
+        std::function<void(Model&)> task;
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            task.swap(m_task);
+        }
+        if (task) task(m_model);
         const uint64_t layerVersion = m_layerVersion.load();
         if (current.frame.empty() || (current.id == doneFrameId && layerVersion == doneLayerVersion)) continue;
         const std::string layer = this->layer();

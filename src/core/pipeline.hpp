@@ -9,6 +9,8 @@
 #include "core/source.hpp"
 
 #include <atomic>
+#include <functional>
+#include <future>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -78,6 +80,10 @@ public:
     std::string inferenceError() const;
     const Model& model() const { return m_model; }  // catalogue reads only while running
 
+    // Runs the net on `frame` for several layers on the inference thread, between live frames
+    // (the net belongs to that thread). One request at a time: a second one fails at once.
+    std::future<Expected<std::vector<cv::Mat>>> computeLayers(cv::Mat frame, std::vector<std::string> layers);
+
     void stop();
     // Stops both threads and hands the model back (to reconfigure it); the pipeline is done.
     Model release();
@@ -100,6 +106,7 @@ private:
     std::atomic<uint64_t> m_layerVersion{0};
     LatestSlot<FramePacket> m_frames;
     LatestSlot<InferenceResult> m_results;
+    std::function<void(Model&)> m_task;  // guarded by m_mutex
     uint64_t m_nextFrameId = 0;
     double m_captureFps = 0, m_inferFps = 0, m_inferMs = 0;
     uint64_t m_inferences = 0;

@@ -171,6 +171,43 @@ PanelActions drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, flo
         if (ImGui::Button("Help (h)")) v.showHelp = !v.showHelp;
     }
 
+    if (ImGui::CollapsingHeader("Record", ImGuiTreeNodeFlags_DefaultOpen)) {
+        if (!info.recording) {
+            ImGui::SetNextItemWidth(-1);
+            inputString("##recpath", in.recordPath);
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("out.gif, out.mp4 or a new folder for PNGs; empty: a dated .gif here");
+            std::string sizes[kRecordSizeCount];
+            for (int i = 0; i < kRecordSizeCount; ++i)
+                sizes[i] = std::to_string(kRecordSizes[i].width) + "x" + std::to_string(kRecordSizes[i].height);
+            ImGui::SetNextItemWidth(110);
+            if (ImGui::BeginCombo("##recsize", sizes[in.recordSize].c_str())) {
+                for (int i = 0; i < kRecordSizeCount; ++i)
+                    if (ImGui::Selectable(sizes[i].c_str(), i == in.recordSize)) in.recordSize = i;
+                ImGui::EndCombo();
+            }
+            ImGui::SameLine();
+            ImGui::SetNextItemWidth(90);
+            ImGui::SliderFloat("##fps", &in.recordFps, 1.f, 30.f, "%.0f fps");
+            ImGui::SameLine();
+            ImGui::Checkbox("colorbar##rec", &in.recordColorbar);
+            if (ImGui::Button("Record (r)")) a.toggleRecord = true;
+        } else {
+            ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.7f, 0.15f, 0.15f, 1.f));
+            if (ImGui::Button("Stop (r)")) a.toggleRecord = true;
+            ImGui::PopStyleColor();
+            ImGui::SameLine();
+            ImGui::TextColored(kError, "REC");
+            ImGui::TextWrapped("%s", info.recordTarget.c_str());
+        }
+        if (!info.recordStatus.empty()) ImGui::TextWrapped("%s", info.recordStatus.c_str());
+        if (ImGui::Button("Sweep channels")) a.sweepChannels = true;
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("a GIF through every channel of this layer on this frame");
+        ImGui::SameLine();
+        if (ImGui::Button("Sweep layers")) a.sweepLayers = true;
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("a GIF through every layer at this channel index");
+        if (!info.sweepStatus.empty()) ImGui::TextWrapped("%s", info.sweepStatus.c_str());
+    }
+
     if (ImGui::CollapsingHeader("Stats", ImGuiTreeNodeFlags_DefaultOpen)) {
         ImGui::Text("capture   %6.1f fps", info.captureFps);
         ImGui::Text("inference %6.1f ms  %5.1f fps", info.inferMs, info.inferFps);
@@ -197,7 +234,8 @@ void drawHelp(bool* open) {
                              {"Space", "pause / play"},
                              {"g", "grid / single channel"},
                              {"o", "overlay on the input frame"},
-                             {"s", "screenshot (PNG)"},
+                             {"s", "screenshot of the view (PNG)"},
+                             {"r", "start / stop recording"},
                              {"h", "this help"},
                              {"q / Esc", "quit"},
                              {"click a tile", "show that channel"}};

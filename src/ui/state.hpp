@@ -44,6 +44,9 @@ struct PanelActions {
     bool layerChanged = false;
     bool normChanged = false;
     bool loadModel = false;       // PanelInputs::modelText
+    bool toggleRecord = false;
+    bool sweepChannels = false;   // GIF through every channel of the layer on screen
+    bool sweepLayers = false;     // GIF through every layer at the selected channel index
     std::string target;           // non-empty: switch to this target
     cv::Size inputSize;           // non-zero: switch to this input size
 };
@@ -61,11 +64,21 @@ struct PanelInfo {
     std::vector<std::string> layerNames, layerShapes;
     std::vector<int> layerRf;
     std::vector<std::string> targets;
+    bool recording = false;
+    std::string recordTarget, recordStatus, sweepStatus;
 };
+
+// Recording sizes offered in the panel.
+inline const cv::Size kRecordSizes[] = {{320, 240}, {640, 480}, {800, 600}, {1024, 768}, {1280, 720}};
+constexpr int kRecordSizeCount = 5;
 
 struct PanelInputs {
     std::string sourceText;
     std::string modelText;        // path or models.yml name; empty: the default search
+    std::string recordPath;       // empty: cnnscope-DATE-TIME.gif in the current directory
+    int recordSize = 1;           // index into kRecordSizes
+    float recordFps = 10.f;
+    bool recordColorbar = false;
     bool pauseToggled = false, stepRequested = false, loopToggled = false;
     int64_t seekTo = -1;
     double speed = 1.0;

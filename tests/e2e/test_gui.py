@@ -80,6 +80,53 @@ class GuiTest(CliTest):
         self.assertGreater(st["render_fps"], 3 * st["inference_fps"], st)
         self.assertGreater(st["latency_ms"]["p50"], 0)
 
+    def test_recording_from_the_window(self):
+        from PIL import Image
+        out = self.path("win.gif")
+        _, st = self.view(VTEST, "--untrained", "--layer", "block1_conv2", "--grid", "--record", out, frames=60)
+        with Image.open(out) as im:
+            self.assertGreaterEqual(im.n_frames, 5)
+            self.assertEqual(im.info.get("loop"), 0)
+            self.assertEqual(im.size[0], 640)  # the recording size, not the window's
+            self.assertGreater(im.size[1], 480)
+            durations = []
+            for i in range(1, im.n_frames):
+                im.seek(i)
+                durations.append(im.info["duration"])
+            self.assertTrue(all(90 <= d <= 400 for d in durations), durations)  # real time between recorded frames
+            rgb = np.asarray(im.convert("RGB")).astype(int)
+        strip = rgb[482:]
+        self.assertTrue((strip.sum(axis=2) > 600).mean() > 0.02, "caption text missing")
+        maps = rgb[:480]
+        self.assertTrue((maps.sum(axis=2) > 60).mean() > 0.2, "no feature maps in the recording")
+        self.assertGreater(len(np.unique(maps.reshape(-1, 3), axis=0)), 50)
+        self.assertEqual(sorted(f for f in os.listdir(self.tmp) if f.endswith(".gif") or "partial" in f), ["win.gif"])
+
+    def test_sigterm_while_recording_finishes_the_file(self):
+        import signal
+        import time
+        from PIL import Image
+        out = self.path("term.gif")
+        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", VTEST, "--untrained", "--layer", "block1_conv1",
+               "--frames", "100000", "--record", out]
+        p = subprocess.Popen(cmd, env=self.env, cwd=self.tmp, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        deadline = time.time() + 60
+        partial = []
+        while time.time() < deadline and not partial:
+            time.sleep(0.5)
+            partial = [f for f in os.listdir(self.tmp) if "partial" in f]
+        time.sleep(2)  # some frames in
+        subprocess.run(["pkill", "-TERM", "-f", f"record {out}"])
+        err = p.stderr.read()
+        p.stderr.close()
+        p.wait(timeout=60)
+        self.assertTrue(partial, "the recording never started: " + err)
+        self.assertIn("saved", err)
+        with Image.open(out) as im:
+            self.assertGreaterEqual(im.n_frames, 2)
+            im.seek(im.n_frames - 1)
+        self.assertEqual([f for f in os.listdir(self.tmp) if "partial" in f], [])
+
     def test_bad_channel_and_no_display(self):
         p = self.run_cli("view", BABOON, "--untrained", "--layer", "block1_conv1", "--channel", "64", expect=1)
         self.assert_clean_failure(p, "out of range", "64 channels")
