@@ -533,7 +533,9 @@ void Gui::startSweep(bool layers) {
     SweepOptions o;
     o.modelLabel = m_pipeline->model().label();
     o.frameIndex = m_result.frameIndex;
-    o.size = m_recSize;
+    const double fps = m_pipeline->stats().sourceFps;
+    o.seconds = fps > 0 ? double(m_result.frameIndex) / fps : 0.0;
+    o.size = ui::kRecordSizes[std::clamp(m_inputs.recordSize, 0, ui::kRecordSizeCount - 1)];
     o.colormap = m_view.colormap;
     o.norm = m_view.norm;
     o.cancel = &m_sweepCancel;

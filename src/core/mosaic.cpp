@@ -68,18 +68,22 @@ void renderChannel(const cv::Mat& act, int channel, const Normalization& norm, C
 }
 
 cv::Mat withCaption(const cv::Mat& image, const std::string& text) {
-    double scale = 0.6;
+    // The strip's height depends only on the image, so every frame of a recording has one size;
+    // a long text is drawn smaller to fit the width.
+    const double full = 0.6;
     int base = 0;
+    const cv::Size ref = cv::getTextSize("Ag", cv::FONT_HERSHEY_SIMPLEX, full, 1, &base);
+    const int strip = ref.height + base + 10;
+    double scale = full;
     cv::Size ts = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &base);
-    if (ts.width > image.cols - 12) {  // shrink to fit the width, down to a readable minimum
-        scale = std::max(0.3, scale * (image.cols - 12) / ts.width);
+    if (ts.width > image.cols - 12) {
+        scale = std::max(0.3, full * (image.cols - 12) / ts.width);
         ts = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &base);
     }
-    const int strip = ts.height + base + 10;
     cv::Mat out(image.rows + strip, image.cols, CV_8UC3, cv::Scalar(0, 0, 0));
     image.copyTo(out(cv::Rect(0, 0, image.cols, image.rows)));
-    cv::putText(out, text, cv::Point(6, image.rows + 5 + ts.height), cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), 1,
-                cv::LINE_AA);
+    cv::putText(out, text, cv::Point(6, image.rows + (strip + ts.height) / 2 - 1), cv::FONT_HERSHEY_SIMPLEX, scale,
+                cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
     return out;
 }
 

@@ -74,3 +74,14 @@ TEST_CASE("mosaic geometry / page / labels off / and tiles equal the single-chan
     CHECK(single.at<cv::Vec3b>(0, 0) == cv::Vec3b(0, 0, 0));          // letterbox
     CHECK(single.at<cv::Vec3b>(0, 70) == lutBgr8(Colormap::Hot, 0));  // first map pixel
 }
+
+TEST_CASE("captions add a strip whose height does not depend on the text (recordings keep one frame size)") {
+    const cv::Mat img(150, 200, CV_8UC3, cv::Scalar(10, 20, 30));
+    const cv::Mat a = withCaption(img, "frame 9");
+    const cv::Mat b = withCaption(img, "VGG19 [untrained] | block1_conv1 | grid, channels 0-63 of 64 | frame 10 (1.00 s)");
+    CHECK(a.size() == b.size());
+    CHECK(a.rows > img.rows);
+    CHECK(cv::norm(a(cv::Rect(0, 0, 200, 150)), img, cv::NORM_INF) == 0.0);
+    const cv::Mat strip = b(cv::Rect(0, 150, 200, b.rows - 150));
+    CHECK(cv::countNonZero(strip.reshape(1)) > 20);  // text drawn
+}
