@@ -52,5 +52,7 @@ private:
 void registerCommands(CLI::App& app, std::function<int()>& action);
 // `record` (record_cmd.cpp), called by registerCommands.
 void registerRecord(CLI::App& app, std::function<int()>& action);
+// `bench` (bench_cmd.cpp), called by registerCommands.
+void registerBench(CLI::App& app, std::function<int()>& action);
 
 }  // namespace cnnscope::cli

@@ -305,6 +305,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     sweep->callback([&] { action = [] { return sweepCmd.run(); }; });
 
     registerRecord(app, action);
+    registerBench(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
     targets->callback([&] { action = [] { return runTargets(); }; });

@@ -292,6 +292,14 @@ Status Model::forward(const cv::Mat& frame, const std::vector<std::string>& laye
     });
 }
 
+Status Model::forwardBlob(const cv::Mat& blob, const std::string& layer) {
+    return guard([&]() -> Status {
+        m_net.setInput(blob);
+        m_net.forward(layer);
+        return {};
+    });
+}
+
 int64_t Model::flopsTo(const std::string& layer) const {
     int64_t flops = 0;
     for (const auto& l : m_layers) {

@@ -68,6 +68,11 @@ public:
     // Several layers in one pass (e.g. every conv output of a frame for caching).
     Status forward(const cv::Mat& frame, const std::vector<std::string>& layers, std::vector<cv::Mat>& outs);
 
+    // The bare network: setInput(blob) + forward(layer), nothing copied out (benchmarks).
+    Status forwardBlob(const cv::Mat& blob, const std::string& layer);
+    // The preprocessed blob of a frame (benchmarks feed it to forwardBlob).
+    const cv::Mat& preprocessFrame(const cv::Mat& frame) { return preprocess(frame, m_pre, m_buffers); }
+
     int64_t flopsTo(const std::string& layer) const;  // 2 x multiply-adds of convs up to the layer
 
 private:

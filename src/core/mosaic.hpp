@@ -33,12 +33,13 @@ MosaicOptions allChannels(int channels, MosaicOptions o);
 struct MosaicScratch {
     std::vector<Range> ranges;
     std::vector<float> sort;
-    cv::Mat colored, scaled;
 };
 
 // Renders a page of channels of a (1,C,H,W) CV_32F activation. Tiles past C stay gutter-coloured.
 void renderMosaic(const cv::Mat& act, const MosaicOptions& o, cv::Mat& out, MosaicScratch& scratch);
 
+// Tiles and single channels are enlarged as the GL shader does it: destination pixel x of a
+// D-wide map sampled from a W-wide one reads floor((x + 0.5) * W / D).
 // One channel scaled to fit displaySize (aspect kept, nearest neighbour, letterboxed in black).
 void renderChannel(const cv::Mat& act, int channel, const Normalization& norm, Colormap cmap, cv::Size displaySize,
                    cv::Mat& out, MosaicScratch& scratch);

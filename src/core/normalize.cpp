@@ -83,8 +83,9 @@ void channelRanges(const cv::Mat& act, const Normalization& n, std::vector<Range
             r.hi = at(n.percentile);
             r.lo = at(100.f - n.percentile);
         } else {
-            auto mm = std::minmax_element(p, p + plane);
-            r = {*mm.first, *mm.second};
+            double lo = 0, hi = 0;  // OpenCV's SIMD min/max: several times std::minmax_element
+            cv::minMaxIdx(cv::Mat(1, int(plane), CV_32F, const_cast<float*>(p)), &lo, &hi);
+            r = {float(lo), float(hi)};
         }
         out[size_t(c)] = r;
     }

@@ -1,0 +1,201 @@
+// `cnnscope bench`: bare forward time against the full headless pipeline on real footage, per
+// layer and input size, with GFLOP/s and heap allocations per steady-state frame.
+#include "cli/cli.hpp"
+
+#include "core/alloc_counter.hpp"
+#include "core/atomic_file.hpp"
+#include "core/interrupt.hpp"
+#include "core/mosaic.hpp"
+#include "core/parse.hpp"
+#include "core/source.hpp"
+
+#include <opencv2/core/utility.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace cnnscope::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
+
+struct Timing {
+    double median = 0, min = 0;
+};
+
+Timing summarize(std::vector<double> v) {
+    Timing t;
+    if (v.empty()) return t;
+    std::sort(v.begin(), v.end());
+    t.min = v.front();
+    t.median = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+    return t;
+}
+
+std::string cpuName() {
+    std::ifstream in("/proc/cpuinfo");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("model name", 0) == 0) {
+            auto colon = line.find(':');
+            return colon == std::string::npos ? line : line.substr(colon + 2);
+        }
+    return "unknown";
+}
+
+std::string jsonEscape(const std::string& s) {
+    std::string o;
+    for (char c : s) {
+        if (c == '"' || c == '\\') o += '\\';
+        if (static_cast<unsigned char>(c) >= 0x20) o += c;
+    }
+    return o;
+}
+
+struct BenchCmd {
+    CommonOptions common;
+    std::vector<std::string> sizes, layers;
+    std::string source = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+    std::string json;
+    int frames = 10, warmup = 2, threads = 0;
+
+    int run() {
+        if (frames < 1 || frames > 100000) return fail("--frames must be between 1 and 100000");
+        if (warmup < 0 || warmup > 1000) return fail("--warmup must be between 0 and 1000");
+        if (threads > 0) cv::setNumThreads(threads);
+        std::vector<cv::Size> inputSizes;
+        if (sizes.empty()) sizes = {"224x224", "640x480"};
+        for (const auto& s : sizes) {
+            auto size = parseSize(s, kMinInputSide, kMaxInputSide);
+            if (!size) return fail("--input-size: " + size.error());
+            inputSizes.push_back(*size);
+        }
+        if (!json.empty())
+            if (auto f = AtomicFile::create(json); !f) return fail(f.error());
+        auto model = loadModel(common);
+        if (!model) return fail(model.error());
+        if (layers.empty()) {
+            for (const char* l : {"block1_conv1", "block2_conv2", "block3_conv4", "block5_conv4"})
+                if (model->find(l)) layers.emplace_back(l);
+            if (layers.empty()) layers = {model->defaultLayer()};
+        }
+        for (const auto& l : layers)
+            if (auto ok = model->requireSpatialLayer(l); !ok) return fail(ok.error());
+        auto src = FrameSource::open(source);
+        if (!src) return fail(src.error());
+        FrameSource& s = **src;
+        cv::Mat frame;
+        auto next = [&]() -> Status {
+            ReadStatus rs = s.read(frame);
+            if (rs == ReadStatus::End && s.rewind()) rs = s.read(frame);
+            if (rs != ReadStatus::Ok) return Error{"'" + source + "' stopped giving frames: " + s.lastError()};
+            return {};
+        };
+        if (auto st = next(); !st) return fail(st.error());
+
+        std::ostringstream rows;
+        std::printf("%-14s %-9s %10s %10s %11s %11s %9s %7s %11s   %s\n", "layer", "input", "forward_ms", "fwd_min", "pipeline_ms",
+                    "pipe_min", "overhead", "GFLOP/s", "allocs/frm", "pipeline = decode + preprocess/forward/copy-out + render");
+        bool firstRow = true;
+        for (const cv::Size& size : inputSizes) {
+            if (auto st = model->setInputSize(size); !st) return fail(st.error());
+            for (const std::string& layer : layers) {
+                if (interrupted()) return fail("interrupted");
+                // Bare forward (one preprocessed blob: setInput + forward(layer), nothing copied out) and
+                // the full pipeline (decode, preprocess, forward, copy-out, normalise, colour, 8x8 mosaic)
+                // alternate frame by frame, so that drifts of the machine's speed hit both alike.
+                const cv::Mat blob = model->preprocessFrame(frame).clone();
+                cv::Mat act, mosaic;
+                MosaicScratch scratch;
+                MosaicOptions mo;
+                mo.labels = false;
+                std::vector<double> fwd, pipe, decodeMs, netMs, renderMs;
+                int64_t allocStart = 0, allocsInPipeline = 0;
+                for (int i = 0; i < warmup + 1 + frames; ++i) {
+                    const bool timed = i > warmup;
+                    const auto b0 = Clock::now();
+                    if (auto st = model->forwardBlob(blob, layer); !st) return fail(st.error());
+                    const auto b1 = Clock::now();
+                    if (i == warmup + 1) allocStart = heapAllocations();
+                    const int64_t a0 = heapAllocations();
+                    const auto t0 = Clock::now();
+                    if (auto st = next(); !st) return fail(st.error());
+                    const auto t1 = Clock::now();
+                    if (auto st = model->forward(frame, layer, act); !st) return fail(st.error());
+                    const auto t2 = Clock::now();
+                    renderMosaic(act, mo, mosaic, scratch);
+                    const auto t3 = Clock::now();
+                    if (timed) {
+                        fwd.push_back(ms(b0, b1));
+                        pipe.push_back(ms(t0, t3));
+                        decodeMs.push_back(ms(t0, t1));
+                        netMs.push_back(ms(t1, t2));
+                        renderMs.push_back(ms(t2, t3));
+                        allocsInPipeline += heapAllocations() - a0;
+                    }
+                }
+                const int64_t allocEnd = allocStart + allocsInPipeline;
+                const Timing f = summarize(fwd), p = summarize(pipe);
+                const double gflops = double(model->flopsTo(layer)) / (f.median * 1e6);
+                const double overhead = p.median / f.median - 1.0;
+                const double allocs = allocStart >= 0 ? double(allocEnd - allocStart) / frames : -1;
+                const std::string in = std::to_string(size.width) + "x" + std::to_string(size.height);
+                const Timing d = summarize(decodeMs), n = summarize(netMs), r = summarize(renderMs);
+                std::printf("%-14s %-9s %10.1f %10.1f %11.1f %11.1f %8.1f%% %7.1f %11s   %.1f + %.1f + %.1f\n", layer.c_str(),
+                            in.c_str(), f.median, f.min, p.median, p.min, 100 * overhead, gflops,
+                            allocs >= 0 ? cv::format("%.1f", allocs).c_str() : "n/a", d.median, n.median, r.median);
+                std::fflush(stdout);
+                rows << (firstRow ? "" : ",\n") << "    {\"layer\": \"" << jsonEscape(layer) << "\", \"input_size\": \"" << in
+                     << "\", \"forward_ms\": " << f.median << ", \"forward_min_ms\": " << f.min << ", \"pipeline_ms\": " << p.median
+                     << ", \"pipeline_min_ms\": " << p.min << ", \"overhead\": " << overhead << ", \"gflops\": " << gflops
+                     << ", \"allocs_per_frame\": " << (allocs >= 0 ? cv::format("%.2f", allocs) : std::string("null"))
+                     << ", \"decode_ms\": " << d.median << ", \"net_ms\": " << n.median << ", \"render_ms\": " << r.median << "}";
+                firstRow = false;
+            }
+        }
+        if (!json.empty()) {
+            std::ostringstream doc;
+            doc << "{\n  \"machine\": {\"cpu\": \"" << jsonEscape(cpuName()) << "\", \"cores\": " << std::thread::hardware_concurrency()
+                << ", \"opencv\": \"" << CV_VERSION << "\", \"threads\": " << cv::getNumThreads() << ", \"target\": \""
+                << model->target().actual << "\", \"model\": \"" << jsonEscape(model->label()) << "\", \"source\": \""
+                << jsonEscape(source) << "\", \"frames\": " << frames << "},\n  \"results\": [\n"
+                << rows.str() << "\n  ]\n}\n";
+            auto file = AtomicFile::create(json);
+            if (!file) return fail(file.error());
+            {
+                std::ofstream out(file->tempPath());
+                out << doc.str();
+                if (!out.flush()) return fail("cannot write '" + json + "'");
+            }
+            if (auto st = file->commit(); !st) return fail(st.error());
+        }
+        return 0;
+    }
+};
+
+}  // namespace
+
+void registerBench(CLI::App& app, std::function<int()>& action) {
+    static BenchCmd cmd;
+    auto* b = app.add_subcommand("bench", "Time the bare forward against the whole headless pipeline, per layer and input size");
+    b->add_option("--input-size", cmd.sizes, "Input sizes WxH (repeatable; default 224x224 and 640x480)");
+    b->add_option("--layer", cmd.layers, "Layers (repeatable; default block1_conv1, block2_conv2, block3_conv4, block5_conv4)");
+    b->add_option("--frames", cmd.frames, "Timed frames per case, after warm-up")->default_val(10);
+    b->add_option("--warmup", cmd.warmup, "Untimed frames first")->default_val(2);
+    b->add_option("--source", cmd.source, "Footage for the pipeline (looped)")->default_val(cmd.source);
+    b->add_option("--threads", cmd.threads, "OpenCV threads (default: OpenCV's choice)");
+    b->add_option("--json", cmd.json, "Also write the results as JSON");
+    b->add_option("--model", cmd.common.model, "Weights file or models.yml name (default search, else untrained VGG19)");
+    b->add_option("--config", cmd.common.config, "Second model file (Caffe .prototxt, Darknet .cfg)");
+    b->add_flag("--untrained", cmd.common.untrained, "Use the untrained VGG19");
+    b->add_option("--target", cmd.common.target, "Compute target: " + targetNames())->default_val("cpu");
+    b->add_flag("-q,--quiet", cmd.common.quiet, "No warnings on stderr");
+    b->callback([&] { action = [] { return cmd.run(); }; });
+}
+
+}  // namespace cnnscope::cli
