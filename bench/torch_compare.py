@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""cnnscope against Debian's PyTorch on the same cores, in one run.
+
+Runs `cnnscope bench` and torchvision's VGG19 features for the same layers and input sizes
+(random weights, or the Keras .h5 given with --model loaded into torch), and prints the ratio
+cnnscope/PyTorch per case; then the article's matplotlib 8x8 'hot' grid against cnnscope's grid.
+
+Needs: apt-get install python3-torch python3-torchvision python3-matplotlib
+Usage: bench/torch_compare.py [--frames N] [--input-size WxH ...] [--layer L ...] [--model FILE.h5] [--json OUT]
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_BIN = os.path.join(HERE, "..", "build", "cnnscope")
+VTEST = "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
+# Keras layer name -> index of its ReLU in torchvision's vgg19().features
+TORCH_INDEX = {"block1_conv1": 1, "block1_conv2": 3, "block2_conv1": 6, "block2_conv2": 8, "block3_conv1": 11,
+               "block3_conv4": 17, "block4_conv1": 20, "block4_conv4": 26, "block5_conv1": 29, "block5_conv4": 35}
+
+
+def median(v):
+    return float(np.median(v))
+
+
+def torch_features(model_path):
+    import torch
+    import torchvision
+    feats = torchvision.models.vgg19().features.eval()
+    if model_path:  # the Keras weights, transposed like cnnscope does
+        import h5py
+        with h5py.File(model_path, "r") as f:
+            root = f["model_weights"] if "layer_names" not in f.attrs else f
+            convs = [m for m in feats if isinstance(m, torch.nn.Conv2d)]
+            names = [n.decode() for n in root.attrs["layer_names"] if b"conv" in n]
+            for conv, name in zip(convs, names):
+                g = root[name]
+                wn = [w.decode() for w in g.attrs["weight_names"]]
+                k = np.array(g[wn[0]])
+                b = np.array(g[wn[1]])
+                conv.weight.data = torch.from_numpy(k.transpose(3, 2, 0, 1).copy())
+                conv.bias.data = torch.from_numpy(b)
+    return feats
+
+
+def time_torch(feats, layer, w, h, frames, warmup):
+    import torch
+    net = feats[:TORCH_INDEX[layer] + 1]
+    x = torch.randn(1, 3, h, w)
+    with torch.no_grad():
+        for _ in range(warmup + 1):
+            net(x)
+        times = []
+        for _ in range(frames):
+            t0 = time.perf_counter()
+            net(x)
+            times.append((time.perf_counter() - t0) * 1000)
+    return median(times), min(times)
+
+
+def matplotlib_grid_ms(act, runs=3):
+    """The article's figure: 8x8 subplots, imshow cmap='hot', no axes, saved as PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    out = tempfile.mktemp(suffix=".png")
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fig = plt.figure(figsize=(20, 20))
+        for i in range(64):
+            ax = fig.add_subplot(8, 8, i + 1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.imshow(act[0, i], cmap="hot")
+        fig.savefig(out)
+        plt.close(fig)
+        times.append((time.perf_counter() - t0) * 1000)
+    os.remove(out)
+    return median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", default=os.environ.get("CNNSCOPE_BIN", DEFAULT_BIN))
+    ap.add_argument("--frames", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--input-size", action="append", dest="sizes")
+    ap.add_argument("--layer", action="append", dest="layers")
+    ap.add_argument("--model", help="Keras .h5 weights (default: random weights on both sides)")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--json", help="write cnnscope's bench JSON plus the PyTorch numbers here")
+    a = ap.parse_args()
+    sizes = a.sizes or ["224x224", "640x480"]
+    layers = a.layers or ["block1_conv1", "block2_conv2", "block3_conv4", "block5_conv4"]
+    for l in layers:
+        if l not in TORCH_INDEX:
+            sys.exit(f"torch_compare: no torchvision index for layer {l}; choose from {', '.join(TORCH_INDEX)}")
+    try:
+        import torch
+    except ImportError:
+        sys.exit("torch_compare: PyTorch is missing: apt-get install python3-torch python3-torchvision")
+    torch.set_num_threads(a.threads)
+
+    model_args = ["--model", a.model] if a.model else ["--untrained"]
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_json = os.path.join(tmp, "bench.json")
+        cmd = [a.bin, "bench", "--frames", str(a.frames), "--warmup", str(a.warmup), "--json", bench_json, "-q", *model_args]
+        for s in sizes:
+            cmd += ["--input-size", s]
+        for l in layers:
+            cmd += ["--layer", l]
+        print("running:", " ".join(cmd), flush=True)
+        subprocess.run(cmd, check=True)
+        with open(bench_json) as f:
+            bench = json.load(f)
+
+        feats = torch_features(a.model)
+        print(f"\nPyTorch {torch.__version__}, {torch.get_num_threads()} threads; cnnscope {bench['machine']['opencv']} "
+              f"dnn, {bench['machine']['threads']} threads; {bench['machine']['cpu']}")
+        print(f"{'layer':<14} {'input':<9} {'cnnscope_ms':>11} {'torch_ms':>9} {'ratio':>7} {'cnnscope_pipeline_ms':>21}")
+        for r in bench["results"]:
+            w, h = map(int, r["input_size"].split("x"))
+            tmed, tmin = time_torch(feats, r["layer"], w, h, a.frames, a.warmup)
+            r["torch_ms"], r["torch_min_ms"] = tmed, tmin
+            r["ratio_vs_torch"] = r["forward_ms"] / tmed
+            print(f"{r['layer']:<14} {r['input_size']:<9} {r['forward_ms']:11.1f} {tmed:9.1f} {r['ratio_vs_torch']:7.2f} "
+                  f"{r['pipeline_ms']:21.1f}", flush=True)
+
+        # The article's grid: matplotlib on block1_conv1 at 224, against cnnscope's grid of the same maps.
+        npy = os.path.join(tmp, "b1.npy")
+        subprocess.run([a.bin, "dump", VTEST, "--layer", "block1_conv1", "--out", npy, "-q", *model_args], check=True)
+        mpl = matplotlib_grid_ms(np.load(npy))
+        cs = []
+        for _ in range(3):
+            p = subprocess.run([a.bin, "grid", VTEST, "--layer", "block1_conv1", "--out", os.path.join(tmp, "g.png"), *model_args],
+                               capture_output=True, text=True, check=True)
+            m = re.search(r"render\+write ([0-9.]+) ms", p.stderr)
+            cs.append(float(m.group(1)))
+        print(f"\n8x8 'hot' grid of block1_conv1 (224x224 maps) to PNG: matplotlib {mpl:.0f} ms, cnnscope {median(cs):.0f} ms "
+              f"(render + PNG write), {mpl / median(cs):.0f}x")
+        bench["grid_png_ms"] = {"matplotlib": mpl, "cnnscope": median(cs)}
+        bench["torch"] = {"version": torch.__version__, "threads": torch.get_num_threads()}
+        if a.json:
+            with open(a.json + ".tmp", "w") as f:
+                json.dump(bench, f, indent=2)
+            os.replace(a.json + ".tmp", a.json)
+
+
+if __name__ == "__main__":
+    main()
