@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstdio>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <ctime>
@@ -97,7 +98,10 @@ std::string jsonEscape(const std::string& s) {
     return o;
 }
 
+constexpr int kKeyIdle = -100;  // scripted pseudo-key: wait until the view is computed
+
 int keyFromName(const std::string& n) {
+    if (lower(n) == "idle") return kKeyIdle;
     static const std::map<std::string, int> keys = {
         {"left", GLFW_KEY_LEFT}, {"right", GLFW_KEY_RIGHT}, {"up", GLFW_KEY_UP}, {"down", GLFW_KEY_DOWN},
         {"pageup", GLFW_KEY_PAGE_UP}, {"pagedown", GLFW_KEY_PAGE_DOWN}, {"space", GLFW_KEY_SPACE},
@@ -157,6 +161,10 @@ private:
     std::string m_shownLayer;
     uint64_t m_resultSeen = 0, m_shownFrameId = 0;
     std::map<std::string, cv::Mat> m_layerCache;  // results for the frame on screen (paused or still)
+    // On a paused or still frame every layer is computed once in the background, so that any
+    // layer switch shows at the next UI frame.
+    std::future<Expected<std::vector<cv::Mat>>> m_prefetch;
+    uint64_t m_prefetchFrameId = 0;
     std::vector<Range> m_ranges;
     std::vector<float> m_rangeScratch;
 
@@ -194,6 +202,7 @@ private:
     Clock::time_point m_scriptStart;
     uint64_t m_scriptInferStart = 0;
     std::vector<int> m_scriptKeys;
+    int64_t m_inferencesAtIdle = -1;
     bool m_scriptStarted = false;
 };
 
@@ -302,6 +311,8 @@ void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
     m_pipeline->setLoop(loop);
     m_pipeline->setSpeed(speed);
     m_layerCache.clear();
+    m_prefetch = {};
+    m_prefetchFrameId = 0;
     m_resultSeen = 0;
     if (auto st = m_pipeline->openSource(m_spec); !st) m_message = st.error();
 }
@@ -311,6 +322,11 @@ void Gui::refreshRanges() {
 }
 
 void Gui::takeResults() {
+    if (m_prefetch.valid() && m_prefetch.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        auto acts = m_prefetch.get();
+        if (acts && m_prefetchFrameId == m_shownFrameId)
+            for (size_t i = 0; i < acts->size() && i < m_layerNames.size(); ++i) m_layerCache[m_layerNames[i]] = std::move((*acts)[i]);
+    }
     if (!m_pipeline->takeResult(m_result, m_resultSeen)) return;
     const auto now = Clock::now();
     m_latencies.push_back(std::chrono::duration<double, std::milli>(now - m_result.captured).count());
@@ -318,6 +334,10 @@ void Gui::takeResults() {
     if (m_result.frameId != m_shownFrameId) m_layerCache.clear();
     m_shownFrameId = m_result.frameId;
     if (m_pipeline->paused() || m_pipeline->sourceIsStill()) m_layerCache[m_result.layer] = m_result.act.clone();
+    if ((m_pipeline->paused() || m_pipeline->sourceIsStill()) && m_prefetchFrameId != m_result.frameId && !m_prefetch.valid()) {
+        m_prefetchFrameId = m_result.frameId;
+        m_prefetch = m_pipeline->computeLayers(m_result.frame.clone(), m_layerNames);
+    }
     if (m_result.layer != m_view.layer && m_layerCache.count(m_view.layer)) return;  // stale: a cached layer is shown
     m_act = m_result.act;
     m_shownLayer = m_result.layer;
@@ -725,6 +745,7 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"inference_fps\": " << (seconds > 0 ? double(inferences) / seconds : 0) << ",\n"
       << "  \"inferences\": " << inferences << ",\n"
       << "  \"inference_ms\": " << s.inferMs << ",\n"
+      << "  \"inferences_after_idle\": " << (m_inferencesAtIdle >= 0 ? int64_t(s.inferences) - m_inferencesAtIdle : -1) << ",\n"
       << "  \"capture_fps\": " << s.captureFps << ",\n"
       << "  \"latency_ms\": {\"p50\": " << percentile(m_latencies, 50) << ", \"p95\": " << percentile(m_latencies, 95)
       << ", \"samples\": " << m_latencies.size() << "},\n"
@@ -776,7 +797,8 @@ int Gui::run() {
     for (std::string k; std::getline(keyList, k, ',');) {
         if (k.empty()) continue;
         const int key = keyFromName(k);
-        if (key < 0) return cli::fail("--keys: unknown key '" + k + "' (left, right, up, down, pageup, pagedown, space, g, o, s, h, q)");
+        if (key == -1)
+            return cli::fail("--keys: unknown key '" + k + "' (left, right, up, down, pageup, pagedown, space, g, o, s, r, h, q, idle)");
         m_scriptKeys.push_back(key);
     }
     if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !scripted)
@@ -932,7 +954,13 @@ int Gui::run() {
         }
 
         if (scripted && m_renderer.hasActivations()) {
-            if (!m_scriptKeys.empty()) {
+            if (!m_scriptKeys.empty() && m_scriptKeys.front() == kKeyIdle) {
+                // Wait until nothing is being computed for the view (the paused-frame prefetch included).
+                if (!m_prefetch.valid() && m_shownLayer == m_view.layer) {
+                    m_scriptKeys.erase(m_scriptKeys.begin());
+                    m_inferencesAtIdle = int64_t(m_pipeline->stats().inferences);
+                }
+            } else if (!m_scriptKeys.empty()) {
                 applyKey(m_scriptKeys.front());  // one scripted key per frame, like a person typing
                 m_scriptKeys.erase(m_scriptKeys.begin());
             } else if (m_shownLayer == m_view.layer) {
@@ -997,7 +1025,9 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--screenshot", opts.screenshot, "Scripted run: save a PNG of the window at the end");
     view->add_option("--stats", opts.stats, "Scripted run: save render/inference fps, latency, layout as JSON at the end");
     view->add_option("--record", opts.record, "Scripted run: record the view to F.gif, F.mp4 or a new folder while it runs");
-    view->add_option("--keys", opts.keys, "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g)");
+    view->add_option("--keys", opts.keys,
+                     "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g); 'idle' waits until "
+                     "the view is computed");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");
     cli::addModelOptions(*view, opts.common);

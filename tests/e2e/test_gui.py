@@ -72,6 +72,20 @@ class GuiTest(CliTest):
         other = shader_resize(colour_with_matplotlib(act[3]), r["width"], r["height"])
         self.assertGreater(np.mean(np.any(np.abs(shown - other) > 2, axis=2)), 0.2)
 
+    def test_layer_switch_on_a_still_frame_does_not_recompute(self):
+        keys = ",".join(["idle"] + ["pagedown"] * 7)
+        shot, st = self.view(BABOON, "--untrained", "--layer", "block1_conv1", "--grid", "--keys", keys, frames=3)
+        self.assertEqual(st["layer"], "block3_conv2")
+        self.assertEqual(st["inferences_after_idle"], 0, st)  # every layer came from the paused-frame cache
+        act = self.dump(BABOON, "block3_conv2")
+        g, r = st["grid"], st["maps_rect"]
+        c = 9
+        y0 = r["y"] + g["origin_y"] + g["gutter"] + (c // 8) * (g["tile_height"] + g["gutter"])
+        x0 = r["x"] + g["origin_x"] + g["gutter"] + (c % 8) * (g["tile_width"] + g["gutter"])
+        tile = shot[y0:y0 + g["tile_height"], x0:x0 + g["tile_width"]]
+        ref = shader_resize(colour_with_matplotlib(act[c]), g["tile_width"], g["tile_height"])
+        self.assertLess(np.mean(np.any(np.abs(tile - ref) > 2, axis=2)), 0.01)
+
     def test_ui_does_not_wait_on_a_deep_layer(self):
         _, st = self.view(VTEST, "--untrained", "--layer", "block5_conv4", "--grid", frames=90)
         self.assertEqual(st["layer"], "block5_conv4")
