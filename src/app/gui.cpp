@@ -3,6 +3,7 @@
 #include "app/gui.hpp"
 
 #include "cli/cli.hpp"
+#include "core/alloc_counter.hpp"
 #include "core/atomic_file.hpp"
 #include "core/interrupt.hpp"
 #include "core/parse.hpp"
@@ -64,15 +65,6 @@ void onGlfwError(int, const char* description) { g_glfwError = description ? des
 std::vector<int> g_keys;  // key presses queued by the GLFW callback, handled in the loop
 void onKey(GLFWwindow*, int key, int, int action, int) {
     if (action == GLFW_PRESS || action == GLFW_REPEAT) g_keys.push_back(key);
-}
-
-double rssMb() {
-    long pages = 0, resident = 0;
-    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-        if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-        std::fclose(f);
-    }
-    return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -696,7 +688,7 @@ ui::PanelInfo Gui::panelInfo() const {
     info.renderFps = m_renderFps;
     info.latencyP50 = percentile(m_latencies, 50);
     info.latencyP95 = percentile(m_latencies, 95);
-    info.rssMb = rssMb();
+    info.rssMb = residentMemoryMb();
     info.channels = channels();
     info.recording = m_encoder != nullptr;
     info.recordTarget = m_recPath;
@@ -751,7 +743,7 @@ Status Gui::writeStats(const std::string& path) {
       << ", \"samples\": " << m_latencies.size() << "},\n"
       << "  \"frames_captured\": " << s.framesCaptured << ",\n"
       << "  \"dropped_frames\": " << s.framesDropped << ",\n"
-      << "  \"rss_mb\": " << rssMb() << ",\n"
+      << "  \"rss_mb\": " << residentMemoryMb() << ",\n"
       << "  \"model\": \"" << jsonEscape(m_pipeline->model().label()) << "\",\n"
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
       << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"

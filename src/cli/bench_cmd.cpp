@@ -116,12 +116,16 @@ struct BenchCmd {
                 mo.labels = false;
                 std::vector<double> fwd, pipe, decodeMs, netMs, renderMs;
                 int64_t allocStart = 0, allocsInPipeline = 0;
+                double rssStart = 0;
                 for (int i = 0; i < warmup + 1 + frames; ++i) {
                     const bool timed = i > warmup;
                     const auto b0 = Clock::now();
                     if (auto st = model->forwardBlob(blob, layer); !st) return fail(st.error());
                     const auto b1 = Clock::now();
-                    if (i == warmup + 1) allocStart = heapAllocations();
+                    if (i == warmup + 1) {
+                        allocStart = heapAllocations();
+                        rssStart = residentMemoryMb();
+                    }
                     const int64_t a0 = heapAllocations();
                     const auto t0 = Clock::now();
                     if (auto st = next(); !st) return fail(st.error());
@@ -140,6 +144,7 @@ struct BenchCmd {
                     }
                 }
                 const int64_t allocEnd = allocStart + allocsInPipeline;
+                const double rssEnd = residentMemoryMb();
                 const Timing f = summarize(fwd), p = summarize(pipe);
                 const double gflops = double(model->flopsTo(layer)) / (f.median * 1e6);
                 const double overhead = p.median / f.median - 1.0;
@@ -149,12 +154,15 @@ struct BenchCmd {
                 std::printf("%-14s %-9s %10.1f %10.1f %11.1f %11.1f %8.1f%% %7.1f %11s   %.1f + %.1f + %.1f\n", layer.c_str(),
                             in.c_str(), f.median, f.min, p.median, p.min, 100 * overhead, gflops,
                             allocs >= 0 ? cv::format("%.1f", allocs).c_str() : "n/a", d.median, n.median, r.median);
+                if (frames >= 1000)
+                    std::printf("%-14s %-9s memory %.1f MiB after warm-up, %.1f MiB after %d frames (%+.2f%%)\n", "", "", rssStart, rssEnd,
+                                frames, 100.0 * (rssEnd - rssStart) / rssStart);
                 std::fflush(stdout);
                 rows << (firstRow ? "" : ",\n") << "    {\"layer\": \"" << jsonEscape(layer) << "\", \"input_size\": \"" << in
                      << "\", \"forward_ms\": " << f.median << ", \"forward_min_ms\": " << f.min << ", \"pipeline_ms\": " << p.median
                      << ", \"pipeline_min_ms\": " << p.min << ", \"overhead\": " << overhead << ", \"gflops\": " << gflops
                      << ", \"allocs_per_frame\": " << (allocs >= 0 ? cv::format("%.2f", allocs) : std::string("null"))
-                     << ", \"decode_ms\": " << d.median << ", \"net_ms\": " << n.median << ", \"render_ms\": " << r.median << "}";
+                     << ", \"rss_start_mb\": " << rssStart << ", \"rss_end_mb\": " << rssEnd << ", \"decode_ms\": " << d.median << ", \"net_ms\": " << n.median << ", \"render_ms\": " << r.median << "}";
                 firstRow = false;
             }
         }

@@ -1,6 +1,22 @@
 // Heap allocation counter: interposes malloc/calloc/realloc/memalign and forwards to glibc.
 #include "core/alloc_counter.hpp"
 
+#include <cstdio>
+#include <unistd.h>
+
+namespace cnnscope {
+
+double residentMemoryMb() {
+    long pages = 0, resident = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        std::fclose(f);
+    }
+    return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+}  // namespace cnnscope
+
 #ifdef CNNSCOPE_COUNT_ALLOCS
 
 #include <atomic>

@@ -10,4 +10,7 @@ namespace cnnscope {
 // Allocations so far, or -1 when counting is not built in.
 int64_t heapAllocations();
 
+// Resident memory of this process in MiB (from /proc/self/statm), 0 when unknown.
+double residentMemoryMb();
+
 }  // namespace cnnscope
