@@ -93,7 +93,7 @@ Status GifWriter::addFrame(const cv::Mat& bgr, int delayMs) {
     for (int y = 0; ok && y < m_size.height; ++y)
         ok = EGifPutLine(gif, m_indices.data() + size_t(y) * m_size.width, m_size.width) != GIF_ERROR;
     GifFreeMapObject(cmap);
-    if (!ok) return Error{"cannot write GIF frame to '" + m_file.finalPath() + "': " + gifError(gif->Error) + " (disk full?)"};
+    if (!ok) return Error{"cannot write GIF frame to '" + m_file.finalPath() + "': " + gifError(gif->Error) + "; nothing was kept"};
     ++m_frames;
     return {};
 }

@@ -61,20 +61,30 @@ public:
     }
     Status write(const cv::Mat& bgr, int) override {
         if (bgr.size() != m_size) return Error{"internal: video frame size changed"};
+        // VideoWriter reports no write errors: watch the free space instead.
+        if (m_frames % 10 == 0) {
+            std::error_code ec;
+            const auto space = fs::space(fs::path(m_file.tempPath()).parent_path(), ec);
+            if (!ec && space.available < (uintmax_t(4) << 20))
+                return Error{"disk full while writing '" + m_file.finalPath() + "' (less than 4 MB left); nothing was kept"};
+        }
         m_writer.write(bgr);
         ++m_frames;
         return {};
     }
     Status finish() override {
         m_writer.release();
-        std::error_code ec;
         if (m_frames == 0) {
             m_file.discard();
             return Error{"no frames were written; '" + m_file.finalPath() + "' not created"};
         }
-        if (fs::file_size(m_file.tempPath(), ec) == 0 || ec) {
+        // Only a file that decodes with every frame is moved into place.
+        cv::VideoCapture check(m_file.tempPath(), cv::CAP_FFMPEG);
+        const double counted = check.isOpened() ? check.get(cv::CAP_PROP_FRAME_COUNT) : -1;
+        check.release();
+        if (counted < m_frames) {
             m_file.discard();
-            return Error{"cannot write '" + m_file.finalPath() + "' (disk full?)"};
+            return Error{"cannot write '" + m_file.finalPath() + "': the finished video does not read back (disk full?); nothing was kept"};
         }
         return m_file.commit();
     }

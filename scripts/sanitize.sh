@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds and runs the test suite under sanitizers (CI runs this after the plain suite):
+#   build-asan: AddressSanitizer + UndefinedBehaviorSanitizer, the whole suite (unit, GL, end-to-end)
+#   build-tsan: ThreadSanitizer, the pipeline, hand-off and encoder-thread tests
+# Usage: scripts/sanitize.sh [asan|tsan|all]   (default all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which="${1:-all}"
+jobs="$(nproc)"
+supp="$(pwd)/tests/sanitizers"
+if [[ "$which" == asan || "$which" == all ]]; then
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCNNSCOPE_SANITIZE=address,undefined >/dev/null
+  cmake --build build-asan -j"$jobs"
+  ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0" \
+  UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    ctest --test-dir build-asan --output-on-failure
+fi
+if [[ "$which" == tsan || "$which" == all ]]; then
+  cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCNNSCOPE_SANITIZE=thread -DCNNSCOPE_BUILD_GUI=OFF >/dev/null
+  cmake --build build-tsan -j"$jobs" --target test_core test_record
+  TSAN_OPTIONS="suppressions=$supp/tsan.supp:halt_on_error=1:second_deadlock_stack=1" \
+    ctest --test-dir build-tsan --output-on-failure -R "pipeline|latest-wins|slow sink|waiting submits"
+fi

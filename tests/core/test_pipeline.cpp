@@ -1,0 +1,114 @@
+// The live pipeline's threads and hand-offs (also run under ThreadSanitizer in CI).
+#include "core/latest.hpp"
+#include "core/pipeline.hpp"
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+using namespace cnnscope;
+
+static const std::string kData = CNNSCOPE_SAMPLE_DATA;
+
+namespace {
+Model smallModel() {
+    ModelOptions o;
+    o.untrained = true;
+    o.inputSize = {64, 48};
+    auto m = Model::load(o);
+    REQUIRE(m.ok());
+    return std::move(m).value();
+}
+
+template <class Pred>
+bool waitFor(Pred pred, int ms = 20000) {
+    for (int i = 0; i < ms / 5; ++i) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+}
+}  // namespace
+
+TEST_CASE("latest-wins slot: one value, overwrites counted, buffers swapped back") {
+    LatestSlot<int> slot;
+    uint64_t seen = 0;
+    int out = 0;
+    CHECK_FALSE(slot.take(out, seen));
+    int v = 1;
+    slot.publish(v);
+    v = 2;
+    slot.publish(v);  // 1 was never taken: dropped
+    CHECK(slot.dropped() == 1);
+    REQUIRE(slot.take(out, seen));
+    CHECK(out == 2);
+    CHECK_FALSE(slot.take(out, seen));
+    std::thread producer([&] {
+        for (int i = 0; i < 1000; ++i) {
+            int x = i;
+            slot.publish(x);
+        }
+    });
+    int last = -1;
+    while (last < 999) {
+        if (slot.waitTake(out, seen, std::chrono::milliseconds(10))) {
+            CHECK(out > last);  // never goes back in time
+            last = out;
+        }
+    }
+    producer.join();
+    CHECK(slot.published() == 1002);
+}
+
+TEST_CASE("pipeline: video plays, layers switch, pause and step, sweeps compute, stop is clean") {
+    Pipeline p(smallModel());
+    REQUIRE(p.openSource(kData + "/vtest.avi").ok());
+    p.setSpeed(8.0);
+    InferenceResult r;
+    uint64_t seen = 0;
+    REQUIRE(waitFor([&] { return p.takeResult(r, seen); }));
+    CHECK(r.layer == "block1_conv1");
+    CHECK(r.act.size[1] == 64);
+    CHECK(r.frame.size() == cv::Size(768, 576));
+
+    p.setLayer("block2_conv1");
+    REQUIRE(waitFor([&] { return p.takeResult(r, seen) && r.layer == "block2_conv1"; }));
+    CHECK(r.act.size[1] == 128);
+
+    p.setPaused(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    while (p.takeResult(r, seen)) {
+    }
+    const int64_t at = r.frameIndex;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK_FALSE(p.takeResult(r, seen));  // paused: nothing new
+    p.step();
+    REQUIRE(waitFor([&] { return p.takeResult(r, seen); }));
+    CHECK(r.frameIndex == at + 1);
+
+    auto layers = p.computeLayers(r.frame.clone(), {"block1_conv1", "block3_conv1"});
+    auto acts = layers.get();
+    REQUIRE(acts.ok());
+    CHECK(acts->size() == 2);
+    CHECK((*acts)[1].size[1] == 256);
+
+    p.seek(100);
+    REQUIRE(waitFor([&] { return p.takeResult(r, seen) && r.frameIndex == 100; }));
+    const PipelineStats s = p.stats();
+    CHECK(s.inferences >= 4);
+    CHECK(s.paused);
+    p.stop();
+}
+
+TEST_CASE("pipeline: a still image is computed once, a source switch keeps running") {
+    Pipeline p(smallModel());
+    REQUIRE(p.openSource(kData + "/baboon.jpg").ok());
+    InferenceResult r;
+    uint64_t seen = 0;
+    REQUIRE(waitFor([&] { return p.takeResult(r, seen); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(p.stats().inferences == 1);
+    CHECK_FALSE(p.openSource("/nonexistent.avi").ok());
+    REQUIRE(p.openSource(kData + "/tree.avi").ok());
+    REQUIRE(waitFor([&] { return p.takeResult(r, seen) && r.frame.cols == 320; }));
+}
