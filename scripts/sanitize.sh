@@ -11,9 +11,12 @@ supp="$(pwd)/tests/sanitizers"
 if [[ "$which" == asan || "$which" == all ]]; then
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCNNSCOPE_SANITIZE=address,undefined >/dev/null
   cmake --build build-asan -j"$jobs"
-  ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0" \
-  UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    ctest --test-dir build-asan --output-on-failure
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+  ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" ctest --test-dir build-asan --output-on-failure -E "^gfx_|e2e_GuiTest"
+  # Mesa unloads its GL driver before LeakSanitizer runs, so leaks there have no stack to
+  # suppress by name: the GL tests run with every address check but no leak check.
+  ASAN_OPTIONS="detect_leaks=0:abort_on_error=1" ctest --test-dir build-asan --output-on-failure -R "^gfx_|e2e_GuiTest"
 fi
 if [[ "$which" == tsan || "$which" == all ]]; then
   cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCNNSCOPE_SANITIZE=thread -DCNNSCOPE_BUILD_GUI=OFF >/dev/null

@@ -74,7 +74,7 @@ Expected<std::unique_ptr<FrameSource>> FrameSource::open(const std::string& spec
             } else {
                 s->m_kind = SourceKind::Video;
                 s->m_cap.open(spec, cv::CAP_FFMPEG);
-                if (!s->m_cap.isOpened()) s->m_cap.open(spec, cv::CAP_ANY);
+                if (!s->m_cap.isOpened()) s->m_cap.open(spec, cv::CAP_GSTREAMER);  // formats FFmpeg lacks
                 if (!s->m_cap.isOpened())
                     return Error{"video '" + spec + "' could not be opened (not a video, corrupt, or an unsupported codec)"};
             }
