@@ -46,7 +46,10 @@ Expected<std::unique_ptr<FrameSource>> FrameSource::open(const std::string& spec
         if (allDigits(spec)) {
             s->m_kind = SourceKind::Camera;
             const int index = std::stoi(spec);
-            s->m_cap.open(index, cv::CAP_ANY);
+            // V4L2 first (Linux cameras), then GStreamer; CAP_ANY would also probe FireWire/USB
+            // vision backends, slowly and leaking in them.
+            s->m_cap.open(index, cv::CAP_V4L2);
+            if (!s->m_cap.isOpened()) s->m_cap.open(index, cv::CAP_GSTREAMER);
             if (!s->m_cap.isOpened())
                 return Error{"camera " + spec + " could not be opened (no such device, or busy); try another index or a video file"};
         } else if (spec.find('!') != std::string::npos) {
