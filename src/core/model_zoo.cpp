@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 namespace fs = std::filesystem;
 
@@ -28,6 +30,18 @@ static cv::Scalar readTriple(const cv::FileNode& n, cv::Scalar fallback, const s
 
 Expected<std::vector<ZooEntry>> loadZooFile(const std::string& path) {
     return guard([&]() -> Expected<std::vector<ZooEntry>> {
+        // OpenCV's YAML parser can loop on binary input: only plain text reaches it.
+        {
+            std::ifstream in(path, std::ios::binary);
+            if (!in) throw CoreError("cannot read model catalogue '" + path + "'");
+            const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (text.size() > (1u << 20)) throw CoreError("model catalogue '" + path + "' is larger than 1 MB");
+            for (size_t i = 0; i < text.size(); ++i) {
+                const unsigned char c = static_cast<unsigned char>(text[i]);
+                if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
+                    throw CoreError("model catalogue '" + path + "' is not a text file (control byte at offset " + std::to_string(i) + ")");
+            }
+        }
         cv::FileStorage fsr;
         try {
             fsr.open(path, cv::FileStorage::READ);

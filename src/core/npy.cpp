@@ -71,6 +71,7 @@ Expected<cv::Mat> parseNpy(const std::string& b) {
         pos += used;
     }
     if (shape.empty()) shape.push_back(1);
+    if (total == 0) return Error{".npy array has no elements"};
     if (b.size() - 10 - len != total * sizeof(float)) return Error{".npy data size does not match its shape"};
     cv::Mat m(int(shape.size()), shape.data(), CV_32F);
     if (total) std::memcpy(m.data, b.data() + 10 + len, total * sizeof(float));
