@@ -743,6 +743,8 @@ Status Gui::writeStats(const std::string& path) {
       << ", \"samples\": " << m_latencies.size() << "},\n"
       << "  \"frames_captured\": " << s.framesCaptured << ",\n"
       << "  \"dropped_frames\": " << s.framesDropped << ",\n"
+      << "  \"source_failures\": " << s.sourceFailures << ",\n"
+      << "  \"source_reconnects\": " << s.sourceReconnects << ",\n"
       << "  \"rss_mb\": " << residentMemoryMb() << ",\n"
       << "  \"model\": \"" << jsonEscape(m_pipeline->model().label()) << "\",\n"
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"

@@ -122,6 +122,8 @@ PipelineStats Pipeline::stats() const {
     s.paused = m_paused;
     s.ended = m_ended;
     s.frameIndex = m_frameIndex;
+    s.sourceFailures = m_sourceFailures;
+    s.sourceReconnects = m_sourceReconnects;
     s.sourceFps = m_source ? m_source->fps() : 0;
     return s;
 }
@@ -168,6 +170,7 @@ void Pipeline::captureLoop() {
             {
                 std::lock_guard<std::mutex> lock(m_mutex);
                 m_sourceError = src->lastError() + "; retrying every 2 s";
+                ++m_sourceFailures;
             }
             // Retry: reopen the same spec until it works or capture stops.
             for (int i = 0; i < 20 && m_captureRunning; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -178,6 +181,7 @@ void Pipeline::captureLoop() {
                 m_source = std::move(*again);
                 src = m_source.get();
                 m_sourceError.clear();
+                ++m_sourceReconnects;
             }
             continue;
         }

@@ -42,6 +42,7 @@ struct PipelineStats {
     double captureFps = 0, inferFps = 0, inferMs = 0;
     uint64_t framesCaptured = 0, framesDropped = 0, inferences = 0;
     bool paused = false, ended = false;
+    uint64_t sourceFailures = 0, sourceReconnects = 0;  // a live source that stopped, and came back
     int64_t frameIndex = 0;
     double sourceFps = 0;
 };
@@ -110,6 +111,7 @@ private:
     uint64_t m_nextFrameId = 0;
     double m_captureFps = 0, m_inferFps = 0, m_inferMs = 0;
     uint64_t m_inferences = 0;
+    uint64_t m_sourceFailures = 0, m_sourceReconnects = 0;
 };
 
 }  // namespace cnnscope

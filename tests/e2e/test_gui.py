@@ -141,6 +141,14 @@ class GuiTest(CliTest):
             im.seek(im.n_frames - 1)
         self.assertEqual([f for f in os.listdir(self.tmp) if "partial" in f], [])
 
+    def test_a_live_source_that_stops_is_retried_and_the_window_lives(self):
+        # A GStreamer source that ends after 15 buffers stands for an unplugged camera.
+        src = "videotestsrc num-buffers=15 ! videoconvert ! appsink sync=false"
+        _, st = self.view(src, "--untrained", "--layer", "block1_conv1", "--grid", frames=240)
+        self.assertGreaterEqual(st["source_failures"], 1, st)
+        self.assertGreaterEqual(st["source_reconnects"], 1, st)
+        self.assertEqual(st["frames"], 240)  # the window kept rendering
+
     def test_bad_channel_and_no_display(self):
         p = self.run_cli("view", BABOON, "--untrained", "--layer", "block1_conv1", "--channel", "64", expect=1)
         self.assert_clean_failure(p, "out of range", "64 channels")
