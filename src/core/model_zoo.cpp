@@ -1,12 +1,16 @@
-// models/models.yml reader (OpenCV FileStorage YAML).
+// models/models.yml reader: a strict parser of its fixed, line-based shape.
 #include "core/model_zoo.hpp"
 
 #include "core/parse.hpp"
 
 #include <cstdlib>
+#include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -22,59 +26,137 @@ std::vector<std::string> modelDirs() {
     return dirs;
 }
 
-static cv::Scalar readTriple(const cv::FileNode& n, cv::Scalar fallback, const std::string& where) {
-    if (n.empty()) return fallback;
-    if (!n.isSeq() || n.size() != 3) throw CoreError(where + ": expected a list of 3 numbers");
-    return cv::Scalar(double(n[0]), double(n[1]), double(n[2]));
+namespace {
+
+// models.yml is a small, fixed shape of YAML: a `models:` list of flat entries, one `key: value`
+// per line (the fetch script reads it line by line too). It is parsed here, strictly, with line
+// numbers in errors: OpenCV's FileStorage loops forever on some malformed input (found by fuzzing).
+struct RawEntry {
+    int line = 0;
+    std::map<std::string, std::string> values;
+};
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string::npos) return {};
+    const auto e = s.find_last_not_of(" \t\r");
+    return s.substr(b, e - b + 1);
 }
+
+// A value without its quotes or trailing comment.
+std::string scalar(const std::string& raw, const std::string& where) {
+    std::string v = trim(raw);
+    if (!v.empty() && v[0] == '"') {
+        const auto close = v.find('"', 1);
+        if (close == std::string::npos) throw CoreError(where + ": unterminated quoted string");
+        if (!trim(v.substr(close + 1)).empty() && trim(v.substr(close + 1))[0] != '#')
+            throw CoreError(where + ": text after the quoted string");
+        return v.substr(1, close - 1);
+    }
+    const auto hash = v.find(" #");
+    if (hash != std::string::npos) v = trim(v.substr(0, hash));
+    return v;
+}
+
+std::vector<RawEntry> parseCatalogue(const std::string& text, const std::string& path) {
+    std::vector<RawEntry> entries;
+    bool inModels = false;
+    std::istringstream in(text);
+    int lineNo = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++lineNo;
+        const std::string where = "'" + path + "' line " + std::to_string(lineNo);
+        const std::string t = trim(line);
+        if (t.empty() || t[0] == '#' || t.rfind("%YAML", 0) == 0 || t == "---") continue;
+        const size_t indent = line.find_first_not_of(' ');
+        if (indent == 0) {
+            if (t != "models:") throw CoreError(where + ": expected 'models:' at the top level");
+            inModels = true;
+            continue;
+        }
+        if (!inModels) throw CoreError(where + ": entries must come under 'models:'");
+        std::string body = t;
+        if (body.rfind("- ", 0) == 0) {
+            entries.emplace_back();
+            entries.back().line = lineNo;
+            body = trim(body.substr(2));
+        } else if (entries.empty()) {
+            throw CoreError(where + ": expected '- name: ...' to start an entry");
+        }
+        const auto colon = body.find(':');
+        if (colon == std::string::npos || colon == 0) throw CoreError(where + ": expected 'key: value'");
+        const std::string key = trim(body.substr(0, colon));
+        for (char c : key)
+            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) throw CoreError(where + ": bad key '" + key + "'");
+        entries.back().values[key] = scalar(body.substr(colon + 1), where);
+    }
+    if (!inModels) throw CoreError("model catalogue '" + path + "' has no 'models' list");
+    return entries;
+}
+
+double number(const std::string& v, const std::string& where) {
+    try {
+        size_t used = 0;
+        const double d = std::stod(v, &used);
+        if (used != v.size() || !std::isfinite(d)) throw std::invalid_argument(v);
+        return d;
+    } catch (const std::exception&) {
+        throw CoreError(where + ": '" + v + "' is not a number");
+    }
+}
+
+cv::Scalar triple(const std::string& v, const std::string& where) {
+    const std::string t = trim(v);
+    if (t.size() < 2 || t.front() != '[' || t.back() != ']') throw CoreError(where + ": expected a list of 3 numbers like [ 1, 2, 3 ]");
+    std::vector<double> xs;
+    std::istringstream items(t.substr(1, t.size() - 2));
+    for (std::string item; std::getline(items, item, ',');) xs.push_back(number(trim(item), where));
+    if (xs.size() != 3) throw CoreError(where + ": expected a list of 3 numbers");
+    return cv::Scalar(xs[0], xs[1], xs[2]);
+}
+
+}  // namespace
 
 Expected<std::vector<ZooEntry>> loadZooFile(const std::string& path) {
     return guard([&]() -> Expected<std::vector<ZooEntry>> {
-        // OpenCV's YAML parser can loop on binary input: only plain text reaches it.
-        {
-            std::ifstream in(path, std::ios::binary);
-            if (!in) throw CoreError("cannot read model catalogue '" + path + "'");
-            const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            if (text.size() > (1u << 20)) throw CoreError("model catalogue '" + path + "' is larger than 1 MB");
-            for (size_t i = 0; i < text.size(); ++i) {
-                const unsigned char c = static_cast<unsigned char>(text[i]);
-                if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
-                    throw CoreError("model catalogue '" + path + "' is not a text file (control byte at offset " + std::to_string(i) + ")");
-            }
+        std::ifstream in(path, std::ios::binary);
+        if (!in) throw CoreError("cannot read model catalogue '" + path + "'");
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (text.size() > (1u << 20)) throw CoreError("model catalogue '" + path + "' is larger than 1 MB");
+        for (size_t i = 0; i < text.size(); ++i) {
+            const unsigned char c = static_cast<unsigned char>(text[i]);
+            if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
+                throw CoreError("model catalogue '" + path + "' is not a text file (control byte at offset " + std::to_string(i) + ")");
         }
-        cv::FileStorage fsr;
-        try {
-            fsr.open(path, cv::FileStorage::READ);
-        } catch (const cv::Exception& e) {
-            throw CoreError("model catalogue '" + path + "' is not valid YAML: " + e.err);
-        }
-        if (!fsr.isOpened()) throw CoreError("cannot read model catalogue '" + path + "'");
-        cv::FileNode models = fsr["models"];
-        if (!models.isSeq()) throw CoreError("model catalogue '" + path + "' has no 'models' list");
         std::vector<ZooEntry> zoo;
-        for (const cv::FileNode& n : models) {
+        for (const RawEntry& raw : parseCatalogue(text, path)) {
+            auto get = [&](const char* key) {
+                auto it = raw.values.find(key);
+                return it == raw.values.end() ? std::string() : it->second;
+            };
             ZooEntry e;
-            e.name = n["name"].empty() ? "" : std::string(n["name"]);
-            const std::string where = "'" + path + "', model '" + e.name + "'";
-            if (e.name.empty()) throw CoreError("model catalogue '" + path + "': an entry has no name");
-            auto str = [&](const char* key) { return n[key].empty() ? std::string() : std::string(n[key]); };
-            e.title = str("title");
-            e.file = str("file");
-            e.config = str("config");
-            e.framework = str("framework");
-            e.defaultLayer = str("default_layer");
-            e.md5 = str("md5");
+            e.name = get("name");
+            const std::string where = "'" + path + "', model '" + e.name + "' (line " + std::to_string(raw.line) + ")";
+            if (e.name.empty()) throw CoreError("model catalogue '" + path + "' line " + std::to_string(raw.line) + ": an entry has no name");
+            e.title = get("title");
+            e.file = get("file");
+            e.config = get("config");
+            e.framework = get("framework");
+            e.defaultLayer = get("default_layer");
+            e.md5 = get("md5");
             if (e.file.empty()) throw CoreError(where + ": no 'file'");
-            if (!n["width"].empty()) e.pre.size.width = int(n["width"]);
-            if (!n["height"].empty()) e.pre.size.height = int(n["height"]);
-            if (e.pre.size.width < kMinInputSide || e.pre.size.height < kMinInputSide)
-                throw CoreError(where + ": width/height must be at least " + std::to_string(kMinInputSide));
-            e.pre.mean = readTriple(n["mean"], e.pre.mean, where + ", mean");
-            e.pre.stddev = readTriple(n["std"], e.pre.stddev, where + ", std");
+            if (!get("width").empty()) e.pre.size.width = int(number(get("width"), where + ", width"));
+            if (!get("height").empty()) e.pre.size.height = int(number(get("height"), where + ", height"));
+            if (e.pre.size.width < kMinInputSide || e.pre.size.height < kMinInputSide || e.pre.size.width > kMaxInputSide ||
+                e.pre.size.height > kMaxInputSide)
+                throw CoreError(where + ": width/height must be between " + std::to_string(kMinInputSide) + " and " +
+                                std::to_string(kMaxInputSide));
+            if (!get("mean").empty()) e.pre.mean = triple(get("mean"), where + ", mean");
+            if (!get("std").empty()) e.pre.stddev = triple(get("std"), where + ", std");
             for (int c = 0; c < 3; ++c)
                 if (e.pre.stddev[c] == 0.0) throw CoreError(where + ": std must not be 0");
-            if (!n["scale"].empty()) e.pre.scale = double(n["scale"]);
-            if (!n["rgb"].empty()) e.pre.swapRB = int(n["rgb"]) != 0;
+            if (!get("scale").empty()) e.pre.scale = number(get("scale"), where + ", scale");
+            if (!get("rgb").empty()) e.pre.swapRB = number(get("rgb"), where + ", rgb") != 0;
             zoo.push_back(std::move(e));
         }
         return zoo;

@@ -65,3 +65,37 @@ TEST_CASE("sizes parse strictly") {
     CHECK_FALSE(parseSize("99999x99999").ok());
     CHECK(parseSize("4x4", kMinInputSide).error().find("between") != std::string::npos);
 }
+
+#include "core/model_zoo.hpp"
+
+TEST_CASE("models.yml: the shipped catalogue parses - malformed ones fail with a line number") {
+    auto zoo = loadZooFile(CNNSCOPE_SOURCE_MODELS_DIR "/models.yml");
+    REQUIRE_MESSAGE(zoo.ok(), zoo.error());
+    REQUIRE(zoo->size() == 4);
+    const ZooEntry* keras = findZooEntry(*zoo, "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5");
+    REQUIRE(keras);
+    CHECK(keras->md5 == "253f8cb515780f3b799900260a226db6");
+    CHECK(keras->pre.mean[2] == doctest::Approx(123.68));
+    const ZooEntry* onnx = findZooEntry(*zoo, "vgg19_onnx");
+    REQUIRE(onnx);
+    CHECK(onnx->pre.swapRB);
+    CHECK(onnx->pre.stddev[0] == doctest::Approx(0.229));
+    CHECK(onnx->pre.scale == doctest::Approx(1.0 / 255));
+    const ZooEntry* caffe = findZooEntry(*zoo, "vgg19_caffe");
+    REQUIRE(caffe);
+    CHECK(caffe->config == "VGG_ILSVRC_19_layers_deploy.prototxt");
+
+    const std::string dir = cnnscope::test::tempDir();
+    auto bad = [&](const std::string& text) {
+        std::ofstream(dir + "/m.yml") << text;
+        auto z = loadZooFile(dir + "/m.yml");
+        REQUIRE_FALSE(z.ok());
+        return z.error();
+    };
+    CHECK(bad("models:\n  - name: a\n    file: b\n    mean: [ 1, 2 ]\n").find("line 2") != std::string::npos);
+    CHECK(bad("models:\n  - name: a\n    file: b\n    width: wide\n").find("not a number") != std::string::npos);
+    CHECK(bad("models:\n  - name: a\n    title: \"open\n    file: b\n").find("line 3") != std::string::npos);
+    CHECK(bad("stuff: 1\n").find("line 1") != std::string::npos);
+    CHECK(bad("models:\n  - name: a\n").find("no 'file'") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
