@@ -105,6 +105,14 @@ double number(const std::string& v, const std::string& where) {
     }
 }
 
+int sideLength(const std::string& v, const std::string& where) {
+    const double d = number(v, where);
+    if (!(d >= kMinInputSide && d <= kMaxInputSide) || d != std::floor(d))
+        throw CoreError(where + ": must be a whole number between " + std::to_string(kMinInputSide) + " and " +
+                        std::to_string(kMaxInputSide));
+    return int(d);
+}
+
 cv::Scalar triple(const std::string& v, const std::string& where) {
     const std::string t = trim(v);
     if (t.size() < 2 || t.front() != '[' || t.back() != ']') throw CoreError(where + ": expected a list of 3 numbers like [ 1, 2, 3 ]");
@@ -145,12 +153,8 @@ Expected<std::vector<ZooEntry>> loadZooFile(const std::string& path) {
             e.defaultLayer = get("default_layer");
             e.md5 = get("md5");
             if (e.file.empty()) throw CoreError(where + ": no 'file'");
-            if (!get("width").empty()) e.pre.size.width = int(number(get("width"), where + ", width"));
-            if (!get("height").empty()) e.pre.size.height = int(number(get("height"), where + ", height"));
-            if (e.pre.size.width < kMinInputSide || e.pre.size.height < kMinInputSide || e.pre.size.width > kMaxInputSide ||
-                e.pre.size.height > kMaxInputSide)
-                throw CoreError(where + ": width/height must be between " + std::to_string(kMinInputSide) + " and " +
-                                std::to_string(kMaxInputSide));
+            if (!get("width").empty()) e.pre.size.width = sideLength(get("width"), where + ", width");
+            if (!get("height").empty()) e.pre.size.height = sideLength(get("height"), where + ", height");
             if (!get("mean").empty()) e.pre.mean = triple(get("mean"), where + ", mean");
             if (!get("std").empty()) e.pre.stddev = triple(get("std"), where + ", std");
             for (int c = 0; c < 3; ++c)
