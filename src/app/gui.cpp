@@ -80,15 +80,6 @@ std::string shapeText(const std::vector<int>& s) {
     return t;
 }
 
-std::string jsonEscape(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        if (c == '"' || c == '\\') o += '\\';
-        if (static_cast<unsigned char>(c) < 0x20) continue;
-        o += c;
-    }
-    return o;
-}
 
 constexpr int kKeyIdle = -100;  // scripted pseudo-key: wait until the view is computed
 
@@ -135,7 +126,7 @@ private:
     gfx::PixelRect viewArea() const;
     gfx::PixelRect mapsArea() const;
     int bannerCount() const;
-    Status saveScreenshot(const std::string& path, bool wholeWindow);
+    Status saveWindowScreenshot(const std::string& path);
     Status writeStats(const std::string& path);
     int channels() const { return m_act.empty() ? 0 : m_act.size[1]; }
 
@@ -715,11 +706,10 @@ ui::PanelInfo Gui::panelInfo() const {
     return info;
 }
 
-Status Gui::saveScreenshot(const std::string& path, bool wholeWindow) {
+Status Gui::saveWindowScreenshot(const std::string& path) {
     int fbW = 0, fbH = 0;
     glfwGetFramebufferSize(m_window, &fbW, &fbH);
-    const gfx::PixelRect rect = wholeWindow ? gfx::PixelRect{0, 0, fbW, fbH} : viewArea();
-    return writeImageAtomic(path, gfx::readPixels(rect, fbH));
+    return writeImageAtomic(path, gfx::readPixels({0, 0, fbW, fbH}, fbH));
 }
 
 Status Gui::writeStats(const std::string& path) {
@@ -763,14 +753,7 @@ Status Gui::writeStats(const std::string& path) {
       << ", \"tile_width\": " << m_grid.tileW << ", \"tile_height\": " << m_grid.tileH << ", \"gutter\": " << m_grid.gutter
       << ", \"origin_x\": " << m_grid.originX << ", \"origin_y\": " << m_grid.originY << "}\n"
       << "}\n";
-    auto file = AtomicFile::create(path);
-    if (!file) return Error{file.error()};
-    {
-        std::ofstream out(file->tempPath());
-        out << j.str();
-        if (!out.flush()) return Error{"cannot write stats to '" + path + "'"};
-    }
-    return file->commit();
+    return writeTextAtomic(path, j.str());
 }
 
 int Gui::run() {
@@ -978,7 +961,7 @@ int Gui::run() {
                         else std::fprintf(stderr, "view: %s\n", m_recStatus.c_str());
                     }
                     if (!m_opts.screenshot.empty())
-                        if (auto st = saveScreenshot(m_opts.screenshot, true); !st) exitCode = cli::fail(st.error());
+                        if (auto st = saveWindowScreenshot(m_opts.screenshot); !st) exitCode = cli::fail(st.error());
                     if (!m_opts.stats.empty())
                         if (auto st = writeStats(m_opts.stats); !st) exitCode = cli::fail(st.error());
                     glfwSwapBuffers(m_window);

@@ -48,14 +48,6 @@ std::string cpuName() {
     return "unknown";
 }
 
-std::string jsonEscape(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        if (c == '"' || c == '\\') o += '\\';
-        if (static_cast<unsigned char>(c) >= 0x20) o += c;
-    }
-    return o;
-}
 
 struct BenchCmd {
     CommonOptions common;
@@ -173,14 +165,7 @@ struct BenchCmd {
                 << model->target().actual << "\", \"model\": \"" << jsonEscape(model->label()) << "\", \"source\": \""
                 << jsonEscape(source) << "\", \"frames\": " << frames << "},\n  \"results\": [\n"
                 << rows.str() << "\n  ]\n}\n";
-            auto file = AtomicFile::create(json);
-            if (!file) return fail(file.error());
-            {
-                std::ofstream out(file->tempPath());
-                out << doc.str();
-                if (!out.flush()) return fail("cannot write '" + json + "'");
-            }
-            if (auto st = file->commit(); !st) return fail(st.error());
+            if (auto st = writeTextAtomic(json, doc.str()); !st) return fail(st.error());
         }
         return 0;
     }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -63,6 +64,17 @@ Status AtomicFile::commit() {
     }
     m_temp.clear();
     return {};
+}
+
+Status writeTextAtomic(const std::string& path, const std::string& text) {
+    auto file = AtomicFile::create(path);
+    if (!file) return Error{file.error()};
+    {
+        std::ofstream out(file->tempPath(), std::ios::binary);
+        out << text;
+        if (!out.flush()) return Error{"cannot write '" + path + "' (disk full?); nothing was kept"};
+    }
+    return file->commit();
 }
 
 Status writeImageAtomic(const std::string& path, const cv::Mat& image) {

@@ -29,6 +29,9 @@ private:
     std::string m_temp;
 };
 
+// Writes text (JSON, reports) atomically.
+Status writeTextAtomic(const std::string& path, const std::string& text);
+
 // Writes an image (PNG/JPEG by extension) atomically.
 Status writeImageAtomic(const std::string& path, const cv::Mat& image);
 

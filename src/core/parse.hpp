@@ -16,5 +16,7 @@ Expected<cv::Size> parseSize(const std::string& text, int minSide = 1, int maxSi
 // Lower-case copy.
 std::string lower(std::string s);
 bool endsWith(const std::string& s, const std::string& suffix);
+// The contents of a JSON string literal: quotes and backslashes escaped, control bytes dropped.
+std::string jsonEscape(const std::string& s);
 
 }  // namespace cnnscope
