@@ -5,6 +5,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 
@@ -98,16 +99,34 @@ cv::Vec3b lutBgr8(Colormap c, int index) {
                      cv::saturate_cast<uchar>(std::lround(rgb[0] * 255.f)));
 }
 
-void colorize(const cv::Mat& plane, Range range, float gamma, Colormap c, cv::Mat& dst) {
-    CV_Assert(plane.type() == CV_32F && plane.dims == 2);
-    dst.create(plane.size(), CV_8UC3);
-    std::array<cv::Vec3b, 256> bgr;
-    for (int i = 0; i < 256; ++i) bgr[size_t(i)] = lutBgr8(c, i);
-    for (int y = 0; y < plane.rows; ++y) {
-        const float* s = plane.ptr<float>(y);
+void colorizeScaled(const float* plane, int H, int W, Range range, float gamma, Colormap c, cv::Mat& dst) {
+    constexpr int kMaxWidth = 8192;
+    CV_Assert(W > 0 && H > 0 && W <= kMaxWidth && dst.cols <= kMaxWidth && dst.type() == CV_8UC3);
+    cv::Vec3b lut[256];
+    for (int i = 0; i < 256; ++i) lut[i] = lutBgr8(c, i);
+    cv::Vec3b row[kMaxWidth];
+    int xs[kMaxWidth];
+    const int D = dst.cols;
+    for (int x = 0; x < D; ++x) xs[x] = std::min(W - 1, int((x + 0.5) * W / D));
+    int lastSy = -1;
+    for (int y = 0; y < dst.rows; ++y) {
+        const int sy = std::min(H - 1, int((y + 0.5) * H / dst.rows));
+        if (sy != lastSy) {  // each source row is coloured once
+            const float* src = plane + size_t(sy) * W;
+            for (int x = 0; x < W; ++x) row[x] = lut[lutIndex(normalizeValue(src[x], range, gamma))];
+            lastSy = sy;
+        }
         cv::Vec3b* d = dst.ptr<cv::Vec3b>(y);
-        for (int x = 0; x < plane.cols; ++x) d[x] = bgr[size_t(lutIndex(normalizeValue(s[x], range, gamma)))];
+        if (D == W) std::copy(row, row + W, d);
+        else
+            for (int x = 0; x < D; ++x) d[x] = row[xs[x]];
     }
+}
+
+void colorize(const cv::Mat& plane, Range range, float gamma, Colormap c, cv::Mat& dst) {
+    CV_Assert(plane.type() == CV_32F && plane.dims == 2 && plane.isContinuous());
+    dst.create(plane.size(), CV_8UC3);
+    colorizeScaled(plane.ptr<float>(), plane.rows, plane.cols, range, gamma, c, dst);
 }
 
 }  // namespace cnnscope

@@ -34,5 +34,8 @@ cv::Vec3b lutBgr8(Colormap c, int index);
 
 // Colours an (H,W) CV_32F plane into `dst` (H,W) CV_8UC3 BGR.
 void colorize(const cv::Mat& plane, Range range, float gamma, Colormap c, cv::Mat& dst);
+// Colours an (H,W) float plane into `dst` of any size (CV_8UC3, allocated by the caller), sampling
+// like the GL shader: destination pixel x of a D-wide map reads texel floor((x + 0.5) * W / D).
+void colorizeScaled(const float* plane, int H, int W, Range range, float gamma, Colormap c, cv::Mat& dst);
 
 }  // namespace cnnscope

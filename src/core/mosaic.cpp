@@ -5,7 +5,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 
 namespace cnnscope {
@@ -32,41 +31,6 @@ static void label(cv::Mat& tile, const std::string& text) {
     cv::putText(tile, text, cv::Point(2, ts.height + 1), cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
 }
 
-namespace {
-
-// Colours an (H,W) plane into `dst` (any size) in one pass, sampling like the shader: pixel x of
-// a D-wide destination reads texel floor((x + 0.5) * W / D). Each source row is coloured once.
-void colorizeScaled(const float* plane, int H, int W, Range range, float gamma, const cv::Vec3b* lut, cv::Mat& dst) {
-    constexpr int kMaxWidth = 8192;
-    CV_Assert(W <= kMaxWidth && dst.type() == CV_8UC3);
-    cv::Vec3b row[kMaxWidth];
-    int xs[kMaxWidth];
-    const int D = dst.cols;
-    CV_Assert(D <= kMaxWidth);
-    for (int x = 0; x < D; ++x) xs[x] = std::min(W - 1, int((x + 0.5) * W / D));
-    int lastSy = -1;
-    for (int y = 0; y < dst.rows; ++y) {
-        const int sy = std::min(H - 1, int((y + 0.5) * H / dst.rows));
-        if (sy != lastSy) {
-            const float* src = plane + size_t(sy) * W;
-            for (int x = 0; x < W; ++x) row[x] = lut[lutIndex(normalizeValue(src[x], range, gamma))];
-            lastSy = sy;
-        }
-        cv::Vec3b* d = dst.ptr<cv::Vec3b>(y);
-        if (D == W) std::copy(row, row + W, d);
-        else
-            for (int x = 0; x < D; ++x) d[x] = row[xs[x]];
-    }
-}
-
-std::array<cv::Vec3b, 256> bgrTable(Colormap c) {
-    std::array<cv::Vec3b, 256> t;
-    for (int i = 0; i < 256; ++i) t[size_t(i)] = lutBgr8(c, i);
-    return t;
-}
-
-}  // namespace
-
 void renderMosaic(const cv::Mat& act, const MosaicOptions& o, cv::Mat& out, MosaicScratch& s) {
     CV_Assert(act.dims == 4 && act.type() == CV_32F && o.cols > 0 && o.rows > 0);
     const int C = act.size[1], H = act.size[2], W = act.size[3];
@@ -77,7 +41,6 @@ void renderMosaic(const cv::Mat& act, const MosaicOptions& o, cv::Mat& out, Mosa
     out.create(total, CV_8UC3);
     out.setTo(cv::Scalar(48, 48, 48));
     channelRanges(act, o.norm, s.ranges, s.sort);
-    const auto lut = bgrTable(o.colormap);
     const int first = o.page * o.cols * o.rows;
     const int count = std::max(0, std::min(o.cols * o.rows, C - first));
     // Tiles are independent and write disjoint parts of `out`: colour them in parallel.
@@ -86,7 +49,7 @@ void renderMosaic(const cv::Mat& act, const MosaicOptions& o, cv::Mat& out, Mosa
             const int c = first + i;
             cv::Mat dst = out(cv::Rect(o.gutter + (i % o.cols) * (tile.width + o.gutter),
                                        o.gutter + (i / o.cols) * (tile.height + o.gutter), tile.width, tile.height));
-            colorizeScaled(act.ptr<float>(0, c), H, W, s.ranges[size_t(c)], o.norm.gamma, lut.data(), dst);
+            colorizeScaled(act.ptr<float>(0, c), H, W, s.ranges[size_t(c)], o.norm.gamma, o.colormap, dst);
             if (o.labels) label(dst, std::to_string(c));
         }
     });
@@ -102,8 +65,7 @@ void renderChannel(const cv::Mat& act, int channel, const Normalization& norm, C
     out.create(displaySize, CV_8UC3);
     out.setTo(cv::Scalar(0, 0, 0));
     cv::Mat dst = out(cv::Rect((displaySize.width - fit.width) / 2, (displaySize.height - fit.height) / 2, fit.width, fit.height));
-    const auto lut = bgrTable(cmap);
-    colorizeScaled(act.ptr<float>(0, channel), H, W, s.ranges[size_t(channel)], norm.gamma, lut.data(), dst);
+    colorizeScaled(act.ptr<float>(0, channel), H, W, s.ranges[size_t(channel)], norm.gamma, cmap, dst);
 }
 
 cv::Mat withCaption(const cv::Mat& image, const std::string& text) {
