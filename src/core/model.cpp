@@ -53,27 +53,32 @@ Expected<std::string> resolveNamed(const std::string& what, const std::string& f
 
 }  // namespace
 
+static ModelLocation located(std::string path, std::string how, const std::vector<ZooEntry>& zoo) {
+    const ZooEntry* e = findZooEntry(zoo, path);
+    return ModelLocation{std::move(path), std::move(how), e ? std::optional<ZooEntry>(*e) : std::nullopt};
+}
+
 Expected<ModelLocation> resolveModelPath(const ModelOptions& opts) {
     auto zoo = loadZoo();
     if (!zoo) return Error{zoo.error()};
     if (!opts.model.empty()) {
         auto p = resolveNamed(opts.model, "--model", *zoo);
         if (!p) return Error{p.error()};
-        return ModelLocation{*p, "--model"};
+        return located(*p, "--model", *zoo);
     }
     if (const char* env = std::getenv("CNNSCOPE_MODEL"); env && *env) {
         auto p = resolveNamed(env, "$CNNSCOPE_MODEL", *zoo);
         if (!p) return Error{p.error()};
-        return ModelLocation{*p, "CNNSCOPE_MODEL"};
+        return located(*p, "CNNSCOPE_MODEL", *zoo);
     }
     // models/ first for every entry (in catalogue order), then the Keras cache for Keras files.
     for (const auto& dir : modelDirs())
         for (const ZooEntry& e : *zoo)
-            if (const fs::path p = fs::path(dir) / e.file; isFile(p.string())) return ModelLocation{p.string(), "models/"};
+            if (const fs::path p = fs::path(dir) / e.file; isFile(p.string())) return ModelLocation{p.string(), "models/", e};
     if (const std::string k = kerasHome(); !k.empty())
         for (const ZooEntry& e : *zoo)
             if (const fs::path p = fs::path(k) / e.file; e.framework == "keras" && isFile(p.string()))
-                return ModelLocation{p.string(), "~/.keras/models/"};
+                return ModelLocation{p.string(), "~/.keras/models/", e};
     return ModelLocation{};
 }
 
@@ -125,8 +130,7 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
     return guard([&]() -> Expected<Model> {
         auto warn = [&](const std::string& w) { if (warnings) warnings->push_back(w); };
         std::optional<Model> model;
-        const ZooEntry* entry = nullptr;
-        std::vector<ZooEntry> zoo;
+        std::optional<ZooEntry> entry;  // the models.yml entry of the file loaded, if any
         if (opts.untrained) {
             model = fromSequential(vgg19Untrained(opts.seed), "VGG19", "untrained (seeded He init)");
             model->m_untrained = true;
@@ -134,8 +138,6 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
         } else {
             auto loc = resolveModelPath(opts);
             if (!loc) return Error{loc.error()};
-            auto z = loadZoo();
-            if (z) zoo = std::move(*z);
             if (loc->path.empty()) {
                 model = fromSequential(vgg19Untrained(opts.seed), "VGG19", "untrained (seeded He init)");
                 model->m_untrained = true;
@@ -143,7 +145,7 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
                      "VGG19 (seeded He init); maps show structure, not learned features. Get the article's weights with "
                      "models/fetch_models.sh");
             } else {
-                entry = findZooEntry(zoo, loc->path);
+                entry = loc->entry;
                 const std::string ext = lower(fs::path(loc->path).extension().string());
                 if (ext == ".h5" || ext == ".hdf5" || ext == ".keras") {
                     auto layers = readKerasH5(loc->path);

@@ -6,11 +6,13 @@
 #include "core/catalogue.hpp"
 #include "core/expected.hpp"
 #include "core/keras_h5.hpp"
+#include "core/model_zoo.hpp"
 #include "core/preprocess.hpp"
 
 #include <opencv2/dnn.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +33,8 @@ struct ModelOptions {
 // Empty when nothing is found (the caller falls back to the untrained VGG19).
 struct ModelLocation {
     std::string path;
-    std::string how;  // "--model", "CNNSCOPE_MODEL", "models/", "~/.keras/models/"
+    std::string how;                // "--model", "CNNSCOPE_MODEL", "models/", "~/.keras/models/"
+    std::optional<ZooEntry> entry;  // the models.yml entry whose file this is, if any
 };
 Expected<ModelLocation> resolveModelPath(const ModelOptions& opts);
 
