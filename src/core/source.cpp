@@ -80,6 +80,11 @@ Expected<std::unique_ptr<FrameSource>> FrameSource::open(const std::string& spec
                 if (!s->m_cap.isOpened()) s->m_cap.open(spec, cv::CAP_GSTREAMER);  // formats FFmpeg lacks
                 if (!s->m_cap.isOpened())
                     return Error{"video '" + spec + "' could not be opened (not a video, corrupt, or an unsupported codec)"};
+                // A demuxer can accept random bytes (FFmpeg probes some as H.263); only a decoded frame proves it plays.
+                bool decoded = false;
+                try { decoded = s->m_cap.read(s->m_pending) && !s->m_pending.empty(); } catch (const cv::Exception&) {}
+                if (!decoded)
+                    return Error{"video '" + spec + "' could not be opened: no frame could be decoded (corrupt, or an unsupported codec)"};
             }
         }
         if (s->m_kind == SourceKind::Image) {
@@ -87,7 +92,8 @@ Expected<std::unique_ptr<FrameSource>> FrameSource::open(const std::string& spec
         } else {
             s->m_fps = s->m_cap.get(cv::CAP_PROP_FPS);
             if (!(s->m_fps > 0 && s->m_fps < 1000)) s->m_fps = 0;
-            s->m_size = cv::Size(int(s->m_cap.get(cv::CAP_PROP_FRAME_WIDTH)), int(s->m_cap.get(cv::CAP_PROP_FRAME_HEIGHT)));
+            s->m_size = !s->m_pending.empty() ? s->m_pending.size()
+                                              : cv::Size(int(s->m_cap.get(cv::CAP_PROP_FRAME_WIDTH)), int(s->m_cap.get(cv::CAP_PROP_FRAME_HEIGHT)));
         }
         return s;
     });
@@ -96,6 +102,13 @@ Expected<std::unique_ptr<FrameSource>> FrameSource::open(const std::string& spec
 ReadStatus FrameSource::read(cv::Mat& frame) {
     if (m_kind == SourceKind::Image) {
         m_image.copyTo(frame);
+        ++m_index;
+        return ReadStatus::Ok;
+    }
+    if (!m_pending.empty()) {
+        frame = m_pending;  // hands over the buffer: the next read() decodes into a fresh one
+        m_pending.release();
+        m_size = frame.size();
         ++m_index;
         return ReadStatus::Ok;
     }
@@ -138,6 +151,7 @@ Status FrameSource::readFrame(int64_t n, cv::Mat& frame) {
 bool FrameSource::rewind() {
     if (m_kind == SourceKind::Image) { m_index = 0; return true; }
     if (m_kind != SourceKind::Video) return false;
+    m_pending.release();
     bool ok = m_cap.set(cv::CAP_PROP_POS_FRAMES, 0);
     if (!ok) {
         m_cap.release();
@@ -150,6 +164,7 @@ bool FrameSource::rewind() {
 bool FrameSource::seek(int64_t n) {
     if (m_kind != SourceKind::Video || n < 0) return false;
     if (n == 0) return rewind();
+    m_pending.release();
     if (!m_cap.set(cv::CAP_PROP_POS_FRAMES, double(n))) return false;
     m_index = n;
     return true;

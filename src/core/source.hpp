@@ -49,6 +49,7 @@ private:
     std::string m_spec;
     cv::VideoCapture m_cap;
     cv::Mat m_image;
+    cv::Mat m_pending;  // a video file's first frame, decoded at open() to prove the file plays
     double m_fps = 0;
     int64_t m_index = 0;
     cv::Size m_size;
