@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Downloads model weights listed in models/models.yml into models/, checking md5 sums.
+# Downloads model weights listed in models/models.yml into models/, checking md5/sha1/sha256 sums.
 #   models/fetch_models.sh                 the default: vgg19_keras (the article's 80 MB file)
 #   models/fetch_models.sh NAME [NAME...]  entries by name (see --list)
 #   models/fetch_models.sh --list          what can be fetched
+#   models/fetch_models.sh --styles        every style network (starry_night, feathers, mosaic_onnx)
 # Files are downloaded under a temporary name and moved into place only when complete and, where
-# models.yml records an md5, when it matches. Offline, it fails with a clear message and
+# models.yml records a checksum, when it matches. Offline, it fails with a clear message and
 # changes nothing.
 set -euo pipefail
 
@@ -12,15 +13,19 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 catalogue="$here/models.yml"
 dest="${CNNSCOPE_MODELS_DIR:-$here}"
 
-# Prints "name|file|url|md5|config|config_url" per entry.
+# Prints "name|file|url|sum|config|config_url|kind" per entry; sum is "md5:HEX", "sha1:HEX",
+# "sha256:HEX" or empty.
 entries() {
     awk '
-        function flush() { if (name != "") print name "|" file "|" url "|" md5 "|" config "|" curl; name=file=url=md5=config=curl="" }
+        function flush() { if (name != "") print name "|" file "|" url "|" sum "|" config "|" curl "|" kind; name=file=url=sum=config=curl=kind="" }
         function val(line) { sub(/^[^:]*:[ \t]*/, "", line); gsub(/^"|"$/, "", line); return line }
         /^  - name:/ { flush(); name = val($0); next }
         /^    file:/ { file = val($0) }
         /^    url:/ { url = val($0) }
-        /^    md5:/ { md5 = val($0) }
+        /^    md5:/ { if (val($0) != "") sum = "md5:" val($0) }
+        /^    sha1:/ { if (val($0) != "") sum = "sha1:" val($0) }
+        /^    sha256:/ { if (val($0) != "") sum = "sha256:" val($0) }
+        /^    kind:/ { kind = val($0) }
         /^    config:/ { config = val($0) }
         /^    config_url:/ { curl = val($0) }
         END { flush() }' "$catalogue"
@@ -30,8 +35,8 @@ usage() { sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then usage; exit 0; fi
 if [[ "${1:-}" == "--list" ]]; then
-    entries | while IFS='|' read -r name file url md5 _ _; do
-        printf '%-18s %-52s %s\n' "$name" "$file" "${md5:-(no md5 recorded)}"
+    entries | while IFS='|' read -r name file url sum _ _ kind; do
+        printf '%-14s %-6s %-52s %s\n' "$name" "${kind:-model}" "$file" "${sum:-(no checksum recorded)}"
     done
     exit 0
 fi
@@ -45,14 +50,21 @@ else
     exit 1
 fi
 
-fetch_one() {  # url target md5
-    local url="$1" target="$2" md5="$3" tmp
+# "md5:HEX" -> the file's md5 in the same form
+sum_of() {  # algo file
+    case "$1" in
+        md5) md5sum "$2" ;; sha1) sha1sum "$2" ;; sha256) sha256sum "$2" ;;
+    esac | cut -d' ' -f1
+}
+
+fetch_one() {  # url target sum
+    local url="$1" target="$2" sum="$3" tmp algo="${3%%:*}" want="${3#*:}"
     if [[ -f "$target" ]]; then
-        if [[ -z "$md5" ]] || [[ "$(md5sum "$target" | cut -d' ' -f1)" == "$md5" ]]; then
+        if [[ -z "$sum" ]] || [[ "$(sum_of "$algo" "$target")" == "$want" ]]; then
             echo "have $(basename "$target")"
             return 0
         fi
-        echo "$(basename "$target") is present but its md5 does not match; downloading again" >&2
+        echo "$(basename "$target") is present but its $algo does not match; downloading again" >&2
     fi
     tmp="$(mktemp "$dest/.download.XXXXXX")"
     trap 'rm -f "$tmp"' RETURN
@@ -61,19 +73,26 @@ fetch_one() {  # url target md5
         echo "fetch_models.sh: download of $url failed (offline, or the server moved the file); nothing was changed" >&2
         return 1
     fi
-    local got
-    got="$(md5sum "$tmp" | cut -d' ' -f1)"
-    if [[ -n "$md5" && "$got" != "$md5" ]]; then
-        echo "fetch_models.sh: md5 of $(basename "$target") is $got, expected $md5 (corrupt download); nothing was changed" >&2
-        return 1
+    if [[ -n "$sum" ]]; then
+        local got
+        got="$(sum_of "$algo" "$tmp")"
+        if [[ "$got" != "$want" ]]; then
+            echo "fetch_models.sh: $algo of $(basename "$target") is $got, expected $want (corrupt download); nothing was changed" >&2
+            return 1
+        fi
+    else
+        echo "note: models.yml records no checksum for $(basename "$target"); its md5 is $(sum_of md5 "$tmp")" >&2
     fi
-    [[ -n "$md5" ]] || echo "note: models.yml records no md5 for $(basename "$target"); its md5 is $got" >&2
     chmod 0644 "$tmp"
     mv "$tmp" "$target"
     echo "saved $target"
 }
 
-wanted=("$@")
+if [[ "${1:-}" == "--styles" ]]; then
+    mapfile -t wanted < <(entries | awk -F'|' '$7 == "style" { print $1 }')
+else
+    wanted=("$@")
+fi
 [[ ${#wanted[@]} -gt 0 ]] || wanted=(vgg19_keras)
 mkdir -p "$dest"
 status=0
@@ -84,8 +103,8 @@ for want in "${wanted[@]}"; do
         status=1
         continue
     fi
-    IFS='|' read -r name file url md5 config curl_ <<<"$line"
-    fetch_one "$url" "$dest/$file" "$md5" || status=1
+    IFS='|' read -r name file url sum config curl_ _ <<<"$line"
+    fetch_one "$url" "$dest/$file" "$sum" || status=1
     if [[ -n "$config" ]]; then
         fetch_one "$curl_" "$dest/$config" "" || status=1
     fi

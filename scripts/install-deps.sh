@@ -14,7 +14,7 @@ packages=(
   libglfw3-dev libimgui-dev python3-glad
   # tests: doctest, headless X with software GL, sample footage, Python references
   doctest-dev xvfb xauth libgl1-mesa-dri opencv-doc gstreamer1.0-plugins-base
-  python3 python3-numpy python3-h5py python3-matplotlib python3-pil
+  python3 python3-numpy python3-h5py python3-matplotlib python3-pil python3-onnx
   # fetching weights
   curl ca-certificates
 )

@@ -37,6 +37,51 @@ void addDisplayOptions(CLI::App& cmd, CommonOptions& o) {
         ->group("Display");
 }
 
+void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required) {
+    auto* opt = cmd.add_option("--style", o.style,
+                               "Style network run on each frame before the model sees it: a fast-neural-style .t7 or .onnx file, "
+                               "or a name from models/models.yml (starry_night, feathers, mosaic_onnx; get them with "
+                               "models/fetch_models.sh --styles)")
+                    ->group("Style");
+    if (required) opt->required();
+    cmd.add_option("--style-size", o.styleSize,
+                   "Size the style network runs at, WxH (default: the network's fixed size, else the frame scaled to 320 wide)")
+        ->group("Style");
+}
+
+Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o) {
+    if (o.style.empty()) {
+        if (!o.styleSize.empty()) return Error{"--style-size needs --style"};
+        return std::optional<StyleStage>{};
+    }
+    StyleOptions so;
+    so.style = o.style;
+    so.target = o.target;
+    if (!o.styleSize.empty()) {
+        auto size = parseSize(o.styleSize, 16, 4096);
+        if (!size) return Error{"--style-size: " + size.error()};
+        so.workSize = *size;
+    }
+    std::vector<std::string> warnings;
+    auto stage = StyleStage::load(so, &warnings);
+    if (!stage) return Error{stage.error()};
+    if (!o.quiet)
+        for (const auto& w : warnings) warn(w);
+    return std::optional<StyleStage>(std::move(*stage));
+}
+
+Status stylise(std::optional<StyleStage>& style, cv::Mat& frame) {
+    if (!style) return {};
+    cv::Mat out;
+    if (auto st = style->apply(frame, out); !st) return Error{"style network '" + style->source() + "': " + st.error()};
+    frame = out;
+    return {};
+}
+
+std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& style) {
+    return style ? model.label() + " on " + style->label() : model.label();
+}
+
 int fail(const std::string& message) {
     std::cerr << "cnnscope: error: " << message << std::endl;
     return 1;

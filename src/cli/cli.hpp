@@ -3,10 +3,12 @@
 
 #include "core/expected.hpp"
 #include "core/model.hpp"
+#include "core/style.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace cnnscope::cli {
@@ -22,13 +24,23 @@ struct CommonOptions {
     float gamma = 1.f;
     std::string colormap = "hot";
     bool quiet = false;
+    std::string style;       // style network run on each frame first (path or models.yml name)
+    std::string styleSize;   // WxH it runs at (default: the network's own, else 320 wide)
 };
 
 void addModelOptions(CLI::App& cmd, CommonOptions& o);
 void addDisplayOptions(CLI::App& cmd, CommonOptions& o);
+// --style and --style-size; `required` for commands that need a style network.
+void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required = false);
 
 // Loads the model the options describe; warnings go to stderr prefixed "cnnscope: warning:".
 Expected<Model> loadModel(const CommonOptions& o);
+// The style stage the options ask for, or none without --style.
+Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o);
+// Stylises `frame` in place when a style stage is set.
+Status stylise(std::optional<StyleStage>& style, cv::Mat& frame);
+// "VGG19 [untrained]", or "VGG19 [untrained] on starry_night" with a style stage.
+std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& style);
 
 // Prints "cnnscope: error: MSG" to stderr and returns 1.
 int fail(const std::string& message);
@@ -54,5 +66,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action);
 void registerRecord(CLI::App& app, std::function<int()>& action);
 // `bench` (bench_cmd.cpp), called by registerCommands.
 void registerBench(CLI::App& app, std::function<int()>& action);
+// `stylize` and `compare` (style_cmd.cpp), called by registerCommands.
+void registerStyle(CLI::App& app, std::function<int()>& action);
 
 }  // namespace cnnscope::cli

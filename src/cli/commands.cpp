@@ -3,6 +3,7 @@
 
 #include "core/atomic_file.hpp"
 #include "core/colormap.hpp"
+#include "core/gram.hpp"
 #include "core/interrupt.hpp"
 #include "core/mosaic.hpp"
 #include "core/npy.hpp"
@@ -100,18 +101,27 @@ struct LayersCmd {
 
 struct DumpCmd {
     CommonOptions common;
-    std::string source, layer, out;
+    std::string source, layer, out, gram;
     int64_t frame = 0;
     int run() {
         if (!endsWith(lower(out), ".npy")) return fail("--out must name a .npy file, got '" + out + "'");
+        if (!gram.empty() && !endsWith(lower(gram), ".npy")) return fail("--gram must name a .npy file, got '" + gram + "'");
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (auto l = model->requireSpatialLayer(layer); !l) return fail(l.error());
+        auto style = loadStyle(common);
+        if (!style) return fail(style.error());
         cv::Mat image, act;
         if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
+        if (auto st = stylise(*style, image); !st) return fail(st.error());
         const auto t0 = std::chrono::steady_clock::now();
         if (auto st = model->forward(image, layer, act); !st) return fail(st.error());
         const double ms = msSince(t0);
+        if (!gram.empty()) {
+            cv::Mat g;
+            if (auto st = gramMatrix(act, g); !st) return fail(st.error());
+            if (auto st = writeNpy(gram, g); !st) return fail(st.error());
+        }
         if (auto st = writeNpy(out, act); !st) return fail(st.error());
         if (!common.quiet)
             std::fprintf(stderr, "dump: %s %s -> %s (forward %.1f ms)\n", layer.c_str(),
@@ -153,8 +163,11 @@ struct GridCmd {
                             " layers were asked for; give a directory");
             if (auto st = ensureDirectory(out); !st) return fail(st.error());
         }
+        auto style = loadStyle(common);
+        if (!style) return fail(style.error());
         cv::Mat image;
         if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
+        if (auto st = stylise(*style, image); !st) return fail(st.error());
         std::vector<cv::Mat> acts;
         const auto t0 = std::chrono::steady_clock::now();
         if (auto st = model->forward(image, layers, acts); !st) return fail(st.error());
@@ -183,7 +196,7 @@ struct GridCmd {
             if (caption) {
                 const int first = mo.page * mo.cols * mo.rows;
                 const int last = std::min(C, first + mo.cols * mo.rows) - 1;
-                image8 = withCaption(mosaic, model->label() + "  " + layers[i] + "  channels " + std::to_string(first) + "-" +
+                image8 = withCaption(mosaic, pipelineLabel(*model, *style) + "  " + layers[i] + "  channels " + std::to_string(first) + "-" +
                                                  std::to_string(last) + " of " + std::to_string(C) + "  " +
                                                  colormapName(display->cmap) + ", " + describe(display->norm));
             }
@@ -216,13 +229,16 @@ struct SweepCmd {
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (auto l = model->requireSpatialLayer(layer); !l) return fail(l.error());
+        auto style = loadStyle(common);
+        if (!style) return fail(style.error());
         cv::Mat image, act;
         if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
+        if (auto st = stylise(*style, image); !st) return fail(st.error());
         if (auto st = model->forward(image, layer, act); !st) return fail(st.error());
         const int C = act.size[1];
         Progress progress("sweep", C, common.quiet);
         SweepOptions o;
-        o.modelLabel = model->label();
+        o.modelLabel = pipelineLabel(*model, *style);
         o.frameIndex = frame;
         o.size = *size;
         o.delayMs = delayMs;
@@ -272,7 +288,9 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     dump->add_option("--layer", dumpCmd.layer, "Layer name (see `cnnscope layers`)")->required();
     dump->add_option("--out", dumpCmd.out, "Output .npy file")->required();
     dump->add_option("--frame", dumpCmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
+    dump->add_option("--gram", dumpCmd.gram, "Also write the layer's Gram matrix (C, C) as .npy (what style transfer matches)");
     addModelOptions(*dump, dumpCmd.common);
+    addStyleOptions(*dump, dumpCmd.common);
     dump->callback([&] { action = [] { return dumpCmd.run(); }; });
 
     auto* grid = app.add_subcommand("grid", "Write 8x8 'hot' feature-map grids as PNG (default: the article's layers, "
@@ -290,6 +308,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     grid->add_option("--frame", gridCmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
     addModelOptions(*grid, gridCmd.common);
     addDisplayOptions(*grid, gridCmd.common);
+    addStyleOptions(*grid, gridCmd.common);
     grid->callback([&] { action = [] { return gridCmd.run(); }; });
 
     auto* sweep = app.add_subcommand("sweep", "Write a GIF with one frame per channel of a layer (the article's block1_conv1 GIF)");
@@ -302,10 +321,12 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     sweep->add_option("--frame", sweepCmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
     addModelOptions(*sweep, sweepCmd.common);
     addDisplayOptions(*sweep, sweepCmd.common);
+    addStyleOptions(*sweep, sweepCmd.common);
     sweep->callback([&] { action = [] { return sweepCmd.run(); }; });
 
     registerRecord(app, action);
     registerBench(app, action);
+    registerStyle(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
     targets->callback([&] { action = [] { return runTargets(); }; });

@@ -43,6 +43,9 @@ struct RecordCmd {
         if (channel >= C)
             return fail("--channel " + std::to_string(channel) + " is out of range: " + layer + " has " + std::to_string(C) +
                         " channels (0.." + std::to_string(C - 1) + ")");
+        auto style = loadStyle(common);
+        if (!style) return fail(style.error());
+        const std::string label = pipelineLabel(*model, *style);
         auto src = FrameSource::open(source);
         if (!src) return fail(src.error());
         FrameSource& s = **src;
@@ -85,12 +88,13 @@ struct RecordCmd {
             const int delay = fixedDelay > 0 ? fixedDelay : std::max(20, int(std::chrono::duration<double, std::milli>(now - lastCapture).count()));
             lastCapture = now;
             const auto f0 = std::chrono::steady_clock::now();
+            if (auto st = stylise(*style, frame); !st) return fail(st.error());
             if (auto st = model->forward(frame, layer, act); !st) return fail(st.error());
             forwardMs += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - f0).count();
             renderView(act, spec, *canvas, view, scratch);
             const int64_t index = s.framesRead() - 1;
             const double seconds = sourceFps > 0 ? double(index) / sourceFps : std::chrono::duration<double>(now - t0).count();
-            cv::Mat annotated = withCaption(view, viewCaption(model->label(), layer, spec, C, index, seconds));
+            cv::Mat annotated = withCaption(view, viewCaption(label, layer, spec, C, index, seconds));
             if (colorbar) annotated = withColorbar(annotated, spec.colormap, scratch.ranges[size_t(std::min(spec.channel, C - 1))]);
             if (!encoder) {
                 auto sink = openSink(out, annotated.size(), fps > 0 ? fps : sourceFps > 0 ? sourceFps : 10.0);
@@ -135,6 +139,7 @@ void registerRecord(CLI::App& app, std::function<int()>& action) {
     rec->add_flag("--colorbar", cmd.colorbar, "Add a colorbar with the value range of the channel (channel 0 for a grid)");
     addModelOptions(*rec, cmd.common);
     addDisplayOptions(*rec, cmd.common);
+    addStyleOptions(*rec, cmd.common);
     rec->callback([&] { action = [] { return cmd.run(); }; });
 }
 

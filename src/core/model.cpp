@@ -38,8 +38,9 @@ std::string findInDirs(const std::string& file) {
     return {};
 }
 
-// A path, or a models.yml name whose file is in one of the directories.
-Expected<std::string> resolveNamed(const std::string& what, const std::string& from, const std::vector<ZooEntry>& zoo) {
+}  // namespace
+
+Expected<std::string> resolveModelFile(const std::string& what, const std::string& from, const std::vector<ZooEntry>& zoo) {
     if (isFile(what)) return what;
     if (const ZooEntry* e = findZooEntry(zoo, what); e && fs::path(what).filename() == what) {
         if (auto p = findInDirs(e->file); !p.empty()) return p;
@@ -51,7 +52,11 @@ Expected<std::string> resolveNamed(const std::string& what, const std::string& f
     return Error{"model file '" + what + "' (" + from + ") does not exist"};
 }
 
-}  // namespace
+void avoidNormFusionBug(cv::dnn::Net& net) {
+    std::vector<cv::String> types;
+    net.getLayerTypes(types);
+    if (std::find(types.begin(), types.end(), "MVN") != types.end()) net.enableFusion(false);
+}
 
 static ModelLocation located(std::string path, std::string how, const std::vector<ZooEntry>& zoo) {
     const ZooEntry* e = findZooEntry(zoo, path);
@@ -62,19 +67,22 @@ Expected<ModelLocation> resolveModelPath(const ModelOptions& opts) {
     auto zoo = loadZoo();
     if (!zoo) return Error{zoo.error()};
     if (!opts.model.empty()) {
-        auto p = resolveNamed(opts.model, "--model", *zoo);
+        auto p = resolveModelFile(opts.model, "--model", *zoo);
         if (!p) return Error{p.error()};
-        return located(*p, "--model", *zoo);
+        auto loc = located(*p, "--model", *zoo);
+        if (loc.entry && loc.entry->style())
+            return Error{"'" + opts.model + "' is a style network (models.yml kind: style): pass it as --style, and --model a network to visualise"};
+        return loc;
     }
     if (const char* env = std::getenv("CNNSCOPE_MODEL"); env && *env) {
-        auto p = resolveNamed(env, "$CNNSCOPE_MODEL", *zoo);
+        auto p = resolveModelFile(env, "$CNNSCOPE_MODEL", *zoo);
         if (!p) return Error{p.error()};
         return located(*p, "CNNSCOPE_MODEL", *zoo);
     }
     // models/ first for every entry (in catalogue order), then the Keras cache for Keras files.
     for (const auto& dir : modelDirs())
         for (const ZooEntry& e : *zoo)
-            if (const fs::path p = fs::path(dir) / e.file; isFile(p.string())) return ModelLocation{p.string(), "models/", e};
+            if (const fs::path p = fs::path(dir) / e.file; !e.style() && isFile(p.string())) return ModelLocation{p.string(), "models/", e};
     if (const std::string k = kerasHome(); !k.empty())
         for (const ZooEntry& e : *zoo)
             if (const fs::path p = fs::path(k) / e.file; e.framework == "keras" && isFile(p.string()))
@@ -117,6 +125,7 @@ Model Model::fromSequential(const std::vector<SeqLayer>& layers, const std::stri
 }
 
 void Model::finishSetup() {
+    avoidNormFusionBug(m_net);
     m_layers = describeLayers(m_net, m_kerasNames);
     computeShapes(m_net, m_layers, m_pre.size);
     if (m_defaultLayer.empty() || !find(m_defaultLayer)) {

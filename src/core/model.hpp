@@ -37,6 +37,15 @@ struct ModelLocation {
     std::optional<ZooEntry> entry;  // the models.yml entry whose file this is, if any
 };
 Expected<ModelLocation> resolveModelPath(const ModelOptions& opts);
+// A path, or a models.yml name whose file is in models/ or ~/.keras/models/; `from` names the
+// option in errors ("--model", "--style").
+Expected<std::string> resolveModelFile(const std::string& what, const std::string& from, const std::vector<ZooEntry>& zoo);
+
+// OpenCV 4.6 (Debian 12) fuses an MVN layer with the BatchNorm after it and still runs the
+// BatchNorm: instance normalisation (Torch nn.InstanceNormalization, ONNX InstanceNormalization)
+// then applies its scale twice and its shift as beta * (1 + gamma). Turns fusion off for nets
+// that have MVN layers (found by tests/e2e/test_style.py against a numpy computation).
+void avoidNormFusionBug(cv::dnn::Net& net);
 
 class Model {
 public:

@@ -153,8 +153,14 @@ Expected<std::vector<ZooEntry>> loadZooFile(const std::string& path) {
             e.defaultLayer = get("default_layer");
             e.md5 = get("md5");
             if (e.file.empty()) throw CoreError(where + ": no 'file'");
+            e.kind = get("kind");
+            if (!e.kind.empty() && e.kind != "style") throw CoreError(where + ": kind must be 'style' or absent, got '" + e.kind + "'");
+            if (e.style()) e.pre.size = cv::Size();  // follows the frame unless width/height say otherwise
+            if (!get("out_mean").empty()) e.outMean = triple(get("out_mean"), where + ", out_mean");
+            if (!get("out_scale").empty()) e.outScale = number(get("out_scale"), where + ", out_scale");
             if (!get("width").empty()) e.pre.size.width = sideLength(get("width"), where + ", width");
             if (!get("height").empty()) e.pre.size.height = sideLength(get("height"), where + ", height");
+            if ((e.pre.size.width == 0) != (e.pre.size.height == 0)) throw CoreError(where + ": give both width and height, or neither");
             if (!get("mean").empty()) e.pre.mean = triple(get("mean"), where + ", mean");
             if (!get("std").empty()) e.pre.stddev = triple(get("std"), where + ", std");
             for (int c = 0; c < 3; ++c)

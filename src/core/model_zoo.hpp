@@ -17,7 +17,12 @@ struct ZooEntry {
     std::string framework;     // keras, caffe, onnx, tensorflow, torch, darknet
     std::string defaultLayer;  // shown first
     std::string md5;
-    Preprocess pre;
+    std::string kind;          // "" (a network to visualise) or "style" (an image-to-image style stage)
+    Preprocess pre;            // style: a 0x0 size follows the frame (or --style-size)
+    // Style networks only: pixel = output * outScale + outMean (then back to BGR when rgb: 1).
+    cv::Scalar outMean{0, 0, 0};
+    double outScale = 1.0;
+    bool style() const { return kind == "style"; }
 };
 
 // Directories searched for models.yml and for weight files, in order: $CNNSCOPE_MODELS_DIR,

@@ -71,7 +71,7 @@ TEST_CASE("sizes parse strictly") {
 TEST_CASE("models.yml: the shipped catalogue parses - malformed ones fail with a line number") {
     auto zoo = loadZooFile(CNNSCOPE_SOURCE_MODELS_DIR "/models.yml");
     REQUIRE_MESSAGE(zoo.ok(), zoo.error());
-    REQUIRE(zoo->size() == 4);
+    REQUIRE(zoo->size() == 7);
     const ZooEntry* keras = findZooEntry(*zoo, "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5");
     REQUIRE(keras);
     CHECK(keras->md5 == "253f8cb515780f3b799900260a226db6");

@@ -1,0 +1,192 @@
+// Headless style commands: `stylize` (the style stage alone) and `compare` (what VGG19 sees in
+// the original frame and in its stylised version, with both Gram matrices).
+#include "cli/cli.hpp"
+
+#include "core/atomic_file.hpp"
+#include "core/comparison.hpp"
+#include "core/interrupt.hpp"
+#include "core/npy.hpp"
+#include "core/parse.hpp"
+#include "core/source.hpp"
+#include "record/async_encoder.hpp"
+
+#include <chrono>
+#include <cmath>
+
+namespace cnnscope::cli {
+
+namespace {
+
+bool isImageFile(const std::string& path) {
+    const std::string p = lower(path);
+    return endsWith(p, ".png") || endsWith(p, ".jpg") || endsWith(p, ".jpeg") || endsWith(p, ".bmp");
+}
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] stylize
+
+struct StylizeCmd {
+    CommonOptions common;
+    std::string source, out;
+    int64_t frame = 0, frames = 0;
+    double fps = 0;
+
+    int run() {
+        if (fps < 0 || fps > 100) return fail("--fps must be between 0.1 and 100");
+        if (frames < 0) return fail("--frames must be >= 0");
+        auto style = loadStyle(common);
+        if (!style) return fail(style.error());
+        auto src = FrameSource::open(source);
+        if (!src) return fail(src.error());
+        FrameSource& s = **src;
+        cv::Mat image, styled;
+        if (isImageFile(out)) {  // one frame
+            if (auto st = s.readFrame(frame, image); !st) return fail(st.error());
+            const auto t0 = std::chrono::steady_clock::now();
+            if (auto st = style->value().apply(image, styled); !st) return fail("style network '" + style->value().source() + "': " + st.error());
+            const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            if (auto st = writeImageAtomic(out, styled); !st) return fail(st.error());
+            if (!common.quiet)
+                std::fprintf(stderr, "stylize: frame %lld of %s -> %s (%s at %dx%d, %.0f ms)\n", (long long)frame, source.c_str(),
+                             out.c_str(), style->value().label().c_str(), style->value().runSize(image.size()).width,
+                             style->value().runSize(image.size()).height, ms);
+            return 0;
+        }
+        // A stream: every frame (or --frames) into GIF, MP4 or a PNG folder.
+        if (frame > 0)
+            if (auto st = s.readFrame(frame - 1, image); !st) return fail(st.error());
+        if (frames == 0 && s.still()) frames = 1;
+        const double sourceFps = s.fps();
+        const double outFps = fps > 0 ? fps : sourceFps > 0 ? sourceFps : 10.0;
+        std::unique_ptr<AsyncEncoder> encoder;
+        Progress progress("stylize", int(frames), common.quiet);
+        int64_t written = 0;
+        double styleMs = 0;
+        bool stopped = false;
+        while (frames == 0 || written < frames) {
+            if (interrupted()) { stopped = true; break; }
+            const ReadStatus rs = s.read(image);
+            if (rs == ReadStatus::End) break;
+            if (rs == ReadStatus::Error) {
+                warn(s.lastError() + "; finishing with the frames so far");
+                break;
+            }
+            if (auto st = style->value().apply(image, styled); !st) return fail("style network '" + style->value().source() + "': " + st.error());
+            styleMs += style->value().lastMs();
+            if (!encoder) {
+                auto sink = openSink(out, styled.size(), outFps);
+                if (!sink) return fail(sink.error());
+                encoder = std::make_unique<AsyncEncoder>(std::move(*sink), 4);
+            }
+            encoder->submit(styled, int(std::lround(1000.0 / outFps)), true);
+            if (!encoder->stats().error.empty()) return fail(encoder->stats().error);
+            ++written;
+            progress.step(int(written), style->value().label() + (frames ? "" : " (Ctrl-C to stop)"));
+        }
+        if (!encoder) return fail("'" + source + "' gave no frames; nothing was written");
+        if (auto st = encoder->finish(); !st) return fail(st.error());
+        progress.done(cv::format("%lld frames -> %s%s (style %.0f ms per frame)", (long long)written, out.c_str(),
+                                 stopped ? " (stopped by signal; the file is complete)" : "", styleMs / double(written)));
+        return stopped ? 130 : 0;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] compare
+
+struct CompareCmd {
+    CommonOptions common;
+    std::string source, layer, out, gramPrefix;
+    int channel = -1, tiles = 4, column = 448;
+    int64_t frame = 0;
+
+    int run() {
+        if (!endsWith(lower(out), ".png")) return fail("--out must name a .png file, got '" + out + "'");
+        if (tiles < 1 || tiles > 16) return fail("--tiles must be between 1 and 16");
+        auto n = parseNormalization(common.normalize, common.gamma);
+        if (!n) return fail("--normalize: " + n.error());
+        auto cmap = parseColormap(common.colormap);
+        if (!cmap) return fail("--colormap: " + cmap.error());
+        auto model = loadModel(common);
+        if (!model) return fail(model.error());
+        if (layer.empty()) layer = model->defaultLayer();
+        if (auto l = model->requireSpatialLayer(layer); !l) return fail(l.error());
+        const int C = model->find(layer)->channels();
+        if (channel >= C)
+            return fail("--channel " + std::to_string(channel) + " is out of range: " + layer + " has " + std::to_string(C) +
+                        " channels (0.." + std::to_string(C - 1) + ")");
+        auto style = loadStyle(common);
+        if (!style) return fail(style.error());
+        ComparisonInput in;
+        if (auto st = [&] { auto s = FrameSource::open(source); return s ? (*s)->readFrame(frame, in.original) : Status{Error{s.error()}}; }();
+            !st)
+            return fail(st.error());
+        const auto t0 = std::chrono::steady_clock::now();
+        if (auto st = style->value().apply(in.original, in.stylised); !st) return fail("style network '" + style->value().source() + "': " + st.error());
+        const auto t1 = std::chrono::steady_clock::now();
+        if (auto st = model->forward(in.original, layer, in.originalAct); !st) return fail(st.error());
+        if (auto st = model->forward(in.stylised, layer, in.stylisedAct); !st) return fail(st.error());
+        const auto t2 = std::chrono::steady_clock::now();
+        in.modelLabel = model->label();
+        in.styleLabel = style->value().label();
+        in.layer = layer;
+        in.column = column;
+        in.view.grid = channel < 0;
+        in.view.channel = std::max(0, channel);
+        in.view.tiles = tiles;
+        in.view.colormap = *cmap;
+        in.view.norm = *n;
+        auto r = renderComparison(in);
+        if (!r) return fail(r.error());
+        if (!gramPrefix.empty()) {
+            if (auto st = writeNpy(gramPrefix + "_original.npy", r->originalGram); !st) return fail(st.error());
+            if (auto st = writeNpy(gramPrefix + "_stylised.npy", r->stylisedGram); !st) return fail(st.error());
+        }
+        if (auto st = writeImageAtomic(out, r->figure); !st) return fail(st.error());
+        if (!common.quiet) {
+            auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+            std::fprintf(stderr, "compare: %s, frame %lld, %s -> %s (style %.0f ms, 2 forwards %.0f ms); Gram distance %.4f\n",
+                         in.styleLabel.c_str(), (long long)frame, layer.c_str(), out.c_str(), ms(t0, t1), ms(t1, t2), r->gramDistance);
+        }
+        return 0;
+    }
+};
+
+}  // namespace
+
+void registerStyle(CLI::App& app, std::function<int()>& action) {
+    static StylizeCmd sty;
+    static CompareCmd cmp;
+    auto* s = app.add_subcommand("stylize", "Run a style network alone: one frame to an image, or a stream to GIF, MP4 or PNG folder");
+    s->add_option("SOURCE", sty.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    s->add_option("--out", sty.out, "Output: F.png/.jpg (one frame), F.gif, F.mp4 (or .avi/.mkv), or a new folder for PNG frames")
+        ->required();
+    s->add_option("--frame", sty.frame, "Frame of a video: the one written to an image, or the first of a stream")
+        ->default_val(0)
+        ->check(CLI::NonNegativeNumber);
+    s->add_option("--frames", sty.frames, "Frames to write to a stream (default: the whole file; live sources until Ctrl-C)");
+    s->add_option("--fps", sty.fps, "Output frame rate (default: the source's)");
+    s->add_option("--target", sty.common.target, "Compute target: " + targetNames() + " (falls back to cpu when not offered)")
+        ->default_val("cpu");
+    s->add_flag("-q,--quiet", sty.common.quiet, "No progress or warnings on stderr");
+    addStyleOptions(*s, sty.common, true);
+    s->callback([&] { action = [] { return sty.run(); }; });
+
+    auto* c = app.add_subcommand("compare",
+                                 "Original and stylised frame side by side: both frames, their feature maps at one layer, and "
+                                 "both Gram matrices (what style transfer matches) as heatmaps, in one PNG");
+    c->add_option("SOURCE", cmp.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    c->add_option("--out", cmp.out, "Output .png")->required();
+    c->add_option("--layer", cmp.layer, "Layer name (default: the model's first conv layer)");
+    c->add_option("--channel", cmp.channel, "Show this channel alone (default: a grid)");
+    c->add_option("--tiles", cmp.tiles, "Grid: tiles per side")->default_val(4);
+    c->add_option("--column", cmp.column, "Width of each column in pixels")->default_val(448);
+    c->add_option("--frame", cmp.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
+    c->add_option("--gram", cmp.gramPrefix, "Also write PREFIX_original.npy and PREFIX_stylised.npy, the (C, C) Gram matrices");
+    addModelOptions(*c, cmp.common);
+    addDisplayOptions(*c, cmp.common);
+    addStyleOptions(*c, cmp.common, true);
+    c->callback([&] { action = [] { return cmp.run(); }; });
+}
+
+}  // namespace cnnscope::cli
