@@ -5,6 +5,7 @@
 #include "cli/cli.hpp"
 #include "core/alloc_counter.hpp"
 #include "core/atomic_file.hpp"
+#include "core/gram.hpp"
 #include "core/interrupt.hpp"
 #include "core/parse.hpp"
 #include "core/pipeline.hpp"
@@ -13,6 +14,8 @@
 #include "record/async_encoder.hpp"
 #include "record/sweep.hpp"
 #include "ui/state.hpp"
+
+#include <opencv2/imgproc.hpp>
 
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
@@ -50,6 +53,7 @@ struct ViewOptions {
     int frames = 0;  // scripted run: exit after this many UI frames showing the requested view
     std::string screenshot, stats, size, keys, record;
     bool paused = false;
+    bool compare = false;
 };
 
 std::string datedName(const char* prefix, const char* ext) {
@@ -88,7 +92,7 @@ int keyFromName(const std::string& n) {
     static const std::map<std::string, int> keys = {
         {"left", GLFW_KEY_LEFT}, {"right", GLFW_KEY_RIGHT}, {"up", GLFW_KEY_UP}, {"down", GLFW_KEY_DOWN},
         {"pageup", GLFW_KEY_PAGE_UP}, {"pagedown", GLFW_KEY_PAGE_DOWN}, {"space", GLFW_KEY_SPACE},
-        {"g", GLFW_KEY_G}, {"o", GLFW_KEY_O}, {"s", GLFW_KEY_S}, {"h", GLFW_KEY_H}, {"q", GLFW_KEY_Q}, {"r", GLFW_KEY_R}};
+        {"g", GLFW_KEY_G}, {"o", GLFW_KEY_O}, {"c", GLFW_KEY_C}, {"s", GLFW_KEY_S}, {"h", GLFW_KEY_H}, {"q", GLFW_KEY_Q}, {"r", GLFW_KEY_R}};
     auto it = keys.find(lower(n));
     return it == keys.end() ? -1 : it->second;
 }
@@ -108,6 +112,12 @@ private:
     // Stops the pipeline, applies `change` to its model, and starts a new one on the same source.
     void rebuildPipeline(const std::function<Status(Model&)>& change);
     void drawFrame();
+    // Original | stylised: both frames, their maps and their Gram matrices. `live` keeps the
+    // layout for hover and labels (the window), not for offscreen renders.
+    void drawCompare(const gfx::PixelRect& area, int fbHeight, bool live);
+    bool comparing() const { return m_view.compare && m_style && m_origRenderer.hasActivations(); }
+    Status loadStyleStage(const std::string& text);
+    std::string pipelineLabel() const;
     // What the maps view draws into `area` (window or offscreen pixels): shader params and the rect.
     gfx::ActivationRenderer::Params viewParams(const gfx::PixelRect& area, gfx::PixelRect& mapsRect) const;
     // Draws the maps view (no panel, no overlays) into the offscreen target at `size`.
@@ -134,6 +144,16 @@ private:
     GLFWwindow* m_window = nullptr;
     std::unique_ptr<Pipeline> m_pipeline;
     gfx::ActivationRenderer m_renderer;
+    // Compare view: the original frame's maps, and both Gram matrices as one-channel maps.
+    gfx::ActivationRenderer m_origRenderer, m_gramRenderer, m_origGramRenderer;
+    std::shared_ptr<StyleStage> m_style;  // also held by the pipeline's inference thread
+    std::vector<Range> m_origRanges;
+    std::vector<std::string> m_styleNames;  // models.yml style entries, for the panel
+    std::vector<bool> m_styleHave;
+    double m_gramDistance = -1;
+    struct CompareRects {
+        gfx::PixelRect frame, maps, gram;
+    } m_cmp[2], m_cmpOffscreen[2];  // 0: original, 1: stylised; the window's and the last offscreen layout
     ui::ViewState m_view;
     ui::PanelInputs m_inputs;
     std::string m_sourceNote, m_message, m_spec;
@@ -220,13 +240,17 @@ bool Gui::setupWindow(std::string& error) {
     ImGui::StyleColorsDark();
     ImGui_ImplGlfw_InitForOpenGL(m_window, true);
     ImGui_ImplOpenGL3_Init("#version 330 core");
-    return m_renderer.init(&error);
+    return m_renderer.init(&error) && m_origRenderer.init(&error) && m_gramRenderer.init(&error) &&
+           m_origGramRenderer.init(&error);
 }
 
 void Gui::teardown() {
     if (m_pipeline) m_pipeline->stop();
     if (!m_window) return;
     m_renderer = gfx::ActivationRenderer();  // GL objects go while the context is current
+    m_origRenderer = gfx::ActivationRenderer();
+    m_gramRenderer = gfx::ActivationRenderer();
+    m_origGramRenderer = gfx::ActivationRenderer();
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();
     ImGui::DestroyContext();
@@ -239,8 +263,9 @@ void Gui::selectLayer(const std::string& layer) {
     if (layer == m_view.layer && layer == m_shownLayer) return;
     m_view.layer = layer;
     // A layer already computed for the frame on screen shows now, without recomputing.
+    // (Not in the compare view: the original frame's maps of that layer are not cached.)
     auto it = m_layerCache.find(layer);
-    const bool cached = it != m_layerCache.end();
+    const bool cached = it != m_layerCache.end() && !(m_view.compare && m_style);
     m_pipeline->setLayer(layer, !cached);
     if (cached) {
         m_act = it->second;
@@ -267,6 +292,14 @@ void Gui::applyKey(int key) {
         case GLFW_KEY_SPACE: m_pipeline->setPaused(!m_pipeline->paused()); break;
         case GLFW_KEY_G: m_view.mode = m_view.mode == gfx::ViewMode::Grid ? gfx::ViewMode::Single : gfx::ViewMode::Grid; break;
         case GLFW_KEY_O: m_view.mode = m_view.mode == gfx::ViewMode::Overlay ? gfx::ViewMode::Single : gfx::ViewMode::Overlay; break;
+        case GLFW_KEY_C:
+            if (!m_style) {
+                m_message = "compare needs a style network: pick one in the Style section (or --style)";
+                break;
+            }
+            m_view.compare = !m_view.compare;
+            m_pipeline->setCompare(m_view.compare);
+            break;
         case GLFW_KEY_S: takeScreenshot(); break;
         case GLFW_KEY_R:
             if (m_encoder) stopRecording();
@@ -293,6 +326,8 @@ void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
     m_pipeline->setPaused(paused);
     m_pipeline->setLoop(loop);
     m_pipeline->setSpeed(speed);
+    m_pipeline->setStyle(m_style);
+    m_pipeline->setCompare(m_view.compare);
     m_layerCache.clear();
     m_prefetch = {};
     m_prefetchFrameId = 0;
@@ -302,6 +337,10 @@ void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
 
 void Gui::refreshRanges() {
     if (!m_act.empty()) channelRanges(m_act, m_view.norm, m_ranges, m_rangeScratch);
+    if (!m_result.originalAct.empty() && m_origRenderer.hasActivations()) {
+        channelRanges(m_result.originalAct, m_view.norm, m_origRanges, m_rangeScratch);
+        m_origRenderer.uploadRanges(m_origRanges);
+    }
 }
 
 void Gui::takeResults() {
@@ -324,6 +363,19 @@ void Gui::takeResults() {
     if (m_result.layer != m_view.layer && m_layerCache.count(m_view.layer)) return;  // stale: a cached layer is shown
     m_act = m_result.act;
     m_shownLayer = m_result.layer;
+    if (!m_result.originalAct.empty() && !m_result.gram.empty()) {
+        // One shared scale for both Gram matrices: equal colours are equal values.
+        const Range g = gramRange(m_result.gram, m_result.originalGram);
+        const int C = m_result.gram.rows;
+        const int shape[4] = {1, 1, C, C};
+        m_gramRenderer.upload(m_result.gram.reshape(1, 4, shape), {g});
+        m_origGramRenderer.upload(m_result.originalGram.reshape(1, 4, shape), {g});
+        m_origRenderer.upload(m_result.originalAct, {});
+        m_origRenderer.uploadFrame(m_result.original);
+        m_gramDistance = gramDistance(m_result.gram, m_result.originalGram);
+    } else {
+        m_gramDistance = -1;
+    }
     refreshRanges();
     m_renderer.upload(m_act, m_ranges);
     m_renderer.uploadFrame(m_result.frame);
@@ -357,6 +409,10 @@ void Gui::drawFrame() {
     glClear(GL_COLOR_BUFFER_BIT);
 
     gfx::PixelRect area = mapsArea();
+    if (comparing()) {
+        drawCompare(area, fbH, true);
+        return;
+    }
     if (m_view.showInput && m_renderer.hasFrame()) {
         const gfx::PixelRect left{area.x, area.y, area.w / 2, area.h};
         m_frameRect = gfx::fitAspect(left, m_renderer.frameSize().width, m_renderer.frameSize().height);
@@ -372,6 +428,67 @@ void Gui::drawFrame() {
         m_grid = p.grid;
         m_renderer.draw(m_mapsRect, fbH, p);
     }
+}
+
+void Gui::drawCompare(const gfx::PixelRect& area, int fbH, bool live) {
+    constexpr int kGap = 10, kLabel = 20;  // room for the labels drawn over the window
+    const int colW = (area.w - kGap) / 2;
+    const int avail = area.h - 3 * kLabel;
+    const int frameH = avail * 28 / 100, gramH = avail * 30 / 100, mapsH = avail - frameH - gramH;
+    gfx::ActivationRenderer* maps[2] = {&m_origRenderer, &m_renderer};
+    gfx::ActivationRenderer* grams[2] = {&m_origGramRenderer, &m_gramRenderer};
+    for (int side = 0; side < 2; ++side) {
+        const int x = area.x + side * (colW + kGap);
+        CompareRects r;
+        int y = area.y + kLabel;
+        if (maps[side]->hasFrame()) {
+            r.frame = gfx::fitAspect({x, y, colW, frameH}, maps[side]->frameSize().width, maps[side]->frameSize().height);
+            gfx::ActivationRenderer::Params fp;
+            fp.mode = gfx::ViewMode::Frame;
+            maps[side]->draw(r.frame, fbH, fp);
+        }
+        y += frameH + kLabel;
+        gfx::ActivationRenderer::Params p = viewParams({x, y, colW, mapsH}, r.maps);
+        if (p.mode == gfx::ViewMode::Overlay) {  // no overlay here: the frames are above
+            p.mode = gfx::ViewMode::Single;
+            r.maps = gfx::fitAspect({x, y, colW, mapsH}, m_renderer.mapSize().width, m_renderer.mapSize().height);
+        }
+        maps[side]->draw(r.maps, fbH, p);
+        y += mapsH + kLabel;
+        const int C = grams[side]->mapSize().width;
+        r.gram = gfx::fitAspect({x, y, colW, gramH}, C, C);
+        gfx::ActivationRenderer::Params gp;
+        gp.mode = gfx::ViewMode::Single;
+        gp.colormap = m_view.colormap;
+        grams[side]->draw(r.gram, fbH, gp);
+        (live ? m_cmp : m_cmpOffscreen)[side] = r;
+        if (live) {
+            if (side == 1) {  // hover, clicks and the highlight follow the stylised side
+                m_mapsRect = r.maps;
+                m_grid = p.grid;
+                m_frameRect = r.frame;
+            }
+        }
+    }
+}
+
+std::string Gui::pipelineLabel() const {
+    const std::string style = m_pipeline->styleLabel();
+    return style.empty() ? m_pipeline->model().label() : m_pipeline->model().label() + " on " + style;
+}
+
+Status Gui::loadStyleStage(const std::string& text) {
+    if (text.empty()) return Error{"give a style network: a .t7 or .onnx file, or a models.yml name"};
+    cli::CommonOptions o = m_opts.common;
+    o.style = text;
+    o.quiet = true;
+    auto stage = cli::loadStyle(o);
+    if (!stage) return Error{stage.error()};
+    m_style = std::make_shared<StyleStage>(std::move(stage->value()));
+    m_pipeline->setStyle(m_style);
+    m_pipeline->setCompare(m_view.compare);
+    m_layerCache.clear();
+    return {};
 }
 
 gfx::ActivationRenderer::Params Gui::viewParams(const gfx::PixelRect& area, gfx::PixelRect& mapsRect) const {
@@ -407,9 +524,13 @@ void Gui::renderOffscreen(cv::Size size) {
     m_offscreen.bind();
     glClearColor(0.f, 0.f, 0.f, 1.f);
     glClear(GL_COLOR_BUFFER_BIT);
-    gfx::PixelRect rect;
-    const gfx::ActivationRenderer::Params p = viewParams({0, 0, size.width, size.height}, rect);
-    m_renderer.draw(rect, size.height, p);
+    if (comparing()) {
+        drawCompare({0, 0, size.width, size.height}, size.height, false);
+    } else {
+        gfx::PixelRect rect;
+        const gfx::ActivationRenderer::Params p = viewParams({0, 0, size.width, size.height}, rect);
+        m_renderer.draw(rect, size.height, p);
+    }
     m_offscreen.unbind();
 }
 
@@ -423,13 +544,29 @@ std::string Gui::currentCaption() const {
     const double fps = m_pipeline->stats().sourceFps;
     const double seconds = fps > 0 ? double(m_result.frameIndex) / fps
                                    : std::chrono::duration<double>(m_result.captured - m_recStart).count();
-    std::string caption = viewCaption(m_pipeline->model().label(), m_shownLayer, spec, channels(), m_result.frameIndex, seconds);
+    std::string caption = viewCaption(pipelineLabel(), m_shownLayer, spec, channels(), m_result.frameIndex, seconds);
     if (m_view.mode == gfx::ViewMode::Overlay) caption += " | overlay";
+    if (comparing()) caption += cv::format(" | Gram distance %.3f", m_gramDistance);
     return caption;
 }
 
 cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const {
-    cv::Mat out = withCaption(view, caption);
+    cv::Mat labelled = view;
+    if (comparing()) {  // the window draws these labels with ImGui; files get them burnt in
+        labelled = view.clone();
+        const int C = m_gramRenderer.mapSize().width;
+        for (int side = 0; side < 2; ++side) {
+            const CompareRects& r = m_cmpOffscreen[side];
+            const std::string title = side == 0 ? "original" : "stylised: " + m_pipeline->styleLabel();
+            auto text = [&](const std::string& t, const gfx::PixelRect& at) {
+                cv::putText(labelled, t, {at.x, std::max(12, at.y - 5)}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar::all(235), 1, cv::LINE_AA);
+            };
+            text(title, r.frame);
+            text(m_shownLayer, r.maps);
+            text(cv::format("Gram %dx%d (shared scale)", C, C), r.gram);
+        }
+    }
+    cv::Mat out = withCaption(labelled, caption);
     if (colorbar && !m_ranges.empty())
         out = withColorbar(out, m_view.colormap, m_ranges[size_t(std::min(m_view.channel, int(m_ranges.size()) - 1))]);
     return out;
@@ -574,7 +711,7 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
     ImDrawList* dl = ImGui::GetForegroundDrawList();
     const int C = channels();
     // Caption: model, layer, what is shown.
-    std::string caption = m_pipeline->model().label() + "  " + m_shownLayer;
+    std::string caption = pipelineLabel() + "  " + m_shownLayer;
     if (C > 0) {
         if (m_view.mode == gfx::ViewMode::Grid) {
             const int last = std::min(C, m_grid.first + m_grid.cols * m_grid.rows) - 1;
@@ -598,6 +735,19 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
     banner(m_pipeline->sourceError(), IM_COL32(255, 90, 80, 255));
     banner(m_pipeline->inferenceError(), IM_COL32(255, 90, 80, 255));
     if (!m_renderer.hasActivations()) banner("waiting for the first result...", IM_COL32(200, 200, 200, 255));
+    if (m_view.compare && m_style && !comparing()) banner("computing the comparison...", IM_COL32(200, 200, 200, 255));
+    if (comparing()) {
+        const int C = m_gramRenderer.mapSize().width;
+        for (int side = 0; side < 2; ++side) {
+            const CompareRects& r = m_cmp[side];
+            const std::string title = side == 0 ? "original" : "stylised: " + m_pipeline->styleLabel();
+            const std::string gram = cv::format("Gram %dx%d (shared scale)", C, C) +
+                                     (side == 1 ? cv::format("  distance %.3f", m_gramDistance) : std::string());
+            dl->AddText(ImVec2(float(r.frame.x), float(r.frame.y - 17)), IM_COL32(255, 255, 255, 255), title.c_str());
+            dl->AddText(ImVec2(float(r.maps.x), float(r.maps.y - 17)), IM_COL32(200, 200, 200, 255), m_shownLayer.c_str());
+            dl->AddText(ImVec2(float(r.gram.x), float(r.gram.y - 17)), IM_COL32(200, 200, 200, 255), gram.c_str());
+        }
+    }
 
     // Highlight the selected channel in the grid, and the hover read-out.
     if (C > 0 && m_view.mode == gfx::ViewMode::Grid) {
@@ -697,6 +847,15 @@ ui::PanelInfo Gui::panelInfo() const {
         std::lock_guard<std::mutex> lock(m_sweepMutex);
         info.sweepStatus = m_sweepStatus;
     }
+    if (m_style && !m_pipeline->styleLabel().empty()) {
+        info.styleLabel = m_style->label();
+        info.styleSource = m_style->source();
+        info.styleSize = m_style->runSize(m_result.original.empty() ? m_result.frame.size() : m_result.original.size());
+        info.styleMs = m_result.styleMs;
+        info.gramDistance = m_gramDistance;
+    }
+    info.styleNames = m_styleNames;
+    info.styleHave = m_styleHave;
     for (const auto& l : m.layers())
         if (l.spatial() && l.name != "input") {
             info.layerNames.push_back(l.name);
@@ -737,6 +896,20 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"source_reconnects\": " << s.sourceReconnects << ",\n"
       << "  \"rss_mb\": " << residentMemoryMb() << ",\n"
       << "  \"model\": \"" << jsonEscape(m_pipeline->model().label()) << "\",\n"
+      << "  \"style\": \"" << jsonEscape(m_pipeline->styleLabel()) << "\",\n"
+      << "  \"compare\": " << (comparing() ? "true" : "false") << ",\n"
+      << "  \"gram_distance\": " << m_gramDistance << ",\n"
+      << "  \"compare_rects\": [" << [&] {
+             std::string t;
+             for (int side = 0; side < 2; ++side) {
+                 auto rect = [](const gfx::PixelRect& r) {
+                     return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h);
+                 };
+                 t += cv::format("%s{\"frame\": %s, \"maps\": %s, \"gram\": %s}", side ? ", " : "", rect(m_cmp[side].frame).c_str(),
+                                 rect(m_cmp[side].maps).c_str(), rect(m_cmp[side].gram).c_str());
+             }
+             return t;
+         }() << "],\n"
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
       << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"
       << "  \"source\": \"" << jsonEscape(m_pipeline->sourceDescription()) << "\",\n"
@@ -803,6 +976,25 @@ int Gui::run() {
     }
     if (m_opts.grid) m_view.mode = gfx::ViewMode::Grid;
 
+    if (m_opts.compare && m_opts.common.style.empty()) return cli::fail("--compare needs --style (a style network to compare with)");
+    if (!m_opts.common.style.empty()) {
+        auto stage = cli::loadStyle(m_opts.common);
+        if (!stage) return cli::fail(stage.error());
+        m_style = std::make_shared<StyleStage>(std::move(stage->value()));
+        m_inputs.styleText = m_opts.common.style;
+        m_view.compare = m_opts.compare;
+    } else if (!m_opts.common.styleSize.empty()) {
+        return cli::fail("--style-size needs --style");
+    }
+    if (auto zoo = loadZoo(); zoo)
+        for (const ZooEntry& e : *zoo)
+            if (e.style()) {
+                m_styleNames.push_back(e.name);
+                bool have = false;
+                for (const auto& dir : modelDirs()) have = have || std::filesystem::exists(std::filesystem::path(dir) / e.file);
+                m_styleHave.push_back(have);
+            }
+
     // The source: as given, else the first camera, else sample footage (and say so).
     std::string spec = m_opts.source;
     if (spec.empty()) {
@@ -827,6 +1019,8 @@ int Gui::run() {
     m_pipeline = std::make_unique<Pipeline>(std::move(*model));
     m_pipeline->setLayer(m_view.layer);
     m_pipeline->setPaused(m_opts.paused);
+    m_pipeline->setStyle(m_style);
+    m_pipeline->setCompare(m_view.compare);
     if (auto st = m_pipeline->openSource(spec); !st) m_message = st.error();
     m_spec = spec;
     m_inputs.sourceText = spec;
@@ -871,6 +1065,16 @@ int Gui::run() {
             if (a.toggleRecord) applyKey(GLFW_KEY_R);
             if (a.sweepChannels) startSweep(false);
             if (a.sweepLayers) startSweep(true);
+            if (a.loadStyle) {
+                auto st = loadStyleStage(m_inputs.styleText);
+                m_message = st ? "style: " + m_style->label() + " from " + m_style->source() : st.error();
+            }
+            if (a.styleOff) {
+                m_style.reset();
+                m_pipeline->setStyle(nullptr);
+                m_message = "style off";
+            }
+            if (a.compareChanged) m_pipeline->setCompare(m_view.compare);
             if (a.openSource) {
                 auto st = m_pipeline->openSource(m_inputs.sourceText);
                 m_message = st ? "opened " + m_inputs.sourceText : st.error();
@@ -1007,8 +1211,11 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "the view is computed");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");
+    view->add_flag("--compare", opts.compare,
+                   "With --style: original and stylised side by side, with their maps and Gram matrices (key c)");
     cli::addModelOptions(*view, opts.common);
     cli::addDisplayOptions(*view, opts.common);
+    cli::addStyleOptions(*view, opts.common);
     view->callback([&] { action = [] { return Gui(opts).run(); }; });
     defaultAction = [] { return Gui(opts).run(); };
 }

@@ -17,15 +17,15 @@ cv::Mat fitWidth(const cv::Mat& img, int width) {
     return out;
 }
 
-cv::Mat column(const cv::Mat& frame, const cv::Mat& act, const cv::Mat& gram, const std::string& title, const ComparisonInput& in,
-               MosaicScratch& scratch) {
+cv::Mat column(const cv::Mat& frame, const cv::Mat& act, const cv::Mat& gram, Range gramScale, const std::string& title,
+               const ComparisonInput& in, MosaicScratch& scratch) {
     const int W = in.column, C = act.size[1], mh = act.size[2], mw = act.size[3];
     cv::Mat maps, heat;
     renderView(act, in.view, {W, std::max(16, int(std::lround(double(W) * mh / mw)))}, maps, scratch);
-    const Range r = renderGram(gram, in.view.colormap, 1.f, {W, W}, heat);
+    renderGram(gram, gramScale, in.view.colormap, 1.f, {W, W}, heat);
     const std::string what = in.view.grid ? "grid" : "channel " + std::to_string(std::min(in.view.channel, C - 1));
     cv::Mat parts[] = {withCaption(fitWidth(frame, W), title), withCaption(maps, in.layer + " " + what),
-                       withCaption(heat, cv::format("Gram %dx%d, 0..%.3g", C, C, double(r.hi)))};
+                       withCaption(heat, cv::format("Gram %dx%d, shared scale %.3g..%.3g", C, C, double(gramScale.lo), double(gramScale.hi)))};
     cv::Mat col;
     cv::vconcat(parts, 3, col);
     return col;
@@ -45,8 +45,9 @@ Expected<ComparisonResult> renderComparison(const ComparisonInput& in) {
         if (auto st = gramMatrix(in.stylisedAct, r.stylisedGram); !st) return Error{st.error()};
         r.gramDistance = gramDistance(r.stylisedGram, r.originalGram);
         MosaicScratch scratch;
-        cv::Mat a = column(in.original, in.originalAct, r.originalGram, "original", in, scratch);
-        cv::Mat b = column(in.stylised, in.stylisedAct, r.stylisedGram, "stylised: " + in.styleLabel, in, scratch);
+        const Range scale = gramRange(r.originalGram, r.stylisedGram);
+        cv::Mat a = column(in.original, in.originalAct, r.originalGram, scale, "original", in, scratch);
+        cv::Mat b = column(in.stylised, in.stylisedAct, r.stylisedGram, scale, "stylised: " + in.styleLabel, in, scratch);
         const int h = std::max(a.rows, b.rows);
         cv::copyMakeBorder(a, a, 0, h - a.rows, 0, 8, cv::BORDER_CONSTANT, cv::Scalar::all(40));
         cv::copyMakeBorder(b, b, 0, h - b.rows, 0, 0, cv::BORDER_CONSTANT, cv::Scalar::all(0));

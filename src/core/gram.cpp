@@ -18,15 +18,23 @@ Status gramMatrix(const cv::Mat& act, cv::Mat& out) {
     });
 }
 
-Range renderGram(const cv::Mat& gram, Colormap cmap, float gamma, cv::Size size, cv::Mat& out) {
-    double lo = 0, hi = 0;
-    cv::minMaxIdx(gram, &lo, &hi);
-    const float m = float(std::max(std::abs(lo), std::abs(hi)));
-    const Range r{lo < 0 ? -m : 0.f, m > 0 ? m : 1.f};
+Range gramRange(const cv::Mat& a, const cv::Mat& b) {
+    double m = 0, lo = 0;
+    for (const cv::Mat* g : {&a, &b}) {
+        if (g->empty()) continue;
+        double l = 0, h = 0;
+        cv::minMaxIdx(*g, &l, &h);
+        m = std::max({m, std::abs(l), std::abs(h)});
+        lo = std::min(lo, l);
+    }
+    const float mf = m > 0 ? float(m) : 1.f;
+    return {lo < 0 ? -mf : 0.f, mf};
+}
+
+void renderGram(const cv::Mat& gram, Range range, Colormap cmap, float gamma, cv::Size size, cv::Mat& out) {
     out.create(size, CV_8UC3);
     const cv::Mat g = gram.isContinuous() ? gram : gram.clone();
-    colorizeScaled(g.ptr<float>(), g.rows, g.cols, r, gamma, cmap, out);  // samples like the shader
-    return r;
+    colorizeScaled(g.ptr<float>(), g.rows, g.cols, range, gamma, cmap, out);  // samples like the shader
 }
 
 double gramDistance(const cv::Mat& a, const cv::Mat& b) {

@@ -13,10 +13,13 @@ namespace cnnscope {
 // `out` becomes C x C CV_32F (its memory is reused when the size is unchanged).
 Status gramMatrix(const cv::Mat& act, cv::Mat& out);
 
-// The heatmap of a Gram matrix: each entry coloured by value / max(|G|) (the matrix of a post-ReLU
-// layer is non-negative; 0 is black in 'hot'), scaled to `size` with nearest sampling so that
-// every entry stays a crisp square. Returns the range used.
-Range renderGram(const cv::Mat& gram, Colormap cmap, float gamma, cv::Size size, cv::Mat& out);
+// The colour scale of Gram heatmaps: [0, max |G|] ([-m, m] if an entry is negative). Give both
+// matrices to put them on one shared scale (then equal colours mean equal values).
+Range gramRange(const cv::Mat& a, const cv::Mat& b = cv::Mat());
+
+// The heatmap of a Gram matrix coloured over `range`, scaled to `size` with nearest sampling as
+// the GL shader samples, so that every entry stays a crisp square.
+void renderGram(const cv::Mat& gram, Range range, Colormap cmap, float gamma, cv::Size size, cv::Mat& out);
 
 // ||a - b||_F / ||b||_F: how far a's style statistics are from b's (0 = the same). Same-size inputs.
 double gramDistance(const cv::Mat& a, const cv::Mat& b);

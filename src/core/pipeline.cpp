@@ -1,6 +1,8 @@
 // The live pipeline.
 #include "core/pipeline.hpp"
 
+#include "core/gram.hpp"
+
 #include <cmath>
 
 namespace cnnscope {
@@ -86,6 +88,26 @@ void Pipeline::setLayer(const std::string& layer, bool recompute) {
         m_layer = layer;
     }
     if (!recompute) return;
+    ++m_layerVersion;
+    m_frames.wake();
+}
+
+void Pipeline::setStyle(std::shared_ptr<StyleStage> style) {
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_style = std::move(style);
+    }
+    ++m_layerVersion;  // the frame on screen is computed again, with or without the stage
+    m_frames.wake();
+}
+
+std::string Pipeline::styleLabel() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_style ? m_style->label() : std::string();
+}
+
+void Pipeline::setCompare(bool compare) {
+    if (m_compare.exchange(compare) == compare) return;
     ++m_layerVersion;
     m_frames.wake();
 }
@@ -236,8 +258,25 @@ void Pipeline::inferenceLoop() {
         const uint64_t layerVersion = m_layerVersion.load();
         if (current.frame.empty() || (current.id == doneFrameId && layerVersion == doneLayerVersion)) continue;
         const std::string layer = this->layer();
+        std::shared_ptr<StyleStage> style;
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            style = m_style;
+        }
+        const bool compare = style && m_compare;
         const auto t0 = Clock::now();
-        Status st = m_model.forward(current.frame, layer, result.act);
+        Status st;
+        const cv::Mat* input = &current.frame;
+        if (style) {
+            st = style->apply(current.frame, result.frame);
+            if (!st) st = Error{"style network '" + style->label() + "': " + st.error()};
+            input = &result.frame;
+            result.styleMs = style->lastMs();
+        }
+        if (st) st = m_model.forward(*input, layer, result.act);
+        if (st && compare) st = m_model.forward(current.frame, layer, result.originalAct);
+        if (st && compare) st = gramMatrix(result.act, result.gram);
+        if (st && compare) st = gramMatrix(result.originalAct, result.originalGram);
         const auto t1 = Clock::now();
         doneFrameId = current.id;
         doneLayerVersion = layerVersion;
@@ -246,7 +285,20 @@ void Pipeline::inferenceLoop() {
             m_inferError = st.error();
             continue;
         }
-        current.frame.copyTo(result.frame);
+        if (style) {
+            current.frame.copyTo(result.original);
+            result.style = style->label();
+        } else {
+            current.frame.copyTo(result.frame);
+            result.original.release();
+            result.style.clear();
+            result.styleMs = 0;
+        }
+        if (!compare) {
+            result.originalAct.release();
+            result.gram.release();
+            result.originalGram.release();
+        }
         result.layer = layer;
         result.frameId = current.id;
         result.frameIndex = current.index;

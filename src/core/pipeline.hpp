@@ -7,6 +7,7 @@
 #include "core/latest.hpp"
 #include "core/model.hpp"
 #include "core/source.hpp"
+#include "core/style.hpp"
 
 #include <atomic>
 #include <functional>
@@ -30,7 +31,12 @@ struct FramePacket {
 
 struct InferenceResult {
     cv::Mat act;            // (1, C, H, W) float32
-    cv::Mat frame;          // the input frame it came from (BGR)
+    cv::Mat frame;          // the frame the network saw (BGR): the stylised one with a style stage
+    // With a style stage: the frame before it and its style label. With comparison on, also the
+    // original frame's activation and both Gram matrices (C x C).
+    cv::Mat original, originalAct, gram, originalGram;
+    std::string style;
+    double styleMs = 0;
     std::string layer;
     uint64_t frameId = 0;
     int64_t frameIndex = 0;
@@ -71,6 +77,13 @@ public:
     void setLoop(bool loop) { m_loop = loop; }
     bool loop() const { return m_loop.load(); }
     void setSpeed(double speed);  // playback speed for files, 0.1 .. 8
+    // A style network run on every frame before the model (null: none). The stage is used by the
+    // inference thread only, from the next frame; the current frame is computed again.
+    void setStyle(std::shared_ptr<StyleStage> style);
+    std::string styleLabel() const;
+    // With a style stage: also run the model on the original frame and compute both Gram matrices.
+    void setCompare(bool compare);
+    bool compare() const { return m_compare.load(); }
     double speed() const { return m_speed.load(); }
 
     // The newest result, if newer than `seen` (swapped into `out`: keep no references to the old one).
@@ -108,6 +121,8 @@ private:
     LatestSlot<FramePacket> m_frames;
     LatestSlot<InferenceResult> m_results;
     std::function<void(Model&)> m_task;  // guarded by m_mutex
+    std::shared_ptr<StyleStage> m_style;  // guarded by m_mutex; run by the inference thread only
+    std::atomic<bool> m_compare{false};
     uint64_t m_nextFrameId = 0;
     double m_captureFps = 0, m_inferFps = 0, m_inferMs = 0;
     uint64_t m_inferences = 0;

@@ -86,6 +86,42 @@ PanelActions drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, flo
         }
     }
 
+    if (ImGui::CollapsingHeader("Style", ImGuiTreeNodeFlags_DefaultOpen)) {
+        if (info.styleLabel.empty()) {
+            ImGui::TextDisabled("off: frames go to the model as they are");
+        } else {
+            ImGui::Text("%s", info.styleLabel.c_str());
+            ImGui::TextWrapped("%s", info.styleSource.c_str());
+            ImGui::Text("runs at %dx%d, %.0f ms a frame", info.styleSize.width, info.styleSize.height, info.styleMs);
+        }
+        ImGui::SetNextItemWidth(-60);
+        if (ImGui::BeginCombo("##stylepick", in.styleText.empty() ? "choose a style network" : in.styleText.c_str())) {
+            for (size_t i = 0; i < info.styleNames.size(); ++i) {
+                const std::string label = info.styleNames[i] + (info.styleHave[i] ? "" : "  (not fetched)");
+                if (ImGui::Selectable(label.c_str(), info.styleNames[i] == in.styleText)) {
+                    in.styleText = info.styleNames[i];
+                    a.loadStyle = true;
+                }
+            }
+            ImGui::EndCombo();
+        }
+        ImGui::SameLine();
+        if (ImGui::Button(info.styleLabel.empty() ? "On" : "Off")) {
+            if (info.styleLabel.empty()) a.loadStyle = true;
+            else a.styleOff = true;
+        }
+        ImGui::SetNextItemWidth(-60);
+        if (inputString("##stylepath", in.styleText)) a.loadStyle = true;
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip(".t7 or .onnx fast-neural-style file, or a models.yml name;\nmodels/fetch_models.sh --styles gets the public ones");
+        ImGui::SameLine();
+        if (ImGui::Button("Load##style")) a.loadStyle = true;
+        if (!info.styleLabel.empty()) {
+            if (ImGui::Checkbox("compare original | stylised", &v.compare)) a.compareChanged = true;
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("both frames, their maps at this layer and channel,\nand both Gram matrices (what style transfer matches)");
+            if (v.compare && info.gramDistance >= 0) ImGui::Text("Gram distance %.3f", info.gramDistance);
+        }
+    }
+
     if (ImGui::CollapsingHeader("Layers", ImGuiTreeNodeFlags_DefaultOpen)) {
         if (ImGui::BeginTable("layers", 3, ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV,
                               ImVec2(0, 220))) {
@@ -234,6 +270,7 @@ void drawHelp(bool* open) {
                              {"Space", "pause / play"},
                              {"g", "grid / single channel"},
                              {"o", "overlay on the input frame"},
+                             {"c", "compare original | stylised (with a style)"},
                              {"s", "screenshot of the view (PNG)"},
                              {"r", "start / stop recording"},
                              {"h", "this help"},

@@ -25,6 +25,7 @@ struct ViewState {
     bool showColorbar = true;
     bool showHelp = false;
     bool showPanel = true;
+    bool compare = false;       // with a style stage: original | stylised, maps and Gram matrices
     int windowW = 1280, windowH = 720;
 };
 
@@ -47,6 +48,9 @@ struct PanelActions {
     bool toggleRecord = false;
     bool sweepChannels = false;   // GIF through every channel of the layer on screen
     bool sweepLayers = false;     // GIF through every layer at the selected channel index
+    bool loadStyle = false;       // PanelInputs::styleText
+    bool styleOff = false;
+    bool compareChanged = false;
     std::string target;           // non-empty: switch to this target
     cv::Size inputSize;           // non-zero: switch to this input size
 };
@@ -66,6 +70,12 @@ struct PanelInfo {
     std::vector<std::string> targets;
     bool recording = false;
     std::string recordTarget, recordStatus, sweepStatus;
+    // Style stage
+    std::string styleLabel, styleSource;      // empty: off
+    cv::Size styleSize;
+    double styleMs = 0, gramDistance = -1;
+    std::vector<std::string> styleNames;      // models.yml style entries
+    std::vector<bool> styleHave;              // whose file is present
 };
 
 // Recording sizes offered in the panel.
@@ -75,6 +85,7 @@ constexpr int kRecordSizeCount = 5;
 struct PanelInputs {
     std::string sourceText;
     std::string modelText;        // path or models.yml name; empty: the default search
+    std::string styleText;        // style network: path or models.yml name
     std::string recordPath;       // empty: cnnscope-DATE-TIME.gif in the current directory
     int recordSize = 1;           // index into kRecordSizes
     float recordFps = 10.f;

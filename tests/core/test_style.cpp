@@ -164,9 +164,12 @@ TEST_CASE("Gram matrix: equals the sum over pixels of F_i F_j / HW, computed nai
 TEST_CASE("Gram heatmap: entries coloured by value over the largest, as crisp squares") {
     cv::Mat g = (cv::Mat_<float>(2, 2) << 0.f, 2.f, 2.f, 4.f);
     cv::Mat img;
-    const Range r = renderGram(g, Colormap::Hot, 1.f, cv::Size(100, 100), img);
+    const Range r = gramRange(g);
     CHECK(r.lo == 0.f);
     CHECK(r.hi == 4.f);
+    const Range shared = gramRange(g, g * 2);
+    CHECK(shared.hi == 8.f);
+    renderGram(g, r, Colormap::Hot, 1.f, cv::Size(100, 100), img);
     REQUIRE(img.size() == cv::Size(100, 100));
     CHECK(img.at<cv::Vec3b>(10, 10) == lutBgr8(Colormap::Hot, 0));
     CHECK(img.at<cv::Vec3b>(90, 90) == lutBgr8(Colormap::Hot, 255));

@@ -8,9 +8,12 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, VTEST, CliTest, colour_with_matplotlib, read_png_bgr  # noqa: E402
+from helpers import BIN, DATA, VTEST, CliTest, colour_with_matplotlib, hot_lut_bgr8, read_png_bgr  # noqa: E402
+
+import style_nets  # noqa: E402
 
 BABOON = os.path.join(DATA, "baboon.jpg")
+GRAF = os.path.join(DATA, "graf1.png")
 
 
 def shader_resize(img, w, h):
@@ -148,6 +151,65 @@ class GuiTest(CliTest):
         self.assertGreaterEqual(st["source_failures"], 1, st)
         self.assertGreaterEqual(st["source_reconnects"], 1, st)
         self.assertEqual(st["frames"], 240)  # the window kept rendering
+
+    def small(self, img, size=(48, 36)):
+        from PIL import Image
+        return np.asarray(Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).resize(size, Image.BILINEAR)).astype(float)
+
+    def test_style_compare_view_shows_both_frames_and_the_gram_matrices_like_the_cpu(self):
+        net = self.path("net.t7")
+        style_nets.write_t7(net, style_nets.test_weights())
+        shot, st = self.view(GRAF, "--untrained", "--style", net, "--compare", "--layer", "block1_conv1", "--grid")
+        self.assertTrue(st["compare"])
+        self.assertEqual(st["style"], "net")
+        # The frames: the left one is the picture, the right one what the style stage made of it.
+        styled = self.path("styled.png")
+        self.run_cli("stylize", GRAF, "--style", net, "--out", styled)
+        orig, sty = read_png_bgr(GRAF), read_png_bgr(styled)
+        left, right = st["compare_rects"]
+        crop = lambda r: shot[r["y"]:r["y"] + r["height"], r["x"]:r["x"] + r["width"]]
+        lf, rf = self.small(crop(left["frame"])), self.small(crop(right["frame"]))
+        self.assertLess(np.abs(lf - self.small(orig)).mean(), 12)
+        self.assertLess(np.abs(rf - self.small(sty)).mean(), 12)
+        self.assertGreater(np.abs(rf - self.small(orig)).mean(), 25)
+        # The Gram heatmaps, drawn by the shader, against numpy's Gram matrices coloured on the CPU
+        # with one shared scale.
+        grams = []
+        for src in (GRAF, styled):
+            act, gram = self.path("a.npy"), self.path("g.npy")
+            self.run_cli("dump", src, "--layer", "block1_conv1", "--out", act, "--gram", gram, "--untrained")
+            F = np.load(act)[0].astype(np.float64).reshape(64, -1)
+            grams.append(F @ F.T / F.shape[1])
+            np.testing.assert_allclose(np.load(gram), grams[-1], rtol=2e-4, atol=1e-3)
+        top = max(np.abs(g).max() for g in grams)
+        lut = hot_lut_bgr8()
+        for rect, g in ((left["gram"], grams[0]), (right["gram"], grams[1])):
+            self.assertEqual(rect["width"], rect["height"])
+            C, w = 64, rect["width"]
+            idx = np.minimum((g / top * 256).astype(np.int64), 255)
+            centres = ((np.arange(C) + 0.5) * w / C).astype(int)
+            seen = shot[rect["y"] + centres][:, rect["x"] + centres]
+            bad = np.mean(np.any(np.abs(seen - lut[idx]) > 3, axis=2))
+            self.assertLess(bad, 0.02, f"{bad:.2%} of the Gram cells differ from the CPU colouring")
+        distance = np.linalg.norm(grams[1] - grams[0]) / np.linalg.norm(grams[0])
+        self.assertAlmostEqual(st["gram_distance"], distance, places=3)
+
+    def test_style_stage_in_the_window_and_its_recording(self):
+        from PIL import Image
+        net = self.path("net.t7")
+        style_nets.write_t7(net, style_nets.test_weights())
+        out = self.path("styled.gif")
+        # Toggle the comparison with the key, on real footage, while recording it.
+        shot, st = self.view(VTEST, "--untrained", "--style", net, "--layer", "block1_conv2", "--keys", "c,idle",
+                             "--record", out, frames=40)
+        self.assertTrue(st["compare"])
+        self.assertGreater(st["inferences"], 0)
+        with Image.open(out) as im:
+            self.assertGreaterEqual(im.n_frames, 2)
+            rgb = np.asarray(im.convert("RGB")).astype(int)
+        self.assertGreater(len(np.unique(rgb.reshape(-1, 3), axis=0)), 50)
+        p = self.run_cli("view", VTEST, "--compare", "--frames", "1", "--untrained", expect=1)
+        self.assert_clean_failure(p, "--compare needs --style")
 
     def test_bad_channel_and_no_display(self):
         p = self.run_cli("view", BABOON, "--untrained", "--layer", "block1_conv1", "--channel", "64", expect=1)
