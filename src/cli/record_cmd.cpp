@@ -71,7 +71,7 @@ struct RecordCmd {
         const auto t0 = std::chrono::steady_clock::now();
         auto lastCapture = t0;
         int64_t written = 0;
-        double forwardMs = 0;
+        double forwardMs = 0, styleMs = 0;
         bool stopped = false;
         while (frames == 0 || written < frames) {
             if (interrupted()) {
@@ -87,8 +87,9 @@ struct RecordCmd {
             const auto now = std::chrono::steady_clock::now();
             const int delay = fixedDelay > 0 ? fixedDelay : std::max(20, int(std::chrono::duration<double, std::milli>(now - lastCapture).count()));
             lastCapture = now;
-            const auto f0 = std::chrono::steady_clock::now();
             if (auto st = stylise(*style, frame); !st) return fail(st.error());
+            if (*style) styleMs += (*style)->lastMs();
+            const auto f0 = std::chrono::steady_clock::now();
             if (auto st = model->forward(frame, layer, act); !st) return fail(st.error());
             forwardMs += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - f0).count();
             renderView(act, spec, *canvas, view, scratch);
@@ -112,9 +113,10 @@ struct RecordCmd {
         const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         const auto finalStats = encodeStats.written ? encodeStats : EncoderStats{};
         if (!common.quiet)
-            std::fprintf(stderr, "record: %lld frames -> %s%s (%.0f ms per frame: forward %.0f, encode %.1f)\n", (long long)written,
+            std::fprintf(stderr, "record: %lld frames -> %s%s (%.0f ms per frame: %sforward %.0f, encode %.1f)\n", (long long)written,
                          out.c_str(), stopped ? " (stopped by signal; the file is complete)" : "", total / double(written),
-                         forwardMs / double(written), finalStats.encodeMs);
+                         *style ? cv::format("style %.0f, ", styleMs / double(written)).c_str() : "", forwardMs / double(written),
+                         finalStats.encodeMs);
         return stopped ? 130 : 0;
     }
 };

@@ -164,3 +164,46 @@ def write_onnx(path, w, size=None):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)], producer_name="cnnscope-tests")
     onnx.checker.check_model(model)
     onnx.save(model, path)
+
+
+def write_johnson_t7(path, seed=0, instance_norm=True):
+    """Johnson et al.'s fast-neural-style generator with random weights, in the released files'
+    layout ('c9s1-32,d64,d128,R128 x5,u64,u32,c9s1-3', tanh * 150): the real models' cost, for
+    benchmarks. Loads like the real .t7 files (same modules, same nesting). Returns the model as
+    nested ("nn", class, fields) tuples, for an independent computation (bench/style_check_torch.py)."""
+    rng = np.random.default_rng(seed)
+    nn = lambda name, fields: ("nn", "nn." + name, dict(fields, train=False))
+
+    def conv(cin, cout, k, stride=1, pad=0, full=False):
+        fan = cin * k * k
+        w = rng.normal(0, np.sqrt(2.0 / fan), (cin, cout, k, k) if full else (cout, cin, k, k)).astype(np.float32)
+        fields = {"nInputPlane": cin, "nOutputPlane": cout, "kW": k, "kH": k, "dW": stride, "dH": stride,
+                  "padW": pad, "padH": pad, "weight": w, "bias": np.zeros(cout, np.float32)}
+        if full:
+            fields.update(adjW=1, adjH=1)
+        return nn("SpatialFullConvolution" if full else "SpatialConvolution", fields)
+
+    def norm(c):
+        if instance_norm:
+            return nn("InstanceNormalization", {"nOutput": c, "eps": 1e-5, "weight": np.ones(c, np.float32),
+                                                "bias": np.zeros(c, np.float32)})
+        return nn("SpatialBatchNormalization", {"nOutput": c, "eps": 1e-5, "weight": np.ones(c, np.float32),
+                                                "bias": np.zeros(c, np.float32), "running_mean": np.zeros(c, np.float32),
+                                                "running_var": np.ones(c, np.float32)})
+
+    relu = lambda: nn("ReLU", {"inplace": True, "threshold": 0.0, "val": 0.0})
+    pad = lambda p: nn("SpatialReflectionPadding", {"pad_l": p, "pad_r": p, "pad_t": p, "pad_b": p})
+    mods = [pad(4), conv(3, 32, 9), norm(32), relu(),
+            conv(32, 64, 3, 2, 1), norm(64), relu(),
+            conv(64, 128, 3, 2, 1), norm(128), relu()]
+    for _ in range(5):
+        body = nn("Sequential", {"modules": [pad(1), conv(128, 128, 3), norm(128), relu(), pad(1), conv(128, 128, 3), norm(128)]})
+        mods += [nn("ConcatTable", {"modules": [body, nn("Identity", {})]}), nn("CAddTable", {"inplace": False})]
+    mods += [conv(128, 64, 3, 2, 1, full=True), norm(64), relu(),
+             conv(64, 32, 3, 2, 1, full=True), norm(32), relu(),
+             pad(4), conv(32, 3, 9), nn("Tanh", {}), nn("MulConstant", {"constant_scalar": 150.0, "inplace": False}),
+             nn("TotalVariation", {"strength": 1e-6})]
+    model = nn("Sequential", {"modules": mods})
+    with open(path, "wb") as f:
+        _T7Writer(f).value({"model": model, "opt": {"arch": "c9s1-32,d64,d128,R128,R128,R128,R128,R128,u64,u32,c9s1-3"}})
+    return model
