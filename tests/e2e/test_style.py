@@ -158,6 +158,27 @@ class StyleTest(CliTest):
         self.assert_clean_failure(p, "--style-size needs --style")
         self.assert_no_files_left(out)
 
+    def test_fetch_script_checks_style_checksums_and_leaves_nothing_on_mismatch(self):
+        import subprocess
+        root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+        script = os.path.join(root, "models", "fetch_models.sh")
+        p = subprocess.run([script, "--list"], capture_output=True, text=True, check=True)
+        self.assertIn("sha1:5b5e115253197b84d6c6ece1dafe6c15d7105ca6", p.stdout)  # starry_night.t7
+        self.assertIn("sha256:fa646ded", p.stdout)  # mosaic-9.onnx
+        # A 'curl' that serves the wrong bytes: the checksum refuses them and nothing is left.
+        fakebin, dest = self.path("bin"), self.path("fetched")
+        os.makedirs(fakebin)
+        os.makedirs(dest)
+        with open(os.path.join(fakebin, "curl"), "w") as f:
+            f.write('#!/bin/sh\nwhile [ "$1" != "-o" ]; do shift; done\necho "not a model" > "$2"\n')
+        os.chmod(os.path.join(fakebin, "curl"), 0o755)
+        env = dict(self.env, PATH=fakebin + ":" + os.environ["PATH"], CNNSCOPE_MODELS_DIR=dest)
+        p = subprocess.run([script, "--styles"], capture_output=True, text=True, env=env)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("sha1 of starry_night.t7 is", p.stderr)
+        self.assertIn("sha256 of mosaic-9.onnx is", p.stderr)
+        self.assertEqual(os.listdir(dest), [])
+
     def _write_five(self, path):
         import onnx
         from onnx import TensorProto, helper, numpy_helper
