@@ -969,10 +969,7 @@ int Gui::run() {
     if (m_opts.channel >= 0) {
         m_view.channel = m_opts.channel;
         m_view.mode = gfx::ViewMode::Single;
-        const int C = model->find(m_view.layer)->channels();
-        if (m_opts.channel >= C)
-            return cli::fail("--channel " + std::to_string(m_opts.channel) + " is out of range: " + m_view.layer + " has " +
-                             std::to_string(C) + " channels (0.." + std::to_string(C - 1) + ")");
+        if (auto st = cli::requireLayerChannel(*model, m_view.layer, m_opts.channel); !st) return cli::fail(st.error());
     }
     if (m_opts.grid) m_view.mode = gfx::ViewMode::Grid;
 

@@ -82,6 +82,16 @@ std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& s
     return style ? model.label() + " on " + style->label() : model.label();
 }
 
+Status requireLayerChannel(const Model& model, const std::string& layer, int channel) {
+    auto l = model.requireSpatialLayer(layer);
+    if (!l) return Error{l.error()};
+    const int C = (*l)->channels();
+    if (channel >= C)
+        return Error{"--channel " + std::to_string(channel) + " is out of range: " + layer + " has " + std::to_string(C) +
+                     " channels (0.." + std::to_string(C - 1) + ")"};
+    return {};
+}
+
 int fail(const std::string& message) {
     std::cerr << "cnnscope: error: " << message << std::endl;
     return 1;

@@ -42,6 +42,9 @@ Status stylise(std::optional<StyleStage>& style, cv::Mat& frame);
 // "VGG19 [untrained]", or "VGG19 [untrained] on starry_night" with a style stage.
 std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& style);
 
+// The layer must be one with a (C,H,W) output and `channel` (-1: none asked) one of its channels.
+Status requireLayerChannel(const Model& model, const std::string& layer, int channel);
+
 // Prints "cnnscope: error: MSG" to stderr and returns 1.
 int fail(const std::string& message);
 void warn(const std::string& message);

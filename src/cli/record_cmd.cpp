@@ -38,11 +38,8 @@ struct RecordCmd {
         if (tiles < 1 || tiles > 32) return fail("--tiles must be between 1 and 32");
         auto model = loadModel(common);
         if (!model) return fail(model.error());
-        if (auto l = model->requireSpatialLayer(layer); !l) return fail(l.error());
+        if (auto st = requireLayerChannel(*model, layer, channel); !st) return fail(st.error());
         const int C = model->find(layer)->channels();
-        if (channel >= C)
-            return fail("--channel " + std::to_string(channel) + " is out of range: " + layer + " has " + std::to_string(C) +
-                        " channels (0.." + std::to_string(C - 1) + ")");
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
         const std::string label = pipelineLabel(*model, *style);

@@ -110,11 +110,7 @@ struct CompareCmd {
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (layer.empty()) layer = model->defaultLayer();
-        if (auto l = model->requireSpatialLayer(layer); !l) return fail(l.error());
-        const int C = model->find(layer)->channels();
-        if (channel >= C)
-            return fail("--channel " + std::to_string(channel) + " is out of range: " + layer + " has " + std::to_string(C) +
-                        " channels (0.." + std::to_string(C - 1) + ")");
+        if (auto st = requireLayerChannel(*model, layer, channel); !st) return fail(st.error());
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
         ComparisonInput in;
