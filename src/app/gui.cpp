@@ -460,6 +460,7 @@ void Gui::drawCompare(const gfx::PixelRect& area, int fbH, bool live) {
         gfx::ActivationRenderer::Params gp;
         gp.mode = gfx::ViewMode::Single;
         gp.colormap = m_view.colormap;
+        gp.gamma = m_view.norm.gamma;  // a diagonal-heavy Gram matrix reads better with gamma < 1
         grams[side]->draw(r.gram, fbH, gp);
         (live ? m_cmp : m_cmpOffscreen)[side] = r;
         if (live) {

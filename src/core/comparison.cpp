@@ -22,7 +22,7 @@ cv::Mat column(const cv::Mat& frame, const cv::Mat& act, const cv::Mat& gram, Ra
     const int W = in.column, C = act.size[1], mh = act.size[2], mw = act.size[3];
     cv::Mat maps, heat;
     renderView(act, in.view, {W, std::max(16, int(std::lround(double(W) * mh / mw)))}, maps, scratch);
-    renderGram(gram, gramScale, in.view.colormap, 1.f, {W, W}, heat);
+    renderGram(gram, gramScale, in.view.colormap, in.view.norm.gamma, {W, W}, heat);
     const std::string what = in.view.grid ? "grid" : "channel " + std::to_string(std::min(in.view.channel, C - 1));
     cv::Mat parts[] = {withCaption(fitWidth(frame, W), title), withCaption(maps, in.layer + " " + what),
                        withCaption(heat, cv::format("Gram %dx%d, shared scale %.3g..%.3g", C, C, double(gramScale.lo), double(gramScale.hi)))};
