@@ -28,6 +28,13 @@ def colour_with_matplotlib(plane):
     return hot_lut_bgr8()[idx]
 
 
+def garbage(n, seed):
+    """n random-looking bytes, the same on every run: random input that happened to be accepted
+    (FFmpeg sniffs some random files as H.263) would otherwise make a test flaky."""
+    import random
+    return random.Random(seed).randbytes(n)
+
+
 def read_png_bgr(path):
     from PIL import Image
     return np.asarray(Image.open(path).convert("RGB"))[:, :, ::-1].astype(np.int16)

@@ -6,7 +6,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import DATA, VTEST, CliTest, colour_with_matplotlib, hot_lut_bgr8, read_png_bgr  # noqa: E402
+from helpers import DATA, VTEST, CliTest, colour_with_matplotlib, hot_lut_bgr8, read_png_bgr, garbage  # noqa: E402
 
 
 class LayersTest(CliTest):
@@ -160,10 +160,10 @@ class BadInputTest(CliTest):
         out = self.path("x.npy")
         p = self.run_cli("dump", self.path("nope.avi"), "--layer", "block1_conv1", "--out", out, "--untrained", expect=1)
         self.assert_clean_failure(p, "does not exist")
-        garbage = self.path("garbage.avi")
-        with open(garbage, "wb") as f:
-            f.write(os.urandom(20000))
-        p = self.run_cli("grid", garbage, "--out", self.path("g"), "--untrained", expect=1)
+        bad_video = self.path("garbage.avi")
+        with open(bad_video, "wb") as f:
+            f.write(garbage(20000, seed=1))
+        p = self.run_cli("grid", bad_video, "--out", self.path("g"), "--untrained", expect=1)
         self.assert_clean_failure(p, "could not be opened")
         self.assertFalse(os.path.exists(out))
         self.assertFalse(os.path.exists(self.path("g", "block1_conv1.png")))
@@ -171,7 +171,7 @@ class BadInputTest(CliTest):
     def test_bad_h5_and_unknown_layer(self):
         bad = self.path("vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5")
         with open(bad, "wb") as f:
-            f.write(b"\x89HDF\r\n\x1a\n" + os.urandom(5000))
+            f.write(b"\x89HDF\r\n\x1a\n" + garbage(5000, seed=2))
         p = self.run_cli("layers", "--model", bad, expect=1)
         self.assert_clean_failure(p, bad)
         p = self.run_cli("dump", VTEST, "--layer", "block9_conv9", "--out", self.path("x.npy"), "--untrained", expect=1)

@@ -10,7 +10,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import DATA, VTEST, CliTest  # noqa: E402
+from helpers import DATA, VTEST, CliTest, garbage  # noqa: E402
 
 
 class CorpusTest(CliTest):
@@ -49,9 +49,9 @@ class CorpusTest(CliTest):
         cases = {
             "empty.png": (b"", "empty file"),
             "truncated.jpg": (jpg[:200], "could not be decoded"),
-            "garbage.png": (os.urandom(3000), "could not be decoded"),
-            "garbage.avi": (os.urandom(50000), "could not be opened"),
-            "garbage.mp4": (b"\x00\x00\x00\x18ftypmp42" + os.urandom(50000), "could not be opened"),
+            "garbage.png": (garbage(3000, seed=1), "could not be decoded"),
+            "garbage.avi": (garbage(50000, seed=2), "could not be opened"),
+            "garbage.mp4": (b"\x00\x00\x00\x18ftypmp42" + garbage(50000, seed=3), "could not be opened"),
             # A real AVI header over scrambled frames: the container opens, no frame decodes (FFmpeg also
             # accepts some random files, sniffed as H.263, that then decode nothing).
             "scrambled.avi": (avi[:movi] + random.Random(0).randbytes(len(avi) - movi), "no frame could be decoded"),
@@ -79,8 +79,8 @@ class CorpusTest(CliTest):
     def test_bad_model_files(self):
         import h5py
         cases = {
-            "garbage.h5": (os.urandom(4000), "not an HDF5 file"),
-            "garbage.onnx": (os.urandom(3000), "cannot read model"),
+            "garbage.h5": (garbage(4000, seed=4), "not an HDF5 file"),
+            "garbage.onnx": (garbage(3000, seed=5), "cannot read model"),
             "empty.onnx": (b"", "cannot read model"),
         }
         for name, (data, needle) in cases.items():
@@ -114,7 +114,7 @@ class CorpusTest(CliTest):
                 self.expect_failure(["dump", VTEST, "--layer", "block1_conv1", "--out", os.path.join(self.out, "a.npy"),
                                      "--model", path], needle, path)
         proto = self.write("net.prototxt", b"this is { not a prototxt")
-        model = self.write("net.caffemodel", os.urandom(2000))
+        model = self.write("net.caffemodel", garbage(2000, seed=6))
         self.expect_failure(["layers", "--model", model, "--config", proto], "cannot read model")
 
     def test_bad_arguments(self):

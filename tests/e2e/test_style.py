@@ -9,7 +9,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import DATA, VTEST, CliTest, read_png_bgr  # noqa: E402
+from helpers import DATA, VTEST, CliTest, read_png_bgr, garbage  # noqa: E402
 import style_nets  # noqa: E402
 
 GRAF = os.path.join(DATA, "graf1.png")  # 800x640, lossless: the numpy side reads the same pixels
@@ -146,7 +146,7 @@ class StyleTest(CliTest):
         self.assert_clean_failure(p, "fetch_models.sh starry_night")
         junk = self.path("junk.onnx")
         with open(junk, "wb") as f:
-            f.write(os.urandom(2000))
+            f.write(garbage(2000, seed=1))
         p = self.run_cli("stylize", GRAF, "--style", junk, "--out", target, expect=1)
         self.assert_clean_failure(p, "cannot read style network")
         bad = self.path("five.onnx")
