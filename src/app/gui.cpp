@@ -337,10 +337,7 @@ void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
 
 void Gui::refreshRanges() {
     if (!m_act.empty()) channelRanges(m_act, m_view.norm, m_ranges, m_rangeScratch);
-    if (!m_result.originalAct.empty() && m_origRenderer.hasActivations()) {
-        channelRanges(m_result.originalAct, m_view.norm, m_origRanges, m_rangeScratch);
-        m_origRenderer.uploadRanges(m_origRanges);
-    }
+    if (!m_result.originalAct.empty()) channelRanges(m_result.originalAct, m_view.norm, m_origRanges, m_rangeScratch);
 }
 
 void Gui::takeResults() {
@@ -363,6 +360,7 @@ void Gui::takeResults() {
     if (m_result.layer != m_view.layer && m_layerCache.count(m_view.layer)) return;  // stale: a cached layer is shown
     m_act = m_result.act;
     m_shownLayer = m_result.layer;
+    refreshRanges();
     if (!m_result.originalAct.empty() && !m_result.gram.empty()) {
         // One shared scale for both Gram matrices: equal colours are equal values.
         const Range g = gramRange(m_result.gram, m_result.originalGram);
@@ -370,13 +368,12 @@ void Gui::takeResults() {
         const int shape[4] = {1, 1, C, C};
         m_gramRenderer.upload(m_result.gram.reshape(1, 4, shape), {g});
         m_origGramRenderer.upload(m_result.originalGram.reshape(1, 4, shape), {g});
-        m_origRenderer.upload(m_result.originalAct, {});
+        m_origRenderer.upload(m_result.originalAct, m_origRanges);
         m_origRenderer.uploadFrame(m_result.original);
         m_gramDistance = gramDistance(m_result.gram, m_result.originalGram);
     } else {
         m_gramDistance = -1;
     }
-    refreshRanges();
     m_renderer.upload(m_act, m_ranges);
     m_renderer.uploadFrame(m_result.frame);
 }
@@ -473,10 +470,7 @@ void Gui::drawCompare(const gfx::PixelRect& area, int fbH, bool live) {
     }
 }
 
-std::string Gui::pipelineLabel() const {
-    const std::string style = m_pipeline->styleLabel();
-    return style.empty() ? m_pipeline->model().label() : m_pipeline->model().label() + " on " + style;
-}
+std::string Gui::pipelineLabel() const { return cli::pipelineLabel(m_pipeline->model(), m_pipeline->styleLabel()); }
 
 Status Gui::loadStyleStage(const std::string& text) {
     if (text.empty()) return Error{"give a style network: a .t7 or .onnx file, or a models.yml name"};
@@ -986,11 +980,9 @@ int Gui::run() {
     }
     if (auto zoo = loadZoo(); zoo)
         for (const ZooEntry& e : *zoo)
-            if (e.style()) {
+            if (e.style()) {  // "not fetched" exactly when loading it by name would fail
                 m_styleNames.push_back(e.name);
-                bool have = false;
-                for (const auto& dir : modelDirs()) have = have || std::filesystem::exists(std::filesystem::path(dir) / e.file);
-                m_styleHave.push_back(have);
+                m_styleHave.push_back(resolveModelFile(e.name, "--style", *zoo).ok());
             }
 
     // The source: as given, else the first camera, else sample footage (and say so).
@@ -1058,6 +1050,7 @@ int Gui::run() {
             if (a.normChanged || before.norm.mode != m_view.norm.mode) {
                 refreshRanges();
                 if (!m_ranges.empty()) m_renderer.uploadRanges(m_ranges);
+                if (comparing() && !m_origRanges.empty()) m_origRenderer.uploadRanges(m_origRanges);
             }
             if (a.screenshot) applyKey(GLFW_KEY_S);
             if (a.toggleRecord) applyKey(GLFW_KEY_R);

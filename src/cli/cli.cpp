@@ -73,13 +73,17 @@ Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o) {
 Status stylise(std::optional<StyleStage>& style, cv::Mat& frame) {
     if (!style) return {};
     cv::Mat out;
-    if (auto st = style->apply(frame, out); !st) return Error{"style network '" + style->source() + "': " + st.error()};
+    if (auto st = style->apply(frame, out); !st) return st;
     frame = out;
     return {};
 }
 
+std::string pipelineLabel(const Model& model, const std::string& styleLabel) {
+    return styleLabel.empty() ? model.label() : model.label() + " on " + styleLabel;
+}
+
 std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& style) {
-    return style ? model.label() + " on " + style->label() : model.label();
+    return pipelineLabel(model, style ? style->label() : std::string());
 }
 
 Status requireLayerChannel(const Model& model, const std::string& layer, int channel) {

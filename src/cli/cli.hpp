@@ -39,7 +39,8 @@ Expected<Model> loadModel(const CommonOptions& o);
 Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o);
 // Stylises `frame` in place when a style stage is set.
 Status stylise(std::optional<StyleStage>& style, cv::Mat& frame);
-// "VGG19 [untrained]", or "VGG19 [untrained] on starry_night" with a style stage.
+// "VGG19 [untrained]", or "VGG19 [untrained] on starry_night" with a style stage (label non-empty).
+std::string pipelineLabel(const Model& model, const std::string& styleLabel);
 std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& style);
 
 // The layer must be one with a (C,H,W) output and `channel` (-1: none asked) one of its channels.

@@ -43,7 +43,7 @@ struct StylizeCmd {
         if (isImageFile(out)) {  // one frame
             if (auto st = s.readFrame(frame, image); !st) return fail(st.error());
             const auto t0 = std::chrono::steady_clock::now();
-            if (auto st = style->value().apply(image, styled); !st) return fail("style network '" + style->value().source() + "': " + st.error());
+            if (auto st = style->value().apply(image, styled); !st) return fail(st.error());
             const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
             if (auto st = writeImageAtomic(out, styled); !st) return fail(st.error());
             if (!common.quiet)
@@ -71,7 +71,7 @@ struct StylizeCmd {
                 warn(s.lastError() + "; finishing with the frames so far");
                 break;
             }
-            if (auto st = style->value().apply(image, styled); !st) return fail("style network '" + style->value().source() + "': " + st.error());
+            if (auto st = style->value().apply(image, styled); !st) return fail(st.error());
             styleMs += style->value().lastMs();
             if (!encoder) {
                 auto sink = openSink(out, styled.size(), outFps);
@@ -118,7 +118,7 @@ struct CompareCmd {
             !st)
             return fail(st.error());
         const auto t0 = std::chrono::steady_clock::now();
-        if (auto st = style->value().apply(in.original, in.stylised); !st) return fail("style network '" + style->value().source() + "': " + st.error());
+        if (auto st = style->value().apply(in.original, in.stylised); !st) return fail(st.error());
         const auto t1 = std::chrono::steady_clock::now();
         if (auto st = model->forward(in.original, layer, in.originalAct); !st) return fail(st.error());
         if (auto st = model->forward(in.stylised, layer, in.stylisedAct); !st) return fail(st.error());

@@ -269,7 +269,6 @@ void Pipeline::inferenceLoop() {
         const cv::Mat* input = &current.frame;
         if (style) {
             st = style->apply(current.frame, result.frame);
-            if (!st) st = Error{"style network '" + style->label() + "': " + st.error()};
             input = &result.frame;
             result.styleMs = style->lastMs();
         }

@@ -67,13 +67,11 @@ Expected<StyleStage> StyleStage::load(const StyleOptions& opts, std::vector<std:
         if (!choice->note.empty() && warnings) warnings->push_back("style network: " + choice->note);
         s.m_net.setPreferableBackend(choice->backend);
         s.m_net.setPreferableTarget(choice->target);
-        // One trial run, so that a network that is not image-to-image fails here, not mid-stream.
-        cv::Mat probe(64, 64, CV_8UC3, cv::Scalar(90, 120, 150)), out;
-        const cv::Size saved = s.m_workSize;
-        if (s.m_entry.pre.size.area() == 0) s.m_workSize = probe.size();
-        auto st = s.apply(probe, out);
-        s.m_workSize = saved;
-        if (!st) return Error{"style network '" + *path + "' " + st.error()};
+        // One small trial run, so that a network that is not image-to-image fails here, not mid-stream.
+        const cv::Mat probe(64, 64, CV_8UC3, cv::Scalar(90, 120, 150));
+        cv::Mat out;
+        if (auto st = s.applyAt(probe, s.m_entry.pre.size.area() > 0 ? s.m_entry.pre.size : probe.size(), out); !st)
+            return Error{st.error()};
         return s;
     });
 }
@@ -98,12 +96,14 @@ cv::Size StyleStage::runSize(cv::Size frame) const {
     return {kDefaultWorkWidth, h};
 }
 
-Status StyleStage::apply(const cv::Mat& frame, cv::Mat& out) {
-    if (frame.empty() || frame.depth() != CV_8U) return Error{"needs an 8-bit frame"};
+Status StyleStage::apply(const cv::Mat& frame, cv::Mat& out) { return applyAt(frame, runSize(frame.size()), out); }
+
+Status StyleStage::applyAt(const cv::Mat& frame, cv::Size size, cv::Mat& out) {
+    if (frame.empty() || frame.depth() != CV_8U) return Error{"style network '" + m_source + "': needs an 8-bit frame"};
     const auto t0 = std::chrono::steady_clock::now();
-    return guard([&]() -> Status {
+    Status st = guard([&]() -> Status {
         Preprocess pre = m_entry.pre;
-        pre.size = runSize(frame.size());
+        pre.size = size;
         m_net.setInput(preprocess(frame, pre, m_buffers));
         cv::Mat y = m_net.forward();
         if (y.dims != 4 || y.size[0] != 1 || y.size[1] != 3 || y.size[2] < 1 || y.size[3] < 1) {
@@ -124,6 +124,8 @@ Status StyleStage::apply(const cv::Mat& frame, cv::Mat& out) {
         m_lastMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         return {};
     });
+    if (!st) return Error{"style network '" + m_source + "': " + st.error()};  // every caller's errors name the file
+    return st;
 }
 
 }  // namespace cnnscope

@@ -31,8 +31,8 @@ public:
     // A stage around a network built in code (tests), with the entry's processing.
     static StyleStage fromNet(cv::dnn::Net net, const ZooEntry& entry, cv::Size workSize, const std::string& label);
 
-    // Stylises an 8-bit gray/BGR/BGRA frame into `out` (8-bit BGR, the frame's size).
-    // Not thread-safe: one caller at a time.
+    // Stylises an 8-bit gray/BGR/BGRA frame into `out` (8-bit BGR, the frame's size), running the
+    // network at runSize(). Errors name the network's file. Not thread-safe: one caller at a time.
     Status apply(const cv::Mat& frame, cv::Mat& out);
 
     const std::string& label() const { return m_label; }    // e.g. "starry_night"
@@ -43,6 +43,7 @@ public:
 
 private:
     StyleStage() = default;
+    Status applyAt(const cv::Mat& frame, cv::Size size, cv::Mat& out);
     cv::dnn::Net m_net;
     ZooEntry m_entry;
     cv::Size m_workSize;
