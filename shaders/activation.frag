@@ -5,7 +5,7 @@
 // Pixel (x, y) of a W-wide map drawn D pixels wide samples texel floor((x + 0.5) * W / D).
 uniform sampler2DArray u_acts;  // R32F (W, H, C): one layer per channel, row 0 = top
 uniform sampler2D u_ranges;     // RG32F (C, 1): lo, hi per channel
-uniform sampler2D u_lut;        // RGB32F (256, maps)
+uniform sampler2D u_lut;        // RGB32F (256, maps): one row per CPU colormap, in colormapNames() order (rdbu included)
 uniform sampler2D u_frame;      // RGB8 input frame, row 0 = top
 uniform ivec4 u_rect;           // view x, y (bottom-left, window pixels), width, height
 uniform int u_mode;             // 0 grid, 1 single channel, 2 overlay on the frame, 3 frame only

@@ -48,6 +48,18 @@ Lut opencvLut(int cvMap) {
     return lut;
 }
 
+// matplotlib's RdBu_r: ColorBrewer's 11 RdBu anchors (matplotlib's _RdBu_data) reversed, equally
+// spaced and interpolated linearly (LinearSegmentedColormap.from_list).
+Lut rdbuLut() {
+    static const float kRdBu[11][3] = {{103, 0, 31},    {178, 24, 43},    {214, 96, 77},    {244, 165, 130},
+                                       {253, 219, 199}, {247, 247, 247}, {209, 229, 240}, {146, 197, 222},
+                                       {67, 147, 195},  {33, 102, 172},   {5, 48, 97}};
+    std::vector<Segment> ch[3];
+    for (int i = 0; i < 11; ++i)
+        for (int k = 0; k < 3; ++k) ch[k].push_back({float(i) / 10.f, kRdBu[10 - i][k] / 255.f});
+    return segmentedLut(ch[0], ch[1], ch[2]);
+}
+
 Lut makeLut(Colormap c) {
     switch (c) {
         case Colormap::Hot:
@@ -61,6 +73,7 @@ Lut makeLut(Colormap c) {
         case Colormap::Turbo: return opencvLut(cv::COLORMAP_TURBO);
         case Colormap::Bwr:
             return segmentedLut({{0, 0}, {0.5f, 1}, {1, 1}}, {{0, 0}, {0.5f, 1}, {1, 0}}, {{0, 1}, {0.5f, 1}, {1, 0}});
+        case Colormap::Rdbu: return rdbuLut();
     }
     return {};
 }
@@ -68,7 +81,7 @@ Lut makeLut(Colormap c) {
 }  // namespace
 
 const std::vector<std::string>& colormapNames() {
-    static const std::vector<std::string> names = {"hot", "gray", "viridis", "inferno", "magma", "turbo", "bwr"};
+    static const std::vector<std::string> names = {"hot", "gray", "viridis", "inferno", "magma", "turbo", "bwr", "rdbu"};
     return names;
 }
 
@@ -86,7 +99,7 @@ Expected<Colormap> parseColormap(const std::string& name) {
 
 const Lut& colormapLut(Colormap c) {
     static std::once_flag once;
-    static std::array<Lut, 7> luts;
+    static std::array<Lut, 8> luts;
     std::call_once(once, [] {
         for (size_t i = 0; i < luts.size(); ++i) luts[i] = makeLut(Colormap(i));
     });

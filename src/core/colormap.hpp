@@ -13,14 +13,15 @@
 
 namespace cnnscope {
 
-enum class Colormap { Hot, Gray, Viridis, Inferno, Magma, Turbo, Bwr };
+enum class Colormap { Hot, Gray, Viridis, Inferno, Magma, Turbo, Bwr, Rdbu };
 
 const std::vector<std::string>& colormapNames();
 Expected<Colormap> parseColormap(const std::string& name);
 const char* colormapName(Colormap c);
 
 // 256 RGB entries in [0,1]. 'hot' is matplotlib's piecewise-linear definition sampled at i/255;
-// viridis/inferno/magma/turbo come from OpenCV's tables; 'bwr' is matplotlib's blue-white-red.
+// viridis/inferno/magma/turbo come from OpenCV's tables; 'bwr' is matplotlib's blue-white-red;
+// 'rdbu' is matplotlib's diverging RdBu_r (blue < 0.5 < red), used for differences A - B.
 using Lut = std::array<cv::Vec3f, 256>;
 const Lut& colormapLut(Colormap c);
 

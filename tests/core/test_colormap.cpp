@@ -48,9 +48,10 @@ TEST_CASE("'hot' equals matplotlib's hot to 1/255") {
     CHECK(lut[255] == cv::Vec3f(1, 1, 1));
 }
 
-TEST_CASE("gray and bwr equal matplotlib's to 1/255 - viridis / inferno / magma (OpenCV's tables) to 2/255") {
+TEST_CASE("gray, bwr and rdbu (RdBu_r) equal matplotlib's to 1/255 - viridis / inferno / magma (OpenCV's tables) to 2/255") {
     compareWithMatplotlib(Colormap::Gray, "gray", 1.f / 255.f);
     compareWithMatplotlib(Colormap::Bwr, "bwr", 1.f / 255.f);
+    compareWithMatplotlib(Colormap::Rdbu, "RdBu_r", 1.f / 255.f);
     compareWithMatplotlib(Colormap::Viridis, "viridis", 2.f / 255.f);
     compareWithMatplotlib(Colormap::Inferno, "inferno", 2.f / 255.f);
     compareWithMatplotlib(Colormap::Magma, "magma", 2.f / 255.f);
