@@ -74,5 +74,7 @@ void registerBench(CLI::App& app, std::function<int()>& action);
 void registerStyle(CLI::App& app, std::function<int()>& action);
 // `atlas` (atlas_cmd.cpp), called by registerCommands.
 void registerAtlas(CLI::App& app, std::function<int()>& action);
+// `compare-models` (compare_models_cmd.cpp), called by registerCommands.
+void registerCompareModels(CLI::App& app, std::function<int()>& action);
 
 }  // namespace cnnscope::cli

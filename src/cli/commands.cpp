@@ -328,6 +328,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     registerBench(app, action);
     registerStyle(app, action);
     registerAtlas(app, action);
+    registerCompareModels(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
     targets->callback([&] { action = [] { return runTargets(); }; });
