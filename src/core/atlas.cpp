@@ -52,7 +52,7 @@ const char* atlasKindName(AtlasKind k) {
 std::vector<LayerInfo> atlasLayers(const std::vector<LayerInfo>& layers, AtlasKind kind) {
     std::vector<LayerInfo> out;
     for (const auto& l : layers)
-        if (l.spatial() && l.type != "InputLayer" && isKind(l, kind)) out.push_back(l);
+        if (l.spatial() && lower(l.type).rfind("input", 0) != 0 && isKind(l, kind)) out.push_back(l);
     return out;
 }
 
