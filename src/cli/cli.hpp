@@ -72,5 +72,7 @@ void registerRecord(CLI::App& app, std::function<int()>& action);
 void registerBench(CLI::App& app, std::function<int()>& action);
 // `stylize` and `compare` (style_cmd.cpp), called by registerCommands.
 void registerStyle(CLI::App& app, std::function<int()>& action);
+// `topk` (topk_cmd.cpp), called by registerCommands.
+void registerTopk(CLI::App& app, std::function<int()>& action);
 
 }  // namespace cnnscope::cli

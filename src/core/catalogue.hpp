@@ -16,6 +16,7 @@ struct LayerInfo {
     int64_t params = 0;
     int receptiveField = 1;    // side of the input window one output pixel sees
     int stride = 1;            // input pixels between neighbouring output pixels
+    int rfOffset = 0;          // input coordinate where output pixel 0's field starts (<= 0: padding)
     bool spatial() const { return shape.size() == 3 && shape[1] > 0 && shape[2] > 0; }
     int channels() const { return shape.empty() ? 0 : shape[0]; }
 };
