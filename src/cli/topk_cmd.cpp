@@ -141,7 +141,9 @@ struct TopkCmd {
         Stats st;
         if (auto s = scan(**src, *model, li, inputSize, acc, st); !s) return fail(s.error());
         if (st.scanned == 0) return fail("'" + source + "' gave no frames; nothing was written");
-        if (auto s = writeOutputs(acc.snapshot(), li, label, inputSize, **src, st); !s) return fail(s.error());
+        size_t row = 0;
+        while (model->layers()[row].name != layer) ++row;
+        if (auto s = writeOutputs(acc.snapshot(), model->layers(), row, label, inputSize, **src, st); !s) return fail(s.error());
         if (!common.quiet)
             std::fprintf(stderr, "topk: %lld of %lld frames scanned -> %s%s (per scanned frame: forward %.1f ms, top-k %.2f ms)\n",
                          (long long)st.scanned, (long long)st.read, out.c_str(),
@@ -190,8 +192,8 @@ struct TopkCmd {
         return {};
     }
 
-    Status writeOutputs(const TopKSnapshot& snap, const LayerInfo& li, const std::string& label, cv::Size inputSize,
-                        const ScanSource& src, const Stats& st) const {
+    Status writeOutputs(const TopKSnapshot& snap, const std::vector<LayerInfo>& rows, size_t row, const std::string& label,
+                        cv::Size inputSize, const ScanSource& src, const Stats& st) const {
         const int C = int(snap.channels.size());
         for (int c = 0; c < C; ++c) {
             const std::string title = cv::format("%s | %s ch %d | top %d of %lld frames", label.c_str(), layer.c_str(), c, k,
@@ -202,12 +204,13 @@ struct TopkCmd {
         const std::string title = cv::format("%s | %s | top %d per channel, %d channels, %lld frames", label.c_str(), layer.c_str(), k,
                                              C, (long long)st.scanned);
         if (auto s = writeImageAtomic((fs::path(out) / "index.png").string(), renderTopKIndex(snap, title)); !s) return s;
-        if (auto s = writeTextAtomic((fs::path(out) / "topk.json").string(), json(snap, li, label, inputSize, src, st)); !s) return s;
-        return writeTextAtomic((fs::path(out) / "topk.csv").string(), csv(snap, inputSize, src, st));
+        if (auto s = writeTextAtomic((fs::path(out) / "topk.json").string(), json(snap, rows, row, label, inputSize, src, st)); !s) return s;
+        return writeTextAtomic((fs::path(out) / "topk.csv").string(), csv(snap, src));
     }
 
-    std::string json(const TopKSnapshot& snap, const LayerInfo& li, const std::string& label, cv::Size inputSize,
-                     const ScanSource& src, const Stats& st) const {
+    std::string json(const TopKSnapshot& snap, const std::vector<LayerInfo>& rows, size_t row, const std::string& label,
+                     cv::Size inputSize, const ScanSource& src, const Stats& st) const {
+        const LayerInfo& li = rows[row];
         const SheetLayout sl = sheetLayout(k, thumb);
         std::ostringstream o;
         o << "{\n  \"model\": \"" << jsonEscape(label) << "\",\n  \"untrained\": " << (label.find("untrained") != std::string::npos ? "true" : "false")
@@ -227,26 +230,25 @@ struct TopkCmd {
             for (size_t r = 0; r < snap.channels[c].size(); ++r) {
                 const TopKEntry& e = snap.channels[c][r];
                 const cv::Size fsz = st.frameSizes.at(e.frame);
-                const ReceptiveField f = receptiveField(li, e.pos.y, e.pos.x, inputSize, fsz);
+                const ReceptiveField f = receptiveField(rows, row, e.pos.y, e.pos.x, fsz);
                 o << (first ? "\n" : ",\n") << cv::format("    {\"channel\": %zu, \"rank\": %zu, \"value\": %.9g, \"frame\": %lld, \"time\": %.4f, ", c,
                                                           r, double(e.value), (long long)e.frame, e.seconds)
                   << "\"file\": \"" << jsonEscape(src.name(e.frame)) << "\", \"y\": " << e.pos.y << ", \"x\": " << e.pos.x
                   << ", \"frame_size\": [" << fsz.width << ", " << fsz.height << "], \"rect\": " << rectJson(e.field)
-                  << ", \"rect_clipped\": " << rectJson(f.frameClipped) << ", \"blob_rect\": " << rectJson(f.blob) << "}";
+                  << ", \"rect_clipped\": " << rectJson(f.frameClipped) << ", \"blob_rect\": " << rectJson(f.blob)
+                  << ", \"blob_rect_clipped\": " << rectJson(f.blobClipped) << "}";
                 first = false;
             }
         o << "\n  ]\n}\n";
         return o.str();
     }
 
-    std::string csv(const TopKSnapshot& snap, cv::Size inputSize, const ScanSource& src, const Stats& st) const {
-        (void)inputSize;
+    std::string csv(const TopKSnapshot& snap, const ScanSource& src) const {
         std::ostringstream o;
         o << "channel,rank,value,frame,time,file,y,x,rect_x,rect_y,rect_w,rect_h\n";
         for (size_t c = 0; c < snap.channels.size(); ++c)
             for (size_t r = 0; r < snap.channels[c].size(); ++r) {
                 const TopKEntry& e = snap.channels[c][r];
-                (void)st;
                 o << cv::format("%zu,%zu,%.9g,%lld,%.4f,", c, r, double(e.value), (long long)e.frame, e.seconds) << src.name(e.frame)
                   << cv::format(",%d,%d,%d,%d,%d,%d\n", e.pos.y, e.pos.x, e.field.x, e.field.y, e.field.width, e.field.height);
             }

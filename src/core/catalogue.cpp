@@ -39,11 +39,15 @@ std::vector<LayerInfo> describeLayers(cv::dnn::Net& net, bool kerasNames) {
     std::map<std::string, LayerInfo> pending;  // "X/conv" waiting for its "X"
 
     const std::vector<std::string> names = net.getLayerNames();
+    std::string previous = "_input";
     for (const std::string& name : names) {
         const int id = net.getLayerId(name);
         cv::Ptr<cv::dnn::Layer> layer = net.getLayer(id);
         Field f;
-        for (const auto& in : net.getLayerInputs(id)) {
+        const auto inputs = net.getLayerInputs(id);
+        const bool chained = inputs.size() == 1 && inputs[0]->name == previous;
+        previous = name;
+        for (const auto& in : inputs) {
             auto it = fields.find(in->name);
             if (it != fields.end() && it->second.rf > f.rf) f = it->second;
         }
@@ -71,12 +75,24 @@ std::vector<LayerInfo> describeLayers(cv::dnn::Net& net, bool kerasNames) {
         info.receptiveField = f.rf;
         info.stride = f.jump;
         info.rfOffset = f.offset;
+        info.kernel = k;
+        info.step = s;
+        info.pad = p;
+        info.dilation = d;
+        info.chained = chained;
         if (endsWith(name, "/conv")) {
             pending[name.substr(0, name.size() - 5)] = info;
             continue;
         }
         if (auto it = pending.find(name); it != pending.end()) {
             info.params += it->second.params;
+            if (info.kernel == 1 && info.step == 1 && info.pad == 0) {  // the ReLU of a merged conv
+                info.kernel = it->second.kernel;
+                info.step = it->second.step;
+                info.pad = it->second.pad;
+                info.dilation = it->second.dilation;
+                info.chained = info.chained && it->second.chained;
+            }
             if (kerasNames) info.type = kerasType(it->second.type);
             pending.erase(it);
         }

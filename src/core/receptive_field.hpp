@@ -23,7 +23,15 @@ struct ReceptiveField {
 // catalogue), for an input blob of `inputSize` made from a frame of `frameSize`. Blob pixel u
 // covers frame pixels [u * fw / iw, (u + 1) * fw / iw) on each axis (cv::resize's pixel grid;
 // INTER_AREA averages exactly that box, INTER_LINEAR upscaling also blends half a pixel more).
+// Clipping here is to the input's borders only; see the catalogue version for the exact support.
 ReceptiveField receptiveField(const LayerInfo& layer, int y, int x, cv::Size inputSize, cv::Size frameSize);
+
+// The same for catalogue row `row` (Model::layers(), shapes at the current input size; row 0 is
+// the input), with blobClipped/frameClipped the exact support: traced back row by row through
+// each layer's window and map size, so padding at every layer (not only the input's) is left
+// out, as are input rows a strided layer or pool never reads. Nets that are not a plain stack
+// (branches) fall back to clipping at the input's borders.
+ReceptiveField receptiveField(const std::vector<LayerInfo>& rows, size_t row, int y, int x, cv::Size frameSize);
 
 // Maps a blob rectangle to frame pixels (the real-valued box; see receptiveField).
 cv::Rect2d blobToFrame(const cv::Rect& blobRect, cv::Size inputSize, cv::Size frameSize);

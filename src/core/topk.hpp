@@ -105,6 +105,6 @@ SheetLayout sheetLayout(int k, int thumbSide);
 cv::Mat renderTopKSheet(const std::vector<TopKEntry>& entries, int k, int thumbSide, const std::string& title);
 // Every channel's patches in one image, channel numbers on each; thumbnails shrunk so that the
 // image is at most maxWidth wide; `title` on top.
-cv::Mat renderTopKIndex(const TopKSnapshot& s, const std::string& title, int maxWidth = 2400);
+cv::Mat renderTopKIndex(const TopKSnapshot& s, const std::string& title, int maxWidth = 1800);
 
 }  // namespace cnnscope
