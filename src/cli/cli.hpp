@@ -76,5 +76,7 @@ void registerStyle(CLI::App& app, std::function<int()>& action);
 void registerAtlas(CLI::App& app, std::function<int()>& action);
 // `compare-models` (compare_models_cmd.cpp), called by registerCommands.
 void registerCompareModels(CLI::App& app, std::function<int()>& action);
+// `topk` (topk_cmd.cpp), called by registerCommands.
+void registerTopk(CLI::App& app, std::function<int()>& action);
 
 }  // namespace cnnscope::cli

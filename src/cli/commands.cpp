@@ -329,6 +329,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     registerStyle(app, action);
     registerAtlas(app, action);
     registerCompareModels(app, action);
+    registerTopk(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
     targets->callback([&] { action = [] { return runTargets(); }; });

@@ -15,6 +15,7 @@ namespace {
 struct Field {
     int rf = 1;
     int jump = 1;
+    int offset = 0;  // input coordinate of output pixel 0's first field pixel
 };
 
 std::string kerasType(const std::string& cvType) {
@@ -38,23 +39,31 @@ std::vector<LayerInfo> describeLayers(cv::dnn::Net& net, bool kerasNames) {
     std::map<std::string, LayerInfo> pending;  // "X/conv" waiting for its "X"
 
     const std::vector<std::string> names = net.getLayerNames();
+    std::string previous = "_input";
     for (const std::string& name : names) {
         const int id = net.getLayerId(name);
         cv::Ptr<cv::dnn::Layer> layer = net.getLayer(id);
         Field f;
-        for (const auto& in : net.getLayerInputs(id)) {
+        const auto inputs = net.getLayerInputs(id);
+        const bool chained = inputs.size() == 1 && inputs[0]->name == previous;
+        previous = name;
+        for (const auto& in : inputs) {
             auto it = fields.find(in->name);
             if (it != fields.end() && it->second.rf > f.rf) f = it->second;
         }
-        int k = 1, s = 1, d = 1;
+        int k = 1, s = 1, d = 1, p = 0;
         if (auto* conv = dynamic_cast<cv::dnn::BaseConvolutionLayer*>(layer.get())) {
             if (!conv->kernel_size.empty()) k = int(*std::max_element(conv->kernel_size.begin(), conv->kernel_size.end()));
             if (!conv->strides.empty()) s = int(*std::max_element(conv->strides.begin(), conv->strides.end()));
             if (!conv->dilations.empty()) d = int(*std::max_element(conv->dilations.begin(), conv->dilations.end()));
+            if (!conv->pads_begin.empty()) p = int(*std::max_element(conv->pads_begin.begin(), conv->pads_begin.end()));
         } else if (auto* pool = dynamic_cast<cv::dnn::PoolingLayer*>(layer.get())) {
             if (!pool->kernel_size.empty()) k = int(*std::max_element(pool->kernel_size.begin(), pool->kernel_size.end()));
             if (!pool->strides.empty()) s = int(*std::max_element(pool->strides.begin(), pool->strides.end()));
+            if (!pool->pads_begin.empty()) p = int(*std::max_element(pool->pads_begin.begin(), pool->pads_begin.end()));
         }
+        // Output o reads inputs o*s - p .. o*s - p + (k-1)*d of the layer below.
+        f.offset -= p * f.jump;
         f.rf += (k - 1) * d * f.jump;
         f.jump *= s;
         fields[name] = f;
@@ -65,12 +74,25 @@ std::vector<LayerInfo> describeLayers(cv::dnn::Net& net, bool kerasNames) {
         for (const cv::Mat& b : layer->blobs) info.params += int64_t(b.total());
         info.receptiveField = f.rf;
         info.stride = f.jump;
+        info.rfOffset = f.offset;
+        info.kernel = k;
+        info.step = s;
+        info.pad = p;
+        info.dilation = d;
+        info.chained = chained;
         if (endsWith(name, "/conv")) {
             pending[name.substr(0, name.size() - 5)] = info;
             continue;
         }
         if (auto it = pending.find(name); it != pending.end()) {
             info.params += it->second.params;
+            if (info.kernel == 1 && info.step == 1 && info.pad == 0) {  // the ReLU of a merged conv
+                info.kernel = it->second.kernel;
+                info.step = it->second.step;
+                info.pad = it->second.pad;
+                info.dilation = it->second.dilation;
+                info.chained = info.chained && it->second.chained;
+            }
             if (kerasNames) info.type = kerasType(it->second.type);
             pending.erase(it);
         }

@@ -16,6 +16,12 @@ struct LayerInfo {
     int64_t params = 0;
     int receptiveField = 1;    // side of the input window one output pixel sees
     int stride = 1;            // input pixels between neighbouring output pixels
+    int rfOffset = 0;          // input coordinate where output pixel 0's field starts (<= 0: padding)
+    // The layer's own window on the row before it (identity for ReLU and the like): output o
+    // reads o*step - pad .. o*step - pad + (kernel-1)*dilation. `chained`: its one input is the
+    // row before it (a plain stack), so fields can be traced back row by row.
+    int kernel = 1, step = 1, pad = 0, dilation = 1;
+    bool chained = true;
     bool spatial() const { return shape.size() == 3 && shape[1] > 0 && shape[2] > 0; }
     int channels() const { return shape.empty() ? 0 : shape[0]; }
 };

@@ -1,0 +1,147 @@
+// Top-k accumulator: per-frame peaks, thumbnails on entry, snapshots for other threads.
+#include "core/topk.hpp"
+
+#include "core/receptive_field.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+
+namespace cnnscope {
+
+namespace {
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+}
+
+cv::Mat cutThumbnail(const cv::Mat& frame, const cv::Rect& field, int side, const cv::Scalar& pad) {
+    cv::Mat crop(field.size(), CV_8UC3, pad);
+    const cv::Rect inside = field & cv::Rect(0, 0, frame.cols, frame.rows);
+    if (!inside.empty()) frame(inside).copyTo(crop(inside - field.tl()));
+    cv::Mat thumb;
+    const bool shrink = crop.cols > side || crop.rows > side;
+    cv::resize(crop, thumb, cv::Size(side, side), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+    return thumb;
+}
+
+TopKAccumulator::TopKAccumulator(TopKOptions options) : m_options(options) {
+    m_options.k = std::clamp(m_options.k, 1, 64);
+    m_options.thumbSide = std::clamp(m_options.thumbSide, 8, 512);
+}
+
+size_t TopKAccumulator::budgetBytes(int channels, const TopKOptions& o) {
+    return size_t(std::max(0, channels)) * size_t(o.k) * size_t(o.thumbSide) * size_t(o.thumbSide) * 3;
+}
+
+void TopKAccumulator::reset() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    for (auto& c : m_channels) c.clear();
+    std::fill(m_thresholds.begin(), m_thresholds.end(), kNegInf);
+    m_framesSeen = 0;
+    ++m_sequence;
+}
+
+int TopKAccumulator::update(const cv::Mat& act, const cv::Mat& frame, const LayerInfo& layer, cv::Size inputSize,
+                            int64_t frameIndex, double seconds) {
+    CV_Assert(act.dims == 4 && act.type() == CV_32F && act.size[0] == 1);
+    CV_Assert(!frame.empty() && frame.depth() == CV_8U);
+    const int C = act.size[1], H = act.size[2], W = act.size[3];
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_layer != layer.name || int(m_channels.size()) != C) {
+            m_layer = layer.name;
+            m_channels.assign(size_t(C), {});
+            m_thresholds.assign(size_t(C), kNegInf);
+            m_framesSeen = 0;
+            ++m_sequence;
+        }
+        m_localThresholds = m_thresholds;
+    }
+    // The scan: each channel's peak against its threshold, without the lock.
+    m_candidates.clear();
+    for (int c = 0; c < C; ++c) {
+        const float* p = act.ptr<float>(0, c);
+        float best = kNegInf;
+        int at = -1;
+        for (int i = 0; i < H * W; ++i)
+            if (p[i] > best) {
+                best = p[i];
+                at = i;
+            }
+        if (at < 0 || !(best > m_localThresholds[size_t(c)])) continue;
+        Candidate cand;
+        cand.channel = c;
+        cand.value = best;
+        cand.pos = cv::Point(at % W, at / W);
+        m_candidates.push_back(cand);
+    }
+    if (!m_candidates.empty()) {
+        const cv::Mat* bgr = &frame;
+        if (frame.channels() == 1) {
+            cv::cvtColor(frame, m_bgr, cv::COLOR_GRAY2BGR);
+            bgr = &m_bgr;
+        } else if (frame.channels() == 4) {
+            cv::cvtColor(frame, m_bgr, cv::COLOR_BGRA2BGR);
+            bgr = &m_bgr;
+        }
+        std::map<int, cv::Mat> cut;  // one thumbnail per map position of this frame
+        for (Candidate& cand : m_candidates) {
+            cand.field = receptiveField(layer, cand.pos.y, cand.pos.x, inputSize, bgr->size()).frame;
+            const int key = cand.pos.y * W + cand.pos.x;
+            auto it = cut.find(key);
+            if (it == cut.end()) it = cut.emplace(key, cutThumbnail(*bgr, cand.field, m_options.thumbSide, m_options.padColour)).first;
+            cand.thumb = it->second;
+        }
+    }
+    std::lock_guard<std::mutex> lock(m_mutex);
+    ++m_framesSeen;
+    if (m_layer != layer.name || int(m_channels.size()) != C) return 0;  // another layer was fed meanwhile
+    int entered = 0;
+    const size_t k = size_t(m_options.k);
+    for (Candidate& cand : m_candidates) {
+        auto& list = m_channels[size_t(cand.channel)];
+        if (list.size() >= k && !(cand.value > list.back().value)) continue;  // a reset or merge raced us
+        TopKEntry e;
+        e.value = cand.value;
+        e.frame = frameIndex;
+        e.seconds = seconds;
+        e.pos = cand.pos;
+        e.field = cand.field;
+        e.thumb = std::move(cand.thumb);
+        // After every entry of equal value: the earlier frame ranks first.
+        auto at = std::upper_bound(list.begin(), list.end(), e.value, [](float v, const TopKEntry& x) { return v > x.value; });
+        list.insert(at, std::move(e));
+        if (list.size() > k) list.pop_back();
+        if (list.size() == k) m_thresholds[size_t(cand.channel)] = list.back().value;
+        ++entered;
+    }
+    if (entered) ++m_sequence;
+    return entered;
+}
+
+uint64_t TopKAccumulator::sequence() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_sequence;
+}
+
+TopKSnapshot TopKAccumulator::snapshot() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    TopKSnapshot s;
+    s.sequence = m_sequence;
+    s.layer = m_layer;
+    s.k = m_options.k;
+    s.thumbSide = m_options.thumbSide;
+    s.framesSeen = m_framesSeen;
+    s.channels = m_channels;
+    return s;
+}
+
+std::vector<TopKEntry> TopKAccumulator::channel(int c, uint64_t* sequence) const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (sequence) *sequence = m_sequence;
+    if (c < 0 || c >= int(m_channels.size())) return {};
+    return m_channels[size_t(c)];
+}
+
+}  // namespace cnnscope
