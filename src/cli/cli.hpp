@@ -72,5 +72,8 @@ void registerRecord(CLI::App& app, std::function<int()>& action);
 void registerBench(CLI::App& app, std::function<int()>& action);
 // `stylize` and `compare` (style_cmd.cpp), called by registerCommands.
 void registerStyle(CLI::App& app, std::function<int()>& action);
+// `backprop` (backprop_cmd.cpp) and `transfer` (transfer_cmd.cpp), called by registerCommands.
+void registerBackprop(CLI::App& app, std::function<int()>& action);
+void registerTransfer(CLI::App& app, std::function<int()>& action);
 
 }  // namespace cnnscope::cli
