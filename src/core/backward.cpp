@@ -23,7 +23,7 @@ constexpr int kPoolMax = 0;  // OpenCV's PoolingLayer::type for max pooling
 }  // namespace
 
 struct BackwardChain::Stage {
-    enum class Kind { Conv, Relu, MaxPool };
+    enum class Kind { Conv, Relu, MaxPool, Identity };
     Kind kind = Kind::Relu;
     std::string name;               // the model's layer name
     int kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
@@ -56,7 +56,7 @@ const char* reluModeName(ReluMode m) {
 }
 
 const char* backwardSupportedTypes() {
-    return "Convolution (any kernel, stride and padding; no groups or dilation), ReLU, max Pooling";
+    return "Convolution (any kernel, stride and padding; no groups or dilation), ReLU, max Pooling, Identity";
 }
 
 Expected<BackwardChain> BackwardChain::build(Model& model, const std::string& layer) {
@@ -102,6 +102,8 @@ Expected<BackwardChain> BackwardChain::build(Model& model, const std::string& la
                 auto* r = dynamic_cast<cv::dnn::ReLULayer*>(l.get());
                 if (r && r->negativeSlope != 0.f) return refuse(l, "leaky (negative slope)");
                 s.kind = Stage::Kind::Relu;
+            } else if (l->type == "Identity") {
+                s.kind = Stage::Kind::Identity;  // e.g. the ONNX importer's layer for a graph output
             } else if (l->type == "Pooling") {
                 auto* p = dynamic_cast<cv::dnn::PoolingLayer*>(l.get());
                 if (!p || p->type != kPoolMax) return refuse(l, "not max pooling");
@@ -136,6 +138,8 @@ Expected<BackwardChain> BackwardChain::build(Model& model, const std::string& la
                 chain.m_net.addLayerToPrev(name, "Convolution", lp);
             } else if (s.kind == Stage::Kind::Relu) {
                 chain.m_net.addLayerToPrev(name, "ReLU", lp);
+            } else if (s.kind == Stage::Kind::Identity) {
+                chain.m_net.addLayerToPrev(name, "Identity", lp);
             } else {
                 lp.set("pool", "max");
                 lp.set("kernel_h", s.kh), lp.set("kernel_w", s.kw), lp.set("stride_h", s.sh), lp.set("stride_w", s.sw);
@@ -268,7 +272,9 @@ Status BackwardChain::backward(const std::vector<std::pair<std::string, cv::Mat>
                 else m_grad += seeds[i].second;
             }
             Stage& s = m_stages[size_t(k)];
-            if (s.kind == Stage::Kind::Relu) {
+            if (s.kind == Stage::Kind::Identity) {
+                continue;
+            } else if (s.kind == Stage::Kind::Relu) {
                 reluBackward(m_grad, m_outs[size_t(m_outIndex[size_t(k)])], mode);
             } else if (s.kind == Stage::Kind::MaxPool) {
                 const int below = k - 1;
