@@ -59,6 +59,92 @@ const char* backwardSupportedTypes() {
     return "Convolution (any kernel, stride and padding; no groups or dilation), ReLU, max Pooling, Identity";
 }
 
+// One layer of the model's net as a stage, or why it cannot be one. `channels`: its input's
+// channel count, updated to its output's.
+static Expected<BackwardChain::Stage> stageFrom(const cv::Ptr<cv::dnn::Layer>& l, int& channels) {
+    using Stage = BackwardChain::Stage;
+    Stage s;
+    s.name = l->name;
+    if (l->type == "Convolution") {
+        auto* c = dynamic_cast<cv::dnn::BaseConvolutionLayer*>(l.get());
+        if (!c || l->blobs.empty() || c->kernel_size.size() != 2) return Error{"not a 2-D convolution"};
+        if (!c->padMode.empty() && c->padMode != "VALID") return Error{"padding mode " + c->padMode};
+        for (size_t d : c->dilations)
+            if (d != 1) return Error{"dilated"};
+        s.kind = Stage::Kind::Conv;
+        s.kh = int(c->kernel_size[0]), s.kw = int(c->kernel_size[1]);
+        s.sh = int(c->strides[0]), s.sw = int(c->strides[1]);
+        s.pt = int(c->pads_begin[0]), s.pl = int(c->pads_begin[1]);
+        s.pb = int(c->pads_end[0]), s.pr = int(c->pads_end[1]);
+        const int outC = c->numOutput;
+        const cv::Mat& w = l->blobs[0];
+        if (int(w.total()) != outC * channels * s.kh * s.kw)
+            return Error{"grouped (weights do not match " + std::to_string(channels) + " input channels)"};
+        const int wshape[] = {outC, channels, s.kh, s.kw};
+        s.weights = w.reshape(1, 4, wshape).clone();
+        s.bias = l->blobs.size() > 1 ? l->blobs[1].reshape(1, 1).clone() : cv::Mat::zeros(1, outC, CV_32F);
+        channels = outC;
+    } else if (l->type == "ReLU") {
+        auto* r = dynamic_cast<cv::dnn::ReLULayer*>(l.get());
+        if (r && r->negativeSlope != 0.f) return Error{"leaky (negative slope)"};
+        s.kind = Stage::Kind::Relu;
+    } else if (l->type == "Identity") {
+        s.kind = Stage::Kind::Identity;  // e.g. the ONNX importer's layer for a graph output
+    } else if (l->type == "Pooling") {
+        auto* p = dynamic_cast<cv::dnn::PoolingLayer*>(l.get());
+        if (!p || p->type != kPoolMax) return Error{"not max pooling"};
+        if (p->globalPooling || p->kernel_size.size() != 2) return Error{"global or not 2-D"};
+        if (!p->padMode.empty() && p->padMode != "VALID") return Error{"padding mode " + p->padMode};
+        s.kind = Stage::Kind::MaxPool;
+        s.kh = int(p->kernel_size[0]), s.kw = int(p->kernel_size[1]);
+        s.sh = int(p->strides[0]), s.sw = int(p->strides[1]);
+        if (!p->pads_begin.empty()) s.pt = int(p->pads_begin[0]), s.pl = int(p->pads_begin[1]);
+        if (!p->pads_end.empty()) s.pb = int(p->pads_end[0]), s.pr = int(p->pads_end[1]);
+        s.ceil = p->ceilMode;
+    } else {
+        return Error{""};
+    }
+    return s;
+}
+
+// The chain's own forward net: the same layers, outputs kept for every stage the backward reads
+// (ReLU outputs, pool inputs, the top); a conv followed by a ReLU is not asked for, so OpenCV
+// still fuses the pair.
+void BackwardChain::buildForwardNet() {
+    const size_t n = m_stages.size();
+    m_outIndex.assign(n, -1);
+    for (size_t i = 0; i < n; ++i) {
+        const Stage& s = m_stages[i];
+        cv::dnn::LayerParams lp;
+        const std::string name = "s" + std::to_string(i);
+        if (s.kind == Stage::Kind::Conv || s.kind == Stage::Kind::MaxPool) {
+            lp.set("kernel_h", s.kh), lp.set("kernel_w", s.kw), lp.set("stride_h", s.sh), lp.set("stride_w", s.sw);
+            lp.set("pad_t", s.pt), lp.set("pad_l", s.pl), lp.set("pad_b", s.pb), lp.set("pad_r", s.pr);
+        }
+        if (s.kind == Stage::Kind::Conv) {
+            lp.set("num_output", s.weights.size[0]);
+            lp.set("bias_term", true);
+            lp.blobs = {s.weights, s.bias};
+            m_net.addLayerToPrev(name, "Convolution", lp);
+        } else if (s.kind == Stage::Kind::Relu) {
+            m_net.addLayerToPrev(name, "ReLU", lp);
+        } else if (s.kind == Stage::Kind::Identity) {
+            m_net.addLayerToPrev(name, "Identity", lp);
+        } else {
+            lp.set("pool", "max");
+            lp.set("ceil_mode", s.ceil);
+            m_net.addLayerToPrev(name, "Pooling", lp);
+        }
+        const bool fusedIntoNext = s.kind == Stage::Kind::Conv && i + 1 < n && m_stages[i + 1].kind == Stage::Kind::Relu;
+        if (!fusedIntoNext) {
+            m_outIndex[i] = int(m_outNames.size());
+            m_outNames.push_back(name);
+        }
+    }
+    m_net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    m_net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+}
+
 Expected<BackwardChain> BackwardChain::build(Model& model, const std::string& layer) {
     return guard([&]() -> Expected<BackwardChain> {
         cv::dnn::Net& net = model.net();
@@ -67,94 +153,19 @@ Expected<BackwardChain> BackwardChain::build(Model& model, const std::string& la
         BackwardChain chain;
         chain.m_top = layer;
         int channels = 3;
-        auto refuse = [&](const cv::Ptr<cv::dnn::Layer>& l, const std::string& why) -> Expected<BackwardChain> {
-            return Error{"cannot go back through layer '" + l->name + "' (type " + l->type + ")" + (why.empty() ? "" : ": " + why) +
-                         " on the way down from '" + layer + "'; supported: " + backwardSupportedTypes()};
-        };
         for (int id = 1; id <= top; ++id) {
             cv::Ptr<cv::dnn::Layer> l = net.getLayer(id);
             const auto inputs = net.getLayerInputs(id);
-            const int expectedInput = id - 1;
-            if (inputs.size() != 1 || (expectedInput > 0 && inputs[0]->name != net.getLayer(expectedInput)->name))
-                return refuse(l, "the net is not a plain chain here");
-            Stage s;
-            s.name = l->name;
-            if (l->type == "Convolution") {
-                auto* c = dynamic_cast<cv::dnn::BaseConvolutionLayer*>(l.get());
-                if (!c || l->blobs.empty() || c->kernel_size.size() != 2) return refuse(l, "not a 2-D convolution");
-                if (!c->padMode.empty() && c->padMode != "VALID") return refuse(l, "padding mode " + c->padMode);
-                for (size_t d : c->dilations)
-                    if (d != 1) return refuse(l, "dilated");
-                s.kind = Stage::Kind::Conv;
-                s.kh = int(c->kernel_size[0]), s.kw = int(c->kernel_size[1]);
-                s.sh = int(c->strides[0]), s.sw = int(c->strides[1]);
-                s.pt = int(c->pads_begin[0]), s.pl = int(c->pads_begin[1]);
-                s.pb = int(c->pads_end[0]), s.pr = int(c->pads_end[1]);
-                const int outC = c->numOutput;
-                const cv::Mat& w = l->blobs[0];
-                if (int(w.total()) != outC * channels * s.kh * s.kw)
-                    return refuse(l, "grouped (weights do not match " + std::to_string(channels) + " input channels)");
-                const int wshape[] = {outC, channels, s.kh, s.kw};
-                s.weights = w.reshape(1, 4, wshape).clone();
-                s.bias = l->blobs.size() > 1 ? l->blobs[1].reshape(1, 1).clone() : cv::Mat::zeros(1, outC, CV_32F);
-                channels = outC;
-            } else if (l->type == "ReLU") {
-                auto* r = dynamic_cast<cv::dnn::ReLULayer*>(l.get());
-                if (r && r->negativeSlope != 0.f) return refuse(l, "leaky (negative slope)");
-                s.kind = Stage::Kind::Relu;
-            } else if (l->type == "Identity") {
-                s.kind = Stage::Kind::Identity;  // e.g. the ONNX importer's layer for a graph output
-            } else if (l->type == "Pooling") {
-                auto* p = dynamic_cast<cv::dnn::PoolingLayer*>(l.get());
-                if (!p || p->type != kPoolMax) return refuse(l, "not max pooling");
-                if (p->globalPooling || p->kernel_size.size() != 2) return refuse(l, "global or not 2-D");
-                if (!p->padMode.empty() && p->padMode != "VALID") return refuse(l, "padding mode " + p->padMode);
-                s.kind = Stage::Kind::MaxPool;
-                s.kh = int(p->kernel_size[0]), s.kw = int(p->kernel_size[1]);
-                s.sh = int(p->strides[0]), s.sw = int(p->strides[1]);
-                if (!p->pads_begin.empty()) s.pt = int(p->pads_begin[0]), s.pl = int(p->pads_begin[1]);
-                if (!p->pads_end.empty()) s.pb = int(p->pads_end[0]), s.pr = int(p->pads_end[1]);
-                s.ceil = p->ceilMode;
-            } else {
-                return refuse(l, "");
-            }
-            chain.m_stages.push_back(std::move(s));
+            auto s = inputs.size() != 1 || (id > 1 && inputs[0]->name != net.getLayer(id - 1)->name)
+                         ? Expected<Stage>(Error{"the net is not a plain chain here"})
+                         : stageFrom(l, channels);
+            if (!s)
+                return Error{"cannot go back through layer '" + l->name + "' (type " + l->type + ")" +
+                             (s.error().empty() ? "" : ": " + s.error()) + " on the way down from '" + layer +
+                             "'; supported: " + backwardSupportedTypes()};
+            chain.m_stages.push_back(std::move(*s));
         }
-        // Our own forward net: same layers, outputs kept for every stage the backward reads
-        // (ReLU outputs, pool inputs, the top); a conv followed by a ReLU is not asked for, so
-        // OpenCV still fuses the pair.
-        const size_t n = chain.m_stages.size();
-        chain.m_outIndex.assign(n, -1);
-        for (size_t i = 0; i < n; ++i) {
-            const Stage& s = chain.m_stages[i];
-            cv::dnn::LayerParams lp;
-            const std::string name = "s" + std::to_string(i);
-            if (s.kind == Stage::Kind::Conv) {
-                lp.set("kernel_h", s.kh), lp.set("kernel_w", s.kw), lp.set("stride_h", s.sh), lp.set("stride_w", s.sw);
-                lp.set("pad_t", s.pt), lp.set("pad_l", s.pl), lp.set("pad_b", s.pb), lp.set("pad_r", s.pr);
-                lp.set("num_output", s.weights.size[0]);
-                lp.set("bias_term", true);
-                lp.blobs = {s.weights, s.bias};
-                chain.m_net.addLayerToPrev(name, "Convolution", lp);
-            } else if (s.kind == Stage::Kind::Relu) {
-                chain.m_net.addLayerToPrev(name, "ReLU", lp);
-            } else if (s.kind == Stage::Kind::Identity) {
-                chain.m_net.addLayerToPrev(name, "Identity", lp);
-            } else {
-                lp.set("pool", "max");
-                lp.set("kernel_h", s.kh), lp.set("kernel_w", s.kw), lp.set("stride_h", s.sh), lp.set("stride_w", s.sw);
-                lp.set("pad_t", s.pt), lp.set("pad_l", s.pl), lp.set("pad_b", s.pb), lp.set("pad_r", s.pr);
-                lp.set("ceil_mode", s.ceil);
-                chain.m_net.addLayerToPrev(name, "Pooling", lp);
-            }
-            const bool fusedIntoNext = s.kind == Stage::Kind::Conv && i + 1 < n && chain.m_stages[i + 1].kind == Stage::Kind::Relu;
-            if (!fusedIntoNext) {
-                chain.m_outIndex[i] = int(chain.m_outNames.size());
-                chain.m_outNames.push_back(name);
-            }
-        }
-        chain.m_net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-        chain.m_net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+        chain.buildForwardNet();
         return chain;
     });
 }

@@ -61,6 +61,7 @@ public:
     BackwardChain& operator=(BackwardChain&&) noexcept;
 
 private:
+    void buildForwardNet();
     int stageOf(const std::string& name) const;
     std::vector<int> shapeOf(int stage) const;
 
