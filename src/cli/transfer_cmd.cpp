@@ -99,7 +99,9 @@ struct TransferCmd {
         cv::Mat frame;
         auto caption = [&](const TransferLosses& l) {
             t->image(frame);
-            return withCaption(frame, label + cv::format(" | transfer it %d/%d | loss %.3g", l.iteration, iterations, l.total));
+            // Two strips, so that small images still show the whole of both lines.
+            return withCaption(withCaption(frame, label + " | Gatys transfer"),
+                               cv::format("iteration %d/%d | loss %.4g", l.iteration, iterations, l.total));
         };
         auto emit = [&](const TransferLosses& l, int delay) -> Status {
             cv::Mat shown = caption(l);
