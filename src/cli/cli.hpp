@@ -78,5 +78,8 @@ void registerAtlas(CLI::App& app, std::function<int()>& action);
 void registerCompareModels(CLI::App& app, std::function<int()>& action);
 // `topk` (topk_cmd.cpp), called by registerCommands.
 void registerTopk(CLI::App& app, std::function<int()>& action);
+// `backprop` (backprop_cmd.cpp) and `transfer` (transfer_cmd.cpp), called by registerCommands.
+void registerBackprop(CLI::App& app, std::function<int()>& action);
+void registerTransfer(CLI::App& app, std::function<int()>& action);
 
 }  // namespace cnnscope::cli

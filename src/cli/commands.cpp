@@ -330,6 +330,8 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     registerAtlas(app, action);
     registerCompareModels(app, action);
     registerTopk(app, action);
+    registerBackprop(app, action);
+    registerTransfer(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
     targets->callback([&] { action = [] { return runTargets(); }; });

@@ -87,6 +87,9 @@ public:
 
     int64_t flopsTo(const std::string& layer) const;  // 2 x multiply-adds of convs up to the layer
 
+    // The network itself, for code that reads its layers and weights (the backward engine).
+    cv::dnn::Net& net() { return m_net; }
+
 private:
     Model() = default;
     void finishSetup();

@@ -1,0 +1,186 @@
+// Headless `transfer`: Gatys et al. style transfer through the model itself, as a PNG of the
+// result or a GIF of the image every K iterations, captioned, with the losses as JSON.
+#include "cli/cli.hpp"
+
+#include "core/atomic_file.hpp"
+#include "core/interrupt.hpp"
+#include "core/mosaic.hpp"
+#include "core/parse.hpp"
+#include "core/transfer.hpp"
+#include "record/sink.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+namespace cnnscope::cli {
+
+namespace {
+
+std::vector<std::string> splitList(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string item; std::getline(ss, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+std::string jsonNumbers(const std::vector<double>& v) {
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + cv::format("%.9g", v[i]);
+    return s + "]";
+}
+
+std::string jsonLosses(const TransferLosses& l) {
+    return cv::format("{\"iteration\": %d, \"total\": %.9g, \"content\": %.9g, \"style\": %.9g, \"tv\": %.9g, ", l.iteration, l.total,
+                      l.content, l.style, l.tv) +
+           "\"style_layers\": " + jsonNumbers(l.styleLayer) + ", \"gram_distance\": " + jsonNumbers(l.gramDistance) +
+           cv::format(", \"forward_ms\": %.3f, \"backward_ms\": %.3f}", l.forwardMs, l.backwardMs);
+}
+
+struct TransferCmd {
+    CommonOptions common;
+    std::string content, styleImage, out, size, contentLayer, styleLayers, json, init;
+    int iterations = 100, every = 5, delayMs = 100;
+    TransferOptions opts;
+
+    Expected<cv::Size> workSize(const cv::Mat& image) const {
+        if (!size.empty()) return parseSize(size, 16, 2048);
+        const double s = 256.0 / std::max(image.cols, image.rows);
+        return cv::Size(std::max(16, int(std::lround(image.cols * s))), std::max(16, int(std::lround(image.rows * s))));
+    }
+
+    Status writeJson(const Model& model, cv::Size work, const std::vector<TransferLosses>& history, bool stopped) const {
+        std::string doc = "{\n  \"model\": \"" + jsonEscape(model.label()) + "\", \"untrained\": " + (model.untrained() ? "true" : "false") +
+                          ",\n  \"content\": \"" + jsonEscape(content) + "\", \"style_image\": \"" + jsonEscape(styleImage) + "\"" +
+                          cv::format(",\n  \"size\": [%d, %d], \"alpha\": %.9g, \"beta\": %.9g, \"tv\": %.9g, \"lr\": %.9g", work.width,
+                                     work.height, opts.alpha, opts.beta, opts.tv, opts.learningRate) +
+                          ",\n  \"content_layer\": \"" + jsonEscape(opts.contentLayer) + "\", \"style_layers\": [";
+        for (size_t i = 0; i < opts.styleLayers.size(); ++i) doc += (i ? ", \"" : "\"") + jsonEscape(opts.styleLayers[i]) + "\"";
+        doc += std::string("],\n  \"stopped\": ") + (stopped ? "true" : "false") + ",\n  \"iterations\": [\n";
+        for (size_t i = 0; i < history.size(); ++i) doc += "    " + jsonLosses(history[i]) + (i + 1 < history.size() ? ",\n" : "\n");
+        doc += "  ]\n}\n";
+        return writeTextAtomic(json, doc);
+    }
+
+    int run() {
+        const std::string o = lower(out);
+        const bool gif = endsWith(o, ".gif");
+        if (!gif && !endsWith(o, ".png")) return fail("--out must name a .png or .gif file, got '" + out + "'");
+        if (!json.empty() && !endsWith(lower(json), ".json")) return fail("--json must name a .json file, got '" + json + "'");
+        if (iterations < 1 || iterations > 100000) return fail("--iterations must be between 1 and 100000");
+        if (every < 1) return fail("--every must be >= 1");
+        if (opts.alpha < 0 || opts.beta < 0 || opts.tv < 0) return fail("--alpha, --beta and --tv must be >= 0");
+        if (!(opts.learningRate > 0)) return fail("--lr must be > 0");
+        if (!contentLayer.empty()) opts.contentLayer = contentLayer;
+        if (!styleLayers.empty()) opts.styleLayers = splitList(styleLayers);
+        if (opts.styleLayers.empty()) return fail("--style-layers needs at least one layer name");
+        const cv::Mat contentImage = cv::imread(content, cv::IMREAD_COLOR);
+        if (contentImage.empty()) return fail("cannot read content image '" + content + "' (give a PNG, JPEG or BMP file)");
+        const cv::Mat style = cv::imread(styleImage, cv::IMREAD_COLOR);
+        if (style.empty()) return fail("cannot read --style-image '" + styleImage + "' (give a PNG, JPEG or BMP file)");
+        cv::Mat initImage;
+        if (!init.empty()) {
+            initImage = cv::imread(init, cv::IMREAD_COLOR);
+            if (initImage.empty()) return fail("cannot read --init image '" + init + "' (give a PNG, JPEG or BMP file)");
+        }
+        auto work = workSize(contentImage);
+        if (!work) return fail("--size: " + work.error());
+        auto model = loadModel(common);
+        if (!model) return fail(model.error());
+        if (auto st = model->setInputSize(*work); !st) return fail("--size: " + st.error());
+        auto t = StyleTransfer::create(*model, contentImage, style, *work, opts, initImage);
+        if (!t) return fail(t.error());
+        const std::string label = pipelineLabel(*model, std::string());
+
+        std::unique_ptr<FrameSink> sink;
+        cv::Mat frame;
+        auto caption = [&](const TransferLosses& l) {
+            t->image(frame);
+            // Two strips, so that small images still show the whole of both lines.
+            return withCaption(withCaption(frame, label + " | Gatys transfer"),
+                               cv::format("iteration %d/%d | loss %.4g", l.iteration, iterations, l.total));
+        };
+        auto emit = [&](const TransferLosses& l, int delay) -> Status {
+            cv::Mat shown = caption(l);
+            if (!sink) {
+                auto s = openSink(out, shown.size(), 1000.0 / delay);
+                if (!s) return Error{s.error()};
+                sink = std::move(*s);
+            }
+            return sink->write(shown, delay);
+        };
+
+        Progress progress("transfer", iterations, common.quiet);
+        std::vector<TransferLosses> history;
+        const auto t0 = std::chrono::steady_clock::now();
+        bool stopped = false;
+        for (int i = 0; i < iterations; ++i) {
+            if (interrupted()) {
+                stopped = true;
+                break;
+            }
+            if (auto st = t->step(); !st) return fail(st.error());
+            history.push_back(t->losses());
+            if (gif && i % every == 0)
+                if (auto st = emit(t->losses(), delayMs); !st) return fail(st.error());
+            const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            const double left = elapsed / (i + 1) * (iterations - i - 1);
+            progress.step(i + 1, cv::format("loss %.4g (content %.3g, style %.3g), %.2f s/it, %.0f s left", t->losses().total,
+                                            t->losses().content, t->losses().style, elapsed / (i + 1), left));
+        }
+        if (auto st = t->evaluate(); !st) return fail(st.error());
+        history.push_back(t->losses());
+        if (gif) {
+            if (auto st = emit(t->losses(), 1500); !st) return fail(st.error());
+            if (auto st = sink->finish(); !st) return fail(st.error());
+        } else {
+            if (auto st = writeImageAtomic(out, caption(t->losses())); !st) return fail(st.error());
+        }
+        if (!json.empty())
+            if (auto st = writeJson(*model, *work, history, stopped); !st) return fail(st.error());
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        progress.done(cv::format("%d iterations at %dx%d -> %s, loss %.4g -> %.4g (%.2f it/s)%s", t->iteration(), work->width,
+                                 work->height, out.c_str(), history.front().total, history.back().total, t->iteration() / secs,
+                                 stopped ? " (stopped by signal; the file is complete)" : ""));
+        return stopped ? 130 : 0;
+    }
+};
+
+}  // namespace
+
+void registerTransfer(CLI::App& app, std::function<int()>& action) {
+    static TransferCmd cmd;
+    const TransferOptions d;
+    auto* c = app.add_subcommand(
+        "transfer",
+        "Style transfer as Gatys et al.: optimise the content image's pixels (Adam, clamped to valid pixels) so that the "
+        "model's features at the content layer stay close (L_c = 1/2 sum (F-P)^2) while the Gram matrices G = F F^T of the "
+        "style layers approach the style image's (L_s = sum_l w_l/(4 C^2 M^2) sum (G-A)^2, w_l = 1/#layers); total = alpha "
+        "L_c + beta L_s + tv TV, TV = sum of squared differences of neighbouring input pixels. Gradients go back through "
+        "the network itself (conv, ReLU, max pool). Works with the untrained VGG19 too (captions say so)");
+    c->add_option("CONTENT", cmd.content, "Content image (PNG, JPEG, ...)")->required();
+    c->add_option("--style-image", cmd.styleImage, "Style image (resized to the working size)")->required();
+    c->add_option("--out", cmd.out, "F.png: the result, captioned; F.gif: the image every --every iterations, captioned")->required();
+    c->add_option("--init", cmd.init, "Start from this image (resized to the working size) instead of the content image");
+    c->add_option("--iterations", cmd.iterations, "Adam iterations")->default_val(100);
+    c->add_option("--size", cmd.size, "Working size WxH (default: the content image scaled to 256 on its longer side)");
+    c->add_option("--content-layer", cmd.contentLayer, "Content layer")->default_str(d.contentLayer);
+    std::string styles;
+    for (const auto& l : d.styleLayers) styles += (styles.empty() ? "" : ",") + l;
+    c->add_option("--style-layers", cmd.styleLayers, "Style layers, comma-separated, equal weights")->default_str(styles);
+    c->add_option("--alpha", cmd.opts.alpha, "Content weight")->default_val(d.alpha);
+    c->add_option("--beta", cmd.opts.beta, "Style weight")->default_val(d.beta);
+    c->add_option("--tv", cmd.opts.tv, "Total-variation weight")->default_val(d.tv);
+    c->add_option("--lr", cmd.opts.learningRate, "Adam step size in preprocessed-input units (pixel levels for VGG)")
+        ->default_val(d.learningRate);
+    c->add_option("--every", cmd.every, "GIF: one frame every K iterations (plus the last)")->default_val(5);
+    c->add_option("--delay-ms", cmd.delayMs, "GIF: frame delay")->default_val(100)->check(CLI::Range(20, 10000));
+    c->add_option("--json", cmd.json, "Losses per iteration (total, content, style, tv, per style layer, Gram distance, ms)");
+    addModelOptions(*c, cmd.common);
+    c->callback([&] { action = [] { return cmd.run(); }; });
+}
+
+}  // namespace cnnscope::cli
