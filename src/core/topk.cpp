@@ -42,6 +42,25 @@ void TopKAccumulator::reset() {
     ++m_sequence;
 }
 
+void TopKAccumulator::cutThumbnails(const cv::Mat& frame, const LayerInfo& layer, cv::Size inputSize, int mapWidth) {
+    const cv::Mat* bgr = &frame;
+    if (frame.channels() == 1) {
+        cv::cvtColor(frame, m_bgr, cv::COLOR_GRAY2BGR);
+        bgr = &m_bgr;
+    } else if (frame.channels() == 4) {
+        cv::cvtColor(frame, m_bgr, cv::COLOR_BGRA2BGR);
+        bgr = &m_bgr;
+    }
+    std::map<int, cv::Mat> cut;  // one thumbnail per map position of this frame
+    for (Candidate& cand : m_candidates) {
+        cand.field = receptiveField(layer, cand.pos.y, cand.pos.x, inputSize, bgr->size()).frame;
+        const int key = cand.pos.y * mapWidth + cand.pos.x;
+        auto it = cut.find(key);
+        if (it == cut.end()) it = cut.emplace(key, cutThumbnail(*bgr, cand.field, m_options.thumbSide, m_options.padColour)).first;
+        cand.thumb = it->second;
+    }
+}
+
 int TopKAccumulator::update(const cv::Mat& act, const cv::Mat& frame, const LayerInfo& layer, cv::Size inputSize,
                             int64_t frameIndex, double seconds) {
     CV_Assert(act.dims == 4 && act.type() == CV_32F && act.size[0] == 1);
@@ -76,24 +95,7 @@ int TopKAccumulator::update(const cv::Mat& act, const cv::Mat& frame, const Laye
         cand.pos = cv::Point(at % W, at / W);
         m_candidates.push_back(cand);
     }
-    if (!m_candidates.empty()) {
-        const cv::Mat* bgr = &frame;
-        if (frame.channels() == 1) {
-            cv::cvtColor(frame, m_bgr, cv::COLOR_GRAY2BGR);
-            bgr = &m_bgr;
-        } else if (frame.channels() == 4) {
-            cv::cvtColor(frame, m_bgr, cv::COLOR_BGRA2BGR);
-            bgr = &m_bgr;
-        }
-        std::map<int, cv::Mat> cut;  // one thumbnail per map position of this frame
-        for (Candidate& cand : m_candidates) {
-            cand.field = receptiveField(layer, cand.pos.y, cand.pos.x, inputSize, bgr->size()).frame;
-            const int key = cand.pos.y * W + cand.pos.x;
-            auto it = cut.find(key);
-            if (it == cut.end()) it = cut.emplace(key, cutThumbnail(*bgr, cand.field, m_options.thumbSide, m_options.padColour)).first;
-            cand.thumb = it->second;
-        }
-    }
+    if (!m_candidates.empty()) cutThumbnails(frame, layer, inputSize, W);
     std::lock_guard<std::mutex> lock(m_mutex);
     ++m_framesSeen;
     if (m_layer != layer.name || int(m_channels.size()) != C) return 0;  // another layer was fed meanwhile

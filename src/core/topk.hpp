@@ -74,6 +74,9 @@ private:
         cv::Rect field;
         cv::Mat thumb;
     };
+    // Thumbnails of m_candidates (frame converted to BGR as needed), outside the lock.
+    void cutThumbnails(const cv::Mat& frame, const LayerInfo& layer, cv::Size inputSize, int mapWidth);
+
     TopKOptions m_options;
     mutable std::mutex m_mutex;
     std::string m_layer;
