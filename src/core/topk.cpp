@@ -25,6 +25,43 @@ cv::Mat cutThumbnail(const cv::Mat& frame, const cv::Rect& field, int side, cons
     return thumb;
 }
 
+namespace {
+
+// The integral image at a real-valued point: bilinear between the four surrounding entries is
+// exact for a piecewise-constant image (the area integral is bilinear inside each pixel).
+inline cv::Vec3d integralAt(const cv::Mat& sum, double x, double y) {
+    const int x0 = std::min(int(x), sum.cols - 2), y0 = std::min(int(y), sum.rows - 2);
+    const double u = x - x0, v = y - y0;
+    const cv::Vec3d* r0 = sum.ptr<cv::Vec3d>(y0);
+    const cv::Vec3d* r1 = sum.ptr<cv::Vec3d>(y0 + 1);
+    return (1 - v) * ((1 - u) * r0[x0] + u * r0[x0 + 1]) + v * ((1 - u) * r1[x0] + u * r1[x0 + 1]);
+}
+
+}  // namespace
+
+cv::Mat areaThumbnail(const cv::Mat& sum, const cv::Rect& field, int side, const cv::Scalar& pad) {
+    CV_Assert(sum.type() == CV_64FC3 && field.width >= side && field.height >= side);
+    const double W = sum.cols - 1, H = sum.rows - 1;
+    const double sx = double(field.width) / side, sy = double(field.height) / side;
+    const cv::Vec3d padV(pad[0], pad[1], pad[2]);
+    cv::Mat thumb(side, side, CV_8UC3);
+    std::vector<double> xs(size_t(side) + 1);
+    for (int j = 0; j <= side; ++j) xs[size_t(j)] = std::clamp(field.x + j * sx, 0.0, W);
+    for (int i = 0; i < side; ++i) {
+        const double ya = field.y + i * sy, yb = field.y + (i + 1) * sy;
+        const double y0 = std::clamp(ya, 0.0, H), y1 = std::clamp(yb, 0.0, H);
+        cv::Vec3b* out = thumb.ptr<cv::Vec3b>(i);
+        for (int j = 0; j < side; ++j) {
+            const double x0 = xs[size_t(j)], x1 = xs[size_t(j) + 1];
+            const double inside = (x1 - x0) * (y1 - y0), area = sx * sy;
+            cv::Vec3d v = padV * (area - inside);
+            if (inside > 0) v += integralAt(sum, x1, y1) - integralAt(sum, x0, y1) - integralAt(sum, x1, y0) + integralAt(sum, x0, y0);
+            for (int c = 0; c < 3; ++c) out[j][c] = cv::saturate_cast<uchar>(v[c] / area);
+        }
+    }
+    return thumb;
+}
+
 TopKAccumulator::TopKAccumulator(TopKOptions options) : m_options(options) {
     m_options.k = std::clamp(m_options.k, 1, 64);
     m_options.thumbSide = std::clamp(m_options.thumbSide, 8, 512);
@@ -40,6 +77,37 @@ void TopKAccumulator::reset() {
     std::fill(m_thresholds.begin(), m_thresholds.end(), kNegInf);
     m_framesSeen = 0;
     ++m_sequence;
+}
+
+void TopKAccumulator::cutThumbnails(const cv::Mat& frame, const LayerInfo& layer, cv::Size inputSize, int mapWidth) {
+    const cv::Mat* bgr = &frame;
+    if (frame.channels() == 1) {
+        cv::cvtColor(frame, m_bgr, cv::COLOR_GRAY2BGR);
+        bgr = &m_bgr;
+    } else if (frame.channels() == 4) {
+        cv::cvtColor(frame, m_bgr, cv::COLOR_BGRA2BGR);
+        bgr = &m_bgr;
+    }
+    const int side = m_options.thumbSide;
+    bool integral = false;
+    std::map<int, cv::Mat> cut;  // one thumbnail per map position of this frame
+    for (Candidate& cand : m_candidates) {
+        cand.field = receptiveField(layer, cand.pos.y, cand.pos.x, inputSize, bgr->size()).frame;
+        const int key = cand.pos.y * mapWidth + cand.pos.x;
+        auto it = cut.find(key);
+        if (it == cut.end()) {
+            cv::Mat thumb;
+            if (cand.field.width >= side && cand.field.height >= side) {  // shrinking: area averages
+                if (!integral) cv::integral(*bgr, m_integral, CV_64F);
+                integral = true;
+                thumb = areaThumbnail(m_integral, cand.field, side, m_options.padColour);
+            } else {
+                thumb = cutThumbnail(*bgr, cand.field, side, m_options.padColour);
+            }
+            it = cut.emplace(key, std::move(thumb)).first;
+        }
+        cand.thumb = it->second;
+    }
 }
 
 int TopKAccumulator::update(const cv::Mat& act, const cv::Mat& frame, const LayerInfo& layer, cv::Size inputSize,
@@ -76,24 +144,7 @@ int TopKAccumulator::update(const cv::Mat& act, const cv::Mat& frame, const Laye
         cand.pos = cv::Point(at % W, at / W);
         m_candidates.push_back(cand);
     }
-    if (!m_candidates.empty()) {
-        const cv::Mat* bgr = &frame;
-        if (frame.channels() == 1) {
-            cv::cvtColor(frame, m_bgr, cv::COLOR_GRAY2BGR);
-            bgr = &m_bgr;
-        } else if (frame.channels() == 4) {
-            cv::cvtColor(frame, m_bgr, cv::COLOR_BGRA2BGR);
-            bgr = &m_bgr;
-        }
-        std::map<int, cv::Mat> cut;  // one thumbnail per map position of this frame
-        for (Candidate& cand : m_candidates) {
-            cand.field = receptiveField(layer, cand.pos.y, cand.pos.x, inputSize, bgr->size()).frame;
-            const int key = cand.pos.y * W + cand.pos.x;
-            auto it = cut.find(key);
-            if (it == cut.end()) it = cut.emplace(key, cutThumbnail(*bgr, cand.field, m_options.thumbSide, m_options.padColour)).first;
-            cand.thumb = it->second;
-        }
-    }
+    if (!m_candidates.empty()) cutThumbnails(frame, layer, inputSize, W);
     std::lock_guard<std::mutex> lock(m_mutex);
     ++m_framesSeen;
     if (m_layer != layer.name || int(m_channels.size()) != C) return 0;  // another layer was fed meanwhile

@@ -29,7 +29,7 @@ struct TopKEntry {
     cv::Point pos;           // (x, y) in the layer's map
     cv::Rect field;          // receptive field in frame pixels, unclipped (the thumbnail's crop)
     cv::Mat thumb;           // the crop, padded with padColour outside the frame, resized to
-                             // thumbSide^2 (INTER_AREA shrinking, INTER_LINEAR enlarging).
+                             // thumbSide^2 (area averages shrinking, INTER_LINEAR enlarging).
                              // Never written after creation: snapshots share it.
 };
 
@@ -74,6 +74,9 @@ private:
         cv::Rect field;
         cv::Mat thumb;
     };
+    // Thumbnails of m_candidates (frame converted to BGR as needed), outside the lock.
+    void cutThumbnails(const cv::Mat& frame, const LayerInfo& layer, cv::Size inputSize, int mapWidth);
+
     TopKOptions m_options;
     mutable std::mutex m_mutex;
     std::string m_layer;
@@ -85,11 +88,16 @@ private:
     std::vector<float> m_localThresholds;
     std::vector<Candidate> m_candidates;
     cv::Mat m_bgr;
+    cv::Mat m_integral;
 };
 
 // Cuts `field` (frame pixels, may leave the frame) out of an 8-bit BGR frame, padding with
 // `pad`, and resizes it to side x side.
 cv::Mat cutThumbnail(const cv::Mat& frameBgr, const cv::Rect& field, int side, const cv::Scalar& pad);
+// The same for a field at least side x side, from the frame's CV_64FC3 integral image
+// (cv::integral): each thumbnail pixel the exact average of its box of the padded field (what
+// INTER_AREA computes, up to rounding), without copying the field; what update() uses when shrinking.
+cv::Mat areaThumbnail(const cv::Mat& integral, const cv::Rect& field, int side, const cv::Scalar& pad);
 
 // Layout of a sheet: cols = ceil(sqrt(k)) cells; each cell a thumbnail with two label lines
 // (value, frame number) under it; a title strip on top.
