@@ -74,6 +74,7 @@ struct TransferCmd {
         if (every < 1) return fail("--every must be >= 1");
         if (opts.alpha < 0 || opts.beta < 0 || opts.tv < 0) return fail("--alpha, --beta and --tv must be >= 0");
         if (!(opts.learningRate > 0)) return fail("--lr must be > 0");
+        if (!common.inputSize.empty()) return fail("transfer works at --size WxH; --input-size does not apply");
         if (!contentLayer.empty()) opts.contentLayer = contentLayer;
         if (!styleLayers.empty()) opts.styleLayers = splitList(styleLayers);
         if (opts.styleLayers.empty()) return fail("--style-layers needs at least one layer name");
