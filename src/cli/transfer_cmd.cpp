@@ -65,18 +65,24 @@ struct TransferCmd {
         return writeTextAtomic(json, doc);
     }
 
-    int run() {
+    Status checkOptions() {
         const std::string o = lower(out);
-        const bool gif = endsWith(o, ".gif");
-        if (!gif && !endsWith(o, ".png")) return fail("--out must name a .png or .gif file, got '" + out + "'");
-        if (!json.empty() && !endsWith(lower(json), ".json")) return fail("--json must name a .json file, got '" + json + "'");
-        if (iterations < 1 || iterations > 100000) return fail("--iterations must be between 1 and 100000");
-        if (every < 1) return fail("--every must be >= 1");
-        if (opts.alpha < 0 || opts.beta < 0 || opts.tv < 0) return fail("--alpha, --beta and --tv must be >= 0");
-        if (!(opts.learningRate > 0)) return fail("--lr must be > 0");
+        if (!endsWith(o, ".gif") && !endsWith(o, ".png")) return Error{"--out must name a .png or .gif file, got '" + out + "'"};
+        if (!json.empty() && !endsWith(lower(json), ".json")) return Error{"--json must name a .json file, got '" + json + "'"};
+        if (iterations < 1 || iterations > 100000) return Error{"--iterations must be between 1 and 100000"};
+        if (every < 1) return Error{"--every must be >= 1"};
+        if (opts.alpha < 0 || opts.beta < 0 || opts.tv < 0) return Error{"--alpha, --beta and --tv must be >= 0"};
+        if (!(opts.learningRate > 0)) return Error{"--lr must be > 0"};
+        if (!common.inputSize.empty()) return Error{"transfer works at --size WxH; --input-size does not apply"};
         if (!contentLayer.empty()) opts.contentLayer = contentLayer;
         if (!styleLayers.empty()) opts.styleLayers = splitList(styleLayers);
-        if (opts.styleLayers.empty()) return fail("--style-layers needs at least one layer name");
+        if (opts.styleLayers.empty()) return Error{"--style-layers needs at least one layer name"};
+        return {};
+    }
+
+    int run() {
+        if (auto st = checkOptions(); !st) return fail(st.error());
+        const bool gif = endsWith(lower(out), ".gif");
         const cv::Mat contentImage = cv::imread(content, cv::IMREAD_COLOR);
         if (contentImage.empty()) return fail("cannot read content image '" + content + "' (give a PNG, JPEG or BMP file)");
         const cv::Mat style = cv::imread(styleImage, cv::IMREAD_COLOR);

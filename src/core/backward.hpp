@@ -32,7 +32,8 @@ const char* backwardSupportedTypes();
 class BackwardChain {
 public:
     // The layers from the input up to `layer` (included) of `model`'s net. Errors name the
-    // first layer it cannot go through, its type and the supported types.
+    // first layer it cannot go through, its type and the supported types. Reads the model's
+    // net: call it where that Model is not running a forward (e.g. on its own thread).
     static Expected<BackwardChain> build(Model& model, const std::string& layer);
 
     // Layer names (the model's) whose outputs can be read and seeded, input to top.

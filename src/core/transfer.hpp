@@ -21,7 +21,7 @@ struct TransferOptions {
     std::string contentLayer = "block4_conv2";
     std::vector<std::string> styleLayers{"block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1"};
     double alpha = 1.0;        // content weight
-    double beta = 1e3;         // style weight
+    double beta = 1e4;         // style weight
     double tv = 1e-2;          // total-variation weight (on the preprocessed input)
     double learningRate = 4.0; // Adam step, in preprocessed-input units (pixel levels for VGG)
 };
