@@ -327,6 +327,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     registerRecord(app, action);
     registerBench(app, action);
     registerStyle(app, action);
+    registerFetch(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
     targets->callback([&] { action = [] { return runTargets(); }; });
