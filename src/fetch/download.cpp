@@ -205,6 +205,7 @@ Status Download::transfer() {
     const int fd = ::mkstemp(temp.data());
     if (fd < 0) return Error{"cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno)};
     TransferContext ctx;
+    ctx.progress.state = DownloadState::Running;
     ctx.self = this;
     ctx.digest = &digest;
     ctx.file = ::fdopen(fd, "wb");
