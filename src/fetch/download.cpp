@@ -174,11 +174,7 @@ void Download::start() {
         m_progress = DownloadProgress{};
         m_progress.state = DownloadState::Running;
     }
-    m_thread = std::thread([this] {
-        Status st = run();
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_result = st;
-    });
+    m_thread = std::thread([this] { (void)run(); });  // the outcome is in progress(), and wait() returns it
 }
 
 Status Download::wait() {
@@ -194,7 +190,9 @@ Status Download::transfer() {
     const fs::path dir = fs::path(r.destPath).has_parent_path() ? fs::path(r.destPath).parent_path() : fs::path(".");
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (!fs::is_directory(dir, ec)) return Error{"cannot create the download directory '" + dir.string() + "' (" + ec.message() + ")"};
+    if (!fs::is_directory(dir, ec))
+        return Error{"cannot create the download directory '" + dir.string() + "' (" +
+                     (fs::exists(dir) ? std::string("a file of that name is in the way") : ec.message()) + ")"};
     if (::access(dir.c_str(), W_OK) != 0)
         return Error{"the download directory '" + dir.string() + "' is not writable; set CNNSCOPE_MODELS_DIR to one that is"};
 

@@ -57,8 +57,8 @@ public:
     Download& operator=(const Download&) = delete;
 
     Status run();
-    void start();
-    Status wait();
+    void start();   // once per Download
+    Status wait();  // joins a started download; its result (also after run())
 
     DownloadProgress progress() const;
     void cancel() { m_cancel = true; }
@@ -75,7 +75,6 @@ private:
     std::atomic<bool> m_cancel{false};
     mutable std::mutex m_mutex;
     DownloadProgress m_progress;
-    Status m_result;
     std::thread m_thread;
 };
 

@@ -174,6 +174,10 @@ class FetchTest(CliTest):
     def test_unknown_name_and_quiet_success(self):
         p = self.fetch(self.server.base("ok"), "nosuchmodel", expect=1)
         self.assertIn("no model named 'nosuchmodel'", p.stderr)
+        blocker = self.path("a-file")
+        open(blocker, "w").close()
+        p = self.fetch(self.server.base("ok"), "--dir", blocker, expect=1)
+        self.assert_clean_failure(p, "a file of that name is in the way")
         p = self.fetch(self.server.base("ok"), "vgg19_keras", "-q")
         self.assertEqual(p.stderr, "")
         self.assertTrue(os.path.isfile(self.weights_path()))
