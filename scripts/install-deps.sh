@@ -15,8 +15,8 @@ packages=(
   # tests: doctest, headless X with software GL, sample footage, Python references
   doctest-dev xvfb xauth libgl1-mesa-dri opencv-doc gstreamer1.0-plugins-base
   python3 python3-numpy python3-h5py python3-matplotlib python3-pil python3-onnx
-  # fetching weights
-  curl ca-certificates
+  # fetching weights (cnnscope fetch): libcurl, OpenSSL's EVP digests for the checksums
+  libcurl4-openssl-dev libssl-dev ca-certificates
 )
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }

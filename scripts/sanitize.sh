@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the test suite under sanitizers (CI runs this after the plain suite):
 #   build-asan: AddressSanitizer + UndefinedBehaviorSanitizer, the whole suite (unit, GL, end-to-end)
-#   build-tsan: ThreadSanitizer, the pipeline, hand-off, encoder-thread and history tests
+#   build-tsan: ThreadSanitizer, the pipeline, hand-off, encoder-thread, history and download tests
 # Usage: scripts/sanitize.sh [asan|tsan|all]   (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ if [[ "$which" == asan || "$which" == all ]]; then
 fi
 if [[ "$which" == tsan || "$which" == all ]]; then
   cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCNNSCOPE_SANITIZE=thread -DCNNSCOPE_BUILD_GUI=OFF >/dev/null
-  cmake --build build-tsan -j"$jobs" --target test_core test_record
+  cmake --build build-tsan -j"$jobs" --target test_core test_record test_fetch
   TSAN_OPTIONS="suppressions=$supp/tsan.supp:halt_on_error=1:second_deadlock_stack=1" \
-    ctest --test-dir build-tsan --output-on-failure -R "pipeline|latest-wins|slow sink|waiting submits|one writer and a reading"
+    ctest --test-dir build-tsan --output-on-failure -R "pipeline|latest-wins|slow sink|waiting submits|one writer and a reading|^download"
 fi

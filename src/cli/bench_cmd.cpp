@@ -94,6 +94,8 @@ struct BenchCmd {
         std::printf("%-14s %-9s %10s %10s %11s %11s %9s %7s %11s   %s\n", "layer", "input", "forward_ms", "fwd_min", "pipeline_ms",
                     "pipe_min", "overhead", "GFLOP/s", "allocs/frm", "pipeline = decode + preprocess/forward/copy-out + render");
         bool firstRow = true;
+        Progress progress("bench", int64_t(inputSizes.size() * layers.size()) * (warmup + 1 + frames), common.quiet);
+        int64_t stepsDone = 0;
         for (const cv::Size& size : inputSizes) {
             if (auto st = model->setInputSize(size); !st) return fail(st.error());
             for (const std::string& layer : layers) {
@@ -134,6 +136,7 @@ struct BenchCmd {
                         renderMs.push_back(ms(t2, t3));
                         allocsInPipeline += heapAllocations() - a0;
                     }
+                    progress.step(++stepsDone, layer + " at " + std::to_string(size.width) + "x" + std::to_string(size.height));
                 }
                 const int64_t allocEnd = allocStart + allocsInPipeline;
                 const double rssEnd = residentMemoryMb();
@@ -143,6 +146,7 @@ struct BenchCmd {
                 const double allocs = allocStart >= 0 ? double(allocEnd - allocStart) / frames : -1;
                 const std::string in = std::to_string(size.width) + "x" + std::to_string(size.height);
                 const Timing d = summarize(decodeMs), n = summarize(netMs), r = summarize(renderMs);
+                progress.clear();
                 std::printf("%-14s %-9s %10.1f %10.1f %11.1f %11.1f %8.1f%% %7.1f %11s   %.1f + %.1f + %.1f\n", layer.c_str(),
                             in.c_str(), f.median, f.min, p.median, p.min, 100 * overhead, gflops,
                             allocs >= 0 ? cv::format("%.1f", allocs).c_str() : "n/a", d.median, n.median, r.median);

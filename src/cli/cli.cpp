@@ -4,6 +4,7 @@
 #include "core/colormap.hpp"
 #include "core/normalize.hpp"
 #include "core/parse.hpp"
+#include "fetch/download.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -41,7 +42,7 @@ void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required) {
     auto* opt = cmd.add_option("--style", o.style,
                                "Style network run on each frame before the model sees it: a fast-neural-style .t7 or .onnx file, "
                                "or a name from models/models.yml (starry_night, feathers, mosaic_onnx; get them with "
-                               "models/fetch_models.sh --styles)")
+                               "cnnscope fetch --styles)")
                     ->group("Style");
     if (required) opt->required();
     cmd.add_option("--style-size", o.styleSize,
@@ -121,24 +122,57 @@ Expected<Model> loadModel(const CommonOptions& o) {
     return model;
 }
 
-Progress::Progress(std::string what, int total, bool quiet)
-    : m_what(std::move(what)), m_total(total), m_quiet(quiet), m_tty(::isatty(STDERR_FILENO) != 0) {}
+Progress::Progress(std::string what, int64_t total, bool quiet)
+    : m_what(std::move(what)),
+      m_total(total),
+      m_quiet(quiet),
+      m_tty(::isatty(STDERR_FILENO) != 0),
+      m_start(std::chrono::steady_clock::now()) {}
 
-void Progress::step(int done, const std::string& detail) {
-    if (m_quiet) return;
-    // With an unknown total (a live source), "N/?" lines.
-    const std::string total = m_total > 0 ? std::to_string(m_total) : "?";
-    if (m_tty) {
-        std::fprintf(stderr, "\r%s: %d/%s %s\033[K", m_what.c_str(), done, total.c_str(), detail.c_str());
-    } else if (done == m_total || m_total <= 20 || done % std::max(1, m_total / 10) == 0) {
-        std::fprintf(stderr, "%s: %d/%s %s\n", m_what.c_str(), done, total.c_str(), detail.c_str());
-    }
+void Progress::show(const std::string& line, bool last) {
+    if (m_quiet || !m_tty) return;
+    // At most ~10 redraws a second: a fast loop must not spend its time on the terminal.
+    const auto now = std::chrono::steady_clock::now();
+    if (!last && m_shown && now - m_lastShown < std::chrono::milliseconds(100)) return;
+    m_lastShown = now;
+    m_shown = true;
+    std::fprintf(stderr, "\r%s: %s\033[K", m_what.c_str(), line.c_str());
     std::fflush(stderr);
+}
+
+void Progress::step(int64_t done, const std::string& detail) {
+    if (m_quiet || !m_tty) return;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    const double rate = elapsed > 0 ? double(done) / elapsed : 0;
+    std::string line = std::to_string(done) + "/" + (m_total > 0 ? std::to_string(m_total) : std::string("?"));
+    if (elapsed > 0.5 && rate > 0) {
+        line += cv::format("  %.1f/s", rate);
+        if (m_total > done) line += "  " + formatDuration(double(m_total - done) / rate) + " left";
+    }
+    if (!detail.empty()) line += "  " + detail;
+    show(line, m_total > 0 && done >= m_total);
+}
+
+void Progress::bytes(int64_t done, int64_t total, double bytesPerSecond, double secondsLeft, const std::string& detail) {
+    if (m_quiet || !m_tty) return;
+    std::string line = formatBytes(done);
+    if (total > 0) line += cv::format(" / %s (%d%%)", formatBytes(total).c_str(), int(100 * done / total));
+    if (bytesPerSecond > 0) line += "  " + formatBytes(int64_t(bytesPerSecond)) + "/s";
+    if (secondsLeft >= 0) line += "  " + formatDuration(secondsLeft) + " left";
+    if (!detail.empty()) line += "  " + detail;
+    show(line, total > 0 && done >= total);
+}
+
+void Progress::clear() {
+    if (m_quiet || !m_tty || !m_shown) return;
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    m_shown = false;
 }
 
 void Progress::done(const std::string& summary) {
     if (m_quiet) return;
-    std::fprintf(stderr, m_tty ? "\r%s: %s\033[K\n" : "%s: %s\n", m_what.c_str(), summary.c_str());
+    std::fprintf(stderr, m_tty && m_shown ? "\r%s: %s\033[K\n" : "%s: %s\n", m_what.c_str(), summary.c_str());
 }
 
 }  // namespace cnnscope::cli

@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -50,17 +52,29 @@ Status requireLayerChannel(const Model& model, const std::string& layer, int cha
 int fail(const std::string& message);
 void warn(const std::string& message);
 
-// Progress on stderr: a line per step that rewrites itself on a terminal.
+// Progress on a terminal: one stderr line that rewrites itself with the count, the rate and the
+// time left (from the rate so far). Silent when stderr is not a terminal or with -q; done()'s
+// summary line is printed either way unless quiet.
 class Progress {
 public:
-    Progress(std::string what, int total, bool quiet);
-    void step(int done, const std::string& detail = {});
+    Progress(std::string what, int64_t total, bool quiet);
+    // A total found out later (0: unknown, shown as "N/?" without a time left).
+    void setTotal(int64_t total) { m_total = total; }
+    void step(int64_t done, const std::string& detail = {});
+    // Byte transfers: "12.3 MB/80.1 MB  2.1 MB/s  0:32 left" (total < 0: unknown).
+    void bytes(int64_t done, int64_t total, double bytesPerSecond, double secondsLeft, const std::string& detail = {});
     void done(const std::string& summary);
+    // Erases the progress line (before printing something else to the terminal).
+    void clear();
+    bool tty() const { return m_tty; }
 
 private:
+    void show(const std::string& line, bool last);
     std::string m_what;
-    int m_total;
+    int64_t m_total;
     bool m_quiet, m_tty;
+    std::chrono::steady_clock::time_point m_start, m_lastShown;
+    bool m_shown = false;
 };
 
 // Registers the headless subcommands (layers, dump, grid, sweep, targets). `action` is set to
@@ -81,5 +95,7 @@ void registerTopk(CLI::App& app, std::function<int()>& action);
 // `backprop` (backprop_cmd.cpp) and `transfer` (transfer_cmd.cpp), called by registerCommands.
 void registerBackprop(CLI::App& app, std::function<int()>& action);
 void registerTransfer(CLI::App& app, std::function<int()>& action);
+// `fetch` (fetch_cmd.cpp), called by registerCommands.
+void registerFetch(CLI::App& app, std::function<int()>& action);
 
 }  // namespace cnnscope::cli

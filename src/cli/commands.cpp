@@ -332,6 +332,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     registerTopk(app, action);
     registerBackprop(app, action);
     registerTransfer(app, action);
+    registerFetch(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
     targets->callback([&] { action = [] { return runTargets(); }; });

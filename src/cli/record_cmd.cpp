@@ -64,7 +64,7 @@ struct RecordCmd {
 
         std::unique_ptr<AsyncEncoder> encoder;
         MosaicScratch scratch;
-        Progress progress("record", int(frames), common.quiet);
+        Progress progress("record", frames ? frames : std::max<int64_t>(0, s.claimedFrames() - s.framesRead()), common.quiet);
         const auto t0 = std::chrono::steady_clock::now();
         auto lastCapture = t0;
         int64_t written = 0;
@@ -102,18 +102,17 @@ struct RecordCmd {
             encoder->submit(annotated, delay, true);
             if (!encoder->stats().error.empty()) return fail(encoder->stats().error);
             ++written;
-            progress.step(int(written), layer + (frames ? "" : " (Ctrl-C to stop)"));
+            progress.step(written, layer + (frames ? "" : " (Ctrl-C to stop)"));
         }
         if (!encoder) return fail("'" + source + "' gave no frames; nothing was written");
         const auto encodeStats = encoder->stats();
         if (auto st = encoder->finish(); !st) return fail(st.error());
         const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         const auto finalStats = encodeStats.written ? encodeStats : EncoderStats{};
-        if (!common.quiet)
-            std::fprintf(stderr, "record: %lld frames -> %s%s (%.0f ms per frame: %sforward %.0f, encode %.1f)\n", (long long)written,
-                         out.c_str(), stopped ? " (stopped by signal; the file is complete)" : "", total / double(written),
-                         *style ? cv::format("style %.0f, ", styleMs / double(written)).c_str() : "", forwardMs / double(written),
-                         finalStats.encodeMs);
+        progress.done(cv::format("%lld frames -> %s%s (%.0f ms per frame: %sforward %.0f, encode %.1f)", (long long)written,
+                                 out.c_str(), stopped ? " (stopped by signal; the file is complete)" : "", total / double(written),
+                                 *style ? cv::format("style %.0f, ", styleMs / double(written)).c_str() : "",
+                                 forwardMs / double(written), finalStats.encodeMs));
         return stopped ? 130 : 0;
     }
 };

@@ -59,7 +59,7 @@ struct StylizeCmd {
         const double sourceFps = s.fps();
         const double outFps = fps > 0 ? fps : sourceFps > 0 ? sourceFps : 10.0;
         std::unique_ptr<AsyncEncoder> encoder;
-        Progress progress("stylize", int(frames), common.quiet);
+        Progress progress("stylize", frames ? frames : std::max<int64_t>(0, s.claimedFrames() - s.framesRead()), common.quiet);
         int64_t written = 0;
         double styleMs = 0;
         bool stopped = false;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace cnnscope {
 
@@ -70,6 +71,7 @@ std::vector<LayerInfo> describeLayers(cv::dnn::Net& net, bool kerasNames) {
 
         LayerInfo info;
         info.name = name;
+        info.netName = name;
         info.type = kerasNames ? kerasType(layer->type) : layer->type;
         for (const cv::Mat& b : layer->blobs) info.params += int64_t(b.total());
         info.receptiveField = f.rf;
@@ -98,7 +100,47 @@ std::vector<LayerInfo> describeLayers(cv::dnn::Net& net, bool kerasNames) {
         }
         out.push_back(info);
     }
+    // Readable names, unique among themselves and never equal to another layer's OpenCV name.
+    std::set<std::string> used;
+    for (const auto& l : out) used.insert(l.netName);
+    for (auto& l : out) {
+        if (l.name == "input") continue;
+        const std::string readable = readableLayerName(l.netName, [&](const std::string& n) { return used.count(n) != 0; });
+        if (readable != l.name) {
+            used.insert(readable);
+            l.name = readable;
+        }
+    }
     return out;
+}
+
+std::string readableLayerName(const std::string& netName, const std::function<bool(const std::string&)>& taken) {
+    static const std::string kPrefix = "onnx_node!";
+    if (netName.rfind(kPrefix, 0) != 0) return netName;
+    const std::string bare = netName.substr(kPrefix.size());
+    std::vector<std::string> candidates;
+    if (bare.size() > 1 && bare[0] == '/') {
+        // torch.onnx.export: "/scope/scope.sub/OpType[_N]"; the segment before the op is the module path.
+        std::vector<std::string> parts;
+        for (size_t b = 1, e; b <= bare.size(); b = e + 1) {
+            e = bare.find('/', b);
+            if (e == std::string::npos) e = bare.size();
+            parts.push_back(bare.substr(b, e - b));
+        }
+        if (parts.size() >= 2 && !parts[parts.size() - 2].empty()) {
+            candidates.push_back(parts[parts.size() - 2]);
+            candidates.push_back(parts[parts.size() - 2] + "/" + parts.back());
+        }
+        candidates.push_back(bare.substr(1));
+    }
+    candidates.push_back(bare);
+    for (const auto& c : candidates)
+        if (!c.empty() && c != "input" && !taken(c)) return c;
+    return netName;
+}
+
+bool layerMatches(const LayerInfo& layer, const std::string& asked) {
+    return layer.name == asked || layer.netName == asked || (!asked.empty() && layer.netName == "onnx_node!" + asked);
 }
 
 void computeShapes(cv::dnn::Net& net, std::vector<LayerInfo>& layers, cv::Size inputSize) {
@@ -110,7 +152,7 @@ void computeShapes(cv::dnn::Net& net, std::vector<LayerInfo>& layers, cv::Size i
     for (size_t i = 0; i < ids.size(); ++i) byId[ids[i]] = i;
     for (LayerInfo& l : layers) {
         l.shape.clear();
-        const int id = l.name == "input" ? 0 : net.getLayerId(l.name);
+        const int id = l.name == "input" ? 0 : net.getLayerId(l.netName);
         if (id == 0 && l.name == "input") {
             l.shape = {3, inputSize.height, inputSize.width};
             continue;

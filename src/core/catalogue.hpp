@@ -4,13 +4,15 @@
 #include <opencv2/dnn.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace cnnscope {
 
 struct LayerInfo {
-    std::string name;
+    std::string name;          // shown and accepted: OpenCV's name made readable (see readableLayerName)
+    std::string netName;       // OpenCV's own name for net.forward() and getLayerId(); also accepted
     std::string type;
     std::vector<int> shape;    // output shape without the batch axis, e.g. (C, H, W)
     int64_t params = 0;
@@ -30,6 +32,15 @@ struct LayerInfo {
 // "X/conv" followed by a layer "X" (how cnnscope builds Keras convs with their ReLU) are merged
 // into one row "X". typeAlias renames OpenCV types (e.g. Convolution -> Conv2D) when non-empty.
 std::vector<LayerInfo> describeLayers(cv::dnn::Net& net, bool kerasNames);
+
+// The name people know for a layer OpenCV imported: without the ONNX importer's "onnx_node!"
+// prefix, and for torch.onnx.export's scoped node names ("/features/features.0/Conv") the module
+// path from the source ("features.0"). `taken` says whether a candidate is already used; the
+// longer forms are the fallbacks ("features.0/Conv", then the whole name without the prefix).
+std::string readableLayerName(const std::string& netName, const std::function<bool(const std::string&)>& taken);
+
+// Whether `asked` names this layer: its shown name, OpenCV's name, or OpenCV's name without "onnx_node!".
+bool layerMatches(const LayerInfo& layer, const std::string& asked);
 
 // Fills LayerInfo::shape for a (1, 3, H, W) input.
 void computeShapes(cv::dnn::Net& net, std::vector<LayerInfo>& layers, cv::Size inputSize);

@@ -124,7 +124,7 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
                         "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5)");
     H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!file.valid())
-        throw CoreError("cannot open HDF5 file '" + path + "' (truncated or corrupt? re-download it with models/fetch_models.sh)");
+        throw CoreError("cannot open HDF5 file '" + path + "' (truncated or corrupt? re-download it with: cnnscope fetch)");
 
     hid_t root = file.get();
     std::unique_ptr<H5Handle> nested;
@@ -211,7 +211,7 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
             auto it = std::find_if(layers.begin(), layers.end(), [&](const SeqLayer& l) { return l.name == spec.name; });
             if (it == layers.end())
                 throw CoreError("'" + path + "' is named as VGG19 weights but lacks layer '" + std::string(spec.name) +
-                                "' (incomplete download? run models/fetch_models.sh again)");
+                                "' (incomplete download? run: cnnscope fetch)");
             if (it->inChannels != spec.in || it->outChannels != spec.out || it->kh != 3 || it->kw != 3)
                 throw CoreError("'" + path + "': layer '" + spec.name + "' has kernel (" + std::to_string(it->kh) + "," +
                                 std::to_string(it->kw) + "," + std::to_string(it->inChannels) + "," +

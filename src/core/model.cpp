@@ -45,7 +45,7 @@ Expected<std::string> resolveModelFile(const std::string& what, const std::strin
     if (const ZooEntry* e = findZooEntry(zoo, what); e && fs::path(what).filename() == what) {
         if (auto p = findInDirs(e->file); !p.empty()) return p;
         return Error{"model '" + what + "' (" + from + ") is known but its file '" + e->file +
-                     "' is not in models/ or ~/.keras/models/; fetch it with: models/fetch_models.sh " + e->name};
+                     "' is not in models/, " + userModelsDir() + " or ~/.keras/models/; fetch it with: cnnscope fetch " + e->name};
     }
     std::error_code ec;
     if (fs::is_directory(what, ec)) return Error{"model path '" + what + "' (" + from + ") is a directory; give the weights file"};
@@ -150,9 +150,9 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
             if (loc->path.empty()) {
                 model = fromSequential(vgg19Untrained(opts.seed), "VGG19", "untrained (seeded He init)");
                 model->m_untrained = true;
-                warn("no model weights found (--model, $CNNSCOPE_MODEL, models/, ~/.keras/models/): using an UNTRAINED "
-                     "VGG19 (seeded He init); maps show structure, not learned features. Get the article's weights with "
-                     "models/fetch_models.sh");
+                warn("no model weights found (--model, $CNNSCOPE_MODEL, models/, " + userModelsDir() +
+                     ", ~/.keras/models/): using an UNTRAINED VGG19 (seeded He init); maps show structure, not learned "
+                     "features. Get the article's weights (80 MB) with: cnnscope fetch");
             } else {
                 entry = loc->entry;
                 const std::string ext = lower(fs::path(loc->path).extension().string());
@@ -223,6 +223,8 @@ std::vector<std::string> Model::spatialLayerNames() const {
 const LayerInfo* Model::find(const std::string& name) const {
     for (const auto& l : m_layers)
         if (l.name == name) return &l;
+    for (const auto& l : m_layers)  // OpenCV's own name, with or without "onnx_node!"
+        if (layerMatches(l, name)) return &l;
     return nullptr;
 }
 
@@ -280,10 +282,11 @@ Status Model::setTarget(const std::string& name, std::string* note) {
 
 Status Model::forward(const cv::Mat& frame, const std::string& layer, cv::Mat& out) {
     if (frame.empty()) return Error{"empty frame"};
-    if (auto l = requireSpatialLayer(layer); !l) return Error{l.error()};
+    auto l = requireSpatialLayer(layer);
+    if (!l) return Error{l.error()};
     return guard([&]() -> Status {
         m_net.setInput(preprocess(frame, m_pre, m_buffers));
-        cv::Mat r = m_net.forward(layer);  // aliases the net's blob: copy out before the next forward
+        cv::Mat r = m_net.forward((*l)->netName);  // aliases the net's blob: copy out before the next forward
         r.copyTo(out);
         return {};
     });
@@ -291,10 +294,13 @@ Status Model::forward(const cv::Mat& frame, const std::string& layer, cv::Mat& o
 
 Status Model::forward(const cv::Mat& frame, const std::vector<std::string>& layers, std::vector<cv::Mat>& outs) {
     if (frame.empty()) return Error{"empty frame"};
-    for (const auto& name : layers)
-        if (auto l = requireSpatialLayer(name); !l) return Error{l.error()};
+    m_names.clear();
+    for (const auto& name : layers) {
+        auto l = requireSpatialLayer(name);
+        if (!l) return Error{l.error()};
+        m_names.push_back((*l)->netName);
+    }
     return guard([&]() -> Status {
-        m_names.assign(layers.begin(), layers.end());
         m_net.setInput(preprocess(frame, m_pre, m_buffers));
         m_net.forward(m_scratch, m_names);
         outs.resize(m_scratch.size());
@@ -304,9 +310,11 @@ Status Model::forward(const cv::Mat& frame, const std::vector<std::string>& laye
 }
 
 Status Model::forwardBlob(const cv::Mat& blob, const std::string& layer) {
+    const LayerInfo* l = find(layer);
+    if (!l) return Error{"unknown layer '" + layer + "'"};
     return guard([&]() -> Status {
         m_net.setInput(blob);
-        m_net.forward(layer);
+        m_net.forward(l->netName);
         return {};
     });
 }
@@ -316,7 +324,7 @@ int64_t Model::flopsTo(const std::string& layer) const {
     for (const auto& l : m_layers) {
         if (l.spatial() && l.type.find("Conv") != std::string::npos)
             flops += 2 * (l.params - l.channels()) * int64_t(l.shape[1]) * l.shape[2];
-        if (l.name == layer) break;
+        if (layerMatches(l, layer)) break;
     }
     return flops;
 }

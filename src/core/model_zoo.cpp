@@ -23,7 +23,17 @@ std::vector<std::string> modelDirs() {
 #ifdef CNNSCOPE_SOURCE_MODELS_DIR
     dirs.emplace_back(CNNSCOPE_SOURCE_MODELS_DIR);
 #endif
+    if (const std::string user = userModelsDir(); !user.empty() && user != dirs.front()) dirs.push_back(user);
     return dirs;
+}
+
+std::string userModelsDir() {
+    if (const char* env = std::getenv("CNNSCOPE_MODELS_DIR"); env && *env) return env;
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg && fs::path(xdg).is_absolute())
+        return (fs::path(xdg) / "cnnscope" / "models").string();
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return (fs::path(home) / ".local" / "share" / "cnnscope" / "models").string();
+    return {};
 }
 
 namespace {
@@ -151,7 +161,11 @@ Expected<std::vector<ZooEntry>> loadZooFile(const std::string& path) {
             e.config = get("config");
             e.framework = get("framework");
             e.defaultLayer = get("default_layer");
-            e.md5 = get("md5");
+            e.md5 = lower(get("md5"));
+            e.sha1 = lower(get("sha1"));
+            e.sha256 = lower(get("sha256"));
+            e.url = get("url");
+            e.configUrl = get("config_url");
             if (e.file.empty()) throw CoreError(where + ": no 'file'");
             e.kind = get("kind");
             if (!e.kind.empty() && e.kind != "style") throw CoreError(where + ": kind must be 'style' or absent, got '" + e.kind + "'");

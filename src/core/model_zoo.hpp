@@ -16,7 +16,11 @@ struct ZooEntry {
     std::string config;        // optional second file (Caffe .prototxt, Darknet .cfg)
     std::string framework;     // keras, caffe, onnx, tensorflow, torch, darknet
     std::string defaultLayer;  // shown first
-    std::string md5;
+    std::string md5;           // checksums as models.yml records them (hex, lower case); empty: none
+    std::string sha1;
+    std::string sha256;
+    std::string url;           // where `cnnscope fetch` gets `file` (and config_url the config)
+    std::string configUrl;
     std::string kind;          // "" (a network to visualise) or "style" (an image-to-image style stage)
     Preprocess pre;            // style: a 0x0 size follows the frame (or --style-size)
     // Style networks only: pixel = output * outScale + outMean (then back to BGR when rgb: 1).
@@ -26,8 +30,13 @@ struct ZooEntry {
 };
 
 // Directories searched for models.yml and for weight files, in order: $CNNSCOPE_MODELS_DIR,
-// ./models, the source tree's models/ (compiled in).
+// ./models, the source tree's models/ (compiled in), then userModelsDir().
 std::vector<std::string> modelDirs();
+
+// Where `cnnscope fetch` and the window's download put weights by default, a place the user can
+// write: $CNNSCOPE_MODELS_DIR when set, else $XDG_DATA_HOME/cnnscope/models (default
+// ~/.local/share/cnnscope/models). Empty when neither HOME nor XDG_DATA_HOME is set.
+std::string userModelsDir();
 
 // Loads models.yml from the first model directory that has one. An absent file gives an empty
 // zoo (defaults apply); a malformed one is an error naming the file.

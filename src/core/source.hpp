@@ -7,6 +7,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,9 @@ public:
     bool live() const { return m_kind == SourceKind::Camera || m_kind == SourceKind::Stream || m_kind == SourceKind::Pipeline; }
     double fps() const { return m_fps; }            // 0 when unknown
     int64_t framesRead() const { return m_index; }  // frames delivered so far
+    // The container's claimed frame count (video files; 0 otherwise): an estimate for progress
+    // bars only, never for where the file ends.
+    int64_t claimedFrames() const { return m_kind == SourceKind::Video ? std::max<int64_t>(0, int64_t(m_cap.get(cv::CAP_PROP_FRAME_COUNT))) : 0; }
     cv::Size frameSize() const { return m_size; }
     const std::string& lastError() const { return m_error; }
     std::string describe() const;

@@ -29,7 +29,7 @@ class LayersTest(CliTest):
             self.skipTest("real weights present in models/: no fallback to test here")
         p = self.run_cli("layers")
         self.assertIn("UNTRAINED", p.stderr)
-        self.assertIn("fetch_models.sh", p.stderr)
+        self.assertIn("cnnscope fetch", p.stderr)
 
 
 class DumpTest(CliTest):
@@ -239,16 +239,36 @@ class RecordTest(CliTest):
         import time
         from PIL import Image
         from helpers import BIN
+        import pty
+        import re
         out = self.path("long.gif")
+        # stderr on a terminal, where record shows its progress line ("record: N/795  9.8/s  1:20 left").
+        master, slave = pty.openpty()
         p = subprocess.Popen([BIN, "record", VTEST, "--layer", "block1_conv1", "--out", out, "--untrained",
-                              "--size", "320x240"], env=self.env, cwd=self.tmp, stderr=subprocess.PIPE, text=True)
+                              "--size", "320x240"], env=self.env, cwd=self.tmp, stderr=slave)
+        os.close(slave)
+
+        def read_some():
+            try:
+                return os.read(master, 4096).decode(errors="replace")
+            except OSError:
+                return ""
         # Wait for some frames, then interrupt like Ctrl-C.
-        for line in p.stderr:
-            if line.startswith("record: ") and "/" in line and int(line.split()[1].split("/")[0]) >= 20:
+        seen = ""
+        while True:
+            chunk = read_some()
+            self.assertTrue(chunk, "record ended before 20 frames: " + seen)
+            seen += chunk
+            counts = [int(n) for n in re.findall(r"record: (\d+)/795", seen)]
+            if counts and counts[-1] >= 20:
                 break
+        self.assertRegex(seen, r"record: \d+/795  [\d.]+/s  \d+:\d\d left")  # rate and time left
         p.send_signal(signal.SIGINT)
-        rest = p.stderr.read()
-        p.stderr.close()
+        rest = ""
+        while chunk:
+            chunk = read_some()
+            rest += chunk
+        os.close(master)
         rc = p.wait(timeout=60)
         self.assertEqual(rc, 130, rest)
         self.assertIn("the file is complete", rest)

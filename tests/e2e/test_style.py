@@ -143,7 +143,7 @@ class StyleTest(CliTest):
         p = self.run_cli("stylize", GRAF, "--style", self.path("absent.t7"), "--out", target, expect=1)
         self.assert_clean_failure(p, "absent.t7", "does not exist")
         p = self.run_cli("stylize", GRAF, "--style", "starry_night", "--out", target, expect=1)
-        self.assert_clean_failure(p, "fetch_models.sh starry_night")
+        self.assert_clean_failure(p, "cnnscope fetch starry_night")
         junk = self.path("junk.onnx")
         with open(junk, "wb") as f:
             f.write(garbage(2000, seed=1))
@@ -159,24 +159,28 @@ class StyleTest(CliTest):
         self.assert_no_files_left(out)
 
     def test_fetch_script_checks_style_checksums_and_leaves_nothing_on_mismatch(self):
+        """models/fetch_models.sh (a wrapper of `cnnscope fetch`) against a local server that serves
+        the wrong bytes: the catalogue's sha1/sha256 refuse them and nothing is left."""
         import subprocess
+        from helpers import BIN
+        from http_fixture import Server
         root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
         script = os.path.join(root, "models", "fetch_models.sh")
-        p = subprocess.run([script, "--list"], capture_output=True, text=True, check=True)
+        env = {k: v for k, v in self.env.items() if "proxy" not in k.lower()}
+        env.update(CNNSCOPE_BIN=BIN)
+        env.pop("CNNSCOPE_MODELS_DIR")  # the real catalogue, from the source tree
+        p = subprocess.run([script, "--list"], capture_output=True, text=True, check=True, env=env, cwd=self.tmp)
         self.assertIn("sha1:5b5e115253197b84d6c6ece1dafe6c15d7105ca6", p.stdout)  # starry_night.t7
         self.assertIn("sha256:fa646ded", p.stdout)  # mosaic-9.onnx
-        # A 'curl' that serves the wrong bytes: the checksum refuses them and nothing is left.
-        fakebin, dest = self.path("bin"), self.path("fetched")
-        os.makedirs(fakebin)
+        dest = self.path("fetched")
         os.makedirs(dest)
-        with open(os.path.join(fakebin, "curl"), "w") as f:
-            f.write('#!/bin/sh\nwhile [ "$1" != "-o" ]; do shift; done\necho "not a model" > "$2"\n')
-        os.chmod(os.path.join(fakebin, "curl"), 0o755)
-        env = dict(self.env, PATH=fakebin + ":" + os.environ["PATH"], CNNSCOPE_MODELS_DIR=dest)
-        p = subprocess.run([script, "--styles"], capture_output=True, text=True, env=env)
+        files = {n: b"not a model\n" for n in ("starry_night.t7", "feathers.t7", "mosaic-9.onnx")}
+        with Server(files) as server:
+            env.update(CNNSCOPE_MODEL_URL_BASE=server.base("ok"))
+            p = subprocess.run([script, "--styles", "--dir", dest], capture_output=True, text=True, env=env, cwd=self.tmp)
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn("sha1 of starry_night.t7 is", p.stderr)
-        self.assertIn("sha256 of mosaic-9.onnx is", p.stderr)
+        self.assertIn("sha1 of the downloaded starry_night.t7 is", p.stderr)
+        self.assertIn("sha256 of the downloaded mosaic-9.onnx is", p.stderr)
         self.assertEqual(os.listdir(dest), [])
 
     def _write_five(self, path):

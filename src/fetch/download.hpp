@@ -1,0 +1,88 @@
+// One file over HTTP(S) with libcurl: progress snapshots, cancel, checksum, atomic placement.
+#pragma once
+
+#include "core/expected.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace cnnscope {
+
+struct DownloadRequest {
+    std::string url;
+    std::string destPath;  // the final path; its directory is created when missing
+    std::string algo;      // "md5", "sha1", "sha256", or "" when the catalogue records no checksum
+    std::string digest;    // expected hex digest (lower case)
+};
+
+enum class DownloadState { Idle, Running, Verifying, Succeeded, Failed, Cancelled };
+
+// A consistent copy of a download's state, taken under a lock (any thread may ask).
+struct DownloadProgress {
+    DownloadState state = DownloadState::Idle;
+    int64_t bytes = 0;         // received so far
+    int64_t total = -1;        // -1: the server did not say
+    double bytesPerSecond = 0; // over the last few seconds
+    double secondsLeft = -1;   // -1: unknown
+    std::string message;       // Failed/Cancelled: one line saying what happened and what to do
+    std::string note;          // Succeeded: "md5 OK", or the digest when none was recorded
+    bool finished() const { return state == DownloadState::Succeeded || state == DownloadState::Failed || state == DownloadState::Cancelled; }
+};
+
+struct DownloadSettings {
+    long connectTimeoutS = 15;  // DNS + TCP + TLS
+    long stallSeconds = 30;     // abort when less than 1 byte/s arrives for this long
+    // Called on the transfer thread after each chunk (and at least every second): progress bars.
+    std::function<void(const DownloadProgress&)> onProgress;
+    // Settings from the environment: CNNSCOPE_FETCH_STALL_S, CNNSCOPE_FETCH_CONNECT_S (tests).
+    static DownloadSettings fromEnvironment();
+};
+
+// Downloads `url` into an exclusive temporary file (mkstemp) next to destPath, hashing as it
+// goes, and renames it into place only when complete and its checksum matches. On any failure
+// or cancel the temporary file is removed and a previous file at destPath is untouched.
+// Threading: run() blocks the caller; start() runs the same on a background thread, and then
+// progress(), cancel() and finished() may be called from any thread; wait() joins. The
+// destructor cancels and joins.
+class Download {
+public:
+    explicit Download(DownloadRequest request, DownloadSettings settings = {});
+    ~Download();
+    Download(const Download&) = delete;
+    Download& operator=(const Download&) = delete;
+
+    Status run();
+    void start();   // once per Download
+    Status wait();  // joins a started download; its result (also after run())
+
+    DownloadProgress progress() const;
+    void cancel() { m_cancel = true; }
+    bool finished() const { return progress().finished(); }
+    const DownloadRequest& request() const { return m_request; }
+
+private:
+    friend struct TransferContext;
+    Status transfer();
+    void publish(const DownloadProgress& p);
+
+    DownloadRequest m_request;
+    DownloadSettings m_settings;
+    std::atomic<bool> m_cancel{false};
+    mutable std::mutex m_mutex;
+    DownloadProgress m_progress;
+    std::thread m_thread;
+};
+
+// Hex digest ("md5", "sha1", "sha256") of a file; an error when it cannot be read.
+Expected<std::string> fileDigest(const std::string& path, const std::string& algo);
+
+// "80.1 MB", "512 KB"; "1:05" for seconds.
+std::string formatBytes(int64_t bytes);
+std::string formatDuration(double seconds);
+
+}  // namespace cnnscope
