@@ -42,20 +42,23 @@ inline cv::Vec3d integralAt(const cv::Mat& sum, double x, double y) {
 cv::Mat areaThumbnail(const cv::Mat& sum, const cv::Rect& field, int side, const cv::Scalar& pad) {
     CV_Assert(sum.type() == CV_64FC3 && field.width >= side && field.height >= side);
     const double W = sum.cols - 1, H = sum.rows - 1;
-    const double sx = double(field.width) / side, sy = double(field.height) / side;
+    const double sx = double(field.width) / side, sy = double(field.height) / side, area = sx * sy;
     const cv::Vec3d padV(pad[0], pad[1], pad[2]);
+    // The integral at every box corner (clamped to the image: outside it only padding adds).
+    const size_t n = size_t(side) + 1;
+    std::vector<double> xs(n), ys(n);
+    for (size_t j = 0; j < n; ++j) xs[j] = std::clamp(field.x + double(j) * sx, 0.0, W);
+    for (size_t i = 0; i < n; ++i) ys[i] = std::clamp(field.y + double(i) * sy, 0.0, H);
+    std::vector<cv::Vec3d> g(n * n);
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j < n; ++j) g[i * n + j] = integralAt(sum, xs[j], ys[i]);
     cv::Mat thumb(side, side, CV_8UC3);
-    std::vector<double> xs(size_t(side) + 1);
-    for (int j = 0; j <= side; ++j) xs[size_t(j)] = std::clamp(field.x + j * sx, 0.0, W);
-    for (int i = 0; i < side; ++i) {
-        const double ya = field.y + i * sy, yb = field.y + (i + 1) * sy;
-        const double y0 = std::clamp(ya, 0.0, H), y1 = std::clamp(yb, 0.0, H);
-        cv::Vec3b* out = thumb.ptr<cv::Vec3b>(i);
-        for (int j = 0; j < side; ++j) {
-            const double x0 = xs[size_t(j)], x1 = xs[size_t(j) + 1];
-            const double inside = (x1 - x0) * (y1 - y0), area = sx * sy;
+    for (size_t i = 0; i < n - 1; ++i) {
+        cv::Vec3b* out = thumb.ptr<cv::Vec3b>(int(i));
+        for (size_t j = 0; j < n - 1; ++j) {
+            const double inside = (xs[j + 1] - xs[j]) * (ys[i + 1] - ys[i]);
             cv::Vec3d v = padV * (area - inside);
-            if (inside > 0) v += integralAt(sum, x1, y1) - integralAt(sum, x0, y1) - integralAt(sum, x1, y0) + integralAt(sum, x0, y0);
+            if (inside > 0) v += g[(i + 1) * n + j + 1] - g[i * n + j + 1] - g[(i + 1) * n + j] + g[i * n + j];
             for (int c = 0; c < 3; ++c) out[j][c] = cv::saturate_cast<uchar>(v[c] / area);
         }
     }
@@ -89,21 +92,29 @@ void TopKAccumulator::cutThumbnails(const cv::Mat& frame, const LayerInfo& layer
         bgr = &m_bgr;
     }
     const int side = m_options.thumbSide;
-    bool integral = false;
-    std::map<int, cv::Mat> cut;  // one thumbnail per map position of this frame
+    const cv::Rect frameRect(0, 0, bgr->cols, bgr->rows);
+    // Shrinking fields are averaged from an integral image of the box they cover when that is
+    // cheaper than copying each field (many or large fields, e.g. block5's after a reset).
+    cv::Rect box;
+    double fieldPixels = 0;
     for (Candidate& cand : m_candidates) {
         cand.field = receptiveField(layer, cand.pos.y, cand.pos.x, inputSize, bgr->size()).frame;
+        if (cand.field.width < side || cand.field.height < side) continue;
+        const cv::Rect in = cand.field & frameRect;
+        box = box.empty() ? in : (in.empty() ? box : (box | in));
+        fieldPixels += double(in.area());
+    }
+    const bool integral = !box.empty() && fieldPixels > double(box.area());
+    if (integral) cv::integral((*bgr)(box), m_integral, CV_64F);
+    std::map<int, cv::Mat> cut;  // one thumbnail per map position of this frame
+    for (Candidate& cand : m_candidates) {
         const int key = cand.pos.y * mapWidth + cand.pos.x;
         auto it = cut.find(key);
         if (it == cut.end()) {
-            cv::Mat thumb;
-            if (cand.field.width >= side && cand.field.height >= side) {  // shrinking: area averages
-                if (!integral) cv::integral(*bgr, m_integral, CV_64F);
-                integral = true;
-                thumb = areaThumbnail(m_integral, cand.field, side, m_options.padColour);
-            } else {
-                thumb = cutThumbnail(*bgr, cand.field, side, m_options.padColour);
-            }
+            const bool shrink = cand.field.width >= side && cand.field.height >= side;
+            // Outside `box` but inside the frame lies no field pixel, so the box's integral serves.
+            cv::Mat thumb = integral && shrink ? areaThumbnail(m_integral, cand.field - box.tl(), side, m_options.padColour)
+                                               : cutThumbnail(*bgr, cand.field, side, m_options.padColour);
             it = cut.emplace(key, std::move(thumb)).first;
         }
         cand.thumb = it->second;
