@@ -11,7 +11,9 @@
 #include <opencv2/dnn/layer.hpp>
 
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
+#include <unistd.h>
 
 namespace cnnscope {
 
@@ -46,6 +48,12 @@ void installFastConv() {
     static std::once_flag once;
     std::call_once(once, [] { cv::dnn::LayerFactory::registerLayer("Convolution", &FastConvLayer::create); });
 #endif
+}
+
+void preferPassiveOpenMpWait(char** argv) {
+    if (!oneDnnBuilt() || std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    ::execv("/proc/self/exe", argv);  // returns only on failure: then run on with spinning threads
 }
 
 void setConvMode(ConvMode m) { g_mode.store(int(m)); }

@@ -146,20 +146,22 @@ public:
         if (!usable(inputs, outputs, mode)) {
             syncInner();
             m_inner->forward(inputs, outputs, internals);
-            recordRun(inputs, mode, Choice{"opencv", whyOpenCV(inputs, mode)}, std::string());
+            if (inputs.total() >= 1) setShape(m_inShape, inputs.getMat(0));
+            recordRun(nullptr, mode, [&] { return Choice{"opencv", whyOpenCV(inputs, mode)}; }, {});
             return;
         }
         const cv::Mat in = inputs.getMat(0);
         cv::Mat& out = outputs.getMatRef(0);
-        const cv::dnn::MatShape inShape = cv::dnn::shape(in), outputShape = cv::dnn::shape(out);
-        Plan& plan = planFor(inShape, outputShape, mode);
+        setShape(m_inShape, in);  // reused vectors: no allocation per frame
+        setShape(m_outShape, out);
+        Plan& plan = planFor(m_inShape, m_outShape, mode);
         if (plan.choice.kernel == "opencv") {  // oneDNN had nothing for it
             syncInner();
             m_inner->forward(inputs, outputs, internals);
         } else {
             run(plan, in, out);
         }
-        recordRun(inputs, mode, plan.choice, plan.impl);
+        recordRun(&plan, mode, [&] { return plan.choice; }, plan.impl);
     }
 
     // Everything below: OpenCV's layer, unchanged.
@@ -237,8 +239,8 @@ private:
         // With pad_mode SAME and an even kernel, OpenCV pads one more pixel at the end than its
         // pads say (the output size decides): that is asymmetric too.
         for (int i = 0; i < 2; ++i) {
-            const int64_t end = int64_t(out[2 + i] - 1) * strides[i] + int64_t(kernel_size[i]) - in[2 + i] - int64_t(pads_begin[i]);
-            if (end != int64_t(pads_end[i])) return "asymmetric pads";
+            const int64_t span = int64_t(in[2 + i]) + int64_t(pads_begin[i]) + int64_t(pads_end[i]) - int64_t(kernel_size[i]);
+            if (span < 0 || span / int64_t(strides[i]) + 1 != out[2 + i]) return "asymmetric pads";
         }
         return {};
     }
@@ -417,13 +419,19 @@ private:
         }
     }
 
-    void recordRun(cv::InputArrayOfArrays inputs, ConvMode mode, const Choice& choice, const std::string& impl) {
+    static void setShape(cv::dnn::MatShape& s, const cv::Mat& m) { s.assign(m.size.p, m.size.p + m.dims); }
+
+    // Updates what report() says, only when it changed (strings are not copied per frame).
+    template <class MakeChoice>
+    void recordRun(const Plan* plan, ConvMode mode, MakeChoice makeChoice, const std::string& impl) {
         std::lock_guard<std::mutex> lock(m_infoMutex);
+        if (m_ran && m_ranPlan == plan && m_ranMode == mode && m_ranIn == m_inShape) return;
         m_ran = true;
+        m_ranPlan = plan;
         m_ranMode = mode;
-        m_ranChoice = choice;
+        m_ranChoice = makeChoice();
         m_ranImpl = impl;
-        if (inputs.total() >= 1) m_ranIn = cv::dnn::shape(inputs.getMat(0));
+        m_ranIn = m_inShape;
     }
 
     cv::Ptr<cv::dnn::BaseConvolutionLayer> m_inner;
@@ -439,6 +447,8 @@ private:
     mutable std::mutex m_infoMutex;
     mutable cv::dnn::MatShape m_lastIn;
     bool m_ran = false;
+    const Plan* m_ranPlan = nullptr;
+    cv::dnn::MatShape m_inShape, m_outShape;
     cv::dnn::MatShape m_ranIn;
     ConvMode m_ranMode = ConvMode::Auto;
     Choice m_ranChoice;
