@@ -94,6 +94,18 @@ ConvReport convReport(cv::dnn::Net& net, bool cpuTarget) {
     return rep;
 }
 
+std::string convReportJson(const ConvReport& r) {
+    std::string s = std::string("{\"mode\": \"") + convModeName(convMode()) + "\", \"summary\": \"" + jsonEscape(r.summary) +
+                    "\", \"layers\": [";
+    for (size_t i = 0; i < r.layers.size(); ++i) {
+        const ConvLayerReport& l = r.layers[i];
+        s += (i ? ", " : "") + std::string("{\"layer\": \"") + jsonEscape(l.name) + "\", \"kernel\": \"" + l.kernel +
+             "\", \"impl\": \"" + jsonEscape(l.impl) + "\", \"why\": \"" + jsonEscape(l.why) +
+             "\", \"planned\": " + (l.planned ? "true" : "false") + "}";
+    }
+    return s + "]}";
+}
+
 std::string describe(const ConvLayerReport& r) {
     std::string s = r.kernel;
     if (!r.impl.empty()) s += " (" + r.impl + ")";

@@ -60,4 +60,8 @@ ConvReport convReport(cv::dnn::Net& net, bool cpuTarget);
 // "kernel (impl)" or "opencv: why", for tables.
 std::string describe(const ConvLayerReport& r);
 
+// {"mode": "auto", "summary": "...", "layers": [{"layer", "kernel", "impl", "why", "planned"}, ...]}
+// for stats files (bench --json writes the same fields).
+std::string convReportJson(const ConvReport& r);
+
 }  // namespace cnnscope

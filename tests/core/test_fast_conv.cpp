@@ -143,6 +143,9 @@ TEST_CASE("the report of a model not yet run is a plan, and follows the mode") {
     rep = m.convReport();
     for (const auto& l : rep.layers) CHECK(l.kernel == "opencv");
     CHECK(rep.summary.find("opencv: 0 winograd, 0 direct, 16 opencv") == 0);
+    const std::string json = convReportJson(rep);
+    CHECK(json.find("{\"mode\": \"opencv\", \"summary\": \"opencv: 0 winograd") == 0);
+    CHECK(json.find("{\"layer\": \"block5_conv4\", \"kernel\": \"opencv\"") != std::string::npos);
 }
 
 namespace {
