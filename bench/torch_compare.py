@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """cnnscope against Debian's PyTorch on the same cores, in one run.
 
-Runs `cnnscope bench` and torchvision's VGG19 features for the same layers and input sizes
-(random weights, or the Keras .h5 given with --model loaded into torch), and prints the ratio
+Runs `cnnscope bench` (every --conv kernel asked for, alternating frame by frame) and
+torchvision's VGG19 features for the same layers and input sizes (random weights, or the Keras .h5
+given with --model loaded into torch), in --rounds rounds that alternate cnnscope and PyTorch so
+that drifts of a shared machine's speed hit both; prints medians over the rounds and the ratio
 cnnscope/PyTorch per case; then the article's matplotlib 8x8 'hot' grid against cnnscope's grid.
 
 Needs: apt-get install python3-torch python3-torchvision python3-matplotlib
-Usage: bench/torch_compare.py [--frames N] [--input-size WxH ...] [--layer L ...] [--model FILE.h5] [--json OUT]
+Usage: bench/torch_compare.py [--frames N] [--rounds R] [--conv opencv,direct,winograd] [--input-size WxH ...]
+                              [--layer L ...] [--model FILE.h5] [--json OUT]
 """
 import argparse
 import json
@@ -52,6 +55,7 @@ def torch_features(model_path):
 
 
 def time_torch(feats, layer, w, h, frames, warmup):
+    """Per-frame times in ms."""
     import torch
     net = feats[:TORCH_INDEX[layer] + 1]
     x = torch.randn(1, 3, h, w)
@@ -63,7 +67,7 @@ def time_torch(feats, layer, w, h, frames, warmup):
             t0 = time.perf_counter()
             net(x)
             times.append((time.perf_counter() - t0) * 1000)
-    return median(times), min(times)
+    return times
 
 
 def matplotlib_grid_ms(act, runs=3):
@@ -100,7 +104,9 @@ def main():
         os.execv(sys.executable, [sys.executable, *sys.argv])
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default=os.environ.get("CNNSCOPE_BIN", DEFAULT_BIN))
-    ap.add_argument("--frames", type=int, default=10)
+    ap.add_argument("--frames", type=int, default=10, help="timed frames per case in all (spread over the rounds)")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds alternating cnnscope and PyTorch")
+    ap.add_argument("--conv", default="opencv,direct,winograd", help="cnnscope --conv kernels to time (comma-separated)")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--input-size", action="append", dest="sizes")
     ap.add_argument("--layer", action="append", dest="layers")
@@ -121,30 +127,53 @@ def main():
     torch.set_num_threads(a.threads)
 
     model_args = ["--model", a.model] if a.model else ["--untrained"]
+    rounds = max(1, min(a.rounds, a.frames))
+    per_round = -(-a.frames // rounds)
+    feats = torch_features(a.model)
     with tempfile.TemporaryDirectory() as tmp:
         bench_json = os.path.join(tmp, "bench.json")
-        cmd = [a.bin, "bench", "--frames", str(a.frames), "--warmup", str(a.warmup), "--json", bench_json, "-q", *model_args]
+        cmd = [a.bin, "bench", "--frames", str(per_round), "--warmup", str(a.warmup), "--json", bench_json, "-q",
+               "--conv", a.conv, *model_args]
         for s in sizes:
             cmd += ["--input-size", s]
         for l in layers:
             cmd += ["--layer", l]
-        print("running:", " ".join(cmd), flush=True)
-        subprocess.run(cmd, check=True)
-        with open(bench_json) as f:
-            bench = json.load(f)
+        print("running", rounds, "rounds of:", " ".join(cmd), flush=True)
+        runs = {}   # (layer, size, conv) -> list of per-round medians and rows
+        torch_times = {}  # (layer, size) -> all frame times
+        for r in range(rounds):
+            subprocess.run(cmd, check=True)
+            with open(bench_json) as f:
+                bench = json.load(f)
+            for row in bench["results"]:
+                runs.setdefault((row["layer"], row["input_size"], row["conv"]), []).append(row)
+            for (layer, size) in dict.fromkeys((row["layer"], row["input_size"]) for row in bench["results"]):
+                w, h = map(int, size.split("x"))
+                torch_times.setdefault((layer, size), []).extend(time_torch(feats, layer, w, h, per_round, a.warmup))
+            print(f"round {r + 1}/{rounds} done", flush=True)
 
-        feats = torch_features(a.model)
         tuned = "default malloc" if a.plain_malloc else "MALLOC_MMAP/TRIM_THRESHOLD_=4G"
         print(f"\nPyTorch {torch.__version__}, {torch.get_num_threads()} threads, {tuned}; cnnscope {bench['machine']['opencv']} "
-              f"dnn, {bench['machine']['threads']} threads; {bench['machine']['cpu']}")
-        print(f"{'layer':<14} {'input':<9} {'cnnscope_ms':>11} {'torch_ms':>9} {'ratio':>7} {'cnnscope_pipeline_ms':>21}")
-        for r in bench["results"]:
-            w, h = map(int, r["input_size"].split("x"))
-            tmed, tmin = time_torch(feats, r["layer"], w, h, a.frames, a.warmup)
-            r["torch_ms"], r["torch_min_ms"] = tmed, tmin
-            r["ratio_vs_torch"] = r["forward_ms"] / tmed
-            print(f"{r['layer']:<14} {r['input_size']:<9} {r['forward_ms']:11.1f} {tmed:9.1f} {r['ratio_vs_torch']:7.2f} "
-                  f"{r['pipeline_ms']:21.1f}", flush=True)
+              f"dnn, {bench['machine']['threads']} threads, oneDNN layer {'on' if bench['machine'].get('onednn') else 'off'}; "
+              f"{bench['machine']['cpu']}; {rounds} rounds x {per_round} frames")
+        print(f"{'layer':<14} {'input':<9} {'conv':<9} {'cnnscope_ms':>11} {'torch_ms':>9} {'ratio':>7} {'cnnscope_pipeline_ms':>21}")
+        results = []
+        for (layer, size, conv), rows in runs.items():
+            t = torch_times[(layer, size)]
+            row = dict(rows[-1])
+            row["forward_ms"] = median([x["forward_ms"] for x in rows])
+            row["forward_min_ms"] = min(x["forward_min_ms"] for x in rows)
+            row["pipeline_ms"] = median([x["pipeline_ms"] for x in rows])
+            row["overhead"] = row["pipeline_ms"] / row["forward_ms"] - 1
+            row["gflops"] = rows[-1]["gflops"] * rows[-1]["forward_ms"] / row["forward_ms"]
+            row["torch_ms"], row["torch_min_ms"] = median(t), min(t)
+            row["ratio_vs_torch"] = row["forward_ms"] / row["torch_ms"]
+            results.append(row)
+            print(f"{layer:<14} {size:<9} {conv:<9} {row['forward_ms']:11.1f} {row['torch_ms']:9.1f} {row['ratio_vs_torch']:7.2f} "
+                  f"{row['pipeline_ms']:21.1f}", flush=True)
+        bench["results"] = results
+        bench["machine"]["frames"] = rounds * per_round
+        bench["rounds"] = rounds
 
         # The article's grid: matplotlib on block1_conv1 at 224, against cnnscope's grid of the same maps.
         npy = os.path.join(tmp, "b1.npy")

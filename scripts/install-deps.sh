@@ -8,6 +8,8 @@ packages=(
   build-essential cmake pkg-config git
   # core: OpenCV with dnn/videoio, Keras .h5 weights, CLI parsing
   libopencv-dev libhdf5-dev libcli11-dev
+  # fast CPU convolution inside OpenCV dnn (CMake option CNNSCOPE_ONEDNN)
+  libdnnl-dev
   # recording: GIF encoder and palette quantisation
   libgif-dev libimagequant-dev
   # GUI: window, Dear ImGui (GLFW + OpenGL3 backends), glad loader generator

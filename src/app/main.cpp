@@ -1,5 +1,6 @@
 // cnnscope: CLI subcommands run before any window code; `view` (or no arguments) opens the GUI.
 #include "cli/cli.hpp"
+#include "core/conv_mode.hpp"
 #include "core/interrupt.hpp"
 #ifdef CNNSCOPE_HAVE_GUI
 #include "app/gui.hpp"
@@ -11,6 +12,7 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
+    cnnscope::preferPassiveOpenMpWait(argv);
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
     cnnscope::installInterruptHandlers();
     CLI::App app{"cnnscope: watch what a convolutional network sees (VGG19 feature maps, live or headless)", "cnnscope"};

@@ -55,11 +55,20 @@ struct BenchCmd {
     std::string source = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
     std::string json;
     int frames = 10, warmup = 2, threads = 0;
+    std::vector<std::string> convs;
+    std::vector<ConvMode> modes;
 
     int run() {
         if (frames < 1 || frames > 100000) return fail("--frames must be between 1 and 100000");
         if (warmup < 0 || warmup > 1000) return fail("--warmup must be between 0 and 1000");
         if (threads > 0) cv::setNumThreads(threads);
+        if (convs.empty()) convs = {"auto"};
+        for (const auto& c : convs) {
+            auto mode = parseConvMode(c);
+            if (!mode) return fail("--conv: " + mode.error());
+            modes.push_back(*mode);
+        }
+        common.conv = convs.front();
         std::vector<cv::Size> inputSizes;
         if (sizes.empty()) sizes = {"224x224", "640x480"};
         for (const auto& s : sizes) {
@@ -91,8 +100,8 @@ struct BenchCmd {
         if (auto st = next(); !st) return fail(st.error());
 
         std::ostringstream rows;
-        std::printf("%-14s %-9s %10s %10s %11s %11s %9s %7s %11s   %s\n", "layer", "input", "forward_ms", "fwd_min", "pipeline_ms",
-                    "pipe_min", "overhead", "GFLOP/s", "allocs/frm", "pipeline = decode + preprocess/forward/copy-out + render");
+        std::printf("%-14s %-9s %-8s %10s %10s %11s %11s %9s %7s %11s   %s\n", "layer", "input", "conv", "forward_ms", "fwd_min", "pipeline_ms",
+                    "pipe_min", "overhead", "GFLOP/s", "allocs/frm", "pipeline = decode + preprocess/forward/copy-out + render   conv kernels");
         bool firstRow = true;
         Progress progress("bench", int64_t(inputSizes.size() * layers.size()) * (warmup + 1 + frames), common.quiet);
         int64_t stepsDone = 0;
@@ -108,64 +117,82 @@ struct BenchCmd {
                 MosaicScratch scratch;
                 MosaicOptions mo;
                 mo.labels = false;
-                std::vector<double> fwd, pipe, decodeMs, netMs, renderMs;
-                int64_t allocStart = 0, allocsInPipeline = 0;
+                const size_t M = modes.size();
+                std::vector<std::vector<double>> fwd(M), pipe(M), decodeMs(M), netMs(M), renderMs(M);
+                std::vector<int64_t> allocs(M, 0);
+                std::vector<ConvReport> kernels(M);
+                int64_t allocStart = 0;
                 double rssStart = 0;
                 for (int i = 0; i < warmup + 1 + frames; ++i) {
                     const bool timed = i > warmup;
-                    const auto b0 = Clock::now();
-                    if (auto st = model->forwardBlob(blob, layer); !st) return fail(st.error());
-                    const auto b1 = Clock::now();
-                    if (i == warmup + 1) {
-                        allocStart = heapAllocations();
-                        rssStart = residentMemoryMb();
-                    }
-                    const int64_t a0 = heapAllocations();
-                    const auto t0 = Clock::now();
-                    if (auto st = next(); !st) return fail(st.error());
-                    const auto t1 = Clock::now();
-                    if (auto st = model->forward(frame, layer, act); !st) return fail(st.error());
-                    const auto t2 = Clock::now();
-                    renderMosaic(act, mo, mosaic, scratch);
-                    const auto t3 = Clock::now();
-                    if (timed) {
-                        fwd.push_back(ms(b0, b1));
-                        pipe.push_back(ms(t0, t3));
-                        decodeMs.push_back(ms(t0, t1));
-                        netMs.push_back(ms(t1, t2));
-                        renderMs.push_back(ms(t2, t3));
-                        allocsInPipeline += heapAllocations() - a0;
+                    // Modes alternate frame by frame, so that drifts of the machine's speed hit all alike.
+                    for (size_t m = 0; m < M; ++m) {
+                        setConvMode(modes[m]);
+                        const auto b0 = Clock::now();
+                        if (auto st = model->forwardBlob(blob, layer); !st) return fail(st.error());
+                        const auto b1 = Clock::now();
+                        if (i == warmup + 1 && m == 0) {
+                            allocStart = heapAllocations();
+                            rssStart = residentMemoryMb();
+                        }
+                        const int64_t a0 = heapAllocations();
+                        const auto t0 = Clock::now();
+                        if (auto st = next(); !st) return fail(st.error());
+                        const auto t1 = Clock::now();
+                        if (auto st = model->forward(frame, layer, act); !st) return fail(st.error());
+                        const auto t2 = Clock::now();
+                        renderMosaic(act, mo, mosaic, scratch);
+                        const auto t3 = Clock::now();
+                        if (timed) {
+                            fwd[m].push_back(ms(b0, b1));
+                            pipe[m].push_back(ms(t0, t3));
+                            decodeMs[m].push_back(ms(t0, t1));
+                            netMs[m].push_back(ms(t1, t2));
+                            renderMs[m].push_back(ms(t2, t3));
+                            allocs[m] += heapAllocations() - a0;
+                        }
+                        if (i == warmup) kernels[m] = model->convReport();
                     }
                     progress.step(++stepsDone, layer + " at " + std::to_string(size.width) + "x" + std::to_string(size.height));
                 }
-                const int64_t allocEnd = allocStart + allocsInPipeline;
                 const double rssEnd = residentMemoryMb();
-                const Timing f = summarize(fwd), p = summarize(pipe);
-                const double gflops = double(model->flopsTo(layer)) / (f.median * 1e6);
-                const double overhead = p.median / f.median - 1.0;
-                const double allocs = allocStart >= 0 ? double(allocEnd - allocStart) / frames : -1;
-                const std::string in = std::to_string(size.width) + "x" + std::to_string(size.height);
-                const Timing d = summarize(decodeMs), n = summarize(netMs), r = summarize(renderMs);
                 progress.clear();
-                std::printf("%-14s %-9s %10.1f %10.1f %11.1f %11.1f %8.1f%% %7.1f %11s   %.1f + %.1f + %.1f\n", layer.c_str(),
-                            in.c_str(), f.median, f.min, p.median, p.min, 100 * overhead, gflops,
-                            allocs >= 0 ? cv::format("%.1f", allocs).c_str() : "n/a", d.median, n.median, r.median);
-                if (frames >= 1000)
-                    std::printf("%-14s %-9s memory %.1f MiB after warm-up, %.1f MiB after %d frames (%+.2f%%)\n", "", "", rssStart, rssEnd,
-                                frames, 100.0 * (rssEnd - rssStart) / rssStart);
-                std::fflush(stdout);
-                rows << (firstRow ? "" : ",\n") << "    {\"layer\": \"" << jsonEscape(layer) << "\", \"input_size\": \"" << in
-                     << "\", \"forward_ms\": " << f.median << ", \"forward_min_ms\": " << f.min << ", \"pipeline_ms\": " << p.median
-                     << ", \"pipeline_min_ms\": " << p.min << ", \"overhead\": " << overhead << ", \"gflops\": " << gflops
-                     << ", \"allocs_per_frame\": " << (allocs >= 0 ? cv::format("%.2f", allocs) : std::string("null"))
-                     << ", \"rss_start_mb\": " << rssStart << ", \"rss_end_mb\": " << rssEnd << ", \"decode_ms\": " << d.median << ", \"net_ms\": " << n.median << ", \"render_ms\": " << r.median << "}";
-                firstRow = false;
+                for (size_t m = 0; m < M; ++m) {
+                    const Timing f = summarize(fwd[m]), p = summarize(pipe[m]);
+                    const double gflops = double(model->flopsTo(layer)) / (f.median * 1e6);
+                    const double overhead = p.median / f.median - 1.0;
+                    const double allocsPerFrame = allocStart >= 0 ? double(allocs[m]) / frames : -1;
+                    const std::string in = std::to_string(size.width) + "x" + std::to_string(size.height);
+                    const Timing d = summarize(decodeMs[m]), n = summarize(netMs[m]), r = summarize(renderMs[m]);
+                    const char* conv = convModeName(modes[m]);
+                    std::printf("%-14s %-9s %-8s %10.1f %10.1f %11.1f %11.1f %8.1f%% %7.1f %11s   %.1f + %.1f + %.1f   %s\n", layer.c_str(),
+                                in.c_str(), conv, f.median, f.min, p.median, p.min, 100 * overhead, gflops,
+                                allocsPerFrame >= 0 ? cv::format("%.1f", allocsPerFrame).c_str() : "n/a", d.median, n.median, r.median,
+                                kernels[m].summary.c_str());
+                    if (frames >= 1000 && m + 1 == M)
+                        std::printf("%-14s %-9s memory %.1f MiB after warm-up, %.1f MiB after %d frames (%+.2f%%)\n", "", "", rssStart,
+                                    rssEnd, frames, 100.0 * (rssEnd - rssStart) / rssStart);
+                    std::fflush(stdout);
+                    std::ostringstream perLayer;
+                    for (const auto& k : kernels[m].layers)
+                        perLayer << (perLayer.tellp() > 0 ? ", " : "") << "{\"layer\": \"" << jsonEscape(k.name) << "\", \"kernel\": \""
+                                 << k.kernel << "\", \"impl\": \"" << jsonEscape(k.impl) << "\", \"why\": \"" << jsonEscape(k.why) << "\"}";
+                    rows << (firstRow ? "" : ",\n") << "    {\"layer\": \"" << jsonEscape(layer) << "\", \"input_size\": \"" << in
+                         << "\", \"conv\": \"" << conv << "\", \"conv_summary\": \"" << jsonEscape(kernels[m].summary)
+                         << "\", \"forward_ms\": " << f.median << ", \"forward_min_ms\": " << f.min << ", \"pipeline_ms\": " << p.median
+                         << ", \"pipeline_min_ms\": " << p.min << ", \"overhead\": " << overhead << ", \"gflops\": " << gflops
+                         << ", \"allocs_per_frame\": " << (allocsPerFrame >= 0 ? cv::format("%.2f", allocsPerFrame) : std::string("null"))
+                         << ", \"rss_start_mb\": " << rssStart << ", \"rss_end_mb\": " << rssEnd << ", \"decode_ms\": " << d.median
+                         << ", \"net_ms\": " << n.median << ", \"render_ms\": " << r.median << ", \"conv_layers\": [" << perLayer.str()
+                         << "]}";
+                    firstRow = false;
+                }
             }
         }
         if (!json.empty()) {
             std::ostringstream doc;
             doc << "{\n  \"machine\": {\"cpu\": \"" << jsonEscape(cpuName()) << "\", \"cores\": " << std::thread::hardware_concurrency()
-                << ", \"opencv\": \"" << CV_VERSION << "\", \"threads\": " << cv::getNumThreads() << ", \"target\": \""
+                << ", \"opencv\": \"" << CV_VERSION << "\", \"onednn\": " << (oneDnnBuilt() ? "true" : "false") << ", \"threads\": " << cv::getNumThreads() << ", \"target\": \""
                 << model->target().actual << "\", \"model\": \"" << jsonEscape(model->label()) << "\", \"source\": \""
                 << jsonEscape(source) << "\", \"frames\": " << frames << "},\n  \"results\": [\n"
                 << rows.str() << "\n  ]\n}\n";
@@ -187,6 +214,10 @@ void registerBench(CLI::App& app, std::function<int()>& action) {
     b->add_option("--source", cmd.source, "Footage for the pipeline (looped)")->default_val(cmd.source);
     b->add_option("--threads", cmd.threads, "OpenCV threads (default: OpenCV's choice)");
     b->add_option("--json", cmd.json, "Also write the results as JSON");
+    b->add_option("--conv", cmd.convs,
+                  "CPU convolution kernels to time, comma-separated or repeated, alternating frame by frame in one run: auto, "
+                  "winograd, direct, opencv (default auto)")
+        ->delimiter(',');
     b->add_option("--model", cmd.common.model, "Weights file or models.yml name (default search, else untrained VGG19)");
     b->add_option("--config", cmd.common.config, "Second model file (Caffe .prototxt, Darknet .cfg)");
     b->add_flag("--untrained", cmd.common.untrained, "Use the untrained VGG19");

@@ -25,7 +25,25 @@ void addModelOptions(CLI::App& cmd, CommonOptions& o) {
         ->default_val("cpu")
         ->group("Model");
     cmd.add_option("--backend", o.target, "Alias of --target")->group("Model");
+    addConvOption(cmd, o.conv);
     cmd.add_flag("-q,--quiet", o.quiet, "No progress or warnings on stderr");
+}
+
+void addConvOption(CLI::App& cmd, std::string& conv) {
+    cmd.add_option("--conv", conv,
+                   "CPU convolution kernel: auto (oneDNN Winograd for 3x3 stride-1 layers with 16+ input channels, oneDNN "
+                   "direct otherwise), winograd, direct (oneDNN), opencv (OpenCV's own). Layers oneDNN does not take "
+                   "(groups, dilation, asymmetric pads) always run OpenCV's" +
+                       std::string(oneDnnBuilt() ? "" : "; this build has no oneDNN: every mode runs OpenCV's"))
+        ->default_val("auto")
+        ->group("Model");
+}
+
+Status applyConvOption(const std::string& conv) {
+    auto mode = parseConvMode(conv);
+    if (!mode) return Error{"--conv: " + mode.error()};
+    setConvMode(*mode);
+    return {};
 }
 
 void addDisplayOptions(CLI::App& cmd, CommonOptions& o) {
@@ -55,6 +73,7 @@ Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o) {
         if (!o.styleSize.empty()) return Error{"--style-size needs --style"};
         return std::optional<StyleStage>{};
     }
+    if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};
     StyleOptions so;
     so.style = o.style;
     so.target = o.target;
@@ -105,6 +124,7 @@ int fail(const std::string& message) {
 void warn(const std::string& message) { std::cerr << "cnnscope: warning: " << message << std::endl; }
 
 Expected<Model> loadModel(const CommonOptions& o) {
+    if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};
     ModelOptions mo;
     mo.model = o.model;
     mo.config = o.config;

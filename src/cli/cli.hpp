@@ -28,10 +28,15 @@ struct CommonOptions {
     bool quiet = false;
     std::string style;       // style network run on each frame first (path or models.yml name)
     std::string styleSize;   // WxH it runs at (default: the network's own, else 320 wide)
+    std::string conv = "auto";  // CPU convolution kernel: auto, winograd, direct, opencv (process-wide)
 };
 
 void addModelOptions(CLI::App& cmd, CommonOptions& o);
 void addDisplayOptions(CLI::App& cmd, CommonOptions& o);
+// --conv alone (addModelOptions adds it too), for commands without the model options.
+void addConvOption(CLI::App& cmd, std::string& conv);
+// Parses --conv and sets the process-wide mode (loadModel and loadStyle call it).
+Status applyConvOption(const std::string& conv);
 // --style and --style-size; `required` for commands that need a style network.
 void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required = false);
 

@@ -82,16 +82,21 @@ struct LayersCmd {
         const auto& pre = model->preprocessing();
         std::printf("Model: %s\nWeights: %s\nInput: %dx%d (WxH), target %s\n\n", model->label().c_str(), model->source().c_str(),
                     pre.size.width, pre.size.height, model->target().actual.c_str());
-        std::printf("%-24s %-14s %-22s %12s %8s %7s\n", "Layer", "Type", "Output Shape", "Param #", "RF", "Stride");
+        std::printf("%-24s %-14s %-22s %12s %8s %7s  %s\n", "Layer", "Type", "Output Shape", "Param #", "RF", "Stride", "Conv kernel");
         std::printf("%s\n", std::string(92, '=').c_str());
+        const ConvReport conv = model->convReport();
         for (const auto& l : model->layers()) {
             const std::string shape = l.shape.empty() ? "?" : "(None, " + shapeText(l.shape).substr(1);
-            std::printf("%-24s %-14s %-22s %12s %8d %7d\n", l.name.c_str(), l.type.c_str(), shape.c_str(),
-                        withThousands(l.params).c_str(), l.receptiveField, l.stride);
+            std::string kernel;
+            for (const auto& c : conv.layers)
+                if (c.name == l.name) kernel = describe(c);
+            std::printf("%-24s %-14s %-22s %12s %8d %7d  %s\n", l.name.c_str(), l.type.c_str(), shape.c_str(),
+                        withThousands(l.params).c_str(), l.receptiveField, l.stride, kernel.c_str());
         }
         std::printf("%s\n", std::string(92, '=').c_str());
         std::printf("Total params: %s\n", withThousands(totalParams(model->layers())).c_str());
         std::printf("Output shapes are (batch, channels, height, width); RF = receptive field on the input, in pixels.\n");
+        std::printf("Convolutions: %s\n", conv.summary.c_str());
         return 0;
     }
 };
@@ -255,7 +260,8 @@ struct SweepCmd {
 // ---------------------------------------------------------------------------------------------
 // [SECTION] targets
 
-int runTargets() {
+int runTargets(const std::string& conv) {
+    if (auto st = applyConvOption(conv); !st) return fail(st.error());
     const auto avail = availableTargets();
     std::printf("%-12s %-10s %s\n", "target", "offered", "what");
     for (const auto& e : targetTable()) {
@@ -268,6 +274,16 @@ int runTargets() {
         std::printf("%-12s %-10s %s\n", e.name, ok ? "yes" : "no", what.c_str());
     }
     std::printf("OpenCV %s, %d threads\n", CV_VERSION, cv::getNumThreads());
+    if (oneDnnBuilt())
+        std::printf("cpu convolutions: --conv %s: %s\n", convModeName(convMode()),
+                    convMode() == ConvMode::OpenCV ? "OpenCV's own kernel"
+                    : convMode() == ConvMode::Auto
+                        ? "oneDNN Winograd for 3x3 stride-1 layers with 16+ input channels, oneDNN direct otherwise"
+                        : convMode() == ConvMode::Winograd ? "oneDNN Winograd where it has one, oneDNN direct otherwise"
+                                                           : "oneDNN direct");
+    else
+        std::printf("cpu convolutions: OpenCV's own kernel (built without oneDNN)\n");
+    std::printf("other targets: OpenCV's own layers; layers oneDNN does not take (groups, dilation, asymmetric pads) stay on OpenCV's on the cpu too\n");
     return 0;
 }
 
@@ -335,7 +351,9 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     registerFetch(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
-    targets->callback([&] { action = [] { return runTargets(); }; });
+    static std::string targetsConv = "auto";
+    addConvOption(*targets, targetsConv);
+    targets->callback([&] { action = [] { return runTargets(targetsConv); }; });
 }
 
 }  // namespace cnnscope::cli

@@ -165,6 +165,7 @@ void registerStyle(CLI::App& app, std::function<int()>& action) {
     s->add_option("--target", sty.common.target, "Compute target: " + targetNames() + " (falls back to cpu when not offered)")
         ->default_val("cpu");
     s->add_flag("-q,--quiet", sty.common.quiet, "No progress or warnings on stderr");
+    addConvOption(*s, sty.common.conv);
     addStyleOptions(*s, sty.common, true);
     s->callback([&] { action = [] { return sty.run(); }; });
 

@@ -14,7 +14,7 @@ namespace cnnscope {
 const std::vector<TargetEntry>& targetTable() {
     using namespace cv::dnn;
     static const std::vector<TargetEntry> table = {
-        {"cpu", DNN_BACKEND_OPENCV, DNN_TARGET_CPU, "OpenCV's own CPU kernels (always there)"},
+        {"cpu", DNN_BACKEND_OPENCV, DNN_TARGET_CPU, "OpenCV dnn on the CPU (always there; convolutions per --conv, below)"},
         {"opencl", DNN_BACKEND_OPENCV, DNN_TARGET_OPENCL, "OpenCL device, FP32"},
         {"opencl_fp16", DNN_BACKEND_OPENCV, DNN_TARGET_OPENCL_FP16, "OpenCL device, FP16"},
         {"cuda", DNN_BACKEND_CUDA, DNN_TARGET_CUDA, "NVIDIA GPU through cuDNN (OpenCV built with CUDA only)"},

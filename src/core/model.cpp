@@ -1,6 +1,7 @@
 // Model loading, catalogue and forward-to-layer.
 #include "core/model.hpp"
 
+#include "core/conv_mode.hpp"
 #include "core/model_zoo.hpp"
 #include "core/parse.hpp"
 
@@ -91,6 +92,7 @@ Expected<ModelLocation> resolveModelPath(const ModelOptions& opts) {
 }
 
 Model Model::fromSequential(const std::vector<SeqLayer>& layers, const std::string& title, const std::string& source) {
+    installFastConv();
     Model m;
     m.m_title = title;
     m.m_source = source;
@@ -176,6 +178,7 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
                         return Error{"Caffe model '" + loc->path + "' needs its .prototxt: pass --config FILE"};
                     if (!config.empty() && !isFile(config)) return Error{"config file '" + config + "' does not exist"};
                     cv::dnn::Net net;
+                    installFastConv();
                     try {
                         net = cv::dnn::readNet(loc->path, config);
                     } catch (const cv::Exception& e) {
@@ -317,6 +320,11 @@ Status Model::forwardBlob(const cv::Mat& blob, const std::string& layer) {
         m_net.forward(l->netName);
         return {};
     });
+}
+
+ConvReport Model::convReport() const {
+    cv::dnn::Net net = m_net;  // a handle on the same net
+    return cnnscope::convReport(net, m_target.actual == "cpu");
 }
 
 int64_t Model::flopsTo(const std::string& layer) const {

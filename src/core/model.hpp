@@ -4,6 +4,7 @@
 
 #include "core/backend.hpp"
 #include "core/catalogue.hpp"
+#include "core/conv_mode.hpp"
 #include "core/expected.hpp"
 #include "core/keras_h5.hpp"
 #include "core/model_zoo.hpp"
@@ -85,7 +86,12 @@ public:
     // The preprocessed blob of a frame (benchmarks feed it to forwardBlob).
     const cv::Mat& preprocessFrame(const cv::Mat& frame) { return preprocess(frame, m_pre, m_buffers); }
 
-    int64_t flopsTo(const std::string& layer) const;  // 2 x multiply-adds of convs up to the layer
+    int64_t flopsTo(const std::string& layer) const;
+
+    // What runs on each convolution layer (oneDNN Winograd/direct or OpenCV's) at the current
+    // input size, target and conv mode: what ran at the last forward, else what will run. Call it
+    // from the thread that runs forward (the report reads layer state set up there).
+    ConvReport convReport() const;  // 2 x multiply-adds of convs up to the layer
 
     // The network itself, for code that reads its layers and weights (the backward engine).
     cv::dnn::Net& net() { return m_net; }

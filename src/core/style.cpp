@@ -1,5 +1,6 @@
 #include "core/style.hpp"
 
+#include "core/conv_mode.hpp"
 #include "core/model.hpp"
 #include "core/parse.hpp"
 
@@ -52,6 +53,7 @@ Expected<StyleStage> StyleStage::load(const StyleOptions& opts, std::vector<std:
                                 (entry.framework == "onnx" ? "ONNX fast-neural-style processing (RGB 0..255 in and out)"
                                                            : "Torch fast-neural-style processing (BGR minus the ImageNet mean, added back)"));
         cv::dnn::Net net;
+        installFastConv();
         try {
             net = cv::dnn::readNet(*path);
         } catch (const cv::Exception& e) {
