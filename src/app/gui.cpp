@@ -2,6 +2,8 @@
 // their own threads (core/pipeline) and hand over latest-wins. Only this thread touches GL.
 #include "app/gui.hpp"
 
+#include "app/keys.hpp"
+
 #include "cli/cli.hpp"
 #include "core/alloc_counter.hpp"
 #include "core/atomic_file.hpp"
@@ -85,18 +87,6 @@ std::string shapeText(const std::vector<int>& s) {
 }
 
 
-constexpr int kKeyIdle = -100;  // scripted pseudo-key: wait until the view is computed
-
-int keyFromName(const std::string& n) {
-    if (lower(n) == "idle") return kKeyIdle;
-    static const std::map<std::string, int> keys = {
-        {"left", GLFW_KEY_LEFT}, {"right", GLFW_KEY_RIGHT}, {"up", GLFW_KEY_UP}, {"down", GLFW_KEY_DOWN},
-        {"pageup", GLFW_KEY_PAGE_UP}, {"pagedown", GLFW_KEY_PAGE_DOWN}, {"space", GLFW_KEY_SPACE},
-        {"g", GLFW_KEY_G}, {"o", GLFW_KEY_O}, {"c", GLFW_KEY_C}, {"s", GLFW_KEY_S}, {"h", GLFW_KEY_H}, {"q", GLFW_KEY_Q}, {"r", GLFW_KEY_R}};
-    auto it = keys.find(lower(n));
-    return it == keys.end() ? -1 : it->second;
-}
-
 class Gui {
 public:
     explicit Gui(ViewOptions opts) : m_opts(std::move(opts)) {}
@@ -105,7 +95,7 @@ public:
 private:
     bool setupWindow(std::string& error);
     void teardown();
-    void applyKey(int key);
+    void applyKey(KeyAction action);
     void selectLayer(const std::string& layer);
     void takeResults();
     void refreshRanges();
@@ -204,7 +194,7 @@ private:
     int m_scriptFrames = 0;
     Clock::time_point m_scriptStart;
     uint64_t m_scriptInferStart = 0;
-    std::vector<int> m_scriptKeys;
+    std::vector<KeyAction> m_scriptKeys;
     int64_t m_inferencesAtIdle = -1;
     bool m_scriptStarted = false;
 };
@@ -275,24 +265,24 @@ void Gui::selectLayer(const std::string& layer) {
     }
 }
 
-void Gui::applyKey(int key) {
+void Gui::applyKey(KeyAction action) {
     const int C = std::max(1, channels());
     const int step = m_view.mode == gfx::ViewMode::Grid ? (m_view.allChannels ? int(std::ceil(std::sqrt(C))) : m_view.tiles) : 1;
     auto layerIndex = [&] {
         auto it = std::find(m_layerNames.begin(), m_layerNames.end(), m_view.layer);
         return it == m_layerNames.end() ? 0 : int(it - m_layerNames.begin());
     };
-    switch (key) {
-        case GLFW_KEY_RIGHT: m_view.channel = (m_view.channel + 1) % C; break;
-        case GLFW_KEY_LEFT: m_view.channel = (m_view.channel + C - 1) % C; break;
-        case GLFW_KEY_DOWN: m_view.channel = std::min(C - 1, m_view.channel + step); break;
-        case GLFW_KEY_UP: m_view.channel = std::max(0, m_view.channel - step); break;
-        case GLFW_KEY_PAGE_DOWN: selectLayer(m_layerNames[size_t(std::min(int(m_layerNames.size()) - 1, layerIndex() + 1))]); break;
-        case GLFW_KEY_PAGE_UP: selectLayer(m_layerNames[size_t(std::max(0, layerIndex() - 1))]); break;
-        case GLFW_KEY_SPACE: m_pipeline->setPaused(!m_pipeline->paused()); break;
-        case GLFW_KEY_G: m_view.mode = m_view.mode == gfx::ViewMode::Grid ? gfx::ViewMode::Single : gfx::ViewMode::Grid; break;
-        case GLFW_KEY_O: m_view.mode = m_view.mode == gfx::ViewMode::Overlay ? gfx::ViewMode::Single : gfx::ViewMode::Overlay; break;
-        case GLFW_KEY_C:
+    switch (action) {
+        case KeyAction::NextChannel: m_view.channel = (m_view.channel + 1) % C; break;
+        case KeyAction::PrevChannel: m_view.channel = (m_view.channel + C - 1) % C; break;
+        case KeyAction::NextRow: m_view.channel = std::min(C - 1, m_view.channel + step); break;
+        case KeyAction::PrevRow: m_view.channel = std::max(0, m_view.channel - step); break;
+        case KeyAction::NextLayer: selectLayer(m_layerNames[size_t(std::min(int(m_layerNames.size()) - 1, layerIndex() + 1))]); break;
+        case KeyAction::PrevLayer: selectLayer(m_layerNames[size_t(std::max(0, layerIndex() - 1))]); break;
+        case KeyAction::TogglePause: m_pipeline->setPaused(!m_pipeline->paused()); break;
+        case KeyAction::ToggleGrid: m_view.mode = m_view.mode == gfx::ViewMode::Grid ? gfx::ViewMode::Single : gfx::ViewMode::Grid; break;
+        case KeyAction::ToggleOverlay: m_view.mode = m_view.mode == gfx::ViewMode::Overlay ? gfx::ViewMode::Single : gfx::ViewMode::Overlay; break;
+        case KeyAction::ToggleCompare:
             if (!m_style) {
                 m_message = "compare needs a style network: pick one in the Style section (or --style)";
                 break;
@@ -300,15 +290,14 @@ void Gui::applyKey(int key) {
             m_view.compare = !m_view.compare;
             m_pipeline->setCompare(m_view.compare);
             break;
-        case GLFW_KEY_S: takeScreenshot(); break;
-        case GLFW_KEY_R:
+        case KeyAction::Screenshot: takeScreenshot(); break;
+        case KeyAction::ToggleRecord:
             if (m_encoder) stopRecording();
             else startRecording(m_inputs.recordPath);
             break;
-        case GLFW_KEY_H: m_view.showHelp = !m_view.showHelp; break;
-        case GLFW_KEY_Q:
-        case GLFW_KEY_ESCAPE: glfwSetWindowShouldClose(m_window, GLFW_TRUE); break;
-        default: break;
+        case KeyAction::ToggleHelp: m_view.showHelp = !m_view.showHelp; break;
+        case KeyAction::Quit: glfwSetWindowShouldClose(m_window, GLFW_TRUE); break;
+        case KeyAction::Idle: break;
     }
     // Keep the selected channel's page on screen in the grid.
     if (m_view.mode == gfx::ViewMode::Grid && !m_view.allChannels) m_view.page = m_view.channel / (m_view.tiles * m_view.tiles);
@@ -938,14 +927,9 @@ int Gui::run() {
     else return cli::fail("--normalize: " + n.error());
     if (auto c = parseColormap(m_opts.common.colormap); c) m_view.colormap = *c;
     else return cli::fail("--colormap: " + c.error());
-    std::stringstream keyList(m_opts.keys);
-    for (std::string k; std::getline(keyList, k, ',');) {
-        if (k.empty()) continue;
-        const int key = keyFromName(k);
-        if (key == -1)
-            return cli::fail("--keys: unknown key '" + k + "' (left, right, up, down, pageup, pagedown, space, g, o, s, r, h, q, idle)");
-        m_scriptKeys.push_back(key);
-    }
+    auto keys = parseKeyList(m_opts.keys);
+    if (!keys) return cli::fail(keys.error());
+    m_scriptKeys = std::move(*keys);
     if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !scripted)
         return cli::fail("--screenshot and --stats need --frames N (a scripted run)");
     if (!m_opts.record.empty() && !scripted) return cli::fail("--record needs --frames N (a scripted run); press r in the window instead");
@@ -1030,7 +1014,7 @@ int Gui::run() {
 
         const bool keyboardBusy = ImGui::GetIO().WantCaptureKeyboard;
         for (int key : g_keys)
-            if (!keyboardBusy || key == GLFW_KEY_ESCAPE) applyKey(key);
+            if (auto action = actionForKey(key); action && (!keyboardBusy || key == GLFW_KEY_ESCAPE)) applyKey(*action);
         g_keys.clear();
         takeResults();
 
@@ -1052,8 +1036,8 @@ int Gui::run() {
                 if (!m_ranges.empty()) m_renderer.uploadRanges(m_ranges);
                 if (comparing() && !m_origRanges.empty()) m_origRenderer.uploadRanges(m_origRanges);
             }
-            if (a.screenshot) applyKey(GLFW_KEY_S);
-            if (a.toggleRecord) applyKey(GLFW_KEY_R);
+            if (a.screenshot) applyKey(KeyAction::Screenshot);
+            if (a.toggleRecord) applyKey(KeyAction::ToggleRecord);
             if (a.sweepChannels) startSweep(false);
             if (a.sweepLayers) startSweep(true);
             if (a.loadStyle) {
@@ -1112,7 +1096,7 @@ int Gui::run() {
         drawFrame();
         recordTick();
         drawOverlays(viewArea());
-        if (m_view.showHelp) ui::drawHelp(&m_view.showHelp);
+        if (m_view.showHelp) ui::drawHelp(&m_view.showHelp, helpRows());
         ImGui::Render();
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
@@ -1126,7 +1110,7 @@ int Gui::run() {
         }
 
         if (scripted && m_renderer.hasActivations()) {
-            if (!m_scriptKeys.empty() && m_scriptKeys.front() == kKeyIdle) {
+            if (!m_scriptKeys.empty() && m_scriptKeys.front() == KeyAction::Idle) {
                 // Wait until nothing is being computed for the view (the paused-frame prefetch included).
                 if (!m_prefetch.valid() && m_shownLayer == m_view.layer) {
                     m_scriptKeys.erase(m_scriptKeys.begin());

@@ -257,29 +257,17 @@ PanelActions drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, flo
     return a;
 }
 
-void drawHelp(bool* open) {
+void drawHelp(bool* open, const std::vector<HelpRow>& rows) {
     ImGui::SetNextWindowSize(ImVec2(360, 0), ImGuiCond_Always);
     ImGui::SetNextWindowPos(ImVec2(ImGui::GetIO().DisplaySize.x * 0.5f, ImGui::GetIO().DisplaySize.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
     if (!ImGui::Begin("Keys", open, ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoResize)) {
         ImGui::End();
         return;
     }
-    const char* rows[][2] = {{"Left / Right", "previous / next channel"},
-                             {"Up / Down", "channel -/+ one grid row"},
-                             {"Page Up / Page Down", "previous / next layer"},
-                             {"Space", "pause / play"},
-                             {"g", "grid / single channel"},
-                             {"o", "overlay on the input frame"},
-                             {"c", "compare original | stylised (with a style)"},
-                             {"s", "screenshot of the view (PNG)"},
-                             {"r", "start / stop recording"},
-                             {"h", "this help"},
-                             {"q / Esc", "quit"},
-                             {"click a tile", "show that channel"}};
-    for (auto& r : rows) {
-        ImGui::Text("%-20s", r[0]);
+    for (const HelpRow& r : rows) {
+        ImGui::Text("%-20s", r.keys.c_str());
         ImGui::SameLine(170);
-        ImGui::TextUnformatted(r[1]);
+        ImGui::TextUnformatted(r.help.c_str());
     }
     ImGui::End();
 }

@@ -95,8 +95,13 @@ struct PanelInputs {
     double speed = 1.0;
 };
 
+// One row of the help overlay: keys and what they do (app/keys.cpp's table makes them).
+struct HelpRow {
+    std::string keys, help;
+};
+
 // Draws the control panel at the window's left; returns what the user asked for.
 PanelActions drawPanel(ViewState& view, PanelInputs& in, const PanelInfo& info, float width, float height);
-void drawHelp(bool* open);
+void drawHelp(bool* open, const std::vector<HelpRow>& rows);
 
 }  // namespace cnnscope::ui
