@@ -13,6 +13,7 @@
 #include "core/pipeline.hpp"
 #include "gfx/activation_renderer.hpp"
 #include "gfx/offscreen.hpp"
+#include "gfx/view_layout.hpp"
 #include "record/async_encoder.hpp"
 #include "record/sweep.hpp"
 #include "ui/state.hpp"
@@ -108,10 +109,9 @@ private:
     bool comparing() const { return m_view.compare && m_style && m_origRenderer.hasActivations(); }
     Status loadStyleStage(const std::string& text);
     std::string pipelineLabel() const;
-    // What the maps view draws into `area` (window or offscreen pixels): shader params and the rect.
-    gfx::ActivationRenderer::Params viewParams(const gfx::PixelRect& area, gfx::PixelRect& mapsRect) const;
     // Draws the maps view (no panel, no overlays) into the offscreen target at `size`.
     void renderOffscreen(cv::Size size);
+    CaptionFacts captionFacts() const;
     std::string currentCaption() const;
     cv::Mat annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const;
     void takeScreenshot();
@@ -141,10 +141,8 @@ private:
     std::vector<std::string> m_styleNames;  // models.yml style entries, for the panel
     std::vector<bool> m_styleHave;
     double m_gramDistance = -1;
-    struct CompareRects {
-        gfx::PixelRect frame, maps, gram;
-    } m_cmp[2], m_cmpOffscreen[2];  // 0: original, 1: stylised; the window's and the last offscreen layout
-    ui::ViewState m_view;
+    gfx::CompareRects m_cmp[2], m_cmpOffscreen[2];  // 0: original, 1: stylised; the window's and the last offscreen layout
+    ViewState m_view;
     ui::PanelInputs m_inputs;
     std::string m_sourceNote, m_message, m_spec;
     std::vector<std::string> m_layerNames;
@@ -267,7 +265,7 @@ void Gui::selectLayer(const std::string& layer) {
 
 void Gui::applyKey(KeyAction action) {
     const int C = std::max(1, channels());
-    const int step = m_view.mode == gfx::ViewMode::Grid ? (m_view.allChannels ? int(std::ceil(std::sqrt(C))) : m_view.tiles) : 1;
+    const int step = m_view.mode == ViewMode::Grid ? (m_view.allChannels ? allChannelsCols(C) : m_view.tiles) : 1;
     auto layerIndex = [&] {
         auto it = std::find(m_layerNames.begin(), m_layerNames.end(), m_view.layer);
         return it == m_layerNames.end() ? 0 : int(it - m_layerNames.begin());
@@ -280,8 +278,8 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::NextLayer: selectLayer(m_layerNames[size_t(std::min(int(m_layerNames.size()) - 1, layerIndex() + 1))]); break;
         case KeyAction::PrevLayer: selectLayer(m_layerNames[size_t(std::max(0, layerIndex() - 1))]); break;
         case KeyAction::TogglePause: m_pipeline->setPaused(!m_pipeline->paused()); break;
-        case KeyAction::ToggleGrid: m_view.mode = m_view.mode == gfx::ViewMode::Grid ? gfx::ViewMode::Single : gfx::ViewMode::Grid; break;
-        case KeyAction::ToggleOverlay: m_view.mode = m_view.mode == gfx::ViewMode::Overlay ? gfx::ViewMode::Single : gfx::ViewMode::Overlay; break;
+        case KeyAction::ToggleGrid: m_view.mode = m_view.mode == ViewMode::Grid ? ViewMode::Single : ViewMode::Grid; break;
+        case KeyAction::ToggleOverlay: m_view.mode = m_view.mode == ViewMode::Overlay ? ViewMode::Single : ViewMode::Overlay; break;
         case KeyAction::ToggleCompare:
             if (!m_style) {
                 m_message = "compare needs a style network: pick one in the Style section (or --style)";
@@ -300,7 +298,7 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::Idle: break;
     }
     // Keep the selected channel's page on screen in the grid.
-    if (m_view.mode == gfx::ViewMode::Grid && !m_view.allChannels) m_view.page = m_view.channel / (m_view.tiles * m_view.tiles);
+    if (m_view.mode == ViewMode::Grid && !m_view.allChannels) m_view.page = m_view.channel / (m_view.tiles * m_view.tiles);
 }
 
 void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
@@ -403,59 +401,30 @@ void Gui::drawFrame() {
         const gfx::PixelRect left{area.x, area.y, area.w / 2, area.h};
         m_frameRect = gfx::fitAspect(left, m_renderer.frameSize().width, m_renderer.frameSize().height);
         gfx::ActivationRenderer::Params fp;
-        fp.mode = gfx::ViewMode::Frame;
+        fp.mode = ViewMode::Frame;
         m_renderer.draw(m_frameRect, fbH, fp);
         area = {area.x + area.w / 2, area.y, area.w - area.w / 2, area.h};
     } else {
         m_frameRect = {};
     }
     if (m_renderer.hasActivations()) {
-        const gfx::ActivationRenderer::Params p = viewParams(area, m_mapsRect);
+        const gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, m_renderer, area, m_mapsRect);
         m_grid = p.grid;
         m_renderer.draw(m_mapsRect, fbH, p);
     }
 }
 
 void Gui::drawCompare(const gfx::PixelRect& area, int fbH, bool live) {
-    constexpr int kGap = 10, kLabel = 20;  // room for the labels drawn over the window
-    const int colW = (area.w - kGap) / 2;
-    const int avail = area.h - 3 * kLabel;
-    const int frameH = avail * 28 / 100, gramH = avail * 30 / 100, mapsH = avail - frameH - gramH;
     gfx::ActivationRenderer* maps[2] = {&m_origRenderer, &m_renderer};
     gfx::ActivationRenderer* grams[2] = {&m_origGramRenderer, &m_gramRenderer};
-    for (int side = 0; side < 2; ++side) {
-        const int x = area.x + side * (colW + kGap);
-        CompareRects r;
-        int y = area.y + kLabel;
-        if (maps[side]->hasFrame()) {
-            r.frame = gfx::fitAspect({x, y, colW, frameH}, maps[side]->frameSize().width, maps[side]->frameSize().height);
-            gfx::ActivationRenderer::Params fp;
-            fp.mode = gfx::ViewMode::Frame;
-            maps[side]->draw(r.frame, fbH, fp);
-        }
-        y += frameH + kLabel;
-        gfx::ActivationRenderer::Params p = viewParams({x, y, colW, mapsH}, r.maps);
-        if (p.mode == gfx::ViewMode::Overlay) {  // no overlay here: the frames are above
-            p.mode = gfx::ViewMode::Single;
-            r.maps = gfx::fitAspect({x, y, colW, mapsH}, m_renderer.mapSize().width, m_renderer.mapSize().height);
-        }
-        maps[side]->draw(r.maps, fbH, p);
-        y += mapsH + kLabel;
-        const int C = grams[side]->mapSize().width;
-        r.gram = gfx::fitAspect({x, y, colW, gramH}, C, C);
-        gfx::ActivationRenderer::Params gp;
-        gp.mode = gfx::ViewMode::Single;
-        gp.colormap = m_view.colormap;
-        gp.gamma = m_view.norm.gamma;  // a diagonal-heavy Gram matrix reads better with gamma < 1
-        grams[side]->draw(r.gram, fbH, gp);
-        (live ? m_cmp : m_cmpOffscreen)[side] = r;
-        if (live) {
-            if (side == 1) {  // hover, clicks and the highlight follow the stylised side
-                m_mapsRect = r.maps;
-                m_grid = p.grid;
-                m_frameRect = r.frame;
-            }
-        }
+    const gfx::CompareLayout l = gfx::drawCompare(m_view, maps, grams, area, fbH);
+    gfx::CompareRects* rects = live ? m_cmp : m_cmpOffscreen;
+    rects[0] = l.side[0];
+    rects[1] = l.side[1];
+    if (live) {  // hover, clicks and the highlight follow the stylised side
+        m_mapsRect = l.side[1].maps;
+        m_grid = l.grid;
+        m_frameRect = l.side[1].frame;
     }
 }
 
@@ -475,34 +444,6 @@ Status Gui::loadStyleStage(const std::string& text) {
     return {};
 }
 
-gfx::ActivationRenderer::Params Gui::viewParams(const gfx::PixelRect& area, gfx::PixelRect& mapsRect) const {
-    const cv::Size map = m_renderer.mapSize();
-    const int C = m_renderer.channels();
-    gfx::ActivationRenderer::Params p;
-    p.mode = m_view.mode;
-    p.colormap = m_view.colormap;
-    p.gamma = m_view.norm.gamma;
-    p.channel = std::min(m_view.channel, C - 1);
-    p.opacity = m_view.opacity;
-    if (m_view.mode == gfx::ViewMode::Grid) {
-        int cols = m_view.tiles, rows = m_view.tiles, first = m_view.page * m_view.tiles * m_view.tiles;
-        if (m_view.allChannels) {
-            cols = int(std::ceil(std::sqrt(double(C))));
-            rows = (C + cols - 1) / cols;
-            first = 0;
-        }
-        first = std::min(first, std::max(0, C - 1) / (cols * rows) * (cols * rows));
-        mapsRect = area;
-        p.grid = gfx::layoutGrid(area.w, area.h, cols, rows, first, map.width, map.height);
-    } else if (m_view.mode == gfx::ViewMode::Overlay && m_renderer.hasFrame()) {
-        mapsRect = gfx::fitAspect(area, m_renderer.frameSize().width, m_renderer.frameSize().height);
-    } else {
-        p.mode = gfx::ViewMode::Single;
-        mapsRect = gfx::fitAspect(area, map.width, map.height);
-    }
-    return p;
-}
-
 void Gui::renderOffscreen(cv::Size size) {
     if (!m_offscreen.ensure(size)) return;
     m_offscreen.bind();
@@ -512,27 +453,28 @@ void Gui::renderOffscreen(cv::Size size) {
         drawCompare({0, 0, size.width, size.height}, size.height, false);
     } else {
         gfx::PixelRect rect;
-        const gfx::ActivationRenderer::Params p = viewParams({0, 0, size.width, size.height}, rect);
+        const gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, m_renderer, {0, 0, size.width, size.height}, rect);
         m_renderer.draw(rect, size.height, p);
     }
     m_offscreen.unbind();
 }
 
-std::string Gui::currentCaption() const {
-    ViewSpec spec;
-    spec.grid = m_view.mode == gfx::ViewMode::Grid;
-    spec.channel = m_view.channel;
-    spec.tiles = m_view.tiles;
-    spec.page = m_grid.first / std::max(1, m_grid.cols * m_grid.rows);
-    spec.allChannels = m_view.allChannels;
+CaptionFacts Gui::captionFacts() const {
+    CaptionFacts f;
+    f.label = pipelineLabel();
+    f.layer = m_shownLayer;
+    f.channels = channels();
+    f.gridFirst = m_grid.first;
+    f.gridCount = m_grid.cols * m_grid.rows;
+    f.frameIndex = m_result.frameIndex;
     const double fps = m_pipeline->stats().sourceFps;
-    const double seconds = fps > 0 ? double(m_result.frameIndex) / fps
-                                   : std::chrono::duration<double>(m_result.captured - m_recStart).count();
-    std::string caption = viewCaption(pipelineLabel(), m_shownLayer, spec, channels(), m_result.frameIndex, seconds);
-    if (m_view.mode == gfx::ViewMode::Overlay) caption += " | overlay";
-    if (comparing()) caption += cv::format(" | Gram distance %.3f", m_gramDistance);
-    return caption;
+    f.seconds = fps > 0 ? double(m_result.frameIndex) / fps : std::chrono::duration<double>(m_result.captured - m_recStart).count();
+    f.paused = m_pipeline->paused();
+    f.gramDistance = comparing() ? m_gramDistance : -1;
+    return f;
 }
+
+std::string Gui::currentCaption() const { return caption(m_view, captionFacts(), CaptionFor::File); }
 
 cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const {
     cv::Mat labelled = view;
@@ -540,14 +482,14 @@ cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colo
         labelled = view.clone();
         const int C = m_gramRenderer.mapSize().width;
         for (int side = 0; side < 2; ++side) {
-            const CompareRects& r = m_cmpOffscreen[side];
-            const std::string title = side == 0 ? "original" : "stylised: " + m_pipeline->styleLabel();
+            const gfx::CompareRects& r = m_cmpOffscreen[side];
+            const CompareLabels l = compareLabels(side, m_pipeline->styleLabel(), m_shownLayer, C, m_gramDistance, CaptionFor::File);
             auto text = [&](const std::string& t, const gfx::PixelRect& at) {
                 cv::putText(labelled, t, {at.x, std::max(12, at.y - 5)}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar::all(235), 1, cv::LINE_AA);
             };
-            text(title, r.frame);
-            text(m_shownLayer, r.maps);
-            text(cv::format("Gram %dx%d (shared scale)", C, C), r.gram);
+            text(l.title, r.frame);
+            text(l.layer, r.maps);
+            text(l.gram, r.gram);
         }
     }
     cv::Mat out = withCaption(labelled, caption);
@@ -694,17 +636,7 @@ void Gui::startSweep(bool layers) {
 void Gui::drawOverlays(const gfx::PixelRect& area) {
     ImDrawList* dl = ImGui::GetForegroundDrawList();
     const int C = channels();
-    // Caption: model, layer, what is shown.
-    std::string caption = pipelineLabel() + "  " + m_shownLayer;
-    if (C > 0) {
-        if (m_view.mode == gfx::ViewMode::Grid) {
-            const int last = std::min(C, m_grid.first + m_grid.cols * m_grid.rows) - 1;
-            caption += "  channels " + std::to_string(m_grid.first) + "-" + std::to_string(last) + " of " + std::to_string(C);
-        } else {
-            caption += "  channel " + std::to_string(std::min(m_view.channel, C - 1)) + " of " + std::to_string(C);
-        }
-    }
-    if (m_pipeline->paused()) caption += "  [paused]";
+    const std::string caption = cnnscope::caption(m_view, captionFacts(), CaptionFor::Screen);
     dl->AddRectFilled(ImVec2(float(area.x), 0), ImVec2(float(area.x + area.w), 22), IM_COL32(0, 0, 0, 170));
     dl->AddText(ImVec2(float(area.x + 8), 4), IM_COL32(255, 255, 255, 255), caption.c_str());
     float y = 26;
@@ -723,18 +655,16 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
     if (comparing()) {
         const int C = m_gramRenderer.mapSize().width;
         for (int side = 0; side < 2; ++side) {
-            const CompareRects& r = m_cmp[side];
-            const std::string title = side == 0 ? "original" : "stylised: " + m_pipeline->styleLabel();
-            const std::string gram = cv::format("Gram %dx%d (shared scale)", C, C) +
-                                     (side == 1 ? cv::format("  distance %.3f", m_gramDistance) : std::string());
-            dl->AddText(ImVec2(float(r.frame.x), float(r.frame.y - 17)), IM_COL32(255, 255, 255, 255), title.c_str());
-            dl->AddText(ImVec2(float(r.maps.x), float(r.maps.y - 17)), IM_COL32(200, 200, 200, 255), m_shownLayer.c_str());
-            dl->AddText(ImVec2(float(r.gram.x), float(r.gram.y - 17)), IM_COL32(200, 200, 200, 255), gram.c_str());
+            const gfx::CompareRects& r = m_cmp[side];
+            const CompareLabels l = compareLabels(side, m_pipeline->styleLabel(), m_shownLayer, C, m_gramDistance, CaptionFor::Screen);
+            dl->AddText(ImVec2(float(r.frame.x), float(r.frame.y - 17)), IM_COL32(255, 255, 255, 255), l.title.c_str());
+            dl->AddText(ImVec2(float(r.maps.x), float(r.maps.y - 17)), IM_COL32(200, 200, 200, 255), l.layer.c_str());
+            dl->AddText(ImVec2(float(r.gram.x), float(r.gram.y - 17)), IM_COL32(200, 200, 200, 255), l.gram.c_str());
         }
     }
 
     // Highlight the selected channel in the grid, and the hover read-out.
-    if (C > 0 && m_view.mode == gfx::ViewMode::Grid) {
+    if (C > 0 && m_view.mode == ViewMode::Grid) {
         const int idx = m_view.channel - m_grid.first;
         if (idx >= 0 && idx < m_grid.cols * m_grid.rows) {
             const float x = float(m_mapsRect.x + m_grid.originX + m_grid.gutter + (idx % m_grid.cols) * (m_grid.tileW + m_grid.gutter));
@@ -748,7 +678,7 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
         const int px = int(mouse.x) - m_mapsRect.x, py = int(mouse.y) - m_mapsRect.y;
         const int H = m_act.size[2], W = m_act.size[3];
         int ch = -1, tx = 0, ty = 0;
-        if (m_view.mode == gfx::ViewMode::Grid) {
+        if (m_view.mode == ViewMode::Grid) {
             ch = m_grid.channelAt(px, py, C, W, H, &tx, &ty);
         } else {
             ch = std::min(m_view.channel, C - 1);
@@ -758,9 +688,9 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
         if (ch >= 0) {
             const float v = m_act.ptr<float>(0, ch)[ty * W + tx];
             ImGui::SetTooltip("channel %d  (%d, %d)  value %.4g", ch, tx, ty, double(v));
-            if (ImGui::IsMouseClicked(0) && m_view.mode == gfx::ViewMode::Grid) {
+            if (ImGui::IsMouseClicked(0) && m_view.mode == ViewMode::Grid) {
                 m_view.channel = ch;
-                m_view.mode = gfx::ViewMode::Single;
+                m_view.mode = ViewMode::Single;
             }
         }
     }
@@ -915,7 +845,7 @@ Status Gui::writeStats(const std::string& path) {
 
 int Gui::run() {
     const bool scripted = m_opts.frames > 0;
-    ui::ViewState defaults;
+    ViewState defaults;
     m_view = scripted ? defaults : ui::loadSettings(defaults);
     if (!m_opts.size.empty()) {
         auto size = parseSize(m_opts.size, 320, 8192);
@@ -947,10 +877,10 @@ int Gui::run() {
     if (!model->requireSpatialLayer(m_view.layer)) m_view.layer = model->defaultLayer();
     if (m_opts.channel >= 0) {
         m_view.channel = m_opts.channel;
-        m_view.mode = gfx::ViewMode::Single;
+        m_view.mode = ViewMode::Single;
         if (auto st = cli::requireLayerChannel(*model, m_view.layer, m_opts.channel); !st) return cli::fail(st.error());
     }
-    if (m_opts.grid) m_view.mode = gfx::ViewMode::Grid;
+    if (m_opts.grid) m_view.mode = ViewMode::Grid;
 
     if (m_opts.compare && m_opts.common.style.empty()) return cli::fail("--compare needs --style (a style network to compare with)");
     if (!m_opts.common.style.empty()) {
@@ -1024,7 +954,7 @@ int Gui::run() {
         int fbW = 0, fbH = 0;
         glfwGetFramebufferSize(m_window, &fbW, &fbH);
         if (m_view.showPanel) {
-            const ui::ViewState before = m_view;
+            const ViewState before = m_view;
             ui::PanelActions a = ui::drawPanel(m_view, m_inputs, panelInfo(), kPanelWidth, float(fbH));
             if (a.layerChanged) {
                 const std::string want = m_view.layer;

@@ -154,12 +154,12 @@ PanelActions drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, flo
         ImGui::RadioButton("single", &mode, 1);
         ImGui::SameLine();
         ImGui::RadioButton("overlay", &mode, 2);
-        v.mode = gfx::ViewMode(mode);
+        v.mode = ViewMode(mode);
         const int maxChannel = std::max(0, info.channels - 1);
         ImGui::SetNextItemWidth(-70);
         ImGui::SliderInt("channel", &v.channel, 0, maxChannel);
         if (info.channels > 0) v.channel = std::clamp(v.channel, 0, maxChannel);
-        if (v.mode == gfx::ViewMode::Grid) {
+        if (v.mode == ViewMode::Grid) {
             ImGui::Checkbox("all channels", &v.allChannels);
             if (!v.allChannels) {
                 ImGui::SetNextItemWidth(-70);
@@ -171,7 +171,7 @@ PanelActions drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, flo
                 if (info.channels > 0) v.page = std::clamp(v.page, 0, pages - 1);
             }
         }
-        if (v.mode == gfx::ViewMode::Overlay) {
+        if (v.mode == ViewMode::Overlay) {
             ImGui::SetNextItemWidth(-70);
             ImGui::SliderFloat("opacity", &v.opacity, 0.f, 1.f);
         }

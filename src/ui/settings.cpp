@@ -11,20 +11,6 @@ namespace fs = std::filesystem;
 
 namespace cnnscope::ui {
 
-void clamp(ViewState& s) {
-    s.channel = std::max(0, s.channel);
-    s.tiles = std::clamp(s.tiles, 1, 32);
-    s.page = std::max(0, s.page);
-    s.opacity = std::clamp(s.opacity, 0.f, 1.f);
-    s.norm.gamma = std::clamp(s.norm.gamma, 0.1f, 10.f);
-    s.norm.percentile = std::clamp(s.norm.percentile, 50.5f, 100.f);
-    if (!(s.norm.fixedHi > s.norm.fixedLo)) s.norm.fixedHi = s.norm.fixedLo + 1.f;
-    if (int(s.mode) < 0 || int(s.mode) > 2) s.mode = gfx::ViewMode::Grid;
-    if (int(s.colormap) < 0 || int(s.colormap) >= int(colormapNames().size())) s.colormap = Colormap::Hot;
-    s.windowW = std::clamp(s.windowW, 320, 8192);
-    s.windowH = std::clamp(s.windowH, 240, 8192);
-}
-
 std::string settingsPath() {
     fs::path base;
     if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) base = x;
@@ -56,7 +42,7 @@ ViewState loadSettings(const ViewState& defaults) {
     num("colormap", cmap);
     num("show_input", showInput);
     num("all_channels", all);
-    s.mode = gfx::ViewMode(mode);
+    s.mode = ViewMode(mode);
     s.colormap = Colormap(cmap);
     s.showInput = showInput != 0;
     s.allChannels = all != 0;

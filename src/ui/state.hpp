@@ -1,36 +1,18 @@
-// The GUI's view state (what the user picked) and the actions a panel asks for.
+// The panel's interface (what it shows, what it asks for) and the persisted view settings.
+// The view itself is core/view.hpp's ViewState: GL-free.
 #pragma once
 
 #include "core/colormap.hpp"
 #include "core/normalize.hpp"
-#include "gfx/activation_renderer.hpp"
+#include "core/view.hpp"
+
+#include <opencv2/core.hpp>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace cnnscope::ui {
-
-struct ViewState {
-    std::string layer;
-    int channel = 0;
-    gfx::ViewMode mode = gfx::ViewMode::Grid;
-    bool showInput = false;     // the input frame beside the maps
-    int tiles = 8;              // NxN grid
-    int page = 0;
-    bool allChannels = false;   // one near-square grid of every channel
-    Colormap colormap = Colormap::Hot;
-    Normalization norm;
-    float opacity = 0.6f;
-    bool showColorbar = true;
-    bool showHelp = false;
-    bool showPanel = true;
-    bool compare = false;       // with a style stage: original | stylised, maps and Gram matrices
-    int windowW = 1280, windowH = 720;
-};
-
-// Clamps values loaded from disk or typed by the user into their valid ranges.
-void clamp(ViewState& s);
 
 // ~/.config/cnnscope/settings.ini (or $XDG_CONFIG_HOME). Missing or bad values keep defaults.
 std::string settingsPath();
