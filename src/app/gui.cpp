@@ -16,7 +16,8 @@
 #include "gfx/view_layout.hpp"
 #include "record/async_encoder.hpp"
 #include "record/sweep.hpp"
-#include "ui/state.hpp"
+#include "ui/panel.hpp"
+#include "ui/settings.hpp"
 
 #include <opencv2/imgproc.hpp>
 
@@ -102,6 +103,11 @@ private:
     void refreshRanges();
     // Stops the pipeline, applies `change` to its model, and starts a new one on the same source.
     void rebuildPipeline(const std::function<Status(Model&)>& change);
+    void applyPanelEvent(const ui::PanelEvent& e);
+    // The message channel: the panel's Messages section lists them all; the status line under the
+    // view shows the newest that is not a warning.
+    void post(const std::string& text, ui::Message::Level level = ui::Message::Level::Info);
+    void post(const std::string& text, const Status& outcome);
     void drawFrame();
     // Original | stylised: both frames, their maps and their Gram matrices. `live` keeps the
     // layout for hover and labels (the window), not for offscreen renders.
@@ -145,6 +151,7 @@ private:
     ViewState m_view;
     ui::PanelInputs m_inputs;
     std::string m_sourceNote, m_message, m_spec;
+    std::vector<ui::Message> m_messages;
     std::vector<std::string> m_layerNames;
 
     InferenceResult m_result;            // newest from the pipeline
@@ -282,7 +289,7 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::ToggleOverlay: m_view.mode = m_view.mode == ViewMode::Overlay ? ViewMode::Single : ViewMode::Overlay; break;
         case KeyAction::ToggleCompare:
             if (!m_style) {
-                m_message = "compare needs a style network: pick one in the Style section (or --style)";
+                post("compare needs a style network: pick one in the Style section (or --style)");
                 break;
             }
             m_view.compare = !m_view.compare;
@@ -301,11 +308,95 @@ void Gui::applyKey(KeyAction action) {
     if (m_view.mode == ViewMode::Grid && !m_view.allChannels) m_view.page = m_view.channel / (m_view.tiles * m_view.tiles);
 }
 
+void Gui::applyPanelEvent(const ui::PanelEvent& e) {
+    using K = ui::PanelEvent::Kind;
+    switch (e.kind) {
+        case K::SelectLayer: selectLayer(e.text); break;
+        case K::NormChanged:
+            refreshRanges();
+            if (!m_ranges.empty()) m_renderer.uploadRanges(m_ranges);
+            if (comparing() && !m_origRanges.empty()) m_origRenderer.uploadRanges(m_origRanges);
+            break;
+        case K::Screenshot: applyKey(KeyAction::Screenshot); break;
+        case K::ToggleRecord: applyKey(KeyAction::ToggleRecord); break;
+        case K::SweepChannels: startSweep(false); break;
+        case K::SweepLayers: startSweep(true); break;
+        case K::LoadStyle: {
+            auto st = loadStyleStage(e.text);
+            post(st ? "style: " + m_style->label() + " from " + m_style->source() : st.error(), st);
+            break;
+        }
+        case K::StyleOff:
+            m_style.reset();
+            m_pipeline->setStyle(nullptr);
+            post("style off");
+            break;
+        case K::CompareChanged: m_pipeline->setCompare(m_view.compare); break;
+        case K::OpenSource: {
+            auto st = m_pipeline->openSource(e.text);
+            post(st ? "opened " + e.text : st.error(), st);
+            if (st) {
+                m_sourceNote.clear();
+                m_spec = e.text;
+            }
+            break;
+        }
+        case K::Target:
+            rebuildPipeline([&](Model& m) {
+                std::string note;
+                Status st = m.setTarget(e.text, &note);
+                post(st ? (note.empty() ? "running on " + m.target().actual : note) : st.error(), st);
+                return st;
+            });
+            break;
+        case K::InputSize:
+            rebuildPipeline([&](Model& m) {
+                Status st = m.setInputSize(e.size);
+                if (st) post("input size " + std::to_string(e.size.width) + "x" + std::to_string(e.size.height));
+                return st;
+            });
+            break;
+        case K::LoadModel:
+            rebuildPipeline([&](Model& m) -> Status {
+                cli::CommonOptions o = m_opts.common;
+                o.model = e.text;
+                o.untrained = false;
+                o.inputSize.clear();
+                o.target = m.target().actual;
+                o.quiet = true;
+                std::vector<std::string> warnings;
+                auto loaded = cli::loadModel(o, &warnings);
+                if (!loaded) return Error{loaded.error()};
+                m = std::move(*loaded);
+                for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
+                post("loaded " + m.label() + " from " + m.source());
+                return {};
+            });
+            break;
+        case K::TogglePause: m_pipeline->setPaused(!m_pipeline->paused()); break;
+        case K::Step: m_pipeline->step(); break;
+        case K::ToggleLoop: m_pipeline->setLoop(!m_pipeline->loop()); break;
+        case K::Seek: m_pipeline->seek(int64_t(e.value)); break;
+        case K::Speed: m_pipeline->setSpeed(e.value); break;
+    }
+}
+
+void Gui::post(const std::string& text, ui::Message::Level level) {
+    if (text.empty()) return;
+    m_messages.push_back({level, text});
+    if (m_messages.size() > 50) m_messages.erase(m_messages.begin());
+    if (level != ui::Message::Level::Warning) m_message = text;  // the status line under the view
+}
+
+void Gui::post(const std::string& text, const Status& outcome) {
+    post(text, outcome ? ui::Message::Level::Info : ui::Message::Level::Error);
+}
+
 void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
     const bool paused = m_pipeline->paused(), loop = m_pipeline->loop();
     const double speed = m_pipeline->speed();
     Model model = m_pipeline->release();
-    if (auto st = change(model); !st) m_message = st.error();
+    if (auto st = change(model); !st) post(st.error(), st);
     m_layerNames = model.spatialLayerNames();
     if (!model.requireSpatialLayer(m_view.layer)) m_view.layer = model.defaultLayer();
     m_pipeline = std::make_unique<Pipeline>(std::move(model));
@@ -319,7 +410,7 @@ void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
     m_prefetch = {};
     m_prefetchFrameId = 0;
     m_resultSeen = 0;
-    if (auto st = m_pipeline->openSource(m_spec); !st) m_message = st.error();
+    if (auto st = m_pipeline->openSource(m_spec); !st) post(st.error(), st);
 }
 
 void Gui::refreshRanges() {
@@ -435,8 +526,10 @@ Status Gui::loadStyleStage(const std::string& text) {
     cli::CommonOptions o = m_opts.common;
     o.style = text;
     o.quiet = true;
-    auto stage = cli::loadStyle(o);
+    std::vector<std::string> warnings;
+    auto stage = cli::loadStyle(o, &warnings);
     if (!stage) return Error{stage.error()};
+    for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
     m_style = std::make_shared<StyleStage>(std::move(stage->value()));
     m_pipeline->setStyle(m_style);
     m_pipeline->setCompare(m_view.compare);
@@ -500,20 +593,20 @@ cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colo
 
 void Gui::takeScreenshot() {
     if (!m_renderer.hasActivations()) {
-        m_message = "nothing to save yet";
+        post("nothing to save yet");
         return;
     }
     const std::string name = datedName("cnnscope-", ".png");
     const gfx::PixelRect area = mapsArea();
     renderOffscreen({area.w, area.h});
     auto st = writeImageAtomic(name, annotate(m_offscreen.readNow(), currentCaption(), m_view.showColorbar));
-    m_message = st ? "saved " + name : st.error();
+    post(st ? "saved " + name : st.error(), st);
 }
 
 void Gui::startRecording(const std::string& requested) {
     if (m_encoder) return;
     if (!m_renderer.hasActivations()) {
-        m_message = "nothing to record yet: wait for the first result";
+        post("nothing to record yet: wait for the first result");
         return;
     }
     m_recSize = ui::kRecordSizes[std::clamp(m_inputs.recordSize, 0, ui::kRecordSizeCount - 1)];
@@ -526,7 +619,7 @@ void Gui::startRecording(const std::string& requested) {
     m_recFrameSize.height += m_recFrameSize.height % 2;
     auto sink = openSink(path, m_recFrameSize, m_recFps);
     if (!sink) {
-        m_message = sink.error();
+        post(sink.error(), ui::Message::Level::Error);
         return;
     }
     m_encoder = std::make_unique<AsyncEncoder>(std::move(*sink), 8);
@@ -536,7 +629,7 @@ void Gui::startRecording(const std::string& requested) {
     m_recPending.clear();
     m_offscreen.dropPending();
     m_recStatus.clear();
-    m_message = "recording to " + path;
+    post("recording to " + path);
 }
 
 cv::Mat Gui::recordingFrame(const cv::Mat& pixels, const std::string& caption) const {
@@ -579,7 +672,7 @@ void Gui::stopRecording() {
     m_recStatus = st ? cv::format("saved %s: %d frames, %d dropped, %.1f ms encode per frame", m_recPath.c_str(), s.written,
                                   s.dropped, s.encodeMs)
                      : st.error();
-    m_message = m_recStatus;
+    post(m_recStatus, st);
 }
 
 void Gui::finishSweep() {
@@ -588,11 +681,11 @@ void Gui::finishSweep() {
 
 void Gui::startSweep(bool layers) {
     if (m_sweepRunning) {
-        m_message = "a sweep is already running";
+        post("a sweep is already running");
         return;
     }
     if (m_act.empty()) {
-        m_message = "nothing to sweep yet";
+        post("nothing to sweep yet");
         return;
     }
     finishSweep();
@@ -768,6 +861,8 @@ ui::PanelInfo Gui::panelInfo() const {
         info.styleMs = m_result.styleMs;
         info.gramDistance = m_gramDistance;
     }
+    info.sourceNote = m_sourceNote;
+    info.messages = m_messages;
     info.styleNames = m_styleNames;
     info.styleHave = m_styleHave;
     for (const auto& l : m.layers())
@@ -867,7 +962,8 @@ int Gui::run() {
         if (!out.empty())
             if (auto f = AtomicFile::create(out); !f) return cli::fail(f.error());
 
-    auto model = cli::loadModel(m_opts.common);
+    std::vector<std::string> warnings;  // also on stderr; the panel lists them too
+    auto model = cli::loadModel(m_opts.common, &warnings);
     if (!model) return cli::fail(model.error());
     m_layerNames = model->spatialLayerNames();
     if (!m_opts.layer.empty()) {
@@ -884,7 +980,7 @@ int Gui::run() {
 
     if (m_opts.compare && m_opts.common.style.empty()) return cli::fail("--compare needs --style (a style network to compare with)");
     if (!m_opts.common.style.empty()) {
-        auto stage = cli::loadStyle(m_opts.common);
+        auto stage = cli::loadStyle(m_opts.common, &warnings);
         if (!stage) return cli::fail(stage.error());
         m_style = std::make_shared<StyleStage>(std::move(stage->value()));
         m_inputs.styleText = m_opts.common.style;
@@ -925,7 +1021,8 @@ int Gui::run() {
     m_pipeline->setPaused(m_opts.paused);
     m_pipeline->setStyle(m_style);
     m_pipeline->setCompare(m_view.compare);
-    if (auto st = m_pipeline->openSource(spec); !st) m_message = st.error();
+    if (auto st = m_pipeline->openSource(spec); !st) post(st.error(), st);
+    for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
     m_spec = spec;
     m_inputs.sourceText = spec;
     m_inputs.modelText = m_opts.common.model;
@@ -954,74 +1051,9 @@ int Gui::run() {
         int fbW = 0, fbH = 0;
         glfwGetFramebufferSize(m_window, &fbW, &fbH);
         if (m_view.showPanel) {
-            const ViewState before = m_view;
-            ui::PanelActions a = ui::drawPanel(m_view, m_inputs, panelInfo(), kPanelWidth, float(fbH));
-            if (a.layerChanged) {
-                const std::string want = m_view.layer;
-                m_view.layer = before.layer;
-                selectLayer(want);
-            }
-            if (a.normChanged || before.norm.mode != m_view.norm.mode) {
-                refreshRanges();
-                if (!m_ranges.empty()) m_renderer.uploadRanges(m_ranges);
-                if (comparing() && !m_origRanges.empty()) m_origRenderer.uploadRanges(m_origRanges);
-            }
-            if (a.screenshot) applyKey(KeyAction::Screenshot);
-            if (a.toggleRecord) applyKey(KeyAction::ToggleRecord);
-            if (a.sweepChannels) startSweep(false);
-            if (a.sweepLayers) startSweep(true);
-            if (a.loadStyle) {
-                auto st = loadStyleStage(m_inputs.styleText);
-                m_message = st ? "style: " + m_style->label() + " from " + m_style->source() : st.error();
-            }
-            if (a.styleOff) {
-                m_style.reset();
-                m_pipeline->setStyle(nullptr);
-                m_message = "style off";
-            }
-            if (a.compareChanged) m_pipeline->setCompare(m_view.compare);
-            if (a.openSource) {
-                auto st = m_pipeline->openSource(m_inputs.sourceText);
-                m_message = st ? "opened " + m_inputs.sourceText : st.error();
-                if (st) {
-                    m_sourceNote.clear();
-                    m_spec = m_inputs.sourceText;
-                }
-            }
-            if (!a.target.empty())
-                rebuildPipeline([&](Model& m) {
-                    std::string note;
-                    Status st = m.setTarget(a.target, &note);
-                    m_message = st ? (note.empty() ? "running on " + m.target().actual : note) : st.error();
-                    return st;
-                });
-            if (a.inputSize.area() > 0)
-                rebuildPipeline([&](Model& m) {
-                    Status st = m.setInputSize(a.inputSize);
-                    if (st) m_message = "input size " + std::to_string(a.inputSize.width) + "x" + std::to_string(a.inputSize.height);
-                    return st;
-                });
-            if (a.loadModel)
-                rebuildPipeline([&](Model& m) -> Status {
-                    cli::CommonOptions o = m_opts.common;
-                    o.model = m_inputs.modelText;
-                    o.untrained = false;
-                    o.inputSize.clear();
-                    o.target = m.target().actual;
-                    auto loaded = cli::loadModel(o);
-                    if (!loaded) return Error{loaded.error()};
-                    m = std::move(*loaded);
-                    m_message = "loaded " + m.label() + " from " + m.source();
-                    return {};
-                });
-            if (m_inputs.pauseToggled) m_pipeline->setPaused(!m_pipeline->paused());
-            if (m_inputs.stepRequested) m_pipeline->step();
-            if (m_inputs.loopToggled) m_pipeline->setLoop(!m_pipeline->loop());
-            if (m_inputs.seekTo >= 0) m_pipeline->seek(m_inputs.seekTo);
-            if (m_inputs.speed != m_pipeline->speed()) m_pipeline->setSpeed(m_inputs.speed);
-            m_inputs.pauseToggled = m_inputs.stepRequested = m_inputs.loopToggled = false;
-            m_inputs.seekTo = -1;
-            m_inputs.speed = m_pipeline->speed();
+            ui::PanelEvents events;
+            ui::drawPanel(m_view, m_inputs, panelInfo(), kPanelWidth, float(fbH), events);
+            for (const ui::PanelEvent& e : events) applyPanelEvent(e);
         }
         drawFrame();
         recordTick();

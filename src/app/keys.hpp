@@ -3,7 +3,7 @@
 #pragma once
 
 #include "core/expected.hpp"
-#include "ui/state.hpp"
+#include "ui/panel.hpp"
 
 #include <optional>
 #include <string>

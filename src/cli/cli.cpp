@@ -49,7 +49,7 @@ void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required) {
         ->group("Style");
 }
 
-Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o) {
+Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o, std::vector<std::string>* out) {
     if (o.style.empty()) {
         if (!o.styleSize.empty()) return Error{"--style-size needs --style"};
         return std::optional<StyleStage>{};
@@ -67,6 +67,7 @@ Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o) {
     if (!stage) return Error{stage.error()};
     if (!o.quiet)
         for (const auto& w : warnings) warn(w);
+    if (out) out->insert(out->end(), warnings.begin(), warnings.end());
     return std::optional<StyleStage>(std::move(*stage));
 }
 
@@ -103,7 +104,7 @@ int fail(const std::string& message) {
 
 void warn(const std::string& message) { std::cerr << "cnnscope: warning: " << message << std::endl; }
 
-Expected<Model> loadModel(const CommonOptions& o) {
+Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* out) {
     ModelOptions mo;
     mo.model = o.model;
     mo.config = o.config;
@@ -118,6 +119,7 @@ Expected<Model> loadModel(const CommonOptions& o) {
     auto model = Model::load(mo, &warnings);
     if (model && !o.quiet)
         for (const auto& w : warnings) warn(w);
+    if (model && out) out->insert(out->end(), warnings.begin(), warnings.end());
     return model;
 }
 

@@ -33,10 +33,11 @@ void addDisplayOptions(CLI::App& cmd, CommonOptions& o);
 // --style and --style-size; `required` for commands that need a style network.
 void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required = false);
 
-// Loads the model the options describe; warnings go to stderr prefixed "cnnscope: warning:".
-Expected<Model> loadModel(const CommonOptions& o);
+// Loads the model the options describe; warnings go to stderr prefixed "cnnscope: warning:"
+// (unless quiet), and to *warnings when given (the window's message channel).
+Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* warnings = nullptr);
 // The style stage the options ask for, or none without --style.
-Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o);
+Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o, std::vector<std::string>* warnings = nullptr);
 // Stylises `frame` in place when a style stage is set.
 Status stylise(std::optional<StyleStage>& style, cv::Mat& frame);
 // "VGG19 [untrained]", or "VGG19 [untrained] on starry_night" with a style stage (label non-empty).

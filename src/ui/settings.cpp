@@ -1,5 +1,5 @@
 // Persisted view settings.
-#include "ui/state.hpp"
+#include "ui/settings.hpp"
 
 #include <algorithm>
 #include <cstdlib>
