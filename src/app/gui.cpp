@@ -58,13 +58,21 @@ struct ViewOptions {
     std::string screenshot, stats, size, keys, record;
     bool paused = false;
     bool compare = false;
+    // Given on the command line (else the saved settings decide, in a window that is not scripted).
+    bool colormapGiven = false, normalizeGiven = false, gammaGiven = false;
 };
 
-std::string datedName(const char* prefix, const char* ext) {
+// PREFIX-YYYYmmdd-HHMMSS.EXT in the current directory, or PREFIX-...-2.EXT and so on when that
+// name is taken (two screenshots within one second must not overwrite each other).
+std::string datedName(const std::string& prefix, const char* ext) {
     char stamp[32];
     const std::time_t t = std::time(nullptr);
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
-    return std::string(prefix) + stamp + ext;
+    std::string name = prefix + stamp + ext;
+    std::error_code ec;
+    for (int n = 2; std::filesystem::symlink_status(name, ec).type() != std::filesystem::file_type::not_found; ++n)
+        name = prefix + stamp + "-" + std::to_string(n) + ext;
+    return name;
 }
 
 std::string g_glfwError;
@@ -702,7 +710,7 @@ void Gui::startSweep(bool layers) {
         m_sweepDone = done;
         m_sweepTotal = total;
     };
-    const std::string path = datedName(layers ? "cnnscope-layers-" : ("cnnscope-" + m_shownLayer + "-").c_str(), ".gif");
+    const std::string path = datedName(layers ? "cnnscope-layers-" : "cnnscope-" + m_shownLayer + "-", ".gif");
     m_sweepRunning = true;
     m_sweepDone = 0;
     m_sweepTotal = 0;
@@ -940,18 +948,29 @@ Status Gui::writeStats(const std::string& path) {
 
 int Gui::run() {
     const bool scripted = m_opts.frames > 0;
-    ViewState defaults;
-    m_view = scripted ? defaults : ui::loadSettings(defaults);
+    // Scripted runs start from the defaults (reproducible); the window from the saved settings,
+    // with what the command line gives on top.
+    ui::LoadedSettings settings;
+    if (!scripted) settings = ui::loadSettings(ViewState());
+    for (const auto& p : settings.problems) cli::warn(p);
+    m_view = settings.view;
     if (!m_opts.size.empty()) {
         auto size = parseSize(m_opts.size, 320, 8192);
         if (!size) return cli::fail("--size: " + size.error());
         m_view.windowW = size->width;
         m_view.windowH = size->height;
     }
-    if (auto n = parseNormalization(m_opts.common.normalize, m_opts.common.gamma); n) m_view.norm = *n;
-    else return cli::fail("--normalize: " + n.error());
-    if (auto c = parseColormap(m_opts.common.colormap); c) m_view.colormap = *c;
-    else return cli::fail("--colormap: " + c.error());
+    auto norm = parseNormalization(m_opts.common.normalize, m_opts.common.gamma);
+    if (!norm) return cli::fail("--normalize: " + norm.error());
+    auto cmap = parseColormap(m_opts.common.colormap);
+    if (!cmap) return cli::fail("--colormap: " + cmap.error());
+    if (scripted || m_opts.normalizeGiven) {
+        const float gamma = m_view.norm.gamma;
+        m_view.norm = *norm;
+        if (!scripted && !m_opts.gammaGiven) m_view.norm.gamma = gamma;
+    }
+    if (scripted || m_opts.gammaGiven) m_view.norm.gamma = norm->gamma;
+    if (scripted || m_opts.colormapGiven) m_view.colormap = *cmap;
     auto keys = parseKeyList(m_opts.keys);
     if (!keys) return cli::fail(keys.error());
     m_scriptKeys = std::move(*keys);
@@ -1023,6 +1042,7 @@ int Gui::run() {
     m_pipeline->setCompare(m_view.compare);
     if (auto st = m_pipeline->openSource(spec); !st) post(st.error(), st);
     for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
+    for (const auto& p : settings.problems) post(p, ui::Message::Level::Warning);
     m_spec = spec;
     m_inputs.sourceText = spec;
     m_inputs.modelText = m_opts.common.model;
@@ -1030,6 +1050,7 @@ int Gui::run() {
 
     auto nextFrame = Clock::now();
     int exitCode = 0;
+    bool completed = false;  // a scripted run reached --frames
     while (!glfwWindowShouldClose(m_window)) {
         if (interrupted()) break;
         // Pace to the target rate; input events wake us early.
@@ -1106,6 +1127,7 @@ int Gui::run() {
                     if (!m_opts.stats.empty())
                         if (auto st = writeStats(m_opts.stats); !st) exitCode = cli::fail(st.error());
                     glfwSwapBuffers(m_window);
+                    completed = true;
                     break;
                 }
             }
@@ -1117,12 +1139,23 @@ int Gui::run() {
         stopRecording();
         std::fprintf(stderr, "cnnscope: %s\n", m_recStatus.c_str());
     }
+    if (scripted && !completed && exitCode == 0) {
+        // Stopped before --frames: say so, and never exit 0 without what was asked.
+        const bool signalled = interrupted();
+        std::string unwritten;
+        for (const auto& [opt, path] : {std::pair{"--screenshot", m_opts.screenshot}, std::pair{"--stats", m_opts.stats}})
+            if (!path.empty()) unwritten += (unwritten.empty() ? "" : " and ") + std::string(opt) + " " + path;
+        cli::fail("the scripted run was stopped (" + std::string(signalled ? "interrupted" : "window closed, q or Esc") + ") after " +
+                  std::to_string(m_scriptFrames) + " of " + std::to_string(m_opts.frames) + " frames" +
+                  (unwritten.empty() ? std::string() : ": " + unwritten + " not written"));
+        exitCode = signalled ? 130 : 1;
+    }
     m_sweepCancel = true;
     m_pipeline->stop();  // answers a pending layer-sweep request
     finishSweep();
-    if (!scripted) {
+    if (!scripted && settings.writable) {
         glfwGetWindowSize(m_window, &m_view.windowW, &m_view.windowH);
-        ui::saveSettings(m_view);
+        if (auto st = ui::saveSettings(m_view); !st) cli::warn("settings not saved: " + st.error());
     }
     teardown();
     return exitCode;
@@ -1153,7 +1186,12 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     cli::addModelOptions(*view, opts.common);
     cli::addDisplayOptions(*view, opts.common);
     cli::addStyleOptions(*view, opts.common);
-    view->callback([&] { action = [] { return Gui(opts).run(); }; });
+    view->callback([&, view] {
+        opts.colormapGiven = view->count("--colormap") > 0;
+        opts.normalizeGiven = view->count("--normalize") > 0;
+        opts.gammaGiven = view->count("--gamma") > 0;
+        action = [] { return Gui(opts).run(); };
+    });
     defaultAction = [] { return Gui(opts).run(); };
 }
 
