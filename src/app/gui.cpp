@@ -1,8 +1,10 @@
-// The live visualizer: GLFW window, GL 3.3 core, Dear ImGui panel; capture and inference run on
+// The live visualizer: window (app/window), GL 3.3 core, Dear ImGui panel; capture and inference run on
 // their own threads (core/pipeline) and hand over latest-wins. Only this thread touches GL.
 #include "app/gui.hpp"
 
+#include "app/jobs.hpp"
 #include "app/keys.hpp"
+#include "app/window.hpp"
 
 #include "cli/cli.hpp"
 #include "core/alloc_counter.hpp"
@@ -21,9 +23,6 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include <GLFW/glfw3.h>
-#include <backends/imgui_impl_glfw.h>
-#include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 
 #include <algorithm>
@@ -73,14 +72,6 @@ std::string datedName(const std::string& prefix, const char* ext) {
     for (int n = 2; std::filesystem::symlink_status(name, ec).type() != std::filesystem::file_type::not_found; ++n)
         name = prefix + stamp + "-" + std::to_string(n) + ext;
     return name;
-}
-
-std::string g_glfwError;
-void onGlfwError(int, const char* description) { g_glfwError = description ? description : "unknown GLFW error"; }
-
-std::vector<int> g_keys;  // key presses queued by the GLFW callback, handled in the loop
-void onKey(GLFWwindow*, int key, int, int action, int) {
-    if (action == GLFW_PRESS || action == GLFW_REPEAT) g_keys.push_back(key);
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -134,7 +125,7 @@ private:
     void stopRecording();
     void recordTick();
     void startSweep(bool layers);
-    void finishSweep();
+    void startPrefetch();
     void drawOverlays(const gfx::PixelRect& area);
     ui::PanelInfo panelInfo() const;
     gfx::PixelRect viewArea() const;
@@ -145,7 +136,7 @@ private:
     int channels() const { return m_act.empty() ? 0 : m_act.size[1]; }
 
     ViewOptions m_opts;
-    GLFWwindow* m_window = nullptr;
+    Window m_window;
     std::unique_ptr<Pipeline> m_pipeline;
     gfx::ActivationRenderer m_renderer;
     // Compare view: the original frame's maps, and both Gram matrices as one-channel maps.
@@ -169,7 +160,6 @@ private:
     std::map<std::string, cv::Mat> m_layerCache;  // results for the frame on screen (paused or still)
     // On a paused or still frame every layer is computed once in the background, so that any
     // layer switch shows at the next UI frame.
-    std::future<Expected<std::vector<cv::Mat>>> m_prefetch;
     uint64_t m_prefetchFrameId = 0;
     std::vector<Range> m_ranges;
     std::vector<float> m_rangeScratch;
@@ -190,11 +180,9 @@ private:
         int delayMs;
     };
     std::deque<PendingFrame> m_recPending;  // one per read in flight (at most 2)
-    // Sweeps run on their own thread (the layer sweep's forward runs on the inference thread).
-    std::thread m_sweepThread;
-    std::atomic<bool> m_sweepRunning{false}, m_sweepCancel{false};
-    std::atomic<int> m_sweepDone{0}, m_sweepTotal{0};
-    mutable std::mutex m_sweepMutex;
+    // Sweeps and the prefetch: background jobs whose results are applied on this thread.
+    JobRunner m_jobs;
+    uint64_t m_pipelineGeneration = 0;  // bumped by rebuildPipeline
     std::string m_sweepStatus;
 
     // Stats
@@ -213,53 +201,19 @@ private:
 };
 
 bool Gui::setupWindow(std::string& error) {
-    glfwSetErrorCallback(onGlfwError);
-    if (!glfwInit()) {
-        error = "cannot open a window: " + g_glfwError +
-                ". Run it on a desktop, or under a virtual display (xvfb-run -a cnnscope ...); "
-                "grid, dump and sweep work without a display";
-        return false;
-    }
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
-    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
-    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
-    m_window = glfwCreateWindow(m_view.windowW, m_view.windowH, "cnnscope", nullptr, nullptr);
-    if (!m_window) {
-        error = "cannot create an OpenGL 3.3 core window: " + g_glfwError;
-        glfwTerminate();
-        return false;
-    }
-    glfwMakeContextCurrent(m_window);
-    glfwSwapInterval(0);  // paced by the loop, so a slow vsync never throttles input
-    if (!gladLoadGL(glfwGetProcAddress)) {
-        error = "cannot load OpenGL 3.3 functions";
-        return false;
-    }
-    glfwSetKeyCallback(m_window, onKey);  // installed first: ImGui's backend chains to it
-    IMGUI_CHECKVERSION();
-    ImGui::CreateContext();
-    ImGui::GetIO().IniFilename = nullptr;  // our own settings file persists what matters
-    ImGui::StyleColorsDark();
-    ImGui_ImplGlfw_InitForOpenGL(m_window, true);
-    ImGui_ImplOpenGL3_Init("#version 330 core");
-    return m_renderer.init(&error) && m_origRenderer.init(&error) && m_gramRenderer.init(&error) &&
-           m_origGramRenderer.init(&error);
+    return m_window.open(m_view.windowW, m_view.windowH, error) && m_renderer.init(&error) && m_origRenderer.init(&error) &&
+           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error);
 }
 
 void Gui::teardown() {
     if (m_pipeline) m_pipeline->stop();
-    if (!m_window) return;
+    if (!m_window.isOpen()) return;
     m_renderer = gfx::ActivationRenderer();  // GL objects go while the context is current
     m_origRenderer = gfx::ActivationRenderer();
     m_gramRenderer = gfx::ActivationRenderer();
     m_origGramRenderer = gfx::ActivationRenderer();
-    ImGui_ImplOpenGL3_Shutdown();
-    ImGui_ImplGlfw_Shutdown();
-    ImGui::DestroyContext();
-    glfwDestroyWindow(m_window);
-    glfwTerminate();
-    m_window = nullptr;
+    m_offscreen = gfx::OffscreenTarget();
+    m_window.close();
 }
 
 void Gui::selectLayer(const std::string& layer) {
@@ -309,7 +263,7 @@ void Gui::applyKey(KeyAction action) {
             else startRecording(m_inputs.recordPath);
             break;
         case KeyAction::ToggleHelp: m_view.showHelp = !m_view.showHelp; break;
-        case KeyAction::Quit: glfwSetWindowShouldClose(m_window, GLFW_TRUE); break;
+        case KeyAction::Quit: m_window.requestClose(); break;
         case KeyAction::Idle: break;
     }
     // Keep the selected channel's page on screen in the grid.
@@ -415,7 +369,7 @@ void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
     m_pipeline->setStyle(m_style);
     m_pipeline->setCompare(m_view.compare);
     m_layerCache.clear();
-    m_prefetch = {};
+    ++m_pipelineGeneration;  // a prefetch in flight answers for the old pipeline: dropped
     m_prefetchFrameId = 0;
     m_resultSeen = 0;
     if (auto st = m_pipeline->openSource(m_spec); !st) post(st.error(), st);
@@ -426,12 +380,31 @@ void Gui::refreshRanges() {
     if (!m_result.originalAct.empty()) channelRanges(m_result.originalAct, m_view.norm, m_origRanges, m_rangeScratch);
 }
 
-void Gui::takeResults() {
-    if (m_prefetch.valid() && m_prefetch.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-        auto acts = m_prefetch.get();
-        if (acts && m_prefetchFrameId == m_shownFrameId)
-            for (size_t i = 0; i < acts->size() && i < m_layerNames.size(); ++i) m_layerCache[m_layerNames[i]] = std::move((*acts)[i]);
+using LayerActs = Expected<std::vector<cv::Mat>>;
+
+// Waits for a computeLayers answer on a job thread; a pipeline torn down meanwhile is an error.
+LayerActs awaitLayers(std::future<LayerActs>& f) {
+    try {
+        return f.get();
+    } catch (const std::future_error&) {
+        return Error{"the pipeline was restarted"};
     }
+}
+
+void Gui::startPrefetch() {
+    m_prefetchFrameId = m_result.frameId;
+    const uint64_t frameId = m_result.frameId, generation = m_pipelineGeneration;
+    auto future = std::make_shared<std::future<LayerActs>>(m_pipeline->computeLayers(m_result.frame.clone(), m_layerNames));
+    m_jobs.run<LayerActs>(
+        "prefetch", [future](JobProgress&) { return awaitLayers(*future); },
+        [this, frameId, generation, names = m_layerNames](LayerActs& acts) {
+            if (!acts || frameId != m_shownFrameId || generation != m_pipelineGeneration) return;
+            for (size_t i = 0; i < acts->size() && i < names.size(); ++i) m_layerCache[names[i]] = std::move((*acts)[i]);
+        });
+}
+
+void Gui::takeResults() {
+    m_jobs.poll();  // background results (the prefetch, sweeps) are applied here, on the main thread
     if (!m_pipeline->takeResult(m_result, m_resultSeen)) return;
     const auto now = Clock::now();
     m_latencies.push_back(std::chrono::duration<double, std::milli>(now - m_result.captured).count());
@@ -439,10 +412,8 @@ void Gui::takeResults() {
     if (m_result.frameId != m_shownFrameId) m_layerCache.clear();
     m_shownFrameId = m_result.frameId;
     if (m_pipeline->paused() || m_pipeline->sourceIsStill()) m_layerCache[m_result.layer] = m_result.act.clone();
-    if ((m_pipeline->paused() || m_pipeline->sourceIsStill()) && m_prefetchFrameId != m_result.frameId && !m_prefetch.valid()) {
-        m_prefetchFrameId = m_result.frameId;
-        m_prefetch = m_pipeline->computeLayers(m_result.frame.clone(), m_layerNames);
-    }
+    if ((m_pipeline->paused() || m_pipeline->sourceIsStill()) && m_prefetchFrameId != m_result.frameId && !m_jobs.running("prefetch"))
+        startPrefetch();
     if (m_result.layer != m_view.layer && m_layerCache.count(m_view.layer)) return;  // stale: a cached layer is shown
     m_act = m_result.act;
     m_shownLayer = m_result.layer;
@@ -466,7 +437,7 @@ void Gui::takeResults() {
 
 gfx::PixelRect Gui::viewArea() const {
     int w = 0, h = 0;
-    glfwGetFramebufferSize(m_window, &w, &h);
+    m_window.framebufferSize(w, h);
     const int left = m_view.showPanel ? int(kPanelWidth) : 0;
     return {left, 0, std::max(1, w - left), h};
 }
@@ -486,7 +457,7 @@ int Gui::bannerCount() const {
 
 void Gui::drawFrame() {
     int fbW = 0, fbH = 0;
-    glfwGetFramebufferSize(m_window, &fbW, &fbH);
+    m_window.framebufferSize(fbW, fbH);
     glViewport(0, 0, fbW, fbH);
     glClearColor(0.08f, 0.08f, 0.09f, 1.f);
     glClear(GL_COLOR_BUFFER_BIT);
@@ -683,12 +654,8 @@ void Gui::stopRecording() {
     post(m_recStatus, st);
 }
 
-void Gui::finishSweep() {
-    if (m_sweepThread.joinable()) m_sweepThread.join();
-}
-
 void Gui::startSweep(bool layers) {
-    if (m_sweepRunning) {
+    if (m_jobs.running("sweep")) {
         post("a sweep is already running");
         return;
     }
@@ -696,7 +663,6 @@ void Gui::startSweep(bool layers) {
         post("nothing to sweep yet");
         return;
     }
-    finishSweep();
     SweepOptions o;
     o.modelLabel = m_pipeline->model().label();
     o.frameIndex = m_result.frameIndex;
@@ -705,33 +671,25 @@ void Gui::startSweep(bool layers) {
     o.size = ui::kRecordSizes[std::clamp(m_inputs.recordSize, 0, ui::kRecordSizeCount - 1)];
     o.colormap = m_view.colormap;
     o.norm = m_view.norm;
-    o.cancel = &m_sweepCancel;
-    o.progress = [this](int done, int total) {
-        m_sweepDone = done;
-        m_sweepTotal = total;
-    };
     const std::string path = datedName(layers ? "cnnscope-layers-" : "cnnscope-" + m_shownLayer + "-", ".gif");
-    m_sweepRunning = true;
-    m_sweepDone = 0;
-    m_sweepTotal = 0;
-    if (layers) {
-        auto future = m_pipeline->computeLayers(m_result.frame.clone(), m_layerNames);
-        m_sweepThread = std::thread([this, o, path, future = std::move(future), names = m_layerNames,
-                                     channel = m_view.channel]() mutable {
-            auto acts = future.get();
-            Status st = acts ? writeSweepGif(path, layerSweep(*acts, names, channel), o) : Status(Error{acts.error()});
-            std::lock_guard<std::mutex> lock(m_sweepMutex);
-            m_sweepStatus = st ? "saved " + path : st.error();
-            m_sweepRunning = false;
-        });
-    } else {
-        m_sweepThread = std::thread([this, o, path, act = m_act.clone(), layer = m_shownLayer]() {
-            Status st = writeSweepGif(path, channelSweep(act, layer), o);
-            std::lock_guard<std::mutex> lock(m_sweepMutex);
-            m_sweepStatus = st ? "saved " + path : st.error();
-            m_sweepRunning = false;
-        });
-    }
+    // The layer sweep's forward runs on the inference thread; the GIF is written on the job's.
+    std::shared_ptr<std::future<LayerActs>> future;
+    if (layers) future = std::make_shared<std::future<LayerActs>>(m_pipeline->computeLayers(m_result.frame.clone(), m_layerNames));
+    auto work = [o, path, future, names = m_layerNames, channel = m_view.channel, act = m_act.clone(),
+                 layer = m_shownLayer](JobProgress& progress) mutable -> Status {
+        o.cancel = &progress.cancel;
+        o.progress = [&progress](int done, int total) {
+            progress.done = done;
+            progress.total = total;
+        };
+        if (!future) return writeSweepGif(path, channelSweep(act, layer), o);
+        auto acts = awaitLayers(*future);
+        return acts ? writeSweepGif(path, layerSweep(*acts, names, channel), o) : Status(Error{acts.error()});
+    };
+    m_jobs.run<Status>("sweep", work, [this, path](Status& st) {
+        m_sweepStatus = st ? "saved " + path : st.error();
+        post(m_sweepStatus, st);
+    });
 }
 
 void Gui::drawOverlays(const gfx::PixelRect& area) {
@@ -856,12 +814,10 @@ ui::PanelInfo Gui::panelInfo() const {
     } else {
         info.recordStatus = m_recStatus;
     }
-    if (m_sweepRunning) {
-        info.sweepStatus = "sweep: " + std::to_string(m_sweepDone.load()) + "/" + std::to_string(m_sweepTotal.load()) + " frames";
-    } else {
-        std::lock_guard<std::mutex> lock(m_sweepMutex);
+    if (int done = 0, total = 0; m_jobs.progress("sweep", done, total))
+        info.sweepStatus = "sweep: " + std::to_string(done) + "/" + std::to_string(total) + " frames";
+    else
         info.sweepStatus = m_sweepStatus;
-    }
     if (m_style && !m_pipeline->styleLabel().empty()) {
         info.styleLabel = m_style->label();
         info.styleSource = m_style->source();
@@ -884,7 +840,7 @@ ui::PanelInfo Gui::panelInfo() const {
 
 Status Gui::saveWindowScreenshot(const std::string& path) {
     int fbW = 0, fbH = 0;
-    glfwGetFramebufferSize(m_window, &fbW, &fbH);
+    m_window.framebufferSize(fbW, fbH);
     return writeImageAtomic(path, gfx::readPixels({0, 0, fbW, fbH}, fbH));
 }
 
@@ -893,7 +849,7 @@ Status Gui::writeStats(const std::string& path) {
     const double seconds = std::chrono::duration<double>(Clock::now() - m_scriptStart).count();
     const uint64_t inferences = s.inferences - m_scriptInferStart;
     int fbW = 0, fbH = 0;
-    glfwGetFramebufferSize(m_window, &fbW, &fbH);
+    m_window.framebufferSize(fbW, fbH);
     const char* modes[] = {"grid", "single", "overlay", "frame"};
     std::ostringstream j;
     j << "{\n"
@@ -1051,26 +1007,22 @@ int Gui::run() {
     auto nextFrame = Clock::now();
     int exitCode = 0;
     bool completed = false;  // a scripted run reached --frames
-    while (!glfwWindowShouldClose(m_window)) {
+    while (!m_window.shouldClose()) {
         if (interrupted()) break;
         // Pace to the target rate; input events wake us early.
         const double wait = std::chrono::duration<double>(nextFrame - Clock::now()).count();
-        if (wait > 0) glfwWaitEventsTimeout(wait);
-        else glfwPollEvents();
+        const std::vector<int> keys = m_window.pollKeys(std::max(0.0, wait));
         nextFrame = std::max(nextFrame + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / kTargetFps)),
                              Clock::now() - std::chrono::milliseconds(100));
 
         const bool keyboardBusy = ImGui::GetIO().WantCaptureKeyboard;
-        for (int key : g_keys)
-            if (auto action = actionForKey(key); action && (!keyboardBusy || key == GLFW_KEY_ESCAPE)) applyKey(*action);
-        g_keys.clear();
+        for (int key : keys)
+            if (auto action = actionForKey(key, keyboardBusy)) applyKey(*action);
         takeResults();
 
-        ImGui_ImplOpenGL3_NewFrame();
-        ImGui_ImplGlfw_NewFrame();
-        ImGui::NewFrame();
+        m_window.beginFrame();
         int fbW = 0, fbH = 0;
-        glfwGetFramebufferSize(m_window, &fbW, &fbH);
+        m_window.framebufferSize(fbW, fbH);
         if (m_view.showPanel) {
             ui::PanelEvents events;
             ui::drawPanel(m_view, m_inputs, panelInfo(), kPanelWidth, float(fbH), events);
@@ -1080,8 +1032,7 @@ int Gui::run() {
         recordTick();
         drawOverlays(viewArea());
         if (m_view.showHelp) ui::drawHelp(&m_view.showHelp, helpRows());
-        ImGui::Render();
-        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        m_window.renderImGui();
 
         ++m_framesRendered;
         ++m_fpsWindowFrames;
@@ -1095,7 +1046,7 @@ int Gui::run() {
         if (scripted && m_renderer.hasActivations()) {
             if (!m_scriptKeys.empty() && m_scriptKeys.front() == KeyAction::Idle) {
                 // Wait until nothing is being computed for the view (the paused-frame prefetch included).
-                if (!m_prefetch.valid() && m_shownLayer == m_view.layer) {
+                if (!m_jobs.running("prefetch") && m_shownLayer == m_view.layer) {
                     m_scriptKeys.erase(m_scriptKeys.begin());
                     m_inferencesAtIdle = int64_t(m_pipeline->stats().inferences);
                 }
@@ -1126,13 +1077,13 @@ int Gui::run() {
                         if (auto st = saveWindowScreenshot(m_opts.screenshot); !st) exitCode = cli::fail(st.error());
                     if (!m_opts.stats.empty())
                         if (auto st = writeStats(m_opts.stats); !st) exitCode = cli::fail(st.error());
-                    glfwSwapBuffers(m_window);
+                    m_window.swap();
                     completed = true;
                     break;
                 }
             }
         }
-        glfwSwapBuffers(m_window);
+        m_window.swap();
     }
     // Closing the window, q, Ctrl-C or SIGTERM: a recording in progress is finished, not lost.
     if (m_encoder) {
@@ -1150,11 +1101,10 @@ int Gui::run() {
                   (unwritten.empty() ? std::string() : ": " + unwritten + " not written"));
         exitCode = signalled ? 130 : 1;
     }
-    m_sweepCancel = true;
-    m_pipeline->stop();  // answers a pending layer-sweep request
-    finishSweep();
+    m_pipeline->stop();  // answers a pending layer-sweep or prefetch request
+    m_jobs.cancelAndJoin();
     if (!scripted && settings.writable) {
-        glfwGetWindowSize(m_window, &m_view.windowW, &m_view.windowH);
+        m_window.windowSize(m_view.windowW, m_view.windowH);
         if (auto st = ui::saveSettings(m_view); !st) cli::warn("settings not saved: " + st.error());
     }
     teardown();

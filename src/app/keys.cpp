@@ -33,7 +33,8 @@ const std::vector<KeyBinding>& keyTable() {
     return table;
 }
 
-std::optional<KeyAction> actionForKey(int key) {
+std::optional<KeyAction> actionForKey(int key, bool typing) {
+    if (typing && key != GLFW_KEY_ESCAPE) return std::nullopt;
     for (const KeyBinding& b : keyTable())
         if (b.key != 0 && b.key == key) return b.action;
     return std::nullopt;

@@ -26,8 +26,9 @@ struct KeyBinding {
 };
 
 const std::vector<KeyBinding>& keyTable();
-// The action bound to a GLFW key, if any.
-std::optional<KeyAction> actionForKey(int key);
+// The action bound to a GLFW key, if any. While a text field has the keyboard (`typing`) only
+// Esc acts.
+std::optional<KeyAction> actionForKey(int key, bool typing = false);
 // "right,right,pagedown,idle" -> actions; an unknown name is an error listing the known ones.
 Expected<std::vector<KeyAction>> parseKeyList(const std::string& list);
 // The help overlay's rows, in table order, one per distinct (label, help).
