@@ -91,9 +91,19 @@ std::string shapeText(const std::vector<int>& s) {
 class Gui {
 public:
     explicit Gui(ViewOptions opts) : m_opts(std::move(opts)) {}
+    // startup(); while (frame()); shutdown();
     int run();
 
 private:
+    static constexpr int kStarted = -1;
+    // Returns kStarted, or the exit code of a failed start (its error printed).
+    int startup();
+    Status applyViewOptions();
+    Status applyModelOptions(const Model& model, std::vector<std::string>& warnings);
+    Expected<std::string> chooseSource();
+    bool frame();       // false: leave the loop
+    bool scriptStep();  // false: the scripted run is over
+    int shutdown();     // the exit code
     bool setupWindow(std::string& error);
     void teardown();
     void applyKey(KeyAction action);
@@ -191,7 +201,13 @@ private:
     uint64_t m_framesRendered = 0;
     Clock::time_point m_fpsWindowStart = Clock::now();
     uint64_t m_fpsWindowFrames = 0;
+    // Run state
+    bool m_scripted = false;
+    ui::LoadedSettings m_settings;
+    Clock::time_point m_nextFrame;
+    int m_exitCode = 0;
     // Scripted run
+    bool m_scriptCompleted = false;  // reached --frames
     int m_scriptFrames = 0;
     Clock::time_point m_scriptStart;
     uint64_t m_scriptInferStart = 0;
@@ -903,89 +919,28 @@ Status Gui::writeStats(const std::string& path) {
 }
 
 int Gui::run() {
-    const bool scripted = m_opts.frames > 0;
+    if (const int rc = startup(); rc != kStarted) return rc;
+    while (frame()) {
+    }
+    return shutdown();
+}
+
+// [SECTION] Startup: options -> view, model, style, source, window, pipeline.
+
+int Gui::startup() {
+    m_scripted = m_opts.frames > 0;
     // Scripted runs start from the defaults (reproducible); the window from the saved settings,
     // with what the command line gives on top.
-    ui::LoadedSettings settings;
-    if (!scripted) settings = ui::loadSettings(ViewState());
-    for (const auto& p : settings.problems) cli::warn(p);
-    m_view = settings.view;
-    if (!m_opts.size.empty()) {
-        auto size = parseSize(m_opts.size, 320, 8192);
-        if (!size) return cli::fail("--size: " + size.error());
-        m_view.windowW = size->width;
-        m_view.windowH = size->height;
-    }
-    auto norm = parseNormalization(m_opts.common.normalize, m_opts.common.gamma);
-    if (!norm) return cli::fail("--normalize: " + norm.error());
-    auto cmap = parseColormap(m_opts.common.colormap);
-    if (!cmap) return cli::fail("--colormap: " + cmap.error());
-    if (scripted || m_opts.normalizeGiven) {
-        const float gamma = m_view.norm.gamma;
-        m_view.norm = *norm;
-        if (!scripted && !m_opts.gammaGiven) m_view.norm.gamma = gamma;
-    }
-    if (scripted || m_opts.gammaGiven) m_view.norm.gamma = norm->gamma;
-    if (scripted || m_opts.colormapGiven) m_view.colormap = *cmap;
-    auto keys = parseKeyList(m_opts.keys);
-    if (!keys) return cli::fail(keys.error());
-    m_scriptKeys = std::move(*keys);
-    if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !scripted)
-        return cli::fail("--screenshot and --stats need --frames N (a scripted run)");
-    if (!m_opts.record.empty() && !scripted) return cli::fail("--record needs --frames N (a scripted run); press r in the window instead");
-    for (const std::string& out : {m_opts.screenshot, m_opts.stats})
-        if (!out.empty())
-            if (auto f = AtomicFile::create(out); !f) return cli::fail(f.error());
-
+    if (!m_scripted) m_settings = ui::loadSettings(ViewState());
+    for (const auto& p : m_settings.problems) cli::warn(p);
+    m_view = m_settings.view;
+    if (auto st = applyViewOptions(); !st) return cli::fail(st.error());
     std::vector<std::string> warnings;  // also on stderr; the panel lists them too
     auto model = cli::loadModel(m_opts.common, &warnings);
     if (!model) return cli::fail(model.error());
-    m_layerNames = model->spatialLayerNames();
-    if (!m_opts.layer.empty()) {
-        if (auto l = model->requireSpatialLayer(m_opts.layer); !l) return cli::fail(l.error());
-        m_view.layer = m_opts.layer;
-    }
-    if (!model->requireSpatialLayer(m_view.layer)) m_view.layer = model->defaultLayer();
-    if (m_opts.channel >= 0) {
-        m_view.channel = m_opts.channel;
-        m_view.mode = ViewMode::Single;
-        if (auto st = cli::requireLayerChannel(*model, m_view.layer, m_opts.channel); !st) return cli::fail(st.error());
-    }
-    if (m_opts.grid) m_view.mode = ViewMode::Grid;
-
-    if (m_opts.compare && m_opts.common.style.empty()) return cli::fail("--compare needs --style (a style network to compare with)");
-    if (!m_opts.common.style.empty()) {
-        auto stage = cli::loadStyle(m_opts.common, &warnings);
-        if (!stage) return cli::fail(stage.error());
-        m_style = std::make_shared<StyleStage>(std::move(stage->value()));
-        m_inputs.styleText = m_opts.common.style;
-        m_view.compare = m_opts.compare;
-    } else if (!m_opts.common.styleSize.empty()) {
-        return cli::fail("--style-size needs --style");
-    }
-    if (auto zoo = loadZoo(); zoo)
-        for (const ZooEntry& e : *zoo)
-            if (e.style()) {  // "not fetched" exactly when loading it by name would fail
-                m_styleNames.push_back(e.name);
-                m_styleHave.push_back(resolveModelFile(e.name, "--style", *zoo).ok());
-            }
-
-    // The source: as given, else the first camera, else sample footage (and say so).
-    std::string spec = m_opts.source;
-    if (spec.empty()) {
-        if (FrameSource::open("0")) spec = "0";
-        else if (std::filesystem::exists(kSampleFootage)) {
-            spec = kSampleFootage;
-            m_sourceNote = "No camera found: showing sample footage (vtest.avi). Open a camera or file in the panel.";
-        } else {
-            return cli::fail("no camera found and no sample footage at " + std::string(kSampleFootage) +
-                             "; give a SOURCE (cnnscope view FILE) or apt-get install opencv-doc");
-        }
-    }
-    auto probe = FrameSource::open(spec);
-    if (!probe) return cli::fail(probe.error());
-    probe->reset();
-
+    if (auto st = applyModelOptions(*model, warnings); !st) return cli::fail(st.error());
+    auto spec = chooseSource();
+    if (!spec) return cli::fail(spec.error());
     std::string error;
     if (!setupWindow(error)) {
         teardown();
@@ -996,101 +951,194 @@ int Gui::run() {
     m_pipeline->setPaused(m_opts.paused);
     m_pipeline->setStyle(m_style);
     m_pipeline->setCompare(m_view.compare);
-    if (auto st = m_pipeline->openSource(spec); !st) post(st.error(), st);
+    if (auto st = m_pipeline->openSource(*spec); !st) post(st.error(), st);
     for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
-    for (const auto& p : settings.problems) post(p, ui::Message::Level::Warning);
-    m_spec = spec;
-    m_inputs.sourceText = spec;
+    for (const auto& p : m_settings.problems) post(p, ui::Message::Level::Warning);
+    m_spec = *spec;
+    m_inputs.sourceText = *spec;
     m_inputs.modelText = m_opts.common.model;
     m_inputs.recordPath = m_opts.record;
+    m_nextFrame = Clock::now();
+    return kStarted;
+}
 
-    auto nextFrame = Clock::now();
-    int exitCode = 0;
-    bool completed = false;  // a scripted run reached --frames
-    while (!m_window.shouldClose()) {
-        if (interrupted()) break;
-        // Pace to the target rate; input events wake us early.
-        const double wait = std::chrono::duration<double>(nextFrame - Clock::now()).count();
-        const std::vector<int> keys = m_window.pollKeys(std::max(0.0, wait));
-        nextFrame = std::max(nextFrame + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / kTargetFps)),
-                             Clock::now() - std::chrono::milliseconds(100));
+Status Gui::applyViewOptions() {
+    if (!m_opts.size.empty()) {
+        auto size = parseSize(m_opts.size, 320, 8192);
+        if (!size) return Error{"--size: " + size.error()};
+        m_view.windowW = size->width;
+        m_view.windowH = size->height;
+    }
+    auto norm = parseNormalization(m_opts.common.normalize, m_opts.common.gamma);
+    if (!norm) return Error{"--normalize: " + norm.error()};
+    auto cmap = parseColormap(m_opts.common.colormap);
+    if (!cmap) return Error{"--colormap: " + cmap.error()};
+    if (m_scripted || m_opts.normalizeGiven) {
+        const float gamma = m_view.norm.gamma;
+        m_view.norm = *norm;
+        if (!m_scripted && !m_opts.gammaGiven) m_view.norm.gamma = gamma;
+    }
+    if (m_scripted || m_opts.gammaGiven) m_view.norm.gamma = norm->gamma;
+    if (m_scripted || m_opts.colormapGiven) m_view.colormap = *cmap;
+    auto keys = parseKeyList(m_opts.keys);
+    if (!keys) return Error{keys.error()};
+    m_scriptKeys = std::move(*keys);
+    if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !m_scripted)
+        return Error{"--screenshot and --stats need --frames N (a scripted run)"};
+    if (!m_opts.record.empty() && !m_scripted) return Error{"--record needs --frames N (a scripted run); press r in the window instead"};
+    for (const std::string& out : {m_opts.screenshot, m_opts.stats})
+        if (!out.empty())
+            if (auto f = AtomicFile::create(out); !f) return Error{f.error()};
+    return {};
+}
 
-        const bool keyboardBusy = ImGui::GetIO().WantCaptureKeyboard;
-        for (int key : keys)
-            if (auto action = actionForKey(key, keyboardBusy)) applyKey(*action);
-        takeResults();
+Status Gui::applyModelOptions(const Model& model, std::vector<std::string>& warnings) {
+    m_layerNames = model.spatialLayerNames();
+    if (!m_opts.layer.empty()) {
+        if (auto l = model.requireSpatialLayer(m_opts.layer); !l) return Error{l.error()};
+        m_view.layer = m_opts.layer;
+    }
+    if (!model.requireSpatialLayer(m_view.layer)) m_view.layer = model.defaultLayer();
+    if (m_opts.channel >= 0) {
+        m_view.channel = m_opts.channel;
+        m_view.mode = ViewMode::Single;
+        if (auto st = cli::requireLayerChannel(model, m_view.layer, m_opts.channel); !st) return st;
+    }
+    if (m_opts.grid) m_view.mode = ViewMode::Grid;
 
-        m_window.beginFrame();
-        int fbW = 0, fbH = 0;
-        m_window.framebufferSize(fbW, fbH);
-        if (m_view.showPanel) {
-            ui::PanelEvents events;
-            ui::drawPanel(m_view, m_inputs, panelInfo(), kPanelWidth, float(fbH), events);
-            for (const ui::PanelEvent& e : events) applyPanelEvent(e);
+    if (m_opts.compare && m_opts.common.style.empty()) return Error{"--compare needs --style (a style network to compare with)"};
+    if (!m_opts.common.style.empty()) {
+        auto stage = cli::loadStyle(m_opts.common, &warnings);
+        if (!stage) return Error{stage.error()};
+        m_style = std::make_shared<StyleStage>(std::move(stage->value()));
+        m_inputs.styleText = m_opts.common.style;
+        m_view.compare = m_opts.compare;
+    } else if (!m_opts.common.styleSize.empty()) {
+        return Error{"--style-size needs --style"};
+    }
+    if (auto zoo = loadZoo(); zoo)
+        for (const ZooEntry& e : *zoo)
+            if (e.style()) {  // "not fetched" exactly when loading it by name would fail
+                m_styleNames.push_back(e.name);
+                m_styleHave.push_back(resolveModelFile(e.name, "--style", *zoo).ok());
+            }
+    return {};
+}
+
+Expected<std::string> Gui::chooseSource() {
+    // The source: as given, else the first camera, else sample footage (and say so).
+    std::string spec = m_opts.source;
+    if (spec.empty()) {
+        if (FrameSource::open("0")) spec = "0";
+        else if (std::filesystem::exists(kSampleFootage)) {
+            spec = kSampleFootage;
+            m_sourceNote = "No camera found: showing sample footage (vtest.avi). Open a camera or file in the panel.";
+        } else {
+            return Error{"no camera found and no sample footage at " + std::string(kSampleFootage) +
+                         "; give a SOURCE (cnnscope view FILE) or apt-get install opencv-doc"};
         }
-        drawFrame();
-        recordTick();
-        drawOverlays(viewArea());
-        if (m_view.showHelp) ui::drawHelp(&m_view.showHelp, helpRows());
-        m_window.renderImGui();
+    }
+    auto probe = FrameSource::open(spec);
+    if (!probe) return Error{probe.error()};
+    probe->reset();
+    return spec;
+}
 
-        ++m_framesRendered;
-        ++m_fpsWindowFrames;
-        const double fpsWindow = std::chrono::duration<double>(Clock::now() - m_fpsWindowStart).count();
-        if (fpsWindow >= 1.0) {
-            m_renderFps = double(m_fpsWindowFrames) / fpsWindow;
-            m_fpsWindowFrames = 0;
-            m_fpsWindowStart = Clock::now();
+// [SECTION] The loop: one UI frame.
+
+bool Gui::frame() {
+    if (m_window.shouldClose() || interrupted()) return false;
+    // Pace to the target rate; input events wake us early.
+    const double wait = std::chrono::duration<double>(m_nextFrame - Clock::now()).count();
+    const std::vector<int> keys = m_window.pollKeys(std::max(0.0, wait));
+    m_nextFrame = std::max(m_nextFrame + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / kTargetFps)),
+                           Clock::now() - std::chrono::milliseconds(100));
+
+    const bool keyboardBusy = ImGui::GetIO().WantCaptureKeyboard;
+    for (int key : keys)
+        if (auto action = actionForKey(key, keyboardBusy)) applyKey(*action);
+    takeResults();
+
+    m_window.beginFrame();
+    int fbW = 0, fbH = 0;
+    m_window.framebufferSize(fbW, fbH);
+    if (m_view.showPanel) {
+        ui::PanelEvents events;
+        ui::drawPanel(m_view, m_inputs, panelInfo(), kPanelWidth, float(fbH), events);
+        for (const ui::PanelEvent& e : events) applyPanelEvent(e);
+    }
+    drawFrame();
+    recordTick();
+    drawOverlays(viewArea());
+    if (m_view.showHelp) ui::drawHelp(&m_view.showHelp, helpRows());
+    m_window.renderImGui();
+
+    ++m_framesRendered;
+    ++m_fpsWindowFrames;
+    const double fpsWindow = std::chrono::duration<double>(Clock::now() - m_fpsWindowStart).count();
+    if (fpsWindow >= 1.0) {
+        m_renderFps = double(m_fpsWindowFrames) / fpsWindow;
+        m_fpsWindowFrames = 0;
+        m_fpsWindowStart = Clock::now();
+    }
+    const bool more = !m_scripted || !m_renderer.hasActivations() || scriptStep();
+    m_window.swap();
+    return more;
+}
+
+// [SECTION] Scripted run: keys, then N frames of the requested view, then the files asked for.
+
+bool Gui::scriptStep() {
+    if (!m_scriptKeys.empty() && m_scriptKeys.front() == KeyAction::Idle) {
+        // Wait until nothing is being computed for the view (the paused-frame prefetch included).
+        if (!m_jobs.running("prefetch") && m_shownLayer == m_view.layer) {
+            m_scriptKeys.erase(m_scriptKeys.begin());
+            m_inferencesAtIdle = int64_t(m_pipeline->stats().inferences);
         }
-
-        if (scripted && m_renderer.hasActivations()) {
-            if (!m_scriptKeys.empty() && m_scriptKeys.front() == KeyAction::Idle) {
-                // Wait until nothing is being computed for the view (the paused-frame prefetch included).
-                if (!m_jobs.running("prefetch") && m_shownLayer == m_view.layer) {
-                    m_scriptKeys.erase(m_scriptKeys.begin());
-                    m_inferencesAtIdle = int64_t(m_pipeline->stats().inferences);
-                }
-            } else if (!m_scriptKeys.empty()) {
-                applyKey(m_scriptKeys.front());  // one scripted key per frame, like a person typing
-                m_scriptKeys.erase(m_scriptKeys.begin());
-            } else if (m_shownLayer == m_view.layer) {
-                if (!m_scriptStarted) {
-                    m_scriptStarted = true;
-                    if (!m_opts.record.empty()) {
-                        startRecording(m_opts.record);
-                        if (!m_encoder) {
-                            exitCode = cli::fail(m_message);
-                            break;
-                        }
-                    }
-                    m_scriptStart = Clock::now();
-                    m_scriptInferStart = m_pipeline->stats().inferences;
-                    m_latencies.clear();
-                }
-                if (++m_scriptFrames >= m_opts.frames) {
-                    if (m_encoder) {
-                        stopRecording();
-                        if (m_recStatus.rfind("saved", 0) != 0) exitCode = cli::fail(m_recStatus);
-                        else std::fprintf(stderr, "view: %s\n", m_recStatus.c_str());
-                    }
-                    if (!m_opts.screenshot.empty())
-                        if (auto st = saveWindowScreenshot(m_opts.screenshot); !st) exitCode = cli::fail(st.error());
-                    if (!m_opts.stats.empty())
-                        if (auto st = writeStats(m_opts.stats); !st) exitCode = cli::fail(st.error());
-                    m_window.swap();
-                    completed = true;
-                    break;
-                }
+        return true;
+    }
+    if (!m_scriptKeys.empty()) {
+        applyKey(m_scriptKeys.front());  // one scripted key per frame, like a person typing
+        m_scriptKeys.erase(m_scriptKeys.begin());
+        return true;
+    }
+    if (m_shownLayer != m_view.layer) return true;
+    if (!m_scriptStarted) {
+        m_scriptStarted = true;
+        if (!m_opts.record.empty()) {
+            startRecording(m_opts.record);
+            if (!m_encoder) {
+                m_exitCode = cli::fail(m_message);
+                return false;
             }
         }
-        m_window.swap();
+        m_scriptStart = Clock::now();
+        m_scriptInferStart = m_pipeline->stats().inferences;
+        m_latencies.clear();
     }
+    if (++m_scriptFrames < m_opts.frames) return true;
+    if (m_encoder) {
+        stopRecording();
+        if (m_recStatus.rfind("saved", 0) != 0) m_exitCode = cli::fail(m_recStatus);
+        else std::fprintf(stderr, "view: %s\n", m_recStatus.c_str());
+    }
+    if (!m_opts.screenshot.empty())
+        if (auto st = saveWindowScreenshot(m_opts.screenshot); !st) m_exitCode = cli::fail(st.error());
+    if (!m_opts.stats.empty())
+        if (auto st = writeStats(m_opts.stats); !st) m_exitCode = cli::fail(st.error());
+    m_scriptCompleted = true;
+    return false;
+}
+
+// [SECTION] Shutdown: finish a recording, stop the threads, save the settings, close the window.
+
+int Gui::shutdown() {
     // Closing the window, q, Ctrl-C or SIGTERM: a recording in progress is finished, not lost.
     if (m_encoder) {
         stopRecording();
         std::fprintf(stderr, "cnnscope: %s\n", m_recStatus.c_str());
     }
-    if (scripted && !completed && exitCode == 0) {
+    if (m_scripted && !m_scriptCompleted && m_exitCode == 0) {
         // Stopped before --frames: say so, and never exit 0 without what was asked.
         const bool signalled = interrupted();
         std::string unwritten;
@@ -1099,16 +1147,16 @@ int Gui::run() {
         cli::fail("the scripted run was stopped (" + std::string(signalled ? "interrupted" : "window closed, q or Esc") + ") after " +
                   std::to_string(m_scriptFrames) + " of " + std::to_string(m_opts.frames) + " frames" +
                   (unwritten.empty() ? std::string() : ": " + unwritten + " not written"));
-        exitCode = signalled ? 130 : 1;
+        m_exitCode = signalled ? 130 : 1;
     }
     m_pipeline->stop();  // answers a pending layer-sweep or prefetch request
     m_jobs.cancelAndJoin();
-    if (!scripted && settings.writable) {
+    if (!m_scripted && m_settings.writable) {
         m_window.windowSize(m_view.windowW, m_view.windowH);
         if (auto st = ui::saveSettings(m_view); !st) cli::warn("settings not saved: " + st.error());
     }
     teardown();
-    return exitCode;
+    return m_exitCode;
 }
 
 }  // namespace
