@@ -107,14 +107,14 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
             break;
         case K::LoadModel:
             rebuildPipeline([&](Model& m) -> Status {
-                cli::CommonOptions o = m_opts.common;
+                session::CommonOptions o = m_opts.common;
                 o.model = e.text;
                 o.untrained = false;
                 o.inputSize.clear();
                 o.target = m.target().actual;
                 o.quiet = true;
                 std::vector<std::string> warnings;
-                auto loaded = cli::loadModel(o, &warnings);
+                auto loaded = session::loadModel(o, &warnings);
                 if (!loaded) return Error{loaded.error()};
                 m = std::move(*loaded);
                 for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
@@ -164,11 +164,11 @@ void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
 
 Status Gui::loadStyleStage(const std::string& text) {
     if (text.empty()) return Error{"give a style network: a .t7 or .onnx file, or a models.yml name"};
-    cli::CommonOptions o = m_opts.common;
+    session::CommonOptions o = m_opts.common;
     o.style = text;
     o.quiet = true;
     std::vector<std::string> warnings;
-    auto stage = cli::loadStyle(o, &warnings);
+    auto stage = session::loadStyle(o, &warnings);
     if (!stage) return Error{stage.error()};
     for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
     m_style = std::make_shared<StyleStage>(std::move(stage->value()));

@@ -42,7 +42,7 @@ int Gui::startup() {
     m_view = m_settings.view;
     if (auto st = applyViewOptions(); !st) return cli::fail(st.error());
     std::vector<std::string> warnings;  // also on stderr; the panel lists them too
-    auto model = cli::loadModel(m_opts.common, &warnings);
+    auto model = session::loadModel(m_opts.common, &warnings);
     if (!model) return cli::fail(model.error());
     if (auto st = applyModelOptions(*model, warnings); !st) return cli::fail(st.error());
     auto spec = chooseSource();
@@ -108,13 +108,13 @@ Status Gui::applyModelOptions(const Model& model, std::vector<std::string>& warn
     if (m_opts.channel >= 0) {
         m_view.channel = m_opts.channel;
         m_view.mode = ViewMode::Single;
-        if (auto st = cli::requireLayerChannel(model, m_view.layer, m_opts.channel); !st) return st;
+        if (auto st = session::requireLayerChannel(model, m_view.layer, m_opts.channel); !st) return st;
     }
     if (m_opts.grid) m_view.mode = ViewMode::Grid;
 
     if (m_opts.compare && m_opts.common.style.empty()) return Error{"--compare needs --style (a style network to compare with)"};
     if (!m_opts.common.style.empty()) {
-        auto stage = cli::loadStyle(m_opts.common, &warnings);
+        auto stage = session::loadStyle(m_opts.common, &warnings);
         if (!stage) return Error{stage.error()};
         m_style = std::make_shared<StyleStage>(std::move(stage->value()));
         m_inputs.styleText = m_opts.common.style;

@@ -12,6 +12,7 @@
 #include "app/window.hpp"
 
 #include "cli/cli.hpp"
+#include "session/session.hpp"
 #include "core/alloc_counter.hpp"
 #include "core/atomic_file.hpp"
 #include "core/gram.hpp"
@@ -51,7 +52,7 @@ constexpr double kTargetFps = 60.0;
 const char* const kSampleFootage = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
 
 struct ViewOptions {
-    cli::CommonOptions common;
+    session::CommonOptions common;
     std::string source;
     std::string layer;
     int channel = -1;

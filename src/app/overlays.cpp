@@ -3,7 +3,7 @@
 
 namespace cnnscope::app::detail {
 
-std::string Gui::pipelineLabel() const { return cli::pipelineLabel(m_pipeline->model(), m_pipeline->styleLabel()); }
+std::string Gui::pipelineLabel() const { return session::pipelineLabel(m_pipeline->model(), m_pipeline->styleLabel()); }
 
 void Gui::drawOverlays(const gfx::PixelRect& area) {
     ImDrawList* dl = ImGui::GetForegroundDrawList();

@@ -4,6 +4,7 @@
 #include "core/expected.hpp"
 #include "core/model.hpp"
 #include "core/style.hpp"
+#include "session/session.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -13,43 +14,22 @@
 
 namespace cnnscope::cli {
 
-// Options every model-using command shares.
-struct CommonOptions {
-    std::string model;
-    std::string config;
-    bool untrained = false;
-    std::string inputSize;   // empty: the model's default (224x224 for VGG19)
-    std::string target = "cpu";
-    std::string normalize = "channel";
-    float gamma = 1.f;
-    std::string colormap = "hot";
-    bool quiet = false;
-    std::string style;       // style network run on each frame first (path or models.yml name)
-    std::string styleSize;   // WxH it runs at (default: the network's own, else 320 wide)
-};
+// The session layer's types and functions, as the commands have always named them.
+using session::CommonOptions;
+using session::loadModel;
+using session::loadStyle;
+using session::pipelineLabel;
+using session::requireLayerChannel;
+using session::stylise;
+using session::warn;
 
 void addModelOptions(CLI::App& cmd, CommonOptions& o);
 void addDisplayOptions(CLI::App& cmd, CommonOptions& o);
 // --style and --style-size; `required` for commands that need a style network.
 void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required = false);
 
-// Loads the model the options describe; warnings go to stderr prefixed "cnnscope: warning:"
-// (unless quiet), and to *warnings when given (the window's message channel).
-Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* warnings = nullptr);
-// The style stage the options ask for, or none without --style.
-Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o, std::vector<std::string>* warnings = nullptr);
-// Stylises `frame` in place when a style stage is set.
-Status stylise(std::optional<StyleStage>& style, cv::Mat& frame);
-// "VGG19 [untrained]", or "VGG19 [untrained] on starry_night" with a style stage (label non-empty).
-std::string pipelineLabel(const Model& model, const std::string& styleLabel);
-std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& style);
-
-// The layer must be one with a (C,H,W) output and `channel` (-1: none asked) one of its channels.
-Status requireLayerChannel(const Model& model, const std::string& layer, int channel);
-
 // Prints "cnnscope: error: MSG" to stderr and returns 1.
 int fail(const std::string& message);
-void warn(const std::string& message);
 
 // Progress on stderr: a line per step that rewrites itself on a terminal.
 class Progress {
