@@ -39,13 +39,6 @@ void addConvOption(CLI::App& cmd, std::string& conv) {
         ->group("Model");
 }
 
-Status applyConvOption(const std::string& conv) {
-    auto mode = parseConvMode(conv);
-    if (!mode) return Error{"--conv: " + mode.error()};
-    setConvMode(*mode);
-    return {};
-}
-
 void addDisplayOptions(CLI::App& cmd, CommonOptions& o) {
     std::string maps;
     for (const auto& n : colormapNames()) maps += (maps.empty() ? "" : ", ") + n;
@@ -68,78 +61,9 @@ void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required) {
         ->group("Style");
 }
 
-Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o) {
-    if (o.style.empty()) {
-        if (!o.styleSize.empty()) return Error{"--style-size needs --style"};
-        return std::optional<StyleStage>{};
-    }
-    if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};
-    StyleOptions so;
-    so.style = o.style;
-    so.target = o.target;
-    if (!o.styleSize.empty()) {
-        auto size = parseSize(o.styleSize, 16, 4096);
-        if (!size) return Error{"--style-size: " + size.error()};
-        so.workSize = *size;
-    }
-    std::vector<std::string> warnings;
-    auto stage = StyleStage::load(so, &warnings);
-    if (!stage) return Error{stage.error()};
-    if (!o.quiet)
-        for (const auto& w : warnings) warn(w);
-    return std::optional<StyleStage>(std::move(*stage));
-}
-
-Status stylise(std::optional<StyleStage>& style, cv::Mat& frame) {
-    if (!style) return {};
-    cv::Mat out;
-    if (auto st = style->apply(frame, out); !st) return st;
-    frame = out;
-    return {};
-}
-
-std::string pipelineLabel(const Model& model, const std::string& styleLabel) {
-    return styleLabel.empty() ? model.label() : model.label() + " on " + styleLabel;
-}
-
-std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& style) {
-    return pipelineLabel(model, style ? style->label() : std::string());
-}
-
-Status requireLayerChannel(const Model& model, const std::string& layer, int channel) {
-    auto l = model.requireSpatialLayer(layer);
-    if (!l) return Error{l.error()};
-    const int C = (*l)->channels();
-    if (channel >= C)
-        return Error{"--channel " + std::to_string(channel) + " is out of range: " + layer + " has " + std::to_string(C) +
-                     " channels (0.." + std::to_string(C - 1) + ")"};
-    return {};
-}
-
 int fail(const std::string& message) {
     std::cerr << "cnnscope: error: " << message << std::endl;
     return 1;
-}
-
-void warn(const std::string& message) { std::cerr << "cnnscope: warning: " << message << std::endl; }
-
-Expected<Model> loadModel(const CommonOptions& o) {
-    if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};
-    ModelOptions mo;
-    mo.model = o.model;
-    mo.config = o.config;
-    mo.untrained = o.untrained;
-    mo.target = o.target;
-    if (!o.inputSize.empty()) {
-        auto size = parseSize(o.inputSize, kMinInputSide, kMaxInputSide);
-        if (!size) return Error{"--input-size: " + size.error()};
-        mo.inputSize = *size;
-    }
-    std::vector<std::string> warnings;
-    auto model = Model::load(mo, &warnings);
-    if (model && !o.quiet)
-        for (const auto& w : warnings) warn(w);
-    return model;
 }
 
 Progress::Progress(std::string what, int64_t total, bool quiet)

@@ -4,6 +4,7 @@
 #include "core/expected.hpp"
 #include "core/model.hpp"
 #include "core/style.hpp"
+#include "session/session.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -15,47 +16,25 @@
 
 namespace cnnscope::cli {
 
-// Options every model-using command shares.
-struct CommonOptions {
-    std::string model;
-    std::string config;
-    bool untrained = false;
-    std::string inputSize;   // empty: the model's default (224x224 for VGG19)
-    std::string target = "cpu";
-    std::string normalize = "channel";
-    float gamma = 1.f;
-    std::string colormap = "hot";
-    bool quiet = false;
-    std::string style;       // style network run on each frame first (path or models.yml name)
-    std::string styleSize;   // WxH it runs at (default: the network's own, else 320 wide)
-    std::string conv = "auto";  // CPU convolution kernel: auto, winograd, direct, opencv (process-wide)
-};
+// The session layer's types and functions, as the commands have always named them.
+using session::applyConvOption;
+using session::CommonOptions;
+using session::loadModel;
+using session::loadStyle;
+using session::pipelineLabel;
+using session::requireLayerChannel;
+using session::stylise;
+using session::warn;
 
 void addModelOptions(CLI::App& cmd, CommonOptions& o);
 void addDisplayOptions(CLI::App& cmd, CommonOptions& o);
 // --conv alone (addModelOptions adds it too), for commands without the model options.
 void addConvOption(CLI::App& cmd, std::string& conv);
-// Parses --conv and sets the process-wide mode (loadModel and loadStyle call it).
-Status applyConvOption(const std::string& conv);
 // --style and --style-size; `required` for commands that need a style network.
 void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required = false);
 
-// Loads the model the options describe; warnings go to stderr prefixed "cnnscope: warning:".
-Expected<Model> loadModel(const CommonOptions& o);
-// The style stage the options ask for, or none without --style.
-Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o);
-// Stylises `frame` in place when a style stage is set.
-Status stylise(std::optional<StyleStage>& style, cv::Mat& frame);
-// "VGG19 [untrained]", or "VGG19 [untrained] on starry_night" with a style stage (label non-empty).
-std::string pipelineLabel(const Model& model, const std::string& styleLabel);
-std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& style);
-
-// The layer must be one with a (C,H,W) output and `channel` (-1: none asked) one of its channels.
-Status requireLayerChannel(const Model& model, const std::string& layer, int channel);
-
 // Prints "cnnscope: error: MSG" to stderr and returns 1.
 int fail(const std::string& message);
-void warn(const std::string& message);
 
 // Progress on a terminal: one stderr line that rewrites itself with the count, the rate and the
 // time left (from the rate so far). Silent when stderr is not a terminal or with -q; done()'s

@@ -5,6 +5,7 @@
 
 #include "core/colormap.hpp"
 #include "core/normalize.hpp"
+#include "core/view.hpp"
 #include "gfx/gl_objects.hpp"
 
 #include <opencv2/core.hpp>
@@ -19,8 +20,6 @@ struct PixelRect {
     int x = 0, y = 0, w = 0, h = 0;
     bool contains(double px, double py) const { return px >= x && py >= y && px < x + w && py < y + h; }
 };
-
-enum class ViewMode { Grid = 0, Single = 1, Overlay = 2, Frame = 3 };
 
 struct GridLayout {
     int cols = 8, rows = 8, first = 0, tileW = 0, tileH = 0, gutter = 2;

@@ -1,29 +1,20 @@
 // Persisted view settings.
-#include "ui/state.hpp"
+#include "ui/settings.hpp"
+
+#include "core/atomic_file.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
 namespace cnnscope::ui {
-
-void clamp(ViewState& s) {
-    s.channel = std::max(0, s.channel);
-    s.tiles = std::clamp(s.tiles, 1, 32);
-    s.page = std::max(0, s.page);
-    s.opacity = std::clamp(s.opacity, 0.f, 1.f);
-    s.norm.gamma = std::clamp(s.norm.gamma, 0.1f, 10.f);
-    s.norm.percentile = std::clamp(s.norm.percentile, 50.5f, 100.f);
-    if (!(s.norm.fixedHi > s.norm.fixedLo)) s.norm.fixedHi = s.norm.fixedLo + 1.f;
-    if (int(s.mode) < 0 || int(s.mode) > 2) s.mode = gfx::ViewMode::Grid;
-    if (int(s.colormap) < 0 || int(s.colormap) >= int(colormapNames().size())) s.colormap = Colormap::Hot;
-    s.windowW = std::clamp(s.windowW, 320, 8192);
-    s.windowH = std::clamp(s.windowH, 240, 8192);
-}
 
 std::string settingsPath() {
     fs::path base;
@@ -33,65 +24,82 @@ std::string settingsPath() {
     return (base / "cnnscope" / "settings.ini").string();
 }
 
-ViewState loadSettings(const ViewState& defaults) {
-    ViewState s = defaults;
-    std::ifstream in(settingsPath());
+LoadedSettings loadSettings(const ViewState& defaults) {
+    LoadedSettings out;
+    out.view = defaults;
+    ViewState& s = out.view;
+    const std::string path = settingsPath();
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (path.empty() || status.type() == fs::file_type::not_found) return out;
+    auto unreadable = [&](const std::string& why) {
+        out.problems.push_back("cannot read the settings file " + path + " (" + why +
+                               "): using the defaults; it is left as it is and not overwritten on exit");
+        out.writable = false;
+        return out;
+    };
+    if (status.type() != fs::file_type::regular) return unreadable("not a regular file");
+    std::ifstream in(path);
+    if (!in) return unreadable(std::strerror(errno));
     std::map<std::string, std::string> kv;
     for (std::string line; std::getline(in, line);) {
         const auto eq = line.find('=');
         if (eq != std::string::npos && line[0] != '#') kv[line.substr(0, eq)] = line.substr(eq + 1);
     }
-    auto num = [&](const char* k, auto& v) {
+    if (in.bad()) return unreadable(std::strerror(errno));
+    auto bad = [&](const std::string& key, const std::string& value) {
+        out.problems.push_back("settings file " + path + ": bad value '" + value + "' for " + key +
+                               ": using the default; the file is left as it is and not overwritten on exit");
+        out.writable = false;
+    };
+    // Reads key into v when present; a value that is not a number in [lo, hi] is reported.
+    auto num = [&](const char* k, auto& v, double lo, double hi) {
         auto it = kv.find(k);
         if (it == kv.end()) return;
-        try {
-            v = static_cast<std::remove_reference_t<decltype(v)>>(std::stod(it->second));
-        } catch (...) {
-        }
+        char* end = nullptr;
+        const double d = std::strtod(it->second.c_str(), &end);
+        if (it->second.empty() || *end != '\0' || !(d >= lo && d <= hi)) return bad(k, it->second);
+        v = static_cast<std::remove_reference_t<decltype(v)>>(d);
     };
+    constexpr double kBig = 1e9;
     if (kv.count("layer")) s.layer = kv["layer"];
-    num("channel", s.channel);
-    int mode = int(s.mode), cmap = int(s.colormap), showInput = s.showInput, all = s.allChannels;
-    num("mode", mode);
-    num("colormap", cmap);
-    num("show_input", showInput);
-    num("all_channels", all);
-    s.mode = gfx::ViewMode(mode);
+    num("channel", s.channel, 0, kBig);
+    int mode = int(s.mode), cmap = int(s.colormap), showInput = s.showInput, all = s.allChannels, norm = int(s.norm.mode);
+    num("mode", mode, 0, 2);
+    num("colormap", cmap, 0, double(colormapNames().size()) - 1);
+    num("show_input", showInput, 0, 1);
+    num("all_channels", all, 0, 1);
+    num("normalize", norm, 0, 3);
+    s.mode = ViewMode(mode);
     s.colormap = Colormap(cmap);
     s.showInput = showInput != 0;
     s.allChannels = all != 0;
-    num("tiles", s.tiles);
-    num("opacity", s.opacity);
-    num("gamma", s.norm.gamma);
-    int norm = int(s.norm.mode);
-    num("normalize", norm);
-    if (norm >= 0 && norm <= 3) s.norm.mode = NormMode(norm);
-    num("fixed_lo", s.norm.fixedLo);
-    num("fixed_hi", s.norm.fixedHi);
-    num("percentile", s.norm.percentile);
-    num("window_w", s.windowW);
-    num("window_h", s.windowH);
+    s.norm.mode = NormMode(norm);
+    num("tiles", s.tiles, 1, 32);
+    num("opacity", s.opacity, 0, 1);
+    num("gamma", s.norm.gamma, 0.1, 10);
+    num("fixed_lo", s.norm.fixedLo, -kBig, kBig);
+    num("fixed_hi", s.norm.fixedHi, -kBig, kBig);
+    num("percentile", s.norm.percentile, 50.5, 100);
+    num("window_w", s.windowW, 320, 8192);
+    num("window_h", s.windowH, 240, 8192);
     clamp(s);
-    return s;
+    return out;
 }
 
-void saveSettings(const ViewState& s) {
+Status saveSettings(const ViewState& s) {
     const std::string path = settingsPath();
-    if (path.empty()) return;
+    if (path.empty()) return {};
     std::error_code ec;
     fs::create_directories(fs::path(path).parent_path(), ec);
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp);
-        if (!out) return;
-        out << "# cnnscope settings, written on exit\n"
-            << "layer=" << s.layer << "\nchannel=" << s.channel << "\nmode=" << int(s.mode) << "\ntiles=" << s.tiles
-            << "\nall_channels=" << int(s.allChannels) << "\ncolormap=" << int(s.colormap) << "\nnormalize=" << int(s.norm.mode)
-            << "\nfixed_lo=" << s.norm.fixedLo << "\nfixed_hi=" << s.norm.fixedHi << "\npercentile=" << s.norm.percentile
-            << "\ngamma=" << s.norm.gamma << "\nopacity=" << s.opacity << "\nshow_input=" << int(s.showInput)
-            << "\nwindow_w=" << s.windowW << "\nwindow_h=" << s.windowH << "\n";
-    }
-    fs::rename(tmp, path, ec);
+    std::ostringstream out;
+    out << "# cnnscope settings, written on exit\n"
+        << "layer=" << s.layer << "\nchannel=" << s.channel << "\nmode=" << int(s.mode) << "\ntiles=" << s.tiles
+        << "\nall_channels=" << int(s.allChannels) << "\ncolormap=" << int(s.colormap) << "\nnormalize=" << int(s.norm.mode)
+        << "\nfixed_lo=" << s.norm.fixedLo << "\nfixed_hi=" << s.norm.fixedHi << "\npercentile=" << s.norm.percentile
+        << "\ngamma=" << s.norm.gamma << "\nopacity=" << s.opacity << "\nshow_input=" << int(s.showInput)
+        << "\nwindow_w=" << s.windowW << "\nwindow_h=" << s.windowH << "\n";
+    return writeTextAtomic(path, out.str());
 }
 
 }  // namespace cnnscope::ui

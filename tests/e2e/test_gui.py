@@ -1,6 +1,7 @@
 """End-to-end tests of the live window under Xvfb: scripted runs of the real binary on real footage."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import unittest
@@ -222,6 +223,94 @@ class GuiTest(CliTest):
         self.assertEqual(p.returncode, 1)
         self.assertIn("DISPLAY", p.stderr)
         self.assertIn("xvfb-run", p.stderr)
+
+    def start_window(self, source, *args):
+        return subprocess.Popen(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", source, "--untrained", *args],
+                                env=self.env, cwd=self.tmp, stderr=subprocess.PIPE, text=True)
+
+    def terminate_window(self, xvfb_run):
+        """SIGTERM to the cnnscope that this xvfb-run started (its child that is not the X server)."""
+        ps = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(xvfb_run.pid)], capture_output=True, text=True).stdout
+        pids = [int(line.split()[0]) for line in ps.splitlines() if line.split()[1] != "Xvfb"]
+        self.assertEqual(len(pids), 1, "cnnscope is not running under this xvfb-run: " + ps)
+        os.kill(pids[0], signal.SIGTERM)
+
+    # Issue 11, class 8: scripted runs keep their promise.
+    def test_a_scripted_run_stopped_early_fails_instead_of_exiting_0_without_its_files(self):
+        shot, stats = self.path("q.png"), self.path("q.json")
+        p = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", BABOON, "--untrained", "--keys", "q",
+                            "--frames", "20", "--screenshot", shot, "--stats", stats], env=self.env, cwd=self.tmp,
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        errors = [l for l in p.stderr.splitlines() if l.startswith("cnnscope: error:")]
+        self.assertEqual(len(errors), 1, p.stderr)
+        self.assertIn("stopped", errors[0])
+        self.assertIn("not written", errors[0])
+        self.assertFalse(os.path.exists(shot) or os.path.exists(stats))
+        self.assertEqual([f for f in os.listdir(self.tmp) if "partial" in f], [])
+
+    def test_sigterm_before_the_frames_of_a_scripted_run_is_not_a_success(self):
+        import time
+        shot = self.path("term.png")
+        p = self.start_window(VTEST, "--frames", "1000000", "--screenshot", shot)
+        time.sleep(4)  # the window is up and frames are shown
+        self.terminate_window(p)
+        err = p.stderr.read()
+        p.stderr.close()
+        self.assertNotEqual(p.wait(timeout=60), 0, err)
+        self.assertIn("stopped", err)
+        self.assertFalse(os.path.exists(shot))
+
+    def test_screenshots_within_one_second_do_not_overwrite_each_other(self):
+        self.view(BABOON, "--untrained", "--keys", "s,s,s,s,s,s", frames=3)  # one a frame: a few per second
+        shots = sorted(f for f in os.listdir(self.tmp) if f.startswith("cnnscope-") and f.endswith(".png"))
+        self.assertEqual(len(shots), 6, shots)
+        for f in shots:
+            self.assertEqual(read_png_bgr(self.path(f)).ndim, 3)
+
+    # Issue 11, class 10: saved settings are honoured, a bad settings file is reported and kept.
+    def run_window(self, *args, seconds=4):
+        """A window that is not scripted (it reads and writes the settings), closed by SIGTERM."""
+        import time
+        p = self.start_window(BABOON, *args)
+        time.sleep(seconds)
+        self.terminate_window(p)
+        err = p.stderr.read()
+        p.stderr.close()
+        self.assertEqual(p.wait(timeout=60), 0, err)
+        return err
+
+    def settings_file(self):
+        return os.path.join(self.env["HOME"], ".config", "cnnscope", "settings.ini")
+
+    def read_settings(self):
+        with open(self.settings_file()) as f:
+            return dict(l.strip().split("=", 1) for l in f if "=" in l and not l.startswith("#"))
+
+    def test_saved_settings_are_honoured_unless_the_command_line_says_otherwise(self):
+        os.makedirs(os.path.dirname(self.settings_file()))
+        with open(self.settings_file(), "w") as f:
+            f.write("colormap=2\nnormalize=1\ngamma=0.5\ntiles=4\n")
+        self.run_window()
+        st = self.read_settings()  # written on exit: what the window used
+        self.assertEqual((st["colormap"], st["normalize"], float(st["gamma"]), st["tiles"]), ("2", "1", 0.5, "4"))
+        self.run_window("--colormap", "gray", "--gamma", "2")
+        st = self.read_settings()
+        self.assertEqual((st["colormap"], st["normalize"], float(st["gamma"])), ("1", "1", 2.0))
+
+    def test_an_unreadable_or_bad_settings_file_is_reported_not_overwritten(self):
+        os.makedirs(self.settings_file())  # a directory where the file should be
+        err = self.run_window(seconds=3)
+        self.assertIn("cannot read the settings file", err)
+        self.assertTrue(os.path.isdir(self.settings_file()))
+        os.rmdir(self.settings_file())
+        text = "# mine\ncolormap=purple\ngamma=0.5\n"
+        with open(self.settings_file(), "w") as f:
+            f.write(text)
+        err = self.run_window(seconds=3)
+        self.assertIn("bad value 'purple' for colormap", err)
+        with open(self.settings_file()) as f:
+            self.assertEqual(f.read(), text)
 
 
 if __name__ == "__main__":

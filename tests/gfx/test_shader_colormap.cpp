@@ -56,7 +56,7 @@ TEST_CASE("every shader colormap matches its CPU twin (99% exact - the rest one 
             CAPTURE(colormapNames()[m]);
             CAPTURE(gamma);
             gfx::ActivationRenderer::Params p;
-            p.mode = gfx::ViewMode::Single;
+            p.mode = ViewMode::Single;
             p.colormap = Colormap(m);
             p.gamma = gamma;
             glClear(GL_COLOR_BUFFER_BIT);
@@ -96,7 +96,7 @@ TEST_CASE("grid layout in the shader puts channel c where GridLayout says") {
     glfwGetFramebufferSize(gl.window, &fbW, &fbH);
     const gfx::PixelRect rect{0, 0, 400, 200};
     gfx::ActivationRenderer::Params p;
-    p.mode = gfx::ViewMode::Grid;
+    p.mode = ViewMode::Grid;
     p.colormap = Colormap::Gray;
     p.grid = gfx::layoutGrid(rect.w, rect.h, 3, 2, 0, 3, 2);
     glClear(GL_COLOR_BUFFER_BIT);

@@ -1,0 +1,239 @@
+// Actions: keys and panel events applied to the view and the pipeline; results taken from it.
+#include "app/gui_impl.hpp"
+
+namespace cnnscope::app::detail {
+
+void Gui::selectLayer(const std::string& layer) {
+    if (layer == m_view.layer && layer == m_shownLayer) return;
+    m_view.layer = layer;
+    // A layer already computed for the frame on screen shows now, without recomputing.
+    // (Not in the compare view: the original frame's maps of that layer are not cached.)
+    auto it = m_layerCache.find(layer);
+    const bool cached = it != m_layerCache.end() && !(m_view.compare && m_style);
+    m_pipeline->setLayer(layer, !cached);
+    if (cached) {
+        m_act = it->second;
+        m_shownLayer = layer;
+        refreshRanges();
+        m_renderer.upload(m_act, m_ranges);
+    }
+}
+
+void Gui::applyKey(KeyAction action) {
+    const int C = std::max(1, channels());
+    const int step = m_view.mode == ViewMode::Grid ? (m_view.allChannels ? allChannelsCols(C) : m_view.tiles) : 1;
+    auto layerIndex = [&] {
+        auto it = std::find(m_layerNames.begin(), m_layerNames.end(), m_view.layer);
+        return it == m_layerNames.end() ? 0 : int(it - m_layerNames.begin());
+    };
+    switch (action) {
+        case KeyAction::NextChannel: m_view.channel = (m_view.channel + 1) % C; break;
+        case KeyAction::PrevChannel: m_view.channel = (m_view.channel + C - 1) % C; break;
+        case KeyAction::NextRow: m_view.channel = std::min(C - 1, m_view.channel + step); break;
+        case KeyAction::PrevRow: m_view.channel = std::max(0, m_view.channel - step); break;
+        case KeyAction::NextLayer: selectLayer(m_layerNames[size_t(std::min(int(m_layerNames.size()) - 1, layerIndex() + 1))]); break;
+        case KeyAction::PrevLayer: selectLayer(m_layerNames[size_t(std::max(0, layerIndex() - 1))]); break;
+        case KeyAction::TogglePause: m_pipeline->setPaused(!m_pipeline->paused()); break;
+        case KeyAction::ToggleGrid: m_view.mode = m_view.mode == ViewMode::Grid ? ViewMode::Single : ViewMode::Grid; break;
+        case KeyAction::ToggleOverlay: m_view.mode = m_view.mode == ViewMode::Overlay ? ViewMode::Single : ViewMode::Overlay; break;
+        case KeyAction::ToggleCompare:
+            if (!m_style) {
+                post("compare needs a style network: pick one in the Style section (or --style)");
+                break;
+            }
+            m_view.compare = !m_view.compare;
+            m_pipeline->setCompare(m_view.compare);
+            break;
+        case KeyAction::Screenshot: takeScreenshot(); break;
+        case KeyAction::ToggleRecord:
+            if (m_encoder) stopRecording();
+            else startRecording(m_inputs.recordPath);
+            break;
+        case KeyAction::ToggleHelp: m_view.showHelp = !m_view.showHelp; break;
+        case KeyAction::Quit: m_window.requestClose(); break;
+        case KeyAction::Idle: break;
+    }
+    // Keep the selected channel's page on screen in the grid.
+    if (m_view.mode == ViewMode::Grid && !m_view.allChannels) m_view.page = m_view.channel / (m_view.tiles * m_view.tiles);
+}
+
+void Gui::applyPanelEvent(const ui::PanelEvent& e) {
+    using K = ui::PanelEvent::Kind;
+    switch (e.kind) {
+        case K::SelectLayer: selectLayer(e.text); break;
+        case K::NormChanged:
+            refreshRanges();
+            if (!m_ranges.empty()) m_renderer.uploadRanges(m_ranges);
+            if (comparing() && !m_origRanges.empty()) m_origRenderer.uploadRanges(m_origRanges);
+            break;
+        case K::Screenshot: applyKey(KeyAction::Screenshot); break;
+        case K::ToggleRecord: applyKey(KeyAction::ToggleRecord); break;
+        case K::SweepChannels: startSweep(false); break;
+        case K::SweepLayers: startSweep(true); break;
+        case K::LoadStyle: {
+            auto st = loadStyleStage(e.text);
+            post(st ? "style: " + m_style->label() + " from " + m_style->source() : st.error(), st);
+            break;
+        }
+        case K::StyleOff:
+            m_style.reset();
+            m_pipeline->setStyle(nullptr);
+            post("style off");
+            break;
+        case K::CompareChanged: m_pipeline->setCompare(m_view.compare); break;
+        case K::OpenSource: {
+            auto st = m_pipeline->openSource(e.text);
+            post(st ? "opened " + e.text : st.error(), st);
+            if (st) {
+                m_sourceNote.clear();
+                m_spec = e.text;
+            }
+            break;
+        }
+        case K::Target:
+            rebuildPipeline([&](Model& m) {
+                std::string note;
+                Status st = m.setTarget(e.text, &note);
+                post(st ? (note.empty() ? "running on " + m.target().actual : note) : st.error(), st);
+                return st;
+            });
+            break;
+        case K::InputSize:
+            rebuildPipeline([&](Model& m) {
+                Status st = m.setInputSize(e.size);
+                if (st) post("input size " + std::to_string(e.size.width) + "x" + std::to_string(e.size.height));
+                return st;
+            });
+            break;
+        case K::LoadModel:
+            rebuildPipeline([&](Model& m) -> Status {
+                session::CommonOptions o = m_opts.common;
+                o.model = e.text;
+                o.untrained = false;
+                o.inputSize.clear();
+                o.target = m.target().actual;
+                o.quiet = true;
+                std::vector<std::string> warnings;
+                auto loaded = session::loadModel(o, &warnings);
+                if (!loaded) return Error{loaded.error()};
+                m = std::move(*loaded);
+                for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
+                post("loaded " + m.label() + " from " + m.source());
+                return {};
+            });
+            break;
+        case K::TogglePause: m_pipeline->setPaused(!m_pipeline->paused()); break;
+        case K::Step: m_pipeline->step(); break;
+        case K::ToggleLoop: m_pipeline->setLoop(!m_pipeline->loop()); break;
+        case K::Seek: m_pipeline->seek(int64_t(e.value)); break;
+        case K::Speed: m_pipeline->setSpeed(e.value); break;
+    }
+}
+
+void Gui::post(const std::string& text, ui::Message::Level level) {
+    if (text.empty()) return;
+    m_messages.push_back({level, text});
+    if (m_messages.size() > 50) m_messages.erase(m_messages.begin());
+    if (level != ui::Message::Level::Warning) m_message = text;  // the status line under the view
+}
+
+void Gui::post(const std::string& text, const Status& outcome) {
+    post(text, outcome ? ui::Message::Level::Info : ui::Message::Level::Error);
+}
+
+void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
+    const bool paused = m_pipeline->paused(), loop = m_pipeline->loop();
+    const double speed = m_pipeline->speed();
+    Model model = m_pipeline->release();
+    if (auto st = change(model); !st) post(st.error(), st);
+    m_layerNames = model.spatialLayerNames();
+    if (!model.requireSpatialLayer(m_view.layer)) m_view.layer = model.defaultLayer();
+    m_pipeline = std::make_unique<Pipeline>(std::move(model));
+    m_pipeline->setLayer(m_view.layer);
+    m_pipeline->setPaused(paused);
+    m_pipeline->setLoop(loop);
+    m_pipeline->setSpeed(speed);
+    m_pipeline->setStyle(m_style);
+    m_pipeline->setCompare(m_view.compare);
+    m_layerCache.clear();
+    ++m_pipelineGeneration;  // a prefetch in flight answers for the old pipeline: dropped
+    m_prefetchFrameId = 0;
+    m_resultSeen = 0;
+    if (auto st = m_pipeline->openSource(m_spec); !st) post(st.error(), st);
+}
+
+Status Gui::loadStyleStage(const std::string& text) {
+    if (text.empty()) return Error{"give a style network: a .t7 or .onnx file, or a models.yml name"};
+    session::CommonOptions o = m_opts.common;
+    o.style = text;
+    o.quiet = true;
+    std::vector<std::string> warnings;
+    auto stage = session::loadStyle(o, &warnings);
+    if (!stage) return Error{stage.error()};
+    for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
+    m_style = std::make_shared<StyleStage>(std::move(stage->value()));
+    m_pipeline->setStyle(m_style);
+    m_pipeline->setCompare(m_view.compare);
+    m_layerCache.clear();
+    return {};
+}
+
+void Gui::refreshRanges() {
+    if (!m_act.empty()) channelRanges(m_act, m_view.norm, m_ranges, m_rangeScratch);
+    if (!m_result.originalAct.empty()) channelRanges(m_result.originalAct, m_view.norm, m_origRanges, m_rangeScratch);
+}
+
+// Waits for a computeLayers answer on a job thread; a pipeline torn down meanwhile is an error.
+LayerActs awaitLayers(std::future<LayerActs>& f) {
+    try {
+        return f.get();
+    } catch (const std::future_error&) {
+        return Error{"the pipeline was restarted"};
+    }
+}
+
+void Gui::startPrefetch() {
+    m_prefetchFrameId = m_result.frameId;
+    const uint64_t frameId = m_result.frameId, generation = m_pipelineGeneration;
+    auto future = std::make_shared<std::future<LayerActs>>(m_pipeline->computeLayers(m_result.frame.clone(), m_layerNames));
+    m_jobs.run<LayerActs>(
+        "prefetch", [future](JobProgress&) { return awaitLayers(*future); },
+        [this, frameId, generation, names = m_layerNames](LayerActs& acts) {
+            if (!acts || frameId != m_shownFrameId || generation != m_pipelineGeneration) return;
+            for (size_t i = 0; i < acts->size() && i < names.size(); ++i) m_layerCache[names[i]] = std::move((*acts)[i]);
+        });
+}
+
+void Gui::takeResults() {
+    m_jobs.poll();  // background results (the prefetch, sweeps) are applied here, on the main thread
+    if (!m_pipeline->takeResult(m_result, m_resultSeen)) return;
+    const auto now = Clock::now();
+    m_latencies.push_back(std::chrono::duration<double, std::milli>(now - m_result.captured).count());
+    if (m_latencies.size() > 2000) m_latencies.erase(m_latencies.begin(), m_latencies.begin() + 1000);
+    if (m_result.frameId != m_shownFrameId) m_layerCache.clear();
+    m_shownFrameId = m_result.frameId;
+    if (m_pipeline->paused() || m_pipeline->sourceIsStill()) m_layerCache[m_result.layer] = m_result.act.clone();
+    if ((m_pipeline->paused() || m_pipeline->sourceIsStill()) && m_prefetchFrameId != m_result.frameId && !m_jobs.running("prefetch"))
+        startPrefetch();
+    if (m_result.layer != m_view.layer && m_layerCache.count(m_view.layer)) return;  // stale: a cached layer is shown
+    m_act = m_result.act;
+    m_shownLayer = m_result.layer;
+    refreshRanges();
+    if (!m_result.originalAct.empty() && !m_result.gram.empty()) {
+        // One shared scale for both Gram matrices: equal colours are equal values.
+        const Range g = gramRange(m_result.gram, m_result.originalGram);
+        const int C = m_result.gram.rows;
+        const int shape[4] = {1, 1, C, C};
+        m_gramRenderer.upload(m_result.gram.reshape(1, 4, shape), {g});
+        m_origGramRenderer.upload(m_result.originalGram.reshape(1, 4, shape), {g});
+        m_origRenderer.upload(m_result.originalAct, m_origRanges);
+        m_origRenderer.uploadFrame(m_result.original);
+        m_gramDistance = gramDistance(m_result.gram, m_result.originalGram);
+    } else {
+        m_gramDistance = -1;
+    }
+    m_renderer.upload(m_act, m_ranges);
+    m_renderer.uploadFrame(m_result.frame);
+}
+
+}  // namespace cnnscope::app::detail

@@ -1,0 +1,211 @@
+// The window's parts share this private header: the Gui class, which owns the session (pipeline,
+// renderers, view) and whose member functions live in one file per concern: gui.cpp (startup,
+// loop, scripted run, shutdown), actions.cpp (keys and panel events -> pipeline), view_draw.cpp
+// (the maps view, window and offscreen), overlays.cpp (caption, banners, hover, panel facts),
+// outputs.cpp (screenshots, recording, sweeps, stats). Only app/ includes it.
+#pragma once
+
+#include "app/gui.hpp"
+
+#include "app/jobs.hpp"
+#include "app/keys.hpp"
+#include "app/window.hpp"
+
+#include "cli/cli.hpp"
+#include "session/session.hpp"
+#include "core/alloc_counter.hpp"
+#include "core/atomic_file.hpp"
+#include "core/gram.hpp"
+#include "core/interrupt.hpp"
+#include "core/parse.hpp"
+#include "core/pipeline.hpp"
+#include "gfx/activation_renderer.hpp"
+#include "gfx/offscreen.hpp"
+#include "gfx/view_layout.hpp"
+#include "record/async_encoder.hpp"
+#include "record/sweep.hpp"
+#include "ui/panel.hpp"
+#include "ui/settings.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <unistd.h>
+
+namespace cnnscope::app::detail {
+
+constexpr float kPanelWidth = 360.f;
+constexpr double kTargetFps = 60.0;
+const char* const kSampleFootage = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+
+struct ViewOptions {
+    session::CommonOptions common;
+    std::string source;
+    std::string layer;
+    int channel = -1;
+    bool grid = false;
+    int frames = 0;  // scripted run: exit after this many UI frames showing the requested view
+    std::string screenshot, stats, size, keys, record;
+    bool paused = false;
+    bool compare = false;
+    // Given on the command line (else the saved settings decide, in a window that is not scripted).
+    bool colormapGiven = false, normalizeGiven = false, gammaGiven = false;
+};
+
+// PREFIX-YYYYmmdd-HHMMSS.EXT in the current directory, or PREFIX-...-2.EXT and so on when that
+// name is taken (two screenshots within one second must not overwrite each other).
+
+// PREFIX-YYYYmmdd-HHMMSS.EXT in the current directory, or PREFIX-...-2.EXT and so on when that
+// name is taken (two screenshots within one second must not overwrite each other).
+std::string datedName(const std::string& prefix, const char* ext);
+double percentile(std::vector<double> v, double p);
+std::string shapeText(const std::vector<int>& s);
+
+using LayerActs = Expected<std::vector<cv::Mat>>;
+// Waits for a computeLayers answer on a job thread; a pipeline torn down meanwhile is an error.
+LayerActs awaitLayers(std::future<LayerActs>& f);
+
+class Gui {
+public:
+    explicit Gui(ViewOptions opts) : m_opts(std::move(opts)) {}
+    // startup(); while (frame()); shutdown();
+    int run();
+
+private:
+    static constexpr int kStarted = -1;
+    // Returns kStarted, or the exit code of a failed start (its error printed).
+    int startup();
+    Status applyViewOptions();
+    Status applyModelOptions(const Model& model, std::vector<std::string>& warnings);
+    Expected<std::string> chooseSource();
+    bool frame();       // false: leave the loop
+    bool scriptStep();  // false: the scripted run is over
+    int shutdown();     // the exit code
+    bool setupWindow(std::string& error);
+    void teardown();
+    void applyKey(KeyAction action);
+    void selectLayer(const std::string& layer);
+    void takeResults();
+    void refreshRanges();
+    // Stops the pipeline, applies `change` to its model, and starts a new one on the same source.
+    void rebuildPipeline(const std::function<Status(Model&)>& change);
+    void applyPanelEvent(const ui::PanelEvent& e);
+    // The message channel: the panel's Messages section lists them all; the status line under the
+    // view shows the newest that is not a warning.
+    void post(const std::string& text, ui::Message::Level level = ui::Message::Level::Info);
+    void post(const std::string& text, const Status& outcome);
+    void drawFrame();
+    // Original | stylised: both frames, their maps and their Gram matrices. `live` keeps the
+    // layout for hover and labels (the window), not for offscreen renders.
+    void drawCompare(const gfx::PixelRect& area, int fbHeight, bool live);
+    bool comparing() const { return m_view.compare && m_style && m_origRenderer.hasActivations(); }
+    Status loadStyleStage(const std::string& text);
+    std::string pipelineLabel() const;
+    // Draws the maps view (no panel, no overlays) into the offscreen target at `size`.
+    void renderOffscreen(cv::Size size);
+    CaptionFacts captionFacts() const;
+    std::string currentCaption() const;
+    cv::Mat annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const;
+    void takeScreenshot();
+    void startRecording(const std::string& path);
+    cv::Mat recordingFrame(const cv::Mat& pixels, const std::string& caption) const;
+    void stopRecording();
+    void recordTick();
+    void startSweep(bool layers);
+    void startPrefetch();
+    void drawOverlays(const gfx::PixelRect& area);
+    void drawHighlightAndHover(ImDrawList* dl);
+    void drawColorbar(ImDrawList* dl, const gfx::PixelRect& area);
+    ui::PanelInfo panelInfo() const;
+    gfx::PixelRect viewArea() const;
+    gfx::PixelRect mapsArea() const;
+    int bannerCount() const;
+    Status saveWindowScreenshot(const std::string& path);
+    Status writeStats(const std::string& path);
+    int channels() const { return m_act.empty() ? 0 : m_act.size[1]; }
+
+    ViewOptions m_opts;
+    Window m_window;
+    std::unique_ptr<Pipeline> m_pipeline;
+    gfx::ActivationRenderer m_renderer;
+    // Compare view: the original frame's maps, and both Gram matrices as one-channel maps.
+    gfx::ActivationRenderer m_origRenderer, m_gramRenderer, m_origGramRenderer;
+    std::shared_ptr<StyleStage> m_style;  // also held by the pipeline's inference thread
+    std::vector<Range> m_origRanges;
+    std::vector<std::string> m_styleNames;  // models.yml style entries, for the panel
+    std::vector<bool> m_styleHave;
+    double m_gramDistance = -1;
+    gfx::CompareRects m_cmp[2], m_cmpOffscreen[2];  // 0: original, 1: stylised; the window's and the last offscreen layout
+    ViewState m_view;
+    ui::PanelInputs m_inputs;
+    std::string m_sourceNote, m_message, m_spec;
+    std::vector<ui::Message> m_messages;
+    std::vector<std::string> m_layerNames;
+
+    InferenceResult m_result;            // newest from the pipeline
+    cv::Mat m_act;                       // what is on screen (m_result.act or a cached layer)
+    std::string m_shownLayer;
+    uint64_t m_resultSeen = 0, m_shownFrameId = 0;
+    std::map<std::string, cv::Mat> m_layerCache;  // results for the frame on screen (paused or still)
+    // On a paused or still frame every layer is computed once in the background, so that any
+    // layer switch shows at the next UI frame.
+    uint64_t m_prefetchFrameId = 0;
+    std::vector<Range> m_ranges;
+    std::vector<float> m_rangeScratch;
+
+    gfx::PixelRect m_mapsRect, m_frameRect;
+    gfx::GridLayout m_grid;
+
+    // Recording: offscreen render, PBO read-back, bounded encoder thread.
+    gfx::OffscreenTarget m_offscreen;
+    std::unique_ptr<AsyncEncoder> m_encoder;
+    std::string m_recPath, m_recStatus;
+    cv::Size m_recSize{640, 480}, m_recFrameSize;
+    double m_recFps = 10;
+    bool m_recColorbar = false;
+    Clock::time_point m_recStart, m_recLast;
+    struct PendingFrame {
+        std::string caption;
+        int delayMs;
+    };
+    std::deque<PendingFrame> m_recPending;  // one per read in flight (at most 2)
+    // Sweeps and the prefetch: background jobs whose results are applied on this thread.
+    JobRunner m_jobs;
+    uint64_t m_pipelineGeneration = 0;  // bumped by rebuildPipeline
+    std::string m_sweepStatus;
+
+    // Stats
+    std::vector<double> m_latencies;
+    double m_renderFps = 0;
+    uint64_t m_framesRendered = 0;
+    Clock::time_point m_fpsWindowStart = Clock::now();
+    uint64_t m_fpsWindowFrames = 0;
+    // Run state
+    bool m_scripted = false;
+    ui::LoadedSettings m_settings;
+    Clock::time_point m_nextFrame;
+    int m_exitCode = 0;
+    // Scripted run
+    bool m_scriptCompleted = false;  // reached --frames
+    int m_scriptFrames = 0;
+    Clock::time_point m_scriptStart;
+    uint64_t m_scriptInferStart = 0;
+    std::vector<KeyAction> m_scriptKeys;
+    int64_t m_inferencesAtIdle = -1;
+    bool m_scriptStarted = false;
+};
+
+}  // namespace cnnscope::app::detail

@@ -1,0 +1,72 @@
+// The key table and what reads it.
+#include "app/keys.hpp"
+
+#include "core/parse.hpp"
+
+#include <GLFW/glfw3.h>
+
+#include <cstring>
+#include <sstream>
+
+namespace cnnscope::app {
+
+const std::vector<KeyBinding>& keyTable() {
+    static const std::vector<KeyBinding> table = {
+        {GLFW_KEY_LEFT, "left", KeyAction::PrevChannel, "Left / Right", "previous / next channel"},
+        {GLFW_KEY_RIGHT, "right", KeyAction::NextChannel, "Left / Right", "previous / next channel"},
+        {GLFW_KEY_UP, "up", KeyAction::PrevRow, "Up / Down", "channel -/+ one grid row"},
+        {GLFW_KEY_DOWN, "down", KeyAction::NextRow, "Up / Down", "channel -/+ one grid row"},
+        {GLFW_KEY_PAGE_UP, "pageup", KeyAction::PrevLayer, "Page Up / Page Down", "previous / next layer"},
+        {GLFW_KEY_PAGE_DOWN, "pagedown", KeyAction::NextLayer, "Page Up / Page Down", "previous / next layer"},
+        {GLFW_KEY_SPACE, "space", KeyAction::TogglePause, "Space", "pause / play"},
+        {GLFW_KEY_G, "g", KeyAction::ToggleGrid, "g", "grid / single channel"},
+        {GLFW_KEY_O, "o", KeyAction::ToggleOverlay, "o", "overlay on the input frame"},
+        {GLFW_KEY_C, "c", KeyAction::ToggleCompare, "c", "compare original | stylised (with a style)"},
+        {GLFW_KEY_S, "s", KeyAction::Screenshot, "s", "screenshot of the view (PNG)"},
+        {GLFW_KEY_R, "r", KeyAction::ToggleRecord, "r", "start / stop recording"},
+        {GLFW_KEY_H, "h", KeyAction::ToggleHelp, "h", "this help"},
+        {GLFW_KEY_Q, "q", KeyAction::Quit, "q / Esc", "quit"},
+        {GLFW_KEY_ESCAPE, "esc", KeyAction::Quit, "q / Esc", "quit"},
+        {0, nullptr, KeyAction::Idle, "click a tile", "show that channel"},
+        {0, "idle", KeyAction::Idle, nullptr, nullptr},
+    };
+    return table;
+}
+
+std::optional<KeyAction> actionForKey(int key, bool typing) {
+    if (typing && key != GLFW_KEY_ESCAPE) return std::nullopt;
+    for (const KeyBinding& b : keyTable())
+        if (b.key != 0 && b.key == key) return b.action;
+    return std::nullopt;
+}
+
+Expected<std::vector<KeyAction>> parseKeyList(const std::string& list) {
+    std::vector<KeyAction> actions;
+    std::stringstream in(list);
+    for (std::string k; std::getline(in, k, ',');) {
+        if (k.empty()) continue;
+        const KeyBinding* found = nullptr;
+        for (const KeyBinding& b : keyTable())
+            if (b.name && lower(k) == b.name) found = &b;
+        if (!found) {
+            std::string names;
+            for (const KeyBinding& b : keyTable())
+                if (b.name) names += (names.empty() ? "" : ", ") + std::string(b.name);
+            return Error{"--keys: unknown key '" + k + "' (" + names + ")"};
+        }
+        actions.push_back(found->action);
+    }
+    return actions;
+}
+
+std::vector<ui::HelpRow> helpRows() {
+    std::vector<ui::HelpRow> rows;
+    for (const KeyBinding& b : keyTable()) {
+        if (!b.label) continue;
+        if (!rows.empty() && rows.back().keys == b.label && rows.back().help == b.help) continue;
+        rows.push_back({b.label, b.help});
+    }
+    return rows;
+}
+
+}  // namespace cnnscope::app

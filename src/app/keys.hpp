@@ -1,0 +1,37 @@
+// The window's one key table: key, --keys name, help text and action. Key handling, the help
+// overlay, `--keys` parsing and its error text all read it.
+#pragma once
+
+#include "core/expected.hpp"
+#include "ui/panel.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cnnscope::app {
+
+enum class KeyAction {
+    NextChannel, PrevChannel, NextRow, PrevRow, NextLayer, PrevLayer, TogglePause, ToggleGrid, ToggleOverlay,
+    ToggleCompare, Screenshot, ToggleRecord, ToggleHelp, Quit,
+    Idle,  // scripted pseudo-key: wait until the view is computed
+};
+
+struct KeyBinding {
+    int key;             // GLFW key code; 0 for a help-only row (a mouse gesture)
+    const char* name;    // what --keys takes; nullptr: not scriptable
+    KeyAction action;
+    const char* label;   // the help overlay's key column (rows with equal label and help show once)
+    const char* help;
+};
+
+const std::vector<KeyBinding>& keyTable();
+// The action bound to a GLFW key, if any. While a text field has the keyboard (`typing`) only
+// Esc acts.
+std::optional<KeyAction> actionForKey(int key, bool typing = false);
+// "right,right,pagedown,idle" -> actions; an unknown name is an error listing the known ones.
+Expected<std::vector<KeyAction>> parseKeyList(const std::string& list);
+// The help overlay's rows, in table order, one per distinct (label, help).
+std::vector<ui::HelpRow> helpRows();
+
+}  // namespace cnnscope::app

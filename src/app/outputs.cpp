@@ -1,0 +1,257 @@
+// What the window writes: captioned screenshots, recordings (offscreen render, PBO read-back, encoder thread), sweep GIFs, the scripted run's window PNG and stats JSON.
+#include "app/gui_impl.hpp"
+
+namespace cnnscope::app::detail {
+
+// PREFIX-YYYYmmdd-HHMMSS.EXT in the current directory, or PREFIX-...-2.EXT and so on when that
+// name is taken (two screenshots within one second must not overwrite each other).
+std::string datedName(const std::string& prefix, const char* ext) {
+    char stamp[32];
+    const std::time_t t = std::time(nullptr);
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
+    std::string name = prefix + stamp + ext;
+    std::error_code ec;
+    for (int n = 2; std::filesystem::symlink_status(name, ec).type() != std::filesystem::file_type::not_found; ++n)
+        name = prefix + stamp + "-" + std::to_string(n) + ext;
+    return name;
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    const size_t k = std::min(v.size() - 1, size_t(p / 100.0 * double(v.size() - 1) + 0.5));
+    std::nth_element(v.begin(), v.begin() + long(k), v.end());
+    return v[k];
+}
+
+std::string shapeText(const std::vector<int>& s) {
+    std::string t;
+    for (size_t i = 0; i < s.size(); ++i) t += (i ? "x" : "") + std::to_string(s[i]);
+    return t;
+}
+
+CaptionFacts Gui::captionFacts() const {
+    CaptionFacts f;
+    f.label = pipelineLabel();
+    f.layer = m_shownLayer;
+    f.channels = channels();
+    f.gridFirst = m_grid.first;
+    f.gridCount = m_grid.cols * m_grid.rows;
+    f.frameIndex = m_result.frameIndex;
+    const double fps = m_pipeline->stats().sourceFps;
+    f.seconds = fps > 0 ? double(m_result.frameIndex) / fps : std::chrono::duration<double>(m_result.captured - m_recStart).count();
+    f.paused = m_pipeline->paused();
+    f.gramDistance = comparing() ? m_gramDistance : -1;
+    return f;
+}
+
+std::string Gui::currentCaption() const { return caption(m_view, captionFacts(), CaptionFor::File); }
+
+cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const {
+    cv::Mat labelled = view;
+    if (comparing()) {  // the window draws these labels with ImGui; files get them burnt in
+        labelled = view.clone();
+        const int C = m_gramRenderer.mapSize().width;
+        for (int side = 0; side < 2; ++side) {
+            const gfx::CompareRects& r = m_cmpOffscreen[side];
+            const CompareLabels l = compareLabels(side, m_pipeline->styleLabel(), m_shownLayer, C, m_gramDistance, CaptionFor::File);
+            auto text = [&](const std::string& t, const gfx::PixelRect& at) {
+                cv::putText(labelled, t, {at.x, std::max(12, at.y - 5)}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar::all(235), 1, cv::LINE_AA);
+            };
+            text(l.title, r.frame);
+            text(l.layer, r.maps);
+            text(l.gram, r.gram);
+        }
+    }
+    cv::Mat out = withCaption(labelled, caption);
+    if (colorbar && !m_ranges.empty())
+        out = withColorbar(out, m_view.colormap, m_ranges[size_t(std::min(m_view.channel, int(m_ranges.size()) - 1))]);
+    return out;
+}
+
+void Gui::takeScreenshot() {
+    if (!m_renderer.hasActivations()) {
+        post("nothing to save yet");
+        return;
+    }
+    const std::string name = datedName("cnnscope-", ".png");
+    const gfx::PixelRect area = mapsArea();
+    renderOffscreen({area.w, area.h});
+    auto st = writeImageAtomic(name, annotate(m_offscreen.readNow(), currentCaption(), m_view.showColorbar));
+    post(st ? "saved " + name : st.error(), st);
+}
+
+void Gui::startRecording(const std::string& requested) {
+    if (m_encoder) return;
+    if (!m_renderer.hasActivations()) {
+        post("nothing to record yet: wait for the first result");
+        return;
+    }
+    m_recSize = ui::kRecordSizes[std::clamp(m_inputs.recordSize, 0, ui::kRecordSizeCount - 1)];
+    m_recFps = std::clamp(double(m_inputs.recordFps), 1.0, 30.0);
+    m_recColorbar = m_inputs.recordColorbar;
+    const std::string path = requested.empty() ? datedName("cnnscope-", ".gif") : requested;
+    // Caption (and colorbar) make the frame larger than the view; video encoders want even sizes.
+    m_recFrameSize = annotate(cv::Mat(m_recSize, CV_8UC3), "x", m_recColorbar).size();
+    m_recFrameSize.width += m_recFrameSize.width % 2;
+    m_recFrameSize.height += m_recFrameSize.height % 2;
+    auto sink = openSink(path, m_recFrameSize, m_recFps);
+    if (!sink) {
+        post(sink.error(), ui::Message::Level::Error);
+        return;
+    }
+    m_encoder = std::make_unique<AsyncEncoder>(std::move(*sink), 8);
+    m_recPath = path;
+    m_recStart = Clock::now();
+    m_recLast = m_recStart - std::chrono::seconds(10);  // the first frame goes at once
+    m_recPending.clear();
+    m_offscreen.dropPending();
+    m_recStatus.clear();
+    post("recording to " + path);
+}
+
+cv::Mat Gui::recordingFrame(const cv::Mat& pixels, const std::string& caption) const {
+    cv::Mat out = annotate(pixels, caption, m_recColorbar);
+    if (out.size() != m_recFrameSize)
+        cv::copyMakeBorder(out, out, 0, m_recFrameSize.height - out.rows, 0, m_recFrameSize.width - out.cols, cv::BORDER_CONSTANT);
+    return out;
+}
+
+void Gui::recordTick() {
+    if (!m_encoder) return;
+    cv::Mat pixels;
+    while (!m_recPending.empty() && m_offscreen.collect(pixels)) {
+        const PendingFrame f = m_recPending.front();
+        m_recPending.pop_front();
+        m_encoder->submit(recordingFrame(pixels, f.caption), f.delayMs);  // dropped and counted when full
+    }
+    const auto now = Clock::now();
+    const double since = std::chrono::duration<double>(now - m_recLast).count();
+    if (since < 1.0 / m_recFps || m_recPending.size() >= 2) return;
+    const int delayMs = m_encoder->stats().written + int(m_recPending.size()) == 0 ? int(1000.0 / m_recFps)
+                                                                                   : int(std::lround(since * 1000.0));
+    renderOffscreen(m_recSize);
+    m_offscreen.requestRead();
+    m_recPending.push_back({currentCaption(), std::max(20, delayMs)});
+    m_recLast = now;
+}
+
+void Gui::stopRecording() {
+    if (!m_encoder) return;
+    cv::Mat pixels;
+    while (!m_recPending.empty() && m_offscreen.collect(pixels)) {
+        m_encoder->submit(recordingFrame(pixels, m_recPending.front().caption), m_recPending.front().delayMs, true);
+        m_recPending.pop_front();
+    }
+    m_recPending.clear();
+    Status st = m_encoder->finish();
+    const EncoderStats s = m_encoder->stats();
+    m_encoder.reset();
+    m_recStatus = st ? cv::format("saved %s: %d frames, %d dropped, %.1f ms encode per frame", m_recPath.c_str(), s.written,
+                                  s.dropped, s.encodeMs)
+                     : st.error();
+    post(m_recStatus, st);
+}
+
+void Gui::startSweep(bool layers) {
+    if (m_jobs.running("sweep")) {
+        post("a sweep is already running");
+        return;
+    }
+    if (m_act.empty()) {
+        post("nothing to sweep yet");
+        return;
+    }
+    SweepOptions o;
+    o.modelLabel = m_pipeline->model().label();
+    o.frameIndex = m_result.frameIndex;
+    const double fps = m_pipeline->stats().sourceFps;
+    o.seconds = fps > 0 ? double(m_result.frameIndex) / fps : 0.0;
+    o.size = ui::kRecordSizes[std::clamp(m_inputs.recordSize, 0, ui::kRecordSizeCount - 1)];
+    o.colormap = m_view.colormap;
+    o.norm = m_view.norm;
+    const std::string path = datedName(layers ? "cnnscope-layers-" : "cnnscope-" + m_shownLayer + "-", ".gif");
+    // The layer sweep's forward runs on the inference thread; the GIF is written on the job's.
+    std::shared_ptr<std::future<LayerActs>> future;
+    if (layers) future = std::make_shared<std::future<LayerActs>>(m_pipeline->computeLayers(m_result.frame.clone(), m_layerNames));
+    auto work = [o, path, future, names = m_layerNames, channel = m_view.channel, act = m_act.clone(),
+                 layer = m_shownLayer](JobProgress& progress) mutable -> Status {
+        o.cancel = &progress.cancel;
+        o.progress = [&progress](int done, int total) {
+            progress.done = done;
+            progress.total = total;
+        };
+        if (!future) return writeSweepGif(path, channelSweep(act, layer), o);
+        auto acts = awaitLayers(*future);
+        return acts ? writeSweepGif(path, layerSweep(*acts, names, channel), o) : Status(Error{acts.error()});
+    };
+    m_jobs.run<Status>("sweep", work, [this, path](Status& st) {
+        m_sweepStatus = st ? "saved " + path : st.error();
+        post(m_sweepStatus, st);
+    });
+}
+
+Status Gui::saveWindowScreenshot(const std::string& path) {
+    int fbW = 0, fbH = 0;
+    m_window.framebufferSize(fbW, fbH);
+    return writeImageAtomic(path, gfx::readPixels({0, 0, fbW, fbH}, fbH));
+}
+
+Status Gui::writeStats(const std::string& path) {
+    const PipelineStats s = m_pipeline->stats();
+    const double seconds = std::chrono::duration<double>(Clock::now() - m_scriptStart).count();
+    const uint64_t inferences = s.inferences - m_scriptInferStart;
+    int fbW = 0, fbH = 0;
+    m_window.framebufferSize(fbW, fbH);
+    const char* modes[] = {"grid", "single", "overlay", "frame"};
+    std::ostringstream j;
+    j << "{\n"
+      << "  \"frames\": " << m_scriptFrames << ",\n"
+      << "  \"seconds\": " << seconds << ",\n"
+      << "  \"render_fps\": " << (seconds > 0 ? m_scriptFrames / seconds : 0) << ",\n"
+      << "  \"inference_fps\": " << (seconds > 0 ? double(inferences) / seconds : 0) << ",\n"
+      << "  \"inferences\": " << inferences << ",\n"
+      << "  \"inference_ms\": " << s.inferMs << ",\n"
+      << "  \"inferences_after_idle\": " << (m_inferencesAtIdle >= 0 ? int64_t(s.inferences) - m_inferencesAtIdle : -1) << ",\n"
+      << "  \"capture_fps\": " << s.captureFps << ",\n"
+      << "  \"latency_ms\": {\"p50\": " << percentile(m_latencies, 50) << ", \"p95\": " << percentile(m_latencies, 95)
+      << ", \"samples\": " << m_latencies.size() << "},\n"
+      << "  \"frames_captured\": " << s.framesCaptured << ",\n"
+      << "  \"dropped_frames\": " << s.framesDropped << ",\n"
+      << "  \"source_failures\": " << s.sourceFailures << ",\n"
+      << "  \"source_reconnects\": " << s.sourceReconnects << ",\n"
+      << "  \"rss_mb\": " << residentMemoryMb() << ",\n"
+      << "  \"model\": \"" << jsonEscape(m_pipeline->model().label()) << "\",\n"
+      << "  \"style\": \"" << jsonEscape(m_pipeline->styleLabel()) << "\",\n"
+      << "  \"compare\": " << (comparing() ? "true" : "false") << ",\n"
+      << "  \"gram_distance\": " << m_gramDistance << ",\n"
+      << "  \"compare_rects\": [" << [&] {
+             std::string t;
+             for (int side = 0; side < 2; ++side) {
+                 auto rect = [](const gfx::PixelRect& r) {
+                     return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h);
+                 };
+                 t += cv::format("%s{\"frame\": %s, \"maps\": %s, \"gram\": %s}", side ? ", " : "", rect(m_cmp[side].frame).c_str(),
+                                 rect(m_cmp[side].maps).c_str(), rect(m_cmp[side].gram).c_str());
+             }
+             return t;
+         }() << "],\n"
+      << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
+      << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"
+      << "  \"source\": \"" << jsonEscape(m_pipeline->sourceDescription()) << "\",\n"
+      << "  \"frame_index\": " << m_result.frameIndex << ",\n"
+      << "  \"layer\": \"" << jsonEscape(m_shownLayer) << "\",\n"
+      << "  \"channel\": " << m_view.channel << ",\n"
+      << "  \"channels\": " << channels() << ",\n"
+      << "  \"view\": \"" << modes[int(m_view.mode)] << "\",\n"
+      << "  \"colormap\": \"" << colormapName(m_view.colormap) << "\",\n"
+      << "  \"window\": {\"width\": " << fbW << ", \"height\": " << fbH << "},\n"
+      << "  \"maps_rect\": {\"x\": " << m_mapsRect.x << ", \"y\": " << m_mapsRect.y << ", \"width\": " << m_mapsRect.w
+      << ", \"height\": " << m_mapsRect.h << "},\n"
+      << "  \"grid\": {\"cols\": " << m_grid.cols << ", \"rows\": " << m_grid.rows << ", \"first\": " << m_grid.first
+      << ", \"tile_width\": " << m_grid.tileW << ", \"tile_height\": " << m_grid.tileH << ", \"gutter\": " << m_grid.gutter
+      << ", \"origin_x\": " << m_grid.originX << ", \"origin_y\": " << m_grid.originY << "}\n"
+      << "}\n";
+    return writeTextAtomic(path, j.str());
+}
+
+}  // namespace cnnscope::app::detail

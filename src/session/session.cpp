@@ -1,0 +1,90 @@
+// The session layer shared by the window and the headless commands: model and style loading
+// with their warnings, the style step, the pipeline label and the layer/channel check.
+#include "session/session.hpp"
+
+#include "core/conv_mode.hpp"
+#include "core/parse.hpp"
+
+#include <iostream>
+
+namespace cnnscope::session {
+
+Status applyConvOption(const std::string& conv) {
+    auto mode = parseConvMode(conv);
+    if (!mode) return Error{"--conv: " + mode.error()};
+    setConvMode(*mode);
+    return {};
+}
+
+Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o, std::vector<std::string>* out) {
+    if (o.style.empty()) {
+        if (!o.styleSize.empty()) return Error{"--style-size needs --style"};
+        return std::optional<StyleStage>{};
+    }
+    if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};
+    StyleOptions so;
+    so.style = o.style;
+    so.target = o.target;
+    if (!o.styleSize.empty()) {
+        auto size = parseSize(o.styleSize, 16, 4096);
+        if (!size) return Error{"--style-size: " + size.error()};
+        so.workSize = *size;
+    }
+    std::vector<std::string> warnings;
+    auto stage = StyleStage::load(so, &warnings);
+    if (!stage) return Error{stage.error()};
+    if (!o.quiet)
+        for (const auto& w : warnings) warn(w);
+    if (out) out->insert(out->end(), warnings.begin(), warnings.end());
+    return std::optional<StyleStage>(std::move(*stage));
+}
+
+Status stylise(std::optional<StyleStage>& style, cv::Mat& frame) {
+    if (!style) return {};
+    cv::Mat out;
+    if (auto st = style->apply(frame, out); !st) return st;
+    frame = out;
+    return {};
+}
+
+std::string pipelineLabel(const Model& model, const std::string& styleLabel) {
+    return styleLabel.empty() ? model.label() : model.label() + " on " + styleLabel;
+}
+
+std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& style) {
+    return pipelineLabel(model, style ? style->label() : std::string());
+}
+
+Status requireLayerChannel(const Model& model, const std::string& layer, int channel) {
+    auto l = model.requireSpatialLayer(layer);
+    if (!l) return Error{l.error()};
+    const int C = (*l)->channels();
+    if (channel >= C)
+        return Error{"--channel " + std::to_string(channel) + " is out of range: " + layer + " has " + std::to_string(C) +
+                     " channels (0.." + std::to_string(C - 1) + ")"};
+    return {};
+}
+
+void warn(const std::string& message) { std::cerr << "cnnscope: warning: " << message << std::endl; }
+
+Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* out) {
+    if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};
+    ModelOptions mo;
+    mo.model = o.model;
+    mo.config = o.config;
+    mo.untrained = o.untrained;
+    mo.target = o.target;
+    if (!o.inputSize.empty()) {
+        auto size = parseSize(o.inputSize, kMinInputSide, kMaxInputSide);
+        if (!size) return Error{"--input-size: " + size.error()};
+        mo.inputSize = *size;
+    }
+    std::vector<std::string> warnings;
+    auto model = Model::load(mo, &warnings);
+    if (model && !o.quiet)
+        for (const auto& w : warnings) warn(w);
+    if (model && out) out->insert(out->end(), warnings.begin(), warnings.end());
+    return model;
+}
+
+}  // namespace cnnscope::session

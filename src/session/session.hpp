@@ -1,0 +1,52 @@
+// The session layer shared by the window (app/) and the headless commands (cli/): the options
+// every model-using command shares, model and style loading with their warnings, the style step,
+// the pipeline label and the layer/channel check. Core only: no CLI11, no GL.
+#pragma once
+
+#include "core/expected.hpp"
+#include "core/model.hpp"
+#include "core/style.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cnnscope::session {
+
+// Options every model-using command shares.
+struct CommonOptions {
+    std::string model;
+    std::string config;
+    bool untrained = false;
+    std::string inputSize;   // empty: the model's default (224x224 for VGG19)
+    std::string target = "cpu";
+    std::string normalize = "channel";
+    float gamma = 1.f;
+    std::string colormap = "hot";
+    bool quiet = false;
+    std::string style;       // style network run on each frame first (path or models.yml name)
+    std::string styleSize;   // WxH it runs at (default: the network's own, else 320 wide)
+    std::string conv = "auto";  // CPU convolution kernel: auto, winograd, direct, opencv (process-wide)
+};
+
+// Parses a --conv value and sets the process-wide mode (loadModel and loadStyle call it).
+Status applyConvOption(const std::string& conv);
+
+// Loads the model the options describe; warnings go to stderr prefixed "cnnscope: warning:"
+// (unless quiet), and to *warnings when given (the window's message channel).
+Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* warnings = nullptr);
+// The style stage the options ask for, or none without --style.
+Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o, std::vector<std::string>* warnings = nullptr);
+// Stylises `frame` in place when a style stage is set.
+Status stylise(std::optional<StyleStage>& style, cv::Mat& frame);
+// "VGG19 [untrained]", or "VGG19 [untrained] on starry_night" with a style stage (label non-empty).
+std::string pipelineLabel(const Model& model, const std::string& styleLabel);
+std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& style);
+
+// The layer must be one with a (C,H,W) output and `channel` (-1: none asked) one of its channels.
+Status requireLayerChannel(const Model& model, const std::string& layer, int channel);
+
+// Prints "cnnscope: warning: MSG" to stderr.
+void warn(const std::string& message);
+
+}  // namespace cnnscope::session

@@ -1,0 +1,101 @@
+// The control panel: what it shows (PanelInfo), the form fields it edits (PanelInputs, ViewState)
+// and the one channel out: the events the app applies after the frame's panel is drawn.
+#pragma once
+
+#include "core/view.hpp"
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cnnscope::ui {
+
+// What the user asked for this frame. The panel edits ViewState fields that need no work in
+// place (colormap, gamma, mode...); anything the app must act on is an event.
+struct PanelEvent {
+    enum class Kind {
+        OpenSource,      // text: the source
+        TogglePause,
+        Step,
+        ToggleLoop,
+        Seek,            // value: frame index
+        Speed,           // value: playback speed
+        LoadModel,       // text: path or models.yml name; empty: the default search
+        Target,          // text: the target name
+        InputSize,       // size
+        LoadStyle,       // text: path or models.yml name
+        StyleOff,
+        CompareChanged,  // ViewState::compare was toggled
+        SelectLayer,     // text: the layer
+        NormChanged,     // ViewState::norm's mode or range changed: ranges need recomputing
+        Screenshot,
+        ToggleRecord,
+        SweepChannels,   // GIF through every channel of the layer on screen
+        SweepLayers,     // GIF through every layer at the selected channel index
+    };
+    PanelEvent(Kind k, std::string t = {}, cv::Size s = {}, double v = 0) : kind(k), text(std::move(t)), size(s), value(v) {}
+    Kind kind;
+    std::string text;
+    cv::Size size;
+    double value = 0;
+};
+using PanelEvents = std::vector<PanelEvent>;
+
+// A line in the panel's Messages section.
+struct Message {
+    enum class Level { Info, Warning, Error };
+    Level level = Level::Info;
+    std::string text;
+};
+
+// Read-only facts the panel shows.
+struct PanelInfo {
+    std::string modelLabel, modelSource, target, targetNote, sourceDescription, sourceNote;
+    bool untrained = false, live = false, still = false, paused = false, loop = true;
+    double speed = 1.0;
+    int64_t frameIndex = 0;
+    int channels = 0;
+    cv::Size inputSize;
+    double captureFps = 0, inferFps = 0, inferMs = 0, renderFps = 0, latencyP50 = 0, latencyP95 = 0, rssMb = 0;
+    uint64_t dropped = 0, inferences = 0;
+    std::vector<std::string> layerNames, layerShapes;
+    std::vector<int> layerRf;
+    std::vector<std::string> targets;
+    bool recording = false;
+    std::string recordTarget, recordStatus, sweepStatus;
+    // Style stage
+    std::string styleLabel, styleSource;      // empty: off
+    cv::Size styleSize;
+    double styleMs = 0, gramDistance = -1;
+    std::vector<std::string> styleNames;      // models.yml style entries
+    std::vector<bool> styleHave;              // whose file is present
+    std::vector<Message> messages;            // newest last: status, warnings (model loading too), errors
+};
+
+// Recording sizes offered in the panel.
+inline const cv::Size kRecordSizes[] = {{320, 240}, {640, 480}, {800, 600}, {1024, 768}, {1280, 720}};
+constexpr int kRecordSizeCount = 5;
+
+// The panel's form fields: what the user typed, kept between frames.
+struct PanelInputs {
+    std::string sourceText;
+    std::string modelText;        // path or models.yml name; empty: the default search
+    std::string styleText;        // style network: path or models.yml name
+    std::string recordPath;       // empty: cnnscope-DATE-TIME.gif in the current directory
+    int recordSize = 1;           // index into kRecordSizes
+    float recordFps = 10.f;
+    bool recordColorbar = false;
+};
+
+// Draws the control panel at the window's left; appends what the user asked for to `events`.
+void drawPanel(ViewState& view, PanelInputs& in, const PanelInfo& info, float width, float height, PanelEvents& events);
+
+// One row of the help overlay: keys and what they do (app/keys.cpp's table makes them).
+struct HelpRow {
+    std::string keys, help;
+};
+void drawHelp(bool* open, const std::vector<HelpRow>& rows);
+
+}  // namespace cnnscope::ui
