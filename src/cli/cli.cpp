@@ -96,12 +96,35 @@ Status requireLayerChannel(const Model& model, const std::string& layer, int cha
     return {};
 }
 
+Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
+                       const Model* model, const StyleStage* style) {
+    std::vector<InputPath> inputs = {{"SOURCE", source}, {"--model", o.model}, {"--config", o.config}, {"--style", o.style}};
+    if (model) inputs.push_back({"--model", model->source()});
+    if (style) inputs.push_back({"--style", style->source()});
+    return checkOutputs(inputs, outputs);
+}
+
+std::string oneLine(const std::string& message) {
+    std::string s;
+    bool space = false;
+    for (char c : message) {
+        if (c == '\n' || c == '\r' || c == '\t') {
+            space = !s.empty();
+            continue;
+        }
+        if (space && c != ' ') s += ' ';
+        space = false;
+        s += c;
+    }
+    return s.empty() ? "unknown error" : s;
+}
+
 int fail(const std::string& message) {
-    std::cerr << "cnnscope: error: " << message << std::endl;
+    std::cerr << "cnnscope: error: " << oneLine(message) << std::endl;
     return 1;
 }
 
-void warn(const std::string& message) { std::cerr << "cnnscope: warning: " << message << std::endl; }
+void warn(const std::string& message) { std::cerr << "cnnscope: warning: " << oneLine(message) << std::endl; }
 
 Expected<Model> loadModel(const CommonOptions& o) {
     ModelOptions mo;

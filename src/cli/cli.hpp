@@ -3,6 +3,7 @@
 
 #include "core/expected.hpp"
 #include "core/model.hpp"
+#include "core/output_guard.hpp"
 #include "core/style.hpp"
 
 #include <CLI/CLI.hpp>
@@ -46,8 +47,22 @@ std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& s
 // The layer must be one with a (C,H,W) output and `channel` (-1: none asked) one of its channels.
 Status requireLayerChannel(const Model& model, const std::string& layer, int channel);
 
-// Prints "cnnscope: error: MSG" to stderr and returns 1.
+// The run's outputs against its inputs: SOURCE, --model, --config, --style and the files a model
+// and style network were really loaded from (checkOutputs). Call before anything is written.
+Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
+                       const Model* model = nullptr, const StyleStage* style = nullptr);
+
+// Adds the range of OPT from the one table of numeric option ranges (option_ranges.cpp), for
+// `command` where its meaning differs; NaN, infinities and out-of-range values are parse errors.
+CLI::Option* ranged(CLI::Option* opt, const std::string& command = {});
+// ranged() on every option of every subcommand registered so far (main calls it once, after the
+// window's `view` is registered, so the window's options get the same ranges).
+void applyRanges(CLI::App& app);
+
+// Prints "cnnscope: error: MSG" to stderr (always one line) and returns 1.
 int fail(const std::string& message);
+// MESSAGE with line breaks folded into spaces (third-party errors span lines).
+std::string oneLine(const std::string& message);
 void warn(const std::string& message);
 
 // Progress on stderr: a line per step that rewrites itself on a terminal.
