@@ -38,6 +38,16 @@ def write_keras(path, convs, fill=None, poison=None):
             g.create_dataset(f"{n}/bias:0", data=np.zeros(cout, "f4"))
 
 
+def write_file(path, data):
+    with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+        f.write(data)
+
+
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 def digest(path):
     with open(path, "rb") as f:
         return f.read()
@@ -124,7 +134,7 @@ class OnlyRegularFilesTest(Base):
         p = self.run_cli("stylize", img, "--style", "nope.t7", "--out", "s.png/", expect=None)
         self.one_error(p)
         os.mkdir(self.path("full"))
-        open(self.path("full", "keep.txt"), "w").write("keep")
+        write_file(self.path("full", "keep.txt"), "keep")
         p = self.run_cli("record", img, "--layer", "block1_conv1", "--out", "full/", *FAST, expect=None)
         self.one_error(p, "not empty")
         self.assertEqual(os.listdir(self.path("full")), ["keep.txt"])
@@ -163,14 +173,14 @@ class TemporaryFilesTest(Base):
 
     def test_a_planted_link_is_never_followed(self):
         victim = self.path("victim.txt")
-        open(victim, "w").write("precious")
+        write_file(victim, "precious")
         # Whatever the temporary name, none may be opened through a link: plant links at every
         # name the old scheme could pick for the next few processes.
         first = os.getpid()
         for pid in range(first, first + 200):
             os.symlink(victim, self.path(f".out.partial-{pid}.npy"))
         self.run_cli("dump", self.image(), "--layer", "block1_conv1", "--out", "out.npy", *FAST)
-        self.assertEqual(open(victim).read(), "precious")
+        self.assertEqual(read_text(victim), "precious")
         self.assertEqual(np.load(self.path("out.npy")).shape[:2], (1, 64))
 
 
@@ -183,7 +193,7 @@ class MemoryBoundTest(Base):
             return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
         raw = zlib.compress(b"\0" * 4096)
         data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
-        open(self.path("huge.png"), "wb").write(data)
+        write_file(self.path("huge.png"), data)
         return self.path("huge.png")
 
     def test_image_size_is_checked_from_the_header(self):
@@ -265,7 +275,7 @@ class NonFiniteTest(Base):
     def test_models_yml_std_that_overflows_is_refused(self):
         write_keras(self.path("m.h5"), [(3, 4)])
         os.makedirs(self.path("models"), exist_ok=True)
-        open(self.path("models", "models.yml"), "w").write(
+        write_file(self.path("models", "models.yml"), 
             "models:\n  - name: m\n    file: m.h5\n    framework: keras\n    std: [1e-300, 1, 1]\n")
         shutil.copy(self.path("m.h5"), self.path("models", "m.h5"))
         p = self.run_cli("layers", "--model", "m", expect=None)
@@ -322,7 +332,7 @@ class CatalogueTest(Base):
     def test_a_malformed_catalogue_in_the_cwd_does_not_break_model_file(self):
         write_keras(self.path("mine.h5"), [(3, 4)])
         os.makedirs(self.path("models"), exist_ok=True)
-        open(self.path("models", "models.yml"), "w").write("models:\n  - name: [unterminated\n\t\x01garbage\n")
+        write_file(self.path("models", "models.yml"), "models:\n  - name: [unterminated\n\t\x01garbage\n")
         p = self.run_cli("dump", self.image(), "--layer", "conv1", "--model", "mine.h5", "--out", "a.npy")
         self.assertIn("ignoring the model catalogue", p.stderr)
         self.assertEqual(np.load(self.path("a.npy")).shape[1], 4)
