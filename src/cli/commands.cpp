@@ -139,6 +139,23 @@ struct DumpCmd {
 // ---------------------------------------------------------------------------------------------
 // [SECTION] grid
 
+// The mosaic's size from the layer shapes, refused before anything is allocated.
+Status checkGridMemory(const Model& model, const std::vector<std::string>& layers, int tiles, int tileSide, bool all) {
+    for (const auto& l : layers) {
+        const LayerInfo* info = model.find(l);
+        const int C = info->channels(), side = std::max(info->shape[1], info->shape[2]);
+        const int tile = tileSide > 0 ? tileSide : side * std::max(1, (kMinTileSide + side - 1) / side);
+        const int cols = all ? int(std::ceil(std::sqrt(double(C)))) : tiles;
+        const double px = double(cols) * (tile + 2) * double(cols) * (tile + 2);
+        if (auto st = checkMemory("a " + std::to_string(cols) + "x" + std::to_string(cols) + " grid of " + std::to_string(tile) +
+                                      " px tiles of " + l + " (" + std::to_string(int64_t(std::sqrt(px))) + " px square)",
+                                  px * (3 * 3 + 4));
+            !st)
+            return st;
+    }
+    return {};
+}
+
 struct GridCmd {
     CommonOptions common;
     std::string source, out;
@@ -159,19 +176,7 @@ struct GridCmd {
         if (layers.empty()) layers = model->articleLayers();
         for (const auto& l : layers)
             if (auto ok = model->requireSpatialLayer(l); !ok) return fail(ok.error());
-        // The mosaic's size from the layer shapes, refused before anything is allocated.
-        for (const auto& l : layers) {
-            const LayerInfo* info = model->find(l);
-            const int C = info->channels(), side = std::max(info->shape[1], info->shape[2]);
-            const int tile = tileSide > 0 ? tileSide : side * std::max(1, (kMinTileSide + side - 1) / side);
-            const int cols = all ? int(std::ceil(std::sqrt(double(C)))) : tiles;
-            const double px = double(cols) * (tile + 2) * double(cols) * (tile + 2);
-            if (auto st = checkMemory("a " + std::to_string(cols) + "x" + std::to_string(cols) + " grid of " + std::to_string(tile) +
-                                          " px tiles of " + l + " (" + std::to_string(int64_t(std::sqrt(px))) + " px square)",
-                                      px * (3 * 3 + 4));
-                !st)
-                return fail(st.error());
-        }
+        if (auto st = checkGridMemory(*model, layers, tiles, tileSide, all); !st) return fail(st.error());
         // --out F.png (one layer) is a file; anything else, with or without a trailing '/', a folder
         // (made if new) that receives LAYER.png files.
         const bool singleFile = layers.size() == 1 && endsWith(lower(out), ".png");
