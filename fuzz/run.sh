@@ -2,11 +2,11 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a bounded time.
 # Findings land in build-fuzz/findings/TARGET/; once fixed, copy them into fuzz/regressions/TARGET/
 # so that every build replays them (ctest: fuzz_regressions_TARGET).
-# Usage: fuzz/run.sh [SECONDS_PER_TARGET] [TARGET ...]   (default 60 s; parse npy zoo h5attrs)
+# Usage: fuzz/run.sh [SECONDS_PER_TARGET] [TARGET ...]   (default 60 s; parse npy zoo h5attrs imghdr h5bound)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"; shift || true
-targets=("$@"); [[ ${#targets[@]} -gt 0 ]] || targets=(parse npy zoo h5attrs)
+targets=("$@"); [[ ${#targets[@]} -gt 0 ]] || targets=(parse npy zoo h5attrs imghdr h5bound)
 command -v clang++ >/dev/null || { echo "fuzz/run.sh: clang++ is needed (apt-get install clang)" >&2; exit 1; }
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCNNSCOPE_FUZZ=ON \
   -DCNNSCOPE_SANITIZE=address,undefined,fuzzer-no-link -DCNNSCOPE_BUILD_GUI=OFF -DCNNSCOPE_BUILD_TESTS=OFF >/dev/null

@@ -2,6 +2,8 @@
 #include "cli/cli.hpp"
 #include "core/conv_mode.hpp"
 #include "core/interrupt.hpp"
+#include "core/limits.hpp"
+#include "core/quiet.hpp"
 #ifdef CNNSCOPE_HAVE_GUI
 #include "app/gui.hpp"
 #endif
@@ -10,27 +12,68 @@
 #include <opencv2/core/utils/logger.hpp>
 
 #include <iostream>
+#include <new>
+
+namespace {
+
+// Usage errors (unknown or repeated flags, values that do not convert or are out of range) go
+// through the same one-line error path as every other error; only --help and --version print more.
+int parseFailure(CLI::App& app, const CLI::ParseError& e) {
+    if (dynamic_cast<const CLI::CallForHelp*>(&e) || dynamic_cast<const CLI::CallForAllHelp*>(&e) ||
+        dynamic_cast<const CLI::CallForVersion*>(&e) || e.get_exit_code() == 0)
+        return app.exit(e);
+    std::string where = "cnnscope";
+    for (const CLI::App* sub = &app; sub;) {
+        const auto subs = sub->get_subcommands();
+        sub = subs.empty() ? nullptr : subs.front();
+        if (sub) where += " " + sub->get_name();
+    }
+    cnnscope::cli::fail(std::string(e.what()) + " (see `" + where + " --help`)");
+    return 2;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     cnnscope::preferPassiveOpenMpWait(argv);
-    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    cnnscope::setMaxImagePixels(cnnscope::kDefaultMaxImagePixels);
     cnnscope::installInterruptHandlers();
     CLI::App app{"cnnscope: watch what a convolutional network sees (VGG19 feature maps, live or headless)", "cnnscope"};
     app.set_version_flag("--version", std::string("cnnscope ") + CNNSCOPE_VERSION);
     app.require_subcommand(0, 1);
+    app.fallthrough();  // the global options below are accepted after the command name too
+    bool verbose = false;
+    int64_t maxPixels = cnnscope::kDefaultMaxImagePixels;
+    app.add_flag("--verbose", verbose, "Show third-party diagnostics (OpenCV, FFmpeg, GStreamer) that are hidden by default");
+    app.add_option("--max-pixels", maxPixels, "Largest image or video frame accepted, in pixels (checked from the header before decoding)")
+        ->default_val(cnnscope::kDefaultMaxImagePixels)
+        ->check(CLI::Range(int64_t(1024), int64_t(1) << 34));
     std::function<int()> action, defaultAction;
     cnnscope::cli::registerCommands(app, action);
 #ifdef CNNSCOPE_HAVE_GUI
     cnnscope::app::registerView(app, action, defaultAction);
     app.footer("With no command, opens the live window on camera 0 (or sample footage when there is no camera).");
 #endif
+    cnnscope::cli::applyRanges(app);  // one table of numeric ranges for every command, the window's included
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        return parseFailure(app, e);
     }
-    if (action) return action();
-    if (defaultAction) return defaultAction();
+    cnnscope::setVerbose(verbose);
+    if (verbose) cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_WARNING);
+    cnnscope::setMaxImagePixels(maxPixels);
+    try {
+        if (action) return action();
+        if (defaultAction) return defaultAction();
+    } catch (const std::bad_alloc&) {
+        return cnnscope::cli::fail("out of memory; ask for a smaller size, fewer tiles or fewer frames");
+    } catch (const cv::Exception& e) {
+        return cnnscope::cli::fail("OpenCV: " + (e.err.empty() ? std::string(e.what()) : e.err));
+    } catch (const std::exception& e) {
+        return cnnscope::cli::fail(e.what());
+    }
     std::cout << app.help();
     return 0;
 }

@@ -59,8 +59,6 @@ struct BenchCmd {
     std::vector<ConvMode> modes;
 
     int run() {
-        if (frames < 1 || frames > 100000) return fail("--frames must be between 1 and 100000");
-        if (warmup < 0 || warmup > 1000) return fail("--warmup must be between 0 and 1000");
         if (threads > 0) cv::setNumThreads(threads);
         if (convs.empty()) convs = {"auto"};
         for (const auto& c : convs) {
@@ -76,10 +74,10 @@ struct BenchCmd {
             if (!size) return fail("--input-size: " + size.error());
             inputSizes.push_back(*size);
         }
-        if (!json.empty())
-            if (auto f = AtomicFile::create(json); !f) return fail(f.error());
         auto model = loadModel(common);
         if (!model) return fail(model.error());
+        if (!json.empty())
+            if (auto st = checkRunOutputs(common, source, {{"--json", json}}, &*model); !st) return fail(st.error());
         if (layers.empty()) {
             for (const char* l : {"block1_conv1", "block2_conv2", "block3_conv4", "block5_conv4"})
                 if (model->find(l)) layers.emplace_back(l);
@@ -196,7 +194,7 @@ struct BenchCmd {
                 << model->target().actual << "\", \"model\": \"" << jsonEscape(model->label()) << "\", \"source\": \""
                 << jsonEscape(source) << "\", \"frames\": " << frames << "},\n  \"results\": [\n"
                 << rows.str() << "\n  ]\n}\n";
-            if (auto st = writeTextAtomic(json, doc.str()); !st) return fail(st.error());
+            if (auto st = writeTextAtomic(json, doc.str(), "--json"); !st) return fail(st.error());
         }
         return 0;
     }

@@ -61,8 +61,16 @@ void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required) {
         ->group("Style");
 }
 
+Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
+                       const Model* model, const StyleStage* style) {
+    std::vector<InputPath> inputs = {{"SOURCE", source}, {"--model", o.model}, {"--config", o.config}, {"--style", o.style}};
+    if (model) inputs.push_back({"--model", model->source()});
+    if (style) inputs.push_back({"--style", style->source()});
+    return checkOutputs(inputs, outputs);
+}
+
 int fail(const std::string& message) {
-    std::cerr << "cnnscope: error: " << message << std::endl;
+    std::cerr << "cnnscope: error: " << oneLine(message) << std::endl;
     return 1;
 }
 

@@ -3,6 +3,7 @@
 
 #include "core/expected.hpp"
 #include "core/model.hpp"
+#include "core/output_guard.hpp"
 #include "core/style.hpp"
 #include "session/session.hpp"
 
@@ -24,6 +25,7 @@ using session::loadStyle;
 using session::pipelineLabel;
 using session::requireLayerChannel;
 using session::stylise;
+using session::oneLine;
 using session::warn;
 
 void addModelOptions(CLI::App& cmd, CommonOptions& o);
@@ -33,7 +35,19 @@ void addConvOption(CLI::App& cmd, std::string& conv);
 // --style and --style-size; `required` for commands that need a style network.
 void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required = false);
 
-// Prints "cnnscope: error: MSG" to stderr and returns 1.
+// The run's outputs against its inputs: SOURCE, --model, --config, --style and the files a model
+// and style network were really loaded from (checkOutputs). Call before anything is written.
+Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
+                       const Model* model = nullptr, const StyleStage* style = nullptr);
+
+// Adds the range of OPT from the one table of numeric option ranges (option_ranges.cpp), for
+// `command` where its meaning differs; NaN, infinities and out-of-range values are parse errors.
+CLI::Option* ranged(CLI::Option* opt, const std::string& command = {});
+// ranged() on every option of every subcommand registered so far (main calls it once, after the
+// window's `view` is registered, so the window's options get the same ranges).
+void applyRanges(CLI::App& app);
+
+// Prints "cnnscope: error: MSG" to stderr (always one line) and returns 1.
 int fail(const std::string& message);
 
 // Progress on a terminal: one stderr line that rewrites itself with the count, the rate and the

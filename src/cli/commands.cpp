@@ -5,6 +5,7 @@
 #include "core/colormap.hpp"
 #include "core/gram.hpp"
 #include "core/interrupt.hpp"
+#include "core/limits.hpp"
 #include "core/mosaic.hpp"
 #include "core/npy.hpp"
 #include "core/parse.hpp"
@@ -14,6 +15,7 @@
 #include <opencv2/core/utility.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -116,6 +118,10 @@ struct DumpCmd {
         if (auto l = model->requireSpatialLayer(layer); !l) return fail(l.error());
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
+        std::vector<OutputPath> outs = {{"--out", out}};
+        if (!gram.empty()) outs.push_back({"--gram", gram});
+        if (auto st = checkRunOutputs(common, source, outs, &*model, style->has_value() ? &**style : nullptr); !st)
+            return fail(st.error());
         cv::Mat image, act;
         if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
         if (auto st = stylise(*style, image); !st) return fail(st.error());
@@ -138,6 +144,23 @@ struct DumpCmd {
 // ---------------------------------------------------------------------------------------------
 // [SECTION] grid
 
+// The mosaic's size from the layer shapes, refused before anything is allocated.
+Status checkGridMemory(const Model& model, const std::vector<std::string>& layers, int tiles, int tileSide, bool all) {
+    for (const auto& l : layers) {
+        const LayerInfo* info = model.find(l);
+        const int C = info->channels(), side = std::max(info->shape[1], info->shape[2]);
+        const int tile = tileSide > 0 ? tileSide : side * std::max(1, (kMinTileSide + side - 1) / side);
+        const int cols = all ? int(std::ceil(std::sqrt(double(C)))) : tiles;
+        const double px = double(cols) * (tile + 2) * double(cols) * (tile + 2);
+        if (auto st = checkMemory("a " + std::to_string(cols) + "x" + std::to_string(cols) + " grid of " + std::to_string(tile) +
+                                      " px tiles of " + l + " (" + std::to_string(int64_t(std::sqrt(px))) + " px square)",
+                                  px * (3 * 3 + 4));
+            !st)
+            return st;
+    }
+    return {};
+}
+
 struct GridCmd {
     CommonOptions common;
     std::string source, out;
@@ -153,23 +176,29 @@ struct GridCmd {
     int run() {
         auto display = parseDisplay(common);
         if (!display) return fail(display.error());
-        if (tiles < 1 || tiles > 64) return fail("--tiles must be between 1 and 64");
-        if (page < 0) return fail("--page must be >= 0");
-        if (tileSide < 0 || tileSide > 2048) return fail("--tile-size must be between 1 and 2048 pixels");
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (layers.empty()) layers = model->articleLayers();
         for (const auto& l : layers)
             if (auto ok = model->requireSpatialLayer(l); !ok) return fail(ok.error());
+        if (auto st = checkGridMemory(*model, layers, tiles, tileSide, all); !st) return fail(st.error());
+        // --out F.png (one layer) is a file; anything else, with or without a trailing '/', a folder
+        // (made if new) that receives LAYER.png files.
         const bool singleFile = layers.size() == 1 && endsWith(lower(out), ".png");
-        if (!singleFile) {
-            if (endsWith(lower(out), ".png"))
-                return fail("--out '" + out + "' is a .png but " + std::to_string(layers.size()) +
-                            " layers were asked for; give a directory");
-            if (auto st = ensureDirectory(out); !st) return fail(st.error());
-        }
+        if (!singleFile && endsWith(lower(out), ".png"))
+            return fail("--out '" + out + "' is a .png but " + std::to_string(layers.size()) + " layers were asked for; give a directory");
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
+        std::vector<OutputPath> outs;
+        std::error_code ec;
+        if (singleFile) {
+            outs.push_back({"--out", out});
+        } else if (fs::exists(out, ec)) {
+            if (!fs::is_directory(out, ec)) return fail("--out '" + out + "' exists and is not a directory; give a folder for the grids");
+            for (const auto& l : layers) outs.push_back({"--out", (fs::path(out) / (fileSafe(l) + ".png")).string()});
+        }
+        if (auto st = checkRunOutputs(common, source, outs, &*model, style->has_value() ? &**style : nullptr); !st)
+            return fail(st.error());
         cv::Mat image;
         if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
         if (auto st = stylise(*style, image); !st) return fail(st.error());
@@ -177,6 +206,8 @@ struct GridCmd {
         const auto t0 = std::chrono::steady_clock::now();
         if (auto st = model->forward(image, layers, acts); !st) return fail(st.error());
         const double forwardMs = msSince(t0);
+        if (!singleFile)
+            if (auto st = ensureDirectory(out); !st) return fail(st.error());
 
         Progress progress("grid", int(layers.size()), common.quiet);
         MosaicScratch scratch;
@@ -206,7 +237,7 @@ struct GridCmd {
                                                  colormapName(display->cmap) + ", " + describe(display->norm));
             }
             const std::string path = singleFile ? out : (fs::path(out) / (fileSafe(layers[i]) + ".png")).string();
-            if (auto st = writeImageAtomic(path, image8); !st) return fail(st.error());
+            if (auto st = writeImageAtomic(path, image8, "--out"); !st) return fail(st.error());
             progress.step(int(i + 1), layers[i] + " -> " + path);
         }
         progress.done(cv::format("%zu grid(s) from frame %lld: forward %.1f ms, render+write %.1f ms", layers.size(),
@@ -229,13 +260,14 @@ struct SweepCmd {
         if (!display) return fail(display.error());
         auto size = parseSize(displaySize, 16, 4096);
         if (!size) return fail("--display-size: " + size.error());
-        if (delayMs < 20 || delayMs > 60000) return fail("--delay-ms must be between 20 and 60000");
         if (!endsWith(lower(out), ".gif")) return fail("--out must name a .gif file, got '" + out + "'");
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (auto l = model->requireSpatialLayer(layer); !l) return fail(l.error());
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
+        if (auto st = checkRunOutputs(common, source, {{"--out", out}}, &*model, style->has_value() ? &**style : nullptr); !st)
+            return fail(st.error());
         cv::Mat image, act;
         if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
         if (auto st = stylise(*style, image); !st) return fail(st.error());

@@ -7,6 +7,7 @@
 #include "core/parse.hpp"
 #include "core/source.hpp"
 #include "record/async_encoder.hpp"
+#include "record/sink.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -33,9 +34,6 @@ struct RecordCmd {
         if (!cmap) return fail("--colormap: " + cmap.error());
         auto canvas = parseSize(size, 64, 4096);
         if (!canvas) return fail("--size: " + canvas.error());
-        if (fps < 0 || fps > 100) return fail("--fps must be between 0.1 and 100");
-        if (frames < 0) return fail("--frames must be >= 0");
-        if (tiles < 1 || tiles > 32) return fail("--tiles must be between 1 and 32");
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (auto st = requireLayerChannel(*model, layer, channel); !st) return fail(st.error());
@@ -43,6 +41,9 @@ struct RecordCmd {
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
         const std::string label = pipelineLabel(*model, *style);
+        if (auto st = checkRunOutputs(common, source, {{"--out", out, outputKindFor(out)}}, &*model, style->has_value() ? &**style : nullptr);
+            !st)
+            return fail(st.error());
         auto src = FrameSource::open(source);
         if (!src) return fail(src.error());
         FrameSource& s = **src;

@@ -9,6 +9,7 @@
 #include "core/parse.hpp"
 #include "core/source.hpp"
 #include "record/async_encoder.hpp"
+#include "record/sink.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -32,10 +33,11 @@ struct StylizeCmd {
     double fps = 0;
 
     int run() {
-        if (fps < 0 || fps > 100) return fail("--fps must be between 0.1 and 100");
-        if (frames < 0) return fail("--frames must be >= 0");
+        const OutputKind kind = isImageFile(out) ? OutputKind::File : outputKindFor(out);
+        if (auto st = checkRunOutputs(common, source, {{"--out", out, kind}}); !st) return fail(st.error());
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
+        if (auto st = checkRunOutputs(common, source, {{"--out", out, kind}}, nullptr, &style->value()); !st) return fail(st.error());
         auto src = FrameSource::open(source);
         if (!src) return fail(src.error());
         FrameSource& s = **src;
@@ -45,7 +47,7 @@ struct StylizeCmd {
             const auto t0 = std::chrono::steady_clock::now();
             if (auto st = style->value().apply(image, styled); !st) return fail(st.error());
             const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-            if (auto st = writeImageAtomic(out, styled); !st) return fail(st.error());
+            if (auto st = writeImageAtomic(out, styled, "--out"); !st) return fail(st.error());
             if (!common.quiet)
                 std::fprintf(stderr, "stylize: frame %lld of %s -> %s (%s at %dx%d, %.0f ms)\n", (long long)frame, source.c_str(),
                              out.c_str(), style->value().label().c_str(), style->value().runSize(image.size()).width,
@@ -102,7 +104,6 @@ struct CompareCmd {
 
     int run() {
         if (!endsWith(lower(out), ".png")) return fail("--out must name a .png file, got '" + out + "'");
-        if (tiles < 1 || tiles > 16) return fail("--tiles must be between 1 and 16");
         auto n = parseNormalization(common.normalize, common.gamma);
         if (!n) return fail("--normalize: " + n.error());
         auto cmap = parseColormap(common.colormap);
@@ -113,6 +114,12 @@ struct CompareCmd {
         if (auto st = requireLayerChannel(*model, layer, channel); !st) return fail(st.error());
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
+        std::vector<OutputPath> outs = {{"--out", out}};
+        if (!gramPrefix.empty()) {
+            outs.push_back({"--gram", gramPrefix + "_original.npy"});
+            outs.push_back({"--gram", gramPrefix + "_stylised.npy"});
+        }
+        if (auto st = checkRunOutputs(common, source, outs, &*model, &style->value()); !st) return fail(st.error());
         ComparisonInput in;
         if (auto st = [&] { auto s = FrameSource::open(source); return s ? (*s)->readFrame(frame, in.original) : Status{Error{s.error()}}; }();
             !st)
@@ -138,7 +145,7 @@ struct CompareCmd {
             if (auto st = writeNpy(gramPrefix + "_original.npy", r->originalGram); !st) return fail(st.error());
             if (auto st = writeNpy(gramPrefix + "_stylised.npy", r->stylisedGram); !st) return fail(st.error());
         }
-        if (auto st = writeImageAtomic(out, r->figure); !st) return fail(st.error());
+        if (auto st = writeImageAtomic(out, r->figure, "--out"); !st) return fail(st.error());
         if (!common.quiet) {
             auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
             std::fprintf(stderr, "compare: %s, frame %lld, %s -> %s (style %.0f ms, 2 forwards %.0f ms); Gram distance %.4f\n",

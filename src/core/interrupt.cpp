@@ -2,7 +2,10 @@
 #include "core/interrupt.hpp"
 
 #include <atomic>
+#include <climits>
 #include <csignal>
+#include <cstring>
+#include <mutex>
 #include <unistd.h>
 
 namespace cnnscope {
@@ -10,8 +13,19 @@ namespace cnnscope {
 namespace {
 std::atomic<int> g_signals{0};
 
+// Slots the signal handler reads without locking: a slot's path is written before its flag is
+// set and its flag cleared before the path is reused.
+constexpr int kSlots = 32;
+char g_paths[kSlots][PATH_MAX];
+std::atomic<bool> g_used[kSlots];
+std::mutex g_slotMutex;
+
 extern "C" void onSignal(int sig) {
-    if (g_signals.fetch_add(1) > 0) _exit(128 + sig);
+    if (g_signals.fetch_add(1) > 0) {
+        for (int i = 0; i < kSlots; ++i)
+            if (g_used[i].load()) ::unlink(g_paths[i]);
+        _exit(128 + sig);
+    }
 }
 }  // namespace
 
@@ -24,5 +38,25 @@ void installInterruptHandlers() {
 }
 
 bool interrupted() { return g_signals.load() > 0; }
+
+void registerTemporary(const std::string& path) {
+    if (path.size() >= size_t(PATH_MAX)) return;
+    std::lock_guard<std::mutex> lock(g_slotMutex);
+    for (int i = 0; i < kSlots; ++i)
+        if (!g_used[i].load()) {
+            std::memcpy(g_paths[i], path.c_str(), path.size() + 1);
+            g_used[i].store(true);
+            return;
+        }
+}
+
+void unregisterTemporary(const std::string& path) {
+    std::lock_guard<std::mutex> lock(g_slotMutex);
+    for (int i = 0; i < kSlots; ++i)
+        if (g_used[i].load() && path == g_paths[i]) {
+            g_used[i].store(false);
+            return;
+        }
+}
 
 }  // namespace cnnscope

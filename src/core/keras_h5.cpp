@@ -84,9 +84,19 @@ Dataset readFloatDataset(hid_t group, const std::string& path, const std::string
     Dataset d;
     d.dims.resize(size_t(rank));
     H5Sget_simple_extent_dims(space.get(), d.dims.data(), nullptr);
+    // Bounded by what the file can hold before anything is allocated: a chunked dataset that was
+    // never written declares any shape for free.
+    H5Handle dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
+    const bool filtered = dcpl.valid() && H5Pget_nfilters(dcpl.get()) > 0;
+    hsize_t fileBytes = 0;
+    {
+        H5Handle file(H5Iget_file_id(group), H5Fclose);
+        if (file.valid()) H5Fget_filesize(file.get(), &fileBytes);
+    }
+    if (auto st = checkDatasetBound(d.dims, sizeof(float), H5Dget_storage_size(ds.get()), filtered, fileBytes); !st)
+        throw CoreError(what + ": dataset '" + path + "' " + st.error());
     size_t n = 1;
     for (hsize_t v : d.dims) n *= size_t(v);
-    if (n > (size_t(1) << 31)) throw CoreError(what + ": dataset '" + path + "' is implausibly large");
     d.data.resize(n);
     if (H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, d.data.data()) < 0)
         throw CoreError(what + ": cannot read dataset '" + path + "' (file truncated or corrupt?)");
@@ -223,6 +233,27 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
 }
 
 }  // namespace
+
+Status checkDatasetBound(const std::vector<unsigned long long>& dims, size_t elementBytes, unsigned long long storageBytes,
+                         bool filtered, unsigned long long fileBytes) {
+    long double declared = (long double)elementBytes;
+    std::string shape = "(";
+    for (size_t i = 0; i < dims.size(); ++i) {
+        declared *= (long double)dims[i];
+        shape += (i ? "," : "") + std::to_string(dims[i]);
+    }
+    shape += ")";
+    auto bytes = [](long double b) { return std::to_string((unsigned long long)std::min(b, (long double)1e19)) + " bytes"; };
+    if (declared == 0) return Error{"has shape " + shape + " with no values"};
+    if (declared > (long double)(uint64_t(1) << 33))
+        return Error{"declares shape " + shape + " (" + bytes(declared) + "), more than any weight tensor (8 GB)"};
+    // Without compression the stored bytes are the data; with it, deflate's best case is ~1032:1.
+    const long double holds = filtered ? (long double)storageBytes * 1100 : (long double)storageBytes;
+    if (declared > holds || declared > (long double)fileBytes * 1100)
+        return Error{"declares shape " + shape + " (" + bytes(declared) + ") but the file stores only " +
+                     std::to_string(storageBytes) + " bytes for it (never written, or truncated)"};
+    return {};
+}
 
 const std::vector<VggConvSpec>& vgg19ConvSpecs() {
     static const std::vector<VggConvSpec> specs = {

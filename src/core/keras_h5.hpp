@@ -28,6 +28,12 @@ struct SeqLayer {
 // everything after the first dense layer are ignored (the "with top" file). Conv layers are
 // 'same'-padded, stride 1, ReLU, as in Keras VGG16/VGG19. A file named like vgg19 must carry
 // all 16 VGG19 conv layers with their real shapes.
+// A dataset of `dims` with `elementBytes` each must fit what the file stores for it (storageBytes,
+// times deflate's best ratio when `filtered`) and the file's size, and at most 8 GB: refused
+// otherwise, with the numbers, before anything is allocated.
+Status checkDatasetBound(const std::vector<unsigned long long>& dims, size_t elementBytes, unsigned long long storageBytes,
+                         bool filtered, unsigned long long fileBytes);
+
 Expected<std::vector<SeqLayer>> readKerasH5(const std::string& path);
 
 // VGG19's conv part with seeded He-normal weights and zero biases ("untrained").

@@ -2,9 +2,12 @@
 #include "core/model.hpp"
 
 #include "core/conv_mode.hpp"
+#include "core/finite.hpp"
+#include "core/limits.hpp"
 #include "core/model_zoo.hpp"
 #include "core/parse.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
@@ -61,16 +64,20 @@ void avoidNormFusionBug(cv::dnn::Net& net) {
 
 static ModelLocation located(std::string path, std::string how, const std::vector<ZooEntry>& zoo) {
     const ZooEntry* e = findZooEntry(zoo, path);
-    return ModelLocation{std::move(path), std::move(how), e ? std::optional<ZooEntry>(*e) : std::nullopt};
+    return ModelLocation{std::move(path), std::move(how), e ? std::optional<ZooEntry>(*e) : std::nullopt, {}};
 }
 
 Expected<ModelLocation> resolveModelPath(const ModelOptions& opts) {
-    auto zoo = loadZoo();
+    std::string zooWarning;
+    Expected<std::vector<ZooEntry>> zoo = !opts.model.empty() && isFile(opts.model)
+                                              ? Expected<std::vector<ZooEntry>>(loadZooForFile(opts.model, &zooWarning))
+                                              : loadZoo();
     if (!zoo) return Error{zoo.error()};
     if (!opts.model.empty()) {
         auto p = resolveModelFile(opts.model, "--model", *zoo);
         if (!p) return Error{p.error()};
         auto loc = located(*p, "--model", *zoo);
+        loc.warning = zooWarning;
         if (loc.entry && loc.entry->style())
             return Error{"'" + opts.model + "' is a style network (models.yml kind: style): pass it as --style, and --model a network to visualise"};
         return loc;
@@ -83,11 +90,11 @@ Expected<ModelLocation> resolveModelPath(const ModelOptions& opts) {
     // models/ first for every entry (in catalogue order), then the Keras cache for Keras files.
     for (const auto& dir : modelDirs())
         for (const ZooEntry& e : *zoo)
-            if (const fs::path p = fs::path(dir) / e.file; !e.style() && isFile(p.string())) return ModelLocation{p.string(), "models/", e};
+            if (const fs::path p = fs::path(dir) / e.file; !e.style() && isFile(p.string())) return ModelLocation{p.string(), "models/", e, {}};
     if (const std::string k = kerasHome(); !k.empty())
         for (const ZooEntry& e : *zoo)
             if (const fs::path p = fs::path(k) / e.file; e.framework == "keras" && isFile(p.string()))
-                return ModelLocation{p.string(), "~/.keras/models/", e};
+                return ModelLocation{p.string(), "~/.keras/models/", e, {}};
     return ModelLocation{};
 }
 
@@ -126,10 +133,33 @@ Model Model::fromSequential(const std::vector<SeqLayer>& layers, const std::stri
     return m;
 }
 
+int Model::minInputSide() const {
+    int side = 1;
+    for (const auto& l : m_layers) side = std::max(side, l.stride);
+    return side;
+}
+
+std::string Model::inputSizeProblem(cv::Size size) const {
+    const int need = std::max(kMinInputSide, minInputSide());
+    if (size.width >= need && size.height >= need) return {};
+    std::string deepest;
+    for (const auto& l : m_layers)
+        if (l.stride == minInputSide()) { deepest = l.name; break; }
+    return "input size " + std::to_string(size.width) + "x" + std::to_string(size.height) + " is too small for " + m_title +
+           ": it needs at least " + std::to_string(need) + "x" + std::to_string(need) +
+           (deepest.empty() ? std::string() : " (layer " + deepest + " has stride " + std::to_string(minInputSide()) + ")");
+}
+
 void Model::finishSetup() {
     avoidNormFusionBug(m_net);
     m_layers = describeLayers(m_net, m_kerasNames);
-    computeShapes(m_net, m_layers, m_pre.size);
+    if (auto problem = inputSizeProblem(m_pre.size); !problem.empty()) throw CoreError(problem);
+    computeShapes(m_net, m_layers, m_pre.size);  // shapes only, nothing allocated
+    if (auto st = checkMemory("the forward pass at input size " + std::to_string(m_pre.size.width) + "x" +
+                                  std::to_string(m_pre.size.height),
+                              forwardBytesEstimate(m_pre.size));
+        !st)
+        throw CoreError(st.error());
     if (m_defaultLayer.empty() || !find(m_defaultLayer)) {
         m_defaultLayer.clear();
         for (const auto& l : m_layers)
@@ -157,6 +187,7 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
                      "features. Get the article's weights (80 MB) with: cnnscope fetch");
             } else {
                 entry = loc->entry;
+                if (!loc->warning.empty()) warn(loc->warning);
                 const std::string ext = lower(fs::path(loc->path).extension().string());
                 if (ext == ".h5" || ext == ".hdf5" || ext == ".keras") {
                     auto layers = readKerasH5(loc->path);
@@ -198,6 +229,8 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
             }
         }
         Model& m = *model;
+        if (!m.m_untrained)
+            if (auto st = checkNetWeights(m.m_net, "model '" + m.m_source + "'"); !st) return Error{st.error()};
         if (entry) {
             m.m_pre = entry->pre;
             m.m_defaultLayer = entry->defaultLayer;
@@ -264,6 +297,11 @@ Status Model::setInputSize(cv::Size size) {
     if (size.width < kMinInputSide || size.height < kMinInputSide || size.width > kMaxInputSide || size.height > kMaxInputSide)
         return Error{"input size " + std::to_string(size.width) + "x" + std::to_string(size.height) + " out of range (" +
                      std::to_string(kMinInputSide) + ".." + std::to_string(kMaxInputSide) + " per side)"};
+    if (auto problem = inputSizeProblem(size); !problem.empty()) return Error{problem};
+    if (auto st = checkMemory("the forward pass at input size " + std::to_string(size.width) + "x" + std::to_string(size.height),
+                              forwardBytesEstimate(size));
+        !st)
+        return st;
     m_pre.size = size;
     return guard([&]() -> Status {
         computeShapes(m_net, m_layers, m_pre.size);
@@ -291,7 +329,7 @@ Status Model::forward(const cv::Mat& frame, const std::string& layer, cv::Mat& o
         m_net.setInput(preprocess(frame, m_pre, m_buffers));
         cv::Mat r = m_net.forward((*l)->netName);  // aliases the net's blob: copy out before the next forward
         r.copyTo(out);
-        return {};
+        return checkFinite(out, "layer '" + layer + "'");
     });
 }
 
@@ -307,7 +345,10 @@ Status Model::forward(const cv::Mat& frame, const std::vector<std::string>& laye
         m_net.setInput(preprocess(frame, m_pre, m_buffers));
         m_net.forward(m_scratch, m_names);
         outs.resize(m_scratch.size());
-        for (size_t i = 0; i < m_scratch.size(); ++i) m_scratch[i].copyTo(outs[i]);
+        for (size_t i = 0; i < m_scratch.size(); ++i) {
+            m_scratch[i].copyTo(outs[i]);
+            if (auto st = checkFinite(outs[i], "layer '" + layers[i] + "'"); !st) return st;
+        }
         return {};
     });
 }
@@ -325,6 +366,20 @@ Status Model::forwardBlob(const cv::Mat& blob, const std::string& layer) {
 ConvReport Model::convReport() const {
     cv::dnn::Net net = m_net;  // a handle on the same net
     return cnnscope::convReport(net, m_target.actual == "cpu");
+}
+
+double Model::forwardBytesEstimate(cv::Size size) const {
+    // Every layer's output is a float blob of (C, H/stride, W/stride); OpenCV keeps them all (plus
+    // the input and im2col scratch, about one more of the largest).
+    double total = 3.0 * size.width * size.height * 4, largest = 0;
+    for (const auto& l : m_layers) {
+        const int c = l.shape.empty() ? 1 : l.shape[0];
+        const double s = std::max(1, l.stride);
+        const double b = double(c) * std::ceil(size.width / s) * std::ceil(size.height / s) * 4;
+        total += b;
+        largest = std::max(largest, b);
+    }
+    return total + largest * 9;
 }
 
 int64_t Model::flopsTo(const std::string& layer) const {

@@ -36,6 +36,7 @@ struct ModelLocation {
     std::string path;
     std::string how;                // "--model", "CNNSCOPE_MODEL", "models/", "~/.keras/models/"
     std::optional<ZooEntry> entry;  // the models.yml entry whose file this is, if any
+    std::string warning;            // a catalogue that could not be read but was not needed
 };
 Expected<ModelLocation> resolveModelPath(const ModelOptions& opts);
 // A path, or a models.yml name whose file is in models/ or ~/.keras/models/; `from` names the
@@ -72,6 +73,12 @@ public:
     // The article's figure set: first and last conv layer of each block (falls back to all convs).
     std::vector<std::string> articleLayers() const;
 
+    // The smallest input side that reaches every layer (the largest stride, 32 for VGG19).
+    int minInputSide() const;
+    // Empty when `size` reaches every layer, else a message naming the minimum.
+    std::string inputSizeProblem(cv::Size size) const;
+    // Bytes a forward pass at `size` allocates, from the layers' shapes (checked against the budget).
+    double forwardBytesEstimate(cv::Size size) const;
     Status setInputSize(cv::Size size);
     Status setTarget(const std::string& name, std::string* note = nullptr);
 

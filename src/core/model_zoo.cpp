@@ -177,9 +177,20 @@ Expected<std::vector<ZooEntry>> loadZooFile(const std::string& path) {
             if ((e.pre.size.width == 0) != (e.pre.size.height == 0)) throw CoreError(where + ": give both width and height, or neither");
             if (!get("mean").empty()) e.pre.mean = triple(get("mean"), where + ", mean");
             if (!get("std").empty()) e.pre.stddev = triple(get("std"), where + ", std");
-            for (int c = 0; c < 3; ++c)
-                if (e.pre.stddev[c] == 0.0) throw CoreError(where + ": std must not be 0");
             if (!get("scale").empty()) e.pre.scale = number(get("scale"), where + ", scale");
+            // Values that would turn pixels into Inf or NaN (a std of 1e-300) are refused here.
+            auto bounded = [&](double v, double lo, double hi, const char* key) {
+                if (!(std::fabs(v) >= lo && std::fabs(v) <= hi))
+                    throw CoreError(where + ": " + key + " " + cv::format("%g", v) + " is out of range (its magnitude must be " +
+                                    (lo > 0 ? "between 1e-4 and 1e6" : "at most 1e6") + ")");
+            };
+            for (int c = 0; c < 3; ++c) {
+                bounded(e.pre.stddev[c], 1e-4, 1e6, "std");
+                bounded(e.pre.mean[c], 0, 1e6, "mean");
+                bounded(e.outMean[c], 0, 1e6, "out_mean");
+            }
+            bounded(e.pre.scale, 1e-4, 1e6, "scale");
+            bounded(e.outScale, 1e-4, 1e6, "out_scale");
             if (!get("rgb").empty()) e.pre.swapRB = number(get("rgb"), where + ", rgb") != 0;
             zoo.push_back(std::move(e));
         }
@@ -194,6 +205,15 @@ Expected<std::vector<ZooEntry>> loadZoo() {
         if (fs::is_regular_file(p, ec)) return loadZooFile(p.string());
     }
     return std::vector<ZooEntry>{};
+}
+
+std::vector<ZooEntry> loadZooForFile(const std::string& file, std::string* warning) {
+    auto zoo = loadZoo();
+    if (zoo) return *zoo;
+    if (warning)
+        *warning = "ignoring the model catalogue (" + zoo.error() + "); '" + fs::path(file).filename().string() +
+                   "' gets default processing";
+    return {};
 }
 
 const ZooEntry* findZooEntry(const std::vector<ZooEntry>& zoo, const std::string& nameOrFile) {

@@ -41,6 +41,9 @@ std::string userModelsDir();
 // Loads models.yml from the first model directory that has one. An absent file gives an empty
 // zoo (defaults apply); a malformed one is an error naming the file.
 Expected<std::vector<ZooEntry>> loadZoo();
+// For a file given by path: a catalogue that cannot be read only costs its preprocessing entry,
+// so it is a warning (set in *warning) and an empty catalogue, never an error.
+std::vector<ZooEntry> loadZooForFile(const std::string& file, std::string* warning);
 Expected<std::vector<ZooEntry>> loadZooFile(const std::string& path);
 
 // The entry whose name or file name matches (case-insensitive), or nullptr.

@@ -31,7 +31,7 @@ Status writeNpy(const std::string& path, const cv::Mat& a) {
     if (!file) return Error{file.error()};
     std::vector<int> shape(a.size.p, a.size.p + a.dims);
     const std::string header = npyHeader(shape);
-    FILE* f = std::fopen(file->tempPath().c_str(), "wb");
+    FILE* f = ::fdopen(file->takeFd(), "wb");  // the exclusively created temporary, not reopened by name
     if (!f) return Error{"cannot create '" + path + "': " + std::strerror(errno)};
     const size_t bytes = a.total() * sizeof(float);
     bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size() && std::fwrite(a.data, 1, bytes, f) == bytes;

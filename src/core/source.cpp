@@ -1,12 +1,20 @@
 // Frame sources.
 #include "core/source.hpp"
 
+#include "core/image_header.hpp"
+#include "core/limits.hpp"
 #include "core/parse.hpp"
+#include "core/quiet.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 
 #include <cctype>
+#include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -38,7 +46,37 @@ static bool allDigits(const std::string& s) {
     return true;
 }
 
+int sourceTimeoutMs() {
+    if (const char* env = std::getenv("CNNSCOPE_SOURCE_TIMEOUT_MS"); env && *env) {
+        const long v = std::strtol(env, nullptr, 10);
+        if (v > 0 && v < 3600000) return int(v);
+    }
+    return 10000;
+}
+
+namespace {
+
+// A FIFO blocks open() until a writer comes and read() until it writes: wait (bounded) for the
+// first bytes without consuming them. The returned descriptor keeps the read end open while
+// the decoder opens it by name (so the writer never sees a broken pipe in between).
+Expected<int> awaitFifo(const std::string& spec) {
+    const int fd = ::open(spec.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return Error{"source '" + spec + "' (a FIFO) cannot be opened"};
+    pollfd p{fd, POLLIN, 0};
+    const int timeout = sourceTimeoutMs();
+    const int r = ::poll(&p, 1, timeout);
+    if (r <= 0 || !(p.revents & POLLIN)) {
+        ::close(fd);
+        return Error{"source '" + spec + "' is a FIFO that delivered nothing within " + std::to_string(timeout / 1000.0).substr(0, 4) +
+                     " s (no writer?); start the writer first, or set $CNNSCOPE_SOURCE_TIMEOUT_MS"};
+    }
+    return fd;
+}
+
+}  // namespace
+
 Expected<std::unique_ptr<FrameSource>> FrameSource::open(const std::string& spec) {
+    QuietStderr quiet;  // decoders (FFmpeg, GStreamer) print on their own; our errors come back as values
     return guard([&]() -> Expected<std::unique_ptr<FrameSource>> {
         std::unique_ptr<FrameSource> s(new FrameSource);
         s->m_spec = spec;
@@ -66,11 +104,27 @@ Expected<std::unique_ptr<FrameSource>> FrameSource::open(const std::string& spec
                 return Error{"stream '" + spec + "' could not be opened (server down, wrong URL, or timed out after 5 s)"};
         } else {
             std::error_code ec;
-            if (!fs::exists(spec, ec)) return Error{"source '" + spec + "' does not exist"};
-            if (fs::is_directory(spec, ec)) return Error{"source '" + spec + "' is a directory; give an image or video file"};
-            if (fs::file_size(spec, ec) == 0) return Error{"source '" + spec + "' is an empty file"};
-            if (isImagePath(spec)) {
+            struct stat st {};
+            if (::stat(spec.c_str(), &st) != 0) return Error{"source '" + spec + "' does not exist"};
+            if (S_ISDIR(st.st_mode)) return Error{"source '" + spec + "' is a directory; give an image or video file"};
+            int fifoFd = -1;
+            if (S_ISCHR(st.st_mode) && spec.rfind("/dev/video", 0) == 0) {
+                s->m_kind = SourceKind::Camera;
+                s->m_cap.open(spec, cv::CAP_V4L2);
+                if (!s->m_cap.isOpened()) return Error{"camera '" + spec + "' could not be opened (busy, or not a capture device)"};
+            } else if (S_ISFIFO(st.st_mode)) {
+                auto fd = awaitFifo(spec);
+                if (!fd) return Error{fd.error()};
+                fifoFd = *fd;
+            } else if (!S_ISREG(st.st_mode)) {
+                return Error{"source '" + spec + "' is a device or socket, not an image or video file (cameras: give an index such as 0)"};
+            } else if (st.st_size == 0) {
+                return Error{"source '" + spec + "' is an empty file"};
+            }
+            if (s->m_kind == SourceKind::Camera) {
+            } else if (isImagePath(spec) && fifoFd < 0) {
                 s->m_kind = SourceKind::Image;
+                if (auto hs = checkImageFileHeader(spec); !hs) return Error{hs.error()};
                 s->m_image = cv::imread(spec, cv::IMREAD_COLOR);
                 if (s->m_image.empty())
                     return Error{"image '" + spec + "' could not be decoded (corrupt or truncated?)"};
@@ -81,8 +135,15 @@ Expected<std::unique_ptr<FrameSource>> FrameSource::open(const std::string& spec
                 if (!s->m_cap.isOpened())
                     return Error{"video '" + spec + "' could not be opened (not a video, corrupt, or an unsupported codec)"};
                 // A demuxer can accept random bytes (FFmpeg probes some as H.263); only a decoded frame proves it plays.
+                const int w = int(s->m_cap.get(cv::CAP_PROP_FRAME_WIDTH)), h = int(s->m_cap.get(cv::CAP_PROP_FRAME_HEIGHT));
+                if (w > 0 && h > 0)
+                    if (auto ps = checkImagePixels("video '" + spec + "'", cv::Size(w, h)); !ps) {
+                        if (fifoFd >= 0) ::close(fifoFd);
+                        return Error{ps.error()};
+                    }
                 bool decoded = false;
                 try { decoded = s->m_cap.read(s->m_pending) && !s->m_pending.empty(); } catch (const cv::Exception&) {}
+                if (fifoFd >= 0) ::close(fifoFd);
                 if (!decoded)
                     return Error{"video '" + spec + "' could not be opened: no frame could be decoded (corrupt, or an unsupported codec)"};
             }

@@ -18,6 +18,10 @@ const char* sourceKindName(SourceKind k);
 
 enum class ReadStatus { Ok, End, Error };
 
+// How long a source that never delivers (a FIFO with no writer) is waited for: 10 s, or
+// $CNNSCOPE_SOURCE_TIMEOUT_MS. Streams use FFmpeg's own open/read timeouts.
+int sourceTimeoutMs();
+
 class FrameSource {
 public:
     // Decides the kind from the spec: all digits -> camera index; contains '!' -> GStreamer

@@ -1,6 +1,7 @@
 #include "core/style.hpp"
 
 #include "core/conv_mode.hpp"
+#include "core/finite.hpp"
 #include "core/model.hpp"
 #include "core/parse.hpp"
 
@@ -40,8 +41,13 @@ ZooEntry defaultStyleEntry(const std::string& path) {
 
 Expected<StyleStage> StyleStage::load(const StyleOptions& opts, std::vector<std::string>* warnings) {
     return guard([&]() -> Expected<StyleStage> {
-        auto zoo = loadZoo();
+        std::string zooWarning;
+        std::error_code ec;
+        Expected<std::vector<ZooEntry>> zoo = fs::is_regular_file(opts.style, ec)
+                                                  ? Expected<std::vector<ZooEntry>>(loadZooForFile(opts.style, &zooWarning))
+                                                  : loadZoo();
         if (!zoo) return Error{zoo.error()};
+        if (!zooWarning.empty() && warnings) warnings->push_back(zooWarning);
         auto path = resolveModelFile(opts.style, "--style", *zoo);
         if (!path) return Error{path.error()};
         const ZooEntry* known = findZooEntry(*zoo, *path);
@@ -61,6 +67,7 @@ Expected<StyleStage> StyleStage::load(const StyleOptions& opts, std::vector<std:
                          "); give a fast-neural-style .t7 (Torch7) or .onnx file"};
         }
         if (net.empty()) return Error{"cannot read style network '" + *path + "': OpenCV returned an empty network"};
+        if (auto st = checkNetWeights(net, "style network '" + *path + "'"); !st) return Error{st.error()};
         StyleStage s = fromNet(net, entry, opts.workSize, entry.title.empty() ? entry.name : entry.title);
         s.m_source = *path;
         auto choice = chooseTarget(opts.target);
@@ -113,6 +120,7 @@ Status StyleStage::applyAt(const cv::Mat& frame, cv::Size size, cv::Mat& out) {
             for (int i = 0; i < y.dims; ++i) shape += (i ? ", " : "") + std::to_string(y.size[i]);
             return Error{"outputs " + shape + "), not an image (1, 3, H, W): is it an image-to-image (style) network?"};
         }
+        if (auto fin = checkFinite(y, "its output"); !fin) return fin;
         const int H = y.size[2], W = y.size[3];
         // Planes come out in the network's channel order: RGB when the entry says rgb: 1.
         for (int c = 0; c < 3; ++c) {

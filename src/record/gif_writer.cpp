@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace cnnscope {
 
@@ -26,9 +27,13 @@ Expected<std::unique_ptr<GifWriter>> GifWriter::create(const std::string& path, 
     if (!file) return Error{file.error()};
     std::unique_ptr<GifWriter> w(new GifWriter(std::move(*file), size));
     int err = 0;
-    GifFileType* gif = EGifOpenFileName(w->m_file.tempPath().c_str(), false, &err);
-    if (!gif) return Error{"cannot create '" + path + "': " + gifError(err)};
-    ::chmod(w->m_file.tempPath().c_str(), 0644);  // giflib creates 0600
+    // The exclusively created temporary's descriptor: giflib never opens a name (and closes it).
+    const int fd = w->m_file.takeFd();
+    GifFileType* gif = EGifOpenFileHandle(fd, &err);
+    if (!gif) {
+        ::close(fd);
+        return Error{"cannot create '" + path + "': " + gifError(err)};
+    }
     w->m_gif = gif;
     EGifSetGifVersion(gif, true);  // GIF89a: delays and looping
     if (EGifPutScreenDesc(gif, size.width, size.height, 8, 0, nullptr) == GIF_ERROR)

@@ -2,6 +2,7 @@
 #include "record/sink.hpp"
 
 #include "core/atomic_file.hpp"
+#include "core/output_guard.hpp"
 #include "core/parse.hpp"
 #include "record/gif_writer.hpp"
 
@@ -27,7 +28,8 @@ const char* sinkKindName(SinkKind k) {
 }
 
 SinkKind sinkKindFor(const std::string& path) {
-    const std::string p = lower(path);
+    std::string p = lower(path);
+    while (p.size() > 1 && p.back() == '/') p.pop_back();  // "x.gif/" is a GIF name with a stray '/': refused later
     if (endsWith(p, ".gif")) return SinkKind::Gif;
     if (endsWith(p, ".mp4") || endsWith(p, ".avi") || endsWith(p, ".mkv")) return SinkKind::Mp4;
     return SinkKind::PngDir;
@@ -98,10 +100,13 @@ private:
     int m_frames = 0;
 };
 
-// PNGs go into DIR.partial-PID/ and the folder is renamed to DIR when complete.
+// PNGs go into a private temporary folder (mkdtemp) next to DIR, renamed to DIR when complete
+// (rename(2) replaces an empty DIR atomically; DIR itself is never deleted beforehand).
 class PngDirSink : public FrameSink {
 public:
-    PngDirSink(std::string dir, std::string temp) : m_dir(std::move(dir)), m_temp(std::move(temp)) {}
+    PngDirSink(std::string dir, std::string temp) : m_dir(std::move(dir)), m_temp(std::move(temp)) {
+        while (m_dir.size() > 1 && m_dir.back() == '/') m_dir.pop_back();
+    }
     ~PngDirSink() override {
         std::error_code ec;
         if (!m_temp.empty()) fs::remove_all(m_temp, ec);
@@ -121,6 +126,9 @@ public:
     Status finish() override {
         std::error_code ec;
         if (m_frames == 0) return Error{"no frames were written; '" + m_dir + "' not created"};
+        if (auto st = checkOutputTarget("output", m_dir, OutputKind::Folder); !st)
+            return Error{st.error() + "; the frames were not moved into place"};
+        applyUmaskMode(m_temp, true);
         fs::rename(m_temp, m_dir, ec);
         if (ec) return Error{"cannot move the finished frames into '" + m_dir + "': " + ec.message()};
         m_temp.clear();
@@ -155,20 +163,10 @@ Expected<std::unique_ptr<FrameSink>> openSink(const std::string& path, cv::Size 
             return std::unique_ptr<FrameSink>(std::move(sink));
         }
         case SinkKind::PngDir: {
-            std::error_code ec;
-            fs::path dir(path);
-            if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
-                return Error{"output '" + path + "' already exists; give a new folder name (or a .gif/.mp4 file)"};
-            const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
-            if (!fs::is_directory(parent, ec))
-                return Error{"cannot write '" + path + "': directory '" + parent.string() + "' does not exist (create it first)"};
-            if (::access(parent.c_str(), W_OK) != 0)
-                return Error{"cannot write '" + path + "': directory '" + parent.string() + "' is not writable"};
-            if (fs::is_directory(dir, ec)) fs::remove(dir, ec);  // empty: replaced on finish
-            const std::string temp = (parent / ("." + dir.filename().string() + ".partial-" + std::to_string(::getpid()))).string();
-            fs::remove_all(temp, ec);
-            if (!fs::create_directory(temp, ec)) return Error{"cannot create '" + temp + "': " + ec.message()};
-            return std::unique_ptr<FrameSink>(new PngDirSink(path, temp));
+            if (auto st = checkOutputTarget("output", path, OutputKind::Folder); !st) return Error{st.error()};
+            auto temp = createTempDir(path);
+            if (!temp) return Error{temp.error()};
+            return std::unique_ptr<FrameSink>(new PngDirSink(path, *temp));
         }
     }
     return Error{"internal: unknown sink"};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/expected.hpp"
+#include "core/output_guard.hpp"
 
 #include <opencv2/core.hpp>
 
@@ -16,6 +17,10 @@ enum class SinkKind { Gif, Mp4, PngDir };
 const char* sinkKindName(SinkKind k);
 // By the path: *.gif, *.mp4 / *.avi / *.mkv, anything else a directory of PNGs.
 SinkKind sinkKindFor(const std::string& path);
+// Folder for a PNG folder, File for GIF and MP4: what checkOutputs needs for a recording path.
+inline OutputKind outputKindFor(const std::string& path) {
+    return sinkKindFor(path) == SinkKind::PngDir ? OutputKind::Folder : OutputKind::File;
+}
 
 class FrameSink {
 public:

@@ -65,7 +65,22 @@ Status requireLayerChannel(const Model& model, const std::string& layer, int cha
     return {};
 }
 
-void warn(const std::string& message) { std::cerr << "cnnscope: warning: " << message << std::endl; }
+std::string oneLine(const std::string& message) {
+    std::string s;
+    bool space = false;
+    for (char c : message) {
+        if (c == '\n' || c == '\r' || c == '\t') {
+            space = !s.empty();
+            continue;
+        }
+        if (space && c != ' ') s += ' ';
+        space = false;
+        s += c;
+    }
+    return s.empty() ? "unknown error" : s;
+}
+
+void warn(const std::string& message) { std::cerr << "cnnscope: warning: " << oneLine(message) << std::endl; }
 
 Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* out) {
     if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};

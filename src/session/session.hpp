@@ -46,7 +46,9 @@ std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& s
 // The layer must be one with a (C,H,W) output and `channel` (-1: none asked) one of its channels.
 Status requireLayerChannel(const Model& model, const std::string& layer, int channel);
 
-// Prints "cnnscope: warning: MSG" to stderr.
+// MESSAGE with line breaks folded into spaces (third-party errors span lines).
+std::string oneLine(const std::string& message);
+// Prints "cnnscope: warning: MSG" to stderr (always one line).
 void warn(const std::string& message);
 
 }  // namespace cnnscope::session

@@ -1,0 +1,72 @@
+// Numeric option ranges: one table for every command (and the window), checked at parse time.
+#include "cli/cli.hpp"
+
+#include <cmath>
+#include <cstdlib>
+
+namespace cnnscope::cli {
+
+namespace {
+
+struct Range {
+    const char* key;  // "--name", or "command:--name" where a command's meaning differs
+    double lo, hi;
+};
+
+// Integers and reals alike; NaN and infinities never pass.
+const Range kRanges[] = {
+    {"--frame", 0, 1e9},
+    {"--frames", 0, 1e9},          // record, stylize, view: 0 = to the end (live: until stopped)
+    {"bench:--frames", 1, 100000},
+    {"--warmup", 0, 1000},
+    {"--threads", 1, 256},
+    {"--start", 0, 1e9},
+    {"--fps", 0.1, 100},
+    {"--tiles", 1, 64},
+    {"record:--tiles", 1, 32},
+    {"compare:--tiles", 1, 16},
+    {"--page", 0, 1e6},
+    {"--channel", 0, 65535},       // then checked against the layer's channel count
+    {"--tile-size", 1, 2048},
+    {"--delay-ms", 20, 60000},
+    {"--gamma", 0.05, 20},
+    {"--column", 64, 4096},
+};
+
+std::string number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+}  // namespace
+
+CLI::Option* ranged(CLI::Option* opt, const std::string& command) {
+    const std::string name = opt->get_name(false, true).substr(0, opt->get_name(false, true).find(','));
+    const Range* r = nullptr;
+    for (const Range& e : kRanges)
+        if (command + ":" + name == e.key) r = &e;
+    if (!r)
+        for (const Range& e : kRanges)
+            if (name == e.key) r = &e;
+    if (!r) return opt;
+    const double lo = r->lo, hi = r->hi;
+    opt->check(CLI::Validator(
+        [name, lo, hi](std::string& text) -> std::string {
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (text.empty() || end == text.c_str() || *end != '\0' || !std::isfinite(v) || v < lo || v > hi)
+                return "must be a number from " + number(lo) + " to " + number(hi) + ", got '" + text + "'";
+            return {};
+        },
+        "[" + number(lo) + ".." + number(hi) + "]"));
+    return opt;
+}
+
+void applyRanges(CLI::App& app) {
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+        for (CLI::Option* opt : sub->get_options()) ranged(opt, sub->get_name());
+    for (CLI::Option* opt : app.get_options()) ranged(opt);
+}
+
+}  // namespace cnnscope::cli
