@@ -155,7 +155,7 @@ struct TopkCmd {
     Status scan(ScanSource& src, Model& model, const LayerInfo& li, cv::Size inputSize, TopKAccumulator& acc, Stats& st) {
         const int64_t estimate = src.estimatedFrames(source);
         const int64_t total = frames > 0 ? (estimate > 0 ? std::min(frames, estimate) : frames) : estimate;
-        Progress progress("topk", int(total), common.quiet);
+        Progress progress("topk", total, common.quiet);
         const auto t0 = Clock::now();
         cv::Mat frame, act;
         while (frames == 0 || st.read < frames) {
@@ -181,11 +181,9 @@ struct TopkCmd {
             st.forwardMs += msBetween(f0, f1);
             st.topkMs += msBetween(f1, f2);
             ++st.scanned;
-            const double elapsed = msBetween(t0, f2) / 1000.0;
-            std::string detail = "frames read, " + std::to_string(st.scanned) + " scanned";
-            if (total > st.read) detail += cv::format(", about %.0f s left", elapsed / double(st.read) * double(total - st.read));
-            else if (total == 0) detail += " (Ctrl-C to stop)";
-            progress.step(int(st.read), detail);
+            std::string detail = std::to_string(st.scanned) + " scanned";
+            if (total <= 0) detail += " (Ctrl-C to stop)";
+            progress.step(st.read, detail);
         }
         st.totalMs = msBetween(t0, Clock::now());
         progress.done(cv::format("%lld frames read, %lld scanned in %.1f s", (long long)st.read, (long long)st.scanned, st.totalMs / 1000.0));

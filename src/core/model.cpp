@@ -365,7 +365,11 @@ Status Model::forwardBlob(const cv::Mat& blob, const std::string& layer) {
 
 ConvReport Model::convReport() const {
     cv::dnn::Net net = m_net;  // a handle on the same net
-    return cnnscope::convReport(net, m_target.actual == "cpu");
+    ConvReport report = cnnscope::convReport(net, m_target.actual == "cpu");
+    for (auto& row : report.layers)  // the names the catalogue shows (ONNX without "onnx_node!")
+        for (const auto& l : m_layers)
+            if (l.netName == row.name) row.name = l.name;
+    return report;
 }
 
 double Model::forwardBytesEstimate(cv::Size size) const {

@@ -113,7 +113,9 @@ class CompareModelsTest(CliTest):
         self.assertIn("conv layer 2", p.stderr)
         line = [l for l in p.stderr.splitlines() if "block1_conv2 ->" in l][0]
         b_layer = line.split("-> ")[1].split(":")[0]
-        self.assertIn("Relu", b_layer)  # the ONNX conv's separate ReLU, as Keras includes it
+        # The ONNX conv's separate ReLU, as Keras includes it.
+        rows = {l.split()[0]: l.split() for l in self.run_cli("layers", "--model", self.onnx, "-q").stdout.splitlines() if l.split()}
+        self.assertEqual(rows[b_layer][1], "ReLU", b_layer)
         a = self.dump("block1_conv2", "--model", self.h5)
         b = self.dump(b_layer, "--model", self.onnx)
         d = np.load(diff)
