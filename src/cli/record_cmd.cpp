@@ -28,10 +28,8 @@ struct RecordCmd {
     bool all = false, colorbar = false;
 
     int run() {
-        auto n = parseNormalization(common.normalize, common.gamma);
-        if (!n) return fail("--normalize: " + n.error());
-        auto cmap = parseColormap(common.colormap);
-        if (!cmap) return fail("--colormap: " + cmap.error());
+        auto display = parseDisplay(common);
+        if (!display) return fail(display.error());
         auto canvas = parseSize(size, 64, 4096);
         if (!canvas) return fail("--size: " + canvas.error());
         auto model = loadModel(common);
@@ -41,7 +39,7 @@ struct RecordCmd {
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
         const std::string label = pipelineLabel(*model, *style);
-        if (auto st = checkRunOutputs(common, source, {{"--out", out, outputKindFor(out)}}, &*model, style->has_value() ? &**style : nullptr);
+        if (auto st = checkRunOutputs(common, source, {{"--out", out, outputKindFor(out)}}, *model, *style);
             !st)
             return fail(st.error());
         auto src = FrameSource::open(source);
@@ -58,8 +56,8 @@ struct RecordCmd {
         spec.tiles = tiles;
         spec.page = page;
         spec.allChannels = all;
-        spec.colormap = *cmap;
-        spec.norm = *n;
+        spec.colormap = display->colormap;
+        spec.norm = display->norm;
         const double sourceFps = s.fps();
         const int fixedDelay = fps > 0 ? int(std::lround(1000.0 / fps)) : sourceFps > 0 ? int(std::lround(1000.0 / sourceFps)) : 0;
 

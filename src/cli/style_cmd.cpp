@@ -104,10 +104,8 @@ struct CompareCmd {
 
     int run() {
         if (!endsWith(lower(out), ".png")) return fail("--out must name a .png file, got '" + out + "'");
-        auto n = parseNormalization(common.normalize, common.gamma);
-        if (!n) return fail("--normalize: " + n.error());
-        auto cmap = parseColormap(common.colormap);
-        if (!cmap) return fail("--colormap: " + cmap.error());
+        auto display = parseDisplay(common);
+        if (!display) return fail(display.error());
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (layer.empty()) layer = model->defaultLayer();
@@ -121,9 +119,7 @@ struct CompareCmd {
         }
         if (auto st = checkRunOutputs(common, source, outs, &*model, &style->value()); !st) return fail(st.error());
         ComparisonInput in;
-        if (auto st = [&] { auto s = FrameSource::open(source); return s ? (*s)->readFrame(frame, in.original) : Status{Error{s.error()}}; }();
-            !st)
-            return fail(st.error());
+        if (auto st = readSourceFrame(source, frame, in.original); !st) return fail(st.error());
         const auto t0 = std::chrono::steady_clock::now();
         if (auto st = style->value().apply(in.original, in.stylised); !st) return fail(st.error());
         const auto t1 = std::chrono::steady_clock::now();
@@ -137,8 +133,8 @@ struct CompareCmd {
         in.view.grid = channel < 0;
         in.view.channel = std::max(0, channel);
         in.view.tiles = tiles;
-        in.view.colormap = *cmap;
-        in.view.norm = *n;
+        in.view.colormap = display->colormap;
+        in.view.norm = display->norm;
         auto r = renderComparison(in);
         if (!r) return fail(r.error());
         if (!gramPrefix.empty()) {
