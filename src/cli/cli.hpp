@@ -25,6 +25,7 @@ using session::parseDisplay;
 using session::readSourceFrame;
 using session::readStylisedFrame;
 using session::shapeText;
+using session::viewSpec;
 using session::loadModel;
 using session::loadStyle;
 using session::pipelineLabel;

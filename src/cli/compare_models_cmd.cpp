@@ -48,11 +48,7 @@ struct CompareModelsCmd {
         in.match = *match;
         in.column = column;
         in.frameIndex = frame;
-        in.view.grid = channel < 0;
-        in.view.channel = std::max(0, channel);
-        in.view.tiles = tiles;
-        in.view.colormap = display->colormap;
-        in.view.norm = display->norm;
+        in.view = viewSpec(channel, tiles, *display);
         auto r = renderModelComparison(in);
         if (!r) return fail(r.error());
         if (!diffNpy.empty())

@@ -49,14 +49,9 @@ struct RecordCmd {
             if (auto st = s.readFrame(start - 1, frame); !st) return fail(st.error());
         if (frames == 0 && s.still()) frames = 1;
 
-        ViewSpec spec;
-        spec.grid = channel < 0;
-        spec.channel = std::max(0, channel);
-        spec.tiles = tiles;
+        ViewSpec spec = viewSpec(channel, tiles, *display);
         spec.page = page;
         spec.allChannels = all;
-        spec.colormap = display->colormap;
-        spec.norm = display->norm;
         const double sourceFps = s.fps();
         const int fixedDelay = fps > 0 ? int(std::lround(1000.0 / fps)) : sourceFps > 0 ? int(std::lround(1000.0 / sourceFps)) : 0;
 

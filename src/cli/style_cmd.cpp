@@ -112,11 +112,7 @@ struct CompareCmd {
         in.styleLabel = style->value().label();
         in.layer = layer;
         in.column = column;
-        in.view.grid = channel < 0;
-        in.view.channel = std::max(0, channel);
-        in.view.tiles = tiles;
-        in.view.colormap = display->colormap;
-        in.view.norm = display->norm;
+        in.view = viewSpec(channel, tiles, *display);
         auto r = renderComparison(in);
         if (!r) return fail(r.error());
         if (!gramPrefix.empty()) {

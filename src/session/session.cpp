@@ -6,6 +6,7 @@
 #include "core/parse.hpp"
 #include "core/source.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 namespace cnnscope::session {
@@ -109,6 +110,16 @@ Expected<Display> parseDisplay(const CommonOptions& o) {
     auto c = parseColormap(o.colormap);
     if (!c) return Error{"--colormap: " + c.error()};
     return Display{*n, *c};
+}
+
+ViewSpec viewSpec(int channel, int tiles, const Display& display) {
+    ViewSpec v;
+    v.grid = channel < 0;
+    v.channel = std::max(0, channel);
+    v.tiles = tiles;
+    v.colormap = display.colormap;
+    v.norm = display.norm;
+    return v;
 }
 
 Status readSourceFrame(const std::string& source, int64_t index, cv::Mat& frame) {

@@ -6,6 +6,7 @@
 #include "core/colormap.hpp"
 #include "core/expected.hpp"
 #include "core/model.hpp"
+#include "core/mosaic.hpp"
 #include "core/normalize.hpp"
 #include "core/style.hpp"
 
@@ -54,6 +55,8 @@ struct Display {
     Colormap colormap = Colormap::Hot;
 };
 Expected<Display> parseDisplay(const CommonOptions& o);
+// What --channel (-1: a grid), --tiles and the display options ask the view to show.
+ViewSpec viewSpec(int channel, int tiles, const Display& display);
 
 // Frame INDEX of SOURCE (opened for this one read).
 Status readSourceFrame(const std::string& source, int64_t index, cv::Mat& frame);
