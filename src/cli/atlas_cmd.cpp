@@ -28,10 +28,8 @@ struct AtlasCmd {
         if (!layoutJson.empty() && !endsWith(lower(layoutJson), ".json")) return fail("--layout must name a .json file, got '" + layoutJson + "'");
         auto k = parseAtlasKind(kind);
         if (!k) return fail("--kind: " + k.error());
-        auto n = parseNormalization(common.normalize, common.gamma);
-        if (!n) return fail("--normalize: " + n.error());
-        auto cmap = parseColormap(common.colormap);
-        if (!cmap) return fail("--colormap: " + cmap.error());
+        auto display = parseDisplay(common);
+        if (!display) return fail(display.error());
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         const auto layers = atlasLayers(model->layers(), *k);
@@ -43,9 +41,7 @@ struct AtlasCmd {
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
         cv::Mat image;
-        if (auto st = [&] { auto s = FrameSource::open(source); return s ? (*s)->readFrame(frame, image) : Status{Error{s.error()}}; }(); !st)
-            return fail(st.error());
-        if (auto st = stylise(*style, image); !st) return fail(st.error());
+        if (auto st = readStylisedFrame(source, frame, *style, image); !st) return fail(st.error());
 
         Progress progress("atlas", 3, common.quiet);
         progress.step(0, cv::format("forward to %zu layers", layers.size()));
@@ -56,12 +52,12 @@ struct AtlasCmd {
         progress.step(1, "downsampling tiles");
         AtlasFrame af;
         af.frameIndex = frame;
-        if (auto st = packAtlas(acts, *layout, *n, af); !st) return fail(st.error());
+        if (auto st = packAtlas(acts, *layout, display->norm, af); !st) return fail(st.error());
         acts.clear();
         const auto t2 = std::chrono::steady_clock::now();
         progress.step(2, "colouring");
         cv::Mat canvas;
-        renderAtlas(af, *layout, n->gamma, *cmap, canvas);
+        renderAtlas(af, *layout, display->norm.gamma, display->colormap, canvas);
         const auto t3 = std::chrono::steady_clock::now();
         if (!layoutJson.empty())
             if (auto st = writeTextAtomic(layoutJson, layout->json()); !st) return fail(st.error());

@@ -38,10 +38,8 @@ struct BackpropCmd {
         if (auto st = requireLayerChannel(*model, layer, channel); !st) return fail(st.error());
         auto chain = BackwardChain::build(*model, layer);
         if (!chain) return fail(chain.error());
-        auto src = FrameSource::open(source);
-        if (!src) return fail(src.error());
         cv::Mat image, grad;
-        if (auto st = (*src)->readFrame(frame, image); !st) return fail(st.error());
+        if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
         const cv::Mat blob = model->preprocessFrame(image).clone();
         std::vector<double> fwd, bwd;
         for (int i = 0; i < repeat; ++i) {

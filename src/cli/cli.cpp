@@ -69,6 +69,11 @@ Status checkRunOutputs(const CommonOptions& o, const std::string& source, const 
     return checkOutputs(inputs, outputs);
 }
 
+Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
+                       const Model& model, const std::optional<StyleStage>& style) {
+    return checkRunOutputs(o, source, outputs, &model, style ? &*style : nullptr);
+}
+
 int fail(const std::string& message) {
     std::cerr << "cnnscope: error: " << oneLine(message) << std::endl;
     return 1;

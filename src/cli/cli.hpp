@@ -20,6 +20,12 @@ namespace cnnscope::cli {
 // The session layer's types and functions, as the commands have always named them.
 using session::applyConvOption;
 using session::CommonOptions;
+using session::Display;
+using session::parseDisplay;
+using session::readSourceFrame;
+using session::readStylisedFrame;
+using session::shapeText;
+using session::viewSpec;
 using session::loadModel;
 using session::loadStyle;
 using session::pipelineLabel;
@@ -39,6 +45,9 @@ void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required = false);
 // and style network were really loaded from (checkOutputs). Call before anything is written.
 Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
                        const Model* model = nullptr, const StyleStage* style = nullptr);
+// The same with the style stage as loadStyle gives it (none without --style).
+Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
+                       const Model& model, const std::optional<StyleStage>& style);
 
 // Adds the range of OPT from the one table of numeric option ranges (option_ranges.cpp), for
 // `command` where its meaning differs; NaN, infinities and out-of-range values are parse errors.

@@ -31,12 +31,6 @@ double msSince(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string shapeText(const std::vector<int>& s) {
-    std::string t = "(";
-    for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
-    return t + ")";
-}
-
 std::string withThousands(int64_t v) {
     std::string s = std::to_string(v);
     for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(size_t(i), ",");
@@ -48,29 +42,6 @@ std::string fileSafe(std::string s) {
     for (char& c : s)
         if (c == '/' || c == '\\' || c == ':' || c == ' ') c = '_';
     return s;
-}
-
-struct Display {
-    Normalization norm;
-    Colormap cmap = Colormap::Hot;
-};
-
-Expected<Display> parseDisplay(const CommonOptions& o) {
-    Display d;
-    auto n = parseNormalization(o.normalize, o.gamma);
-    if (!n) return Error{"--normalize: " + n.error()};
-    auto c = parseColormap(o.colormap);
-    if (!c) return Error{"--colormap: " + c.error()};
-    d.norm = *n;
-    d.cmap = *c;
-    return d;
-}
-
-// Opens SOURCE and reads frame N.
-Status readSourceFrame(const std::string& spec, int64_t n, cv::Mat& frame) {
-    auto src = FrameSource::open(spec);
-    if (!src) return Error{src.error()};
-    return (*src)->readFrame(n, frame);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -120,11 +91,10 @@ struct DumpCmd {
         if (!style) return fail(style.error());
         std::vector<OutputPath> outs = {{"--out", out}};
         if (!gram.empty()) outs.push_back({"--gram", gram});
-        if (auto st = checkRunOutputs(common, source, outs, &*model, style->has_value() ? &**style : nullptr); !st)
+        if (auto st = checkRunOutputs(common, source, outs, *model, *style); !st)
             return fail(st.error());
         cv::Mat image, act;
-        if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
-        if (auto st = stylise(*style, image); !st) return fail(st.error());
+        if (auto st = readStylisedFrame(source, frame, *style, image); !st) return fail(st.error());
         const auto t0 = std::chrono::steady_clock::now();
         if (auto st = model->forward(image, layer, act); !st) return fail(st.error());
         const double ms = msSince(t0);
@@ -197,11 +167,10 @@ struct GridCmd {
             if (!fs::is_directory(out, ec)) return fail("--out '" + out + "' exists and is not a directory; give a folder for the grids");
             for (const auto& l : layers) outs.push_back({"--out", (fs::path(out) / (fileSafe(l) + ".png")).string()});
         }
-        if (auto st = checkRunOutputs(common, source, outs, &*model, style->has_value() ? &**style : nullptr); !st)
+        if (auto st = checkRunOutputs(common, source, outs, *model, *style); !st)
             return fail(st.error());
         cv::Mat image;
-        if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
-        if (auto st = stylise(*style, image); !st) return fail(st.error());
+        if (auto st = readStylisedFrame(source, frame, *style, image); !st) return fail(st.error());
         std::vector<cv::Mat> acts;
         const auto t0 = std::chrono::steady_clock::now();
         if (auto st = model->forward(image, layers, acts); !st) return fail(st.error());
@@ -220,7 +189,7 @@ struct GridCmd {
             mo.cols = mo.rows = tiles;
             mo.page = page;
             mo.norm = display->norm;
-            mo.colormap = display->cmap;
+            mo.colormap = display->colormap;
             mo.tileSide = tileSide;
             mo.labels = !noLabels;
             if (all) mo = allChannels(C, mo);
@@ -234,7 +203,7 @@ struct GridCmd {
                 const int last = std::min(C, first + mo.cols * mo.rows) - 1;
                 image8 = withCaption(mosaic, pipelineLabel(*model, *style) + "  " + layers[i] + "  channels " + std::to_string(first) + "-" +
                                                  std::to_string(last) + " of " + std::to_string(C) + "  " +
-                                                 colormapName(display->cmap) + ", " + describe(display->norm));
+                                                 colormapName(display->colormap) + ", " + describe(display->norm));
             }
             const std::string path = singleFile ? out : (fs::path(out) / (fileSafe(layers[i]) + ".png")).string();
             if (auto st = writeImageAtomic(path, image8, "--out"); !st) return fail(st.error());
@@ -266,11 +235,10 @@ struct SweepCmd {
         if (auto l = model->requireSpatialLayer(layer); !l) return fail(l.error());
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
-        if (auto st = checkRunOutputs(common, source, {{"--out", out}}, &*model, style->has_value() ? &**style : nullptr); !st)
+        if (auto st = checkRunOutputs(common, source, {{"--out", out}}, *model, *style); !st)
             return fail(st.error());
         cv::Mat image, act;
-        if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
-        if (auto st = stylise(*style, image); !st) return fail(st.error());
+        if (auto st = readStylisedFrame(source, frame, *style, image); !st) return fail(st.error());
         if (auto st = model->forward(image, layer, act); !st) return fail(st.error());
         const int C = act.size[1];
         Progress progress("sweep", C, common.quiet);
@@ -279,7 +247,7 @@ struct SweepCmd {
         o.frameIndex = frame;
         o.size = *size;
         o.delayMs = delayMs;
-        o.colormap = display->cmap;
+        o.colormap = display->colormap;
         o.norm = display->norm;
         o.progress = [&](int done, int) { progress.step(done, layer + " channel " + std::to_string(done - 1)); };
         const auto t0 = std::chrono::steady_clock::now();

@@ -23,10 +23,8 @@ struct CompareModelsCmd {
         if (!diffNpy.empty() && !endsWith(lower(diffNpy), ".npy")) return fail("--diff must name a .npy file, got '" + diffNpy + "'");
         if (tiles < 1 || tiles > 16) return fail("--tiles must be between 1 and 16");
         if (column < 64 || column > 2048) return fail("--column must be between 64 and 2048 pixels");
-        auto n = parseNormalization(common.normalize, common.gamma);
-        if (!n) return fail("--normalize: " + n.error());
-        auto cmap = parseColormap(common.colormap);
-        if (!cmap) return fail("--colormap: " + cmap.error());
+        auto display = parseDisplay(common);
+        if (!display) return fail(display.error());
         auto a = loadModel(common);
         if (!a) return fail("--model: " + a.error());
         CommonOptions second = common;
@@ -41,8 +39,7 @@ struct CompareModelsCmd {
         if (!match) return fail(match.error());
         if (!common.quiet) std::fprintf(stderr, "compare-models: %s -> %s: %s\n", layer.c_str(), match->layerB.c_str(), match->note.c_str());
         cv::Mat image;
-        if (auto st = [&] { auto s = FrameSource::open(source); return s ? (*s)->readFrame(frame, image) : Status{Error{s.error()}}; }(); !st)
-            return fail(st.error());
+        if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
         ModelComparisonInput in;
         if (auto st = a->forward(image, layer, in.actA); !st) return fail("model A: " + st.error());
         if (auto st = b->forward(image, match->layerB, in.actB); !st) return fail("model B: " + st.error());
@@ -51,11 +48,7 @@ struct CompareModelsCmd {
         in.match = *match;
         in.column = column;
         in.frameIndex = frame;
-        in.view.grid = channel < 0;
-        in.view.channel = std::max(0, channel);
-        in.view.tiles = tiles;
-        in.view.colormap = *cmap;
-        in.view.norm = *n;
+        in.view = viewSpec(channel, tiles, *display);
         auto r = renderModelComparison(in);
         if (!r) return fail(r.error());
         if (!diffNpy.empty())

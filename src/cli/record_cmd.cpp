@@ -1,12 +1,11 @@
 // Headless `record`: the annotated view of every frame of a source, as GIF, MP4 or PNG folder.
 #include "cli/cli.hpp"
+#include "cli/stream_loop.hpp"
 
 #include "core/colormap.hpp"
-#include "core/interrupt.hpp"
 #include "core/mosaic.hpp"
 #include "core/parse.hpp"
 #include "core/source.hpp"
-#include "record/async_encoder.hpp"
 #include "record/sink.hpp"
 
 #include <chrono>
@@ -28,10 +27,8 @@ struct RecordCmd {
     bool all = false, colorbar = false;
 
     int run() {
-        auto n = parseNormalization(common.normalize, common.gamma);
-        if (!n) return fail("--normalize: " + n.error());
-        auto cmap = parseColormap(common.colormap);
-        if (!cmap) return fail("--colormap: " + cmap.error());
+        auto display = parseDisplay(common);
+        if (!display) return fail(display.error());
         auto canvas = parseSize(size, 64, 4096);
         if (!canvas) return fail("--size: " + canvas.error());
         auto model = loadModel(common);
@@ -41,7 +38,7 @@ struct RecordCmd {
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
         const std::string label = pipelineLabel(*model, *style);
-        if (auto st = checkRunOutputs(common, source, {{"--out", out, outputKindFor(out)}}, &*model, style->has_value() ? &**style : nullptr);
+        if (auto st = checkRunOutputs(common, source, {{"--out", out, outputKindFor(out)}}, *model, *style);
             !st)
             return fail(st.error());
         auto src = FrameSource::open(source);
@@ -52,69 +49,44 @@ struct RecordCmd {
             if (auto st = s.readFrame(start - 1, frame); !st) return fail(st.error());
         if (frames == 0 && s.still()) frames = 1;
 
-        ViewSpec spec;
-        spec.grid = channel < 0;
-        spec.channel = std::max(0, channel);
-        spec.tiles = tiles;
+        ViewSpec spec = viewSpec(channel, tiles, *display);
         spec.page = page;
         spec.allChannels = all;
-        spec.colormap = *cmap;
-        spec.norm = *n;
         const double sourceFps = s.fps();
         const int fixedDelay = fps > 0 ? int(std::lround(1000.0 / fps)) : sourceFps > 0 ? int(std::lround(1000.0 / sourceFps)) : 0;
 
-        std::unique_ptr<AsyncEncoder> encoder;
         MosaicScratch scratch;
         Progress progress("record", frames ? frames : std::max<int64_t>(0, s.claimedFrames() - s.framesRead()), common.quiet);
         const auto t0 = std::chrono::steady_clock::now();
         auto lastCapture = t0;
-        int64_t written = 0;
         double forwardMs = 0, styleMs = 0;
-        bool stopped = false;
-        while (frames == 0 || written < frames) {
-            if (interrupted()) {
-                stopped = true;
-                break;
-            }
-            const ReadStatus rs = s.read(frame);
-            if (rs == ReadStatus::End) break;
-            if (rs == ReadStatus::Error) {
-                warn(s.lastError() + "; finishing the recording with the frames so far");
-                break;
-            }
+        StreamLoop loop{source, out, frames, fps > 0 ? fps : sourceFps > 0 ? sourceFps : 10.0,
+                        "; finishing the recording with the frames so far", layer};
+        auto r = runStream(s, loop, progress, [&](cv::Mat& in, cv::Mat& annotated, int& delay) {
             const auto now = std::chrono::steady_clock::now();
-            const int delay = fixedDelay > 0 ? fixedDelay : std::max(20, int(std::chrono::duration<double, std::milli>(now - lastCapture).count()));
+            delay = fixedDelay > 0 ? fixedDelay : std::max(20, int(std::chrono::duration<double, std::milli>(now - lastCapture).count()));
             lastCapture = now;
-            if (auto st = stylise(*style, frame); !st) return fail(st.error());
+            if (auto st = stylise(*style, in); !st) return st;
             if (*style) styleMs += (*style)->lastMs();
             const auto f0 = std::chrono::steady_clock::now();
-            if (auto st = model->forward(frame, layer, act); !st) return fail(st.error());
+            if (auto st = model->forward(in, layer, act); !st) return st;
             forwardMs += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - f0).count();
             renderView(act, spec, *canvas, view, scratch);
             const int64_t index = s.framesRead() - 1;
             const double seconds = sourceFps > 0 ? double(index) / sourceFps : std::chrono::duration<double>(now - t0).count();
-            cv::Mat annotated = withCaption(view, viewCaption(label, layer, spec, C, index, seconds));
+            annotated = withCaption(view, viewCaption(label, layer, spec, C, index, seconds));
             if (colorbar) annotated = withColorbar(annotated, spec.colormap, scratch.ranges[size_t(std::min(spec.channel, C - 1))]);
-            if (!encoder) {
-                auto sink = openSink(out, annotated.size(), fps > 0 ? fps : sourceFps > 0 ? sourceFps : 10.0);
-                if (!sink) return fail(sink.error());
-                encoder = std::make_unique<AsyncEncoder>(std::move(*sink), 4);
-            }
-            encoder->submit(annotated, delay, true);
-            if (!encoder->stats().error.empty()) return fail(encoder->stats().error);
-            ++written;
-            progress.step(written, layer + (frames ? "" : " (Ctrl-C to stop)"));
-        }
-        if (!encoder) return fail("'" + source + "' gave no frames; nothing was written");
-        const auto encodeStats = encoder->stats();
-        if (auto st = encoder->finish(); !st) return fail(st.error());
+            return Status{};
+        });
+        if (!r) return fail(r.error());
+        const int64_t written = r->written;
         const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        const auto finalStats = encodeStats.written ? encodeStats : EncoderStats{};
+        const auto finalStats = r->stats.written ? r->stats : EncoderStats{};
         progress.done(cv::format("%lld frames -> %s%s (%.0f ms per frame: %sforward %.0f, encode %.1f)", (long long)written,
-                                 out.c_str(), stopped ? " (stopped by signal; the file is complete)" : "", total / double(written),
+                                 out.c_str(), r->stopped ? " (stopped by signal; the file is complete)" : "", total / double(written),
                                  *style ? cv::format("style %.0f, ", styleMs / double(written)).c_str() : "",
                                  forwardMs / double(written), finalStats.encodeMs));
-        return stopped ? 130 : 0;
+        return r->stopped ? 130 : 0;
     }
 };
 

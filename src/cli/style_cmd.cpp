@@ -1,14 +1,13 @@
 // Headless style commands: `stylize` (the style stage alone) and `compare` (what VGG19 sees in
 // the original frame and in its stylised version, with both Gram matrices).
 #include "cli/cli.hpp"
+#include "cli/stream_loop.hpp"
 
 #include "core/atomic_file.hpp"
 #include "core/comparison.hpp"
-#include "core/interrupt.hpp"
 #include "core/npy.hpp"
 #include "core/parse.hpp"
 #include "core/source.hpp"
-#include "record/async_encoder.hpp"
 #include "record/sink.hpp"
 
 #include <chrono>
@@ -60,36 +59,19 @@ struct StylizeCmd {
         if (frames == 0 && s.still()) frames = 1;
         const double sourceFps = s.fps();
         const double outFps = fps > 0 ? fps : sourceFps > 0 ? sourceFps : 10.0;
-        std::unique_ptr<AsyncEncoder> encoder;
         Progress progress("stylize", frames ? frames : std::max<int64_t>(0, s.claimedFrames() - s.framesRead()), common.quiet);
-        int64_t written = 0;
+        StreamLoop loop{source, out, frames, outFps, "; finishing with the frames so far", style->value().label()};
         double styleMs = 0;
-        bool stopped = false;
-        while (frames == 0 || written < frames) {
-            if (interrupted()) { stopped = true; break; }
-            const ReadStatus rs = s.read(image);
-            if (rs == ReadStatus::End) break;
-            if (rs == ReadStatus::Error) {
-                warn(s.lastError() + "; finishing with the frames so far");
-                break;
-            }
-            if (auto st = style->value().apply(image, styled); !st) return fail(st.error());
+        auto r = runStream(s, loop, progress, [&](cv::Mat& in, cv::Mat& styled, int& delayMs) {
+            if (auto st = style->value().apply(in, styled); !st) return st;
             styleMs += style->value().lastMs();
-            if (!encoder) {
-                auto sink = openSink(out, styled.size(), outFps);
-                if (!sink) return fail(sink.error());
-                encoder = std::make_unique<AsyncEncoder>(std::move(*sink), 4);
-            }
-            encoder->submit(styled, int(std::lround(1000.0 / outFps)), true);
-            if (!encoder->stats().error.empty()) return fail(encoder->stats().error);
-            ++written;
-            progress.step(int(written), style->value().label() + (frames ? "" : " (Ctrl-C to stop)"));
-        }
-        if (!encoder) return fail("'" + source + "' gave no frames; nothing was written");
-        if (auto st = encoder->finish(); !st) return fail(st.error());
-        progress.done(cv::format("%lld frames -> %s%s (style %.0f ms per frame)", (long long)written, out.c_str(),
-                                 stopped ? " (stopped by signal; the file is complete)" : "", styleMs / double(written)));
-        return stopped ? 130 : 0;
+            delayMs = int(std::lround(1000.0 / outFps));
+            return Status{};
+        });
+        if (!r) return fail(r.error());
+        progress.done(cv::format("%lld frames -> %s%s (style %.0f ms per frame)", (long long)r->written, out.c_str(),
+                                 r->stopped ? " (stopped by signal; the file is complete)" : "", styleMs / double(r->written)));
+        return r->stopped ? 130 : 0;
     }
 };
 
@@ -104,10 +86,8 @@ struct CompareCmd {
 
     int run() {
         if (!endsWith(lower(out), ".png")) return fail("--out must name a .png file, got '" + out + "'");
-        auto n = parseNormalization(common.normalize, common.gamma);
-        if (!n) return fail("--normalize: " + n.error());
-        auto cmap = parseColormap(common.colormap);
-        if (!cmap) return fail("--colormap: " + cmap.error());
+        auto display = parseDisplay(common);
+        if (!display) return fail(display.error());
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (layer.empty()) layer = model->defaultLayer();
@@ -121,9 +101,7 @@ struct CompareCmd {
         }
         if (auto st = checkRunOutputs(common, source, outs, &*model, &style->value()); !st) return fail(st.error());
         ComparisonInput in;
-        if (auto st = [&] { auto s = FrameSource::open(source); return s ? (*s)->readFrame(frame, in.original) : Status{Error{s.error()}}; }();
-            !st)
-            return fail(st.error());
+        if (auto st = readSourceFrame(source, frame, in.original); !st) return fail(st.error());
         const auto t0 = std::chrono::steady_clock::now();
         if (auto st = style->value().apply(in.original, in.stylised); !st) return fail(st.error());
         const auto t1 = std::chrono::steady_clock::now();
@@ -134,11 +112,7 @@ struct CompareCmd {
         in.styleLabel = style->value().label();
         in.layer = layer;
         in.column = column;
-        in.view.grid = channel < 0;
-        in.view.channel = std::max(0, channel);
-        in.view.tiles = tiles;
-        in.view.colormap = *cmap;
-        in.view.norm = *n;
+        in.view = viewSpec(channel, tiles, *display);
         auto r = renderComparison(in);
         if (!r) return fail(r.error());
         if (!gramPrefix.empty()) {

@@ -4,7 +4,9 @@
 
 #include "core/conv_mode.hpp"
 #include "core/parse.hpp"
+#include "core/source.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 namespace cnnscope::session {
@@ -100,6 +102,42 @@ Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* out)
         for (const auto& w : warnings) warn(w);
     if (model && out) out->insert(out->end(), warnings.begin(), warnings.end());
     return model;
+}
+
+Expected<Display> parseDisplay(const CommonOptions& o) {
+    auto n = parseNormalization(o.normalize, o.gamma);
+    if (!n) return Error{"--normalize: " + n.error()};
+    auto c = parseColormap(o.colormap);
+    if (!c) return Error{"--colormap: " + c.error()};
+    return Display{*n, *c};
+}
+
+ViewSpec viewSpec(int channel, int tiles, const Display& display) {
+    ViewSpec v;
+    v.grid = channel < 0;
+    v.channel = std::max(0, channel);
+    v.tiles = tiles;
+    v.colormap = display.colormap;
+    v.norm = display.norm;
+    return v;
+}
+
+Status readSourceFrame(const std::string& source, int64_t index, cv::Mat& frame) {
+    auto src = FrameSource::open(source);
+    if (!src) return Error{src.error()};
+    return (*src)->readFrame(index, frame);
+}
+
+Status readStylisedFrame(const std::string& source, int64_t index, std::optional<StyleStage>& style, cv::Mat& frame) {
+    if (auto st = readSourceFrame(source, index, frame); !st) return st;
+    return stylise(style, frame);
+}
+
+std::string shapeText(const std::vector<int>& shape, const std::string& separator) {
+    const bool tuple = separator == ", ";
+    std::string t = tuple ? "(" : "";
+    for (size_t i = 0; i < shape.size(); ++i) t += (i ? separator : "") + std::to_string(shape[i]);
+    return tuple ? t + ")" : t;
 }
 
 }  // namespace cnnscope::session

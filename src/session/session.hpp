@@ -3,8 +3,11 @@
 // the pipeline label and the layer/channel check. Core only: no CLI11, no GL.
 #pragma once
 
+#include "core/colormap.hpp"
 #include "core/expected.hpp"
 #include "core/model.hpp"
+#include "core/mosaic.hpp"
+#include "core/normalize.hpp"
 #include "core/style.hpp"
 
 #include <optional>
@@ -45,6 +48,23 @@ std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& s
 
 // The layer must be one with a (C,H,W) output and `channel` (-1: none asked) one of its channels.
 Status requireLayerChannel(const Model& model, const std::string& layer, int channel);
+
+// The display options (--normalize with --gamma, --colormap) parsed; errors name the option.
+struct Display {
+    Normalization norm;
+    Colormap colormap = Colormap::Hot;
+};
+Expected<Display> parseDisplay(const CommonOptions& o);
+// What --channel (-1: a grid), --tiles and the display options ask the view to show.
+ViewSpec viewSpec(int channel, int tiles, const Display& display);
+
+// Frame INDEX of SOURCE (opened for this one read).
+Status readSourceFrame(const std::string& source, int64_t index, cv::Mat& frame);
+// The frame the model sees: frame INDEX of SOURCE, stylised when a style stage is set.
+Status readStylisedFrame(const std::string& source, int64_t index, std::optional<StyleStage>& style, cv::Mat& frame);
+
+// A shape as a tuple, "(1, 64, 224, 224)"; with separator "x" bare, "1x64x224x224".
+std::string shapeText(const std::vector<int>& shape, const std::string& separator = ", ");
 
 // MESSAGE with line breaks folded into spaces (third-party errors span lines).
 std::string oneLine(const std::string& message);

@@ -1,0 +1,44 @@
+// The source -> process -> sink loop shared by `record` and `stylize`.
+#include "cli/stream_loop.hpp"
+
+#include "core/interrupt.hpp"
+#include "record/sink.hpp"
+
+#include <memory>
+
+namespace cnnscope::cli {
+
+Expected<StreamResult> runStream(FrameSource& s, const StreamLoop& loop, Progress& progress, const StreamStep& step) {
+    StreamResult r;
+    std::unique_ptr<AsyncEncoder> encoder;
+    cv::Mat frame, image;
+    while (loop.frames == 0 || r.written < loop.frames) {
+        if (interrupted()) {
+            r.stopped = true;
+            break;
+        }
+        const ReadStatus rs = s.read(frame);
+        if (rs == ReadStatus::End) break;
+        if (rs == ReadStatus::Error) {
+            warn(s.lastError() + loop.readError);
+            break;
+        }
+        int delayMs = 0;
+        if (auto st = step(frame, image, delayMs); !st) return Error{st.error()};
+        if (!encoder) {
+            auto sink = openSink(loop.out, image.size(), loop.fps);
+            if (!sink) return Error{sink.error()};
+            encoder = std::make_unique<AsyncEncoder>(std::move(*sink), 4);
+        }
+        encoder->submit(image, delayMs, true);
+        if (!encoder->stats().error.empty()) return Error{encoder->stats().error};
+        ++r.written;
+        progress.step(r.written, loop.detail + (loop.frames ? "" : " (Ctrl-C to stop)"));
+    }
+    if (!encoder) return Error{"'" + loop.source + "' gave no frames; nothing was written"};
+    r.stats = encoder->stats();
+    if (auto st = encoder->finish(); !st) return Error{st.error()};
+    return r;
+}
+
+}  // namespace cnnscope::cli
