@@ -33,7 +33,13 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::PrevRow: m_view.channel = std::max(0, m_view.channel - step); break;
         case KeyAction::NextLayer: selectLayer(m_layerNames[size_t(std::min(int(m_layerNames.size()) - 1, layerIndex() + 1))]); break;
         case KeyAction::PrevLayer: selectLayer(m_layerNames[size_t(std::max(0, layerIndex() - 1))]); break;
-        case KeyAction::TogglePause: m_pipeline->setPaused(!m_pipeline->paused()); break;
+        case KeyAction::TogglePause:
+            if (m_historyPos >= 0) historyLive();  // from the history back to the live stream
+            m_pipeline->setPaused(!m_pipeline->paused());
+            break;
+        case KeyAction::HistoryBack: historyStep(-1); break;
+        case KeyAction::HistoryForward: historyStep(1); break;
+        case KeyAction::WaitFrame: break;
         case KeyAction::ToggleGrid: m_view.mode = m_view.mode == ViewMode::Grid ? ViewMode::Single : ViewMode::Grid; break;
         case KeyAction::ToggleOverlay: m_view.mode = m_view.mode == ViewMode::Overlay ? ViewMode::Single : ViewMode::Overlay; break;
         case KeyAction::ToggleCompare:
@@ -44,6 +50,7 @@ void Gui::applyKey(KeyAction action) {
             m_view.compare = !m_view.compare;
             m_pipeline->setCompare(m_view.compare);
             break;
+        case KeyAction::ToggleAtlas: toggleAtlas(); break;
         case KeyAction::Screenshot: takeScreenshot(); break;
         case KeyAction::ToggleRecord:
             if (m_encoder) stopRecording();
@@ -207,13 +214,15 @@ void Gui::startPrefetch() {
 void Gui::takeResults() {
     m_jobs.poll();  // background results (the prefetch, sweeps) are applied here, on the main thread
     if (!m_pipeline->takeResult(m_result, m_resultSeen)) return;
+    historyPush();
+    if (m_historyPos >= 0) return;  // scrubbing the history: the live result is kept, not shown
     const auto now = Clock::now();
     m_latencies.push_back(std::chrono::duration<double, std::milli>(now - m_result.captured).count());
     if (m_latencies.size() > 2000) m_latencies.erase(m_latencies.begin(), m_latencies.begin() + 1000);
     if (m_result.frameId != m_shownFrameId) m_layerCache.clear();
     m_shownFrameId = m_result.frameId;
     if (m_pipeline->paused() || m_pipeline->sourceIsStill()) m_layerCache[m_result.layer] = m_result.act.clone();
-    if ((m_pipeline->paused() || m_pipeline->sourceIsStill()) && m_prefetchFrameId != m_result.frameId && !m_jobs.running("prefetch"))
+    if ((m_pipeline->paused() || m_pipeline->sourceIsStill()) && m_historyPos < 0 && m_prefetchFrameId != m_result.frameId && !m_jobs.running("prefetch"))
         startPrefetch();
     if (m_result.layer != m_view.layer && m_layerCache.count(m_view.layer)) return;  // stale: a cached layer is shown
     m_act = m_result.act;

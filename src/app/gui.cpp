@@ -10,7 +10,7 @@ namespace detail {
 
 bool Gui::setupWindow(std::string& error) {
     return m_window.open(m_view.windowW, m_view.windowH, error) && m_renderer.init(&error) && m_origRenderer.init(&error) &&
-           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error);
+           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error) && m_atlasRenderer.init(&error);
 }
 
 void Gui::teardown() {
@@ -20,6 +20,7 @@ void Gui::teardown() {
     m_origRenderer = gfx::ActivationRenderer();
     m_gramRenderer = gfx::ActivationRenderer();
     m_origGramRenderer = gfx::ActivationRenderer();
+    m_atlasRenderer = gfx::AtlasRenderer();
     m_offscreen = gfx::OffscreenTarget();
     m_window.close();
 }
@@ -58,6 +59,10 @@ int Gui::startup() {
     m_pipeline->setStyle(m_style);
     m_pipeline->setCompare(m_view.compare);
     if (auto st = m_pipeline->openSource(*spec); !st) post(st.error(), st);
+    if (m_opts.atlas)
+        if (auto st = ensureAtlasLayout(); !st) return cli::fail("--atlas: " + st.error());
+    m_view.atlas = m_opts.atlas;
+    m_history.setBudget(size_t(m_opts.historyMb) << 20);
     for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
     for (const auto& p : m_settings.problems) post(p, ui::Message::Level::Warning);
     m_spec = *spec;
@@ -164,6 +169,8 @@ bool Gui::frame() {
     for (int key : keys)
         if (auto action = actionForKey(key, keyboardBusy)) applyKey(*action);
     takeResults();
+    historyTick();
+    atlasTick();
 
     m_window.beginFrame();
     int fbW = 0, fbH = 0;
@@ -176,6 +183,7 @@ bool Gui::frame() {
     drawFrame();
     recordTick();
     drawOverlays(viewArea());
+    drawTimeline(viewArea());
     if (m_view.showHelp) ui::drawHelp(&m_view.showHelp, helpRows());
     m_window.renderImGui();
 
@@ -203,12 +211,24 @@ bool Gui::scriptStep() {
         }
         return true;
     }
+    if (!m_scriptKeys.empty() && m_scriptKeys.front() == KeyAction::WaitFrame) {
+        // Wait for the next new frame's result (the history grows by one).
+        if (m_scriptWaitSeen == 0) m_scriptWaitSeen = m_history.stats().pushed;
+        if (m_history.stats().pushed > m_scriptWaitSeen) {
+            m_scriptKeys.erase(m_scriptKeys.begin());
+            m_scriptWaitSeen = 0;
+        }
+        return true;
+    }
     if (!m_scriptKeys.empty()) {
         applyKey(m_scriptKeys.front());  // one scripted key per frame, like a person typing
         m_scriptKeys.erase(m_scriptKeys.begin());
         return true;
     }
     if (m_shownLayer != m_view.layer) return true;
+    if (m_view.atlas && !m_atlasRenderer.hasData()) return true;
+    if (m_historyPos >= 0 && m_historyShown != std::to_string(m_historyShownIndex) + "/" + m_view.layer) return true;
+    if (m_view.atlas && m_historyPos >= 0 && m_atlasFrame.frameIndex != m_historyShownIndex) return true;
     if (!m_scriptStarted) {
         m_scriptStarted = true;
         if (!m_opts.record.empty()) {
@@ -288,6 +308,13 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "the view is computed");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");
+    view->add_flag("--atlas", opts.atlas,
+                   "Start in the atlas: every conv channel of the network in one zoomable, pannable view (key a; wheel zooms, "
+                   "drag pans, a click shows that channel)");
+    view->add_option("--history-mb", opts.historyMb,
+                     "Keep the last N MB of frames for the timeline (scrub back with , and . or the slider; also in the timeline)")
+        ->default_val(int(kDefaultHistoryMb))
+        ->check(CLI::Range(16, 65536));
     view->add_flag("--compare", opts.compare,
                    "With --style: original and stylised side by side, with their maps and Gram matrices (key c)");
     cli::addModelOptions(*view, opts.common);

@@ -14,12 +14,15 @@
 #include "cli/cli.hpp"
 #include "session/session.hpp"
 #include "core/alloc_counter.hpp"
+#include "core/atlas.hpp"
 #include "core/atomic_file.hpp"
 #include "core/gram.hpp"
+#include "core/history.hpp"
 #include "core/interrupt.hpp"
 #include "core/parse.hpp"
 #include "core/pipeline.hpp"
 #include "gfx/activation_renderer.hpp"
+#include "gfx/atlas_renderer.hpp"
 #include "gfx/offscreen.hpp"
 #include "gfx/view_layout.hpp"
 #include "record/async_encoder.hpp"
@@ -37,6 +40,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <ctime>
 #include <filesystem>
@@ -49,6 +53,7 @@ namespace cnnscope::app::detail {
 
 constexpr float kPanelWidth = 360.f;
 constexpr double kTargetFps = 60.0;
+constexpr int kTimelineHeight = 34;  // the history timeline under the view
 const char* const kSampleFootage = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
 
 struct ViewOptions {
@@ -61,6 +66,8 @@ struct ViewOptions {
     std::string screenshot, stats, size, keys, record;
     bool paused = false;
     bool compare = false;
+    bool atlas = false;
+    int historyMb = int(kDefaultHistoryMb);
     // Given on the command line (else the saved settings decide, in a window that is not scripted).
     bool colormapGiven = false, normalizeGiven = false, gammaGiven = false;
 };
@@ -77,6 +84,14 @@ std::string shapeText(const std::vector<int>& s);
 using LayerActs = Expected<std::vector<cv::Mat>>;
 // Waits for a computeLayers answer on a job thread; a pipeline torn down meanwhile is an error.
 LayerActs awaitLayers(std::future<LayerActs>& f);
+
+// One atlas computation (app/atlas_view.cpp): the packed tiles and what they cost.
+struct AtlasJobResult {
+    Status status;
+    bool busy = false;  // the network was lent to another request: try again
+    AtlasFrame frame;
+    double forwardMs = 0, packMs = 0, totalMs = 0;
+};
 
 class Gui {
 public:
@@ -136,6 +151,23 @@ private:
     Status saveWindowScreenshot(const std::string& path);
     Status writeStats(const std::string& path);
     int channels() const { return m_act.empty() ? 0 : m_act.size[1]; }
+    // The atlas view (app/atlas_view.cpp).
+    Status ensureAtlasLayout();
+    void toggleAtlas();
+    void atlasTick();  // each UI frame: asks for the newest frame's atlas when none is in flight
+    void drawAtlas(const gfx::PixelRect& area, int fbHeight, bool live);
+    void drawAtlasOverlay(ImDrawList* dl);  // band labels, hover, wheel zoom, drag pan, click to select
+    std::string atlasStatsJson() const;
+    // The history and its timeline (app/history_view.cpp).
+    void historyPush();  // a new live result: keep its frame
+    bool historySource(cv::Mat& frame, uint64_t& id, int64_t& index) const;  // the scrubbed frame, if any
+    void historySeek(int64_t pos);  // pauses; pos among the kept frames, 0 the oldest
+    void historyStep(int delta);
+    void historyLive();
+    void historyTick();  // each UI frame: recompute the scrubbed frame's maps when needed
+    void exportHistoryGif(int64_t first, int64_t last);
+    void drawTimeline(const gfx::PixelRect& area);
+    std::string historyStatsJson() const;
 
     ViewOptions m_opts;
     Window m_window;
@@ -206,6 +238,26 @@ private:
     std::vector<KeyAction> m_scriptKeys;
     int64_t m_inferencesAtIdle = -1;
     bool m_scriptStarted = false;
+    // Atlas
+    gfx::AtlasRenderer m_atlasRenderer;
+    std::optional<AtlasLayout> m_atlasLayout;
+    uint64_t m_atlasLayoutGeneration = 0, m_atlasFrameId = 0, m_atlasFrames = 0;
+    AtlasFrame m_atlasFrame;  // on screen (hover values)
+    std::string m_atlasNormKey;
+    gfx::AtlasCamera m_atlasCam;
+    gfx::PixelRect m_atlasRect;
+    bool m_atlasFitted = false, m_atlasDragged = false;
+    Clock::time_point m_atlasRetryAt{};
+    std::vector<double> m_atlasTimes;  // request -> packed, ms
+    double m_atlasForwardMs = 0, m_atlasPackMs = 0, m_atlasUploadMs = 0;
+    // History
+    FrameHistory m_history;
+    int64_t m_historyPos = -1;  // -1: live; else the kept frame on screen (0 the oldest)
+    int64_t m_historyLastIndex = -1, m_historyShownIndex = -1, m_historyMark = -1;
+    std::string m_historyShown;  // "index/layer" of the maps on screen while scrubbing
+    Clock::time_point m_historyEpoch{};
+    int m_scriptWaitFrames = 0;  // scripted 'frame' key: results to wait for
+    uint64_t m_scriptWaitSeen = 0;
 };
 
 }  // namespace cnnscope::app::detail

@@ -22,6 +22,9 @@ const std::vector<KeyBinding>& keyTable() {
         {GLFW_KEY_G, "g", KeyAction::ToggleGrid, "g", "grid / single channel"},
         {GLFW_KEY_O, "o", KeyAction::ToggleOverlay, "o", "overlay on the input frame"},
         {GLFW_KEY_C, "c", KeyAction::ToggleCompare, "c", "compare original | stylised (with a style)"},
+        {GLFW_KEY_A, "a", KeyAction::ToggleAtlas, "a", "atlas: every conv channel at once (wheel zoom, drag pan, click a tile)"},
+        {GLFW_KEY_COMMA, "comma", KeyAction::HistoryBack, ", / .", "history: one frame back / forward (pauses; Space: live)"},
+        {GLFW_KEY_PERIOD, "period", KeyAction::HistoryForward, ", / .", "history: one frame back / forward (pauses; Space: live)"},
         {GLFW_KEY_S, "s", KeyAction::Screenshot, "s", "screenshot of the view (PNG)"},
         {GLFW_KEY_R, "r", KeyAction::ToggleRecord, "r", "start / stop recording"},
         {GLFW_KEY_H, "h", KeyAction::ToggleHelp, "h", "this help"},
@@ -29,6 +32,7 @@ const std::vector<KeyBinding>& keyTable() {
         {GLFW_KEY_ESCAPE, "esc", KeyAction::Quit, "q / Esc", "quit"},
         {0, nullptr, KeyAction::Idle, "click a tile", "show that channel"},
         {0, "idle", KeyAction::Idle, nullptr, nullptr},
+        {0, "frame", KeyAction::WaitFrame, nullptr, nullptr},
     };
     return table;
 }

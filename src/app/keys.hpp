@@ -13,8 +13,10 @@ namespace cnnscope::app {
 
 enum class KeyAction {
     NextChannel, PrevChannel, NextRow, PrevRow, NextLayer, PrevLayer, TogglePause, ToggleGrid, ToggleOverlay,
-    ToggleCompare, Screenshot, ToggleRecord, ToggleHelp, Quit,
+    ToggleCompare, ToggleAtlas, Screenshot, ToggleRecord, ToggleHelp, Quit,
+    HistoryBack, HistoryForward,
     Idle,  // scripted pseudo-key: wait until the view is computed
+    WaitFrame,  // scripted pseudo-key: wait for the next new frame (the history grows by one)
 };
 
 struct KeyBinding {

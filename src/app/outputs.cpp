@@ -223,6 +223,8 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"model\": \"" << jsonEscape(m_pipeline->model().label()) << "\",\n"
       << "  \"style\": \"" << jsonEscape(m_pipeline->styleLabel()) << "\",\n"
       << "  \"compare\": " << (comparing() ? "true" : "false") << ",\n"
+      << "  \"atlas\": " << atlasStatsJson() << ",\n"
+      << "  \"history\": " << historyStatsJson() << ",\n"
       << "  \"gram_distance\": " << m_gramDistance << ",\n"
       << "  \"compare_rects\": [" << [&] {
              std::string t;

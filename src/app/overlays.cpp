@@ -35,7 +35,8 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
     }
 
     drawHighlightAndHover(dl);
-    drawColorbar(dl, area);
+    drawAtlasOverlay(dl);
+    if (!m_view.atlas) drawColorbar(dl, area);
     if (!m_message.empty()) {
         dl->AddRectFilled(ImVec2(float(area.x), float(area.h - 22)), ImVec2(float(area.x + area.w), float(area.h)), IM_COL32(0, 0, 0, 190));
         dl->AddText(ImVec2(float(area.x + 8), float(area.h - 19)), IM_COL32(200, 255, 200, 255), m_message.c_str());

@@ -15,7 +15,7 @@ gfx::PixelRect Gui::mapsArea() const {
     gfx::PixelRect a = viewArea();
     const int top = 24 + 22 * bannerCount();
     const int right = m_view.showColorbar ? 96 : 0;
-    return {a.x, a.y + top, std::max(1, a.w - right), std::max(1, a.h - top)};
+    return {a.x, a.y + top, std::max(1, a.w - right), std::max(1, a.h - top - kTimelineHeight)};
 }
 
 int Gui::bannerCount() const {
@@ -31,6 +31,11 @@ void Gui::drawFrame() {
     glClear(GL_COLOR_BUFFER_BIT);
 
     gfx::PixelRect area = mapsArea();
+    if (m_view.atlas) {
+        m_mapsRect = m_frameRect = {};
+        drawAtlas(area, fbH, true);
+        return;
+    }
     if (comparing()) {
         drawCompare(area, fbH, true);
         return;
@@ -71,7 +76,9 @@ void Gui::renderOffscreen(cv::Size size) {
     m_offscreen.bind();
     glClearColor(0.f, 0.f, 0.f, 1.f);
     glClear(GL_COLOR_BUFFER_BIT);
-    if (comparing()) {
+    if (m_view.atlas) {
+        drawAtlas({0, 0, size.width, size.height}, size.height, false);
+    } else if (comparing()) {
         drawCompare({0, 0, size.width, size.height}, size.height, false);
     } else {
         gfx::PixelRect rect;

@@ -33,11 +33,13 @@ std::string caption(const ViewState& v, const CaptionFacts& f, CaptionFor where)
         spec.allChannels = v.allChannels;
         std::string text = viewCaption(f.label, f.layer, spec, C, f.frameIndex, f.seconds);
         if (v.mode == ViewMode::Overlay) text += " | overlay";
+        if (v.atlas) text = cv::format("%s | atlas: every conv channel | frame %lld", f.label.c_str(), (long long)f.frameIndex);
         if (f.gramDistance >= 0) text += cv::format(" | Gram distance %.3f", f.gramDistance);
         return text;
     }
     std::string text = f.label + "  " + f.layer;
-    if (C > 0) {
+    if (v.atlas) text = f.label + "  atlas: every conv channel (wheel: zoom, drag: pan, click: show a channel)";
+    else if (C > 0) {
         if (v.mode == ViewMode::Grid) {
             const int last = std::min(C, f.gridFirst + f.gridCount) - 1;
             text += "  channels " + std::to_string(f.gridFirst) + "-" + std::to_string(last) + " of " + std::to_string(C);

@@ -30,6 +30,7 @@ struct ViewState {
     bool showHelp = false;
     bool showPanel = true;
     bool compare = false;       // with a style stage: original | stylised, maps and Gram matrices
+    bool atlas = false;         // every conv channel of the network at once (app/atlas_view.cpp)
     int windowW = 1280, windowH = 720;
 };
 

@@ -4,4 +4,5 @@
 namespace cnnscope::gfx::shaders {
 extern const char* const fullscreen_vert;
 extern const char* const activation_frag;
+extern const char* const atlas_frag;
 }  // namespace cnnscope::gfx::shaders
