@@ -45,6 +45,7 @@ int Gui::startup() {
     auto model = session::loadModel(m_opts.common, &warnings);
     if (!model) return cli::fail(model.error());
     if (auto st = applyModelOptions(*model, warnings); !st) return cli::fail(st.error());
+    if (auto st = checkViewOutputs(&*model); !st) return cli::fail(st.error());
     auto spec = chooseSource();
     if (!spec) return cli::fail(spec.error());
     std::string error;
@@ -92,6 +93,7 @@ Status Gui::applyViewOptions() {
     if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !m_scripted)
         return Error{"--screenshot and --stats need --frames N (a scripted run)"};
     if (!m_opts.record.empty() && !m_scripted) return Error{"--record needs --frames N (a scripted run); press r in the window instead"};
+    if (auto st = checkViewOutputs(nullptr); !st) return st;  // before any work (the model is checked again once loaded)
     for (const std::string& out : {m_opts.screenshot, m_opts.stats})
         if (!out.empty())
             if (auto f = AtomicFile::create(out); !f) return Error{f.error()};
@@ -164,6 +166,7 @@ bool Gui::frame() {
     for (int key : keys)
         if (auto action = actionForKey(key, keyboardBusy)) applyKey(*action);
     takeResults();
+    pollDownload();
 
     m_window.beginFrame();
     int fbW = 0, fbH = 0;
@@ -197,7 +200,7 @@ bool Gui::frame() {
 bool Gui::scriptStep() {
     if (!m_scriptKeys.empty() && m_scriptKeys.front() == KeyAction::Idle) {
         // Wait until nothing is being computed for the view (the paused-frame prefetch included).
-        if (!m_jobs.running("prefetch") && m_shownLayer == m_view.layer) {
+        if (!m_jobs.running("prefetch") && m_shownLayer == m_view.layer && !m_download && convReportCurrent()) {
             m_scriptKeys.erase(m_scriptKeys.begin());
             m_inferencesAtIdle = int64_t(m_pipeline->stats().inferences);
         }
@@ -255,6 +258,7 @@ int Gui::shutdown() {
                   (unwritten.empty() ? std::string() : ": " + unwritten + " not written"));
         m_exitCode = signalled ? 130 : 1;
     }
+    m_download.reset();  // cancels and joins a download in progress (its temporary file goes)
     m_pipeline->stop();  // answers a pending layer-sweep or prefetch request
     m_jobs.cancelAndJoin();
     if (!m_scripted && m_settings.writable) {

@@ -19,6 +19,7 @@
 #include "core/interrupt.hpp"
 #include "core/parse.hpp"
 #include "core/pipeline.hpp"
+#include "fetch/download.hpp"
 #include "gfx/activation_renderer.hpp"
 #include "gfx/offscreen.hpp"
 #include "gfx/view_layout.hpp"
@@ -136,6 +137,17 @@ private:
     Status saveWindowScreenshot(const std::string& path);
     Status writeStats(const std::string& path);
     int channels() const { return m_act.empty() ? 0 : m_act.size[1]; }
+    // extras.cpp: the trained-weights download and the convolution kernel choice.
+    void startDownload();
+    void cancelDownload();
+    void pollDownload();
+    void setConv(const std::string& name);
+    void cycleConv();
+    bool convReportCurrent() const;  // the report handed over was taken under the current mode
+    void fillExtras(ui::PanelInfo& info) const;
+    std::string downloadBannerText() const;
+    std::string extrasJson() const;
+    Status checkViewOutputs(const Model* model) const;
 
     ViewOptions m_opts;
     Window m_window;
@@ -206,6 +218,9 @@ private:
     std::vector<KeyAction> m_scriptKeys;
     int64_t m_inferencesAtIdle = -1;
     bool m_scriptStarted = false;
+    // Trained-weights download (extras.cpp); the last one's final state for the stats JSON.
+    std::unique_ptr<Download> m_download;
+    std::string m_downloadState = "none";
 };
 
 }  // namespace cnnscope::app::detail

@@ -14,7 +14,9 @@ namespace cnnscope::app {
 enum class KeyAction {
     NextChannel, PrevChannel, NextRow, PrevRow, NextLayer, PrevLayer, TogglePause, ToggleGrid, ToggleOverlay,
     ToggleCompare, Screenshot, ToggleRecord, ToggleHelp, Quit,
-    Idle,  // scripted pseudo-key: wait until the view is computed
+    CycleConv,     // scripted: next convolution kernel (auto, winograd, direct, opencv)
+    Download,      // scripted: start the trained-weights download (the untrained banner's button)
+    Idle,  // scripted pseudo-key: wait until the view is computed (and a download has finished)
 };
 
 struct KeyBinding {
