@@ -58,6 +58,8 @@ void Gui::applyKey(KeyAction action) {
             break;
         case KeyAction::ToggleHelp: m_view.showHelp = !m_view.showHelp; break;
         case KeyAction::Quit: m_window.requestClose(); break;
+        case KeyAction::CycleConv: cycleConv(); break;
+        case KeyAction::Download: startDownload(); break;
         case KeyAction::Idle: break;
     }
     // Keep the selected channel's page on screen in the grid.
@@ -134,6 +136,9 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
         case K::ToggleLoop: m_pipeline->setLoop(!m_pipeline->loop()); break;
         case K::Seek: m_pipeline->seek(int64_t(e.value)); break;
         case K::Speed: m_pipeline->setSpeed(e.value); break;
+        case K::ConvMode: setConv(e.text); break;
+        case K::Download: startDownload(); break;
+        case K::CancelDownload: cancelDownload(); break;
     }
 }
 

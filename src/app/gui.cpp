@@ -46,6 +46,7 @@ int Gui::startup() {
     auto model = session::loadModel(m_opts.common, &warnings);
     if (!model) return cli::fail(model.error());
     if (auto st = applyModelOptions(*model, warnings); !st) return cli::fail(st.error());
+    if (auto st = checkViewOutputs(&*model); !st) return cli::fail(st.error());
     auto spec = chooseSource();
     if (!spec) return cli::fail(spec.error());
     std::string error;
@@ -97,6 +98,7 @@ Status Gui::applyViewOptions() {
     if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !m_scripted)
         return Error{"--screenshot and --stats need --frames N (a scripted run)"};
     if (!m_opts.record.empty() && !m_scripted) return Error{"--record needs --frames N (a scripted run); press r in the window instead"};
+    if (auto st = checkViewOutputs(nullptr); !st) return st;  // before any work (the model is checked again once loaded)
     for (const std::string& out : {m_opts.screenshot, m_opts.stats})
         if (!out.empty())
             if (auto f = AtomicFile::create(out); !f) return Error{f.error()};
@@ -171,6 +173,7 @@ bool Gui::frame() {
     takeResults();
     historyTick();
     atlasTick();
+    pollDownload();
 
     m_window.beginFrame();
     int fbW = 0, fbH = 0;
@@ -205,7 +208,7 @@ bool Gui::frame() {
 bool Gui::scriptStep() {
     if (!m_scriptKeys.empty() && m_scriptKeys.front() == KeyAction::Idle) {
         // Wait until nothing is being computed for the view (the paused-frame prefetch included).
-        if (!m_jobs.running("prefetch") && m_shownLayer == m_view.layer) {
+        if (!m_jobs.running("prefetch") && m_shownLayer == m_view.layer && !m_download && convReportCurrent()) {
             m_scriptKeys.erase(m_scriptKeys.begin());
             m_inferencesAtIdle = int64_t(m_pipeline->stats().inferences);
         }
@@ -275,6 +278,7 @@ int Gui::shutdown() {
                   (unwritten.empty() ? std::string() : ": " + unwritten + " not written"));
         m_exitCode = signalled ? 130 : 1;
     }
+    m_download.reset();  // cancels and joins a download in progress (its temporary file goes)
     m_pipeline->stop();  // answers a pending layer-sweep or prefetch request
     m_jobs.cancelAndJoin();
     if (!m_scripted && m_settings.writable) {
@@ -305,7 +309,8 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--record", opts.record, "Scripted run: record the view to F.gif, F.mp4 or a new folder while it runs");
     view->add_option("--keys", opts.keys,
                      "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g); 'idle' waits until "
-                     "the view is computed");
+                     "the view is computed (and a download has finished); 'conv' picks the next convolution kernel, "
+                     "'download' starts the trained-weights download");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");
     view->add_flag("--atlas", opts.atlas,

@@ -21,6 +21,7 @@
 #include "core/interrupt.hpp"
 #include "core/parse.hpp"
 #include "core/pipeline.hpp"
+#include "fetch/download.hpp"
 #include "gfx/activation_renderer.hpp"
 #include "gfx/atlas_renderer.hpp"
 #include "gfx/offscreen.hpp"
@@ -168,6 +169,17 @@ private:
     void exportHistoryGif(int64_t first, int64_t last);
     void drawTimeline(const gfx::PixelRect& area);
     std::string historyStatsJson() const;
+    // extras.cpp: the trained-weights download and the convolution kernel choice.
+    void startDownload();
+    void cancelDownload();
+    void pollDownload();
+    void setConv(const std::string& name);
+    void cycleConv();
+    bool convReportCurrent() const;  // the report handed over was taken under the current mode
+    void fillExtras(ui::PanelInfo& info) const;
+    std::string downloadBannerText() const;
+    std::string extrasJson() const;
+    Status checkViewOutputs(const Model* model) const;
 
     ViewOptions m_opts;
     Window m_window;
@@ -258,6 +270,9 @@ private:
     Clock::time_point m_historyEpoch{};
     int m_scriptWaitFrames = 0;  // scripted 'frame' key: results to wait for
     uint64_t m_scriptWaitSeen = 0;
+    // Trained-weights download (extras.cpp); the last one's final state for the stats JSON.
+    std::unique_ptr<Download> m_download;
+    std::string m_downloadState = "none";
 };
 
 }  // namespace cnnscope::app::detail

@@ -33,6 +33,8 @@ const std::vector<KeyBinding>& keyTable() {
         {0, nullptr, KeyAction::Idle, "click a tile", "show that channel"},
         {0, "idle", KeyAction::Idle, nullptr, nullptr},
         {0, "frame", KeyAction::WaitFrame, nullptr, nullptr},
+        {0, "conv", KeyAction::CycleConv, nullptr, nullptr},
+        {0, "download", KeyAction::Download, nullptr, nullptr},
     };
     return table;
 }

@@ -15,7 +15,9 @@ enum class KeyAction {
     NextChannel, PrevChannel, NextRow, PrevRow, NextLayer, PrevLayer, TogglePause, ToggleGrid, ToggleOverlay,
     ToggleCompare, ToggleAtlas, Screenshot, ToggleRecord, ToggleHelp, Quit,
     HistoryBack, HistoryForward,
-    Idle,  // scripted pseudo-key: wait until the view is computed
+    CycleConv,     // scripted: next convolution kernel (auto, winograd, direct, opencv)
+    Download,      // scripted: start the trained-weights download (the untrained banner's button)
+    Idle,  // scripted pseudo-key: wait until the view is computed (and a download has finished)
     WaitFrame,  // scripted pseudo-key: wait for the next new frame (the history grows by one)
 };
 

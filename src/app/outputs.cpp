@@ -196,6 +196,17 @@ Status Gui::saveWindowScreenshot(const std::string& path) {
     return writeImageAtomic(path, gfx::readPixels({0, 0, fbW, fbH}, fbH));
 }
 
+// The scripted run's outputs against its inputs and each other (core/output_guard.hpp): never the
+// source, the model or the style file, never a device, FIFO or folder.
+Status Gui::checkViewOutputs(const Model* model) const {
+    std::vector<OutputPath> outs;
+    if (!m_opts.screenshot.empty()) outs.push_back({"--screenshot", m_opts.screenshot});
+    if (!m_opts.stats.empty()) outs.push_back({"--stats", m_opts.stats});
+    if (!m_opts.record.empty()) outs.push_back({"--record", m_opts.record, outputKindFor(m_opts.record)});
+    if (outs.empty()) return {};
+    return cli::checkRunOutputs(m_opts.common, m_opts.source, outs, model, m_style.get());
+}
+
 Status Gui::writeStats(const std::string& path) {
     const PipelineStats s = m_pipeline->stats();
     const double seconds = std::chrono::duration<double>(Clock::now() - m_scriptStart).count();
@@ -237,6 +248,7 @@ Status Gui::writeStats(const std::string& path) {
              }
              return t;
          }() << "],\n"
+      << extrasJson()
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
       << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"
       << "  \"source\": \"" << jsonEscape(m_pipeline->sourceDescription()) << "\",\n"

@@ -18,6 +18,7 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
         y += 22;
     };
     if (m_pipeline->model().untrained()) banner("UNTRAINED weights (seeded He init): structure, not learned features", IM_COL32(255, 190, 60, 255));
+    banner(downloadBannerText(), IM_COL32(140, 220, 255, 255));
     banner(m_sourceNote, IM_COL32(255, 190, 60, 255));
     banner(m_pipeline->sourceError(), IM_COL32(255, 90, 80, 255));
     banner(m_pipeline->inferenceError(), IM_COL32(255, 90, 80, 255));
@@ -150,6 +151,7 @@ ui::PanelInfo Gui::panelInfo() const {
     }
     info.sourceNote = m_sourceNote;
     info.messages = m_messages;
+    fillExtras(info);
     info.styleNames = m_styleNames;
     info.styleHave = m_styleHave;
     for (const auto& l : m.layers())

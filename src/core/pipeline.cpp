@@ -3,6 +3,8 @@
 
 #include "core/gram.hpp"
 
+#include <algorithm>
+
 #include <cmath>
 
 namespace cnnscope {
@@ -92,6 +94,11 @@ void Pipeline::setLayer(const std::string& layer, bool recompute) {
     m_frames.wake();
 }
 
+void Pipeline::recompute() {
+    ++m_layerVersion;
+    m_frames.wake();
+}
+
 void Pipeline::setStyle(std::shared_ptr<StyleStage> style) {
     {
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -147,6 +154,7 @@ PipelineStats Pipeline::stats() const {
     s.sourceFailures = m_sourceFailures;
     s.sourceReconnects = m_sourceReconnects;
     s.sourceFps = m_source ? m_source->fps() : 0;
+    s.conv = m_conv;
     return s;
 }
 
@@ -246,6 +254,10 @@ void Pipeline::inferenceLoop() {
     InferenceResult result;
     uint64_t seenFrame = 0, doneLayerVersion = ~uint64_t(0), doneFrameId = 0;
     Clock::time_point lastDone{};
+    std::string convLayer;
+    ConvMode convModeSeen = ConvMode::Auto;
+    bool convPlanned = true;
+    Clock::time_point convAt{};
     while (m_running) {
         m_frames.waitTake(current, seenFrame, std::chrono::milliseconds(50));
         if (!m_running) break;
@@ -304,6 +316,17 @@ void Pipeline::inferenceLoop() {
         result.captured = current.captured;
         result.finished = t1;
         result.inferMs = std::chrono::duration<double, std::milli>(t1 - t0).count();
+        // The conv report reads the net, so it is taken here, between forwards.
+        // Layers past the one shown stay "planned": those are looked at again once a second.
+        if (layer != convLayer || convMode() != convModeSeen || (convPlanned && t1 - convAt > std::chrono::seconds(1))) {
+            convModeSeen = convMode();
+            convAt = t1;
+            auto report = std::make_shared<const ConvReport>(m_model.convReport());
+            convLayer = layer;
+            convPlanned = std::any_of(report->layers.begin(), report->layers.end(), [](const ConvLayerReport& l) { return l.planned; });
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_conv = std::move(report);
+        }
         {
             std::lock_guard<std::mutex> lock(m_mutex);
             m_inferError.clear();

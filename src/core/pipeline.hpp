@@ -51,6 +51,9 @@ struct PipelineStats {
     uint64_t sourceFailures = 0, sourceReconnects = 0;  // a live source that stopped, and came back
     int64_t frameIndex = 0;
     double sourceFps = 0;
+    // What runs on each conv layer, taken on the inference thread after a forward (refreshed when
+    // the conv mode or the layer changes, or while layers are still only planned); null before.
+    std::shared_ptr<const ConvReport> conv;
 };
 
 class Pipeline {
@@ -70,6 +73,8 @@ public:
     // already has this layer's result for it); the next frame uses the new layer.
     void setLayer(const std::string& layer, bool recompute = true);
     std::string layer() const;
+    // Computes the current frame again (e.g. the conv kernel changed).
+    void recompute();
     void setPaused(bool paused);
     bool paused() const { return m_paused.load(); }
     void step();                  // one frame while paused
@@ -127,6 +132,7 @@ private:
     double m_captureFps = 0, m_inferFps = 0, m_inferMs = 0;
     uint64_t m_inferences = 0;
     uint64_t m_sourceFailures = 0, m_sourceReconnects = 0;
+    std::shared_ptr<const ConvReport> m_conv;  // guarded by m_mutex; written by the inference thread
 };
 
 }  // namespace cnnscope

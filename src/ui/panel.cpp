@@ -264,11 +264,11 @@ void drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, float width
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(ImVec2(width, height));
     ImGui::Begin("cnnscope", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
-    if (info.untrained)
-        ImGui::TextColored(kWarn, "UNTRAINED weights: maps show structure,\nnot learned features (models/fetch_models.sh)");
+    if (info.untrained) untrainedBanner(info, events);
     if (!info.sourceNote.empty()) ImGui::TextColored(kWarn, "%s", info.sourceNote.c_str());
     sourceSection(info, in, events);
     modelSection(info, in, events);
+    convSection(info, events);
     styleSection(v, info, in, events);
     layersSection(v, info, events);
     viewSection(v, info, events);

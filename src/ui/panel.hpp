@@ -34,6 +34,9 @@ struct PanelEvent {
         ToggleRecord,
         SweepChannels,   // GIF through every channel of the layer on screen
         SweepLayers,     // GIF through every layer at the selected channel index
+        ConvMode,        // text: auto, winograd, direct or opencv
+        Download,        // fetch the trained VGG19 weights in the background
+        CancelDownload,
     };
     PanelEvent(Kind k, std::string t = {}, cv::Size s = {}, double v = 0) : kind(k), text(std::move(t)), size(s), value(v) {}
     Kind kind;
@@ -72,6 +75,16 @@ struct PanelInfo {
     std::vector<std::string> styleNames;      // models.yml style entries
     std::vector<bool> styleHave;              // whose file is present
     std::vector<Message> messages;            // newest last: status, warnings (model loading too), errors
+    // Convolution kernel (panel_extras.cpp)
+    std::string convMode;                     // auto, winograd, direct, opencv
+    std::string convSummary;                  // what really runs; empty until the first forward
+    std::vector<std::string> convLayers;      // "layer: kernel (impl)" per conv layer
+    // Trained-weights download (panel_extras.cpp)
+    struct Download {
+        bool running = false;
+        double fraction = -1;                 // -1: size unknown
+        std::string detail;                   // "12.0 MB of 80.0 MB, 3.1 MB/s, 20 s left"
+    } download;
 };
 
 // Recording sizes offered in the panel.
@@ -91,6 +104,11 @@ struct PanelInputs {
 
 // Draws the control panel at the window's left; appends what the user asked for to `events`.
 void drawPanel(ViewState& view, PanelInputs& in, const PanelInfo& info, float width, float height, PanelEvents& events);
+
+// Sections in panel_extras.cpp: the untrained banner with its download offer and progress, and
+// the convolution kernel choice with what really runs.
+void untrainedBanner(const PanelInfo& info, PanelEvents& events);
+void convSection(const PanelInfo& info, PanelEvents& events);
 
 // One row of the help overlay: keys and what they do (app/keys.cpp's table makes them).
 struct HelpRow {
