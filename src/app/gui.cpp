@@ -10,7 +10,7 @@ namespace detail {
 
 bool Gui::setupWindow(std::string& error) {
     return m_window.open(m_view.windowW, m_view.windowH, error) && m_renderer.init(&error) && m_origRenderer.init(&error) &&
-           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error);
+           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error) && m_unitRenderer.init(&error);
 }
 
 void Gui::teardown() {
@@ -20,6 +20,7 @@ void Gui::teardown() {
     m_origRenderer = gfx::ActivationRenderer();
     m_gramRenderer = gfx::ActivationRenderer();
     m_origGramRenderer = gfx::ActivationRenderer();
+    m_unitRenderer = gfx::ActivationRenderer();
     m_offscreen = gfx::OffscreenTarget();
     m_window.close();
 }
@@ -86,6 +87,21 @@ Status Gui::applyViewOptions() {
     }
     if (m_scripted || m_opts.gammaGiven) m_view.norm.gamma = norm->gamma;
     if (m_scripted || m_opts.colormapGiven) m_view.colormap = *cmap;
+    if (!m_opts.backprop.empty() && m_opts.backprop != "off") {
+        auto mode = parseReluMode(m_opts.backprop);
+        if (!mode) return Error{"--backprop: " + mode.error()};
+        m_inputs.backprop = 1 + int(*mode);
+    }
+    if (m_opts.input) m_view.showInput = true;
+    if (!m_opts.hover.empty()) {
+        int x = 0, y = 0;
+        char end = 0;
+        if (std::sscanf(m_opts.hover.c_str(), "%d,%d%c", &x, &y, &end) != 2 || x < 0 || y < 0)
+            return Error{"--hover: expected X,Y in window pixels (e.g. 900,300), got '" + m_opts.hover + "'"};
+        if (!m_scripted) return Error{"--hover needs --frames N (a scripted run); move the pointer in the window instead"};
+        m_hoverGiven = true;
+        m_hover = {x, y};
+    }
     auto keys = parseKeyList(m_opts.keys);
     if (!keys) return Error{keys.error()};
     m_scriptKeys = std::move(*keys);
@@ -164,6 +180,7 @@ bool Gui::frame() {
     for (int key : keys)
         if (auto action = actionForKey(key, keyboardBusy)) applyKey(*action);
     takeResults();
+    unitTick();
 
     m_window.beginFrame();
     int fbW = 0, fbH = 0;
@@ -209,6 +226,7 @@ bool Gui::scriptStep() {
         return true;
     }
     if (m_shownLayer != m_view.layer) return true;
+    if (!m_scriptStarted && !unitCurrent()) return true;  // the back-projection of the view's frame first
     if (!m_scriptStarted) {
         m_scriptStarted = true;
         if (!m_opts.record.empty()) {
@@ -290,6 +308,13 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");
     view->add_flag("--compare", opts.compare,
                    "With --style: original and stylised side by side, with their maps and Gram matrices (key c)");
+    view->add_option("--backprop", opts.backprop,
+                     "Back-projection of the selected unit beside the input: guided, deconv, grad or off (default off; "
+                     "about one more forward per frame; panel: Unit)");
+    view->add_flag("--input", opts.input, "Show the input frame beside the maps (panel: input frame beside)");
+    view->add_option("--hover", opts.hover,
+                     "Scripted run: the pointer rests at X,Y (window pixels): its map pixel's receptive field is outlined "
+                     "on the input frame");
     cli::addModelOptions(*view, opts.common);
     cli::addDisplayOptions(*view, opts.common);
     cli::addStyleOptions(*view, opts.common);

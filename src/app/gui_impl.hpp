@@ -9,6 +9,7 @@
 
 #include "app/jobs.hpp"
 #include "app/keys.hpp"
+#include "app/unit_worker.hpp"
 #include "app/window.hpp"
 
 #include "cli/cli.hpp"
@@ -61,6 +62,9 @@ struct ViewOptions {
     std::string screenshot, stats, size, keys, record;
     bool paused = false;
     bool compare = false;
+    std::string backprop;  // off|guided|deconv|grad
+    bool input = false;    // the input frame beside the maps
+    std::string hover;     // scripted run: the pointer at X,Y window pixels
     // Given on the command line (else the saved settings decide, in a window that is not scripted).
     bool colormapGiven = false, normalizeGiven = false, gammaGiven = false;
 };
@@ -136,6 +140,16 @@ private:
     Status saveWindowScreenshot(const std::string& path);
     Status writeStats(const std::string& path);
     int channels() const { return m_act.empty() ? 0 : m_act.size[1]; }
+    // Unit (unit_view.cpp): back-projection of the selected unit, receptive field under the pointer.
+    void unitTick();
+    bool unitCurrent() const;  // the back-projection on screen is the view's (or failed)
+    // Draws the input frame and/or the back-projection in the left half of `area` (when shown);
+    // returns what is left for the maps. `live`: remember the rects (hover, stats).
+    gfx::PixelRect drawInputColumn(const gfx::PixelRect& area, int fbHeight, bool live);
+    bool hoveredPixel(int& channel, int& x, int& y) const;
+    void drawReceptiveField(ImDrawList* dl);
+    std::string unitStatsJson() const;
+
 
     ViewOptions m_opts;
     Window m_window;
@@ -167,6 +181,18 @@ private:
     std::vector<float> m_rangeScratch;
 
     gfx::PixelRect m_mapsRect, m_frameRect;
+    // Unit
+    std::unique_ptr<UnitWorker> m_unitWorker;  // started when back-projection is first turned on
+    gfx::ActivationRenderer m_unitRenderer;    // the back-projection image, drawn as a frame
+    UnitResult m_unit;                         // newest result (its image uploaded)
+    UnitRequest m_unitAsked;                   // the last request (frame left empty)
+    bool m_unitPending = false;
+    gfx::PixelRect m_unitRect;
+    std::vector<double> m_unitMs;
+    bool m_hoverGiven = false;
+    cv::Point m_hover;
+    cv::Rect m_hoverField;    // frame pixels, clipped; empty when nothing is hovered
+    cv::Point m_hoverPeak{-1, -1};
     gfx::GridLayout m_grid;
 
     // Recording: offscreen render, PBO read-back, bounded encoder thread.
