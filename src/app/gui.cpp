@@ -10,7 +10,8 @@ namespace detail {
 
 bool Gui::setupWindow(std::string& error) {
     return m_window.open(m_view.windowW, m_view.windowH, error) && m_renderer.init(&error) && m_origRenderer.init(&error) &&
-           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error) && m_unitRenderer.init(&error);
+           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error) && m_unitRenderer.init(&error) &&
+           m_topkRenderer.init(&error);
 }
 
 void Gui::teardown() {
@@ -21,6 +22,7 @@ void Gui::teardown() {
     m_gramRenderer = gfx::ActivationRenderer();
     m_origGramRenderer = gfx::ActivationRenderer();
     m_unitRenderer = gfx::ActivationRenderer();
+    m_topkRenderer = gfx::ActivationRenderer();
     m_offscreen = gfx::OffscreenTarget();
     m_window.close();
 }
@@ -93,6 +95,7 @@ Status Gui::applyViewOptions() {
         m_inputs.backprop = 1 + int(*mode);
     }
     if (m_opts.input) m_view.showInput = true;
+    if (m_opts.topk) m_inputs.topk = true;
     if (!m_opts.hover.empty()) {
         int x = 0, y = 0;
         char end = 0;
@@ -181,6 +184,7 @@ bool Gui::frame() {
         if (auto action = actionForKey(key, keyboardBusy)) applyKey(*action);
     takeResults();
     unitTick();
+    topkTick();
 
     m_window.beginFrame();
     int fbW = 0, fbH = 0;
@@ -273,6 +277,8 @@ int Gui::shutdown() {
                   (unwritten.empty() ? std::string() : ": " + unwritten + " not written"));
         m_exitCode = signalled ? 130 : 1;
     }
+    m_topk.reset();
+    m_unitWorker.reset();
     m_pipeline->stop();  // answers a pending layer-sweep or prefetch request
     m_jobs.cancelAndJoin();
     if (!m_scripted && m_settings.writable) {
@@ -312,6 +318,8 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "Back-projection of the selected unit beside the input: guided, deconv, grad or off (default off; "
                      "about one more forward per frame; panel: Unit)");
     view->add_flag("--input", opts.input, "Show the input frame beside the maps (panel: input frame beside)");
+    view->add_flag("--topk", opts.topk,
+                   "The top-9 sheet of the selected channel beside the maps, fed from the stream (panel: Unit)");
     view->add_option("--hover", opts.hover,
                      "Scripted run: the pointer rests at X,Y (window pixels): its map pixel's receptive field is outlined "
                      "on the input frame");

@@ -9,6 +9,7 @@
 
 #include "app/jobs.hpp"
 #include "app/keys.hpp"
+#include "app/topk_feeder.hpp"
 #include "app/unit_worker.hpp"
 #include "app/window.hpp"
 
@@ -64,6 +65,7 @@ struct ViewOptions {
     bool compare = false;
     std::string backprop;  // off|guided|deconv|grad
     bool input = false;    // the input frame beside the maps
+    bool topk = false;     // the top-9 sheet of the selected channel beside the maps
     std::string hover;     // scripted run: the pointer at X,Y window pixels
     // Given on the command line (else the saved settings decide, in a window that is not scripted).
     bool colormapGiven = false, normalizeGiven = false, gammaGiven = false;
@@ -149,6 +151,7 @@ private:
     bool hoveredPixel(int& channel, int& x, int& y) const;
     void drawReceptiveField(ImDrawList* dl);
     std::string unitStatsJson() const;
+    void topkTick();  // feed the accumulator, refresh the sheet, reset / export requests
 
 
     ViewOptions m_opts;
@@ -193,6 +196,12 @@ private:
     cv::Point m_hover;
     cv::Rect m_hoverField;    // frame pixels, clipped; empty when nothing is hovered
     cv::Point m_hoverPeak{-1, -1};
+    std::unique_ptr<TopKFeeder> m_topk;      // started when the sheet is first turned on
+    gfx::ActivationRenderer m_topkRenderer;  // the selected channel's sheet, drawn as a frame
+    cv::Mat m_topkSheet;
+    uint64_t m_topkFedFrame = 0, m_topkSheetSeq = ~uint64_t(0);
+    int m_topkSheetChannel = -1;
+    gfx::PixelRect m_topkRect;
     gfx::GridLayout m_grid;
 
     // Recording: offscreen render, PBO read-back, bounded encoder thread.

@@ -13,10 +13,13 @@ constexpr ReluMode kModes[] = {ReluMode::Guided, ReluMode::Deconv, ReluMode::Gra
 }
 
 bool Gui::unitCurrent() const {
+    if (m_inputs.topk && (!m_topk || m_topk->fed() == 0 || m_topkSheetSeq != m_topk->accumulator().sequence())) return false;
     if (m_inputs.backprop <= 0) return true;
     if (m_unitPending) return false;
     if (!m_unit.error.empty()) return true;  // said in the messages; nothing more will come
-    return m_unit.frameId == m_shownFrameId && m_unit.layer == m_shownLayer &&
+    // Any frame's: on a playing video the back-projection may trail the maps by a frame or more.
+    return (m_unit.frameId == m_shownFrameId || !(m_pipeline->paused() || m_pipeline->sourceIsStill())) &&
+           m_unit.layer == m_shownLayer &&
            m_unit.channel == std::clamp(m_view.channel, 0, std::max(0, channels() - 1)) &&
            m_unit.mode == kModes[m_inputs.backprop - 1];
 }
@@ -55,29 +58,73 @@ void Gui::unitTick() {
 }
 
 gfx::PixelRect Gui::drawInputColumn(const gfx::PixelRect& area, int fbH, bool live) {
-    const bool input = m_view.showInput && m_renderer.hasFrame();
-    const bool unit = m_inputs.backprop > 0 && m_unitRenderer.hasFrame();
-    if (live) m_frameRect = m_unitRect = {};
-    if (!input && !unit) return area;
+    // Stacked in the left half, top to bottom: input frame, back-projection, top-9 sheet.
+    gfx::ActivationRenderer* items[3] = {&m_renderer, &m_unitRenderer, &m_topkRenderer};
+    const bool shown[3] = {m_view.showInput && m_renderer.hasFrame(), m_inputs.backprop > 0 && m_unitRenderer.hasFrame(),
+                           m_inputs.topk && m_topkRenderer.hasFrame()};
+    gfx::PixelRect* rects[3] = {&m_frameRect, &m_unitRect, &m_topkRect};
+    if (live)
+        for (auto* r : rects) *r = {};
+    const int n = int(shown[0]) + int(shown[1]) + int(shown[2]);
+    if (n == 0) return area;
     const gfx::PixelRect left{area.x, area.y, area.w / 2, area.h};
-    gfx::PixelRect top = left, bottom = left;
-    if (input && unit) {
-        top.h = left.h / 2;
-        bottom = {left.x, left.y + top.h, left.w, left.h - top.h};
-    }
     gfx::ActivationRenderer::Params fp;
     fp.mode = ViewMode::Frame;
-    if (input) {
-        const gfx::PixelRect r = gfx::fitAspect(top, m_renderer.frameSize().width, m_renderer.frameSize().height);
-        m_renderer.draw(r, fbH, fp);
-        if (live) m_frameRect = r;
-    }
-    if (unit) {
-        const gfx::PixelRect r = gfx::fitAspect(bottom, m_unitRenderer.frameSize().width, m_unitRenderer.frameSize().height);
-        m_unitRenderer.draw(r, fbH, fp);
-        if (live) m_unitRect = r;
+    for (int i = 0, slot = 0; i < 3; ++i) {
+        if (!shown[i]) continue;
+        const int y0 = left.y + left.h * slot / n, y1 = left.y + left.h * (slot + 1) / n;
+        ++slot;
+        const gfx::PixelRect r = gfx::fitAspect({left.x, y0, left.w, y1 - y0}, items[i]->frameSize().width, items[i]->frameSize().height);
+        items[i]->draw(r, fbH, fp);
+        if (live) *rects[i] = r;
     }
     return {area.x + area.w / 2, area.y, area.w - area.w / 2, area.h};
+}
+
+void Gui::topkTick() {
+    if (!m_inputs.topk || m_act.empty() || m_result.frame.empty()) return;
+    if (!m_topk) m_topk = std::make_unique<TopKFeeder>();
+    TopKAccumulator& acc = m_topk->accumulator();
+    if (m_inputs.topkReset) {
+        acc.reset();
+        m_inputs.topkReset = false;
+        m_topkFedFrame = 0;  // the frame on screen counts again
+    }
+    const auto& rows = m_pipeline->model().layers();
+    if (m_result.frameId != m_topkFedFrame && m_result.layer == m_shownLayer) {
+        for (const LayerInfo& li : rows)
+            if (li.name == m_shownLayer) {
+                TopKFrame f;
+                f.act = m_result.act.clone();  // the pipeline reuses its buffers
+                f.frame = m_result.frame.clone();
+                f.layer = li;
+                f.inputSize = m_pipeline->model().preprocessing().size;
+                f.frameIndex = m_result.frameIndex;
+                const double fps = m_pipeline->stats().sourceFps;
+                f.seconds = fps > 0 ? double(m_result.frameIndex) / fps : 0;
+                m_topk->feed(std::move(f));
+                m_topkFedFrame = m_result.frameId;
+            }
+    }
+    const int channel = std::clamp(m_view.channel, 0, channels() - 1);
+    uint64_t seq = 0;
+    if (acc.sequence() != m_topkSheetSeq || channel != m_topkSheetChannel) {
+        const std::vector<TopKEntry> entries = acc.channel(channel, &seq);
+        const TopKOptions& o = acc.options();
+        m_topkSheet = renderTopKSheet(entries, o.k, o.thumbSide, m_shownLayer + " ch " + std::to_string(channel));
+        m_topkRenderer.uploadFrame(m_topkSheet);
+        m_topkSheetSeq = seq;
+        m_topkSheetChannel = channel;
+    }
+    if (m_inputs.topkExport) {
+        m_inputs.topkExport = false;
+        const std::string path = datedName("cnnscope-top9", "png");
+        if (auto st = writeImageAtomic(path, m_topkSheet); st) post("top-9 sheet saved to " + path);
+        else post(st.error(), st);
+    }
+    if (seq != 0)  // the sheet was refreshed
+        m_inputs.unitStatus = cv::format("top-9: %lld frames, %.1f ms per frame; budget %.1f MB", (long long)acc.snapshot().framesSeen,
+                                     m_topk->lastMs(), double(TopKAccumulator::budgetBytes(channels(), acc.options())) / 1e6);
 }
 
 bool Gui::hoveredPixel(int& ch, int& tx, int& ty) const {
@@ -141,11 +188,13 @@ std::string Gui::unitStatsJson() const {
     return cv::format(
         "{\"backprop\": \"%s\", \"backprop_rect\": %s, \"frame_rect\": %s, \"backprop_ms\": {\"p50\": %g, \"forward\": %g, "
         "\"backward\": %g, \"samples\": %d}, \"backprop_frame_id\": %llu, \"shown_frame_id\": %llu, \"hover\": {\"channel\": %d, "
-        "\"x\": %d, \"y\": %d, \"field\": [%d, %d, %d, %d], \"peak\": [%d, %d]}}",
+        "\"x\": %d, \"y\": %d, \"field\": [%d, %d, %d, %d], \"peak\": [%d, %d]}, \"topk_rect\": %s, \"topk_fed\": %llu, "
+        "\"topk_ms\": %g}",
         names[std::clamp(m_inputs.backprop, 0, 3)], rect(m_unitRect).c_str(), rect(m_frameRect).c_str(), percentile(m_unitMs, 50),
         m_unit.forwardMs, m_unit.backwardMs, int(m_unitMs.size()), (unsigned long long)m_unit.frameId,
         (unsigned long long)m_shownFrameId, ch, tx, ty, m_hoverField.x, m_hoverField.y, m_hoverField.width, m_hoverField.height,
-        m_hoverPeak.x, m_hoverPeak.y);
+        m_hoverPeak.x, m_hoverPeak.y, rect(m_topkRect).c_str(), (unsigned long long)(m_topk ? m_topk->fed() : 0),
+        m_topk ? m_topk->lastMs() : 0.0);
 }
 
 }  // namespace cnnscope::app::detail

@@ -88,6 +88,8 @@ struct PanelInputs {
     float recordFps = 10.f;
     bool recordColorbar = false;
     int backprop = 0;             // Unit section: 0 off, 1 guided, 2 deconv, 3 grad
+    bool topk = false;            // Unit section: the top-9 sheet of the selected channel
+    bool topkReset = false, topkExport = false;  // requests, cleared by the window when done
     std::string unitStatus;       // the Unit section's read-out (set by the window)
 };
 
