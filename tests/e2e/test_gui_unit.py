@@ -122,6 +122,24 @@ class GuiUnitTest(CliTest):
         py, px = np.unravel_index(np.argmax(act), act.shape)
         self.assertEqual(u["hover"]["peak"], [int(px), int(py)])
 
+    def test_top9_sheet_matches_the_headless_command(self):
+        out = self.path("topk")
+        self.run_cli("topk", BABOON, "--untrained", "--layer", LAYER, "--out", out)
+        ref = read_png_bgr(os.path.join(out, f"channel_{CHANNEL:04d}.png"))
+        shot, st = self.view("--topk")
+        u = st["unit"]
+        self.assertGreaterEqual(u["topk_fed"], 1)
+        r = u["topk_rect"]
+        self.assertAlmostEqual(r["width"] / r["height"], ref.shape[1] / ref.shape[0], delta=0.02)
+        shown = shot[r["y"]:r["y"] + r["height"], r["x"]:r["x"] + r["width"]].astype(np.float64)
+        want = linear_resize(ref, r["width"], r["height"])
+        skip = int(np.ceil(22 * r["height"] / ref.shape[0])) + 1  # the title strip names the run, not the patches
+        diff = np.mean(np.abs(shown[skip:] - want[skip:]))
+        self.assertLess(diff, 2.0, f"the sheet differs from the command's by {diff:.2f} on average")
+        # Another channel's sheet would not match.
+        other = linear_resize(read_png_bgr(os.path.join(out, f"channel_{CHANNEL + 1:04d}.png")), r["width"], r["height"])
+        self.assertGreater(np.mean(np.abs(shown[skip:] - other[skip:])), diff + 1.0)
+
     def test_bad_options(self):
         for args, word in ((["--backprop", "sideways"], "--backprop"), (["--hover", "12"], "--hover")):
             p = subprocess.run(["xvfb-run", "-a", BIN, "view", BABOON, "--untrained", *args, "--frames", "2"],
