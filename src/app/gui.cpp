@@ -10,7 +10,8 @@ namespace detail {
 
 bool Gui::setupWindow(std::string& error) {
     return m_window.open(m_view.windowW, m_view.windowH, error) && m_renderer.init(&error) && m_origRenderer.init(&error) &&
-           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error) && m_atlasRenderer.init(&error);
+           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error) && m_atlasRenderer.init(&error) &&
+           m_unitRenderer.init(&error) && m_topkRenderer.init(&error);
 }
 
 void Gui::teardown() {
@@ -21,6 +22,8 @@ void Gui::teardown() {
     m_gramRenderer = gfx::ActivationRenderer();
     m_origGramRenderer = gfx::ActivationRenderer();
     m_atlasRenderer = gfx::AtlasRenderer();
+    m_unitRenderer = gfx::ActivationRenderer();
+    m_topkRenderer = gfx::ActivationRenderer();
     m_offscreen = gfx::OffscreenTarget();
     m_window.close();
 }
@@ -92,6 +95,22 @@ Status Gui::applyViewOptions() {
     }
     if (m_scripted || m_opts.gammaGiven) m_view.norm.gamma = norm->gamma;
     if (m_scripted || m_opts.colormapGiven) m_view.colormap = *cmap;
+    if (!m_opts.backprop.empty() && m_opts.backprop != "off") {
+        auto mode = parseReluMode(m_opts.backprop);
+        if (!mode) return Error{"--backprop: " + mode.error()};
+        m_inputs.backprop = 1 + int(*mode);
+    }
+    if (m_opts.input) m_view.showInput = true;
+    if (m_opts.topk) m_inputs.topk = true;
+    if (!m_opts.hover.empty()) {
+        int x = 0, y = 0;
+        char end = 0;
+        if (std::sscanf(m_opts.hover.c_str(), "%d,%d%c", &x, &y, &end) != 2 || x < 0 || y < 0)
+            return Error{"--hover: expected X,Y in window pixels (e.g. 900,300), got '" + m_opts.hover + "'"};
+        if (!m_scripted) return Error{"--hover needs --frames N (a scripted run); move the pointer in the window instead"};
+        m_hoverGiven = true;
+        m_hover = {x, y};
+    }
     auto keys = parseKeyList(m_opts.keys);
     if (!keys) return Error{keys.error()};
     m_scriptKeys = std::move(*keys);
@@ -174,6 +193,8 @@ bool Gui::frame() {
     historyTick();
     atlasTick();
     pollDownload();
+    unitTick();
+    topkTick();
 
     m_window.beginFrame();
     int fbW = 0, fbH = 0;
@@ -232,6 +253,7 @@ bool Gui::scriptStep() {
     if (m_view.atlas && !m_atlasRenderer.hasData()) return true;
     if (m_historyPos >= 0 && m_historyShown != std::to_string(m_historyShownIndex) + "/" + m_view.layer) return true;
     if (m_view.atlas && m_historyPos >= 0 && m_atlasFrame.frameIndex != m_historyShownIndex) return true;
+    if (!m_scriptStarted && !unitCurrent()) return true;  // the back-projection of the view's frame first
     if (!m_scriptStarted) {
         m_scriptStarted = true;
         if (!m_opts.record.empty()) {
@@ -279,6 +301,8 @@ int Gui::shutdown() {
         m_exitCode = signalled ? 130 : 1;
     }
     m_download.reset();  // cancels and joins a download in progress (its temporary file goes)
+    m_topk.reset();
+    m_unitWorker.reset();
     m_pipeline->stop();  // answers a pending layer-sweep or prefetch request
     m_jobs.cancelAndJoin();
     if (!m_scripted && m_settings.writable) {
@@ -322,6 +346,15 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
         ->check(CLI::Range(16, 65536));
     view->add_flag("--compare", opts.compare,
                    "With --style: original and stylised side by side, with their maps and Gram matrices (key c)");
+    view->add_option("--backprop", opts.backprop,
+                     "Back-projection of the selected unit beside the input: guided, deconv, grad or off (default off; "
+                     "about one more forward per frame; panel: Unit)");
+    view->add_flag("--input", opts.input, "Show the input frame beside the maps (panel: input frame beside)");
+    view->add_flag("--topk", opts.topk,
+                   "The top-9 sheet of the selected channel beside the maps, fed from the stream (panel: Unit)");
+    view->add_option("--hover", opts.hover,
+                     "Scripted run: the pointer rests at X,Y (window pixels): its map pixel's receptive field is outlined "
+                     "on the input frame");
     cli::addModelOptions(*view, opts.common);
     cli::addDisplayOptions(*view, opts.common);
     cli::addStyleOptions(*view, opts.common);

@@ -9,6 +9,8 @@
 
 #include "app/jobs.hpp"
 #include "app/keys.hpp"
+#include "app/topk_feeder.hpp"
+#include "app/unit_worker.hpp"
 #include "app/window.hpp"
 
 #include "cli/cli.hpp"
@@ -69,6 +71,10 @@ struct ViewOptions {
     bool compare = false;
     bool atlas = false;
     int historyMb = int(kDefaultHistoryMb);
+    std::string backprop;  // off|guided|deconv|grad
+    bool input = false;    // the input frame beside the maps
+    bool topk = false;     // the top-9 sheet of the selected channel beside the maps
+    std::string hover;     // scripted run: the pointer at X,Y window pixels
     // Given on the command line (else the saved settings decide, in a window that is not scripted).
     bool colormapGiven = false, normalizeGiven = false, gammaGiven = false;
 };
@@ -180,6 +186,17 @@ private:
     std::string downloadBannerText() const;
     std::string extrasJson() const;
     Status checkViewOutputs(const Model* model) const;
+    // Unit (unit_view.cpp): back-projection of the selected unit, receptive field under the pointer.
+    void unitTick();
+    bool unitCurrent() const;  // the back-projection on screen is the view's (or failed)
+    // Draws the input frame and/or the back-projection in the left half of `area` (when shown);
+    // returns what is left for the maps. `live`: remember the rects (hover, stats).
+    gfx::PixelRect drawInputColumn(const gfx::PixelRect& area, int fbHeight, bool live);
+    bool hoveredPixel(int& channel, int& x, int& y) const;
+    void drawReceptiveField(ImDrawList* dl);
+    std::string unitStatsJson() const;
+    void topkTick();  // feed the accumulator, refresh the sheet, reset / export requests
+
 
     ViewOptions m_opts;
     Window m_window;
@@ -211,6 +228,24 @@ private:
     std::vector<float> m_rangeScratch;
 
     gfx::PixelRect m_mapsRect, m_frameRect;
+    // Unit
+    std::unique_ptr<UnitWorker> m_unitWorker;  // started when back-projection is first turned on
+    gfx::ActivationRenderer m_unitRenderer;    // the back-projection image, drawn as a frame
+    UnitResult m_unit;                         // newest result (its image uploaded)
+    UnitRequest m_unitAsked;                   // the last request (frame left empty)
+    bool m_unitPending = false;
+    gfx::PixelRect m_unitRect;
+    std::vector<double> m_unitMs;
+    bool m_hoverGiven = false;
+    cv::Point m_hover;
+    cv::Rect m_hoverField;    // frame pixels, clipped; empty when nothing is hovered
+    cv::Point m_hoverPeak{-1, -1};
+    std::unique_ptr<TopKFeeder> m_topk;      // started when the sheet is first turned on
+    gfx::ActivationRenderer m_topkRenderer;  // the selected channel's sheet, drawn as a frame
+    cv::Mat m_topkSheet;
+    uint64_t m_topkFedFrame = 0, m_topkSheetSeq = ~uint64_t(0);
+    int m_topkSheetChannel = -1;
+    gfx::PixelRect m_topkRect;
     gfx::GridLayout m_grid;
 
     // Recording: offscreen render, PBO read-back, bounded encoder thread.

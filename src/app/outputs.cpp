@@ -248,6 +248,7 @@ Status Gui::writeStats(const std::string& path) {
              }
              return t;
          }() << "],\n"
+      << "  \"unit\": " << unitStatsJson() << ",\n"
       << extrasJson()
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
       << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"

@@ -55,20 +55,12 @@ void Gui::drawHighlightAndHover(ImDrawList* dl) {
             dl->AddRect(ImVec2(x - 1, yy - 1), ImVec2(x + float(m_grid.tileW) + 1, yy + float(m_grid.tileH) + 1), IM_COL32(80, 200, 255, 255), 0, 0, 2);
         }
     }
-    const ImVec2 mouse = ImGui::GetIO().MousePos;
-    // Scripted runs have no user: no hover read-out over the maps they capture.
-    if (C > 0 && m_opts.frames == 0 && !ImGui::GetIO().WantCaptureMouse && m_mapsRect.contains(mouse.x, mouse.y)) {
-        const int px = int(mouse.x) - m_mapsRect.x, py = int(mouse.y) - m_mapsRect.y;
-        const int H = m_act.size[2], W = m_act.size[3];
-        int ch = -1, tx = 0, ty = 0;
-        if (m_view.mode == ViewMode::Grid) {
-            ch = m_grid.channelAt(px, py, C, W, H, &tx, &ty);
-        } else {
-            ch = std::min(m_view.channel, C - 1);
-            tx = std::min(W - 1, int((px + 0.5) * W / m_mapsRect.w));
-            ty = std::min(H - 1, int((py + 0.5) * H / m_mapsRect.h));
-        }
-        if (ch >= 0) {
+    drawReceptiveField(dl);
+    // Scripted runs have no user: no hover read-out over the maps they capture (--hover: the outline only).
+    int ch = -1, tx = 0, ty = 0;
+    if (!m_hoverGiven && hoveredPixel(ch, tx, ty)) {
+        const int W = m_act.size[3];
+        {
             const float v = m_act.ptr<float>(0, ch)[ty * W + tx];
             ImGui::SetTooltip("channel %d  (%d, %d)  value %.4g", ch, tx, ty, double(v));
             if (ImGui::IsMouseClicked(0) && m_view.mode == ViewMode::Grid) {

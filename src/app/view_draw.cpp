@@ -40,16 +40,7 @@ void Gui::drawFrame() {
         drawCompare(area, fbH, true);
         return;
     }
-    if (m_view.showInput && m_renderer.hasFrame()) {
-        const gfx::PixelRect left{area.x, area.y, area.w / 2, area.h};
-        m_frameRect = gfx::fitAspect(left, m_renderer.frameSize().width, m_renderer.frameSize().height);
-        gfx::ActivationRenderer::Params fp;
-        fp.mode = ViewMode::Frame;
-        m_renderer.draw(m_frameRect, fbH, fp);
-        area = {area.x + area.w / 2, area.y, area.w - area.w / 2, area.h};
-    } else {
-        m_frameRect = {};
-    }
+    area = drawInputColumn(area, fbH, true);
     if (m_renderer.hasActivations()) {
         const gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, m_renderer, area, m_mapsRect);
         m_grid = p.grid;
@@ -81,8 +72,9 @@ void Gui::renderOffscreen(cv::Size size) {
     } else if (comparing()) {
         drawCompare({0, 0, size.width, size.height}, size.height, false);
     } else {
-        gfx::PixelRect rect;
-        const gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, m_renderer, {0, 0, size.width, size.height}, rect);
+        gfx::PixelRect rect, area{0, 0, size.width, size.height};
+        if (m_inputs.backprop > 0) area = drawInputColumn(area, size.height, false);  // recordings show it too
+        const gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, m_renderer, area, rect);
         m_renderer.draw(rect, size.height, p);
     }
     m_offscreen.unbind();

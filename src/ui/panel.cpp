@@ -272,6 +272,7 @@ void drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, float width
     styleSection(v, info, in, events);
     layersSection(v, info, events);
     viewSection(v, info, events);
+    unitSection(in);
     recordSection(info, in, events);
     statsSection(info);
     messagesSection(info);

@@ -100,6 +100,10 @@ struct PanelInputs {
     int recordSize = 1;           // index into kRecordSizes
     float recordFps = 10.f;
     bool recordColorbar = false;
+    int backprop = 0;             // Unit section: 0 off, 1 guided, 2 deconv, 3 grad
+    bool topk = false;            // Unit section: the top-9 sheet of the selected channel
+    bool topkReset = false, topkExport = false;  // requests, cleared by the window when done
+    std::string unitStatus;       // the Unit section's read-out (set by the window)
 };
 
 // Draws the control panel at the window's left; appends what the user asked for to `events`.
@@ -115,5 +119,8 @@ struct HelpRow {
     std::string keys, help;
 };
 void drawHelp(bool* open, const std::vector<HelpRow>& rows);
+
+// The Unit section (panel_unit.cpp): back-projection mode of the selected unit.
+void unitSection(PanelInputs& in);
 
 }  // namespace cnnscope::ui

@@ -1,0 +1,73 @@
+// The window's back-projection worker (see unit_worker.hpp).
+#include "app/unit_worker.hpp"
+
+#include "core/model.hpp"
+
+#include <chrono>
+
+namespace cnnscope::app {
+
+UnitWorker::UnitWorker(session::CommonOptions opts) : m_opts(std::move(opts)), m_thread([this] { loop(); }) {}
+
+UnitWorker::~UnitWorker() {
+    m_running = false;
+    m_requests.wake();
+    if (m_thread.joinable()) m_thread.join();
+}
+
+void UnitWorker::submit(UnitRequest request) { m_requests.publish(request); }
+
+bool UnitWorker::take(UnitResult& out) { return m_results.take(out, m_resultSeen); }
+
+void UnitWorker::loop() {
+    UnitRequest req;
+    uint64_t seen = 0;
+    while (m_running) {
+        if (!m_requests.waitTake(req, seen, std::chrono::milliseconds(100))) continue;
+        if (!m_running) break;
+        UnitResult res = compute(req);
+        m_results.publish(res);
+    }
+}
+
+UnitResult UnitWorker::compute(const UnitRequest& r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    UnitResult res;
+    res.frameId = r.frameId;
+    res.layer = r.layer;
+    res.channel = r.channel;
+    res.mode = r.mode;
+    if (!m_model && m_modelError.empty()) {
+        session::CommonOptions o = m_opts;
+        o.quiet = true;
+        auto model = session::loadModel(o);
+        if (model) m_model = std::make_unique<Model>(std::move(*model));
+        else m_modelError = model.error();
+    }
+    if (!m_model) {
+        res.error = "back-projection: " + m_modelError;
+        return res;
+    }
+    if (m_chainLayer != r.layer) {
+        auto chain = BackwardChain::build(*m_model, r.layer);
+        if (!chain) {
+            res.error = "back-projection: " + chain.error();
+            return res;
+        }
+        m_chain = std::move(*chain);
+        m_chainLayer = r.layer;
+    }
+    const cv::Mat blob = m_model->preprocessFrame(r.frame).clone();
+    cv::Mat grad;
+    if (auto st = backProject(m_chain, blob, r.layer, r.channel, r.mode, grad); !st) {
+        res.error = "back-projection: " + st.error();
+        return res;
+    }
+    renderBackprop(grad, m_model->preprocessing().swapRB, r.frame.size(), res.bgr);
+    res.forwardMs = m_chain.lastForwardMs();
+    res.backwardMs = m_chain.lastBackwardMs();
+    res.totalMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return res;
+}
+
+}  // namespace cnnscope::app

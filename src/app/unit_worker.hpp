@@ -1,0 +1,61 @@
+// The window's back-projection worker: its own thread, its own copy of the model (loaded on first
+// use) and a BackwardChain rebuilt when the layer changes. Requests and results go latest-wins,
+// so the UI never waits and never queues; a request that comes while one runs replaces the older.
+#pragma once
+
+#include "core/backward.hpp"
+#include "core/latest.hpp"
+#include "session/session.hpp"
+
+#include <atomic>
+#include <string>
+#include <thread>
+
+namespace cnnscope::app {
+
+struct UnitRequest {
+    cv::Mat frame;  // BGR, owned by the request (the worker reads it on its thread)
+    uint64_t frameId = 0;
+    std::string layer;
+    int channel = 0;
+    ReluMode mode = ReluMode::Guided;
+};
+
+struct UnitResult {
+    cv::Mat bgr;  // renderBackprop at the frame's size; empty on error
+    uint64_t frameId = 0;
+    std::string layer;
+    int channel = -1;
+    ReluMode mode = ReluMode::Guided;
+    double forwardMs = 0, backwardMs = 0, totalMs = 0;  // totalMs: preprocess + both + render
+    std::string error;
+};
+
+class UnitWorker {
+public:
+    explicit UnitWorker(session::CommonOptions opts);
+    ~UnitWorker();
+    UnitWorker(const UnitWorker&) = delete;
+    UnitWorker& operator=(const UnitWorker&) = delete;
+
+    void submit(UnitRequest request);  // replaces a request not yet started
+    bool take(UnitResult& out);        // the newest result, if there is a new one
+
+private:
+    void loop();
+    UnitResult compute(const UnitRequest& r);
+
+    session::CommonOptions m_opts;
+    LatestSlot<UnitRequest> m_requests;
+    LatestSlot<UnitResult> m_results;
+    std::atomic<bool> m_running{true};
+    uint64_t m_resultSeen = 0;
+    // Worker thread only:
+    std::unique_ptr<Model> m_model;
+    std::string m_modelError;
+    BackwardChain m_chain;
+    std::string m_chainLayer;
+    std::thread m_thread;  // last: starts after the members above exist
+};
+
+}  // namespace cnnscope::app
