@@ -9,7 +9,7 @@ void Gui::selectLayer(const std::string& layer) {
     // A layer already computed for the frame on screen shows now, without recomputing.
     // (Not in the compare view: the original frame's maps of that layer are not cached.)
     auto it = m_layerCache.find(layer);
-    const bool cached = it != m_layerCache.end() && !(m_view.compare && m_style);
+    const bool cached = it != m_layerCache.end() && !(m_view.compare && m_style) && !m_transfer;
     m_pipeline->setLayer(layer, !cached);
     if (cached) {
         m_act = it->second;
@@ -127,6 +127,11 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
         case K::ToggleLoop: m_pipeline->setLoop(!m_pipeline->loop()); break;
         case K::Seek: m_pipeline->seek(int64_t(e.value)); break;
         case K::Speed: m_pipeline->setSpeed(e.value); break;
+        case K::TransferStart:
+            if (auto st = startTransfer(e.text, int(e.value)); !st) post(st.error(), st);
+            break;
+        case K::TransferStop: stopTransfer(e.text == "close"); break;
+        case K::TransferSave: saveTransfer(); break;
     }
 }
 
@@ -206,6 +211,7 @@ void Gui::startPrefetch() {
 
 void Gui::takeResults() {
     m_jobs.poll();  // background results (the prefetch, sweeps) are applied here, on the main thread
+    if (transferTick()) return;  // the transfer image and its maps own the view
     if (!m_pipeline->takeResult(m_result, m_resultSeen)) return;
     const auto now = Clock::now();
     m_latencies.push_back(std::chrono::duration<double, std::milli>(now - m_result.captured).count());

@@ -235,6 +235,7 @@ Status Gui::writeStats(const std::string& path) {
              }
              return t;
          }() << "],\n"
+      << transferStatsJson()
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
       << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"
       << "  \"source\": \"" << jsonEscape(m_pipeline->sourceDescription()) << "\",\n"
