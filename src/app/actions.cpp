@@ -9,7 +9,7 @@ void Gui::selectLayer(const std::string& layer) {
     // A layer already computed for the frame on screen shows now, without recomputing.
     // (Not in the compare view: the original frame's maps of that layer are not cached.)
     auto it = m_layerCache.find(layer);
-    const bool cached = it != m_layerCache.end() && !(m_view.compare && m_style);
+    const bool cached = it != m_layerCache.end() && !(m_view.compare && m_style) && !m_transfer;
     m_pipeline->setLayer(layer, !cached);
     if (cached) {
         m_act = it->second;
@@ -139,6 +139,11 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
         case K::ConvMode: setConv(e.text); break;
         case K::Download: startDownload(); break;
         case K::CancelDownload: cancelDownload(); break;
+        case K::TransferStart:
+            if (auto st = startTransfer(e.text, int(e.value)); !st) post(st.error(), st);
+            break;
+        case K::TransferStop: stopTransfer(e.text == "close"); break;
+        case K::TransferSave: saveTransfer(); break;
     }
 }
 
@@ -218,6 +223,7 @@ void Gui::startPrefetch() {
 
 void Gui::takeResults() {
     m_jobs.poll();  // background results (the prefetch, sweeps) are applied here, on the main thread
+    if (transferTick()) return;  // the transfer image and its maps own the view
     if (!m_pipeline->takeResult(m_result, m_resultSeen)) return;
     historyPush();
     if (m_historyPos >= 0) return;  // scrubbing the history: the live result is kept, not shown

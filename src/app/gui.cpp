@@ -116,6 +116,11 @@ Status Gui::applyViewOptions() {
     m_scriptKeys = std::move(*keys);
     if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !m_scripted)
         return Error{"--screenshot and --stats need --frames N (a scripted run)"};
+    if (!m_opts.transfer.empty()) {
+        if (auto st = checkTransferOptions(m_opts.transfer, m_opts.transferSize, m_opts.transferIterations); !st) return st;
+        m_inputs.transferStyle = m_opts.transfer;
+        m_inputs.transferIterations = m_opts.transferIterations;
+    }
     if (!m_opts.record.empty() && !m_scripted) return Error{"--record needs --frames N (a scripted run); press r in the window instead"};
     if (auto st = checkViewOutputs(nullptr); !st) return st;  // before any work (the model is checked again once loaded)
     for (const std::string& out : {m_opts.screenshot, m_opts.stats})
@@ -249,6 +254,7 @@ bool Gui::scriptStep() {
         m_scriptKeys.erase(m_scriptKeys.begin());
         return true;
     }
+    if (const int t = transferScriptState(); t <= 0) return t == 0;
     if (m_shownLayer != m_view.layer) return true;
     if (m_view.atlas && !m_atlasRenderer.hasData()) return true;
     if (m_historyPos >= 0 && m_historyShown != std::to_string(m_historyShownIndex) + "/" + m_view.layer) return true;
@@ -355,6 +361,13 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--hover", opts.hover,
                      "Scripted run: the pointer rests at X,Y (window pixels): its map pixel's receptive field is outlined "
                      "on the input frame");
+    view->add_option("--transfer", opts.transfer,
+                     "Style transfer (Gatys et al., as the transfer command) on the first frame towards this style image, live in "
+                     "the view: the image beside the maps of the layer on screen, the losses and Gram distances in the panel's "
+                     "Transfer section (also there: pick a style image and run on the paused frame); a scripted run waits for it");
+    view->add_option("--transfer-iterations", opts.transferIterations, "With --transfer: Adam iterations")->default_val(100);
+    view->add_option("--transfer-size", opts.transferSize,
+                     "With --transfer: working size WxH (default: the frame scaled to 256 on its longer side)");
     cli::addModelOptions(*view, opts.common);
     cli::addDisplayOptions(*view, opts.common);
     cli::addStyleOptions(*view, opts.common);

@@ -11,6 +11,7 @@
 #include "app/keys.hpp"
 #include "app/topk_feeder.hpp"
 #include "app/unit_worker.hpp"
+#include "app/transfer_worker.hpp"
 #include "app/window.hpp"
 
 #include "cli/cli.hpp"
@@ -75,6 +76,8 @@ struct ViewOptions {
     bool input = false;    // the input frame beside the maps
     bool topk = false;     // the top-9 sheet of the selected channel beside the maps
     std::string hover;     // scripted run: the pointer at X,Y window pixels
+    std::string transfer, transferSize;  // --transfer STYLE_IMAGE, --transfer-size WxH
+    int transferIterations = 100;
     // Given on the command line (else the saved settings decide, in a window that is not scripted).
     bool colormapGiven = false, normalizeGiven = false, gammaGiven = false;
 };
@@ -87,6 +90,9 @@ struct ViewOptions {
 std::string datedName(const std::string& prefix, const char* ext);
 double percentile(std::vector<double> v, double p);
 std::string shapeText(const std::vector<int>& s);
+
+// --transfer STYLE, --transfer-size WxH, --transfer-iterations N checked before the window opens.
+Status checkTransferOptions(const std::string& style, const std::string& size, int iterations);
 
 using LayerActs = Expected<std::vector<cv::Mat>>;
 // Waits for a computeLayers answer on a job thread; a pipeline torn down meanwhile is an error.
@@ -197,6 +203,15 @@ private:
     std::string unitStatsJson() const;
     void topkTick();  // feed the accumulator, refresh the sheet, reset / export requests
 
+    // Style transfer (transfer_view.cpp): Gatys et al. on the frame on screen, stepped by a worker.
+    Status startTransfer(const std::string& styleImage, int iterations);
+    void stopTransfer(bool close);
+    void saveTransfer();
+    bool transferTick();           // takes the worker's newest snapshot; true while transfer owns the view
+    int transferScriptState();     // scripted --transfer: 1 done, 0 still running, -1 failed
+    void transferInfo(ui::TransferInfo& info) const;
+    std::string transferBanner() const;
+    std::string transferStatsJson() const;
 
     ViewOptions m_opts;
     Window m_window;
@@ -265,6 +280,15 @@ private:
     JobRunner m_jobs;
     uint64_t m_pipelineGeneration = 0;  // bumped by rebuildPipeline
     std::string m_sweepStatus;
+
+    // Style transfer
+    std::unique_ptr<TransferWorker> m_transfer;
+    TransferSnapshot m_transferShot;
+    uint64_t m_transferSeen = 0, m_transferFrames = 0;
+    std::string m_transferStyle, m_transferError;
+    bool m_transferAutoStarted = false;
+    Clock::time_point m_transferStart;
+    double m_transferUiFps = 0;  // UI frames per second while it ran
 
     // Stats
     std::vector<double> m_latencies;

@@ -250,6 +250,7 @@ Status Gui::writeStats(const std::string& path) {
          }() << "],\n"
       << "  \"unit\": " << unitStatsJson() << ",\n"
       << extrasJson()
+      << transferStatsJson()
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
       << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"
       << "  \"source\": \"" << jsonEscape(m_pipeline->sourceDescription()) << "\",\n"

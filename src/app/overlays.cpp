@@ -22,6 +22,7 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
     banner(m_sourceNote, IM_COL32(255, 190, 60, 255));
     banner(m_pipeline->sourceError(), IM_COL32(255, 90, 80, 255));
     banner(m_pipeline->inferenceError(), IM_COL32(255, 90, 80, 255));
+    if (m_transfer) banner(transferBanner(), IM_COL32(160, 220, 255, 255));
     if (!m_renderer.hasActivations()) banner("waiting for the first result...", IM_COL32(200, 200, 200, 255));
     if (m_view.compare && m_style && !comparing()) banner("computing the comparison...", IM_COL32(200, 200, 200, 255));
     if (comparing()) {
@@ -144,6 +145,7 @@ ui::PanelInfo Gui::panelInfo() const {
     info.sourceNote = m_sourceNote;
     info.messages = m_messages;
     fillExtras(info);
+    transferInfo(info.transfer);
     info.styleNames = m_styleNames;
     info.styleHave = m_styleHave;
     for (const auto& l : m.layers())

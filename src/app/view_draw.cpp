@@ -20,7 +20,7 @@ gfx::PixelRect Gui::mapsArea() const {
 
 int Gui::bannerCount() const {
     return int(m_pipeline->model().untrained()) + int(!m_sourceNote.empty()) + int(!m_pipeline->sourceError().empty()) +
-           int(!m_pipeline->inferenceError().empty());
+           int(!m_pipeline->inferenceError().empty()) + int(m_transfer != nullptr);
 }
 
 void Gui::drawFrame() {

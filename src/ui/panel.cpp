@@ -270,6 +270,7 @@ void drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, float width
     modelSection(info, in, events);
     convSection(info, events);
     styleSection(v, info, in, events);
+    transferSection(info, in, events);
     layersSection(v, info, events);
     viewSection(v, info, events);
     unitSection(in);

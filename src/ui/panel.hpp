@@ -37,6 +37,9 @@ struct PanelEvent {
         ConvMode,        // text: auto, winograd, direct or opencv
         Download,        // fetch the trained VGG19 weights in the background
         CancelDownload,
+        TransferStart,   // text: the style image; value: iterations (Gatys transfer on the frame on screen)
+        TransferStop,
+        TransferSave,    // PNG of the transfer image
     };
     PanelEvent(Kind k, std::string t = {}, cv::Size s = {}, double v = 0) : kind(k), text(std::move(t)), size(s), value(v) {}
     Kind kind;
@@ -51,6 +54,18 @@ struct Message {
     enum class Level { Info, Warning, Error };
     Level level = Level::Info;
     std::string text;
+};
+
+// The Transfer section's facts (Gatys style transfer on the frame on screen).
+struct TransferInfo {
+    bool active = false, running = false, untrained = false;
+    int iteration = 0, iterations = 0;
+    cv::Size size;
+    double total = 0, content = 0, style = 0, tv = 0, forwardMs = 0, backwardMs = 0, itPerSec = 0;
+    std::vector<std::string> styleLayers;
+    std::vector<double> gramDistance;  // per style layer, ||G - A|| / ||A||
+    std::vector<float> totals;         // the loss curve
+    std::string styleImage, error;
 };
 
 // Read-only facts the panel shows.
@@ -74,6 +89,7 @@ struct PanelInfo {
     double styleMs = 0, gramDistance = -1;
     std::vector<std::string> styleNames;      // models.yml style entries
     std::vector<bool> styleHave;              // whose file is present
+    TransferInfo transfer;
     std::vector<Message> messages;            // newest last: status, warnings (model loading too), errors
     // Convolution kernel (panel_extras.cpp)
     std::string convMode;                     // auto, winograd, direct, opencv
@@ -104,6 +120,8 @@ struct PanelInputs {
     bool topk = false;            // Unit section: the top-9 sheet of the selected channel
     bool topkReset = false, topkExport = false;  // requests, cleared by the window when done
     std::string unitStatus;       // the Unit section's read-out (set by the window)
+    std::string transferStyle = "/usr/share/doc/opencv-doc/examples/data/starry_night.jpg";  // style image
+    int transferIterations = 200;
 };
 
 // Draws the control panel at the window's left; appends what the user asked for to `events`.
@@ -113,6 +131,8 @@ void drawPanel(ViewState& view, PanelInputs& in, const PanelInfo& info, float wi
 // the convolution kernel choice with what really runs.
 void untrainedBanner(const PanelInfo& info, PanelEvents& events);
 void convSection(const PanelInfo& info, PanelEvents& events);
+// The Transfer section (panel_transfer.cpp).
+void transferSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events);
 
 // One row of the help overlay: keys and what they do (app/keys.cpp's table makes them).
 struct HelpRow {
