@@ -104,7 +104,7 @@ void styleSection(ViewState& v, const PanelInfo& info, PanelInputs& in, PanelEve
     }
     ImGui::SetNextItemWidth(-60);
     if (inputString("##stylepath", in.styleText)) events.push_back({PanelEvent::Kind::LoadStyle, in.styleText});
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip(".t7 or .onnx fast-neural-style file, or a models.yml name;\nmodels/fetch_models.sh --styles gets the public ones");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip(".t7 or .onnx fast-neural-style file, or a models.yml name;\ncnnscope fetch --styles gets the public ones");
     ImGui::SameLine();
     if (ImGui::Button("Load##style")) events.push_back({PanelEvent::Kind::LoadStyle, in.styleText});
     if (!info.styleLabel.empty()) {
