@@ -17,6 +17,8 @@ packages=(
   # tests: doctest, headless X with software GL, sample footage, Python references
   doctest-dev xvfb xauth libgl1-mesa-dri opencv-doc gstreamer1.0-plugins-base
   python3 python3-numpy python3-h5py python3-matplotlib python3-pil python3-onnx
+  # tests that export nets with torch.onnx (readable layer names, compare-models by position)
+  python3-torch
   # fetching weights (cnnscope fetch): libcurl, OpenSSL's EVP digests for the checksums
   libcurl4-openssl-dev libssl-dev ca-certificates
 )
