@@ -162,7 +162,9 @@ class DownloadGuiTest(CliTest):
     def test_download_in_progress_shows_progress(self):
         # The stalling server sends 1000 bytes, then nothing (stall limit raised): under way at any load.
         self.env["CNNSCOPE_FETCH_STALL_S"] = "120"
-        st = self.view("stall", "download", 10)
+        # 120 UI frames (about 2 s): long enough for the response headers (the total) at any load; a
+        # sanitizer build can draw 10 frames before the server has answered.
+        st = self.view("stall", "download", 120)
         self.assertTrue(st["untrained"])
         d = st["download"]
         self.assertEqual(d["state"], "running")
