@@ -14,12 +14,6 @@ enum Loc { kActs, kRanges, kLut, kFrame, kRect, kMode, kMap, kGamma, kChannel, k
 const char* kNames[kCount] = {"u_acts", "u_ranges", "u_lut", "u_frame", "u_rect", "u_mode", "u_map",
                               "u_gamma", "u_channel", "u_grid", "u_tile", "u_gridOrigin", "u_opacity", "u_gutter"};
 
-void setParams(GLenum target, GLint filter) {
-    glTexParameteri(target, GL_TEXTURE_MIN_FILTER, filter);
-    glTexParameteri(target, GL_TEXTURE_MAG_FILTER, filter);
-    glTexParameteri(target, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(target, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-}
 }  // namespace
 
 int GridLayout::channelAt(int px, int py, int channels, int mapW, int mapH, int* tx, int* ty) const {
@@ -70,17 +64,7 @@ bool ActivationRenderer::init(std::string* error) {
     m_acts = makeTexture();
     m_ranges = makeTexture();
     m_frame = makeTexture();
-    m_lut = makeTexture();
-    // Every colormap's 256-entry table, one row each: the same data the CPU twin indexes.
-    const int maps = int(colormapNames().size());
-    std::vector<float> lut(size_t(256) * maps * 3);
-    for (int m = 0; m < maps; ++m)
-        for (int i = 0; i < 256; ++i)
-            for (int k = 0; k < 3; ++k) lut[(size_t(m) * 256 + i) * 3 + k] = colormapLut(Colormap(m))[size_t(i)][k];
-    glBindTexture(GL_TEXTURE_2D, m_lut.get());
-    setParams(GL_TEXTURE_2D, GL_NEAREST);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGB32F, 256, maps, 0, GL_RGB, GL_FLOAT, lut.data());
-    glBindTexture(GL_TEXTURE_2D, 0);
+    m_lut = makeColormapLutTexture();
     return true;
 }
 
@@ -90,7 +74,7 @@ void ActivationRenderer::upload(const cv::Mat& act, const std::vector<Range>& ra
     glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
     glBindTexture(GL_TEXTURE_2D_ARRAY, m_acts.get());
     if (C != m_channels || cv::Size(W, H) != m_mapSize) {
-        setParams(GL_TEXTURE_2D_ARRAY, GL_NEAREST);
+        setTextureParams(GL_TEXTURE_2D_ARRAY, GL_NEAREST);
         glTexImage3D(GL_TEXTURE_2D_ARRAY, 0, GL_R32F, W, H, C, 0, GL_RED, GL_FLOAT, act.ptr<float>());
         m_channels = C;
         m_mapSize = cv::Size(W, H);
@@ -108,7 +92,7 @@ void ActivationRenderer::uploadRanges(const std::vector<Range>& ranges) {
         m_rangeData[2 * i + 1] = ranges[i].hi;
     }
     glBindTexture(GL_TEXTURE_2D, m_ranges.get());
-    setParams(GL_TEXTURE_2D, GL_NEAREST);
+    setTextureParams(GL_TEXTURE_2D, GL_NEAREST);
     glTexImage2D(GL_TEXTURE_2D, 0, GL_RG32F, GLsizei(ranges.size()), 1, 0, GL_RG, GL_FLOAT, m_rangeData.data());
     glBindTexture(GL_TEXTURE_2D, 0);
 }
@@ -119,7 +103,7 @@ void ActivationRenderer::uploadFrame(const cv::Mat& bgr) {
     glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
     glPixelStorei(GL_UNPACK_ROW_LENGTH, int(bgr.step / 3));
     if (bgr.size() != m_frameSize) {
-        setParams(GL_TEXTURE_2D, GL_LINEAR);
+        setTextureParams(GL_TEXTURE_2D, GL_LINEAR);
         glTexImage2D(GL_TEXTURE_2D, 0, GL_RGB8, bgr.cols, bgr.rows, 0, GL_BGR, GL_UNSIGNED_BYTE, bgr.data);
         m_frameSize = bgr.size();
     } else {

@@ -14,12 +14,6 @@ const char* kNames[kCount] = {"u_packed", "u_index", "u_ranges", "u_lut", "u_rec
                               "u_zoom", "u_map", "u_gamma", "u_background", "u_label"};
 constexpr int kRangeCols = 128;
 
-void setNearest() {
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-}
 }  // namespace
 
 cv::Point AtlasCamera::canvasAt(double px, double py) const {
@@ -46,16 +40,7 @@ bool AtlasRenderer::init(std::string* error) {
     m_packed = makeTexture();
     m_index = makeTexture();
     m_ranges = makeTexture();
-    m_lut = makeTexture();
-    const int maps = int(colormapNames().size());
-    std::vector<float> lut(size_t(256) * maps * 3);
-    for (int m = 0; m < maps; ++m)
-        for (int i = 0; i < 256; ++i)
-            for (int k = 0; k < 3; ++k) lut[(size_t(m) * 256 + i) * 3 + k] = colormapLut(Colormap(m))[size_t(i)][k];
-    glBindTexture(GL_TEXTURE_2D, m_lut.get());
-    setNearest();
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGB32F, 256, maps, 0, GL_RGB, GL_FLOAT, lut.data());
-    glBindTexture(GL_TEXTURE_2D, 0);
+    m_lut = makeColormapLutTexture();
     return true;
 }
 
@@ -82,7 +67,7 @@ void AtlasRenderer::setLayout(const AtlasLayout& layout) {
     }
     glPixelStorei(GL_UNPACK_ALIGNMENT, 2);
     glBindTexture(GL_TEXTURE_2D, m_index.get());
-    setNearest();
+    setTextureParams(GL_TEXTURE_2D, GL_NEAREST);
     glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA16I, cs.width, cs.height, 0, GL_RGBA_INTEGER, GL_SHORT, index.data);
     glBindTexture(GL_TEXTURE_2D, 0);
     glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
@@ -95,7 +80,7 @@ void AtlasRenderer::upload(const AtlasFrame& frame) {
     glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
     glBindTexture(GL_TEXTURE_2D, m_packed.get());
     if (frame.packed.size() != m_packedSize) {
-        setNearest();
+        setTextureParams(GL_TEXTURE_2D, GL_NEAREST);
         glTexImage2D(GL_TEXTURE_2D, 0, GL_R32F, frame.packed.cols, frame.packed.rows, 0, GL_RED, GL_FLOAT, frame.packed.data);
         m_packedSize = frame.packed.size();
     } else {
@@ -108,7 +93,7 @@ void AtlasRenderer::upload(const AtlasFrame& frame) {
         m_rangeData[2 * i + 1] = frame.ranges[i].hi;
     }
     glBindTexture(GL_TEXTURE_2D, m_ranges.get());
-    setNearest();
+    setTextureParams(GL_TEXTURE_2D, GL_NEAREST);
     glTexImage2D(GL_TEXTURE_2D, 0, GL_RG32F, kRangeCols, std::max(1, rows), 0, GL_RG, GL_FLOAT, m_rangeData.data());
     glBindTexture(GL_TEXTURE_2D, 0);
     m_uploaded = true;

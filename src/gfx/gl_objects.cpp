@@ -1,6 +1,10 @@
 // GL object wrappers and shader compilation.
 #include "gfx/gl_objects.hpp"
 
+#include "core/colormap.hpp"
+
+#include <vector>
+
 namespace cnnscope::gfx {
 
 void deleteTexture(GLuint id) { glDeleteTextures(1, &id); }
@@ -22,6 +26,27 @@ Texture makeTexture() { return Texture(generate(glGenTextures)); }
 VertexArray makeVertexArray() { return VertexArray(generate(glGenVertexArrays)); }
 Framebuffer makeFramebuffer() { return Framebuffer(generate(glGenFramebuffers)); }
 Buffer makeBuffer() { return Buffer(generate(glGenBuffers)); }
+
+void setTextureParams(GLenum target, GLint filter) {
+    glTexParameteri(target, GL_TEXTURE_MIN_FILTER, filter);
+    glTexParameteri(target, GL_TEXTURE_MAG_FILTER, filter);
+    glTexParameteri(target, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(target, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+}
+
+Texture makeColormapLutTexture() {
+    Texture lutTex = makeTexture();
+    const int maps = int(colormapNames().size());
+    std::vector<float> lut(size_t(256) * maps * 3);
+    for (int m = 0; m < maps; ++m)
+        for (int i = 0; i < 256; ++i)
+            for (int k = 0; k < 3; ++k) lut[(size_t(m) * 256 + i) * 3 + k] = colormapLut(Colormap(m))[size_t(i)][k];
+    glBindTexture(GL_TEXTURE_2D, lutTex.get());
+    setTextureParams(GL_TEXTURE_2D, GL_NEAREST);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGB32F, 256, maps, 0, GL_RGB, GL_FLOAT, lut.data());
+    glBindTexture(GL_TEXTURE_2D, 0);
+    return lutTex;
+}
 
 static GLuint compile(GLenum type, const char* src, std::string* log) {
     GLuint s = glCreateShader(type);

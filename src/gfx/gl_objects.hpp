@@ -53,6 +53,12 @@ VertexArray makeVertexArray();
 Framebuffer makeFramebuffer();
 Buffer makeBuffer();
 
+// Filter FILTER and clamp-to-edge on the texture bound to TARGET.
+void setTextureParams(GLenum target, GLint filter);
+// Every colormap's 256-entry table, one RGB32F row each (row = Colormap value): the same data the
+// CPU twin indexes, for every shader that colours maps.
+Texture makeColormapLutTexture();
+
 // Compiles and links; on failure returns an invalid Program and fills *log.
 Program compileProgram(const char* vertexSource, const char* fragmentSource, std::string* log);
 
