@@ -35,6 +35,32 @@ def garbage(n, seed):
     return random.Random(seed).randbytes(n)
 
 
+class StderrOnPty:
+    """Runs ARGS with stderr on a pseudo-terminal, where cnnscope shows its progress line."""
+
+    def __init__(self, args, **kw):
+        import pty
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(args, stderr=slave, **kw)
+        os.close(slave)
+
+    def read_some(self):
+        """The next chunk of stderr; "" once the process has closed it."""
+        try:
+            return os.read(self.master, 4096).decode(errors="replace")
+        except OSError:
+            return ""
+
+    def read_rest(self):
+        """Everything up to the end of stderr; closes the terminal."""
+        rest, chunk = "", self.read_some()
+        while chunk:
+            rest += chunk
+            chunk = self.read_some()
+        os.close(self.master)
+        return rest
+
+
 def read_png_bgr(path):
     from PIL import Image
     return np.asarray(Image.open(path).convert("RGB"))[:, :, ::-1].astype(np.int16)

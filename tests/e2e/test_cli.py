@@ -239,24 +239,17 @@ class RecordTest(CliTest):
         import time
         from PIL import Image
         from helpers import BIN
-        import pty
         import re
+        from helpers import StderrOnPty
         out = self.path("long.gif")
         # stderr on a terminal, where record shows its progress line ("record: N/795  9.8/s  1:20 left").
-        master, slave = pty.openpty()
-        p = subprocess.Popen([BIN, "record", VTEST, "--layer", "block1_conv1", "--out", out, "--untrained",
-                              "--size", "320x240"], env=self.env, cwd=self.tmp, stderr=slave)
-        os.close(slave)
-
-        def read_some():
-            try:
-                return os.read(master, 4096).decode(errors="replace")
-            except OSError:
-                return ""
+        run = StderrOnPty([BIN, "record", VTEST, "--layer", "block1_conv1", "--out", out, "--untrained",
+                           "--size", "320x240"], env=self.env, cwd=self.tmp)
+        p = run.proc
         # Wait for some frames, then interrupt like Ctrl-C.
         seen = ""
         while True:
-            chunk = read_some()
+            chunk = run.read_some()
             self.assertTrue(chunk, "record ended before 20 frames: " + seen)
             seen += chunk
             counts = [int(n) for n in re.findall(r"record: (\d+)/795", seen)]
@@ -265,11 +258,7 @@ class RecordTest(CliTest):
                 break
         self.assertRegex(seen, r"record: \d+/795  [\d.]+/s  \d+:\d\d left")  # rate and time left
         p.send_signal(signal.SIGINT)
-        rest = ""
-        while chunk:
-            chunk = read_some()
-            rest += chunk
-        os.close(master)
+        rest = run.read_rest()
         rc = p.wait(timeout=60)
         self.assertEqual(rc, 130, rest)
         self.assertIn("the file is complete", rest)

@@ -198,23 +198,11 @@ class FetchTest(CliTest):
         self.assertEqual(os.listdir(self.models), ["models.yml"])
 
     def test_progress_bar_on_a_terminal(self):
-        import pty
+        from helpers import StderrOnPty
         self.env["CNNSCOPE_MODEL_URL_BASE"] = self.server.base("slow")
-        master, slave = pty.openpty()
-        proc = subprocess.Popen([BIN, "fetch"], env=self.env, cwd=self.tmp, stdout=subprocess.DEVNULL, stderr=slave)
-        os.close(slave)
-        out = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        os.close(master)
-        self.assertEqual(proc.wait(timeout=60), 0, out)
-        text = out.decode(errors="replace")
+        run = StderrOnPty([BIN, "fetch"], env=self.env, cwd=self.tmp, stdout=subprocess.DEVNULL)
+        text = run.read_rest()
+        self.assertEqual(run.proc.wait(timeout=60), 0, text)
         self.assertIn("\r", text)  # one line that rewrites itself
         self.assertRegex(text, r"KB/s|MB/s")
         self.assertIn("left", text)

@@ -231,35 +231,23 @@ class TopkTest(CliTest):
         self.assertFalse(os.path.exists(out))
 
     def test_sigint_writes_what_was_scanned(self):
-        import pty
         import re
+        from helpers import StderrOnPty
         out = self.path("o")
         # stderr on a terminal, where topk shows its progress line ("topk: N/795 ...").
-        master, slave = pty.openpty()
-        proc = subprocess.Popen([BIN, "topk", VTEST, "--layer", "block1_conv2", "--input-size", "112x84", "--untrained",
-                                 "--out", out], env=self.env, cwd=self.tmp, stderr=slave)
-        os.close(slave)
-
-        def read_some():
-            try:
-                return os.read(master, 4096).decode(errors="replace")
-            except OSError:
-                return ""
+        run = StderrOnPty([BIN, "topk", VTEST, "--layer", "block1_conv2", "--input-size", "112x84", "--untrained",
+                           "--out", out], env=self.env, cwd=self.tmp)
         seen = ""
         while True:  # wait until frames are being scanned
-            chunk = read_some()
+            chunk = run.read_some()
             self.assertTrue(chunk, "topk ended before scanning 5 frames: " + seen)
             seen += chunk
             counts = [int(n) for n in re.findall(r"topk: (\d+)/", seen)]
             if counts and counts[-1] >= 5:
                 break
-        proc.send_signal(signal.SIGINT)
-        err = ""
-        while chunk:
-            chunk = read_some()
-            err += chunk
-        os.close(master)
-        self.assertEqual(proc.wait(timeout=120), 130, seen + err)
+        run.proc.send_signal(signal.SIGINT)
+        err = run.read_rest()
+        self.assertEqual(run.proc.wait(timeout=120), 130, seen + err)
         doc = load_json(os.path.join(out, "topk.json"))
         self.assertTrue(doc["stopped"])
         self.assertGreater(doc["frames_scanned"], 0)
