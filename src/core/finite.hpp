@@ -20,4 +20,9 @@ Status checkNetWeights(cv::dnn::Net& net, const std::string& what);
 // layer) and says how many values are NaN or infinite. The window calls it on the maps it shows.
 Status checkFinite(const cv::Mat& values, const std::string& what);
 
+// `dst` = a copy of `src` (dst's memory reused when its size fits), checked like checkFinite, in
+// one pass over the data split across OpenCV's threads: the forward's copy-out, which would
+// otherwise read a large activation twice (copy, then check) on one core.
+Status copyFinite(const cv::Mat& src, cv::Mat& dst, const std::string& what);
+
 }  // namespace cnnscope

@@ -328,8 +328,7 @@ Status Model::forward(const cv::Mat& frame, const std::string& layer, cv::Mat& o
     return guard([&]() -> Status {
         m_net.setInput(preprocess(frame, m_pre, m_buffers));
         cv::Mat r = m_net.forward((*l)->netName);  // aliases the net's blob: copy out before the next forward
-        r.copyTo(out);
-        return checkFinite(out, "layer '" + layer + "'");
+        return copyFinite(r, out, "layer '" + layer + "'");
     });
 }
 
@@ -346,8 +345,7 @@ Status Model::forward(const cv::Mat& frame, const std::vector<std::string>& laye
         m_net.forward(m_scratch, m_names);
         outs.resize(m_scratch.size());
         for (size_t i = 0; i < m_scratch.size(); ++i) {
-            m_scratch[i].copyTo(outs[i]);
-            if (auto st = checkFinite(outs[i], "layer '" + layers[i] + "'"); !st) return st;
+            if (auto st = copyFinite(m_scratch[i], outs[i], "layer '" + layers[i] + "'"); !st) return st;
         }
         return {};
     });
