@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Render fps, inference fps and capture-to-display latency of the live window on vtest.avi at
-# 224x224, for a shallow and a deep layer (scripted runs under Xvfb when there is no display).
+# 224x224 and 640x480 input, for a shallow and a deep layer (scripted runs under Xvfb when there is
+# no display). SIZES and CONV (a --conv kernel, default auto) may be set in the environment.
 # Usage: bench/gui_fps.sh [FRAMES] [MODEL ARGS...]   (default 300 frames, --untrained)
 set -euo pipefail
 bin="${CNNSCOPE_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/cnnscope}"
@@ -9,17 +10,21 @@ model=("$@"); [[ ${#model[@]} -gt 0 ]] || model=(--untrained)
 clip=/usr/share/doc/opencv-doc/examples/data/vtest.avi
 out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT
 run=(); [[ -n "${DISPLAY:-}" ]] || run=(xvfb-run -a -s "-screen 0 1280x720x24")
-printf '%-14s %-6s %10s %12s %12s %10s %10s %8s\n' layer view render_fps inference_fps inference_ms lat_p50_ms lat_p95_ms dropped
+sizes="${SIZES:-224x224 640x480}"
+conv="${CONV:-auto}"
+printf '%-8s %-14s %-6s %10s %12s %12s %10s %10s %8s\n' input layer view render_fps inference_fps inference_ms lat_p50_ms lat_p95_ms dropped
+for size in $sizes; do
 for layer in block1_conv1 block5_conv4; do
   for view in --grid "--channel 0"; do
     # shellcheck disable=SC2086
-    "${run[@]}" "$bin" view "$clip" --layer "$layer" $view --input-size 224x224 --frames "$frames" \
+    "${run[@]}" "$bin" view "$clip" --layer "$layer" $view --input-size "$size" --conv "$conv" --frames "$frames" \
       --stats "$out/s.json" --size 1280x720 "${model[@]}" 2>/dev/null
-    /usr/bin/python3 - "$out/s.json" "$layer" "${view%% *}" <<'PY'
+    /usr/bin/python3 - "$out/s.json" "$layer" "${view%% *}" "$size" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-print(f"{sys.argv[2]:<14} {sys.argv[3].lstrip('-'):<6} {s['render_fps']:10.1f} {s['inference_fps']:12.2f} "
+print(f"{sys.argv[4]:<8} {sys.argv[2]:<14} {sys.argv[3].lstrip('-'):<6} {s['render_fps']:10.1f} {s['inference_fps']:12.2f} "
       f"{s['inference_ms']:12.1f} {s['latency_ms']['p50']:10.0f} {s['latency_ms']['p95']:10.0f} {s['dropped_frames']:8d}")
 PY
   done
+done
 done

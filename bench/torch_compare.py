@@ -8,7 +8,7 @@ that drifts of a shared machine's speed hit both; prints medians over the rounds
 cnnscope/PyTorch per case; then the article's matplotlib 8x8 'hot' grid against cnnscope's grid.
 
 Needs: apt-get install python3-torch python3-torchvision python3-matplotlib
-Usage: bench/torch_compare.py [--frames N] [--rounds R] [--conv opencv,direct,winograd] [--input-size WxH ...]
+Usage: bench/torch_compare.py [--frames N] [--rounds R] [--conv opencv,direct,winograd,auto] [--input-size WxH ...]
                               [--layer L ...] [--model FILE.h5] [--json OUT]
 """
 import argparse
@@ -106,7 +106,7 @@ def main():
     ap.add_argument("--bin", default=os.environ.get("CNNSCOPE_BIN", DEFAULT_BIN))
     ap.add_argument("--frames", type=int, default=10, help="timed frames per case in all (spread over the rounds)")
     ap.add_argument("--rounds", type=int, default=5, help="rounds alternating cnnscope and PyTorch")
-    ap.add_argument("--conv", default="opencv,direct,winograd", help="cnnscope --conv kernels to time (comma-separated)")
+    ap.add_argument("--conv", default="opencv,direct,winograd,auto", help="cnnscope --conv kernels to time (comma-separated; auto is the default kernel choice)")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--input-size", action="append", dest="sizes")
     ap.add_argument("--layer", action="append", dest="layers")
