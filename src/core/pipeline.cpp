@@ -161,7 +161,7 @@ PipelineStats Pipeline::stats() const {
 void Pipeline::captureLoop() {
     FramePacket packet;
     Clock::time_point lastCapture{}, nextDue = Clock::now();
-    bool stillSent = false;
+    bool stillSent = false, firstSent = false;  // a source opened paused still shows its first frame
     FrameSource* src = nullptr;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -174,7 +174,7 @@ void Pipeline::captureLoop() {
             m_ended = false;
             ++m_steps;  // show the frame sought to, even when paused
         }
-        const bool wantFrame = !m_paused || m_steps > 0;
+        const bool wantFrame = !m_paused || m_steps > 0 || !firstSent;
         if (!wantFrame || (src->still() && stillSent) || (m_ended && !m_loop)) {
             if (m_ended && m_loop) m_ended = false;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -215,7 +215,8 @@ void Pipeline::captureLoop() {
             }
             continue;
         }
-        if (m_steps > 0) --m_steps;
+        if (m_steps > 0 && firstSent) --m_steps;
+        firstSent = true;
         stillSent = src->still();
         packet.id = ++m_nextFrameId;
         packet.index = src->framesRead() - 1;

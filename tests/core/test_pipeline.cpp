@@ -102,6 +102,22 @@ TEST_CASE("pipeline: video plays, layers switch, pause and step, sweeps compute,
     p.stop();
 }
 
+TEST_CASE("pipeline: a video opened paused shows its first frame, then waits for a step") {
+    Pipeline p(smallModel());
+    p.setPaused(true);
+    REQUIRE(p.openSource(kData + "/vtest.avi").ok());
+    InferenceResult r;
+    uint64_t seen = 0;
+    REQUIRE(waitFor([&] { return p.takeResult(r, seen); }));
+    CHECK(r.frameIndex == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK_FALSE(p.takeResult(r, seen));  // still paused: nothing after the first frame
+    p.step();
+    REQUIRE(waitFor([&] { return p.takeResult(r, seen); }));
+    CHECK(r.frameIndex == 1);
+    p.stop();
+}
+
 TEST_CASE("pipeline: a still image is computed once, a source switch keeps running") {
     Pipeline p(smallModel());
     REQUIRE(p.openSource(kData + "/baboon.jpg").ok());
