@@ -161,6 +161,7 @@ void Gui::post(const std::string& text, const Status& outcome) {
 void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
     const bool paused = m_pipeline->paused(), loop = m_pipeline->loop();
     const double speed = m_pipeline->speed();
+    const int64_t shownIndex = m_result.frameIndex;  // a paused video comes back on the frame on screen
     Model model = m_pipeline->release();
     if (auto st = change(model); !st) post(st.error(), st);
     m_layerNames = model.spatialLayerNames();
@@ -177,6 +178,7 @@ void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
     m_prefetchFrameId = 0;
     m_resultSeen = 0;
     if (auto st = m_pipeline->openSource(m_spec); !st) post(st.error(), st);
+    else if (paused && shownIndex > 0 && !m_pipeline->sourceIsLive() && !m_pipeline->sourceIsStill()) m_pipeline->seek(shownIndex);
 }
 
 Status Gui::loadStyleStage(const std::string& text) {

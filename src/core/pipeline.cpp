@@ -215,7 +215,7 @@ void Pipeline::captureLoop() {
             }
             continue;
         }
-        if (m_steps > 0 && firstSent) --m_steps;
+        if (m_steps > 0) --m_steps;
         firstSent = true;
         stillSent = src->still();
         packet.id = ++m_nextFrameId;
