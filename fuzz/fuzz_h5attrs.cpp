@@ -2,7 +2,7 @@
 // layer_names and weight_names strings (fixed or variable length, any bytes), and the shapes of
 // the datasets they point at; the file itself is a valid HDF5 file, so what is fuzzed is our
 // reading of it, not libhdf5's parser.
-#include "core/keras_h5.hpp"
+#include "core/model/keras_h5.hpp"
 
 #include <hdf5.h>
 

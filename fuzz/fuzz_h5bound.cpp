@@ -1,7 +1,7 @@
 // Fuzz target: the .h5 dataset-shape bound (declared shape against what the file stores).
 // Invariant: whatever it accepts is at most 8 GB and fits the stored bytes (times deflate's
 // best ratio when filtered) and the file's size; no overflow in the products.
-#include "core/keras_h5.hpp"
+#include "core/model/keras_h5.hpp"
 
 #include <cstdint>
 #include <cstdlib>

@@ -1,7 +1,7 @@
 // Fuzz target: image sizes read from headers before decoding (PNG, JPEG, BMP, GIF, PNM, WebP).
 // Invariants: never reads past the input; a size it reports agrees with OpenCV's decoder whenever
 // that decodes the same bytes (small claims only, so that each run stays fast).
-#include "core/image_header.hpp"
+#include "core/io/image_header.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 

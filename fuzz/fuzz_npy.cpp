@@ -1,5 +1,5 @@
 // Fuzz target: the .npy reader, and the writer round trip for whatever it accepts.
-#include "core/npy.hpp"
+#include "core/io/npy.hpp"
 
 #include <cstdint>
 #include <cstdlib>

@@ -1,8 +1,8 @@
 // Fuzz target: user-typed values (sizes, normalisation, colormaps, output kinds, source kinds).
-#include "core/colormap.hpp"
-#include "core/normalize.hpp"
-#include "core/parse.hpp"
-#include "core/source.hpp"
+#include "core/render/colormap.hpp"
+#include "core/render/normalize.hpp"
+#include "core/base/parse.hpp"
+#include "core/pipeline/source.hpp"
 #include "record/sink.hpp"
 
 #include <cstdint>

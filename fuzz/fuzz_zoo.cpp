@@ -1,5 +1,5 @@
 // Fuzz target: the model catalogue (models.yml) reader.
-#include "core/model_zoo.hpp"
+#include "core/model/model_zoo.hpp"
 
 #include <cstdint>
 #include <cstdio>

@@ -1,5 +1,5 @@
 #version 330 core
-// Colours activations exactly like the CPU twin (src/core/normalize.hpp, src/core/colormap.cpp):
+// Colours activations exactly like the CPU twin (src/core/render/normalize.hpp, src/core/render/colormap.cpp):
 //   t = clamp((v - lo) / (hi - lo), 0, 1) ^ gamma   (0 when hi <= lo)
 //   colour = lut[min(int(t * 256), 255)]            (matplotlib's indexing)
 // Pixel (x, y) of a W-wide map drawn D pixels wide samples texel floor((x + 0.5) * W / D).

@@ -1,5 +1,5 @@
 #version 330 core
-// The whole-network atlas, coloured exactly like the CPU twin (renderAtlas in src/core/atlas.cpp):
+// The whole-network atlas, coloured exactly like the CPU twin (renderAtlas in src/core/render/atlas.cpp):
 // canvas pixel -> (packed texel, tile) through an index texture built once per layout; then
 //   t = clamp((v - lo) / (hi - lo), 0, 1) ^ gamma (0 when hi <= lo), colour = lut[min(int(t * 256), 255)].
 // The view shows canvas point u_offset at its top-left, u_zoom window pixels per canvas pixel.

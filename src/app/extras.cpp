@@ -2,7 +2,7 @@
 // reload when done) and the convolution kernel choice (process-wide mode, what really runs).
 #include "app/gui_impl.hpp"
 
-#include "core/conv_mode.hpp"
+#include "core/model/conv_mode.hpp"
 #include "fetch/model_fetch.hpp"
 
 namespace cnnscope::app::detail {

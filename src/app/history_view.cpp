@@ -1,4 +1,4 @@
-// The history: the frames the network saw, kept within --history-mb (core/history.hpp), and a
+// The history: the frames the network saw, kept within --history-mb (core/pipeline/history.hpp), and a
 // timeline under the view. Stepping back (or dragging the slider) pauses the stream and shows the
 // kept frame in every view: its maps are recomputed on demand on the inference thread
 // (Pipeline::computeLayers, one request in flight) and the atlas follows the same frame. Space

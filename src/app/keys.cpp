@@ -1,7 +1,7 @@
 // The key table and what reads it.
 #include "app/keys.hpp"
 
-#include "core/parse.hpp"
+#include "core/base/parse.hpp"
 
 #include <GLFW/glfw3.h>
 

@@ -2,7 +2,7 @@
 // overlay, `--keys` parsing and its error text all read it.
 #pragma once
 
-#include "core/expected.hpp"
+#include "core/base/expected.hpp"
 #include "ui/panel.hpp"
 
 #include <optional>

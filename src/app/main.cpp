@@ -1,9 +1,9 @@
 // cnnscope: CLI subcommands run before any window code; `view` (or no arguments) opens the GUI.
 #include "cli/cli.hpp"
-#include "core/conv_mode.hpp"
-#include "core/interrupt.hpp"
-#include "core/limits.hpp"
-#include "core/quiet.hpp"
+#include "core/model/conv_mode.hpp"
+#include "core/base/interrupt.hpp"
+#include "core/base/limits.hpp"
+#include "core/base/quiet.hpp"
 #ifdef CNNSCOPE_HAVE_GUI
 #include "app/gui.hpp"
 #endif

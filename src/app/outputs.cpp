@@ -196,7 +196,7 @@ Status Gui::saveWindowScreenshot(const std::string& path) {
     return writeImageAtomic(path, gfx::readPixels({0, 0, fbW, fbH}, fbH));
 }
 
-// The scripted run's outputs against its inputs and each other (core/output_guard.hpp): never the
+// The scripted run's outputs against its inputs and each other (core/io/output_guard.hpp): never the
 // source, the model or the style file, never a device, FIFO or folder.
 Status Gui::checkViewOutputs(const Model* model) const {
     std::vector<OutputPath> outs;

@@ -3,8 +3,8 @@
 // one; the UI never waits). The main thread reads the selected channel through accumulator().
 #pragma once
 
-#include "core/latest.hpp"
-#include "core/topk.hpp"
+#include "core/base/latest.hpp"
+#include "core/unit/topk.hpp"
 
 #include <atomic>
 #include <thread>

@@ -2,7 +2,7 @@
 // the UI thread; the newest image, its maps at the selected layer and the losses shown as they come.
 #include "app/gui_impl.hpp"
 
-#include "core/mosaic.hpp"
+#include "core/render/mosaic.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 

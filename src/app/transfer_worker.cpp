@@ -1,7 +1,7 @@
 // The window's style-transfer worker thread (see transfer_worker.hpp).
 #include "app/transfer_worker.hpp"
 
-#include "core/model.hpp"
+#include "core/model/model.hpp"
 
 #include <chrono>
 #include <cmath>

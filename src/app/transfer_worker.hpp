@@ -2,7 +2,7 @@
 // current image, its maps at the layer on screen and the losses handed to the UI latest-wins.
 #pragma once
 
-#include "core/transfer.hpp"
+#include "core/unit/transfer.hpp"
 #include "session/session.hpp"
 
 #include <opencv2/core.hpp>

@@ -4,7 +4,7 @@
 // position marked.
 #include "app/gui_impl.hpp"
 
-#include "core/receptive_field.hpp"
+#include "core/unit/receptive_field.hpp"
 
 namespace cnnscope::app::detail {
 

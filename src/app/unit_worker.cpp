@@ -1,7 +1,7 @@
 // The window's back-projection worker (see unit_worker.hpp).
 #include "app/unit_worker.hpp"
 
-#include "core/model.hpp"
+#include "core/model/model.hpp"
 
 #include <chrono>
 

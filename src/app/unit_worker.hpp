@@ -3,8 +3,8 @@
 // so the UI never waits and never queues; a request that comes while one runs replaces the older.
 #pragma once
 
-#include "core/backward.hpp"
-#include "core/latest.hpp"
+#include "core/unit/backward.hpp"
+#include "core/base/latest.hpp"
 #include "session/session.hpp"
 
 #include <atomic>

@@ -2,10 +2,10 @@
 // one frame in one PNG, one labelled band per layer.
 #include "cli/cli.hpp"
 
-#include "core/atlas.hpp"
-#include "core/atomic_file.hpp"
-#include "core/parse.hpp"
-#include "core/source.hpp"
+#include "core/render/atlas.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/base/parse.hpp"
+#include "core/pipeline/source.hpp"
 
 #include <chrono>
 

@@ -2,11 +2,11 @@
 // as float32 .npy (1, 3, H, W) or a PNG rendered as the window shows it.
 #include "cli/cli.hpp"
 
-#include "core/atomic_file.hpp"
-#include "core/backward.hpp"
-#include "core/npy.hpp"
-#include "core/parse.hpp"
-#include "core/source.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/unit/backward.hpp"
+#include "core/io/npy.hpp"
+#include "core/base/parse.hpp"
+#include "core/pipeline/source.hpp"
 
 #include <algorithm>
 

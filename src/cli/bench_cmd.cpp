@@ -2,12 +2,12 @@
 // layer and input size, with GFLOP/s and heap allocations per steady-state frame.
 #include "cli/cli.hpp"
 
-#include "core/alloc_counter.hpp"
-#include "core/atomic_file.hpp"
-#include "core/interrupt.hpp"
-#include "core/mosaic.hpp"
-#include "core/parse.hpp"
-#include "core/source.hpp"
+#include "core/base/alloc_counter.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/base/interrupt.hpp"
+#include "core/render/mosaic.hpp"
+#include "core/base/parse.hpp"
+#include "core/pipeline/source.hpp"
 
 #include <opencv2/core/utility.hpp>
 

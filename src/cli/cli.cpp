@@ -1,9 +1,9 @@
 // Shared CLI plumbing: common options, model loading with warnings, errors and progress.
 #include "cli/cli.hpp"
 
-#include "core/colormap.hpp"
-#include "core/normalize.hpp"
-#include "core/parse.hpp"
+#include "core/render/colormap.hpp"
+#include "core/render/normalize.hpp"
+#include "core/base/parse.hpp"
 #include "fetch/download.hpp"
 
 #include <cstdio>

@@ -1,10 +1,10 @@
 // Headless command-line interface: subcommands that link core + record only, never GLFW.
 #pragma once
 
-#include "core/expected.hpp"
-#include "core/model.hpp"
-#include "core/output_guard.hpp"
-#include "core/style.hpp"
+#include "core/base/expected.hpp"
+#include "core/model/model.hpp"
+#include "core/io/output_guard.hpp"
+#include "core/model/style.hpp"
 #include "session/session.hpp"
 
 #include <CLI/CLI.hpp>

@@ -1,15 +1,15 @@
 // Headless subcommands: layers, dump, grid, sweep, targets.
 #include "cli/cli.hpp"
 
-#include "core/atomic_file.hpp"
-#include "core/colormap.hpp"
-#include "core/gram.hpp"
-#include "core/interrupt.hpp"
-#include "core/limits.hpp"
-#include "core/mosaic.hpp"
-#include "core/npy.hpp"
-#include "core/parse.hpp"
-#include "core/source.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/render/colormap.hpp"
+#include "core/unit/gram.hpp"
+#include "core/base/interrupt.hpp"
+#include "core/base/limits.hpp"
+#include "core/render/mosaic.hpp"
+#include "core/io/npy.hpp"
+#include "core/base/parse.hpp"
+#include "core/pipeline/source.hpp"
 #include "record/sweep.hpp"
 
 #include <opencv2/core/utility.hpp>

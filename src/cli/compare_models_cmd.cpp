@@ -2,11 +2,11 @@
 // position among conv layers), drawn side by side with the difference A - B.
 #include "cli/cli.hpp"
 
-#include "core/atomic_file.hpp"
-#include "core/model_diff.hpp"
-#include "core/npy.hpp"
-#include "core/parse.hpp"
-#include "core/source.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/model/model_diff.hpp"
+#include "core/io/npy.hpp"
+#include "core/base/parse.hpp"
+#include "core/pipeline/source.hpp"
 
 namespace cnnscope::cli {
 

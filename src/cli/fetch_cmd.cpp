@@ -1,8 +1,8 @@
 // `cnnscope fetch`: downloads weights listed in models.yml, checksum-checked, placed atomically.
 #include "cli/cli.hpp"
 
-#include "core/interrupt.hpp"
-#include "core/model_zoo.hpp"
+#include "core/base/interrupt.hpp"
+#include "core/model/model_zoo.hpp"
 #include "fetch/model_fetch.hpp"
 
 #include <opencv2/core.hpp>

@@ -2,10 +2,10 @@
 #include "cli/cli.hpp"
 #include "cli/stream_loop.hpp"
 
-#include "core/colormap.hpp"
-#include "core/mosaic.hpp"
-#include "core/parse.hpp"
-#include "core/source.hpp"
+#include "core/render/colormap.hpp"
+#include "core/render/mosaic.hpp"
+#include "core/base/parse.hpp"
+#include "core/pipeline/source.hpp"
 #include "record/sink.hpp"
 
 #include <chrono>

@@ -1,7 +1,7 @@
 // The source -> process -> sink loop shared by `record` and `stylize`.
 #include "cli/stream_loop.hpp"
 
-#include "core/interrupt.hpp"
+#include "core/base/interrupt.hpp"
 #include "record/sink.hpp"
 
 #include <memory>

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "cli/cli.hpp"
-#include "core/source.hpp"
+#include "core/pipeline/source.hpp"
 #include "record/async_encoder.hpp"
 
 #include <functional>

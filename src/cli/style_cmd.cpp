@@ -3,11 +3,11 @@
 #include "cli/cli.hpp"
 #include "cli/stream_loop.hpp"
 
-#include "core/atomic_file.hpp"
-#include "core/comparison.hpp"
-#include "core/npy.hpp"
-#include "core/parse.hpp"
-#include "core/source.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/render/comparison.hpp"
+#include "core/io/npy.hpp"
+#include "core/base/parse.hpp"
+#include "core/pipeline/source.hpp"
 #include "record/sink.hpp"
 
 #include <chrono>

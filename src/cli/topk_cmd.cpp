@@ -3,12 +3,12 @@
 // sheets, and the entries as JSON and CSV.
 #include "cli/cli.hpp"
 
-#include "core/atomic_file.hpp"
-#include "core/interrupt.hpp"
-#include "core/parse.hpp"
-#include "core/receptive_field.hpp"
-#include "core/source.hpp"
-#include "core/topk.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/base/interrupt.hpp"
+#include "core/base/parse.hpp"
+#include "core/unit/receptive_field.hpp"
+#include "core/pipeline/source.hpp"
+#include "core/unit/topk.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 

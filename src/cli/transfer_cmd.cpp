@@ -2,11 +2,11 @@
 // result or a GIF of the image every K iterations, captioned, with the losses as JSON.
 #include "cli/cli.hpp"
 
-#include "core/atomic_file.hpp"
-#include "core/interrupt.hpp"
-#include "core/mosaic.hpp"
-#include "core/parse.hpp"
-#include "core/transfer.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/base/interrupt.hpp"
+#include "core/render/mosaic.hpp"
+#include "core/base/parse.hpp"
+#include "core/unit/transfer.hpp"
 #include "record/sink.hpp"
 
 #include <opencv2/imgcodecs.hpp>

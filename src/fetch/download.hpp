@@ -1,7 +1,7 @@
 // One file over HTTP(S) with libcurl: progress snapshots, cancel, checksum, atomic placement.
 #pragma once
 
-#include "core/expected.hpp"
+#include "core/base/expected.hpp"
 
 #include <atomic>
 #include <cstdint>

@@ -1,8 +1,8 @@
 // From models.yml entries to downloads: URLs, checksums, destinations, copies already present.
 #pragma once
 
-#include "core/expected.hpp"
-#include "core/model_zoo.hpp"
+#include "core/base/expected.hpp"
+#include "core/model/model_zoo.hpp"
 #include "fetch/download.hpp"
 
 #include <memory>

@@ -3,9 +3,9 @@
 // arrives. Main thread only; restores the GL state it changes.
 #pragma once
 
-#include "core/colormap.hpp"
-#include "core/normalize.hpp"
-#include "core/view.hpp"
+#include "core/render/colormap.hpp"
+#include "core/render/normalize.hpp"
+#include "core/render/view.hpp"
 #include "gfx/gl_objects.hpp"
 
 #include <opencv2/core.hpp>

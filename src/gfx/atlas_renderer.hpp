@@ -1,9 +1,9 @@
-// Draws the whole-network atlas (core/atlas.hpp) with its own shader (shaders/atlas.frag): the
+// Draws the whole-network atlas (core/render/atlas.hpp) with its own shader (shaders/atlas.frag): the
 // packed R32F maps, one range per tile, and an index texture (canvas pixel -> packed texel and
 // tile) built once per layout. Zoom and pan are two uniforms. Main thread only.
 #pragma once
 
-#include "core/atlas.hpp"
+#include "core/render/atlas.hpp"
 #include "gfx/activation_renderer.hpp"
 #include "gfx/gl_objects.hpp"
 

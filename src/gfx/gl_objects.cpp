@@ -1,7 +1,7 @@
 // GL object wrappers and shader compilation.
 #include "gfx/gl_objects.hpp"
 
-#include "core/colormap.hpp"
+#include "core/render/colormap.hpp"
 
 #include <vector>
 

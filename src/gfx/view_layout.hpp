@@ -3,7 +3,7 @@
 // window and offscreen renders (screenshots, recordings). Main thread only (it draws).
 #pragma once
 
-#include "core/view.hpp"
+#include "core/render/view.hpp"
 #include "gfx/activation_renderer.hpp"
 
 namespace cnnscope::gfx {

@@ -2,8 +2,8 @@
 // Written under a temporary name and renamed on finish(); an unfinished writer leaves nothing.
 #pragma once
 
-#include "core/atomic_file.hpp"
-#include "core/expected.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/base/expected.hpp"
 
 #include <opencv2/core.hpp>
 

@@ -1,10 +1,10 @@
-// Exports a range of the frame history (core/history.hpp) to a GIF, MP4 or PNG folder: each kept
+// Exports a range of the frame history (core/pipeline/history.hpp) to a GIF, MP4 or PNG folder: each kept
 // frame drawn by a caller-supplied view (the window recomputes its maps for that frame) or the
 // frame itself, with the delays the frames' timestamps give. Safe to run on any thread.
 #pragma once
 
-#include "core/expected.hpp"
-#include "core/history.hpp"
+#include "core/base/expected.hpp"
+#include "core/pipeline/history.hpp"
 
 #include <atomic>
 #include <functional>

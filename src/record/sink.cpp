@@ -1,9 +1,9 @@
 // Frame sinks.
 #include "record/sink.hpp"
 
-#include "core/atomic_file.hpp"
-#include "core/output_guard.hpp"
-#include "core/parse.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/io/output_guard.hpp"
+#include "core/base/parse.hpp"
 #include "record/gif_writer.hpp"
 
 #include <opencv2/imgcodecs.hpp>

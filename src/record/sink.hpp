@@ -3,8 +3,8 @@
 // on finish(); a sink destroyed without finish() removes what it wrote.
 #pragma once
 
-#include "core/expected.hpp"
-#include "core/output_guard.hpp"
+#include "core/base/expected.hpp"
+#include "core/io/output_guard.hpp"
 
 #include <opencv2/core.hpp>
 

@@ -1,7 +1,7 @@
 // Sweep GIFs.
 #include "record/sweep.hpp"
 
-#include "core/interrupt.hpp"
+#include "core/base/interrupt.hpp"
 #include "record/gif_writer.hpp"
 
 namespace cnnscope {

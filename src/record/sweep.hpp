@@ -2,8 +2,8 @@
 // per layer for a channel index. CPU twin rendering, captioned; safe to run on any thread.
 #pragma once
 
-#include "core/expected.hpp"
-#include "core/mosaic.hpp"
+#include "core/base/expected.hpp"
+#include "core/render/mosaic.hpp"
 
 #include <atomic>
 #include <functional>

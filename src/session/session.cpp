@@ -2,9 +2,9 @@
 // with their warnings, the style step, the pipeline label and the layer/channel check.
 #include "session/session.hpp"
 
-#include "core/conv_mode.hpp"
-#include "core/parse.hpp"
-#include "core/source.hpp"
+#include "core/model/conv_mode.hpp"
+#include "core/base/parse.hpp"
+#include "core/pipeline/source.hpp"
 
 #include <algorithm>
 #include <iostream>

@@ -3,12 +3,12 @@
 // the pipeline label and the layer/channel check. Core only: no CLI11, no GL.
 #pragma once
 
-#include "core/colormap.hpp"
-#include "core/expected.hpp"
-#include "core/model.hpp"
-#include "core/mosaic.hpp"
-#include "core/normalize.hpp"
-#include "core/style.hpp"
+#include "core/render/colormap.hpp"
+#include "core/base/expected.hpp"
+#include "core/model/model.hpp"
+#include "core/render/mosaic.hpp"
+#include "core/render/normalize.hpp"
+#include "core/model/style.hpp"
 
 #include <optional>
 #include <string>

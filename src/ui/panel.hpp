@@ -2,7 +2,7 @@
 // and the one channel out: the events the app applies after the frame's panel is drawn.
 #pragma once
 
-#include "core/view.hpp"
+#include "core/render/view.hpp"
 
 #include <opencv2/core.hpp>
 

@@ -1,7 +1,7 @@
 // Persisted view settings.
 #include "ui/settings.hpp"
 
-#include "core/atomic_file.hpp"
+#include "core/io/atomic_file.hpp"
 
 #include <algorithm>
 #include <cerrno>

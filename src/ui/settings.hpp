@@ -1,8 +1,8 @@
 // Persisted view settings: ~/.config/cnnscope/settings.ini (or $XDG_CONFIG_HOME).
 #pragma once
 
-#include "core/expected.hpp"
-#include "core/view.hpp"
+#include "core/base/expected.hpp"
+#include "core/render/view.hpp"
 
 #include <string>
 #include <vector>

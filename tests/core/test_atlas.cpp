@@ -1,5 +1,5 @@
 // The atlas layout (tile <-> layer/channel, canvas and packed rects) and tile packing.
-#include "core/atlas.hpp"
+#include "core/render/atlas.hpp"
 
 #include <doctest/doctest.h>
 

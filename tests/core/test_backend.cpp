@@ -1,5 +1,5 @@
 // Backend/target table: unknown names are errors, unavailable ones fall back to cpu and say so.
-#include "core/backend.hpp"
+#include "core/model/backend.hpp"
 
 #include <doctest/doctest.h>
 

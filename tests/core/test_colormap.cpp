@@ -1,5 +1,5 @@
 // CPU colormaps against matplotlib's own tables (Debian's python3-matplotlib, run at test time).
-#include "core/colormap.hpp"
+#include "core/render/colormap.hpp"
 
 #include <doctest/doctest.h>
 

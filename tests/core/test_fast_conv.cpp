@@ -1,8 +1,8 @@
 // The oneDNN convolution layer against OpenCV's own, layer by layer, per algorithm: a full VGG19
 // written as a Keras .h5 file (He-initialised) and one with large-magnitude weights, at 224x224
 // and at an odd size; activations oneDNN fuses differently; the cases that stay on OpenCV.
-#include "core/conv_mode.hpp"
-#include "core/model.hpp"
+#include "core/model/conv_mode.hpp"
+#include "core/model/model.hpp"
 #include "../support/keras_file.hpp"
 
 #include <doctest/doctest.h>

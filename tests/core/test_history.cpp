@@ -1,7 +1,7 @@
 // The frame history: frames equal the decoder's, the memory budget holds, oldest evicted first,
 // lookups by index and time, one writer and a reader at once.
-#include "core/history.hpp"
-#include "core/source.hpp"
+#include "core/pipeline/history.hpp"
+#include "core/pipeline/source.hpp"
 
 #include <doctest/doctest.h>
 #include <opencv2/videoio.hpp>

@@ -1,6 +1,6 @@
 // The Keras .h5 loader against a naive double-precision reference, on files the test writes in
 // the real files' layouts (legacy and modern weight names, model_weights nesting, with-top).
-#include "core/model.hpp"
+#include "core/model/model.hpp"
 #include "../support/keras_file.hpp"
 
 #include <doctest/doctest.h>

@@ -1,5 +1,5 @@
 // Two-network comparison: layer matching by name and by position, symmetric difference ranges.
-#include "core/model_diff.hpp"
+#include "core/model/model_diff.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // Normalisation modes and mosaics.
-#include "core/mosaic.hpp"
-#include "core/normalize.hpp"
+#include "core/render/mosaic.hpp"
+#include "core/render/normalize.hpp"
 
 #include <doctest/doctest.h>
 

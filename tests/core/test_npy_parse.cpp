@@ -1,7 +1,7 @@
 // .npy writer round trip and user-value parsing.
-#include "core/atomic_file.hpp"
-#include "core/npy.hpp"
-#include "core/parse.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/io/npy.hpp"
+#include "core/base/parse.hpp"
 #include "../support/keras_file.hpp"
 
 #include <doctest/doctest.h>
@@ -66,7 +66,7 @@ TEST_CASE("sizes parse strictly") {
     CHECK(parseSize("4x4", kMinInputSide).error().find("between") != std::string::npos);
 }
 
-#include "core/model_zoo.hpp"
+#include "core/model/model_zoo.hpp"
 
 TEST_CASE("models.yml: the shipped catalogue parses - malformed ones fail with a line number") {
     auto zoo = loadZooFile(CNNSCOPE_SOURCE_MODELS_DIR "/models.yml");

@@ -1,6 +1,6 @@
 // The live pipeline's threads and hand-offs (also run under ThreadSanitizer in CI).
-#include "core/latest.hpp"
-#include "core/pipeline.hpp"
+#include "core/base/latest.hpp"
+#include "core/pipeline/pipeline.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 // Receptive fields against a brute-force support computation (one-pixel impulses through nets
 // with positive weights), the frame mapping against cv::resize itself, and channel peaks.
-#include "core/catalogue.hpp"
-#include "core/receptive_field.hpp"
+#include "core/model/catalogue.hpp"
+#include "core/unit/receptive_field.hpp"
 
 #include <doctest/doctest.h>
 

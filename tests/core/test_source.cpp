@@ -1,5 +1,5 @@
 // Frame sources on Debian's opencv-doc footage: counts are read, never trusted.
-#include "core/source.hpp"
+#include "core/pipeline/source.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,8 +1,8 @@
 // The style stage on a network built here with known weights, and Gram matrices, each checked
 // against an independent computation.
-#include "core/gram.hpp"
-#include "core/model_zoo.hpp"
-#include "core/style.hpp"
+#include "core/unit/gram.hpp"
+#include "core/model/model_zoo.hpp"
+#include "core/model/style.hpp"
 
 #include "../support/keras_file.hpp"
 

@@ -1,7 +1,7 @@
 // Top-k accumulator: entries against a brute-force ranking of per-frame peaks, thumbnails
 // against crops cut independently, resets, sequence numbers, sheets, and concurrent readers.
-#include "core/receptive_field.hpp"
-#include "core/topk.hpp"
+#include "core/unit/receptive_field.hpp"
+#include "core/unit/topk.hpp"
 
 #include <doctest/doctest.h>
 

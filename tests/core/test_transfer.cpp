@@ -1,7 +1,7 @@
 // Style transfer's gradient (through the backward engine, grad mode) against finite
 // differences of its own loss, on a small net built here with known random weights.
-#include "core/model.hpp"
-#include "core/transfer.hpp"
+#include "core/model/model.hpp"
+#include "core/unit/transfer.hpp"
 
 #include <doctest/doctest.h>
 

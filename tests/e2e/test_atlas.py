@@ -1,5 +1,5 @@
 """End-to-end: `cnnscope atlas` on vtest.avi, tile placement and colours against dumped activations
-box-downsampled and coloured in numpy (the rule documented in src/core/atlas.hpp)."""
+box-downsampled and coloured in numpy (the rule documented in src/core/render/atlas.hpp)."""
 import json
 import os
 import sys

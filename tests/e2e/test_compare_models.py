@@ -10,7 +10,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from helpers import VTEST, CliTest, hot_lut_bgr8, read_png_bgr  # noqa: E402
 
-GAP, HEADER = 8, 22  # src/core/model_diff.hpp: kComparisonGap, kComparisonHeader
+GAP, HEADER = 8, 22  # src/core/model/model_diff.hpp: kComparisonGap, kComparisonHeader
 
 
 def rdbu_lut_bgr8():

@@ -1,6 +1,6 @@
 // The colormap shader against its CPU twin: the same values drawn by the GPU and by colorize()
 // must give the same colours (run under Xvfb; Mesa llvmpipe gives a GL 3.3+ core context).
-#include "core/colormap.hpp"
+#include "core/render/colormap.hpp"
 #include "gfx/activation_renderer.hpp"
 
 #include <GLFW/glfw3.h>

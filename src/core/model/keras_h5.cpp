@@ -1,0 +1,308 @@
+// Keras HDF5 weight file reader (HDF5 C API).
+#include "core/model/keras_h5.hpp"
+
+#include "core/base/parse.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <set>
+
+namespace cnnscope {
+
+namespace {
+
+// Closes an HDF5 handle with the matching function.
+class H5Handle {
+public:
+    H5Handle(hid_t id, herr_t (*closer)(hid_t)) : m_id(id), m_close(closer) {}
+    ~H5Handle() { if (m_id >= 0) m_close(m_id); }
+    H5Handle(const H5Handle&) = delete;
+    H5Handle& operator=(const H5Handle&) = delete;
+    hid_t get() const { return m_id; }
+    bool valid() const { return m_id >= 0; }
+private:
+    hid_t m_id;
+    herr_t (*m_close)(hid_t);
+};
+
+std::string trimNul(const char* p, size_t n) {
+    size_t len = 0;
+    while (len < n && p[len] != '\0') ++len;
+    std::string s(p, len);
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s;
+}
+
+// Reads a 1-D string attribute (fixed-length or variable-length strings). nullopt if absent.
+bool readStringListAttr(hid_t obj, const char* attrName, std::vector<std::string>& out, std::string& err) {
+    if (H5Aexists(obj, attrName) <= 0) return false;
+    H5Handle attr(H5Aopen(obj, attrName, H5P_DEFAULT), H5Aclose);
+    if (!attr.valid()) { err = std::string("cannot open attribute ") + attrName; return false; }
+    H5Handle type(H5Aget_type(attr.get()), H5Tclose);
+    H5Handle space(H5Aget_space(attr.get()), H5Sclose);
+    if (H5Tget_class(type.get()) != H5T_STRING) { err = std::string("attribute ") + attrName + " is not a string list"; return false; }
+    int rank = H5Sget_simple_extent_ndims(space.get());
+    hssize_t count = H5Sget_simple_extent_npoints(space.get());
+    if (rank > 1 || count < 0 || count > 100000) { err = std::string("attribute ") + attrName + " has an unexpected shape"; return false; }
+    out.clear();
+    if (H5Tis_variable_str(type.get()) > 0) {
+        std::vector<char*> ptrs(size_t(count), nullptr);
+        H5Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+        H5Tset_size(mem.get(), H5T_VARIABLE);
+        if (H5Aread(attr.get(), mem.get(), ptrs.data()) < 0) { err = std::string("cannot read attribute ") + attrName; return false; }
+        for (char* p : ptrs) out.emplace_back(p ? p : "");
+        H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
+    } else {
+        size_t len = H5Tget_size(type.get());
+        if (len == 0 || len > 4096) { err = std::string("attribute ") + attrName + " has an unexpected string size"; return false; }
+        std::vector<char> buf(len * size_t(count));
+        H5Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+        H5Tset_size(mem.get(), len);
+        H5Tset_strpad(mem.get(), H5T_STR_NULLPAD);
+        if (H5Aread(attr.get(), mem.get(), buf.data()) < 0) { err = std::string("cannot read attribute ") + attrName; return false; }
+        for (hssize_t i = 0; i < count; ++i) out.push_back(trimNul(buf.data() + size_t(i) * len, len));
+    }
+    return true;
+}
+
+struct Dataset {
+    std::vector<hsize_t> dims;
+    std::vector<float> data;
+};
+
+Dataset readFloatDataset(hid_t group, const std::string& path, const std::string& what) {
+    H5Handle ds(H5Dopen2(group, path.c_str(), H5P_DEFAULT), H5Dclose);
+    if (!ds.valid()) throw CoreError(what + ": dataset '" + path + "' listed in weight_names is missing");
+    H5Handle space(H5Dget_space(ds.get()), H5Sclose);
+    int rank = H5Sget_simple_extent_ndims(space.get());
+    if (rank < 1 || rank > 4) throw CoreError(what + ": dataset '" + path + "' has rank " + std::to_string(rank));
+    Dataset d;
+    d.dims.resize(size_t(rank));
+    H5Sget_simple_extent_dims(space.get(), d.dims.data(), nullptr);
+    // Bounded by what the file can hold before anything is allocated: a chunked dataset that was
+    // never written declares any shape for free.
+    H5Handle dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
+    const bool filtered = dcpl.valid() && H5Pget_nfilters(dcpl.get()) > 0;
+    hsize_t fileBytes = 0;
+    {
+        H5Handle file(H5Iget_file_id(group), H5Fclose);
+        if (file.valid()) H5Fget_filesize(file.get(), &fileBytes);
+    }
+    if (auto st = checkDatasetBound(d.dims, sizeof(float), H5Dget_storage_size(ds.get()), filtered, fileBytes); !st)
+        throw CoreError(what + ": dataset '" + path + "' " + st.error());
+    size_t n = 1;
+    for (hsize_t v : d.dims) n *= size_t(v);
+    d.data.resize(n);
+    if (H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, d.data.data()) < 0)
+        throw CoreError(what + ": cannot read dataset '" + path + "' (file truncated or corrupt?)");
+    return d;
+}
+
+std::string shapeStr(const std::vector<hsize_t>& dims) {
+    std::string s = "(";
+    for (size_t i = 0; i < dims.size(); ++i) s += (i ? "," : "") + std::to_string(dims[i]);
+    return s + ")";
+}
+
+bool isHdf5Signature(const std::string& path) {
+    static const unsigned char kMagic[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    // The superblock may sit at 0, 512, 1024, 2048, ...
+    bool found = false;
+    for (long off = 0; off <= 8192 && !found; off = off ? off * 2 : 512) {
+        unsigned char buf[8] = {};
+        if (std::fseek(f, off, SEEK_SET) != 0 || std::fread(buf, 1, 8, f) != 8) break;
+        found = std::memcmp(buf, kMagic, 8) == 0;
+    }
+    std::fclose(f);
+    return found;
+}
+
+std::vector<SeqLayer> readLayers(const std::string& path) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors come back as values, not stderr noise
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw CoreError("model file '" + path + "' does not exist");
+    if (!isHdf5Signature(path))
+        throw CoreError("'" + path + "' is not an HDF5 file (expected a Keras .h5 weight file such as "
+                        "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5)");
+    H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (!file.valid())
+        throw CoreError("cannot open HDF5 file '" + path + "' (truncated or corrupt? re-download it with: cnnscope fetch)");
+
+    hid_t root = file.get();
+    std::unique_ptr<H5Handle> nested;
+    std::vector<std::string> layerNames;
+    std::string err;
+    if (!readStringListAttr(root, "layer_names", layerNames, err)) {
+        if (!err.empty()) throw CoreError("'" + path + "': " + err);
+        if (H5Lexists(root, "model_weights", H5P_DEFAULT) > 0) {
+            nested = std::make_unique<H5Handle>(H5Gopen2(root, "model_weights", H5P_DEFAULT), H5Gclose);
+            if (nested->valid() && readStringListAttr(nested->get(), "layer_names", layerNames, err)) root = nested->get();
+        }
+        if (layerNames.empty())
+            throw CoreError("'" + path + "' is HDF5 but not a Keras weight file: no 'layer_names' attribute" +
+                            (err.empty() ? std::string() : " (" + err + ")"));
+    }
+
+    std::vector<SeqLayer> layers;
+    int channels = 3;
+    for (const std::string& lname : layerNames) {
+        const std::string what = "'" + path + "', layer '" + lname + "'";
+        if (H5Lexists(root, lname.c_str(), H5P_DEFAULT) <= 0)
+            throw CoreError(what + " is listed in layer_names but missing from the file (truncated or edited file?)");
+        H5Handle group(H5Gopen2(root, lname.c_str(), H5P_DEFAULT), H5Gclose);
+        if (!group.valid()) throw CoreError(what + " cannot be opened (corrupt file?)");
+        std::vector<std::string> weightNames;
+        readStringListAttr(group.get(), "weight_names", weightNames, err);
+        if (weightNames.empty()) {
+            if (lower(lname).find("pool") != std::string::npos) {
+                SeqLayer pool;
+                pool.name = lname;
+                pool.kind = SeqLayer::Kind::MaxPool;
+                pool.kh = pool.kw = 2;
+                pool.inChannels = pool.outChannels = channels;
+                layers.push_back(std::move(pool));
+            }
+            continue;  // input, flatten, ... carry no weights
+        }
+        Dataset kernel, bias;
+        bool haveKernel = false, haveBias = false;
+        for (const std::string& wname : weightNames) {
+            Dataset d = readFloatDataset(group.get(), wname, what);
+            if (d.dims.size() >= 2 && !haveKernel) { kernel = std::move(d); haveKernel = true; }
+            else if (d.dims.size() == 1 && !haveBias) { bias = std::move(d); haveBias = true; }
+        }
+        if (!haveKernel) throw CoreError(what + " has weights but no kernel");
+        if (kernel.dims.size() == 2) break;  // first dense layer: the classifier top, ignored
+        if (kernel.dims.size() != 4)
+            throw CoreError(what + ": kernel has shape " + shapeStr(kernel.dims) + ", expected (kh,kw,in,out)");
+        const int kh = int(kernel.dims[0]), kw = int(kernel.dims[1]), cin = int(kernel.dims[2]), cout = int(kernel.dims[3]);
+        if (cin != channels)
+            throw CoreError(what + ": kernel " + shapeStr(kernel.dims) + " expects " + std::to_string(cin) +
+                            " input channels but the previous layer gives " + std::to_string(channels));
+        if (haveBias && bias.dims[0] != hsize_t(cout))
+            throw CoreError(what + ": bias has " + std::to_string(bias.dims[0]) + " values, kernel has " +
+                            std::to_string(cout) + " outputs");
+        SeqLayer conv;
+        conv.name = lname;
+        conv.kind = SeqLayer::Kind::Conv;
+        conv.kh = kh;
+        conv.kw = kw;
+        conv.inChannels = cin;
+        conv.outChannels = cout;
+        int sz[4] = {cout, cin, kh, kw};
+        conv.weights.create(4, sz, CV_32F);
+        float* dst = conv.weights.ptr<float>();
+        const float* src = kernel.data.data();
+        // (kh, kw, in, out) -> (out, in, kh, kw)
+        for (int y = 0; y < kh; ++y)
+            for (int x = 0; x < kw; ++x)
+                for (int i = 0; i < cin; ++i)
+                    for (int o = 0; o < cout; ++o)
+                        dst[((size_t(o) * cin + i) * kh + y) * kw + x] = src[((size_t(y) * kw + x) * cin + i) * cout + o];
+        conv.bias = cv::Mat::zeros(1, cout, CV_32F);
+        if (haveBias) std::memcpy(conv.bias.ptr<float>(), bias.data.data(), sizeof(float) * size_t(cout));
+        channels = cout;
+        layers.push_back(std::move(conv));
+    }
+    if (std::none_of(layers.begin(), layers.end(), [](const SeqLayer& l) { return l.kind == SeqLayer::Kind::Conv; }))
+        throw CoreError("'" + path + "' holds no convolution layers");
+
+    const std::string base = lower(std::filesystem::path(path).filename().string());
+    if (base.find("vgg19") != std::string::npos) {
+        for (const VggConvSpec& spec : vgg19ConvSpecs()) {
+            auto it = std::find_if(layers.begin(), layers.end(), [&](const SeqLayer& l) { return l.name == spec.name; });
+            if (it == layers.end())
+                throw CoreError("'" + path + "' is named as VGG19 weights but lacks layer '" + std::string(spec.name) +
+                                "' (incomplete download? run: cnnscope fetch)");
+            if (it->inChannels != spec.in || it->outChannels != spec.out || it->kh != 3 || it->kw != 3)
+                throw CoreError("'" + path + "': layer '" + spec.name + "' has kernel (" + std::to_string(it->kh) + "," +
+                                std::to_string(it->kw) + "," + std::to_string(it->inChannels) + "," +
+                                std::to_string(it->outChannels) + "), VGG19 has (3,3," + std::to_string(spec.in) + "," +
+                                std::to_string(spec.out) + ")");
+        }
+    }
+    return layers;
+}
+
+}  // namespace
+
+Status checkDatasetBound(const std::vector<unsigned long long>& dims, size_t elementBytes, unsigned long long storageBytes,
+                         bool filtered, unsigned long long fileBytes) {
+    long double declared = (long double)elementBytes;
+    std::string shape = "(";
+    for (size_t i = 0; i < dims.size(); ++i) {
+        declared *= (long double)dims[i];
+        shape += (i ? "," : "") + std::to_string(dims[i]);
+    }
+    shape += ")";
+    auto bytes = [](long double b) { return std::to_string((unsigned long long)std::min(b, (long double)1e19)) + " bytes"; };
+    if (declared == 0) return Error{"has shape " + shape + " with no values"};
+    if (declared > (long double)(uint64_t(1) << 33))
+        return Error{"declares shape " + shape + " (" + bytes(declared) + "), more than any weight tensor (8 GB)"};
+    // Without compression the stored bytes are the data; with it, deflate's best case is ~1032:1.
+    const long double holds = filtered ? (long double)storageBytes * 1100 : (long double)storageBytes;
+    if (declared > holds || declared > (long double)fileBytes * 1100)
+        return Error{"declares shape " + shape + " (" + bytes(declared) + ") but the file stores only " +
+                     std::to_string(storageBytes) + " bytes for it (never written, or truncated)"};
+    return {};
+}
+
+const std::vector<VggConvSpec>& vgg19ConvSpecs() {
+    static const std::vector<VggConvSpec> specs = {
+        {"block1_conv1", 3, 64},    {"block1_conv2", 64, 64},
+        {"block2_conv1", 64, 128},  {"block2_conv2", 128, 128},
+        {"block3_conv1", 128, 256}, {"block3_conv2", 256, 256}, {"block3_conv3", 256, 256}, {"block3_conv4", 256, 256},
+        {"block4_conv1", 256, 512}, {"block4_conv2", 512, 512}, {"block4_conv3", 512, 512}, {"block4_conv4", 512, 512},
+        {"block5_conv1", 512, 512}, {"block5_conv2", 512, 512}, {"block5_conv3", 512, 512}, {"block5_conv4", 512, 512},
+    };
+    return specs;
+}
+
+Expected<std::vector<SeqLayer>> readKerasH5(const std::string& path) {
+    return guard([&]() -> Expected<std::vector<SeqLayer>> { return readLayers(path); });
+}
+
+std::vector<SeqLayer> vgg19Untrained(uint64_t seed) {
+    cv::RNG rng(seed);
+    std::vector<SeqLayer> layers;
+    int block = 1;
+    for (const VggConvSpec& spec : vgg19ConvSpecs()) {
+        const std::string name = spec.name;
+        const int thisBlock = name[5] - '0';
+        if (thisBlock != block) {
+            SeqLayer pool;
+            pool.name = "block" + std::to_string(block) + "_pool";
+            pool.kind = SeqLayer::Kind::MaxPool;
+            pool.kh = pool.kw = 2;
+            pool.inChannels = pool.outChannels = spec.in;
+            layers.push_back(pool);
+            block = thisBlock;
+        }
+        SeqLayer conv;
+        conv.name = name;
+        conv.inChannels = spec.in;
+        conv.outChannels = spec.out;
+        int sz[4] = {spec.out, spec.in, 3, 3};
+        conv.weights.create(4, sz, CV_32F);
+        rng.fill(conv.weights, cv::RNG::NORMAL, 0.0, std::sqrt(2.0 / (9.0 * spec.in)));  // He normal, fan_in
+        conv.bias = cv::Mat::zeros(1, spec.out, CV_32F);
+        layers.push_back(std::move(conv));
+    }
+    SeqLayer pool;
+    pool.name = "block5_pool";
+    pool.kind = SeqLayer::Kind::MaxPool;
+    pool.kh = pool.kw = 2;
+    pool.inChannels = pool.outChannels = 512;
+    layers.push_back(pool);
+    return layers;
+}
+
+}  // namespace cnnscope

@@ -1,0 +1,397 @@
+// Model loading, catalogue and forward-to-layer.
+#include "core/model/model.hpp"
+
+#include "core/model/conv_mode.hpp"
+#include "core/base/finite.hpp"
+#include "core/base/limits.hpp"
+#include "core/model/model_zoo.hpp"
+#include "core/base/parse.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace cnnscope {
+
+namespace {
+
+bool isFile(const std::string& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec);
+}
+
+std::string kerasHome() {
+    const char* home = std::getenv("HOME");
+    return home ? (fs::path(home) / ".keras" / "models").string() : std::string();
+}
+
+// Directories where weight files named in models.yml are looked for.
+std::vector<std::string> weightDirs() {
+    std::vector<std::string> dirs = modelDirs();
+    if (auto k = kerasHome(); !k.empty()) dirs.push_back(k);
+    return dirs;
+}
+
+std::string findInDirs(const std::string& file) {
+    for (const auto& d : weightDirs()) {
+        const fs::path p = fs::path(d) / file;
+        if (isFile(p.string())) return p.string();
+    }
+    return {};
+}
+
+}  // namespace
+
+Expected<std::string> resolveModelFile(const std::string& what, const std::string& from, const std::vector<ZooEntry>& zoo) {
+    if (isFile(what)) return what;
+    if (const ZooEntry* e = findZooEntry(zoo, what); e && fs::path(what).filename() == what) {
+        if (auto p = findInDirs(e->file); !p.empty()) return p;
+        return Error{"model '" + what + "' (" + from + ") is known but its file '" + e->file +
+                     "' is not in models/, " + userModelsDir() + " or ~/.keras/models/; fetch it with: cnnscope fetch " + e->name};
+    }
+    std::error_code ec;
+    if (fs::is_directory(what, ec)) return Error{"model path '" + what + "' (" + from + ") is a directory; give the weights file"};
+    return Error{"model file '" + what + "' (" + from + ") does not exist"};
+}
+
+void avoidNormFusionBug(cv::dnn::Net& net) {
+    std::vector<cv::String> types;
+    net.getLayerTypes(types);
+    if (std::find(types.begin(), types.end(), "MVN") != types.end()) net.enableFusion(false);
+}
+
+static ModelLocation located(std::string path, std::string how, const std::vector<ZooEntry>& zoo) {
+    const ZooEntry* e = findZooEntry(zoo, path);
+    return ModelLocation{std::move(path), std::move(how), e ? std::optional<ZooEntry>(*e) : std::nullopt, {}};
+}
+
+Expected<ModelLocation> resolveModelPath(const ModelOptions& opts) {
+    std::string zooWarning;
+    Expected<std::vector<ZooEntry>> zoo = !opts.model.empty() && isFile(opts.model)
+                                              ? Expected<std::vector<ZooEntry>>(loadZooForFile(opts.model, &zooWarning))
+                                              : loadZoo();
+    if (!zoo) return Error{zoo.error()};
+    if (!opts.model.empty()) {
+        auto p = resolveModelFile(opts.model, "--model", *zoo);
+        if (!p) return Error{p.error()};
+        auto loc = located(*p, "--model", *zoo);
+        loc.warning = zooWarning;
+        if (loc.entry && loc.entry->style())
+            return Error{"'" + opts.model + "' is a style network (models.yml kind: style): pass it as --style, and --model a network to visualise"};
+        return loc;
+    }
+    if (const char* env = std::getenv("CNNSCOPE_MODEL"); env && *env) {
+        auto p = resolveModelFile(env, "$CNNSCOPE_MODEL", *zoo);
+        if (!p) return Error{p.error()};
+        return located(*p, "CNNSCOPE_MODEL", *zoo);
+    }
+    // models/ first for every entry (in catalogue order), then the Keras cache for Keras files.
+    for (const auto& dir : modelDirs())
+        for (const ZooEntry& e : *zoo)
+            if (const fs::path p = fs::path(dir) / e.file; !e.style() && isFile(p.string())) return ModelLocation{p.string(), "models/", e, {}};
+    if (const std::string k = kerasHome(); !k.empty())
+        for (const ZooEntry& e : *zoo)
+            if (const fs::path p = fs::path(k) / e.file; e.framework == "keras" && isFile(p.string()))
+                return ModelLocation{p.string(), "~/.keras/models/", e, {}};
+    return ModelLocation{};
+}
+
+Model Model::fromSequential(const std::vector<SeqLayer>& layers, const std::string& title, const std::string& source) {
+    installFastConv();
+    Model m;
+    m.m_title = title;
+    m.m_source = source;
+    m.m_kerasNames = true;
+    for (const SeqLayer& l : layers) {
+        cv::dnn::LayerParams lp;
+        if (l.kind == SeqLayer::Kind::Conv) {
+            lp.set("kernel_h", l.kh);
+            lp.set("kernel_w", l.kw);
+            lp.set("pad_h", l.kh / 2);
+            lp.set("pad_w", l.kw / 2);
+            lp.set("stride", 1);
+            lp.set("num_output", l.outChannels);
+            lp.set("bias_term", true);
+            lp.blobs = {l.weights, l.bias};
+            // The conv gets an internal name and the ReLU the Keras one: forward("block1_conv1")
+            // returns the post-ReLU output like Keras, and OpenCV still fuses conv + ReLU.
+            m.m_net.addLayerToPrev(l.name + "/conv", "Convolution", lp);
+            cv::dnn::LayerParams relu;
+            m.m_net.addLayerToPrev(l.name, "ReLU", relu);
+        } else {
+            lp.set("pool", "max");
+            lp.set("kernel_size", l.kh);
+            lp.set("stride", l.kh);
+            lp.set("ceil_mode", false);  // Keras floors: 15x20 -> 7x10
+            m.m_net.addLayerToPrev(l.name, "Pooling", lp);
+        }
+    }
+    m.m_target = *chooseTarget("cpu");
+    m.finishSetup();
+    return m;
+}
+
+int Model::minInputSide() const {
+    int side = 1;
+    for (const auto& l : m_layers) side = std::max(side, l.stride);
+    return side;
+}
+
+std::string Model::inputSizeProblem(cv::Size size) const {
+    const int need = std::max(kMinInputSide, minInputSide());
+    if (size.width >= need && size.height >= need) return {};
+    std::string deepest;
+    for (const auto& l : m_layers)
+        if (l.stride == minInputSide()) { deepest = l.name; break; }
+    return "input size " + std::to_string(size.width) + "x" + std::to_string(size.height) + " is too small for " + m_title +
+           ": it needs at least " + std::to_string(need) + "x" + std::to_string(need) +
+           (deepest.empty() ? std::string() : " (layer " + deepest + " has stride " + std::to_string(minInputSide()) + ")");
+}
+
+void Model::finishSetup() {
+    avoidNormFusionBug(m_net);
+    m_layers = describeLayers(m_net, m_kerasNames);
+    if (auto problem = inputSizeProblem(m_pre.size); !problem.empty()) throw CoreError(problem);
+    computeShapes(m_net, m_layers, m_pre.size);  // shapes only, nothing allocated
+    if (auto st = checkMemory("the forward pass at input size " + std::to_string(m_pre.size.width) + "x" +
+                                  std::to_string(m_pre.size.height),
+                              forwardBytesEstimate(m_pre.size));
+        !st)
+        throw CoreError(st.error());
+    if (m_defaultLayer.empty() || !find(m_defaultLayer)) {
+        m_defaultLayer.clear();
+        for (const auto& l : m_layers)
+            if (l.spatial() && l.name != "input") { m_defaultLayer = l.name; break; }
+    }
+}
+
+Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* warnings) {
+    return guard([&]() -> Expected<Model> {
+        auto warn = [&](const std::string& w) { if (warnings) warnings->push_back(w); };
+        std::optional<Model> model;
+        std::optional<ZooEntry> entry;  // the models.yml entry of the file loaded, if any
+        if (opts.untrained) {
+            model = fromSequential(vgg19Untrained(opts.seed), "VGG19", "untrained (seeded He init)");
+            model->m_untrained = true;
+            warn("using an UNTRAINED VGG19 (seeded He init), as asked: maps show structure, not learned features");
+        } else {
+            auto loc = resolveModelPath(opts);
+            if (!loc) return Error{loc.error()};
+            if (loc->path.empty()) {
+                model = fromSequential(vgg19Untrained(opts.seed), "VGG19", "untrained (seeded He init)");
+                model->m_untrained = true;
+                warn("no model weights found (--model, $CNNSCOPE_MODEL, models/, " + userModelsDir() +
+                     ", ~/.keras/models/): using an UNTRAINED VGG19 (seeded He init); maps show structure, not learned "
+                     "features. Get the article's weights (80 MB) with: cnnscope fetch");
+            } else {
+                entry = loc->entry;
+                if (!loc->warning.empty()) warn(loc->warning);
+                const std::string ext = lower(fs::path(loc->path).extension().string());
+                if (ext == ".h5" || ext == ".hdf5" || ext == ".keras") {
+                    auto layers = readKerasH5(loc->path);
+                    if (!layers) return Error{layers.error()};
+                    const std::string base = lower(fs::path(loc->path).filename().string());
+                    const std::string title = entry && !entry->title.empty() ? entry->title
+                                              : base.find("vgg19") != std::string::npos ? "VGG19" : "Keras model";
+                    model = fromSequential(*layers, title, loc->path);
+                } else {
+                    std::string config = opts.config;
+                    if (config.empty() && entry && !entry->config.empty()) {
+                        const fs::path sibling = fs::path(loc->path).parent_path() / entry->config;
+                        if (!isFile(sibling.string()))
+                            return Error{"model '" + loc->path + "' needs its config file '" + entry->config +
+                                         "' next to it (or pass --config)"};
+                        config = sibling.string();
+                    }
+                    if (ext == ".caffemodel" && config.empty())
+                        return Error{"Caffe model '" + loc->path + "' needs its .prototxt: pass --config FILE"};
+                    if (!config.empty() && !isFile(config)) return Error{"config file '" + config + "' does not exist"};
+                    cv::dnn::Net net;
+                    installFastConv();
+                    try {
+                        net = cv::dnn::readNet(loc->path, config);
+                    } catch (const cv::Exception& e) {
+                        return Error{"cannot read model '" + loc->path + "': OpenCV could not parse it (" + e.err +
+                                     "); is it an ONNX, Caffe, TensorFlow, Torch7 or Darknet file?"};
+                    }
+                    if (net.empty()) return Error{"cannot read model '" + loc->path + "': OpenCV returned an empty network"};
+                    Model m;
+                    m.m_net = net;
+                    m.m_title = entry && !entry->title.empty() ? entry->title : fs::path(loc->path).stem().string();
+                    m.m_source = loc->path;
+                    model = std::move(m);
+                    if (!entry)
+                        warn("no entry for '" + fs::path(loc->path).filename().string() +
+                             "' in models/models.yml: using default preprocessing (224x224, BGR, Caffe ImageNet mean)");
+                }
+            }
+        }
+        Model& m = *model;
+        if (!m.m_untrained)
+            if (auto st = checkNetWeights(m.m_net, "model '" + m.m_source + "'"); !st) return Error{st.error()};
+        if (entry) {
+            m.m_pre = entry->pre;
+            m.m_defaultLayer = entry->defaultLayer;
+        }
+        if (opts.inputSize.area() > 0) m.m_pre.size = opts.inputSize;
+        std::string note;
+        if (auto st = m.setTarget(opts.target, &note); !st) return Error{st.error()};
+        if (!note.empty()) warn(note);
+        m.finishSetup();
+        if (m.spatialLayerNames().empty())
+            return Error{"model '" + m.m_source + "' has no layer with a (C,H,W) output to visualise at input size " +
+                         std::to_string(m.m_pre.size.width) + "x" + std::to_string(m.m_pre.size.height)};
+        return std::move(m);
+    });
+}
+
+std::string Model::label() const { return m_untrained ? m_title + " [untrained]" : m_title; }
+
+std::vector<std::string> Model::spatialLayerNames() const {
+    std::vector<std::string> names;
+    for (const auto& l : m_layers)
+        if (l.spatial() && l.name != "input") names.push_back(l.name);
+    return names;
+}
+
+const LayerInfo* Model::find(const std::string& name) const {
+    for (const auto& l : m_layers)
+        if (l.name == name) return &l;
+    for (const auto& l : m_layers)  // OpenCV's own name, with or without "onnx_node!"
+        if (layerMatches(l, name)) return &l;
+    return nullptr;
+}
+
+Expected<const LayerInfo*> Model::requireSpatialLayer(const std::string& name) const {
+    const LayerInfo* l = find(name);
+    if (l && l->spatial() && l->name != "input") return l;
+    std::string list;
+    for (const auto& n : spatialLayerNames()) list += (list.empty() ? "" : ", ") + n;
+    if (l) return Error{"layer '" + name + "' has no (C,H,W) output to show; valid layers: " + list};
+    return Error{"unknown layer '" + name + "'; valid layers: " + list};
+}
+
+std::vector<std::string> Model::articleLayers() const {
+    // A "block" is a run of conv layers at the same spatial size: keep its first and last.
+    std::vector<std::string> out;
+    std::vector<const LayerInfo*> run;
+    auto flush = [&] {
+        if (run.empty()) return;
+        out.push_back(run.front()->name);
+        if (run.size() > 1) out.push_back(run.back()->name);
+        run.clear();
+    };
+    for (const auto& l : m_layers) {
+        if (!l.spatial() || l.type.find("Conv") == std::string::npos) continue;
+        if (!run.empty() && (run.back()->shape[1] != l.shape[1] || run.back()->shape[2] != l.shape[2])) flush();
+        run.push_back(&l);
+    }
+    flush();
+    if (out.empty()) out = spatialLayerNames();
+    return out;
+}
+
+Status Model::setInputSize(cv::Size size) {
+    if (size.width < kMinInputSide || size.height < kMinInputSide || size.width > kMaxInputSide || size.height > kMaxInputSide)
+        return Error{"input size " + std::to_string(size.width) + "x" + std::to_string(size.height) + " out of range (" +
+                     std::to_string(kMinInputSide) + ".." + std::to_string(kMaxInputSide) + " per side)"};
+    if (auto problem = inputSizeProblem(size); !problem.empty()) return Error{problem};
+    if (auto st = checkMemory("the forward pass at input size " + std::to_string(size.width) + "x" + std::to_string(size.height),
+                              forwardBytesEstimate(size));
+        !st)
+        return st;
+    m_pre.size = size;
+    return guard([&]() -> Status {
+        computeShapes(m_net, m_layers, m_pre.size);
+        return {};
+    });
+}
+
+Status Model::setTarget(const std::string& name, std::string* note) {
+    auto choice = chooseTarget(name);
+    if (!choice) return Error{choice.error()};
+    m_target = *choice;
+    if (note) *note = m_target.note;
+    return guard([&]() -> Status {
+        m_net.setPreferableBackend(m_target.backend);
+        m_net.setPreferableTarget(m_target.target);
+        return {};
+    });
+}
+
+Status Model::forward(const cv::Mat& frame, const std::string& layer, cv::Mat& out) {
+    if (frame.empty()) return Error{"empty frame"};
+    auto l = requireSpatialLayer(layer);
+    if (!l) return Error{l.error()};
+    return guard([&]() -> Status {
+        m_net.setInput(preprocess(frame, m_pre, m_buffers));
+        cv::Mat r = m_net.forward((*l)->netName);  // aliases the net's blob: copy out before the next forward
+        return copyFinite(r, out, "layer '" + layer + "'");
+    });
+}
+
+Status Model::forward(const cv::Mat& frame, const std::vector<std::string>& layers, std::vector<cv::Mat>& outs) {
+    if (frame.empty()) return Error{"empty frame"};
+    m_names.clear();
+    for (const auto& name : layers) {
+        auto l = requireSpatialLayer(name);
+        if (!l) return Error{l.error()};
+        m_names.push_back((*l)->netName);
+    }
+    return guard([&]() -> Status {
+        m_net.setInput(preprocess(frame, m_pre, m_buffers));
+        m_net.forward(m_scratch, m_names);
+        outs.resize(m_scratch.size());
+        for (size_t i = 0; i < m_scratch.size(); ++i) {
+            if (auto st = copyFinite(m_scratch[i], outs[i], "layer '" + layers[i] + "'"); !st) return st;
+        }
+        return {};
+    });
+}
+
+Status Model::forwardBlob(const cv::Mat& blob, const std::string& layer) {
+    const LayerInfo* l = find(layer);
+    if (!l) return Error{"unknown layer '" + layer + "'"};
+    return guard([&]() -> Status {
+        m_net.setInput(blob);
+        m_net.forward(l->netName);
+        return {};
+    });
+}
+
+ConvReport Model::convReport() const {
+    cv::dnn::Net net = m_net;  // a handle on the same net
+    ConvReport report = cnnscope::convReport(net, m_target.actual == "cpu");
+    for (auto& row : report.layers)  // the names the catalogue shows (ONNX without "onnx_node!")
+        for (const auto& l : m_layers)
+            if (l.netName == row.name) row.name = l.name;
+    return report;
+}
+
+double Model::forwardBytesEstimate(cv::Size size) const {
+    // Every layer's output is a float blob of (C, H/stride, W/stride); OpenCV keeps them all (plus
+    // the input and im2col scratch, about one more of the largest).
+    double total = 3.0 * size.width * size.height * 4, largest = 0;
+    for (const auto& l : m_layers) {
+        const int c = l.shape.empty() ? 1 : l.shape[0];
+        const double s = std::max(1, l.stride);
+        const double b = double(c) * std::ceil(size.width / s) * std::ceil(size.height / s) * 4;
+        total += b;
+        largest = std::max(largest, b);
+    }
+    return total + largest * 9;
+}
+
+int64_t Model::flopsTo(const std::string& layer) const {
+    int64_t flops = 0;
+    for (const auto& l : m_layers) {
+        if (l.spatial() && l.type.find("Conv") != std::string::npos)
+            flops += 2 * (l.params - l.channels()) * int64_t(l.shape[1]) * l.shape[2];
+        if (layerMatches(l, layer)) break;
+    }
+    return flops;
+}
+
+}  // namespace cnnscope
