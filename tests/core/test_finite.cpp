@@ -1,6 +1,6 @@
 // The forward's copy-out: copyFinite copies exactly and finds every NaN or infinity, wherever it
 // sits (first value, chunk boundaries, last value), with the same error as checkFinite.
-#include "core/finite.hpp"
+#include "core/base/finite.hpp"
 
 #include <doctest/doctest.h>
 
