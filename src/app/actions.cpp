@@ -53,7 +53,7 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::ToggleAtlas: toggleAtlas(); break;
         case KeyAction::Screenshot: takeScreenshot(); break;
         case KeyAction::ToggleRecord:
-            if (m_encoder) stopRecording();
+            if (m_recorder.active()) stopRecording();
             else startRecording(m_inputs.recordPath);
             break;
         case KeyAction::ToggleHelp: m_view.showHelp = !m_view.showHelp; break;
@@ -202,15 +202,6 @@ void Gui::refreshRanges() {
     if (!m_result.originalAct.empty()) channelRanges(m_result.originalAct, m_view.norm, m_origRanges, m_rangeScratch);
 }
 
-// Waits for a computeLayers answer on a job thread; a pipeline torn down meanwhile is an error.
-LayerActs awaitLayers(std::future<LayerActs>& f) {
-    try {
-        return f.get();
-    } catch (const std::future_error&) {
-        return Error{"the pipeline was restarted"};
-    }
-}
-
 void Gui::startPrefetch() {
     m_prefetchFrameId = m_result.frameId;
     const uint64_t frameId = m_result.frameId, generation = m_pipelineGeneration;
@@ -230,8 +221,7 @@ void Gui::takeResults() {
     historyPush();
     if (m_historyPos >= 0) return;  // scrubbing the history: the live result is kept, not shown
     const auto now = Clock::now();
-    m_latencies.push_back(std::chrono::duration<double, std::milli>(now - m_result.captured).count());
-    if (m_latencies.size() > 2000) m_latencies.erase(m_latencies.begin(), m_latencies.begin() + 1000);
+    m_stats.latency(std::chrono::duration<double, std::milli>(now - m_result.captured).count());
     if (m_result.frameId != m_shownFrameId) m_layerCache.clear();
     m_shownFrameId = m_result.frameId;
     if (m_pipeline->paused() || m_pipeline->sourceIsStill()) m_layerCache[m_result.layer] = m_result.act.clone();

@@ -1,60 +1,27 @@
-// The window's trained-weights download (background Download, progress, cancel, live model
-// reload when done) and the convolution kernel choice (process-wide mode, what really runs).
+// The window's side of the trained-weights download (app/weights_download: the live model reload
+// when done) and the convolution kernel choice (process-wide mode, what really runs).
 #include "app/gui_impl.hpp"
 
 #include "core/model/conv_mode.hpp"
-#include "fetch/model_fetch.hpp"
 
 namespace cnnscope::app::detail {
 
-namespace {
-const char* stateName(DownloadState s) {
-    switch (s) {
-        case DownloadState::Idle: return "idle";
-        case DownloadState::Running: return "running";
-        case DownloadState::Verifying: return "verifying";
-        case DownloadState::Succeeded: return "succeeded";
-        case DownloadState::Failed: return "failed";
-        case DownloadState::Cancelled: return "cancelled";
-    }
-    return "idle";
-}
-}  // namespace
-
 void Gui::startDownload() {
-    if (m_download) return;
-    auto d = startModelDownload();
-    if (!d) {
-        post("download: " + d.error(), ui::Message::Level::Error);
-        return;
-    }
-    m_download = std::move(*d);
-    post("downloading VGG19 weights to " + m_download->request().destPath);
+    auto started = m_download.start();
+    if (!started) post(started.error(), ui::Message::Level::Error);
+    else post(*started);
 }
 
-void Gui::cancelDownload() {
-    if (m_download) m_download->cancel();
-}
+void Gui::cancelDownload() { m_download.cancel(); }
 
 // Called once per UI frame: a finished download reloads the model (success) or says why not.
 void Gui::pollDownload() {
-    if (!m_download || !m_download->finished()) return;
-    const DownloadProgress p = m_download->progress();
-    const std::string path = m_download->request().destPath;
-    (void)m_download->wait();  // joins; the outcome is in p
-    m_download.reset();
-    m_downloadState = stateName(p.state);
-    if (p.state == DownloadState::Cancelled) {
-        post("download cancelled; nothing was changed");
-        return;
-    }
-    if (p.state != DownloadState::Succeeded) {
-        post("download failed: " + p.message, ui::Message::Level::Error);
-        return;
-    }
-    post("downloaded " + path + (p.note.empty() ? "" : " (" + p.note + ")"));
-    m_inputs.modelText = path;
-    applyPanelEvent({ui::PanelEvent::Kind::LoadModel, path});  // the window's model-reload path
+    const auto outcome = m_download.poll();
+    if (!outcome) return;
+    post(outcome->message, outcome->level);
+    if (outcome->modelPath.empty()) return;
+    m_inputs.modelText = outcome->modelPath;
+    applyPanelEvent({ui::PanelEvent::Kind::LoadModel, outcome->modelPath});  // the window's model-reload path
 }
 
 void Gui::setConv(const std::string& name) {
@@ -87,25 +54,7 @@ void Gui::fillExtras(ui::PanelInfo& info) const {
         info.convSummary = conv->summary;
         for (const ConvLayerReport& l : conv->layers) info.convLayers.push_back(l.name + ": " + describe(l) + (l.planned ? " (planned)" : ""));
     }
-    if (!m_download) return;
-    const DownloadProgress p = m_download->progress();
-    info.download.running = true;
-    info.download.fraction = p.total > 0 ? double(p.bytes) / double(p.total) : -1;
-    std::string d = p.state == DownloadState::Verifying ? "checking " : "";
-    d += formatBytes(p.bytes);
-    if (p.total > 0) d += " of " + formatBytes(p.total);
-    if (p.bytesPerSecond > 0) d += ", " + formatBytes(int64_t(p.bytesPerSecond)) + "/s";
-    if (p.secondsLeft >= 0) d += ", " + formatDuration(p.secondsLeft) + " left";
-    info.download.detail = d;
-}
-
-std::string Gui::downloadBannerText() const {
-    if (!m_download) return {};
-    const DownloadProgress p = m_download->progress();
-    std::string t = "downloading VGG19 weights: " + formatBytes(p.bytes);
-    if (p.total > 0) t += " of " + formatBytes(p.total) + cv::format(" (%.0f%%)", 100.0 * double(p.bytes) / double(p.total));
-    if (p.secondsLeft >= 0) t += ", " + formatDuration(p.secondsLeft) + " left";
-    return t;
+    m_download.fill(info);
 }
 
 // Lines for the stats JSON: "conv" (what runs, as bench --json) and "download".
@@ -114,13 +63,7 @@ std::string Gui::extrasJson() const {
     std::string j = "  \"conv_mode\": \"" + std::string(convModeName(convMode())) + "\",\n";
     j += "  \"conv\": " + (conv ? convReportJson(*conv) : std::string("null")) + ",\n";
     j += "  \"model_source\": \"" + jsonEscape(m_pipeline->model().source()) + "\",\n";
-    if (m_download) {
-        const DownloadProgress p = m_download->progress();
-        j += cv::format("  \"download\": {\"state\": \"%s\", \"bytes\": %lld, \"total\": %lld},\n", stateName(p.state),
-                        (long long)p.bytes, (long long)p.total);
-    } else {
-        j += "  \"download\": {\"state\": \"" + m_downloadState + "\"},\n";
-    }
+    j += m_download.json();
     return j;
 }
 

@@ -10,7 +10,7 @@ namespace detail {
 
 bool Gui::setupWindow(std::string& error) {
     return m_window.open(m_view.windowW, m_view.windowH, error) && m_renderer.init(&error) && m_origRenderer.init(&error) &&
-           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error) && m_atlasRenderer.init(&error) &&
+           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error) && m_atlas.initGl(&error) &&
            m_unitRenderer.init(&error) && m_topkRenderer.init(&error);
 }
 
@@ -21,7 +21,7 @@ void Gui::teardown() {
     m_origRenderer = gfx::ActivationRenderer();
     m_gramRenderer = gfx::ActivationRenderer();
     m_origGramRenderer = gfx::ActivationRenderer();
-    m_atlasRenderer = gfx::AtlasRenderer();
+    m_atlas.releaseGl();
     m_unitRenderer = gfx::ActivationRenderer();
     m_topkRenderer = gfx::ActivationRenderer();
     m_offscreen = gfx::OffscreenTarget();
@@ -113,7 +113,7 @@ Status Gui::applyViewOptions() {
     }
     auto keys = parseKeyList(m_opts.keys);
     if (!keys) return Error{keys.error()};
-    m_scriptKeys = std::move(*keys);
+    m_script.configure(m_opts.frames, std::move(*keys));
     if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !m_scripted)
         return Error{"--screenshot and --stats need --frames N (a scripted run)"};
     if (!m_opts.transfer.empty()) {
@@ -216,14 +216,7 @@ bool Gui::frame() {
     if (m_view.showHelp) ui::drawHelp(&m_view.showHelp, helpRows());
     m_window.renderImGui();
 
-    ++m_framesRendered;
-    ++m_fpsWindowFrames;
-    const double fpsWindow = std::chrono::duration<double>(Clock::now() - m_fpsWindowStart).count();
-    if (fpsWindow >= 1.0) {
-        m_renderFps = double(m_fpsWindowFrames) / fpsWindow;
-        m_fpsWindowFrames = 0;
-        m_fpsWindowStart = Clock::now();
-    }
+    m_stats.frameDrawn();
     const bool more = !m_scripted || !m_renderer.hasActivations() || scriptStep();
     m_window.swap();
     return more;
@@ -232,78 +225,61 @@ bool Gui::frame() {
 // [SECTION] Scripted run: keys, then N frames of the requested view, then the files asked for.
 
 bool Gui::scriptStep() {
-    if (!m_scriptKeys.empty() && m_scriptKeys.front() == KeyAction::Idle) {
-        // Wait until nothing is being computed for the view (the paused-frame prefetch included).
-        if (!m_jobs.running("prefetch") && m_shownLayer == m_view.layer && !m_download && convReportCurrent()) {
-            m_scriptKeys.erase(m_scriptKeys.begin());
-            m_inferencesAtIdle = int64_t(m_pipeline->stats().inferences);
-        }
-        return true;
-    }
-    if (!m_scriptKeys.empty() && m_scriptKeys.front() == KeyAction::WaitFrame) {
-        // Wait for the next new frame's result (the history grows by one).
-        if (m_scriptWaitSeen == 0) m_scriptWaitSeen = m_history.stats().pushed;
-        if (m_history.stats().pushed > m_scriptWaitSeen) {
-            m_scriptKeys.erase(m_scriptKeys.begin());
-            m_scriptWaitSeen = 0;
-        }
-        return true;
-    }
-    if (!m_scriptKeys.empty()) {
-        applyKey(m_scriptKeys.front());  // one scripted key per frame, like a person typing
-        m_scriptKeys.erase(m_scriptKeys.begin());
+    const ScriptedRun::Probe probe{
+        [this] { return !m_jobs.running("prefetch") && m_shownLayer == m_view.layer && !m_download.running() && convReportCurrent(); },
+        [this] { return m_pipeline->stats().inferences; }, [this] { return m_history.stats().pushed; }};
+    if (std::optional<KeyAction> key; m_script.keys(probe, key)) {
+        if (key) applyKey(*key);
         return true;
     }
     if (const int t = transferScriptState(); t <= 0) return t == 0;
-    if (m_shownLayer != m_view.layer) return true;
-    if (m_view.atlas && !m_atlasRenderer.hasData()) return true;
-    if (m_historyPos >= 0 && m_historyShown != std::to_string(m_historyShownIndex) + "/" + m_view.layer) return true;
-    if (m_view.atlas && m_historyPos >= 0 && m_atlasFrame.frameIndex != m_historyShownIndex) return true;
-    if (!m_scriptStarted && !unitCurrent()) return true;  // the back-projection of the view's frame first
-    if (!m_scriptStarted) {
-        m_scriptStarted = true;
+    if (!scriptViewShown()) return true;
+    if (!m_script.started()) {
+        if (!unitCurrent()) return true;  // the back-projection of the view's frame first
         if (!m_opts.record.empty()) {
             startRecording(m_opts.record);
-            if (!m_encoder) {
+            if (!m_recorder.active()) {
                 m_exitCode = cli::fail(m_message);
                 return false;
             }
         }
-        m_scriptStart = Clock::now();
-        m_scriptInferStart = m_pipeline->stats().inferences;
-        m_latencies.clear();
+        m_script.start(m_pipeline->stats().inferences);
+        m_stats.clearLatencies();
     }
-    if (++m_scriptFrames < m_opts.frames) return true;
-    if (m_encoder) {
+    if (m_script.countFrame()) return true;
+    if (m_recorder.active()) {
         stopRecording();
-        if (m_recStatus.rfind("saved", 0) != 0) m_exitCode = cli::fail(m_recStatus);
-        else std::fprintf(stderr, "view: %s\n", m_recStatus.c_str());
+        if (m_recorder.status().rfind("saved", 0) != 0) m_exitCode = cli::fail(m_recorder.status());
+        else std::fprintf(stderr, "view: %s\n", m_recorder.status().c_str());
     }
     if (!m_opts.screenshot.empty())
         if (auto st = saveWindowScreenshot(m_opts.screenshot); !st) m_exitCode = cli::fail(st.error());
     if (!m_opts.stats.empty())
         if (auto st = writeStats(m_opts.stats); !st) m_exitCode = cli::fail(st.error());
-    m_scriptCompleted = true;
+    m_script.complete();
     return false;
+}
+
+// The view the scripted run asked for is on screen: its layer, the atlas and the history frame.
+bool Gui::scriptViewShown() const {
+    if (m_shownLayer != m_view.layer) return false;
+    if (m_view.atlas && !m_atlas.hasData()) return false;
+    if (m_historyPos >= 0 && m_historyShown != std::to_string(m_historyShownIndex) + "/" + m_view.layer) return false;
+    return !(m_view.atlas && m_historyPos >= 0 && m_atlas.frameIndex() != m_historyShownIndex);
 }
 
 // [SECTION] Shutdown: finish a recording, stop the threads, save the settings, close the window.
 
 int Gui::shutdown() {
     // Closing the window, q, Ctrl-C or SIGTERM: a recording in progress is finished, not lost.
-    if (m_encoder) {
+    if (m_recorder.active()) {
         stopRecording();
-        std::fprintf(stderr, "cnnscope: %s\n", m_recStatus.c_str());
+        std::fprintf(stderr, "cnnscope: %s\n", m_recorder.status().c_str());
     }
-    if (m_scripted && !m_scriptCompleted && m_exitCode == 0) {
+    if (m_scripted && !m_script.completed() && m_exitCode == 0) {
         // Stopped before --frames: say so, and never exit 0 without what was asked.
         const bool signalled = interrupted();
-        std::string unwritten;
-        for (const auto& [opt, path] : {std::pair{"--screenshot", m_opts.screenshot}, std::pair{"--stats", m_opts.stats}})
-            if (!path.empty()) unwritten += (unwritten.empty() ? "" : " and ") + std::string(opt) + " " + path;
-        cli::fail("the scripted run was stopped (" + std::string(signalled ? "interrupted" : "window closed, q or Esc") + ") after " +
-                  std::to_string(m_scriptFrames) + " of " + std::to_string(m_opts.frames) + " frames" +
-                  (unwritten.empty() ? std::string() : ": " + unwritten + " not written"));
+        cli::fail(m_script.stoppedMessage(signalled, {{"--screenshot", m_opts.screenshot}, {"--stats", m_opts.stats}}));
         m_exitCode = signalled ? 130 : 1;
     }
     m_download.reset();  // cancels and joins a download in progress (its temporary file goes)

@@ -1,14 +1,22 @@
-// The window's parts share this private header: the Gui class, which owns the session (pipeline,
-// renderers, view) and whose member functions live in one file per concern: gui.cpp (startup,
-// loop, scripted run, shutdown), actions.cpp (keys and panel events -> pipeline), view_draw.cpp
-// (the maps view, window and offscreen), overlays.cpp (caption, banners, hover, panel facts),
-// outputs.cpp (screenshots, recording, sweeps, stats). Only app/ includes it.
+// The window's private header: the Gui class, which owns the session (pipeline, renderers, view)
+// and one member per stand-alone part (AtlasView, Recorder, WeightsDownload, ScriptedRun,
+// FrameStats, JobRunner, Window: each its own state, given what it needs as arguments, holding no
+// pointer back). Gui's member functions live in one file per concern: gui.cpp (startup, loop,
+// scripted run, shutdown), actions.cpp (keys and panel events -> pipeline), view_draw.cpp (the maps
+// view, window and offscreen), overlays.cpp (caption, banners, hover, panel facts), outputs.cpp
+// (screenshots, recording, sweeps, stats JSON), gui_atlas.cpp and extras.cpp (the atlas, download
+// and conv glue). Only app/ includes it.
 #pragma once
 
 #include "app/gui.hpp"
 
+#include "app/atlas_view.hpp"
+#include "app/frame_stats.hpp"
 #include "app/jobs.hpp"
 #include "app/keys.hpp"
+#include "app/recorder.hpp"
+#include "app/scripted_run.hpp"
+#include "app/weights_download.hpp"
 #include "app/topk_feeder.hpp"
 #include "app/unit_worker.hpp"
 #include "app/transfer_worker.hpp"
@@ -24,12 +32,9 @@
 #include "core/base/interrupt.hpp"
 #include "core/base/parse.hpp"
 #include "core/pipeline/pipeline.hpp"
-#include "fetch/download.hpp"
 #include "gfx/activation_renderer.hpp"
-#include "gfx/atlas_renderer.hpp"
 #include "gfx/offscreen.hpp"
 #include "gfx/view_layout.hpp"
-#include "record/async_encoder.hpp"
 #include "record/sweep.hpp"
 #include "ui/panel.hpp"
 #include "ui/settings.hpp"
@@ -41,12 +46,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <deque>
 #include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -82,29 +85,11 @@ struct ViewOptions {
     bool colormapGiven = false, normalizeGiven = false, gammaGiven = false;
 };
 
-// PREFIX-YYYYmmdd-HHMMSS.EXT in the current directory, or PREFIX-...-2.EXT and so on when that
-// name is taken (two screenshots within one second must not overwrite each other).
-
-// PREFIX-YYYYmmdd-HHMMSS.EXT in the current directory, or PREFIX-...-2.EXT and so on when that
-// name is taken (two screenshots within one second must not overwrite each other).
-std::string datedName(const std::string& prefix, const char* ext);
-double percentile(std::vector<double> v, double p);
 std::string shapeText(const std::vector<int>& s);
 
 // --transfer STYLE, --transfer-size WxH, --transfer-iterations N checked before the window opens.
 Status checkTransferOptions(const std::string& style, const std::string& size, int iterations);
 
-using LayerActs = Expected<std::vector<cv::Mat>>;
-// Waits for a computeLayers answer on a job thread; a pipeline torn down meanwhile is an error.
-LayerActs awaitLayers(std::future<LayerActs>& f);
-
-// One atlas computation (app/atlas_view.cpp): the packed tiles and what they cost.
-struct AtlasJobResult {
-    Status status;
-    bool busy = false;  // the network was lent to another request: try again
-    AtlasFrame frame;
-    double forwardMs = 0, packMs = 0, totalMs = 0;
-};
 
 class Gui {
 public:
@@ -121,6 +106,7 @@ private:
     Expected<std::string> chooseSource();
     bool frame();       // false: leave the loop
     bool scriptStep();  // false: the scripted run is over
+    bool scriptViewShown() const;
     int shutdown();     // the exit code
     bool setupWindow(std::string& error);
     void teardown();
@@ -149,7 +135,7 @@ private:
     cv::Mat annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const;
     void takeScreenshot();
     void startRecording(const std::string& path);
-    cv::Mat recordingFrame(const cv::Mat& pixels, const std::string& caption) const;
+    Recorder::Annotate annotator() const;  // annotate(), for the recorder
     void stopRecording();
     void recordTick();
     void startSweep(bool layers);
@@ -164,13 +150,12 @@ private:
     Status saveWindowScreenshot(const std::string& path);
     Status writeStats(const std::string& path);
     int channels() const { return m_act.empty() ? 0 : m_act.size[1]; }
-    // The atlas view (app/atlas_view.cpp).
+    // The atlas view's glue (app/gui_atlas.cpp; the part itself: app/atlas_view).
     Status ensureAtlasLayout();
     void toggleAtlas();
     void atlasTick();  // each UI frame: asks for the newest frame's atlas when none is in flight
     void drawAtlas(const gfx::PixelRect& area, int fbHeight, bool live);
     void drawAtlasOverlay(ImDrawList* dl);  // band labels, hover, wheel zoom, drag pan, click to select
-    std::string atlasStatsJson() const;
     // The history and its timeline (app/history_view.cpp).
     void historyPush();  // a new live result: keep its frame
     bool historySource(cv::Mat& frame, uint64_t& id, int64_t& index) const;  // the scrubbed frame, if any
@@ -181,7 +166,7 @@ private:
     void exportHistoryGif(int64_t first, int64_t last);
     void drawTimeline(const gfx::PixelRect& area);
     std::string historyStatsJson() const;
-    // extras.cpp: the trained-weights download and the convolution kernel choice.
+    // extras.cpp: the trained-weights download's glue and the convolution kernel choice.
     void startDownload();
     void cancelDownload();
     void pollDownload();
@@ -189,7 +174,6 @@ private:
     void cycleConv();
     bool convReportCurrent() const;  // the report handed over was taken under the current mode
     void fillExtras(ui::PanelInfo& info) const;
-    std::string downloadBannerText() const;
     std::string extrasJson() const;
     Status checkViewOutputs(const Model* model) const;
     // Unit (unit_view.cpp): back-projection of the selected unit, receptive field under the pointer.
@@ -263,19 +247,7 @@ private:
     gfx::PixelRect m_topkRect;
     gfx::GridLayout m_grid;
 
-    // Recording: offscreen render, PBO read-back, bounded encoder thread.
-    gfx::OffscreenTarget m_offscreen;
-    std::unique_ptr<AsyncEncoder> m_encoder;
-    std::string m_recPath, m_recStatus;
-    cv::Size m_recSize{640, 480}, m_recFrameSize;
-    double m_recFps = 10;
-    bool m_recColorbar = false;
-    Clock::time_point m_recStart, m_recLast;
-    struct PendingFrame {
-        std::string caption;
-        int delayMs;
-    };
-    std::deque<PendingFrame> m_recPending;  // one per read in flight (at most 2)
+    gfx::OffscreenTarget m_offscreen;  // screenshots and the recorder's frames
     // Sweeps and the prefetch: background jobs whose results are applied on this thread.
     JobRunner m_jobs;
     uint64_t m_pipelineGeneration = 0;  // bumped by rebuildPipeline
@@ -290,48 +262,24 @@ private:
     Clock::time_point m_transferStart;
     double m_transferUiFps = 0;  // UI frames per second while it ran
 
-    // Stats
-    std::vector<double> m_latencies;
-    double m_renderFps = 0;
-    uint64_t m_framesRendered = 0;
-    Clock::time_point m_fpsWindowStart = Clock::now();
-    uint64_t m_fpsWindowFrames = 0;
     // Run state
     bool m_scripted = false;
     ui::LoadedSettings m_settings;
     Clock::time_point m_nextFrame;
     int m_exitCode = 0;
-    // Scripted run
-    bool m_scriptCompleted = false;  // reached --frames
-    int m_scriptFrames = 0;
-    Clock::time_point m_scriptStart;
-    uint64_t m_scriptInferStart = 0;
-    std::vector<KeyAction> m_scriptKeys;
-    int64_t m_inferencesAtIdle = -1;
-    bool m_scriptStarted = false;
-    // Atlas
-    gfx::AtlasRenderer m_atlasRenderer;
-    std::optional<AtlasLayout> m_atlasLayout;
-    uint64_t m_atlasLayoutGeneration = 0, m_atlasFrameId = 0, m_atlasFrames = 0;
-    AtlasFrame m_atlasFrame;  // on screen (hover values)
-    std::string m_atlasNormKey;
-    gfx::AtlasCamera m_atlasCam;
-    gfx::PixelRect m_atlasRect;
-    bool m_atlasFitted = false, m_atlasDragged = false;
-    Clock::time_point m_atlasRetryAt{};
-    std::vector<double> m_atlasTimes;  // request -> packed, ms
-    double m_atlasForwardMs = 0, m_atlasPackMs = 0, m_atlasUploadMs = 0;
     // History
     FrameHistory m_history;
     int64_t m_historyPos = -1;  // -1: live; else the kept frame on screen (0 the oldest)
     int64_t m_historyLastIndex = -1, m_historyShownIndex = -1, m_historyMark = -1;
     std::string m_historyShown;  // "index/layer" of the maps on screen while scrubbing
     Clock::time_point m_historyEpoch{};
-    int m_scriptWaitFrames = 0;  // scripted 'frame' key: results to wait for
-    uint64_t m_scriptWaitSeen = 0;
-    // Trained-weights download (extras.cpp); the last one's final state for the stats JSON.
-    std::unique_ptr<Download> m_download;
-    std::string m_downloadState = "none";
+
+    // Stand-alone parts: each keeps its own state and is given what it needs as arguments.
+    AtlasView m_atlas;          // atlas_view: layout, camera, the frame on screen, timings
+    Recorder m_recorder;        // recorder: offscreen frames -> PBO read-back -> bounded encoder
+    WeightsDownload m_download; // weights_download: the trained-weights download and its banner
+    ScriptedRun m_script;       // scripted_run: --keys, then --frames N of the requested view
+    FrameStats m_stats;         // frame_stats: render rate and display latency
 };
 
 }  // namespace cnnscope::app::detail

@@ -43,4 +43,12 @@ void JobRunner::cancelAndJoin() {
     m_jobs.clear();
 }
 
+LayerActs awaitLayers(std::future<LayerActs>& f) {
+    try {
+        return f.get();
+    } catch (const std::future_error&) {
+        return Error{"the pipeline was restarted"};
+    }
+}
+
 }  // namespace cnnscope::app

@@ -3,8 +3,13 @@
 // only one that touches the window's state (Tracy's RunQueue, ImHex's deferred calls).
 #pragma once
 
+#include "core/base/expected.hpp"
+
+#include <opencv2/core.hpp>
+
 #include <atomic>
 #include <functional>
+#include <future>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -58,5 +63,10 @@ private:
     };
     std::list<std::shared_ptr<Job>> m_jobs;
 };
+
+// The maps of several layers for one frame (Pipeline::computeLayers), awaited on a job thread;
+// a pipeline torn down meanwhile is an error.
+using LayerActs = Expected<std::vector<cv::Mat>>;
+LayerActs awaitLayers(std::future<LayerActs>& f);
 
 }  // namespace cnnscope::app

@@ -3,26 +3,6 @@
 
 namespace cnnscope::app::detail {
 
-// PREFIX-YYYYmmdd-HHMMSS.EXT in the current directory, or PREFIX-...-2.EXT and so on when that
-// name is taken (two screenshots within one second must not overwrite each other).
-std::string datedName(const std::string& prefix, const char* ext) {
-    char stamp[32];
-    const std::time_t t = std::time(nullptr);
-    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
-    std::string name = prefix + stamp + ext;
-    std::error_code ec;
-    for (int n = 2; std::filesystem::symlink_status(name, ec).type() != std::filesystem::file_type::not_found; ++n)
-        name = prefix + stamp + "-" + std::to_string(n) + ext;
-    return name;
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    const size_t k = std::min(v.size() - 1, size_t(p / 100.0 * double(v.size() - 1) + 0.5));
-    std::nth_element(v.begin(), v.begin() + long(k), v.end());
-    return v[k];
-}
-
 std::string shapeText(const std::vector<int>& s) {
     std::string t;
     for (size_t i = 0; i < s.size(); ++i) t += (i ? "x" : "") + std::to_string(s[i]);
@@ -38,7 +18,7 @@ CaptionFacts Gui::captionFacts() const {
     f.gridCount = m_grid.cols * m_grid.rows;
     f.frameIndex = m_result.frameIndex;
     const double fps = m_pipeline->stats().sourceFps;
-    f.seconds = fps > 0 ? double(m_result.frameIndex) / fps : std::chrono::duration<double>(m_result.captured - m_recStart).count();
+    f.seconds = fps > 0 ? double(m_result.frameIndex) / fps : std::chrono::duration<double>(m_result.captured - m_recorder.started()).count();
     f.paused = m_pipeline->paused();
     f.gramDistance = comparing() ? m_gramDistance : -1;
     return f;
@@ -80,76 +60,39 @@ void Gui::takeScreenshot() {
     post(st ? "saved " + name : st.error(), st);
 }
 
+Recorder::Annotate Gui::annotator() const {
+    return [this](const cv::Mat& pixels, const std::string& caption, bool colorbar) { return annotate(pixels, caption, colorbar); };
+}
+
 void Gui::startRecording(const std::string& requested) {
-    if (m_encoder) return;
+    if (m_recorder.active()) return;
     if (!m_renderer.hasActivations()) {
         post("nothing to record yet: wait for the first result");
         return;
     }
-    m_recSize = ui::kRecordSizes[std::clamp(m_inputs.recordSize, 0, ui::kRecordSizeCount - 1)];
-    m_recFps = std::clamp(double(m_inputs.recordFps), 1.0, 30.0);
-    m_recColorbar = m_inputs.recordColorbar;
+    RecordSettings settings;
+    settings.size = ui::kRecordSizes[std::clamp(m_inputs.recordSize, 0, ui::kRecordSizeCount - 1)];
+    settings.fps = std::clamp(double(m_inputs.recordFps), 1.0, 30.0);
+    settings.colorbar = m_inputs.recordColorbar;
     const std::string path = requested.empty() ? datedName("cnnscope-", ".gif") : requested;
-    // Caption (and colorbar) make the frame larger than the view; video encoders want even sizes.
-    m_recFrameSize = annotate(cv::Mat(m_recSize, CV_8UC3), "x", m_recColorbar).size();
-    m_recFrameSize.width += m_recFrameSize.width % 2;
-    m_recFrameSize.height += m_recFrameSize.height % 2;
-    auto sink = openSink(path, m_recFrameSize, m_recFps);
-    if (!sink) {
-        post(sink.error(), ui::Message::Level::Error);
+    if (auto st = m_recorder.start(path, settings, annotator(), m_offscreen); !st) {
+        post(st.error(), ui::Message::Level::Error);
         return;
     }
-    m_encoder = std::make_unique<AsyncEncoder>(std::move(*sink), 8);
-    m_recPath = path;
-    m_recStart = Clock::now();
-    m_recLast = m_recStart - std::chrono::seconds(10);  // the first frame goes at once
-    m_recPending.clear();
-    m_offscreen.dropPending();
-    m_recStatus.clear();
     post("recording to " + path);
 }
 
-cv::Mat Gui::recordingFrame(const cv::Mat& pixels, const std::string& caption) const {
-    cv::Mat out = annotate(pixels, caption, m_recColorbar);
-    if (out.size() != m_recFrameSize)
-        cv::copyMakeBorder(out, out, 0, m_recFrameSize.height - out.rows, 0, m_recFrameSize.width - out.cols, cv::BORDER_CONSTANT);
-    return out;
-}
-
 void Gui::recordTick() {
-    if (!m_encoder) return;
-    cv::Mat pixels;
-    while (!m_recPending.empty() && m_offscreen.collect(pixels)) {
-        const PendingFrame f = m_recPending.front();
-        m_recPending.pop_front();
-        m_encoder->submit(recordingFrame(pixels, f.caption), f.delayMs);  // dropped and counted when full
-    }
-    const auto now = Clock::now();
-    const double since = std::chrono::duration<double>(now - m_recLast).count();
-    if (since < 1.0 / m_recFps || m_recPending.size() >= 2) return;
-    const int delayMs = m_encoder->stats().written + int(m_recPending.size()) == 0 ? int(1000.0 / m_recFps)
-                                                                                   : int(std::lround(since * 1000.0));
-    renderOffscreen(m_recSize);
-    m_offscreen.requestRead();
-    m_recPending.push_back({currentCaption(), std::max(20, delayMs)});
-    m_recLast = now;
+    m_recorder.tick(m_offscreen, annotator(), [this] {
+        renderOffscreen(m_recorder.size());
+        return currentCaption();
+    });
 }
 
 void Gui::stopRecording() {
-    if (!m_encoder) return;
-    cv::Mat pixels;
-    while (!m_recPending.empty() && m_offscreen.collect(pixels)) {
-        m_encoder->submit(recordingFrame(pixels, m_recPending.front().caption), m_recPending.front().delayMs, true);
-        m_recPending.pop_front();
-    }
-    m_recPending.clear();
-    Status st = m_encoder->finish();
-    const EncoderStats s = m_encoder->stats();
-    m_encoder.reset();
-    m_recStatus = st ? cv::format("saved %s: %d frames, %d dropped, %.1f ms encode per frame", m_recPath.c_str(), s.written,
-                                  s.dropped, s.encodeMs)
-                     : st.error();
-    post(m_recStatus, st);
+    if (!m_recorder.active()) return;
+    const Status st = m_recorder.stop(m_offscreen, annotator());
+    post(m_recorder.status(), st);
 }
 
 void Gui::startSweep(bool layers) {
@@ -209,23 +152,23 @@ Status Gui::checkViewOutputs(const Model* model) const {
 
 Status Gui::writeStats(const std::string& path) {
     const PipelineStats s = m_pipeline->stats();
-    const double seconds = std::chrono::duration<double>(Clock::now() - m_scriptStart).count();
-    const uint64_t inferences = s.inferences - m_scriptInferStart;
+    const double seconds = m_script.seconds();
+    const uint64_t inferences = s.inferences - m_script.inferencesAtStart();
     int fbW = 0, fbH = 0;
     m_window.framebufferSize(fbW, fbH);
     const char* modes[] = {"grid", "single", "overlay", "frame"};
     std::ostringstream j;
     j << "{\n"
-      << "  \"frames\": " << m_scriptFrames << ",\n"
+      << "  \"frames\": " << m_script.framesShown() << ",\n"
       << "  \"seconds\": " << seconds << ",\n"
-      << "  \"render_fps\": " << (seconds > 0 ? m_scriptFrames / seconds : 0) << ",\n"
+      << "  \"render_fps\": " << (seconds > 0 ? m_script.framesShown() / seconds : 0) << ",\n"
       << "  \"inference_fps\": " << (seconds > 0 ? double(inferences) / seconds : 0) << ",\n"
       << "  \"inferences\": " << inferences << ",\n"
       << "  \"inference_ms\": " << s.inferMs << ",\n"
-      << "  \"inferences_after_idle\": " << (m_inferencesAtIdle >= 0 ? int64_t(s.inferences) - m_inferencesAtIdle : -1) << ",\n"
+      << "  \"inferences_after_idle\": " << (m_script.inferencesAtIdle() >= 0 ? int64_t(s.inferences) - m_script.inferencesAtIdle() : -1) << ",\n"
       << "  \"capture_fps\": " << s.captureFps << ",\n"
-      << "  \"latency_ms\": {\"p50\": " << percentile(m_latencies, 50) << ", \"p95\": " << percentile(m_latencies, 95)
-      << ", \"samples\": " << m_latencies.size() << "},\n"
+      << "  \"latency_ms\": {\"p50\": " << m_stats.latencyPercentile(50) << ", \"p95\": " << m_stats.latencyPercentile(95)
+      << ", \"samples\": " << m_stats.latencySamples() << "},\n"
       << "  \"frames_captured\": " << s.framesCaptured << ",\n"
       << "  \"dropped_frames\": " << s.framesDropped << ",\n"
       << "  \"source_failures\": " << s.sourceFailures << ",\n"
@@ -234,7 +177,7 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"model\": \"" << jsonEscape(m_pipeline->model().label()) << "\",\n"
       << "  \"style\": \"" << jsonEscape(m_pipeline->styleLabel()) << "\",\n"
       << "  \"compare\": " << (comparing() ? "true" : "false") << ",\n"
-      << "  \"atlas\": " << atlasStatsJson() << ",\n"
+      << "  \"atlas\": " << m_atlas.statsJson(m_view.atlas) << ",\n"
       << "  \"history\": " << historyStatsJson() << ",\n"
       << "  \"gram_distance\": " << m_gramDistance << ",\n"
       << "  \"compare_rects\": [" << [&] {

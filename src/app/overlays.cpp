@@ -18,7 +18,7 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
         y += 22;
     };
     if (m_pipeline->model().untrained()) banner("UNTRAINED weights (seeded He init): structure, not learned features", IM_COL32(255, 190, 60, 255));
-    banner(downloadBannerText(), IM_COL32(140, 220, 255, 255));
+    banner(m_download.bannerText(), IM_COL32(140, 220, 255, 255));
     banner(m_sourceNote, IM_COL32(255, 190, 60, 255));
     banner(m_pipeline->sourceError(), IM_COL32(255, 90, 80, 255));
     banner(m_pipeline->inferenceError(), IM_COL32(255, 90, 80, 255));
@@ -116,21 +116,14 @@ ui::PanelInfo Gui::panelInfo() const {
     info.inferMs = s.inferMs;
     info.dropped = s.framesDropped;
     info.inferences = s.inferences;
-    info.renderFps = m_renderFps;
-    info.latencyP50 = percentile(m_latencies, 50);
-    info.latencyP95 = percentile(m_latencies, 95);
+    info.renderFps = m_stats.renderFps();
+    info.latencyP50 = m_stats.latencyPercentile(50);
+    info.latencyP95 = m_stats.latencyPercentile(95);
     info.rssMb = residentMemoryMb();
     info.channels = channels();
-    info.recording = m_encoder != nullptr;
-    info.recordTarget = m_recPath;
-    if (m_encoder) {
-        const EncoderStats e = m_encoder->stats();
-        info.recordStatus = cv::format("%.1f s, %d frames written, %d dropped, %.0f ms encode per frame",
-                                       std::chrono::duration<double>(Clock::now() - m_recStart).count(), e.written, e.dropped,
-                                       e.encodeMs);
-    } else {
-        info.recordStatus = m_recStatus;
-    }
+    info.recording = m_recorder.active();
+    info.recordTarget = m_recorder.path();
+    info.recordStatus = m_recorder.progressText();
     if (int done = 0, total = 0; m_jobs.progress("sweep", done, total))
         info.sweepStatus = "sweep: " + std::to_string(done) + "/" + std::to_string(total) + " frames";
     else

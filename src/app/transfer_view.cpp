@@ -58,7 +58,7 @@ Status Gui::startTransfer(const std::string& styleImage, int iterations) {
     m_transferStyle = styleImage;
     m_transferError.clear();
     m_transferStart = Clock::now();
-    m_transferFrames = m_framesRendered;
+    m_transferFrames = m_stats.framesRendered();
     m_transferUiFps = 0;
     m_view.showInput = true;  // the image as it changes, beside its maps
     post("transfer: " + std::to_string(iterations) + " iterations towards " + styleImage);
@@ -104,7 +104,7 @@ bool Gui::transferTick() {
     }
     if (wasRunning && !m_transferShot.running) {
         const double s = std::chrono::duration<double>(Clock::now() - m_transferStart).count();
-        m_transferUiFps = s > 0 ? double(m_framesRendered - m_transferFrames) / s : 0;
+        m_transferUiFps = s > 0 ? double(m_stats.framesRendered() - m_transferFrames) / s : 0;
         if (m_transferShot.error.empty())
             post(cv::format("transfer: %s after %d iterations, loss %.4g", m_transferShot.finished ? "done" : "stopped",
                             int(m_transferShot.totals.size()), m_transferShot.losses.total));
@@ -122,7 +122,7 @@ int Gui::transferScriptState() {
     if (m_opts.transfer.empty()) return 1;
     if (!m_transferError.empty()) {
         m_exitCode = cli::fail(m_transferError);
-        m_scriptCompleted = true;  // failed, said so: no second "stopped" line
+        m_script.complete();  // failed, said so: no second "stopped" line
         return -1;
     }
     return m_transferShot.finished && m_transferShot.layer == m_view.layer ? 1 : 0;

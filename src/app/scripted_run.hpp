@@ -1,0 +1,60 @@
+// The scripted run's harness (`view --frames N --keys ...`): the keys first, one a UI frame like a
+// person typing ('idle' and 'frame' wait), then N frames of the requested view, then the files
+// asked for. Its own state only: what it needs of the window comes as arguments each frame.
+#pragma once
+
+#include "app/keys.hpp"
+#include "core/pipeline/pipeline.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cnnscope::app {
+
+class ScriptedRun {
+public:
+    // What the harness asks of the window while keys remain (called only when needed).
+    struct Probe {
+        std::function<bool()> viewIdle;            // nothing is being computed for the view
+        std::function<uint64_t()> inferences;      // the pipeline's count so far
+        std::function<uint64_t()> historyPushed;   // frames pushed into the history so far
+    };
+
+    // frames: --frames N (0: not a scripted run); keys: --keys.
+    void configure(int frames, std::vector<KeyAction> keys);
+    bool on() const { return m_frames > 0; }
+
+    // The keys phase. True while keys remain: `press` is the key to apply this frame, if any
+    // ('idle' and 'frame' only wait). False once they are all done.
+    bool keys(const Probe& probe, std::optional<KeyAction>& press);
+    bool started() const { return m_started; }
+    // The requested view is on screen for the first time: the clock and the counts start.
+    void start(uint64_t inferences);
+    // One frame of the requested view shown: false once --frames of them were.
+    bool countFrame() { return ++m_shown < m_frames; }
+    // Reached --frames (or failed and said so): shutdown prints no "stopped" line.
+    void complete() { m_completed = true; }
+    bool completed() const { return m_completed; }
+
+    int framesShown() const { return m_shown; }
+    double seconds() const;                               // since start()
+    uint64_t inferencesAtStart() const { return m_inferStart; }
+    int64_t inferencesAtIdle() const { return m_inferencesAtIdle; }  // -1: no 'idle' key
+    // The error line for a run stopped before --frames; `outputs` are (option, path) pairs.
+    std::string stoppedMessage(bool signalled, const std::vector<std::pair<std::string, std::string>>& outputs) const;
+
+private:
+    int m_frames = 0, m_shown = 0;
+    std::vector<KeyAction> m_keys;
+    bool m_started = false, m_completed = false;
+    Clock::time_point m_start;
+    uint64_t m_inferStart = 0;
+    int64_t m_inferencesAtIdle = -1;
+    uint64_t m_waitSeen = 0;  // 'frame': the history's count when the wait began
+};
+
+}  // namespace cnnscope::app
