@@ -52,6 +52,8 @@ void Gui::exportHistoryGif(int64_t first, int64_t last) {
     auto state = std::make_unique<HistoryGifState>();
     state->path = datedName("cnnscope-history-", ".gif");
     state->layer = m_view.layer;
+    state->view = m_view;
+    state->colorbar = m_inputs.recordColorbar;
     state->generation = m_pipelineGeneration;
     state->size = ui::kRecordSizes[std::clamp(m_inputs.recordSize, 0, ui::kRecordSizeCount - 1)];
     const std::string path = state->path;
@@ -117,7 +119,7 @@ Expected<cv::Mat> Gui::renderHistoryGifFrame(HistoryGifState& s, const HistoryFr
     if (!s.rendererReady && !s.renderer.init(&error)) return Error{"history GIF: " + error};
     s.rendererReady = true;
     if (!s.target.ensure(s.size)) return Error{"history GIF: the offscreen target could not be created"};
-    channelRanges(act, m_view.norm, s.ranges, s.scratch);
+    channelRanges(act, s.view.norm, s.ranges, s.scratch);
     s.renderer.upload(act, s.ranges);
     s.renderer.uploadFrame(f.frame);
     // The maps view as renderOffscreen draws it, with this frame's renderer: the input frame
@@ -126,14 +128,14 @@ Expected<cv::Mat> Gui::renderHistoryGifFrame(HistoryGifState& s, const HistoryFr
     glClearColor(0.f, 0.f, 0.f, 1.f);
     glClear(GL_COLOR_BUFFER_BIT);
     gfx::PixelRect area{0, 0, s.size.width, s.size.height}, rect;
-    if (m_view.showInput) {
+    if (s.view.showInput) {
         gfx::ActivationRenderer::Params fp;
         fp.mode = ViewMode::Frame;
         const cv::Size fs = s.renderer.frameSize();
         s.renderer.draw(gfx::fitAspect({0, 0, area.w / 2, area.h}, fs.width, fs.height), s.size.height, fp);
         area = {area.w / 2, 0, area.w - area.w / 2, area.h};
     }
-    const gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, s.renderer, area, rect);
+    const gfx::ActivationRenderer::Params p = gfx::viewParams(s.view, s.renderer, area, rect);
     s.renderer.draw(rect, s.size.height, p);
     s.target.unbind();
     const cv::Mat pixels = s.target.readNow();
@@ -146,9 +148,9 @@ Expected<cv::Mat> Gui::renderHistoryGifFrame(HistoryGifState& s, const HistoryFr
     facts.frameIndex = f.index;
     const double fps = m_pipeline->stats().sourceFps;
     facts.seconds = fps > 0 ? double(f.index) / fps : f.seconds;
-    cv::Mat out = withCaption(pixels, caption(m_view, facts, CaptionFor::File));
-    if (m_inputs.recordColorbar && !s.ranges.empty())
-        out = withColorbar(out, m_view.colormap, s.ranges[size_t(std::clamp(m_view.channel, 0, int(s.ranges.size()) - 1))]);
+    cv::Mat out = withCaption(pixels, caption(s.view, facts, CaptionFor::File));
+    if (s.colorbar && !s.ranges.empty())
+        out = withColorbar(out, s.view.colormap, s.ranges[size_t(std::clamp(s.view.channel, 0, int(s.ranges.size()) - 1))]);
     s.mapsRect = rect;
     s.indices.push_back(f.index);
     return out;

@@ -7,6 +7,7 @@
 #include "core/expected.hpp"
 #include "core/history.hpp"
 #include "core/normalize.hpp"
+#include "core/view.hpp"
 #include "gfx/activation_renderer.hpp"
 #include "gfx/offscreen.hpp"
 
@@ -42,6 +43,8 @@ private:
 struct HistoryGifState {
     std::shared_ptr<HistoryGifBridge> bridge = std::make_shared<HistoryGifBridge>();
     std::string path, layer;
+    ViewState view;  // as it was when the export started: every frame drawn the same way
+    bool colorbar = false;
     uint64_t generation = 0;
     cv::Size size;                                              // the view, without the caption
     std::shared_ptr<std::future<Expected<std::vector<cv::Mat>>>> compute;  // the frame's maps, in flight
