@@ -61,9 +61,28 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::CycleConv: cycleConv(); break;
         case KeyAction::Download: startDownload(); break;
         case KeyAction::Idle: break;
+        case KeyAction::HistoryMark: historyMark(); break;
+        case KeyAction::HistoryGif: exportHistoryMarkToHere(); break;
+        case KeyAction::SetInputSize:
+        case KeyAction::LoadModel: applyScriptArgument(action); break;
     }
     // Keep the selected channel's page on screen in the grid.
     if (m_view.mode == ViewMode::Grid && !m_view.allChannels) m_view.page = m_view.channel / (m_view.tiles * m_view.tiles);
+}
+
+void Gui::applyScriptArgument(KeyAction action) {
+    // Scripted keys with a value (--keys input=320x240,model=FILE) act as the panel's controls.
+    if (m_scriptArgs.empty()) return;
+    const std::string arg = m_scriptArgs.front();
+    m_scriptArgs.erase(m_scriptArgs.begin());
+    if (action == KeyAction::LoadModel) {
+        m_inputs.modelText = arg;
+        applyPanelEvent({ui::PanelEvent::Kind::LoadModel, arg});
+    } else if (auto size = parseSize(arg, kMinInputSide, kMaxInputSide); size) {
+        applyPanelEvent({ui::PanelEvent::Kind::InputSize, {}, *size});
+    } else {
+        post("input=" + arg + ": " + size.error(), ui::Message::Level::Error);
+    }
 }
 
 void Gui::applyPanelEvent(const ui::PanelEvent& e) {

@@ -25,6 +25,7 @@ void Gui::teardown() {
     m_unitRenderer = gfx::ActivationRenderer();
     m_topkRenderer = gfx::ActivationRenderer();
     m_offscreen = gfx::OffscreenTarget();
+    m_historyGif.reset();
     m_window.close();
 }
 
@@ -111,7 +112,7 @@ Status Gui::applyViewOptions() {
         m_hoverGiven = true;
         m_hover = {x, y};
     }
-    auto keys = parseKeyList(m_opts.keys);
+    auto keys = parseKeyList(m_opts.keys, &m_scriptArgs);
     if (!keys) return Error{keys.error()};
     m_script.configure(m_opts.frames, std::move(*keys));
     if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !m_scripted)
@@ -226,7 +227,7 @@ bool Gui::frame() {
 
 bool Gui::scriptStep() {
     const ScriptedRun::Probe probe{
-        [this] { return !m_jobs.running("prefetch") && m_shownLayer == m_view.layer && !m_download.running() && convReportCurrent(); },
+        [this] { return !m_jobs.running("prefetch") && !m_jobs.running("history-gif") && m_shownLayer == m_view.layer && !m_download.running() && convReportCurrent() && unitCurrent(); },
         [this] { return m_pipeline->stats().inferences; }, [this] { return m_history.stats().pushed; }};
     if (std::optional<KeyAction> key; m_script.keys(probe, key)) {
         if (key) applyKey(*key);
@@ -315,8 +316,9 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--record", opts.record, "Scripted run: record the view to F.gif, F.mp4 or a new folder while it runs");
     view->add_option("--keys", opts.keys,
                      "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g); 'idle' waits until "
-                     "the view is computed (and a download has finished); 'conv' picks the next convolution kernel, "
-                     "'download' starts the trained-weights download");
+                     "the view is computed (and a download or history GIF has finished); 'conv' picks the next convolution "
+                     "kernel, 'download' starts the trained-weights download, 'mark' and 'historygif' are the timeline's "
+                     "buttons, 'input=WxH' and 'model=FILE' the panel's input size and model");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");
     view->add_flag("--atlas", opts.atlas,

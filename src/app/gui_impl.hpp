@@ -12,6 +12,7 @@
 
 #include "app/atlas_view.hpp"
 #include "app/frame_stats.hpp"
+#include "app/history_gif.hpp"
 #include "app/jobs.hpp"
 #include "app/keys.hpp"
 #include "app/recorder.hpp"
@@ -111,6 +112,7 @@ private:
     bool setupWindow(std::string& error);
     void teardown();
     void applyKey(KeyAction action);
+    void applyScriptArgument(KeyAction action);  // input=WxH, model=FILE (the next of m_scriptArgs)
     void selectLayer(const std::string& layer);
     void takeResults();
     void refreshRanges();
@@ -163,7 +165,13 @@ private:
     void historyStep(int delta);
     void historyLive();
     void historyTick();  // each UI frame: recompute the scrubbed frame's maps when needed
+    int64_t historyHere() const;     // source index of the kept frame the timeline points at
+    void historyMark();              // the timeline's Mark: that frame
+    void exportHistoryMarkToHere();  // the timeline's "GIF mark..here"
+    // history_gif.cpp: the view of each kept frame in [first, last] as a GIF, on a job.
     void exportHistoryGif(int64_t first, int64_t last);
+    void historyGifTick();  // each UI frame: the export's next frame's maps asked for, drawn when ready
+    Expected<cv::Mat> renderHistoryGifFrame(HistoryGifState& s, const HistoryFrame& f, const cv::Mat& act);
     void drawTimeline(const gfx::PixelRect& area);
     std::string historyStatsJson() const;
     // extras.cpp: the trained-weights download's glue and the convolution kernel choice.
@@ -182,9 +190,13 @@ private:
     // Draws the input frame and/or the back-projection in the left half of `area` (when shown);
     // returns what is left for the maps. `live`: remember the rects (hover, stats).
     gfx::PixelRect drawInputColumn(const gfx::PixelRect& area, int fbHeight, bool live);
+    // The compare layout's back-projection column (left of original | stylised); returns the rest.
+    gfx::PixelRect drawCompareBackprop(const gfx::PixelRect& area, int fbHeight, bool live);
+    std::string compareBackpropLabel() const;
     bool hoveredPixel(int& channel, int& x, int& y) const;
     void drawReceptiveField(ImDrawList* dl);
     std::string unitStatsJson() const;
+    session::CommonOptions workerModelOptions() const;  // the pipeline's model now, for a worker's own copy
     void topkTick();  // feed the accumulator, refresh the sheet, reset / export requests
 
     // Style transfer (transfer_view.cpp): Gatys et al. on the frame on screen, stepped by a worker.
@@ -233,7 +245,7 @@ private:
     UnitResult m_unit;                         // newest result (its image uploaded)
     UnitRequest m_unitAsked;                   // the last request (frame left empty)
     bool m_unitPending = false;
-    gfx::PixelRect m_unitRect;
+    gfx::PixelRect m_unitRect, m_unitRectOffscreen;  // the window's; the last offscreen compare render's
     std::vector<double> m_unitMs;
     bool m_hoverGiven = false;
     cv::Point m_hover;
@@ -242,7 +254,7 @@ private:
     std::unique_ptr<TopKFeeder> m_topk;      // started when the sheet is first turned on
     gfx::ActivationRenderer m_topkRenderer;  // the selected channel's sheet, drawn as a frame
     cv::Mat m_topkSheet;
-    uint64_t m_topkFedFrame = 0, m_topkSheetSeq = ~uint64_t(0);
+    uint64_t m_topkFedFrame = 0, m_topkSheetSeq = ~uint64_t(0), m_topkGeneration = 0;
     int m_topkSheetChannel = -1;
     gfx::PixelRect m_topkRect;
     gfx::GridLayout m_grid;
@@ -267,12 +279,15 @@ private:
     ui::LoadedSettings m_settings;
     Clock::time_point m_nextFrame;
     int m_exitCode = 0;
+    std::vector<std::string> m_scriptArgs;  // the values of input=, model= keys, in order
     // History
     FrameHistory m_history;
     int64_t m_historyPos = -1;  // -1: live; else the kept frame on screen (0 the oldest)
     int64_t m_historyLastIndex = -1, m_historyShownIndex = -1, m_historyMark = -1;
     std::string m_historyShown;  // "index/layer" of the maps on screen while scrubbing
     Clock::time_point m_historyEpoch{};
+    std::unique_ptr<HistoryGifState> m_historyGif;  // an export in progress (GL objects: gone by teardown)
+    std::string m_historyGifJson;                   // the last export, for the stats JSON
 
     // Stand-alone parts: each keeps its own state and is given what it needs as arguments.
     AtlasView m_atlas;          // atlas_view: layout, camera, the frame on screen, timings

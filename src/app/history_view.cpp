@@ -2,11 +2,9 @@
 // timeline under the view. Stepping back (or dragging the slider) pauses the stream and shows the
 // kept frame in every view: its maps are recomputed on demand on the inference thread
 // (Pipeline::computeLayers, one request in flight) and the atlas follows the same frame. Space
-// goes back to the live stream. A range of the history (mark .. here) is written as a GIF on a job
-// thread through exportHistory (atomic: nothing half-written).
+// goes back to the live stream. A range of the history (mark .. here) is written as a GIF of the
+// view (app/history_gif.cpp).
 #include "app/gui_impl.hpp"
-
-#include "record/history_export.hpp"
 
 namespace cnnscope::app::detail {
 
@@ -51,6 +49,7 @@ void Gui::historyLive() {
 }
 
 void Gui::historyTick() {
+    historyGifTick();
     cv::Mat frame;
     uint64_t id = 0;
     int64_t index = 0;
@@ -80,30 +79,23 @@ void Gui::historyTick() {
         });
 }
 
-void Gui::exportHistoryGif(int64_t first, int64_t last) {
-    if (m_jobs.running("history-gif")) {
-        post("a history GIF is being written already");
-        return;
-    }
-    const std::string path = datedName("cnnscope-history", "gif");
-    const FrameHistory* history = &m_history;
-    post("writing " + path + " (frames " + std::to_string(first) + "-" + std::to_string(last) + ")...");
-    m_jobs.run<Expected<int>>(
-        "history-gif",
-        [history, first, last, path](JobProgress& p) {
-            HistoryExportOptions o;
-            o.cancel = &p.cancel;
-            o.progress = [&p](int done, int total) {
-                p.done = done;
-                p.total = total;
-            };
-            return exportHistory(*history, first, last, path, o);
-        },
-        [this, path](Expected<int>& n) {
-            if (n) post("saved " + path + " (" + std::to_string(*n) + " frames of the history)");
-            else post("history GIF: " + n.error(), Status(Error{n.error()}));
-        });
+int64_t Gui::historyHere() const {
+    // The kept frame the timeline points at (its maps may still be being computed), else the newest.
+    cv::Mat frame;
+    uint64_t id = 0;
+    int64_t index = -1;
+    return historySource(frame, id, index) ? index : m_history.stats().lastIndex;
 }
+
+void Gui::exportHistoryMarkToHere() {
+    const HistoryStats s = m_history.stats();
+    if (s.frames == 0) return;
+    const int64_t here = historyHere();
+    const int64_t mark = m_historyMark >= 0 ? m_historyMark : s.firstIndex;
+    exportHistoryGif(std::min(mark, here), std::max(mark, here));
+}
+
+void Gui::historyMark() { m_historyMark = historyHere(); }
 
 void Gui::drawTimeline(const gfx::PixelRect& area) {
     const HistoryStats s = m_history.stats();
@@ -123,13 +115,10 @@ void Gui::drawTimeline(const gfx::PixelRect& area) {
     const std::string label = s.frames ? cv::format("frame %lld", (long long)(live ? s.lastIndex : m_historyShownIndex)) : "no frames yet";
     if (ImGui::SliderInt("##history", &pos, 0, std::max(0, int(s.frames) - 1), label.c_str()) && s.frames) historySeek(pos);
     ImGui::SameLine();
-    if (ImGui::Button("Mark")) m_historyMark = live ? s.lastIndex : m_historyShownIndex;
+    if (ImGui::Button("Mark")) historyMark();
     ImGui::SameLine();
-    if (ImGui::Button("GIF mark..here") && s.frames) {
-        const int64_t here = live ? s.lastIndex : m_historyShownIndex;
-        const int64_t mark = m_historyMark >= 0 ? m_historyMark : s.firstIndex;
-        exportHistoryGif(std::min(mark, here), std::max(mark, here));
-    }
+    if (ImGui::Button("GIF mark..here")) exportHistoryMarkToHere();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("the view of each kept frame from the mark to here, recomputed, as a GIF");
     ImGui::SameLine();
     ImGui::Text("%zu frames, %.0f MB of", s.frames, double(s.bytes) / (1 << 20));
     ImGui::SameLine();
@@ -144,10 +133,11 @@ std::string Gui::historyStatsJson() const {
     const HistoryStats s = m_history.stats();
     const double span = s.lastSeconds - s.firstSeconds;
     return cv::format("{\"frames\": %zu, \"bytes\": %zu, \"budget\": %zu, \"first_index\": %lld, \"last_index\": %lld, "
-                      "\"seconds\": %g, \"bytes_per_second\": %g, \"position\": %lld, \"shown_index\": %lld}",
+                      "\"seconds\": %g, \"bytes_per_second\": %g, \"position\": %lld, \"shown_index\": %lld, \"export\": %s}",
                       s.frames, s.bytes, s.budget, (long long)s.firstIndex, (long long)s.lastIndex, span,
                       s.frames > 1 && span > 0 ? double(s.bytes) * double(s.frames - 1) / double(s.frames) / span : 0.0,
-                      (long long)m_historyPos, (long long)(m_historyPos >= 0 ? m_historyShownIndex : -1));
+                      (long long)m_historyPos, (long long)(m_historyPos >= 0 ? m_historyShownIndex : -1),
+                      m_historyGifJson.empty() ? "null" : m_historyGifJson.c_str());
 }
 
 }  // namespace cnnscope::app::detail

@@ -35,6 +35,10 @@ const std::vector<KeyBinding>& keyTable() {
         {0, "frame", KeyAction::WaitFrame, nullptr, nullptr},
         {0, "conv", KeyAction::CycleConv, nullptr, nullptr},
         {0, "download", KeyAction::Download, nullptr, nullptr},
+        {0, "mark", KeyAction::HistoryMark, nullptr, nullptr},
+        {0, "historygif", KeyAction::HistoryGif, nullptr, nullptr},
+        {0, "input=", KeyAction::SetInputSize, nullptr, nullptr},
+        {0, "model=", KeyAction::LoadModel, nullptr, nullptr},
     };
     return table;
 }
@@ -46,14 +50,21 @@ std::optional<KeyAction> actionForKey(int key, bool typing) {
     return std::nullopt;
 }
 
-Expected<std::vector<KeyAction>> parseKeyList(const std::string& list) {
+Expected<std::vector<KeyAction>> parseKeyList(const std::string& list, std::vector<std::string>* args) {
     std::vector<KeyAction> actions;
     std::stringstream in(list);
     for (std::string k; std::getline(in, k, ',');) {
         if (k.empty()) continue;
         const KeyBinding* found = nullptr;
+        const size_t eq = k.find('=');
+        const std::string name = lower(eq == std::string::npos ? k : k.substr(0, eq + 1));
         for (const KeyBinding& b : keyTable())
-            if (b.name && lower(k) == b.name) found = &b;
+            if (b.name && name == b.name) found = &b;
+        if (found && eq != std::string::npos) {
+            if (eq + 1 == k.size()) return Error{"--keys: '" + k + "' needs a value after '='"};
+            if (!args) return Error{"--keys: '" + k + "' takes no value here"};
+            args->push_back(k.substr(eq + 1));
+        }
         if (!found) {
             std::string names;
             for (const KeyBinding& b : keyTable())

@@ -19,6 +19,8 @@ enum class KeyAction {
     Download,      // scripted: start the trained-weights download (the untrained banner's button)
     Idle,  // scripted pseudo-key: wait until the view is computed (and a download has finished)
     WaitFrame,  // scripted pseudo-key: wait for the next new frame (the history grows by one)
+    HistoryMark, HistoryGif,  // scripted: the timeline's Mark and "GIF mark..here" buttons
+    SetInputSize, LoadModel,  // scripted, with an argument (input=WxH, model=FILE): the panel's model section
 };
 
 struct KeyBinding {
@@ -34,7 +36,8 @@ const std::vector<KeyBinding>& keyTable();
 // Esc acts.
 std::optional<KeyAction> actionForKey(int key, bool typing = false);
 // "right,right,pagedown,idle" -> actions; an unknown name is an error listing the known ones.
-Expected<std::vector<KeyAction>> parseKeyList(const std::string& list);
+// Names that end in '=' take an argument ("input=320x240"), appended in order to *args.
+Expected<std::vector<KeyAction>> parseKeyList(const std::string& list, std::vector<std::string>* args = nullptr);
 // The help overlay's rows, in table order, one per distinct (label, help).
 std::vector<ui::HelpRow> helpRows();
 

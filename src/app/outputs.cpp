@@ -24,7 +24,12 @@ CaptionFacts Gui::captionFacts() const {
     return f;
 }
 
-std::string Gui::currentCaption() const { return caption(m_view, captionFacts(), CaptionFor::File); }
+std::string Gui::currentCaption() const {
+    std::string c = caption(m_view, captionFacts(), CaptionFor::File);
+    if (m_transfer && !m_transferShot.totals.empty())  // the view shows the transfer's image and its maps
+        c += cv::format(" | Gatys transfer iteration %d, loss %.4g", int(m_transferShot.totals.size()), m_transferShot.losses.total);
+    return c;
+}
 
 cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const {
     cv::Mat labelled = view;
@@ -41,6 +46,9 @@ cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colo
             text(l.layer, r.maps);
             text(l.gram, r.gram);
         }
+        if (m_unitRectOffscreen.w > 0)
+            cv::putText(labelled, compareBackpropLabel(), {m_unitRectOffscreen.x, std::max(12, m_unitRectOffscreen.y - 5)},
+                        cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar::all(235), 1, cv::LINE_AA);
     }
     cv::Mat out = withCaption(labelled, caption);
     if (colorbar && !m_ranges.empty())

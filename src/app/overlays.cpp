@@ -34,6 +34,8 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
             dl->AddText(ImVec2(float(r.maps.x), float(r.maps.y - 17)), IM_COL32(200, 200, 200, 255), l.layer.c_str());
             dl->AddText(ImVec2(float(r.gram.x), float(r.gram.y - 17)), IM_COL32(200, 200, 200, 255), l.gram.c_str());
         }
+        if (m_unitRect.w > 0)
+            dl->AddText(ImVec2(float(m_unitRect.x), float(m_unitRect.y - 17)), IM_COL32(255, 255, 255, 255), compareBackpropLabel().c_str());
     }
 
     drawHighlightAndHover(dl);
@@ -128,6 +130,8 @@ ui::PanelInfo Gui::panelInfo() const {
         info.sweepStatus = "sweep: " + std::to_string(done) + "/" + std::to_string(total) + " frames";
     else
         info.sweepStatus = m_sweepStatus;
+    if (int done = 0, total = 0; m_jobs.progress("history-gif", done, total))
+        info.sweepStatus = "history GIF: " + std::to_string(done) + "/" + std::to_string(total) + " frames of the view";
     if (m_style && !m_pipeline->styleLabel().empty()) {
         info.styleLabel = m_style->label();
         info.styleSource = m_style->source();

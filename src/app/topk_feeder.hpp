@@ -17,6 +17,7 @@ struct TopKFrame {
     cv::Size inputSize;
     int64_t frameIndex = 0;
     double seconds = 0;
+    uint64_t generation = 0;  // the window's model generation: a new one resets the accumulator first
 };
 
 class TopKFeeder {
@@ -38,6 +39,7 @@ private:
     std::atomic<bool> m_running{true};
     std::atomic<uint64_t> m_fed{0};
     std::atomic<double> m_lastMs{0};
+    uint64_t m_generation = 0;  // feeder thread only
     std::thread m_thread;  // last
 };
 

@@ -16,6 +16,7 @@ bool Gui::unitCurrent() const {
     if (m_inputs.topk && (!m_topk || m_topk->fed() == 0 || m_topkSheetSeq != m_topk->accumulator().sequence())) return false;
     if (m_inputs.backprop <= 0) return true;
     if (m_unitPending) return false;
+    if (m_unit.generation != m_pipelineGeneration) return false;  // from the model before the last change
     if (!m_unit.error.empty()) return true;  // said in the messages; nothing more will come
     // Any frame's: on a playing video the back-projection may trail the maps by a frame or more.
     return (m_unit.frameId == m_shownFrameId || !(m_pipeline->paused() || m_pipeline->sourceIsStill())) &&
@@ -26,9 +27,9 @@ bool Gui::unitCurrent() const {
 
 void Gui::unitTick() {
     if (m_inputs.backprop <= 0 || m_act.empty() || m_result.frame.empty()) return;
-    if (!m_unitWorker) m_unitWorker = std::make_unique<UnitWorker>(m_opts.common);
+    if (!m_unitWorker) m_unitWorker = std::make_unique<UnitWorker>();
     UnitResult r;
-    if (m_unitWorker->take(r)) {
+    if (m_unitWorker->take(r) && r.generation == m_pipelineGeneration) {  // older models' results are dropped
         m_unitPending = false;
         if (!r.error.empty() && r.error != m_unit.error) post(r.error, ui::Message::Level::Error);
         if (r.error.empty()) {
@@ -41,20 +42,42 @@ void Gui::unitTick() {
     }
     const ReluMode mode = kModes[m_inputs.backprop - 1];
     const int channel = std::clamp(m_view.channel, 0, channels() - 1);
-    if (m_result.frameId == m_unitAsked.frameId && m_shownLayer == m_unitAsked.layer && channel == m_unitAsked.channel &&
-        mode == m_unitAsked.mode)
+    // The frame whose maps are on screen: a kept frame while scrubbing the history (once its maps
+    // are shown), else the newest result's (also for a layer shown from the paused frame's cache).
+    cv::Mat frame = m_result.frame;
+    uint64_t frameId = m_result.frameId;
+    int64_t index = 0;
+    if (historySource(frame, frameId, index) && m_historyShownIndex != index) return;
+    if (frameId != m_shownFrameId) return;
+    if (frameId == m_unitAsked.frameId && m_shownLayer == m_unitAsked.layer && channel == m_unitAsked.channel &&
+        mode == m_unitAsked.mode && m_pipelineGeneration == m_unitAsked.generation)
         return;
-    if (m_result.layer != m_shownLayer) return;  // a cached layer is on screen: wait for its frame
     UnitRequest req;
-    req.frame = m_result.frame.clone();  // the pipeline reuses its buffers
-    req.frameId = m_result.frameId;
+    req.frame = frame.clone();  // the pipeline reuses its buffers
+    req.frameId = frameId;
     req.layer = m_shownLayer;
     req.channel = channel;
     req.mode = mode;
+    req.model = workerModelOptions();
+    req.generation = m_pipelineGeneration;
     m_unitAsked = req;
     m_unitAsked.frame.release();
     m_unitPending = true;
     m_unitWorker->submit(std::move(req));
+}
+
+session::CommonOptions Gui::workerModelOptions() const {
+    // What the pipeline runs now (the panel may have changed the model, input size or target since
+    // startup), as options a worker loads its own copy from. The kernel choice is process-wide.
+    const Model& m = m_pipeline->model();
+    session::CommonOptions o = m_opts.common;
+    o.model = m.untrained() ? std::string() : m.source();
+    o.untrained = m.untrained();
+    const cv::Size s = m.preprocessing().size;
+    o.inputSize = s.area() > 0 ? std::to_string(s.width) + "x" + std::to_string(s.height) : std::string();
+    o.target = m.target().actual;
+    o.quiet = true;
+    return o;
 }
 
 gfx::PixelRect Gui::drawInputColumn(const gfx::PixelRect& area, int fbH, bool live) {
@@ -81,13 +104,44 @@ gfx::PixelRect Gui::drawInputColumn(const gfx::PixelRect& area, int fbH, bool li
     return {area.x + area.w / 2, area.y, area.w - area.w / 2, area.h};
 }
 
+gfx::PixelRect Gui::drawCompareBackprop(const gfx::PixelRect& area, int fbH, bool live) {
+    // The compare layout's maps, hover and clicks are the stylised frame's, and so is the unit the
+    // back-projection shows: a column left of original | stylised, level with their frames.
+    gfx::PixelRect r{};
+    if (m_inputs.backprop > 0 && m_unitRenderer.hasFrame()) {
+        constexpr int kLabel = 20, kGap = 10;
+        const int w = area.w / 4;
+        const cv::Size fs = m_unitRenderer.frameSize();
+        r = gfx::fitAspect({area.x, area.y + kLabel, w - kGap, area.h - kLabel}, fs.width, fs.height);
+        r.y = area.y + kLabel;  // top-aligned with the frames row
+        gfx::ActivationRenderer::Params fp;
+        fp.mode = ViewMode::Frame;
+        m_unitRenderer.draw(r, fbH, fp);
+    }
+    if (live) {
+        m_unitRect = r;
+        m_topkRect = {};
+    } else {
+        m_unitRectOffscreen = r;
+    }
+    if (r.w <= 0) return area;
+    const int w = area.w / 4;
+    return {area.x + w, area.y, area.w - w, area.h};
+}
+
+std::string Gui::compareBackpropLabel() const {
+    const char* names[] = {"off", "guided", "deconv", "grad"};
+    return std::string("back-projection, ") + names[std::clamp(m_inputs.backprop, 0, 3)];
+}
+
 void Gui::topkTick() {
     if (!m_inputs.topk || m_act.empty() || m_result.frame.empty()) return;
     if (!m_topk) m_topk = std::make_unique<TopKFeeder>();
     TopKAccumulator& acc = m_topk->accumulator();
-    if (m_inputs.topkReset) {
+    if (m_inputs.topkReset || m_topkGeneration != m_pipelineGeneration) {  // asked, or another model or input size
         acc.reset();
         m_inputs.topkReset = false;
+        m_topkGeneration = m_pipelineGeneration;
         m_topkFedFrame = 0;  // the frame on screen counts again
     }
     const auto& rows = m_pipeline->model().layers();
@@ -102,6 +156,7 @@ void Gui::topkTick() {
                 f.frameIndex = m_result.frameIndex;
                 const double fps = m_pipeline->stats().sourceFps;
                 f.seconds = fps > 0 ? double(m_result.frameIndex) / fps : 0;
+                f.generation = m_pipelineGeneration;
                 m_topk->feed(std::move(f));
                 m_topkFedFrame = m_result.frameId;
             }
@@ -189,12 +244,14 @@ std::string Gui::unitStatsJson() const {
         "{\"backprop\": \"%s\", \"backprop_rect\": %s, \"frame_rect\": %s, \"backprop_ms\": {\"p50\": %g, \"forward\": %g, "
         "\"backward\": %g, \"samples\": %d}, \"backprop_frame_id\": %llu, \"shown_frame_id\": %llu, \"hover\": {\"channel\": %d, "
         "\"x\": %d, \"y\": %d, \"field\": [%d, %d, %d, %d], \"peak\": [%d, %d]}, \"topk_rect\": %s, \"topk_fed\": %llu, "
-        "\"topk_ms\": %g}",
+        "\"topk_ms\": %g, \"backprop_input\": [%d, %d], \"backprop_generation\": %llu, \"generation\": %llu, "
+        "\"backprop_rect_offscreen\": %s}",
         names[std::clamp(m_inputs.backprop, 0, 3)], rect(m_unitRect).c_str(), rect(m_frameRect).c_str(), percentile(m_unitMs, 50),
         m_unit.forwardMs, m_unit.backwardMs, int(m_unitMs.size()), (unsigned long long)m_unit.frameId,
         (unsigned long long)m_shownFrameId, ch, tx, ty, m_hoverField.x, m_hoverField.y, m_hoverField.width, m_hoverField.height,
         m_hoverPeak.x, m_hoverPeak.y, rect(m_topkRect).c_str(), (unsigned long long)(m_topk ? m_topk->fed() : 0),
-        m_topk ? m_topk->lastMs() : 0.0);
+        m_topk ? m_topk->lastMs() : 0.0, m_unit.blobSize.width, m_unit.blobSize.height, (unsigned long long)m_unit.generation,
+        (unsigned long long)m_pipelineGeneration, rect(m_unitRectOffscreen).c_str());
 }
 
 }  // namespace cnnscope::app::detail

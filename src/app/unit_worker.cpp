@@ -7,7 +7,7 @@
 
 namespace cnnscope::app {
 
-UnitWorker::UnitWorker(session::CommonOptions opts) : m_opts(std::move(opts)), m_thread([this] { loop(); }) {}
+UnitWorker::UnitWorker() : m_thread([this] { loop(); }) {}
 
 UnitWorker::~UnitWorker() {
     m_running = false;
@@ -37,8 +37,15 @@ UnitResult UnitWorker::compute(const UnitRequest& r) {
     res.layer = r.layer;
     res.channel = r.channel;
     res.mode = r.mode;
-    if (!m_model && m_modelError.empty()) {
-        session::CommonOptions o = m_opts;
+    res.generation = r.generation;
+    if ((!m_model && m_modelError.empty()) || r.generation != m_modelGeneration) {
+        // First use, or the window changed its model: never back-project through an old copy.
+        m_chain = BackwardChain();  // shares the old model's net
+        m_chainLayer.clear();
+        m_model.reset();
+        m_modelError.clear();
+        m_modelGeneration = r.generation;
+        session::CommonOptions o = r.model;
         o.quiet = true;
         auto model = session::loadModel(o);
         if (model) m_model = std::make_unique<Model>(std::move(*model));
@@ -58,6 +65,7 @@ UnitResult UnitWorker::compute(const UnitRequest& r) {
         m_chainLayer = r.layer;
     }
     const cv::Mat blob = m_model->preprocessFrame(r.frame).clone();
+    if (blob.dims == 4) res.blobSize = {blob.size[3], blob.size[2]};
     cv::Mat grad;
     if (auto st = backProject(m_chain, blob, r.layer, r.channel, r.mode, grad); !st) {
         res.error = "back-projection: " + st.error();

@@ -1,5 +1,6 @@
 // The window's back-projection worker: its own thread, its own copy of the model (loaded on first
-// use) and a BackwardChain rebuilt when the layer changes. Requests and results go latest-wins,
+// use, and loaded again when a request names another generation: the window changed the model,
+// input size or target) and a BackwardChain rebuilt when the layer changes. Requests and results go latest-wins,
 // so the UI never waits and never queues; a request that comes while one runs replaces the older.
 #pragma once
 
@@ -19,6 +20,8 @@ struct UnitRequest {
     std::string layer;
     int channel = 0;
     ReluMode mode = ReluMode::Guided;
+    session::CommonOptions model;  // the window's current model, as loadModel options
+    uint64_t generation = 0;       // the window's pipeline generation `model` belongs to
 };
 
 struct UnitResult {
@@ -27,13 +30,15 @@ struct UnitResult {
     std::string layer;
     int channel = -1;
     ReluMode mode = ReluMode::Guided;
+    uint64_t generation = 0;
+    cv::Size blobSize;  // the network input the back-projection has (its W x H)
     double forwardMs = 0, backwardMs = 0, totalMs = 0;  // totalMs: preprocess + both + render
     std::string error;
 };
 
 class UnitWorker {
 public:
-    explicit UnitWorker(session::CommonOptions opts);
+    UnitWorker();
     ~UnitWorker();
     UnitWorker(const UnitWorker&) = delete;
     UnitWorker& operator=(const UnitWorker&) = delete;
@@ -45,7 +50,6 @@ private:
     void loop();
     UnitResult compute(const UnitRequest& r);
 
-    session::CommonOptions m_opts;
     LatestSlot<UnitRequest> m_requests;
     LatestSlot<UnitResult> m_results;
     std::atomic<bool> m_running{true};
@@ -53,6 +57,7 @@ private:
     // Worker thread only:
     std::unique_ptr<Model> m_model;
     std::string m_modelError;
+    uint64_t m_modelGeneration = 0;
     BackwardChain m_chain;
     std::string m_chainLayer;
     std::thread m_thread;  // last: starts after the members above exist

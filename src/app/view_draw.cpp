@@ -51,7 +51,8 @@ void Gui::drawFrame() {
 void Gui::drawCompare(const gfx::PixelRect& area, int fbH, bool live) {
     gfx::ActivationRenderer* maps[2] = {&m_origRenderer, &m_renderer};
     gfx::ActivationRenderer* grams[2] = {&m_origGramRenderer, &m_gramRenderer};
-    const gfx::CompareLayout l = gfx::drawCompare(m_view, maps, grams, area, fbH);
+    const gfx::PixelRect rest = drawCompareBackprop(area, fbH, live);
+    const gfx::CompareLayout l = gfx::drawCompare(m_view, maps, grams, rest, fbH);
     gfx::CompareRects* rects = live ? m_cmp : m_cmpOffscreen;
     rects[0] = l.side[0];
     rects[1] = l.side[1];
@@ -73,7 +74,8 @@ void Gui::renderOffscreen(cv::Size size) {
         drawCompare({0, 0, size.width, size.height}, size.height, false);
     } else {
         gfx::PixelRect rect, area{0, 0, size.width, size.height};
-        if (m_inputs.backprop > 0) area = drawInputColumn(area, size.height, false);  // recordings show it too
+        // Recordings show the back-projection too, and a style transfer's image beside its maps.
+        if (m_inputs.backprop > 0 || m_transfer) area = drawInputColumn(area, size.height, false);
         const gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, m_renderer, area, rect);
         m_renderer.draw(rect, size.height, p);
     }
