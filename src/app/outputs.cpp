@@ -18,7 +18,16 @@ CaptionFacts Gui::captionFacts() const {
     f.gridCount = m_grid.cols * m_grid.rows;
     f.frameIndex = m_result.frameIndex;
     const double fps = m_pipeline->stats().sourceFps;
-    f.seconds = fps > 0 ? double(m_result.frameIndex) / fps : std::chrono::duration<double>(m_result.captured - m_recorder.started()).count();
+    if (fps > 0) {
+        f.seconds = double(m_result.frameIndex) / fps;  // a file: its own clock
+    } else {
+        // A camera, stream or still image: time into the recording (like `record`), else since the
+        // first frame shown; never before its start (a still image was captured before it).
+        const bool rec = m_recorder.active();
+        const Clock::time_point at = m_pipeline->sourceIsStill() ? (rec ? Clock::now() : m_result.captured) : m_result.captured;
+        const Clock::time_point origin = rec ? m_recorder.started() : m_historyEpoch;
+        f.seconds = origin == Clock::time_point{} ? 0.0 : std::max(0.0, std::chrono::duration<double>(at - origin).count());
+    }
     f.paused = m_pipeline->paused();
     f.gramDistance = comparing() ? m_gramDistance : -1;
     return f;
@@ -210,6 +219,7 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"channel\": " << m_view.channel << ",\n"
       << "  \"channels\": " << channels() << ",\n"
       << "  \"view\": \"" << modes[int(m_view.mode)] << "\",\n"
+      << "  \"caption\": \"" << jsonEscape(currentCaption()) << "\",\n"
       << "  \"colormap\": \"" << colormapName(m_view.colormap) << "\",\n"
       << "  \"window\": {\"width\": " << fbW << ", \"height\": " << fbH << "},\n"
       << "  \"maps_rect\": {\"x\": " << m_mapsRect.x << ", \"y\": " << m_mapsRect.y << ", \"width\": " << m_mapsRect.w

@@ -121,6 +121,13 @@ class GuiTest(CliTest):
         self.assertGreater(len(np.unique(maps.reshape(-1, 3), axis=0)), 50)
         self.assertEqual(sorted(f for f in os.listdir(self.tmp) if f.endswith(".gif") or "partial" in f), ["win.gif"])
 
+    def test_caption_time_of_a_still_image_is_never_before_the_start(self):
+        import re
+        _, st = self.view(BABOON, "--untrained", "--layer", "block1_conv1", frames=5)
+        m = re.search(r"\| frame 0 \((-?[\d.]+) s\)$", st["caption"])
+        self.assertIsNotNone(m, st["caption"])
+        self.assertEqual(float(m.group(1)), 0.0)  # the first frame shown is the clock's start
+
     def test_sigterm_while_recording_finishes_the_file(self):
         import signal
         import time
