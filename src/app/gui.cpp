@@ -24,6 +24,7 @@ void Gui::teardown() {
     m_atlasRenderer = gfx::AtlasRenderer();
     m_unitRenderer = gfx::ActivationRenderer();
     m_topkRenderer = gfx::ActivationRenderer();
+    m_model2Panes.reset();
     m_offscreen = gfx::OffscreenTarget();
     m_window.close();
 }
@@ -50,6 +51,7 @@ int Gui::startup() {
     if (!model) return cli::fail(model.error());
     if (auto st = applyModelOptions(*model, warnings); !st) return cli::fail(st.error());
     if (auto st = checkViewOutputs(&*model); !st) return cli::fail(st.error());
+    if (auto st = startModel2(*model); !st) return cli::fail(st.error());
     auto spec = chooseSource();
     if (!spec) return cli::fail(spec.error());
     std::string error;
@@ -200,6 +202,7 @@ bool Gui::frame() {
     pollDownload();
     unitTick();
     topkTick();
+    model2Tick();
 
     m_window.beginFrame();
     int fbW = 0, fbH = 0;
@@ -259,7 +262,8 @@ bool Gui::scriptStep() {
     if (m_view.atlas && !m_atlasRenderer.hasData()) return true;
     if (m_historyPos >= 0 && m_historyShown != std::to_string(m_historyShownIndex) + "/" + m_view.layer) return true;
     if (m_view.atlas && m_historyPos >= 0 && m_atlasFrame.frameIndex != m_historyShownIndex) return true;
-    if (!m_scriptStarted && !unitCurrent()) return true;  // the back-projection of the view's frame first
+    if (!m_scriptStarted && !unitCurrent()) return true;
+    if (!m_scriptStarted && !model2Current()) return true;  // B's maps of the view's frame too  // the back-projection of the view's frame first
     if (!m_scriptStarted) {
         m_scriptStarted = true;
         if (!m_opts.record.empty()) {
@@ -309,6 +313,7 @@ int Gui::shutdown() {
     m_download.reset();  // cancels and joins a download in progress (its temporary file goes)
     m_topk.reset();
     m_unitWorker.reset();
+    m_model2.reset();
     m_pipeline->stop();  // answers a pending layer-sweep or prefetch request
     m_jobs.cancelAndJoin();
     if (!m_scripted && m_settings.writable) {
@@ -368,6 +373,10 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--transfer-iterations", opts.transferIterations, "With --transfer: Adam iterations")->default_val(100);
     view->add_option("--transfer-size", opts.transferSize,
                      "With --transfer: working size WxH (default: the frame scaled to 256 on its longer side)");
+    view->add_option("--model2", opts.model2,
+                     "A second network beside the first: a model file or models.yml name as for --model, or 'untrained'; "
+                     "the view shows A | B | A - B at the same layer (matched by name, else by position among conv layers), "
+                     "the difference on rdbu scaled symmetrically around 0 (panel: Second model)");
     cli::addModelOptions(*view, opts.common);
     cli::addDisplayOptions(*view, opts.common);
     cli::addStyleOptions(*view, opts.common);

@@ -62,6 +62,7 @@ cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colo
             text(l.gram, r.gram);
         }
     }
+    if (model2Shown()) labelled = labelModel2(view);  // A | B | A - B: the labels burnt in
     cv::Mat out = withCaption(labelled, caption);
     if (colorbar && !m_ranges.empty())
         out = withColorbar(out, m_view.colormap, m_ranges[size_t(std::min(m_view.channel, int(m_ranges.size()) - 1))]);
@@ -249,6 +250,7 @@ Status Gui::writeStats(const std::string& path) {
              return t;
          }() << "],\n"
       << "  \"unit\": " << unitStatsJson() << ",\n"
+      << "  \"model2\": " << model2StatsJson() << ",\n"
       << extrasJson()
       << transferStatsJson()
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"

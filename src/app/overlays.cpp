@@ -36,6 +36,7 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
         }
     }
 
+    drawModel2Labels(dl);
     drawHighlightAndHover(dl);
     drawAtlasOverlay(dl);
     if (!m_view.atlas) drawColorbar(dl, area);
@@ -146,6 +147,7 @@ ui::PanelInfo Gui::panelInfo() const {
     info.messages = m_messages;
     fillExtras(info);
     transferInfo(info.transfer);
+    model2Info(info.model2);
     info.styleNames = m_styleNames;
     info.styleHave = m_styleHave;
     for (const auto& l : m.layers())

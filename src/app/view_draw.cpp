@@ -41,6 +41,10 @@ void Gui::drawFrame() {
         return;
     }
     area = drawInputColumn(area, fbH, true);
+    if (model2Shown()) {
+        drawModel2(area, fbH, true);
+        return;
+    }
     if (m_renderer.hasActivations()) {
         const gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, m_renderer, area, m_mapsRect);
         m_grid = p.grid;
@@ -74,6 +78,11 @@ void Gui::renderOffscreen(cv::Size size) {
     } else {
         gfx::PixelRect rect, area{0, 0, size.width, size.height};
         if (m_inputs.backprop > 0) area = drawInputColumn(area, size.height, false);  // recordings show it too
+        if (model2Shown()) {
+            drawModel2(area, size.height, false);
+            m_offscreen.unbind();
+            return;
+        }
         const gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, m_renderer, area, rect);
         m_renderer.draw(rect, size.height, p);
     }
