@@ -171,8 +171,10 @@ void Gui::drawModel2(const gfx::PixelRect& area, int fbH, bool live) {
     gfx::PixelRect* rects = live ? m_model2Rects : m_model2RectsOffscreen;
     for (int i = 0; i < 3; ++i) {
         rects[i] = {};
-        if (!panes[i] || !panes[i]->hasActivations()) continue;
         const gfx::PixelRect pane{area.x + i * (colW + kM2Gap), area.y + kM2Label, colW, std::max(1, area.h - kM2Label)};
+        if (i == 1 && !panes[i])  // where B's maps will be: its label says why they are not (computing, or B's error)
+            rects[i] = {rects[0].x + colW + kM2Gap, rects[0].y, rects[0].w, rects[0].h};
+        if (!panes[i] || !panes[i]->hasActivations()) continue;
         gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, *panes[i], pane, rects[i]);
         if (p.mode == ViewMode::Overlay) {  // side by side: no frame under the maps
             p.mode = ViewMode::Single;

@@ -205,6 +205,8 @@ Status Gui::checkViewOutputs(const Model* model) const {
     if (!m_opts.stats.empty()) outs.push_back({"--stats", m_opts.stats});
     if (!m_opts.record.empty()) outs.push_back({"--record", m_opts.record, outputKindFor(m_opts.record)});
     if (outs.empty()) return {};
+    if (!m_opts.model2.empty())
+        if (auto st = checkOutputs({{"--model2", m_opts.model2}}, outs); !st) return st;
     return cli::checkRunOutputs(m_opts.common, m_opts.source, outs, model, m_style.get());
 }
 

@@ -31,7 +31,11 @@ void model2Section(const PanelInfo& info, PanelInputs& in, PanelEvents& events) 
             ImGui::TextWrapped("%s", m.source.c_str());
         }
     }
-    if (!m.error.empty()) ImGui::TextColored(ImVec4(1.f, 0.35f, 0.3f, 1.f), "%s", m.error.c_str());
+    if (!m.error.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.f, 0.35f, 0.3f, 1.f));
+        ImGui::TextWrapped("%s", m.error.c_str());
+        ImGui::PopStyleColor();
+    }
     if (!m.active || m.loading || m.layerB.empty()) return;
     ImGui::TextWrapped("B's layer %s: %s", m.layerB.c_str(), m.note.c_str());
     ImGui::Text("B forward %.1f ms, max |A-B| %.4g", m.forwardMs, m.maxAbs);

@@ -153,6 +153,20 @@ class GuiModel2Test(CliTest):
         diff = crop(shot, st["model2"]["rects"]["diff"])
         self.assertTrue(np.all(np.abs(diff - rdbu_lut_bgr8()[128]) <= 2))
 
+    def test_a_layer_b_cannot_match_is_said_and_the_window_goes_on(self):
+        # block1.h5 has two conv layers: paging from block1_conv1 to block2_conv1 (A's third conv) leaves B without one.
+        shot, st = self.view("--untrained", "--model2", self.h5, "--layer", "block1_conv1", "--channel", "0",
+                             "--keys", "pagedown,pagedown,pagedown")
+        self.assertEqual(st["layer"], "block2_conv1")
+        m = st["model2"]
+        self.assertIn("only 2 conv layers", m["error"])
+        self.assertTrue(m["loaded"])
+        # A's maps still show, in the first pane.
+        a = self.dump("block2_conv1", "--untrained")[0]
+        r = m["rects"]["a"]
+        self.assertEqual(r, st["maps_rect"])
+        self.assertLess(differing(crop(shot, r), shader_resize(colour_with_matplotlib(a), r["width"], r["height"])), 0.01)
+
     def test_bad_model2_fails_before_the_window_opens(self):
         env = dict(self.env)
         env.pop("DISPLAY", None)  # no display: a failure that got as far as the window would say so instead
