@@ -376,7 +376,7 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--model2", opts.model2,
                      "A second network beside the first: a model file or models.yml name as for --model, or 'untrained'; "
                      "the view shows A | B | A - B at the same layer (matched by name, else by position among conv layers), "
-                     "the difference on rdbu scaled symmetrically around 0 (panel: Second model)");
+                     "the difference on rdbu scaled symmetrically around 0 per channel, per layer with --normalize layer (panel: Second model)");
     cli::addModelOptions(*view, opts.common);
     cli::addDisplayOptions(*view, opts.common);
     cli::addStyleOptions(*view, opts.common);

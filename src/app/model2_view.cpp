@@ -51,7 +51,9 @@ void Gui::loadModel2(const std::string& spec) {
         return;
     }
     if (!m_model2) m_model2 = std::make_unique<Model2Worker>();
-    m_model2->load(model2Options(spec), spec);
+    session::CommonOptions o = model2Options(spec);
+    o.target = m_pipeline->model().target().actual;  // where A runs now (the panel may have changed it)
+    m_model2->load(std::move(o), spec);
     m_model2Result = Model2Result();
     post("second model: loading " + spec + "...");
 }
