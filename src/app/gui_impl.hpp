@@ -352,6 +352,7 @@ private:
     // Second model
     std::unique_ptr<Model2Worker> m_model2;  // created by --model2 or the panel's first load
     Model2State m_model2State;
+    uint64_t m_model2Announced = 0;  // the load whose outcome Messages has said
     Model2Result m_model2Result;  // on screen
     Model2Request m_model2Asked;  // the last request (no frame or maps kept)
     struct Model2Panes {

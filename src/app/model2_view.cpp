@@ -123,7 +123,8 @@ void Gui::takeModel2Result() {
 void Gui::model2Tick() {
     if (!m_model2) return;
     const Model2State st = m_model2->state();
-    if (st.generation == m_model2State.generation && m_model2State.loading && !st.loading) {  // a load just ended
+    if (!st.loading && st.generation != m_model2Announced && (st.loaded || !st.error.empty())) {  // a load has ended
+        m_model2Announced = st.generation;
         if (st.loaded) post("second model: " + st.label + " (" + st.source + ")");
         else post("second model: " + st.error, ui::Message::Level::Error);
         for (const auto& w : st.warnings) post("second model: " + w, ui::Message::Level::Warning);
