@@ -237,7 +237,8 @@ bool Gui::frame() {
 bool Gui::scriptStep() {
     if (!m_scriptKeys.empty() && m_scriptKeys.front() == KeyAction::Idle) {
         // Wait until nothing is being computed for the view (the paused-frame prefetch included).
-        if (!m_jobs.running("prefetch") && m_shownLayer == m_view.layer && !m_download && convReportCurrent()) {
+        if (!m_jobs.running("prefetch") && m_shownLayer == m_view.layer && !m_download && convReportCurrent() &&
+            model2Current()) {
             m_scriptKeys.erase(m_scriptKeys.begin());
             m_inferencesAtIdle = int64_t(m_pipeline->stats().inferences);
         }
@@ -262,8 +263,8 @@ bool Gui::scriptStep() {
     if (m_view.atlas && !m_atlasRenderer.hasData()) return true;
     if (m_historyPos >= 0 && m_historyShown != std::to_string(m_historyShownIndex) + "/" + m_view.layer) return true;
     if (m_view.atlas && m_historyPos >= 0 && m_atlasFrame.frameIndex != m_historyShownIndex) return true;
-    if (!m_scriptStarted && !unitCurrent()) return true;
-    if (!m_scriptStarted && !model2Current()) return true;  // B's maps of the view's frame too  // the back-projection of the view's frame first
+    if (!m_scriptStarted && !unitCurrent()) return true;  // the back-projection of the view's frame first
+    if (!m_scriptStarted && !model2Current()) return true;  // B's maps of the view's frame and layer too
     if (!m_scriptStarted) {
         m_scriptStarted = true;
         if (!m_opts.record.empty()) {
@@ -344,8 +345,8 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--record", opts.record, "Scripted run: record the view to F.gif, F.mp4 or a new folder while it runs");
     view->add_option("--keys", opts.keys,
                      "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g); 'idle' waits until "
-                     "the view is computed (and a download has finished); 'conv' picks the next convolution kernel, "
-                     "'download' starts the trained-weights download");
+                     "the view is computed (with --model2, B's maps too; and a download has finished); 'conv' picks the "
+                     "next convolution kernel, 'download' starts the trained-weights download");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");
     view->add_flag("--atlas", opts.atlas,
@@ -376,7 +377,8 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--model2", opts.model2,
                      "A second network beside the first: a model file or models.yml name as for --model, or 'untrained'; "
                      "the view shows A | B | A - B at the same layer (matched by name, else by position among conv layers), "
-                     "the difference on rdbu scaled symmetrically around 0 per channel, per layer with --normalize layer (panel: Second model)");
+                     "the difference on rdbu scaled symmetrically around 0 per channel, per layer with --normalize layer "
+                     "(panel: Second model)");
     cli::addModelOptions(*view, opts.common);
     cli::addDisplayOptions(*view, opts.common);
     cli::addStyleOptions(*view, opts.common);
