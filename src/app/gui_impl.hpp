@@ -355,6 +355,7 @@ private:
     uint64_t m_model2Announced = 0;  // the load whose outcome Messages has said
     Model2Result m_model2Result;  // on screen
     Model2Request m_model2Asked;  // the last request (no frame or maps kept)
+    cv::Mat m_model2Spare;        // A's maps of a result no longer shown: the next request copies into it
     struct Model2Panes {
         gfx::ActivationRenderer a, b, diff;
     };

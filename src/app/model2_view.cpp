@@ -114,6 +114,7 @@ void Gui::takeModel2Result() {
             return;
         }
     }
+    if (!m_model2Result.actA.empty()) m_model2Spare = std::move(m_model2Result.actA);  // its maps are on the GPU now
     m_model2Ms.push_back(r.forwardMs);
     if (m_model2Ms.size() > 2000) m_model2Ms.erase(m_model2Ms.begin(), m_model2Ms.begin() + 1000);
     m_model2Result = std::move(r);
@@ -148,7 +149,8 @@ void Gui::model2Tick() {
         return;
     Model2Request req;
     req.frame = frame.clone();  // the pipeline reuses its buffers
-    req.actA = m_act.clone();
+    m_act.copyTo(m_model2Spare);  // into the last result's buffer: at 640x480 a fresh block1 copy costs ~40 ms, a reused one ~6
+    req.actA = std::move(m_model2Spare);
     req.layersA = std::make_shared<const std::vector<LayerInfo>>(m_pipeline->model().layers());
     req.layerA = m_shownLayer;
     req.frameId = m_shownFrameId;
