@@ -81,10 +81,17 @@ bool Gui::model2Current() const {
 }
 
 void Gui::uploadModel2(bool maps) {
-    const Model2Result& r = m_model2Result;
+    Model2Result& r = m_model2Result;
     if (r.actB.empty() || !m_model2Panes) return;
-    channelRanges(r.actA, m_view.norm, m_model2Ranges[0], m_rangeScratch);
-    channelRanges(r.actB, m_view.norm, m_model2Ranges[1], m_rangeScratch);
+    if (!r.rangesA.empty() && normKey(r.norm) == normKey(m_view.norm)) {  // taken on the worker thread
+        m_model2Ranges[0].swap(r.rangesA);
+        m_model2Ranges[1].swap(r.rangesB);
+        r.rangesA.clear();  // used: a later normalisation change computes them here
+        r.rangesB.clear();
+    } else {  // the normalisation changed since the request
+        channelRanges(r.actA, m_view.norm, m_model2Ranges[0], m_rangeScratch);
+        channelRanges(r.actB, m_view.norm, m_model2Ranges[1], m_rangeScratch);
+    }
     m_model2Ranges[2] = r.diffRanges;
     if (m_view.norm.mode == NormMode::Layer)  // one M over the layer, as compare-models --normalize layer
         for (Range& x : m_model2Ranges[2]) x = r.maxAbs > 0 ? Range{-r.maxAbs, r.maxAbs} : Range{-1.f, 1.f};
@@ -156,6 +163,7 @@ void Gui::model2Tick() {
     req.frameId = m_shownFrameId;
     req.frameIndex = index;
     req.inputSize = size;
+    req.norm = m_view.norm;
     req.generation = st.generation;
     m_model2Asked = Model2Request();
     m_model2Asked.frameId = req.frameId;

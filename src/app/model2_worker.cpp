@@ -153,6 +153,10 @@ Model2Result Model2Worker::compute(Model2Request& r) {
         return res;
     }
     res.diffMs = msSince(t1);
+    std::vector<float> scratch;
+    channelRanges(r.actA, r.norm, res.rangesA, scratch);
+    channelRanges(res.actB, r.norm, res.rangesB, scratch);
+    res.norm = r.norm;
     res.actA = std::move(r.actA);
     return res;
 }

@@ -28,6 +28,7 @@ struct Model2Request {
     uint64_t frameId = 0;
     int64_t frameIndex = 0;
     cv::Size inputSize;       // A's input size: B runs at the same one
+    Normalization norm;       // the view's: A's and B's ranges are taken here, off the UI thread
     uint64_t generation = 0;  // the model the request was made for (Model2State::generation)
 };
 
@@ -37,6 +38,8 @@ struct Model2Result {
     LayerMatch match;
     cv::Mat actA, actB, diff;       // diff = actA - actB
     std::vector<Range> diffRanges;  // per channel [-M_c, M_c], M_c = max |A_c - B_c| (core/model_diff)
+    std::vector<Range> rangesA, rangesB;  // channelRanges under `norm` (the UI takes them once)
+    Normalization norm;
     float maxAbs = 0;
     double forwardMs = 0, diffMs = 0;  // B's forward to the matched layer (with copy-out); the difference
     std::string error;                 // empty: all fields set

@@ -13,7 +13,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, CliTest, colour_with_matplotlib, read_png_bgr  # noqa: E402
+from helpers import BIN, DATA, CliTest, colour_with_matplotlib, hot_lut_bgr8, read_png_bgr  # noqa: E402
 from test_compare_models import rdbu_lut_bgr8, write_block1  # noqa: E402
 
 LAYER, CHANNEL = "block1_conv2", 3
@@ -102,6 +102,24 @@ class GuiModel2Test(CliTest):
         strong = np.abs(shader_resize(d, w, h)) > 0.25 * M
         self.assertGreater(strong.sum(), 100)
         self.assertGreater(np.mean(np.any(np.abs(pa - pb) > 2, axis=2)[strong]), 0.9)
+
+    def test_layer_normalisation_scales_the_difference_over_the_layer(self):
+        shot, st = self.view("--untrained", "--model2", self.h5, "--layer", LAYER, "--channel", str(CHANNEL), "--normalize", "layer")
+        a, b = self.dump(LAYER, "--untrained"), self.dump(LAYER, "--model", self.h5)
+        r = st["model2"]["rects"]
+        w, h = r["diff"]["width"], r["diff"]["height"]
+        d = (a - b)[CHANNEL]
+        M_layer, M_channel = float(np.abs(a - b).max()), float(np.abs(d).max())
+        self.assertGreater(M_layer, 1.2 * M_channel)  # the two rules give different pictures here
+        got = crop(shot, r["diff"])
+        self.assertLess(differing(got, rdbu(shader_resize(d, w, h), M_layer)), 0.01)
+        self.assertGreater(differing(got, rdbu(shader_resize(d, w, h), M_channel)), 0.2)
+        # A and B: min-max over the whole layer of each.
+        for pane, act in (("a", a), ("b", b)):
+            lo, hi = float(act.min()), float(act.max())
+            t = np.clip((shader_resize(act[CHANNEL], w, h) - lo) / (hi - lo), 0, 1)
+            want = hot_lut_bgr8()[np.minimum((t * 256).astype(np.int64), 255)]
+            self.assertLess(differing(crop(shot, r[pane]), want), 0.01, pane)
 
     def test_grid_and_recording_show_three_panes(self):
         rec = self.path("rec")
