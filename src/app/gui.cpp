@@ -24,6 +24,7 @@ void Gui::teardown() {
     m_atlas.releaseGl();
     m_unitRenderer = gfx::ActivationRenderer();
     m_topkRenderer = gfx::ActivationRenderer();
+    m_model2Panes.reset();
     m_offscreen = gfx::OffscreenTarget();
     m_historyGif.reset();
     m_window.close();
@@ -51,6 +52,7 @@ int Gui::startup() {
     if (!model) return cli::fail(model.error());
     if (auto st = applyModelOptions(*model, warnings); !st) return cli::fail(st.error());
     if (auto st = checkViewOutputs(&*model); !st) return cli::fail(st.error());
+    if (auto st = startModel2(*model); !st) return cli::fail(st.error());
     auto spec = chooseSource();
     if (!spec) return cli::fail(spec.error());
     std::string error;
@@ -201,6 +203,7 @@ bool Gui::frame() {
     pollDownload();
     unitTick();
     topkTick();
+    model2Tick();
 
     m_window.beginFrame();
     int fbW = 0, fbH = 0;
@@ -227,7 +230,7 @@ bool Gui::frame() {
 
 bool Gui::scriptStep() {
     const ScriptedRun::Probe probe{
-        [this] { return !m_jobs.running("prefetch") && !m_jobs.running("history-gif") && m_shownLayer == m_view.layer && !m_download.running() && convReportCurrent() && unitCurrent(); },
+        [this] { return !m_jobs.running("prefetch") && !m_jobs.running("history-gif") && m_shownLayer == m_view.layer && !m_download.running() && convReportCurrent() && unitCurrent() && model2Current(); },
         [this] { return m_pipeline->stats().inferences; }, [this] { return m_history.stats().pushed; }};
     if (std::optional<KeyAction> key; m_script.keys(probe, key)) {
         if (key) applyKey(*key);
@@ -237,6 +240,7 @@ bool Gui::scriptStep() {
     if (!scriptViewShown()) return true;
     if (!m_script.started()) {
         if (!unitCurrent()) return true;  // the back-projection of the view's frame first
+        if (!model2Current()) return true;  // B's maps of the view's frame and layer too
         if (!m_opts.record.empty()) {
             startRecording(m_opts.record);
             if (!m_recorder.active()) {
@@ -286,6 +290,7 @@ int Gui::shutdown() {
     m_download.reset();  // cancels and joins a download in progress (its temporary file goes)
     m_topk.reset();
     m_unitWorker.reset();
+    m_model2.reset();
     m_pipeline->stop();  // answers a pending layer-sweep or prefetch request
     m_jobs.cancelAndJoin();
     if (!m_scripted && m_settings.writable) {
@@ -316,7 +321,7 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--record", opts.record, "Scripted run: record the view to F.gif, F.mp4 or a new folder while it runs");
     view->add_option("--keys", opts.keys,
                      "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g); 'idle' waits until "
-                     "the view is computed (and a download or history GIF has finished); 'conv' picks the next convolution "
+                     "the view is computed (with --model2, B's maps too; and a download or history GIF has finished); 'conv' picks the next convolution "
                      "kernel, 'download' starts the trained-weights download, 'mark' and 'historygif' are the timeline's "
                      "buttons, 'input=WxH' and 'model=FILE' the panel's input size and model");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
@@ -346,6 +351,11 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--transfer-iterations", opts.transferIterations, "With --transfer: Adam iterations")->default_val(100);
     view->add_option("--transfer-size", opts.transferSize,
                      "With --transfer: working size WxH (default: the frame scaled to 256 on its longer side)");
+    view->add_option("--model2", opts.model2,
+                     "A second network beside the first: a model file or models.yml name as for --model, or 'untrained'; "
+                     "the view shows A | B | A - B at the same layer (matched by name, else by position among conv layers), "
+                     "the difference on rdbu scaled symmetrically around 0 per channel, per layer with --normalize layer "
+                     "(panel: Second model)");
     cli::addModelOptions(*view, opts.common);
     cli::addDisplayOptions(*view, opts.common);
     cli::addStyleOptions(*view, opts.common);

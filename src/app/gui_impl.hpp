@@ -18,6 +18,7 @@
 #include "app/recorder.hpp"
 #include "app/scripted_run.hpp"
 #include "app/weights_download.hpp"
+#include "app/model2_worker.hpp"
 #include "app/topk_feeder.hpp"
 #include "app/unit_worker.hpp"
 #include "app/transfer_worker.hpp"
@@ -45,6 +46,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <future>
@@ -82,6 +84,7 @@ struct ViewOptions {
     std::string hover;     // scripted run: the pointer at X,Y window pixels
     std::string transfer, transferSize;  // --transfer STYLE_IMAGE, --transfer-size WxH
     int transferIterations = 100;
+    std::string model2;  // --model2 FILE|NAME|untrained: a second network beside the first
     // Given on the command line (else the saved settings decide, in a window that is not scripted).
     bool colormapGiven = false, normalizeGiven = false, gammaGiven = false;
 };
@@ -209,6 +212,23 @@ private:
     std::string transferBanner() const;
     std::string transferStatsJson() const;
 
+    // Second model (model2_view.cpp): B beside A, the difference A - B (Model2Worker off this thread).
+    session::CommonOptions model2Options(const std::string& spec) const;
+    Status startModel2(const Model& a);  // --model2: loaded and matched before the window opens
+    void loadModel2(const std::string& spec);
+    void unloadModel2();
+    void model2Tick();  // takes B's newest result; asks for the frame and layer on screen
+    void takeModel2Result();
+    void uploadModel2(bool maps);  // the three panes' ranges (and maps) for the result on screen
+    bool model2Shown() const;      // A | B | A - B replaces the maps view
+    bool model2Current() const;    // scripted runs wait for B's result of the view's frame and layer
+    void drawModel2(const gfx::PixelRect& area, int fbHeight, bool live);
+    std::array<std::string, 2> model2Label(int pane) const;  // two lines; pane 0 A, 1 B, 2 A - B
+    void drawModel2Labels(ImDrawList* dl);
+    cv::Mat labelModel2(const cv::Mat& view) const;  // offscreen renders: the labels burnt in
+    void model2Info(ui::Model2Info& info) const;
+    std::string model2StatsJson() const;
+
     ViewOptions m_opts;
     Window m_window;
     std::unique_ptr<Pipeline> m_pipeline;
@@ -295,6 +315,21 @@ private:
     WeightsDownload m_download; // weights_download: the trained-weights download and its banner
     ScriptedRun m_script;       // scripted_run: --keys, then --frames N of the requested view
     FrameStats m_stats;         // frame_stats: render rate and display latency
+    // Second model
+    std::unique_ptr<Model2Worker> m_model2;  // created by --model2 or the panel's first load
+    Model2State m_model2State;
+    uint64_t m_model2Announced = 0;  // the load whose outcome Messages has said
+    Model2Result m_model2Result;  // on screen
+    Model2Request m_model2Asked;  // the last request (no frame or maps kept)
+    cv::Mat m_model2Spare;        // A's maps of a result no longer shown: the next request copies into it
+    struct Model2Panes {
+        gfx::ActivationRenderer a, b, diff;
+    };
+    std::unique_ptr<Model2Panes> m_model2Panes;  // GL objects: made on the first result, gone in teardown()
+    std::vector<Range> m_model2Ranges[3];
+    std::string m_model2NormKey;
+    gfx::PixelRect m_model2Rects[3], m_model2RectsOffscreen[3];
+    std::vector<double> m_model2Ms;
 };
 
 }  // namespace cnnscope::app::detail

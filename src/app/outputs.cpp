@@ -59,6 +59,7 @@ cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colo
             cv::putText(labelled, compareBackpropLabel(), {m_unitRectOffscreen.x, std::max(12, m_unitRectOffscreen.y - 5)},
                         cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar::all(235), 1, cv::LINE_AA);
     }
+    if (model2Shown()) labelled = labelModel2(view);  // A | B | A - B: the labels burnt in
     cv::Mat out = withCaption(labelled, caption);
     if (colorbar && !m_ranges.empty())
         out = withColorbar(out, m_view.colormap, m_ranges[size_t(std::min(m_view.channel, int(m_ranges.size()) - 1))]);
@@ -164,6 +165,8 @@ Status Gui::checkViewOutputs(const Model* model) const {
     if (!m_opts.stats.empty()) outs.push_back({"--stats", m_opts.stats});
     if (!m_opts.record.empty()) outs.push_back({"--record", m_opts.record, outputKindFor(m_opts.record)});
     if (outs.empty()) return {};
+    if (!m_opts.model2.empty())
+        if (auto st = checkOutputs({{"--model2", m_opts.model2}}, outs); !st) return st;
     return cli::checkRunOutputs(m_opts.common, m_opts.source, outs, model, m_style.get());
 }
 
@@ -209,6 +212,7 @@ Status Gui::writeStats(const std::string& path) {
              return t;
          }() << "],\n"
       << "  \"unit\": " << unitStatsJson() << ",\n"
+      << "  \"model2\": " << model2StatsJson() << ",\n"
       << extrasJson()
       << transferStatsJson()
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"

@@ -38,6 +38,7 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
             dl->AddText(ImVec2(float(m_unitRect.x), float(m_unitRect.y - 17)), IM_COL32(255, 255, 255, 255), compareBackpropLabel().c_str());
     }
 
+    drawModel2Labels(dl);
     drawHighlightAndHover(dl);
     drawAtlasOverlay(dl);
     if (!m_view.atlas) drawColorbar(dl, area);
@@ -143,6 +144,7 @@ ui::PanelInfo Gui::panelInfo() const {
     info.messages = m_messages;
     fillExtras(info);
     transferInfo(info.transfer);
+    model2Info(info.model2);
     info.styleNames = m_styleNames;
     info.styleHave = m_styleHave;
     for (const auto& l : m.layers())

@@ -41,6 +41,10 @@ void Gui::drawFrame() {
         return;
     }
     area = drawInputColumn(area, fbH, true);
+    if (model2Shown()) {
+        drawModel2(area, fbH, true);
+        return;
+    }
     if (m_renderer.hasActivations()) {
         const gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, m_renderer, area, m_mapsRect);
         m_grid = p.grid;
@@ -76,6 +80,11 @@ void Gui::renderOffscreen(cv::Size size) {
         gfx::PixelRect rect, area{0, 0, size.width, size.height};
         // Recordings show the back-projection too, and a style transfer's image beside its maps.
         if (m_inputs.backprop > 0 || m_transfer) area = drawInputColumn(area, size.height, false);
+        if (model2Shown()) {
+            drawModel2(area, size.height, false);
+            m_offscreen.unbind();
+            return;
+        }
         const gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, m_renderer, area, rect);
         m_renderer.draw(rect, size.height, p);
     }

@@ -268,6 +268,7 @@ void drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, float width
     if (!info.sourceNote.empty()) ImGui::TextColored(kWarn, "%s", info.sourceNote.c_str());
     sourceSection(info, in, events);
     modelSection(info, in, events);
+    model2Section(info, in, events);
     convSection(info, events);
     styleSection(v, info, in, events);
     transferSection(info, in, events);

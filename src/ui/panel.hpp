@@ -40,6 +40,8 @@ struct PanelEvent {
         TransferStart,   // text: the style image; value: iterations (Gatys transfer on the frame on screen)
         TransferStop,
         TransferSave,    // PNG of the transfer image
+        LoadModel2,      // text: the second model's path, models.yml name or 'untrained'
+        UnloadModel2,
     };
     PanelEvent(Kind k, std::string t = {}, cv::Size s = {}, double v = 0) : kind(k), text(std::move(t)), size(s), value(v) {}
     Kind kind;
@@ -68,6 +70,13 @@ struct TransferInfo {
     std::string styleImage, error;
 };
 
+// The Second model section's facts (model B beside A, the difference A - B).
+struct Model2Info {
+    bool active = false, loading = false, untrained = false;
+    std::string label, source, error, layerB, note;  // note: how the layers were matched
+    double forwardMs = 0, maxAbs = 0;
+};
+
 // Read-only facts the panel shows.
 struct PanelInfo {
     std::string modelLabel, modelSource, target, targetNote, sourceDescription, sourceNote;
@@ -90,6 +99,7 @@ struct PanelInfo {
     std::vector<std::string> styleNames;      // models.yml style entries
     std::vector<bool> styleHave;              // whose file is present
     TransferInfo transfer;
+    Model2Info model2;
     std::vector<Message> messages;            // newest last: status, warnings (model loading too), errors
     // Convolution kernel (panel_extras.cpp)
     std::string convMode;                     // auto, winograd, direct, opencv
@@ -112,6 +122,7 @@ struct PanelInputs {
     std::string sourceText;
     std::string modelText;        // path or models.yml name; empty: the default search
     std::string styleText;        // style network: path or models.yml name
+    std::string model2Text;       // second model: path, models.yml name or 'untrained'
     std::string recordPath;       // empty: cnnscope-DATE-TIME.gif in the current directory
     int recordSize = 1;           // index into kRecordSizes
     float recordFps = 10.f;
@@ -131,6 +142,8 @@ void drawPanel(ViewState& view, PanelInputs& in, const PanelInfo& info, float wi
 // the convolution kernel choice with what really runs.
 void untrainedBanner(const PanelInfo& info, PanelEvents& events);
 void convSection(const PanelInfo& info, PanelEvents& events);
+// The Second model section (panel_model2.cpp).
+void model2Section(const PanelInfo& info, PanelInputs& in, PanelEvents& events);
 // The Transfer section (panel_transfer.cpp).
 void transferSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events);
 
