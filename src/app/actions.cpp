@@ -135,23 +135,7 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
                 return st;
             });
             break;
-        case K::LoadModel:
-            rebuildPipeline([&](Model& m) -> Status {
-                session::CommonOptions o = m_opts.common;
-                o.model = e.text;
-                o.untrained = false;
-                o.inputSize.clear();
-                o.target = m.target().actual;
-                o.quiet = true;
-                std::vector<std::string> warnings;
-                auto loaded = session::loadModel(o, &warnings);
-                if (!loaded) return Error{loaded.error()};
-                m = std::move(*loaded);
-                for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
-                post("loaded " + m.label() + " from " + m.source());
-                return {};
-            });
-            break;
+        case K::LoadModel: rebuildPipeline([&](Model& m) { return replaceModel(m, e.text); }); break;
         case K::TogglePause: m_pipeline->setPaused(!m_pipeline->paused()); break;
         case K::Step: m_pipeline->step(); break;
         case K::ToggleLoop: m_pipeline->setLoop(!m_pipeline->loop()); break;
@@ -166,6 +150,22 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
         case K::TransferStop: stopTransfer(e.text == "close"); break;
         case K::TransferSave: saveTransfer(); break;
     }
+}
+
+Status Gui::replaceModel(Model& m, const std::string& text) {
+    session::CommonOptions o = m_opts.common;
+    o.model = text;
+    o.untrained = false;
+    o.inputSize.clear();
+    o.target = m.target().actual;
+    o.quiet = true;
+    std::vector<std::string> warnings;
+    auto loaded = session::loadModel(o, &warnings);
+    if (!loaded) return Error{loaded.error()};
+    m = std::move(*loaded);
+    for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
+    post("loaded " + m.label() + " from " + m.source());
+    return {};
 }
 
 void Gui::post(const std::string& text, ui::Message::Level level) {

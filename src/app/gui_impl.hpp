@@ -121,6 +121,8 @@ private:
     void refreshRanges();
     // Stops the pipeline, applies `change` to its model, and starts a new one on the same source.
     void rebuildPipeline(const std::function<Status(Model&)>& change);
+    // The panel's model Load (and the scripted model=FILE): `text` loaded on m's target, replacing it.
+    Status replaceModel(Model& m, const std::string& text);
     void applyPanelEvent(const ui::PanelEvent& e);
     // The message channel: the panel's Messages section lists them all; the status line under the
     // view shows the newest that is not a warning.
