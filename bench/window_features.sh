@@ -6,7 +6,8 @@
 #   history    bytes of kept frames per second of vtest.avi (768x576 at its 10 fps);
 #   backprop   back-projection of the selected unit per frame, each mode, at block3_conv4 and
 #              block5_conv4 (224x224), forward and backward apart;
-#   topk       the top-9 accumulator's cost per fed frame at the same layers.
+#   topk       the top-9 accumulator's cost per fed frame at the same layers;
+#   model2     the second network's forward beside the first (A | B | A - B) at the same layers.
 # Usage: bench/window_features.sh [FRAMES] [MODEL ARGS...]   (default 240 UI frames, --untrained)
 set -euo pipefail
 bin="${CNNSCOPE_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/cnnscope}"
@@ -41,4 +42,12 @@ for layer in block3_conv4 block5_conv4; do
   done
   view --layer "$layer" --channel 0 --input-size 224x224 --topk
   printf '  %-13s %-7s %8.2f %10s %11s %8d %10.1f\n' "$layer" topk "$(field "s['unit']['topk_ms']")" - - "$(field "s['unit']['topk_fed']")" "$(field "s['inference_ms']")"
+done
+echo
+echo "second model (A | B | A - B, --model2 untrained: the same VGG19 as B) at 224x224"
+printf '  %-13s %12s %10s %12s %12s\n' layer B_p50_ms diff_ms A_infer_ms render_fps
+for layer in block3_conv4 block5_conv4; do
+  view --layer "$layer" --grid --input-size 224x224 --model2 untrained
+  printf '  %-13s %12.1f %10.2f %12.1f %12.1f\n' "$layer" "$(field "s['model2']['inference_ms_p50']")" "$(field "s['model2']['diff_ms']")" \
+    "$(field "s['inference_ms']")" "$(field "s['render_fps']")"
 done
