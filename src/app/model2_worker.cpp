@@ -21,7 +21,7 @@ Model2Worker::~Model2Worker() {
     if (m_thread.joinable()) m_thread.join();
 }
 
-uint64_t Model2Worker::load(session::CommonOptions opts, std::string spec) {
+uint64_t Model2Worker::queueLoad(std::unique_ptr<PendingLoad> pending, std::string spec) {
     uint64_t g = 0;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -30,29 +30,23 @@ uint64_t Model2Worker::load(session::CommonOptions opts, std::string spec) {
         m_state.loaded = false;
         m_state.spec = std::move(spec);
         m_state.error.clear();
-        m_pending = std::make_unique<PendingLoad>();
-        m_pending->opts = std::move(opts);
-        m_pending->generation = g;
+        pending->generation = g;
+        m_pending = std::move(pending);
     }
     m_requests.wake();
     return g;
 }
 
+uint64_t Model2Worker::load(session::CommonOptions opts, std::string spec) {
+    auto pending = std::make_unique<PendingLoad>();
+    pending->opts = std::move(opts);
+    return queueLoad(std::move(pending), std::move(spec));
+}
+
 uint64_t Model2Worker::adopt(std::unique_ptr<Model> model, std::string spec) {
-    uint64_t g = 0;
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        g = ++m_state.generation;
-        m_state.loading = true;
-        m_state.loaded = false;
-        m_state.spec = std::move(spec);
-        m_state.error.clear();
-        m_pending = std::make_unique<PendingLoad>();
-        m_pending->model = std::move(model);
-        m_pending->generation = g;
-    }
-    m_requests.wake();
-    return g;
+    auto pending = std::make_unique<PendingLoad>();
+    pending->model = std::move(model);
+    return queueLoad(std::move(pending), std::move(spec));
 }
 
 uint64_t Model2Worker::unload() {

@@ -87,6 +87,8 @@ private:
         std::unique_ptr<Model> model;                // adopt
         uint64_t generation = 0;
     };
+    // Hands a load or an adoption to the thread under a new generation, which it returns.
+    uint64_t queueLoad(std::unique_ptr<PendingLoad> pending, std::string spec);
     std::unique_ptr<PendingLoad> m_pending;
     // Worker thread only:
     std::unique_ptr<Model> m_model;
