@@ -90,7 +90,7 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
     switch (e.kind) {
         case K::SelectLayer: selectLayer(e.text); break;
         case K::LoadModel2: loadModel2(e.text); break;
-        case K::UnloadModel2: unloadModel2(); break;
+        case K::UnloadModel2: m_model2.unload(poster()); break;
         case K::NormChanged:
             refreshRanges();
             if (!m_ranges.empty()) m_renderer.uploadRanges(m_ranges);

@@ -24,7 +24,7 @@ void Gui::teardown() {
     m_atlas.releaseGl();
     m_unitRenderer = gfx::ActivationRenderer();
     m_topkRenderer = gfx::ActivationRenderer();
-    m_model2Panes.reset();
+    m_model2.releaseGl();
     m_offscreen = gfx::OffscreenTarget();
     m_historyGif.reset();
     m_window.close();
@@ -52,7 +52,8 @@ int Gui::startup() {
     if (!model) return cli::fail(model.error());
     if (auto st = applyModelOptions(*model, warnings); !st) return cli::fail(st.error());
     if (auto st = checkViewOutputs(&*model); !st) return cli::fail(st.error());
-    if (auto st = startModel2(*model); !st) return cli::fail(st.error());
+    if (auto st = m_model2.start(m_opts.common, m_opts.model2, *model, m_view.layer); !st) return cli::fail(st.error());
+    if (!m_opts.model2.empty()) m_inputs.model2Text = m_opts.model2;
     auto spec = chooseSource();
     if (!spec) return cli::fail(spec.error());
     std::string error;
@@ -290,7 +291,7 @@ int Gui::shutdown() {
     m_download.reset();  // cancels and joins a download in progress (its temporary file goes)
     m_topk.reset();
     m_unitWorker.reset();
-    m_model2.reset();
+    m_model2.stop();
     m_pipeline->stop();  // answers a pending layer-sweep or prefetch request
     m_jobs.cancelAndJoin();
     if (!m_scripted && m_settings.writable) {

@@ -1,11 +1,11 @@
 // The window's private header: the Gui class, which owns the session (pipeline, renderers, view)
 // and one member per stand-alone part (AtlasView, Recorder, WeightsDownload, ScriptedRun,
-// FrameStats, JobRunner, Window: each its own state, given what it needs as arguments, holding no
+// FrameStats, Model2View, JobRunner, Window: each its own state, given what it needs as arguments, holding no
 // pointer back). Gui's member functions live in one file per concern: gui.cpp (startup, loop,
 // scripted run, shutdown), actions.cpp (keys and panel events -> pipeline), view_draw.cpp (the maps
 // view, window and offscreen), overlays.cpp (caption, banners, hover, panel facts), outputs.cpp
-// (screenshots, recording, sweeps, stats JSON), gui_atlas.cpp and extras.cpp (the atlas, download
-// and conv glue). Only app/ includes it.
+// (screenshots, recording, sweeps, stats JSON), gui_atlas.cpp, gui_model2.cpp and extras.cpp (the atlas,
+// second model, download and conv glue). Only app/ includes it.
 #pragma once
 
 #include "app/gui.hpp"
@@ -18,7 +18,7 @@
 #include "app/recorder.hpp"
 #include "app/scripted_run.hpp"
 #include "app/weights_download.hpp"
-#include "app/model2_worker.hpp"
+#include "app/model2_view.hpp"
 #include "app/topk_feeder.hpp"
 #include "app/unit_worker.hpp"
 #include "app/transfer_worker.hpp"
@@ -214,22 +214,13 @@ private:
     std::string transferBanner() const;
     std::string transferStatsJson() const;
 
-    // Second model (model2_view.cpp): B beside A, the difference A - B (Model2Worker off this thread).
-    session::CommonOptions model2Options(const std::string& spec) const;
-    Status startModel2(const Model& a);  // --model2: loaded and matched before the window opens
+    // The second model's glue (app/gui_model2.cpp; the part itself: app/model2_view).
+    Model2View::Post poster();  // post(), for the parts
     void loadModel2(const std::string& spec);
-    void unloadModel2();
     void model2Tick();  // takes B's newest result; asks for the frame and layer on screen
-    void takeModel2Result();
-    void uploadModel2(bool maps);  // the three panes' ranges (and maps) for the result on screen
-    bool model2Shown() const;      // A | B | A - B replaces the maps view
-    bool model2Current() const;    // scripted runs wait for B's result of the view's frame and layer
-    void drawModel2(const gfx::PixelRect& area, int fbHeight, bool live);
-    std::array<std::string, 2> model2Label(int pane) const;  // two lines; pane 0 A, 1 B, 2 A - B
-    void drawModel2Labels(ImDrawList* dl);
-    cv::Mat labelModel2(const cv::Mat& view) const;  // offscreen renders: the labels burnt in
-    void model2Info(ui::Model2Info& info) const;
-    std::string model2StatsJson() const;
+    bool model2Shown() const;    // A | B | A - B replaces the maps view
+    bool model2Current() const;  // scripted runs wait for B's result of the view's frame and layer
+    Model2View::Labels model2Labels() const;
 
     ViewOptions m_opts;
     Window m_window;
@@ -317,21 +308,7 @@ private:
     WeightsDownload m_download; // weights_download: the trained-weights download and its banner
     ScriptedRun m_script;       // scripted_run: --keys, then --frames N of the requested view
     FrameStats m_stats;         // frame_stats: render rate and display latency
-    // Second model
-    std::unique_ptr<Model2Worker> m_model2;  // created by --model2 or the panel's first load
-    Model2State m_model2State;
-    uint64_t m_model2Announced = 0;  // the load whose outcome Messages has said
-    Model2Result m_model2Result;  // on screen
-    Model2Request m_model2Asked;  // the last request (no frame or maps kept)
-    cv::Mat m_model2Spare;        // A's maps of a result no longer shown: the next request copies into it
-    struct Model2Panes {
-        gfx::ActivationRenderer a, b, diff;
-    };
-    std::unique_ptr<Model2Panes> m_model2Panes;  // GL objects: made on the first result, gone in teardown()
-    std::vector<Range> m_model2Ranges[3];
-    std::string m_model2NormKey;
-    gfx::PixelRect m_model2Rects[3], m_model2RectsOffscreen[3];
-    std::vector<double> m_model2Ms;
+    Model2View m_model2;        // model2_view: model B beside A and A - B (worker, result, panes, timings)
 };
 
 }  // namespace cnnscope::app::detail

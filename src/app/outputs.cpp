@@ -59,7 +59,7 @@ cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colo
             cv::putText(labelled, compareBackpropLabel(), {m_unitRectOffscreen.x, std::max(12, m_unitRectOffscreen.y - 5)},
                         cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar::all(235), 1, cv::LINE_AA);
     }
-    if (model2Shown()) labelled = labelModel2(view);  // A | B | A - B: the labels burnt in
+    if (model2Shown()) labelled = m_model2.labelOffscreen(view, model2Labels());  // A | B | A - B: the labels burnt in
     cv::Mat out = withCaption(labelled, caption);
     if (colorbar && !m_ranges.empty())
         out = withColorbar(out, m_view.colormap, m_ranges[size_t(std::min(m_view.channel, int(m_ranges.size()) - 1))]);
@@ -212,7 +212,7 @@ Status Gui::writeStats(const std::string& path) {
              return t;
          }() << "],\n"
       << "  \"unit\": " << unitStatsJson() << ",\n"
-      << "  \"model2\": " << model2StatsJson() << ",\n"
+      << "  \"model2\": " << m_model2.statsJson(model2Shown()) << ",\n"
       << extrasJson()
       << transferStatsJson()
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"

@@ -38,7 +38,7 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
             dl->AddText(ImVec2(float(m_unitRect.x), float(m_unitRect.y - 17)), IM_COL32(255, 255, 255, 255), compareBackpropLabel().c_str());
     }
 
-    drawModel2Labels(dl);
+    if (model2Shown()) m_model2.drawLabels(dl, model2Labels());
     drawHighlightAndHover(dl);
     drawAtlasOverlay(dl);
     if (!m_view.atlas) drawColorbar(dl, area);
@@ -144,7 +144,7 @@ ui::PanelInfo Gui::panelInfo() const {
     info.messages = m_messages;
     fillExtras(info);
     transferInfo(info.transfer);
-    model2Info(info.model2);
+    m_model2.info(info.model2);
     info.styleNames = m_styleNames;
     info.styleHave = m_styleHave;
     for (const auto& l : m.layers())

@@ -42,7 +42,7 @@ void Gui::drawFrame() {
     }
     area = drawInputColumn(area, fbH, true);
     if (model2Shown()) {
-        drawModel2(area, fbH, true);
+        m_model2.draw(area, fbH, true, m_view, m_renderer, m_mapsRect, m_grid);
         return;
     }
     if (m_renderer.hasActivations()) {
@@ -81,7 +81,7 @@ void Gui::renderOffscreen(cv::Size size) {
         // Recordings show the back-projection too, and a style transfer's image beside its maps.
         if (m_inputs.backprop > 0 || m_transfer) area = drawInputColumn(area, size.height, false);
         if (model2Shown()) {
-            drawModel2(area, size.height, false);
+            m_model2.draw(area, size.height, false, m_view, m_renderer, m_mapsRect, m_grid);
             m_offscreen.unbind();
             return;
         }
