@@ -11,7 +11,7 @@ namespace detail {
 bool Gui::setupWindow(std::string& error) {
     return m_window.open(m_view.windowW, m_view.windowH, error) && m_renderer.init(&error) && m_origRenderer.init(&error) &&
            m_gramRenderer.init(&error) && m_origGramRenderer.init(&error) && m_atlas.initGl(&error) &&
-           m_unitRenderer.init(&error) && m_topkRenderer.init(&error);
+           m_unit.initGl(&error);
 }
 
 void Gui::teardown() {
@@ -22,8 +22,7 @@ void Gui::teardown() {
     m_gramRenderer = gfx::ActivationRenderer();
     m_origGramRenderer = gfx::ActivationRenderer();
     m_atlas.releaseGl();
-    m_unitRenderer = gfx::ActivationRenderer();
-    m_topkRenderer = gfx::ActivationRenderer();
+    m_unit.releaseGl();
     m_model2.releaseGl();
     m_offscreen = gfx::OffscreenTarget();
     m_historyGif.reset();
@@ -112,8 +111,7 @@ Status Gui::applyViewOptions() {
         if (std::sscanf(m_opts.hover.c_str(), "%d,%d%c", &x, &y, &end) != 2 || x < 0 || y < 0)
             return Error{"--hover: expected X,Y in window pixels (e.g. 900,300), got '" + m_opts.hover + "'"};
         if (!m_scripted) return Error{"--hover needs --frames N (a scripted run); move the pointer in the window instead"};
-        m_hoverGiven = true;
-        m_hover = {x, y};
+        m_unit.setHover({x, y});
     }
     auto keys = parseKeyList(m_opts.keys, &m_scriptArgs);
     if (!keys) return Error{keys.error()};
@@ -289,8 +287,7 @@ int Gui::shutdown() {
         m_exitCode = signalled ? 130 : 1;
     }
     m_download.reset();  // cancels and joins a download in progress (its temporary file goes)
-    m_topk.reset();
-    m_unitWorker.reset();
+    m_unit.stop();
     m_model2.stop();
     m_pipeline->stop();  // answers a pending layer-sweep or prefetch request
     m_jobs.cancelAndJoin();

@@ -1,11 +1,11 @@
 // The window's private header: the Gui class, which owns the session (pipeline, renderers, view)
 // and one member per stand-alone part (AtlasView, Recorder, WeightsDownload, ScriptedRun,
-// FrameStats, Model2View, JobRunner, Window: each its own state, given what it needs as arguments, holding no
+// FrameStats, UnitView, Model2View, JobRunner, Window: each its own state, given what it needs as arguments, holding no
 // pointer back). Gui's member functions live in one file per concern: gui.cpp (startup, loop,
 // scripted run, shutdown), actions.cpp (keys and panel events -> pipeline), view_draw.cpp (the maps
 // view, window and offscreen), overlays.cpp (caption, banners, hover, panel facts), outputs.cpp
-// (screenshots, recording, sweeps, stats JSON), gui_atlas.cpp, gui_model2.cpp and extras.cpp (the atlas,
-// second model, download and conv glue). Only app/ includes it.
+// (screenshots, recording, sweeps, stats JSON), gui_atlas.cpp, gui_unit.cpp, gui_model2.cpp and extras.cpp
+// (the atlas, unit, second model, download and conv glue). Only app/ includes it.
 #pragma once
 
 #include "app/gui.hpp"
@@ -19,8 +19,7 @@
 #include "app/scripted_run.hpp"
 #include "app/weights_download.hpp"
 #include "app/model2_view.hpp"
-#include "app/topk_feeder.hpp"
-#include "app/unit_worker.hpp"
+#include "app/unit_view.hpp"
 #include "app/transfer_worker.hpp"
 #include "app/window.hpp"
 
@@ -189,18 +188,11 @@ private:
     void fillExtras(ui::PanelInfo& info) const;
     std::string extrasJson() const;
     Status checkViewOutputs(const Model* model) const;
-    // Unit (unit_view.cpp): back-projection of the selected unit, receptive field under the pointer.
-    void unitTick();
-    bool unitCurrent() const;  // the back-projection on screen is the view's (or failed)
-    // Draws the input frame and/or the back-projection in the left half of `area` (when shown);
-    // returns what is left for the maps. `live`: remember the rects (hover, stats).
-    gfx::PixelRect drawInputColumn(const gfx::PixelRect& area, int fbHeight, bool live);
-    // The compare layout's back-projection column (left of original | stylised); returns the rest.
-    gfx::PixelRect drawCompareBackprop(const gfx::PixelRect& area, int fbHeight, bool live);
-    std::string compareBackpropLabel() const;
-    bool hoveredPixel(int& channel, int& x, int& y) const;
-    void drawReceptiveField(ImDrawList* dl);
-    std::string unitStatsJson() const;
+    // The unit features' glue (app/gui_unit.cpp; the part itself: app/unit_view).
+    UnitView::Shown unitShown() const;      // the maps on screen
+    UnitView::Pointer unitPointer() const;  // where they are drawn, for the pointer
+    void unitTick();  // the back-projection of the view's frame, layer and channel asked for
+    bool unitCurrent() const;  // the back-projection and sheet on screen are the view's (or failed)
     session::CommonOptions workerModelOptions() const;  // the pipeline's model now, for a worker's own copy
     void topkTick();  // feed the accumulator, refresh the sheet, reset / export requests
 
@@ -252,24 +244,6 @@ private:
     std::vector<float> m_rangeScratch;
 
     gfx::PixelRect m_mapsRect, m_frameRect;
-    // Unit
-    std::unique_ptr<UnitWorker> m_unitWorker;  // started when back-projection is first turned on
-    gfx::ActivationRenderer m_unitRenderer;    // the back-projection image, drawn as a frame
-    UnitResult m_unit;                         // newest result (its image uploaded)
-    UnitRequest m_unitAsked;                   // the last request (frame left empty)
-    bool m_unitPending = false;
-    gfx::PixelRect m_unitRect, m_unitRectOffscreen;  // the window's; the last offscreen compare render's
-    std::vector<double> m_unitMs;
-    bool m_hoverGiven = false;
-    cv::Point m_hover;
-    cv::Rect m_hoverField;    // frame pixels, clipped; empty when nothing is hovered
-    cv::Point m_hoverPeak{-1, -1};
-    std::unique_ptr<TopKFeeder> m_topk;      // started when the sheet is first turned on
-    gfx::ActivationRenderer m_topkRenderer;  // the selected channel's sheet, drawn as a frame
-    cv::Mat m_topkSheet;
-    uint64_t m_topkFedFrame = 0, m_topkSheetSeq = ~uint64_t(0), m_topkGeneration = 0;
-    int m_topkSheetChannel = -1;
-    gfx::PixelRect m_topkRect;
     gfx::GridLayout m_grid;
 
     gfx::OffscreenTarget m_offscreen;  // screenshots and the recorder's frames
@@ -308,6 +282,7 @@ private:
     WeightsDownload m_download; // weights_download: the trained-weights download and its banner
     ScriptedRun m_script;       // scripted_run: --keys, then --frames N of the requested view
     FrameStats m_stats;         // frame_stats: render rate and display latency
+    UnitView m_unit;            // unit_view: back-projection, top-9 sheet, receptive field under the pointer
     Model2View m_model2;        // model2_view: model B beside A and A - B (worker, result, panes, timings)
 };
 

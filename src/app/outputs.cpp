@@ -55,8 +55,8 @@ cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colo
             text(l.layer, r.maps);
             text(l.gram, r.gram);
         }
-        if (m_unitRectOffscreen.w > 0)
-            cv::putText(labelled, compareBackpropLabel(), {m_unitRectOffscreen.x, std::max(12, m_unitRectOffscreen.y - 5)},
+        if (const gfx::PixelRect& u = m_unit.rectOffscreen(); u.w > 0)
+            cv::putText(labelled, UnitView::compareLabel(m_inputs.backprop), {u.x, std::max(12, u.y - 5)},
                         cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar::all(235), 1, cv::LINE_AA);
     }
     if (model2Shown()) labelled = m_model2.labelOffscreen(view, model2Labels());  // A | B | A - B: the labels burnt in
@@ -211,7 +211,7 @@ Status Gui::writeStats(const std::string& path) {
              }
              return t;
          }() << "],\n"
-      << "  \"unit\": " << unitStatsJson() << ",\n"
+      << "  \"unit\": " << m_unit.statsJson(unitPointer(), unitShown(), m_inputs.backprop) << ",\n"
       << "  \"model2\": " << m_model2.statsJson(model2Shown()) << ",\n"
       << extrasJson()
       << transferStatsJson()

@@ -34,8 +34,8 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
             dl->AddText(ImVec2(float(r.maps.x), float(r.maps.y - 17)), IM_COL32(200, 200, 200, 255), l.layer.c_str());
             dl->AddText(ImVec2(float(r.gram.x), float(r.gram.y - 17)), IM_COL32(200, 200, 200, 255), l.gram.c_str());
         }
-        if (m_unitRect.w > 0)
-            dl->AddText(ImVec2(float(m_unitRect.x), float(m_unitRect.y - 17)), IM_COL32(255, 255, 255, 255), compareBackpropLabel().c_str());
+        if (const gfx::PixelRect& u = m_unit.rect(); u.w > 0)
+            dl->AddText(ImVec2(float(u.x), float(u.y - 17)), IM_COL32(255, 255, 255, 255), UnitView::compareLabel(m_inputs.backprop).c_str());
     }
 
     if (model2Shown()) m_model2.drawLabels(dl, model2Labels());
@@ -59,10 +59,10 @@ void Gui::drawHighlightAndHover(ImDrawList* dl) {
             dl->AddRect(ImVec2(x - 1, yy - 1), ImVec2(x + float(m_grid.tileW) + 1, yy + float(m_grid.tileH) + 1), IM_COL32(80, 200, 255, 255), 0, 0, 2);
         }
     }
-    drawReceptiveField(dl);
+    m_unit.drawReceptiveField(dl, unitPointer(), unitShown(), m_pipeline->model().layers(), m_renderer.frameSize());
     // Scripted runs have no user: no hover read-out over the maps they capture (--hover: the outline only).
     int ch = -1, tx = 0, ty = 0;
-    if (!m_hoverGiven && hoveredPixel(ch, tx, ty)) {
+    if (!m_unit.hoverGiven() && m_unit.hoveredPixel(unitPointer(), unitShown(), ch, tx, ty)) {
         const int W = m_act.size[3];
         {
             const float v = m_act.ptr<float>(0, ch)[ty * W + tx];

@@ -1,91 +1,79 @@
 // Understanding one unit in the window: the back-projection of the selected channel beside the
-// input frame (computed by UnitWorker on its own thread, latest-wins), and the receptive field of
-// the map pixel under the pointer outlined on the input frame, with the channel's strongest
-// position marked.
-#include "app/gui_impl.hpp"
+// input frame (computed by UnitWorker on its own thread, latest-wins), the top-9 sheet of that
+// channel, and the receptive field of the map pixel under the pointer outlined on the input frame,
+// with the channel's strongest position marked.
+#include "app/unit_view.hpp"
 
+#include "app/frame_stats.hpp"
+#include "app/recorder.hpp"
+#include "core/io/atomic_file.hpp"
 #include "core/unit/receptive_field.hpp"
 
-namespace cnnscope::app::detail {
+#include <imgui.h>
+
+#include <algorithm>
+
+namespace cnnscope::app {
 
 namespace {
 constexpr ReluMode kModes[] = {ReluMode::Guided, ReluMode::Deconv, ReluMode::Grad};
-}
 
-bool Gui::unitCurrent() const {
-    if (m_inputs.topk && (!m_topk || m_topk->fed() == 0 || m_topkSheetSeq != m_topk->accumulator().sequence())) return false;
-    if (m_inputs.backprop <= 0) return true;
-    if (m_unitPending) return false;
-    if (m_unit.generation != m_pipelineGeneration) return false;  // from the model before the last change
-    if (!m_unit.error.empty()) return true;  // said in the messages; nothing more will come
+int channels(const UnitView::Shown& s) { return !s.act || s.act->empty() ? 0 : s.act->size[1]; }
+}  // namespace
+
+bool UnitView::current(const Shown& s, int backprop, bool topk, bool live) const {
+    if (topk && (!m_topk || m_topk->fed() == 0 || m_topkSheetSeq != m_topk->accumulator().sequence())) return false;
+    if (backprop <= 0) return true;
+    if (m_pending) return false;
+    if (m_result.generation != s.generation) return false;  // from the model before the last change
+    if (!m_result.error.empty()) return true;  // said in the messages; nothing more will come
     // Any frame's: on a playing video the back-projection may trail the maps by a frame or more.
-    return (m_unit.frameId == m_shownFrameId || !(m_pipeline->paused() || m_pipeline->sourceIsStill())) &&
-           m_unit.layer == m_shownLayer &&
-           m_unit.channel == std::clamp(m_view.channel, 0, std::max(0, channels() - 1)) &&
-           m_unit.mode == kModes[m_inputs.backprop - 1];
+    return (m_result.frameId == s.frameId || live) && m_result.layer == s.layer &&
+           m_result.channel == std::clamp(s.channel, 0, std::max(0, channels(s) - 1)) && m_result.mode == kModes[backprop - 1];
 }
 
-void Gui::unitTick() {
-    if (m_inputs.backprop <= 0 || m_act.empty() || m_result.frame.empty()) return;
-    if (!m_unitWorker) m_unitWorker = std::make_unique<UnitWorker>();
+void UnitView::take(uint64_t generation, const Post& post) {
+    if (!m_worker) m_worker = std::make_unique<UnitWorker>();
     UnitResult r;
-    if (m_unitWorker->take(r) && r.generation == m_pipelineGeneration) {  // older models' results are dropped
-        m_unitPending = false;
-        if (!r.error.empty() && r.error != m_unit.error) post(r.error, ui::Message::Level::Error);
+    if (m_worker->take(r) && r.generation == generation) {  // older models' results are dropped
+        m_pending = false;
+        if (!r.error.empty() && r.error != m_result.error) post(r.error, ui::Message::Level::Error);
         if (r.error.empty()) {
-            m_unitRenderer.uploadFrame(r.bgr);
-            m_unitMs.push_back(r.totalMs);
-            if (m_unitMs.size() > 2000) m_unitMs.erase(m_unitMs.begin(), m_unitMs.begin() + 1000);
+            m_renderer.uploadFrame(r.bgr);
+            m_ms.push_back(r.totalMs);
+            if (m_ms.size() > 2000) m_ms.erase(m_ms.begin(), m_ms.begin() + 1000);
         }
-        m_unit = std::move(r);
-        m_unit.bgr.release();
+        m_result = std::move(r);
+        m_result.bgr.release();
     }
-    const ReluMode mode = kModes[m_inputs.backprop - 1];
-    const int channel = std::clamp(m_view.channel, 0, channels() - 1);
-    // The frame whose maps are on screen: a kept frame while scrubbing the history (once its maps
-    // are shown), else the newest result's (also for a layer shown from the paused frame's cache).
-    cv::Mat frame = m_result.frame;
-    uint64_t frameId = m_result.frameId;
-    int64_t index = 0;
-    if (historySource(frame, frameId, index) && m_historyShownIndex != index) return;
-    if (frameId != m_shownFrameId) return;
-    if (frameId == m_unitAsked.frameId && m_shownLayer == m_unitAsked.layer && channel == m_unitAsked.channel &&
-        mode == m_unitAsked.mode && m_pipelineGeneration == m_unitAsked.generation)
+}
+
+void UnitView::request(const cv::Mat& frame, const Shown& s, int backprop, const std::function<session::CommonOptions()>& model) {
+    const ReluMode mode = kModes[backprop - 1];
+    const int channel = std::clamp(s.channel, 0, channels(s) - 1);
+    if (s.frameId == m_asked.frameId && s.layer == m_asked.layer && channel == m_asked.channel && mode == m_asked.mode &&
+        s.generation == m_asked.generation)
         return;
     UnitRequest req;
     req.frame = frame.clone();  // the pipeline reuses its buffers
-    req.frameId = frameId;
-    req.layer = m_shownLayer;
+    req.frameId = s.frameId;
+    req.layer = s.layer;
     req.channel = channel;
     req.mode = mode;
-    req.model = workerModelOptions();
-    req.generation = m_pipelineGeneration;
-    m_unitAsked = req;
-    m_unitAsked.frame.release();
-    m_unitPending = true;
-    m_unitWorker->submit(std::move(req));
+    req.model = model();
+    req.generation = s.generation;
+    m_asked = req;
+    m_asked.frame.release();
+    m_pending = true;
+    m_worker->submit(std::move(req));
 }
 
-session::CommonOptions Gui::workerModelOptions() const {
-    // What the pipeline runs now (the panel may have changed the model, input size or target since
-    // startup), as options a worker loads its own copy from. The kernel choice is process-wide.
-    const Model& m = m_pipeline->model();
-    session::CommonOptions o = m_opts.common;
-    o.model = m.untrained() ? std::string() : m.source();
-    o.untrained = m.untrained();
-    const cv::Size s = m.preprocessing().size;
-    o.inputSize = s.area() > 0 ? std::to_string(s.width) + "x" + std::to_string(s.height) : std::string();
-    o.target = m.target().actual;
-    o.quiet = true;
-    return o;
-}
-
-gfx::PixelRect Gui::drawInputColumn(const gfx::PixelRect& area, int fbH, bool live) {
+gfx::PixelRect UnitView::drawColumn(const gfx::PixelRect& area, int fbH, bool live, gfx::ActivationRenderer& input, bool showInput,
+                                    int backprop, bool topk, gfx::PixelRect& frameRect) {
     // Stacked in the left half, top to bottom: input frame, back-projection, top-9 sheet.
-    gfx::ActivationRenderer* items[3] = {&m_renderer, &m_unitRenderer, &m_topkRenderer};
-    const bool shown[3] = {m_view.showInput && m_renderer.hasFrame(), m_inputs.backprop > 0 && m_unitRenderer.hasFrame(),
-                           m_inputs.topk && m_topkRenderer.hasFrame()};
-    gfx::PixelRect* rects[3] = {&m_frameRect, &m_unitRect, &m_topkRect};
+    gfx::ActivationRenderer* items[3] = {&input, &m_renderer, &m_topkRenderer};
+    const bool shown[3] = {showInput && input.hasFrame(), backprop > 0 && m_renderer.hasFrame(), topk && m_topkRenderer.hasFrame()};
+    gfx::PixelRect* rects[3] = {&frameRect, &m_rect, &m_topkRect};
     if (live)
         for (auto* r : rects) *r = {};
     const int n = int(shown[0]) + int(shown[1]) + int(shown[2]);
@@ -104,124 +92,123 @@ gfx::PixelRect Gui::drawInputColumn(const gfx::PixelRect& area, int fbH, bool li
     return {area.x + area.w / 2, area.y, area.w - area.w / 2, area.h};
 }
 
-gfx::PixelRect Gui::drawCompareBackprop(const gfx::PixelRect& area, int fbH, bool live) {
+gfx::PixelRect UnitView::drawCompareColumn(const gfx::PixelRect& area, int fbH, bool live, int backprop) {
     // The compare layout's maps, hover and clicks are the stylised frame's, and so is the unit the
     // back-projection shows: a column left of original | stylised, level with their frames.
     gfx::PixelRect r{};
-    if (m_inputs.backprop > 0 && m_unitRenderer.hasFrame()) {
+    if (backprop > 0 && m_renderer.hasFrame()) {
         constexpr int kLabel = 20, kGap = 10;
         const int w = area.w / 4;
-        const cv::Size fs = m_unitRenderer.frameSize();
+        const cv::Size fs = m_renderer.frameSize();
         r = gfx::fitAspect({area.x, area.y + kLabel, w - kGap, area.h - kLabel}, fs.width, fs.height);
         r.y = area.y + kLabel;  // top-aligned with the frames row
         gfx::ActivationRenderer::Params fp;
         fp.mode = ViewMode::Frame;
-        m_unitRenderer.draw(r, fbH, fp);
+        m_renderer.draw(r, fbH, fp);
     }
     if (live) {
-        m_unitRect = r;
+        m_rect = r;
         m_topkRect = {};
     } else {
-        m_unitRectOffscreen = r;
+        m_rectOffscreen = r;
     }
     if (r.w <= 0) return area;
     const int w = area.w / 4;
     return {area.x + w, area.y, area.w - w, area.h};
 }
 
-std::string Gui::compareBackpropLabel() const {
+std::string UnitView::compareLabel(int backprop) {
     const char* names[] = {"off", "guided", "deconv", "grad"};
-    return std::string("back-projection, ") + names[std::clamp(m_inputs.backprop, 0, 3)];
+    return std::string("back-projection, ") + names[std::clamp(backprop, 0, 3)];
 }
 
-void Gui::topkTick() {
-    if (!m_inputs.topk || m_act.empty() || m_result.frame.empty()) return;
+void UnitView::topkTick(ui::PanelInputs& inputs, const InferenceResult& result, const Pipeline& pipeline, const Shown& s,
+                        const Post& post) {
     if (!m_topk) m_topk = std::make_unique<TopKFeeder>();
     TopKAccumulator& acc = m_topk->accumulator();
-    if (m_inputs.topkReset || m_topkGeneration != m_pipelineGeneration) {  // asked, or another model or input size
+    if (inputs.topkReset || m_topkGeneration != s.generation) {  // asked, or another model or input size
         acc.reset();
-        m_inputs.topkReset = false;
-        m_topkGeneration = m_pipelineGeneration;
+        inputs.topkReset = false;
+        m_topkGeneration = s.generation;
         m_topkFedFrame = 0;  // the frame on screen counts again
     }
-    const auto& rows = m_pipeline->model().layers();
-    if (m_result.frameId != m_topkFedFrame && m_result.layer == m_shownLayer) {
+    const auto& rows = pipeline.model().layers();
+    if (result.frameId != m_topkFedFrame && result.layer == s.layer) {
         for (const LayerInfo& li : rows)
-            if (li.name == m_shownLayer) {
+            if (li.name == s.layer) {
                 TopKFrame f;
-                f.act = m_result.act.clone();  // the pipeline reuses its buffers
-                f.frame = m_result.frame.clone();
+                f.act = result.act.clone();  // the pipeline reuses its buffers
+                f.frame = result.frame.clone();
                 f.layer = li;
-                f.inputSize = m_pipeline->model().preprocessing().size;
-                f.frameIndex = m_result.frameIndex;
-                const double fps = m_pipeline->stats().sourceFps;
-                f.seconds = fps > 0 ? double(m_result.frameIndex) / fps : 0;
-                f.generation = m_pipelineGeneration;
+                f.inputSize = pipeline.model().preprocessing().size;
+                f.frameIndex = result.frameIndex;
+                const double fps = pipeline.stats().sourceFps;
+                f.seconds = fps > 0 ? double(result.frameIndex) / fps : 0;
+                f.generation = s.generation;
                 m_topk->feed(std::move(f));
-                m_topkFedFrame = m_result.frameId;
+                m_topkFedFrame = result.frameId;
             }
     }
-    const int channel = std::clamp(m_view.channel, 0, channels() - 1);
+    const int channel = std::clamp(s.channel, 0, channels(s) - 1);
     uint64_t seq = 0;
     if (acc.sequence() != m_topkSheetSeq || channel != m_topkSheetChannel) {
         const std::vector<TopKEntry> entries = acc.channel(channel, &seq);
         const TopKOptions& o = acc.options();
-        m_topkSheet = renderTopKSheet(entries, o.k, o.thumbSide, m_shownLayer + " ch " + std::to_string(channel));
+        m_topkSheet = renderTopKSheet(entries, o.k, o.thumbSide, s.layer + " ch " + std::to_string(channel));
         m_topkRenderer.uploadFrame(m_topkSheet);
         m_topkSheetSeq = seq;
         m_topkSheetChannel = channel;
     }
-    if (m_inputs.topkExport) {
-        m_inputs.topkExport = false;
+    if (inputs.topkExport) {
+        inputs.topkExport = false;
         const std::string path = datedName("cnnscope-top9", "png");
-        if (auto st = writeImageAtomic(path, m_topkSheet); st) post("top-9 sheet saved to " + path);
-        else post(st.error(), st);
+        if (auto st = writeImageAtomic(path, m_topkSheet); st) post("top-9 sheet saved to " + path, ui::Message::Level::Info);
+        else post(st.error(), ui::Message::Level::Error);
     }
     if (seq != 0)  // the sheet was refreshed
-        m_inputs.unitStatus = cv::format("top-9: %lld frames, %.1f ms per frame; budget %.1f MB", (long long)acc.snapshot().framesSeen,
-                                     m_topk->lastMs(), double(TopKAccumulator::budgetBytes(channels(), acc.options())) / 1e6);
+        inputs.unitStatus = cv::format("top-9: %lld frames, %.1f ms per frame; budget %.1f MB", (long long)acc.snapshot().framesSeen,
+                                       m_topk->lastMs(), double(TopKAccumulator::budgetBytes(channels(s), acc.options())) / 1e6);
 }
 
-bool Gui::hoveredPixel(int& ch, int& tx, int& ty) const {
-    const int C = channels();
-    if (C == 0 || m_mapsRect.w <= 0) return false;
+bool UnitView::hoveredPixel(const Pointer& pt, const Shown& s, int& ch, int& tx, int& ty) const {
+    const int C = channels(s);
+    const gfx::PixelRect& maps = pt.mapsRect;
+    if (C == 0 || maps.w <= 0) return false;
     cv::Point2f p;
     if (m_hoverGiven) {
         p = cv::Point2f(float(m_hover.x), float(m_hover.y));
     } else {
         const ImVec2 mouse = ImGui::GetIO().MousePos;
-        if (m_opts.frames > 0 || ImGui::GetIO().WantCaptureMouse) return false;  // scripted runs have no user
+        if (pt.scripted || ImGui::GetIO().WantCaptureMouse) return false;  // scripted runs have no user
         p = cv::Point2f(mouse.x, mouse.y);
     }
-    if (!m_mapsRect.contains(p.x, p.y)) return false;
-    const int px = int(p.x) - m_mapsRect.x, py = int(p.y) - m_mapsRect.y;
-    const int H = m_act.size[2], W = m_act.size[3];
-    if (m_view.mode == ViewMode::Grid) {
-        ch = m_grid.channelAt(px, py, C, W, H, &tx, &ty);
+    if (!maps.contains(p.x, p.y)) return false;
+    const int px = int(p.x) - maps.x, py = int(p.y) - maps.y;
+    const int H = s.act->size[2], W = s.act->size[3];
+    if (pt.mode == ViewMode::Grid) {
+        ch = pt.grid->channelAt(px, py, C, W, H, &tx, &ty);
     } else {
-        ch = std::min(m_view.channel, C - 1);
-        tx = std::min(W - 1, int((px + 0.5) * W / m_mapsRect.w));
-        ty = std::min(H - 1, int((py + 0.5) * H / m_mapsRect.h));
+        ch = std::min(s.channel, C - 1);
+        tx = std::min(W - 1, int((px + 0.5) * W / maps.w));
+        ty = std::min(H - 1, int((py + 0.5) * H / maps.h));
     }
     return ch >= 0;
 }
 
-void Gui::drawReceptiveField(ImDrawList* dl) {
+void UnitView::drawReceptiveField(ImDrawList* dl, const Pointer& pt, const Shown& s, const std::vector<LayerInfo>& rows, cv::Size fs) {
     m_hoverField = {};
     m_hoverPeak = {-1, -1};
     int ch = -1, tx = 0, ty = 0;
-    if (!hoveredPixel(ch, tx, ty)) return;
-    const auto& rows = m_pipeline->model().layers();
+    if (!hoveredPixel(pt, s, ch, tx, ty)) return;
     size_t row = 0;
-    while (row < rows.size() && rows[row].name != m_shownLayer) ++row;
-    const cv::Size fs = m_renderer.frameSize();
+    while (row < rows.size() && rows[row].name != s.layer) ++row;
     if (row == rows.size() || fs.area() == 0) return;
     m_hoverField = receptiveField(rows, row, ty, tx, fs).frameClipped;
-    const MapPeak peak = strongestPosition(m_act, ch);
+    const MapPeak peak = strongestPosition(*s.act, ch);
     m_hoverPeak = peak.pos;
     // The input frame: beside the maps, or under them in the overlay layout.
-    const gfx::PixelRect& f = m_frameRect.w > 0 ? m_frameRect : m_mapsRect;
-    if (m_frameRect.w <= 0 && m_view.mode != ViewMode::Overlay) return;
+    const gfx::PixelRect& f = pt.frameRect.w > 0 ? pt.frameRect : pt.mapsRect;
+    if (pt.frameRect.w <= 0 && pt.mode != ViewMode::Overlay) return;
     auto sx = [&](double x) { return float(f.x + x * f.w / fs.width); };
     auto sy = [&](double y) { return float(f.y + y * f.h / fs.height); };
     const cv::Rect& r = m_hoverField;
@@ -235,23 +222,23 @@ void Gui::drawReceptiveField(ImDrawList* dl) {
     }
 }
 
-std::string Gui::unitStatsJson() const {
+std::string UnitView::statsJson(const Pointer& pt, const Shown& s, int backprop) const {
     auto rect = [](const gfx::PixelRect& r) { return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h); };
     const char* names[] = {"off", "guided", "deconv", "grad"};
     int ch = -1, tx = -1, ty = -1;
-    hoveredPixel(ch, tx, ty);
+    hoveredPixel(pt, s, ch, tx, ty);
     return cv::format(
         "{\"backprop\": \"%s\", \"backprop_rect\": %s, \"frame_rect\": %s, \"backprop_ms\": {\"p50\": %g, \"forward\": %g, "
         "\"backward\": %g, \"samples\": %d}, \"backprop_frame_id\": %llu, \"shown_frame_id\": %llu, \"hover\": {\"channel\": %d, "
         "\"x\": %d, \"y\": %d, \"field\": [%d, %d, %d, %d], \"peak\": [%d, %d]}, \"topk_rect\": %s, \"topk_fed\": %llu, "
         "\"topk_ms\": %g, \"backprop_input\": [%d, %d], \"backprop_generation\": %llu, \"generation\": %llu, "
         "\"backprop_rect_offscreen\": %s}",
-        names[std::clamp(m_inputs.backprop, 0, 3)], rect(m_unitRect).c_str(), rect(m_frameRect).c_str(), percentile(m_unitMs, 50),
-        m_unit.forwardMs, m_unit.backwardMs, int(m_unitMs.size()), (unsigned long long)m_unit.frameId,
-        (unsigned long long)m_shownFrameId, ch, tx, ty, m_hoverField.x, m_hoverField.y, m_hoverField.width, m_hoverField.height,
-        m_hoverPeak.x, m_hoverPeak.y, rect(m_topkRect).c_str(), (unsigned long long)(m_topk ? m_topk->fed() : 0),
-        m_topk ? m_topk->lastMs() : 0.0, m_unit.blobSize.width, m_unit.blobSize.height, (unsigned long long)m_unit.generation,
-        (unsigned long long)m_pipelineGeneration, rect(m_unitRectOffscreen).c_str());
+        names[std::clamp(backprop, 0, 3)], rect(m_rect).c_str(), rect(pt.frameRect).c_str(), percentile(m_ms, 50), m_result.forwardMs,
+        m_result.backwardMs, int(m_ms.size()), (unsigned long long)m_result.frameId, (unsigned long long)s.frameId, ch, tx, ty,
+        m_hoverField.x, m_hoverField.y, m_hoverField.width, m_hoverField.height, m_hoverPeak.x, m_hoverPeak.y, rect(m_topkRect).c_str(),
+        (unsigned long long)(m_topk ? m_topk->fed() : 0), m_topk ? m_topk->lastMs() : 0.0, m_result.blobSize.width,
+        m_result.blobSize.height, (unsigned long long)m_result.generation, (unsigned long long)s.generation,
+        rect(m_rectOffscreen).c_str());
 }
 
-}  // namespace cnnscope::app::detail
+}  // namespace cnnscope::app

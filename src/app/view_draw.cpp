@@ -40,7 +40,7 @@ void Gui::drawFrame() {
         drawCompare(area, fbH, true);
         return;
     }
-    area = drawInputColumn(area, fbH, true);
+    area = m_unit.drawColumn(area, fbH, true, m_renderer, m_view.showInput, m_inputs.backprop, m_inputs.topk, m_frameRect);
     if (model2Shown()) {
         m_model2.draw(area, fbH, true, m_view, m_renderer, m_mapsRect, m_grid);
         return;
@@ -55,7 +55,7 @@ void Gui::drawFrame() {
 void Gui::drawCompare(const gfx::PixelRect& area, int fbH, bool live) {
     gfx::ActivationRenderer* maps[2] = {&m_origRenderer, &m_renderer};
     gfx::ActivationRenderer* grams[2] = {&m_origGramRenderer, &m_gramRenderer};
-    const gfx::PixelRect rest = drawCompareBackprop(area, fbH, live);
+    const gfx::PixelRect rest = m_unit.drawCompareColumn(area, fbH, live, m_inputs.backprop);
     const gfx::CompareLayout l = gfx::drawCompare(m_view, maps, grams, rest, fbH);
     gfx::CompareRects* rects = live ? m_cmp : m_cmpOffscreen;
     rects[0] = l.side[0];
@@ -79,7 +79,7 @@ void Gui::renderOffscreen(cv::Size size) {
     } else {
         gfx::PixelRect rect, area{0, 0, size.width, size.height};
         // Recordings show the back-projection too, and a style transfer's image beside its maps.
-        if (m_inputs.backprop > 0 || m_transfer) area = drawInputColumn(area, size.height, false);
+        if (m_inputs.backprop > 0 || m_transfer) area = m_unit.drawColumn(area, size.height, false, m_renderer, m_view.showInput, m_inputs.backprop, m_inputs.topk, m_frameRect);
         if (model2Shown()) {
             m_model2.draw(area, size.height, false, m_view, m_renderer, m_mapsRect, m_grid);
             m_offscreen.unbind();
