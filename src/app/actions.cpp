@@ -9,7 +9,7 @@ void Gui::selectLayer(const std::string& layer) {
     // A layer already computed for the frame on screen shows now, without recomputing.
     // (Not in the compare view: the original frame's maps of that layer are not cached.)
     auto it = m_layerCache.find(layer);
-    const bool cached = it != m_layerCache.end() && !(m_view.compare && m_style) && !m_transfer;
+    const bool cached = it != m_layerCache.end() && !(m_view.compare && m_style) && !m_transfer.active();
     m_pipeline->setLayer(layer, !cached);
     if (cached) {
         m_act = it->second;
@@ -148,7 +148,7 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
             if (auto st = startTransfer(e.text, int(e.value)); !st) post(st.error(), st);
             break;
         case K::TransferStop: stopTransfer(e.text == "close"); break;
-        case K::TransferSave: saveTransfer(); break;
+        case K::TransferSave: m_transfer.save(pipelineLabel(), poster()); break;
     }
 }
 

@@ -119,7 +119,7 @@ Status Gui::applyViewOptions() {
     if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !m_scripted)
         return Error{"--screenshot and --stats need --frames N (a scripted run)"};
     if (!m_opts.transfer.empty()) {
-        if (auto st = checkTransferOptions(m_opts.transfer, m_opts.transferSize, m_opts.transferIterations); !st) return st;
+        if (auto st = TransferView::checkOptions(m_opts.transfer, m_opts.transferSize, m_opts.transferIterations); !st) return st;
         m_inputs.transferStyle = m_opts.transfer;
         m_inputs.transferIterations = m_opts.transferIterations;
     }

@@ -1,11 +1,12 @@
 // The window's private header: the Gui class, which owns the session (pipeline, renderers, view)
 // and one member per stand-alone part (AtlasView, Recorder, WeightsDownload, ScriptedRun,
-// FrameStats, UnitView, Model2View, JobRunner, Window: each its own state, given what it needs as arguments, holding no
-// pointer back). Gui's member functions live in one file per concern: gui.cpp (startup, loop,
-// scripted run, shutdown), actions.cpp (keys and panel events -> pipeline), view_draw.cpp (the maps
-// view, window and offscreen), overlays.cpp (caption, banners, hover, panel facts), outputs.cpp
-// (screenshots, recording, sweeps, stats JSON), gui_atlas.cpp, gui_unit.cpp, gui_model2.cpp and extras.cpp
-// (the atlas, unit, second model, download and conv glue). Only app/ includes it.
+// FrameStats, UnitView, TransferView, Model2View, JobRunner, Window: each its own state, given
+// what it needs as arguments, holding no pointer back). Gui's member functions live in one file per
+// concern: gui.cpp (startup, loop, scripted run, shutdown), actions.cpp (keys and panel events ->
+// pipeline), view_draw.cpp (the maps view, window and offscreen), overlays.cpp (caption, banners,
+// hover, panel facts), outputs.cpp (screenshots, recording, sweeps, stats JSON), gui_atlas.cpp,
+// gui_unit.cpp, gui_transfer.cpp, gui_model2.cpp and extras.cpp (the parts' glue: atlas, unit,
+// transfer, second model, download and conv). Only app/ includes it.
 #pragma once
 
 #include "app/gui.hpp"
@@ -20,7 +21,7 @@
 #include "app/weights_download.hpp"
 #include "app/model2_view.hpp"
 #include "app/unit_view.hpp"
-#include "app/transfer_worker.hpp"
+#include "app/transfer_view.hpp"
 #include "app/window.hpp"
 
 #include "cli/cli.hpp"
@@ -90,8 +91,6 @@ struct ViewOptions {
 
 std::string shapeText(const std::vector<int>& s);
 
-// --transfer STYLE, --transfer-size WxH, --transfer-iterations N checked before the window opens.
-Status checkTransferOptions(const std::string& style, const std::string& size, int iterations);
 
 
 class Gui {
@@ -196,15 +195,11 @@ private:
     session::CommonOptions workerModelOptions() const;  // the pipeline's model now, for a worker's own copy
     void topkTick();  // feed the accumulator, refresh the sheet, reset / export requests
 
-    // Style transfer (transfer_view.cpp): Gatys et al. on the frame on screen, stepped by a worker.
+    // The style transfer's glue (app/gui_transfer.cpp; the part itself: app/transfer_view).
     Status startTransfer(const std::string& styleImage, int iterations);
     void stopTransfer(bool close);
-    void saveTransfer();
-    bool transferTick();           // takes the worker's newest snapshot; true while transfer owns the view
-    int transferScriptState();     // scripted --transfer: 1 done, 0 still running, -1 failed
-    void transferInfo(ui::TransferInfo& info) const;
-    std::string transferBanner() const;
-    std::string transferStatsJson() const;
+    bool transferTick();        // takes the worker's newest snapshot; true while transfer owns the view
+    int transferScriptState();  // scripted --transfer: 1 done, 0 still running, -1 failed
 
     // The second model's glue (app/gui_model2.cpp; the part itself: app/model2_view).
     Model2View::Post poster();  // post(), for the parts
@@ -252,14 +247,6 @@ private:
     uint64_t m_pipelineGeneration = 0;  // bumped by rebuildPipeline
     std::string m_sweepStatus;
 
-    // Style transfer
-    std::unique_ptr<TransferWorker> m_transfer;
-    TransferSnapshot m_transferShot;
-    uint64_t m_transferSeen = 0, m_transferFrames = 0;
-    std::string m_transferStyle, m_transferError;
-    bool m_transferAutoStarted = false;
-    Clock::time_point m_transferStart;
-    double m_transferUiFps = 0;  // UI frames per second while it ran
 
     // Run state
     bool m_scripted = false;
@@ -283,6 +270,7 @@ private:
     ScriptedRun m_script;       // scripted_run: --keys, then --frames N of the requested view
     FrameStats m_stats;         // frame_stats: render rate and display latency
     UnitView m_unit;            // unit_view: back-projection, top-9 sheet, receptive field under the pointer
+    TransferView m_transfer;    // transfer_view: Gatys transfer on the frame on screen (worker, snapshot, counters)
     Model2View m_model2;        // model2_view: model B beside A and A - B (worker, result, panes, timings)
 };
 

@@ -13,7 +13,7 @@ void Gui::loadModel2(const std::string& spec) {
 }
 
 bool Gui::model2Shown() const {
-    return m_model2.loaded() && !m_view.atlas && !comparing() && !m_transfer && m_renderer.hasActivations();
+    return m_model2.loaded() && !m_view.atlas && !comparing() && !m_transfer.active() && m_renderer.hasActivations();
 }
 
 bool Gui::model2Current() const {
@@ -27,7 +27,7 @@ Model2View::Labels Gui::model2Labels() const {
 void Gui::model2Tick() {
     if (!m_model2.active()) return;
     m_model2.update(m_view.norm, poster());
-    if (!m_model2.loaded() || m_act.empty() || m_transfer || m_shownLayer.empty()) return;
+    if (!m_model2.loaded() || m_act.empty() || m_transfer.active() || m_shownLayer.empty()) return;
     // The frame whose maps are on screen: live, or a kept frame while scrubbing the history.
     cv::Mat frame;
     uint64_t id = 0;

@@ -35,8 +35,8 @@ CaptionFacts Gui::captionFacts() const {
 
 std::string Gui::currentCaption() const {
     std::string c = caption(m_view, captionFacts(), CaptionFor::File);
-    if (m_transfer && !m_transferShot.totals.empty())  // the view shows the transfer's image and its maps
-        c += cv::format(" | Gatys transfer iteration %d, loss %.4g", int(m_transferShot.totals.size()), m_transferShot.losses.total);
+    if (m_transfer.active() && !m_transfer.shot().totals.empty())  // the view shows the transfer's image and its maps
+        c += cv::format(" | Gatys transfer iteration %d, loss %.4g", int(m_transfer.shot().totals.size()), m_transfer.shot().losses.total);
     return c;
 }
 
@@ -214,7 +214,7 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"unit\": " << m_unit.statsJson(unitPointer(), unitShown(), m_inputs.backprop) << ",\n"
       << "  \"model2\": " << m_model2.statsJson(model2Shown()) << ",\n"
       << extrasJson()
-      << transferStatsJson()
+      << m_transfer.statsJson(m_frameRect)
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
       << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"
       << "  \"source\": \"" << jsonEscape(m_pipeline->sourceDescription()) << "\",\n"

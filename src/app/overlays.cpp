@@ -22,7 +22,7 @@ void Gui::drawOverlays(const gfx::PixelRect& area) {
     banner(m_sourceNote, IM_COL32(255, 190, 60, 255));
     banner(m_pipeline->sourceError(), IM_COL32(255, 90, 80, 255));
     banner(m_pipeline->inferenceError(), IM_COL32(255, 90, 80, 255));
-    if (m_transfer) banner(transferBanner(), IM_COL32(160, 220, 255, 255));
+    if (m_transfer.active()) banner(m_transfer.banner(m_pipeline->model().untrained()), IM_COL32(160, 220, 255, 255));
     if (!m_renderer.hasActivations()) banner("waiting for the first result...", IM_COL32(200, 200, 200, 255));
     if (m_view.compare && m_style && !comparing()) banner("computing the comparison...", IM_COL32(200, 200, 200, 255));
     if (comparing()) {
@@ -143,7 +143,7 @@ ui::PanelInfo Gui::panelInfo() const {
     info.sourceNote = m_sourceNote;
     info.messages = m_messages;
     fillExtras(info);
-    transferInfo(info.transfer);
+    m_transfer.info(info.transfer, m_pipeline->model().untrained());
     m_model2.info(info.model2);
     info.styleNames = m_styleNames;
     info.styleHave = m_styleHave;

@@ -20,7 +20,7 @@ gfx::PixelRect Gui::mapsArea() const {
 
 int Gui::bannerCount() const {
     return int(m_pipeline->model().untrained()) + int(!m_sourceNote.empty()) + int(!m_pipeline->sourceError().empty()) +
-           int(!m_pipeline->inferenceError().empty()) + int(m_transfer != nullptr);
+           int(!m_pipeline->inferenceError().empty()) + int(m_transfer.active());
 }
 
 void Gui::drawFrame() {
@@ -79,7 +79,7 @@ void Gui::renderOffscreen(cv::Size size) {
     } else {
         gfx::PixelRect rect, area{0, 0, size.width, size.height};
         // Recordings show the back-projection too, and a style transfer's image beside its maps.
-        if (m_inputs.backprop > 0 || m_transfer) area = m_unit.drawColumn(area, size.height, false, m_renderer, m_view.showInput, m_inputs.backprop, m_inputs.topk, m_frameRect);
+        if (m_inputs.backprop > 0 || m_transfer.active()) area = m_unit.drawColumn(area, size.height, false, m_renderer, m_view.showInput, m_inputs.backprop, m_inputs.topk, m_frameRect);
         if (model2Shown()) {
             m_model2.draw(area, size.height, false, m_view, m_renderer, m_mapsRect, m_grid);
             m_offscreen.unbind();
