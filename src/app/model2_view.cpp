@@ -37,7 +37,7 @@ Status Gui::startModel2(const Model& a) {
     session::CommonOptions o = model2Options(m_opts.model2);
     o.quiet = m_opts.common.quiet;
     auto b = session::loadModel(o);
-    if (!b) return Error{"--model2: " + b.error()};
+    if (!b) return Error{"--model2: " + model2LoadError(b.error())};
     if (auto m = matchLayer(a.layers(), m_view.layer, b->layers()); !m) return Error{"--model2: " + m.error()};
     m_model2 = std::make_unique<Model2Worker>();
     m_model2->adopt(std::make_unique<Model>(std::move(*b)), m_opts.model2);
@@ -151,6 +151,12 @@ void Gui::model2Tick() {
         index = m_result.frameIndex;
     }
     const cv::Size size = m_pipeline->model().preprocessing().size;
+    // Right after a model, size or target change the maps on screen may still be the old model's
+    // (and a new pipeline numbers its frames from 1 again): wait for maps of A's current shape.
+    const LayerInfo* shown = m_pipeline->model().find(m_shownLayer);
+    if (!shown || m_act.dims != 4 || m_act.size[1] != shown->shape[0] || m_act.size[2] != shown->shape[1] ||
+        m_act.size[3] != shown->shape[2])
+        return;
     if (m_shownFrameId == m_model2Asked.frameId && m_shownLayer == m_model2Asked.layerA && st.generation == m_model2Asked.generation &&
         size == m_model2Asked.inputSize)
         return;
