@@ -227,9 +227,25 @@ bool Gui::frame() {
 
 // [SECTION] Scripted run: keys, then N frames of the requested view, then the files asked for.
 
+bool Gui::viewComputed() const {
+    if (m_jobs.running("prefetch") || m_jobs.running("history-gif") || m_shownLayer != m_view.layer || m_download.running() ||
+        !convReportCurrent() || !unitCurrent() || !model2Current())
+        return false;
+    // The maps have the current model's shape (an input-size change has come through).
+    const LayerInfo* shown = m_pipeline->model().find(m_shownLayer);
+    if (shown && m_act.dims == 4 && (m_act.size[2] != shown->shape[1] || m_act.size[3] != shown->shape[2])) return false;
+    // A scrubbed history frame's maps are on screen.
+    if (m_historyPos >= 0) {
+        auto kept = m_history.at(size_t(m_historyPos));
+        if (kept && m_historyShown != std::to_string(kept->index) + "/" + m_view.layer) return false;
+    }
+    // A scripted --transfer has finished (or failed).
+    return m_opts.transfer.empty() || !m_transfer.error().empty() || (m_transfer.shot().finished && m_transfer.shot().layer == m_view.layer);
+}
+
 bool Gui::scriptStep() {
     const ScriptedRun::Probe probe{
-        [this] { return !m_jobs.running("prefetch") && !m_jobs.running("history-gif") && m_shownLayer == m_view.layer && !m_download.running() && convReportCurrent() && unitCurrent() && model2Current(); },
+        [this] { return viewComputed(); },
         [this] { return m_pipeline->stats().inferences; }, [this] { return m_history.stats().pushed; }};
     if (std::optional<KeyAction> key; m_script.keys(probe, key)) {
         if (key) applyKey(*key);
@@ -353,7 +369,8 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "A second network beside the first: a model file or models.yml name as for --model, or 'untrained'; "
                      "the view shows A | B | A - B at the same layer (matched by name, else by position among conv layers), "
                      "the difference on rdbu scaled symmetrically around 0 per channel, per layer with --normalize layer "
-                     "(panel: Second model)");
+                     "(panel: Second model)")
+        ->check([](const std::string& s) { return s.empty() ? std::string("give a model file, a models.yml name or 'untrained'") : std::string(); });
     cli::addModelOptions(*view, opts.common);
     cli::addDisplayOptions(*view, opts.common);
     cli::addStyleOptions(*view, opts.common);

@@ -108,6 +108,7 @@ private:
     Expected<std::string> chooseSource();
     bool frame();       // false: leave the loop
     bool scriptStep();  // false: the scripted run is over
+    bool viewComputed() const;  // the scripted 'idle': nothing is being computed for the view on screen
     bool scriptViewShown() const;
     int shutdown();     // the exit code
     bool setupWindow(std::string& error);

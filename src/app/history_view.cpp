@@ -91,7 +91,14 @@ void Gui::exportHistoryMarkToHere() {
     const HistoryStats s = m_history.stats();
     if (s.frames == 0) return;
     const int64_t here = historyHere();
-    const int64_t mark = m_historyMark >= 0 ? m_historyMark : s.firstIndex;
+    int64_t mark = m_historyMark >= 0 ? m_historyMark : s.firstIndex;
+    if (mark < s.firstIndex) {  // the marked frame has left the history: say so, start at the oldest kept
+        post(cv::format("history GIF: the marked frame %lld is no longer kept (the history holds frames %lld-%lld within its "
+                        "%zu MB); the GIF starts at frame %lld",
+                        (long long)mark, (long long)s.firstIndex, (long long)s.lastIndex, s.budget >> 20, (long long)s.firstIndex),
+             ui::Message::Level::Warning);
+        mark = s.firstIndex;
+    }
     exportHistoryGif(std::min(mark, here), std::max(mark, here));
 }
 

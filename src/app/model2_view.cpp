@@ -45,7 +45,7 @@ Status Model2View::start(const session::CommonOptions& base, const std::string& 
     session::CommonOptions o = options(base, spec);
     o.quiet = base.quiet;
     auto b = session::loadModel(o);
-    if (!b) return Error{"--model2: " + b.error()};
+    if (!b) return Error{"--model2: " + model2LoadError(b.error())};
     if (auto m = matchLayer(a.layers(), layer, b->layers()); !m) return Error{"--model2: " + m.error()};
     m_worker = std::make_unique<Model2Worker>();
     m_worker->adopt(std::make_unique<Model>(std::move(*b)), spec);

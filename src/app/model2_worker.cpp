@@ -13,6 +13,11 @@ double msSince(std::chrono::steady_clock::time_point t0) {
 }
 }  // namespace
 
+std::string model2LoadError(std::string error) {
+    for (size_t at = 0; (at = error.find("(--model)", at)) != std::string::npos; at += 10) error.replace(at, 9, "(--model2)");
+    return error;
+}
+
 Model2Worker::Model2Worker() : m_thread([this] { loop(); }) {}
 
 Model2Worker::~Model2Worker() {
@@ -89,7 +94,7 @@ void Model2Worker::applyPendingLoad() {
         o.quiet = true;
         auto loaded = session::loadModel(o, &warnings);
         if (loaded) model = std::make_unique<Model>(std::move(*loaded));
-        else error = loaded.error();
+        else error = model2LoadError(loaded.error());
     }
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_state.generation != p->generation) return;  // superseded meanwhile; the next pending one applies

@@ -53,6 +53,9 @@ struct Model2State {
     std::vector<std::string> warnings;  // from the last load
 };
 
+// A model-load error as B's: the option it names is --model2, not --model.
+std::string model2LoadError(std::string error);
+
 class Model2Worker {
 public:
     Model2Worker();

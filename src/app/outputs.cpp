@@ -18,7 +18,12 @@ CaptionFacts Gui::captionFacts() const {
     f.gridCount = m_grid.cols * m_grid.rows;
     f.frameIndex = m_result.frameIndex;
     const double fps = m_pipeline->stats().sourceFps;
-    if (fps > 0) {
+    if (m_historyPos >= 0 && m_historyShownIndex >= 0) {
+        // Scrubbing the history: the kept frame whose maps are on screen, not the live one.
+        f.frameIndex = m_historyShownIndex;
+        auto kept = m_history.at(size_t(m_historyPos));
+        f.seconds = fps > 0 ? double(m_historyShownIndex) / fps : kept && kept->index == m_historyShownIndex ? kept->seconds : 0.0;
+    } else if (fps > 0) {
         f.seconds = double(m_result.frameIndex) / fps;  // a file: its own clock
     } else {
         // A camera, stream or still image: time into the recording (like `record`), else since the

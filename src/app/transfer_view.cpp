@@ -5,6 +5,7 @@
 #include "app/recorder.hpp"
 #include "core/base/parse.hpp"
 #include "core/io/atomic_file.hpp"
+#include "core/io/image_header.hpp"
 #include "core/render/mosaic.hpp"
 
 #include <opencv2/imgcodecs.hpp>
@@ -15,6 +16,10 @@ namespace {
 constexpr int kTransferSide = 256;  // default working size: the longer side, as `cnnscope transfer`
 
 cv::Mat readStyleImage(const std::string& path, std::string& error) {
+    if (auto st = checkImageFileHeader(path); !st) {  // a decompression bomb is refused before decoding
+        error = "style image: " + st.error();
+        return {};
+    }
     cv::Mat m = cv::imread(path, cv::IMREAD_COLOR);
     if (m.empty()) error = "cannot read style image '" + path + "' (give a PNG, JPEG or BMP file)";
     return m;

@@ -40,6 +40,9 @@ struct AtlasCmd {
         if (!layout) return fail(layout.error());
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
+        std::vector<OutputPath> outs = {{"--out", out}};
+        if (!layoutJson.empty()) outs.push_back({"--layout", layoutJson});
+        if (auto st = checkRunOutputs(common, source, outs, *model, *style); !st) return fail(st.error());
         cv::Mat image;
         if (auto st = readStylisedFrame(source, frame, *style, image); !st) return fail(st.error());
 

@@ -38,6 +38,7 @@ struct BackpropCmd {
         if (auto st = requireLayerChannel(*model, layer, channel); !st) return fail(st.error());
         auto chain = BackwardChain::build(*model, layer);
         if (!chain) return fail(chain.error());
+        if (auto st = checkRunOutputs(common, source, {{"--out", out}}, &*model); !st) return fail(st.error());
         cv::Mat image, grad;
         if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());
         const cv::Mat blob = model->preprocessFrame(image).clone();

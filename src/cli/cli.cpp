@@ -62,16 +62,17 @@ void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required) {
 }
 
 Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
-                       const Model* model, const StyleStage* style) {
+                       const Model* model, const StyleStage* style, const std::vector<InputPath>& extra) {
     std::vector<InputPath> inputs = {{"SOURCE", source}, {"--model", o.model}, {"--config", o.config}, {"--style", o.style}};
+    inputs.insert(inputs.end(), extra.begin(), extra.end());
     if (model) inputs.push_back({"--model", model->source()});
     if (style) inputs.push_back({"--style", style->source()});
     return checkOutputs(inputs, outputs);
 }
 
 Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
-                       const Model& model, const std::optional<StyleStage>& style) {
-    return checkRunOutputs(o, source, outputs, &model, style ? &*style : nullptr);
+                       const Model& model, const std::optional<StyleStage>& style, const std::vector<InputPath>& extra) {
+    return checkRunOutputs(o, source, outputs, &model, style ? &*style : nullptr, extra);
 }
 
 int fail(const std::string& message) {

@@ -43,11 +43,12 @@ void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required = false);
 
 // The run's outputs against its inputs: SOURCE, --model, --config, --style and the files a model
 // and style network were really loaded from (checkOutputs). Call before anything is written.
+// `extra`: the command's other inputs (a second model, a style image).
 Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
-                       const Model* model = nullptr, const StyleStage* style = nullptr);
+                       const Model* model = nullptr, const StyleStage* style = nullptr, const std::vector<InputPath>& extra = {});
 // The same with the style stage as loadStyle gives it (none without --style).
 Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
-                       const Model& model, const std::optional<StyleStage>& style);
+                       const Model& model, const std::optional<StyleStage>& style, const std::vector<InputPath>& extra = {});
 
 // Adds the range of OPT from the one table of numeric option ranges (option_ranges.cpp), for
 // `command` where its meaning differs; NaN, infinities and out-of-range values are parse errors.

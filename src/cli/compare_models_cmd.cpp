@@ -37,6 +37,10 @@ struct CompareModelsCmd {
         if (auto st = requireLayerChannel(*a, layer, channel); !st) return fail(st.error());
         auto match = matchLayer(a->layers(), layer, b->layers());
         if (!match) return fail(match.error());
+        std::vector<OutputPath> outs = {{"--out", out}};
+        if (!diffNpy.empty()) outs.push_back({"--diff", diffNpy});
+        if (auto st = checkRunOutputs(common, source, outs, &*a, nullptr, {{"--model2", second.model}, {"--model2", b->source()}}); !st)
+            return fail(st.error());
         if (!common.quiet) std::fprintf(stderr, "compare-models: %s -> %s: %s\n", layer.c_str(), match->layerB.c_str(), match->note.c_str());
         cv::Mat image;
         if (auto st = readSourceFrame(source, frame, image); !st) return fail(st.error());

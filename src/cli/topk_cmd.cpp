@@ -4,6 +4,7 @@
 #include "cli/cli.hpp"
 
 #include "core/io/atomic_file.hpp"
+#include "core/io/image_header.hpp"
 #include "core/base/interrupt.hpp"
 #include "core/base/parse.hpp"
 #include "core/unit/receptive_field.hpp"
@@ -61,6 +62,10 @@ public:
         }
         if (m_index >= int64_t(m_files.size())) return ReadStatus::End;
         const std::string& f = m_files[size_t(m_index)];
+        if (auto st = checkImageFileHeader(f); !st) {
+            m_error = st.error();
+            return ReadStatus::Error;
+        }
         frame = cv::imread(f, cv::IMREAD_COLOR);
         if (frame.empty()) {
             m_error = "cannot read image '" + f + "' (not an image, or damaged); remove it from the folder";
@@ -126,6 +131,13 @@ struct TopkCmd {
         const LayerInfo li = **info;
         auto src = ScanSource::open(source);
         if (!src) return fail(src.error());
+        std::error_code ec;
+        if (fs::is_directory(out, ec)) {  // the files this run writes there may not be its inputs
+            std::vector<OutputPath> outs;
+            for (int c = 0; c < li.channels(); ++c) outs.push_back({"--out", (fs::path(out) / cv::format("channel_%04d.png", c)).string()});
+            for (const char* name : {"index.png", "topk.json", "topk.csv"}) outs.push_back({"--out", (fs::path(out) / name).string()});
+            if (auto st = checkRunOutputs(common, source, outs, &*model); !st) return fail(st.error());
+        }
         if (auto st = ensureDirectory(out); !st) return fail(st.error());
 
         TopKOptions opts;

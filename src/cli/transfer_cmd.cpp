@@ -3,6 +3,7 @@
 #include "cli/cli.hpp"
 
 #include "core/io/atomic_file.hpp"
+#include "core/io/image_header.hpp"
 #include "core/base/interrupt.hpp"
 #include "core/render/mosaic.hpp"
 #include "core/base/parse.hpp"
@@ -83,20 +84,27 @@ struct TransferCmd {
     int run() {
         if (auto st = checkOptions(); !st) return fail(st.error());
         const bool gif = endsWith(lower(out), ".gif");
-        const cv::Mat contentImage = cv::imread(content, cv::IMREAD_COLOR);
-        if (contentImage.empty()) return fail("cannot read content image '" + content + "' (give a PNG, JPEG or BMP file)");
-        const cv::Mat style = cv::imread(styleImage, cv::IMREAD_COLOR);
-        if (style.empty()) return fail("cannot read --style-image '" + styleImage + "' (give a PNG, JPEG or BMP file)");
-        cv::Mat initImage;
-        if (!init.empty()) {
-            initImage = cv::imread(init, cv::IMREAD_COLOR);
-            if (initImage.empty()) return fail("cannot read --init image '" + init + "' (give a PNG, JPEG or BMP file)");
-        }
+        // The header first: a decompression bomb is refused before it is decoded (--max-pixels).
+        auto read = [](const std::string& path, const std::string& what, cv::Mat& image) -> Status {
+            if (auto st = checkImageFileHeader(path); !st) return Error{what + ": " + st.error()};
+            image = cv::imread(path, cv::IMREAD_COLOR);
+            if (image.empty()) return Error{"cannot read " + what + " '" + path + "' (give a PNG, JPEG or BMP file)"};
+            return {};
+        };
+        cv::Mat contentImage, style, initImage;
+        if (auto st = read(content, "content image", contentImage); !st) return fail(st.error());
+        if (auto st = read(styleImage, "--style-image", style); !st) return fail(st.error());
+        if (!init.empty())
+            if (auto st = read(init, "--init image", initImage); !st) return fail(st.error());
         auto work = workSize(contentImage);
         if (!work) return fail("--size: " + work.error());
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (auto st = model->setInputSize(*work); !st) return fail("--size: " + st.error());
+        std::vector<OutputPath> outs = {{"--out", out}};
+        if (!json.empty()) outs.push_back({"--json", json});
+        if (auto st = checkRunOutputs(common, content, outs, &*model, nullptr, {{"--style-image", styleImage}, {"--init", init}}); !st)
+            return fail(st.error());
         auto t = StyleTransfer::create(*model, contentImage, style, *work, opts, initImage);
         if (!t) return fail(t.error());
         const std::string label = pipelineLabel(*model, std::string());

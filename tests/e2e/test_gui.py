@@ -112,7 +112,10 @@ class GuiTest(CliTest):
             for i in range(1, im.n_frames):
                 im.seek(i)
                 durations.append(im.info["duration"])
-            self.assertTrue(all(90 <= d <= 400 for d in durations), durations)  # real time between recorded frames
+            # Real time between recorded frames: the clip's 10 fps, as a median (a loaded machine may
+            # stall single frames; a timing bound on every frame would make the test flaky).
+            self.assertTrue(all(d >= 10 for d in durations), durations)
+            self.assertTrue(90 <= float(np.median(durations)) <= 400, durations)
             rgb = np.asarray(im.convert("RGB")).astype(int)
         strip = rgb[482:]
         self.assertTrue((strip.sum(axis=2) > 600).mean() > 0.02, "caption text missing")

@@ -1,0 +1,63 @@
+"""Window defects a hostile review found, each checked end to end on the real binary under Xvfb:
+the second model after an input-size change, captions while scrubbing the history, the scripted
+'idle' waiting for a scrubbed frame, and --model2's own error messages."""
+import json
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from helpers import BIN, DATA, VTEST, CliTest  # noqa: E402
+
+BABOON = os.path.join(DATA, "baboon.jpg")
+
+
+class GuiReviewTest(CliTest):
+    def view(self, *args, frames=5, expect=0):
+        stats = self.path("stats.json")
+        if os.path.exists(stats):
+            os.remove(stats)
+        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", *args, "--frames", str(frames), "--stats", stats,
+               "--size", "1280x720"]
+        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, expect, p.stderr)
+        if expect != 0:
+            return p
+        with open(stats) as f:
+            return json.load(f)
+
+    def test_second_model_follows_an_input_size_change_on_a_still_image(self):
+        st = self.view(BABOON, "--untrained", "--model2", "untrained", "--layer", "block1_conv2", "--channel", "3", "--keys",
+                       "input=320x240,idle", frames=5)
+        m2 = st["model2"]
+        self.assertFalse(m2["error"], m2)
+        self.assertEqual(m2["max_abs_diff"], 0.0)  # B is the same network at A's new size: A - B is zero
+        for pane in ("a", "b", "diff"):  # every pane at A's new 4:3 shape
+            r = m2["rects"][pane]
+            self.assertAlmostEqual(r["width"] / r["height"], 320 / 240, delta=0.02)
+
+    def test_captions_while_scrubbing_name_the_frame_shown(self):
+        st = self.view(VTEST, "--untrained", "--layer", "block1_conv1", "--channel", "3", "--keys",
+                       "frame,frame,frame,frame,frame,frame,comma,comma,comma,idle", frames=3)
+        shown = st["history"]["shown_index"]
+        self.assertGreaterEqual(shown, 0, st["history"])
+        self.assertLess(shown, st["history"]["last_index"])
+        m = re.search(r"\| frame (\d+) \(([\d.]+) s\)$", st["caption"])
+        self.assertIsNotNone(m, st["caption"])
+        self.assertEqual(int(m.group(1)), shown)  # the kept frame on screen, not the live one
+        self.assertAlmostEqual(float(m.group(2)), shown / 10.0, places=2)  # vtest.avi runs at 10 fps
+
+    def test_model2_errors_name_model2(self):
+        p = self.view(BABOON, "--untrained", "--model2", self.path("missing.h5"), expect=1)
+        self.assertIn("--model2", p.stderr)
+        self.assertNotIn("(--model)", p.stderr)
+        p = subprocess.run([BIN, "view", BABOON, "--untrained", "--model2", ""], env=self.env, cwd=self.tmp, capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--model2", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
