@@ -4,12 +4,9 @@
 # no display). SIZES and CONV (a --conv kernel, default auto) may be set in the environment.
 # Usage: bench/gui_fps.sh [FRAMES] [MODEL ARGS...]   (default 300 frames, --untrained)
 set -euo pipefail
-bin="${CNNSCOPE_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/cnnscope}"
-frames="${1:-300}"; shift || true
-model=("$@"); [[ ${#model[@]} -gt 0 ]] || model=(--untrained)
-clip=/usr/share/doc/opencv-doc/examples/data/vtest.avi
-out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT
-run=(); [[ -n "${DISPLAY:-}" ]] || run=(xvfb-run -a -s "-screen 0 1280x720x24")
+DEFAULT_FRAMES=300
+# shellcheck source=bench/window_common.sh
+source "$(dirname "$0")/window_common.sh"
 sizes="${SIZES:-224x224 640x480}"
 conv="${CONV:-auto}"
 printf '%-8s %-14s %-6s %10s %12s %12s %10s %10s %8s\n' input layer view render_fps inference_fps inference_ms lat_p50_ms lat_p95_ms dropped

@@ -10,12 +10,9 @@
 #   model2     the second network's forward beside the first (A | B | A - B) at the same layers.
 # Usage: bench/window_features.sh [FRAMES] [MODEL ARGS...]   (default 240 UI frames, --untrained)
 set -euo pipefail
-bin="${CNNSCOPE_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/cnnscope}"
-frames="${1:-240}"; shift || true
-model=("$@"); [[ ${#model[@]} -gt 0 ]] || model=(--untrained)
-clip=/usr/share/doc/opencv-doc/examples/data/vtest.avi
-out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT
-run=(); [[ -n "${DISPLAY:-}" ]] || run=(xvfb-run -a -s "-screen 0 1280x720x24")
+DEFAULT_FRAMES=240
+# shellcheck source=bench/window_common.sh
+source "$(dirname "$0")/window_common.sh"
 view() { "${run[@]}" "$bin" view "$clip" --frames "$frames" --stats "$out/s.json" --size 1280x720 "${model[@]}" "$@" 2>/dev/null; }
 field() { /usr/bin/python3 -c "import json,sys; s=json.load(open('$out/s.json')); print(eval(sys.argv[1], {'s': s}))" "$1"; }
 
