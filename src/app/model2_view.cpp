@@ -205,10 +205,11 @@ std::array<std::string, 2> Model2View::label(int pane, const Labels& l) const {
     switch (pane) {
         case 0: return {"A: " + l.modelA, r.actB.empty() ? l.shownLayer : r.match.layerA};
         case 1:
-            if (r.actB.empty()) return {"B: " + m_state.label, r.error.empty() ? "computing..." : r.error};
+            // B's maps can exist while the comparison failed (e.g. B's layer has other channels): say why.
+            if (r.actB.empty() || !r.error.empty()) return {"B: " + m_state.label, r.error.empty() ? "computing..." : r.error};
             return {"B: " + m_state.label, r.match.layerB + (r.match.byPosition ? " matched by position" : " matched by name")};
         default:
-            if (r.actB.empty()) return {};
+            if (r.actB.empty() || !r.error.empty()) return {};
             return {cv::format("A - B (rdbu, symmetric per %s)", l.norm == NormMode::Layer ? "layer" : "channel"),
                     cv::format("max |A-B| %.4g, frame %lld", double(r.maxAbs), (long long)r.frameIndex)};
     }
@@ -277,7 +278,7 @@ std::string Model2View::statsJson(bool shown) const {
                       "\"frame_id\": %llu, \"frame_index\": %lld, \"shown\": %s, ",
                       r.forwardMs, percentile(m_ms, 50), int(m_ms.size()), r.diffMs, double(r.maxAbs),
                       (unsigned long long)r.frameId, (long long)r.frameIndex, shown ? "true" : "false") +
-           "\"rects\": " + rects[0] + ", \"offscreen_rects\": " + rects[1] + "}";
+           "\"label_b\": \"" + jsonEscape(label(1, Labels{})[1]) + "\", \"rects\": " + rects[0] + ", \"offscreen_rects\": " + rects[1] + "}";
 }
 
 }  // namespace cnnscope::app

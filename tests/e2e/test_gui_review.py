@@ -38,6 +38,26 @@ class GuiReviewTest(CliTest):
             r = m2["rects"][pane]
             self.assertAlmostEqual(r["width"] / r["height"], 320 / 240, delta=0.02)
 
+    def test_second_model_with_other_channels_says_why_its_pane_is_empty(self):
+        import h5py
+        import numpy as np
+        path = self.path("fewch.h5")  # Keras layout; B's block1_conv2 has 5 channels, A's 64
+        rng = np.random.default_rng(1)
+        with h5py.File(path, "w") as f:
+            f.attrs["layer_names"] = np.array([b"input_1", b"block1_conv1", b"block1_conv2"])
+            f.create_group("input_1").attrs["weight_names"] = np.array([], dtype=np.float64)
+            for name, cin, cout in (("block1_conv1", 3, 64), ("block1_conv2", 64, 5)):
+                g = f.create_group(name)
+                g.attrs["weight_names"] = np.array([f"{name}/kernel:0".encode(), f"{name}/bias:0".encode()])
+                g[f"{name}/kernel:0"] = rng.normal(0, np.sqrt(2 / (9 * cin)), (3, 3, cin, cout)).astype(np.float32)
+                g[f"{name}/bias:0"] = rng.uniform(-0.1, 0.1, cout).astype(np.float32)
+        st = self.view(BABOON, "--untrained", "--model2", path, "--layer", "block1_conv2", "--channel", "10", frames=5)
+        m2 = st["model2"]
+        self.assertIn("differ in shape", m2["error"])
+        self.assertEqual(m2["label_b"], m2["error"])  # B's pane says so, not "matched by name"
+        st = self.view(BABOON, "--untrained", "--model2", "untrained", "--layer", "block1_conv2", frames=5)
+        self.assertEqual(st["model2"]["label_b"], "block1_conv2 matched by name")
+
     def test_captions_while_scrubbing_name_the_frame_shown(self):
         st = self.view(VTEST, "--untrained", "--layer", "block1_conv1", "--channel", "3", "--keys",
                        "frame,frame,frame,frame,frame,frame,comma,comma,comma,idle", frames=3)
