@@ -243,6 +243,13 @@ bool Gui::viewComputed() const {
     return m_opts.transfer.empty() || !m_transfer.error().empty() || (m_transfer.shot().finished && m_transfer.shot().layer == m_view.layer);
 }
 
+bool Gui::startScriptRecording() {
+    startRecording(m_opts.record);
+    if (m_recorder.active()) return true;
+    m_exitCode = cli::fail(m_message);
+    return false;
+}
+
 bool Gui::scriptStep() {
     const ScriptedRun::Probe probe{
         [this] { return viewComputed(); },
@@ -251,18 +258,16 @@ bool Gui::scriptStep() {
         if (key) applyKey(*key);
         return true;
     }
+    // A scripted --transfer is recorded while it runs, like the article's GIF of the photo turning
+    // into the style (the recording then goes on for --frames more frames of the result).
+    if (!m_opts.transfer.empty() && !m_opts.record.empty() && !m_recorder.active() && !m_script.started())
+        if (!startScriptRecording()) return false;
     if (const int t = transferScriptState(); t <= 0) return t == 0;
     if (!scriptViewShown()) return true;
     if (!m_script.started()) {
         if (!unitCurrent()) return true;  // the back-projection of the view's frame first
         if (!model2Current()) return true;  // B's maps of the view's frame and layer too
-        if (!m_opts.record.empty()) {
-            startRecording(m_opts.record);
-            if (!m_recorder.active()) {
-                m_exitCode = cli::fail(m_message);
-                return false;
-            }
-        }
+        if (!m_opts.record.empty() && !m_recorder.active() && !startScriptRecording()) return false;
         m_script.start(m_pipeline->stats().inferences);
         m_stats.clearLatencies();
     }

@@ -108,7 +108,8 @@ private:
     Expected<std::string> chooseSource();
     bool frame();       // false: leave the loop
     bool scriptStep();  // false: the scripted run is over
-    bool viewComputed() const;  // the scripted 'idle': nothing is being computed for the view on screen
+    bool viewComputed() const;
+    bool startScriptRecording();  // --record in a scripted run; false (the error said) when it cannot start  // the scripted 'idle': nothing is being computed for the view on screen
     bool scriptViewShown() const;
     int shutdown();     // the exit code
     bool setupWindow(std::string& error);

@@ -58,6 +58,21 @@ class GuiReviewTest(CliTest):
         st = self.view(BABOON, "--untrained", "--model2", "untrained", "--layer", "block1_conv2", frames=5)
         self.assertEqual(st["model2"]["label_b"], "block1_conv2 matched by name")
 
+    def test_a_scripted_transfer_is_recorded_while_it_runs(self):
+        from PIL import Image
+        import numpy as np
+        gif = self.path("transfer.gif")
+        self.view(os.path.join(DATA, "fruits.jpg"), "--untrained", "--transfer", os.path.join(DATA, "starry_night.jpg"),
+                  "--transfer-size", "160x120", "--transfer-iterations", "5", "--record", gif, frames=3)
+        with Image.open(gif) as im:
+            frames = []
+            for i in range(im.n_frames):
+                im.seek(i)
+                frames.append(np.asarray(im.convert("RGB")).astype(np.float64))
+        self.assertGreater(len(frames), 3)
+        # Earlier frames show the image on its way, not only the result (which the last frames show).
+        self.assertGreater(max(np.abs(f - frames[-1]).mean() for f in frames[:-3]), 1.0)
+
     def test_captions_while_scrubbing_name_the_frame_shown(self):
         st = self.view(VTEST, "--untrained", "--layer", "block1_conv1", "--channel", "3", "--keys",
                        "frame,frame,frame,frame,frame,frame,comma,comma,comma,idle", frames=3)
