@@ -58,7 +58,11 @@ models:
 """
 
 
-class FetchTest(CliTest):
+class ServedWeightsTest(CliTest):
+    """A local HTTP server with a small Keras weights file, a models.yml naming it with its md5,
+    no proxies and a 2 s stall timeout: the set-up of the fetch tests and the window's download
+    tests (no tests of its own)."""
+
     @classmethod
     def setUpClass(cls):
         cls.data, cls.params = keras_weights()
@@ -77,6 +81,9 @@ class FetchTest(CliTest):
         for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
             self.env.pop(k, None)
         self.env["CNNSCOPE_FETCH_STALL_S"] = "2"
+
+
+class FetchTest(ServedWeightsTest):
 
     def fetch(self, base, *args, expect=0, timeout=60):
         self.env["CNNSCOPE_MODEL_URL_BASE"] = base

@@ -1,7 +1,6 @@
 """The window's small parts, scripted under Xvfb: the convolution kernel choice and its report in the
 stats JSON, the output guard on view's --screenshot/--record/--stats, and the trained-weights
 download from the untrained banner (against the local HTTP fixture, a Keras file the tests write)."""
-import hashlib
 import json
 import os
 import stat
@@ -11,8 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from helpers import BIN, DATA, VTEST, CliTest, read_png_bgr  # noqa: E402
-from http_fixture import Server  # noqa: E402
-from test_fetch import CATALOGUE, FILE, keras_weights  # noqa: E402
+from test_fetch import FILE, ServedWeightsTest  # noqa: E402
 
 BABOON = os.path.join(DATA, "baboon.jpg")
 XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24"]
@@ -117,27 +115,8 @@ class SmallGuiTest(CliTest):
         self.assertEqual(os.listdir(folder), [])
 
 
-class DownloadGuiTest(CliTest):
+class DownloadGuiTest(ServedWeightsTest):
     """The untrained banner's download, against the local HTTP fixture (a small Keras file)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.data, cls.params = keras_weights()
-        cls.server = Server({FILE: cls.data}).__enter__()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-
-    def setUp(self):
-        super().setUp()
-        self.models = self.env["CNNSCOPE_MODELS_DIR"]
-        os.makedirs(self.models)
-        with open(os.path.join(self.models, "models.yml"), "w") as f:
-            f.write(CATALOGUE.format(file=FILE, md5=hashlib.md5(self.data).hexdigest()))
-        for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-            self.env.pop(k, None)
-        self.env["CNNSCOPE_FETCH_STALL_S"] = "2"
 
     def view(self, mode, keys, frames):
         self.env["CNNSCOPE_MODEL_URL_BASE"] = self.server.base(mode)
