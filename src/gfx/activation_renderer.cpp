@@ -53,13 +53,8 @@ PixelRect fitAspect(const PixelRect& area, int aw, int ah) {
 }
 
 bool ActivationRenderer::init(std::string* error) {
-    std::string log;
-    m_program = compileProgram(shaders::fullscreen_vert, shaders::activation_frag, &log);
-    if (!m_program) {
-        if (error) *error = "activation shader failed to build: " + log;
-        return false;
-    }
-    for (int i = 0; i < kCount; ++i) m_loc[i] = glGetUniformLocation(m_program.get(), kNames[i]);
+    m_program = buildProgram(shaders::fullscreen_vert, shaders::activation_frag, "activation", kNames, kCount, m_loc, error);
+    if (!m_program) return false;
     m_vao = makeVertexArray();
     m_acts = makeTexture();
     m_ranges = makeTexture();

@@ -29,13 +29,8 @@ void AtlasCamera::zoomAbout(double px, double py, double factor, double lo, doub
 }
 
 bool AtlasRenderer::init(std::string* error) {
-    std::string log;
-    m_program = compileProgram(shaders::fullscreen_vert, shaders::atlas_frag, &log);
-    if (!m_program) {
-        if (error) *error = "atlas shader failed to build: " + log;
-        return false;
-    }
-    for (int i = 0; i < kCount; ++i) m_loc[i] = glGetUniformLocation(m_program.get(), kNames[i]);
+    m_program = buildProgram(shaders::fullscreen_vert, shaders::atlas_frag, "atlas", kNames, kCount, m_loc, error);
+    if (!m_program) return false;
     m_vao = makeVertexArray();
     m_packed = makeTexture();
     m_index = makeTexture();

@@ -90,4 +90,16 @@ Program compileProgram(const char* vertexSource, const char* fragmentSource, std
     return Program(p);
 }
 
+Program buildProgram(const char* vertexSource, const char* fragmentSource, const char* what, const char* const* names, int count,
+                     GLint* locations, std::string* error) {
+    std::string log;
+    Program program = compileProgram(vertexSource, fragmentSource, &log);
+    if (!program) {
+        if (error) *error = std::string(what) + " shader failed to build: " + log;
+        return program;
+    }
+    for (int i = 0; i < count; ++i) locations[i] = glGetUniformLocation(program.get(), names[i]);
+    return program;
+}
+
 }  // namespace cnnscope::gfx

@@ -61,5 +61,9 @@ Texture makeColormapLutTexture();
 
 // Compiles and links; on failure returns an invalid Program and fills *log.
 Program compileProgram(const char* vertexSource, const char* fragmentSource, std::string* log);
+// compileProgram, then the locations of the `count` uniforms `names` into `locations`; on failure
+// an invalid Program and *error = "WHAT shader failed to build: " + the log.
+Program buildProgram(const char* vertexSource, const char* fragmentSource, const char* what, const char* const* names, int count,
+                     GLint* locations, std::string* error);
 
 }  // namespace cnnscope::gfx
