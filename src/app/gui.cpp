@@ -227,13 +227,17 @@ bool Gui::frame() {
 
 // [SECTION] Scripted run: keys, then N frames of the requested view, then the files asked for.
 
+bool Gui::mapsOfCurrentModel() const {
+    const LayerInfo* shown = m_pipeline->model().find(m_shownLayer);
+    return shown && m_act.dims == 4 && m_act.size[1] == shown->shape[0] && m_act.size[2] == shown->shape[1] &&
+           m_act.size[3] == shown->shape[2];
+}
+
 bool Gui::viewComputed() const {
     if (m_jobs.running("prefetch") || m_jobs.running("history-gif") || m_shownLayer != m_view.layer || m_download.running() ||
         !convReportCurrent() || !unitCurrent() || !model2Current())
         return false;
-    // The maps have the current model's shape (an input-size change has come through).
-    const LayerInfo* shown = m_pipeline->model().find(m_shownLayer);
-    if (shown && m_act.dims == 4 && (m_act.size[2] != shown->shape[1] || m_act.size[3] != shown->shape[2])) return false;
+    if (!m_act.empty() && !mapsOfCurrentModel()) return false;  // an input-size or model change has not come through yet
     // A scrubbed history frame's maps are on screen.
     if (m_historyPos >= 0) {
         auto kept = m_history.at(size_t(m_historyPos));

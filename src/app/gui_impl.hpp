@@ -109,6 +109,9 @@ private:
     bool frame();       // false: leave the loop
     bool scriptStep();  // false: the scripted run is over
     bool viewComputed() const;
+    // The maps on screen have the shape the current model gives the shown layer: right after a
+    // model, input-size or target change they may still be the old model's.
+    bool mapsOfCurrentModel() const;
     bool startScriptRecording();  // --record in a scripted run; false (the error said) when it cannot start  // the scripted 'idle': nothing is being computed for the view on screen
     bool scriptViewShown() const;
     int shutdown();     // the exit code

@@ -39,10 +39,7 @@ void Gui::model2Tick() {
     }
     // Right after a model, size or target change the maps on screen may still be the old model's
     // (and a new pipeline numbers its frames from 1 again): wait for maps of A's current shape.
-    const LayerInfo* shown = m_pipeline->model().find(m_shownLayer);
-    if (!shown || m_act.dims != 4 || m_act.size[1] != shown->shape[0] || m_act.size[2] != shown->shape[1] ||
-        m_act.size[3] != shown->shape[2])
-        return;
+    if (!mapsOfCurrentModel()) return;
     m_model2.request(frame, index, m_shownFrameId, m_act, m_shownLayer, m_pipeline->model().layers(),
                      m_pipeline->model().preprocessing().size, m_view.norm);
 }
