@@ -281,7 +281,9 @@ int runTargets(const std::string& conv) {
                         ? "oneDNN Winograd for 3x3 stride-1 layers with 16+ input channels, oneDNN direct otherwise"
                         : convMode() == ConvMode::Winograd ? "oneDNN Winograd where it has one, oneDNN direct otherwise"
                                                            : "oneDNN direct");
-    else
+    if (oneDnnBuilt() && !winogradOnThisCpu())
+        std::printf("cpu convolutions: %s: Winograd requests run oneDNN direct\n", kNoWinogradOnCpu);
+    if (!oneDnnBuilt())
         std::printf("cpu convolutions: OpenCV's own kernel (built without oneDNN)\n");
     std::printf("other targets: OpenCV's own layers; layers oneDNN does not take (groups, dilation, asymmetric pads) stay on OpenCV's on the cpu too\n");
     return 0;

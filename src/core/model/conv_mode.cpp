@@ -43,6 +43,10 @@ bool oneDnnBuilt() {
 #endif
 }
 
+#if !CNNSCOPE_ONEDNN
+bool winogradOnThisCpu() { return false; }
+#endif
+
 void installFastConv() {
 #if CNNSCOPE_ONEDNN
     static std::once_flag once;
@@ -87,6 +91,7 @@ ConvReport convReport(cv::dnn::Net& net, bool cpuTarget) {
                   std::to_string(counts[1]) + " direct, " + std::to_string(counts[2]) + " opencv";
 #if CNNSCOPE_ONEDNN
     rep.summary += " (oneDNN " + oneDnnVersion() + ")";
+    if (cpuTarget && !winogradOnThisCpu()) rep.summary += std::string("; ") + kNoWinogradOnCpu;
 #else
     rep.summary += " (built without oneDNN)";
 #endif

@@ -21,6 +21,12 @@ std::string convModeNames();                   // "auto, winograd, direct, openc
 // Whether this build has the oneDNN layer (CMake option CNNSCOPE_ONEDNN and libdnnl found).
 bool oneDnnBuilt();
 
+// Whether oneDNN has a Winograd convolution on this CPU (oneDNN 2.x implements it for AVX-512
+// only: on an AVX2 CPU every Winograd request runs direct). Probed once; false without oneDNN.
+bool winogradOnThisCpu();
+// The reason given in reports where Winograd was asked for but this CPU has none.
+inline constexpr const char* kNoWinogradOnCpu = "this CPU has no oneDNN Winograd (it needs AVX-512)";
+
 // Registers the oneDNN layer under OpenCV's "Convolution" type (once per process; nothing without
 // oneDNN). Layers are created when a net is built or imported, so this runs before that: Model
 // and StyleStage loading call it. On targets other than the CPU the layer hands every call to an

@@ -27,6 +27,28 @@ dnnl::engine& cpuEngine() {
     return engine;
 }
 
+}  // namespace
+
+bool winogradOnThisCpu() {
+    static const bool available = [] {
+        // VGG19's block2_conv2 shape at a small size: any CPU that has oneDNN's Winograd takes it.
+        const memory::dims src{1, 64, 16, 16}, wei{64, 64, 3, 3}, bias{64}, dst{1, 64, 16, 16};
+        try {
+            dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_winograd,
+                                              memory::desc(src, Dt::f32, Tag::any), memory::desc(wei, Dt::f32, Tag::any),
+                                              memory::desc(bias, Dt::f32, Tag::x), memory::desc(dst, Dt::f32, Tag::any),
+                                              {1, 1}, {1, 1}, {1, 1});
+            dnnl::convolution_forward::primitive_desc pd(d, cpuEngine());
+            return true;
+        } catch (const dnnl::error&) {
+            return false;
+        }
+    }();
+    return available;
+}
+
+namespace {
+
 // Auto picks Winograd for 3x3 stride-1 convolutions with at least this many input channels:
 // below it (VGG19's block1_conv1 has 3) Winograd's transforms cost more than they save.
 constexpr int kAutoWinogradMinInChannels = 16;
@@ -308,8 +330,11 @@ private:
         const bool wino3x3 = kernel_size[0] == 3 && kernel_size[1] == 3 && strides[0] == 1 && strides[1] == 1;
         bool tryWino = mode == ConvMode::Winograd;
         if (mode == ConvMode::Auto) {
-            tryWino = wino3x3 && in[1] >= kAutoWinogradMinInChannels;
-            if (!tryWino) p.choice.why = wino3x3 ? "auto: direct is faster with few input channels" : "auto: not 3x3 stride 1";
+            tryWino = wino3x3 && in[1] >= kAutoWinogradMinInChannels && winogradOnThisCpu();
+            if (!tryWino)
+                p.choice.why = !wino3x3                                      ? "auto: not 3x3 stride 1"
+                               : in[1] < kAutoWinogradMinInChannels          ? "auto: direct is faster with few input channels"
+                                                                             : std::string("auto: ") + kNoWinogradOnCpu;
         }
         auto attempt = [&](dnnl::algorithm algo) -> bool {
             for (bool withActivation : {true, false}) {
@@ -326,7 +351,7 @@ private:
         if (tryWino && attempt(dnnl::algorithm::convolution_winograd)) {
             p.choice.kernel = "winograd";
         } else if (attempt(dnnl::algorithm::convolution_direct)) {
-            if (tryWino) p.choice.why = "oneDNN has no Winograd for this shape";
+            if (tryWino) p.choice.why = winogradOnThisCpu() ? "oneDNN has no Winograd for this shape" : kNoWinogradOnCpu;
             p.choice.kernel = "direct";
         } else {
             p.choice.why = "oneDNN has no kernel for this shape";
