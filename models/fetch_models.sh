@@ -4,7 +4,8 @@
 #   models/fetch_models.sh NAME [NAME...]  entries by name (see --list)
 #   models/fetch_models.sh --list          what can be fetched
 #   models/fetch_models.sh --styles        every style network (starry_night, feathers, mosaic_onnx)
-# Downloads go to $CNNSCOPE_MODELS_DIR, else ~/.local/share/cnnscope/models; see `cnnscope fetch --help`.
+# Downloads go to $CNNSCOPE_MODELS_DIR, else ~/.local/share/cnnscope/models; see `cnnscope fetch --help`
+# (https only, checksums and sizes enforced: --no-checksum, --allow-http, --max-size, --catalogue).
 # The binary: $CNNSCOPE_BIN, else build/cnnscope next to this checkout, else cnnscope on PATH.
 set -euo pipefail
 

@@ -24,10 +24,11 @@ const char* stateName(DownloadState s) {
 
 Expected<std::string> WeightsDownload::start() {
     if (m_download) return std::string();
-    auto d = startModelDownload();
+    std::string catalogue;
+    auto d = startModelDownload(kDefaultFetchEntry, &catalogue);
     if (!d) return Error{"download: " + d.error()};
     m_download = std::move(*d);
-    return "downloading VGG19 weights to " + m_download->request().destPath;
+    return "downloading VGG19 weights to " + m_download->request().destPath + (catalogue.empty() ? "" : " (using " + catalogue + ")");
 }
 
 void WeightsDownload::cancel() {

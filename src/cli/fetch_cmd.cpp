@@ -21,20 +21,22 @@ namespace {
 struct FetchCmd {
     std::vector<std::string> names;
     bool list = false, styles = false, quiet = false;
-    std::string dir;
+    bool allowHttp = false, noChecksum = false;
+    std::string dir, catalogue;
     long stallSeconds = 0, connectSeconds = 0;
+    int64_t maxBytes = 0;
 
     static std::string checksumText(const ZooEntry& e) {
         if (!e.sha256.empty()) return "sha256:" + e.sha256;
         if (!e.sha1.empty()) return "sha1:" + e.sha1;
         if (!e.md5.empty()) return "md5:" + e.md5;
-        return "(no checksum recorded)";
+        return "(no checksum: needs --no-checksum)";
     }
 
     int runList(const std::vector<ZooEntry>& zoo) const {
         std::printf("%-16s %-6s %-52s %s\n", "name", "kind", "file", "checksum");
         for (const ZooEntry& e : zoo) {
-            auto plan = fetchPlan(e, dir);
+            auto plan = fetchPlan(e, dir, policy());
             std::string where;
             if (plan) {
                 const std::string found = findVerifiedCopy(plan->front());
@@ -50,10 +52,15 @@ struct FetchCmd {
     // One file: skipped when a verified copy exists, else downloaded with a progress bar.
     bool fetchOne(const DownloadRequest& r, DownloadSettings settings) const {
         const std::string name = fs::path(r.destPath).filename().string();
+        if (Status st = Download::refusal(r); !st) {
+            fail(st.error());
+            return false;
+        }
         if (const std::string have = findVerifiedCopy(r); !have.empty()) {
-            if (!quiet) std::fprintf(stderr, "fetch: have %s (%s)\n", have.c_str(), r.algo.empty() ? "no checksum recorded" : (r.algo + " OK").c_str());
+            if (!quiet) std::fprintf(stderr, "fetch: have %s (%s OK)\n", have.c_str(), r.algo.c_str());
             return true;
         }
+        if (const std::string note = replacedCopyNote(r); !note.empty() && !quiet) std::fprintf(stderr, "fetch: %s\n", note.c_str());
         Progress progress("fetch " + name, 0, quiet);
         settings.onProgress = [&](const DownloadProgress& p) {
             progress.bytes(p.bytes, p.total, p.bytesPerSecond, p.secondsLeft,
@@ -78,9 +85,16 @@ struct FetchCmd {
         return true;
     }
 
+    FetchPolicy policy() const { return FetchPolicy{allowHttp, noChecksum}; }
+
     int run() {
-        auto zoo = loadZoo();
-        if (!zoo) return fail(zoo.error());
+        std::string skipped;
+        auto cat = loadDownloadCatalogue(catalogue, &skipped);
+        if (!cat) return fail(cat.error());
+        if (!quiet && !skipped.empty())
+            std::fprintf(stderr, "fetch: ignoring %s (a catalogue in the current directory is used only with --catalogue)\n", skipped.c_str());
+        if (!quiet && !cat->bundled && !cat->path.empty()) std::fprintf(stderr, "fetch: using catalogue %s\n", cat->path.c_str());
+        const std::vector<ZooEntry>* zoo = &cat->entries;
         if (list) return runList(*zoo);
         std::vector<std::string> wanted = names;
         if (styles)
@@ -90,16 +104,18 @@ struct FetchCmd {
         DownloadSettings settings = DownloadSettings::fromEnvironment();
         if (stallSeconds > 0) settings.stallSeconds = stallSeconds;
         if (connectSeconds > 0) settings.connectTimeoutS = connectSeconds;
+        if (maxBytes > 0) settings.maxBytes = maxBytes;
         bool ok = true;
         for (const std::string& n : wanted) {
             if (interrupted()) return 130;
             const ZooEntry* e = findZooEntry(*zoo, n);
             if (!e) {
                 ok = false;
-                fail("no model named '" + n + "' in models.yml (see: cnnscope fetch --list)");
+                fail("no model named '" + n + "' in " + (cat->path.empty() ? std::string("models.yml (none found)") : cat->path) +
+                     " (see: cnnscope fetch --list)");
                 continue;
             }
-            auto plan = fetchPlan(*e, dir);
+            auto plan = fetchPlan(*e, dir, policy());
             if (!plan) {
                 ok = false;
                 fail(plan.error());
@@ -134,12 +150,28 @@ void registerFetch(CLI::App& app, std::function<int()>& action) {
         ->check(CLI::Range(1, 3600));
     f->add_option("--connect-timeout", cmd.connectSeconds, "Give up connecting after this many seconds (default 15)")
         ->check(CLI::Range(1, 3600));
+    f->add_option("--catalogue", cmd.catalogue,
+                  "The models.yml to fetch from (default: $CNNSCOPE_MODELS_DIR's, else the bundled one, else the user "
+                  "directory's; a models/models.yml in the current directory is used only when named here)");
+    f->add_flag("--no-checksum", cmd.noChecksum,
+                "Download entries that record no checksum, unverified (default: refused; a copy already there is replaced)");
+    f->add_flag("--allow-http", cmd.allowHttp,
+                "Allow plain http URLs and redirects (default: https only; a loopback $CNNSCOPE_MODEL_URL_BASE is allowed)");
+    f->add_option("--max-size", cmd.maxBytes,
+                  "Cap in bytes for files whose size the catalogue does not record (default 2 GiB, or "
+                  "$CNNSCOPE_FETCH_MAX_BYTES); a recorded size is always the cap")
+        ->check(CLI::Range(int64_t(1), int64_t(1) << 50));
     f->add_flag("-q,--quiet", cmd.quiet, "No progress on stderr (errors still print)");
     f->footer(
-        "Files are written under an exclusive temporary name in the download directory and renamed into place only when "
-        "complete and their checksum matches; a failure (no network, DNS, HTTP error, cut or stalled transfer, wrong "
-        "checksum, full disk) leaves nothing behind and a previous file intact. $CNNSCOPE_MODEL_URL_BASE replaces the "
-        "catalogue URLs' directory (a mirror). Exit status: 0 when every file is present, 1 otherwise, 130 on Ctrl-C.");
+        "Catalogue entries name files, never paths (file/config with '/', '..' or a leading '.' are refused when read). "
+        "Every file (weights and config) is checked against the catalogue's checksum (md5/sha1/sha256, "
+        "config_md5/config_sha1/config_sha256) and size (size/config_size, bytes): a copy already present counts only "
+        "when it verifies, otherwise it is replaced. Files are written under an exclusive temporary name in the download "
+        "directory (created only when data arrives) and renamed into place only when complete and verified; a body "
+        "over the size cap is stopped (a larger Content-Length is refused up front). A failure (no network, DNS, HTTP "
+        "error, cut or stalled transfer, wrong checksum or size, over the cap, full disk, file size limit) leaves "
+        "nothing behind and a previous file intact. $CNNSCOPE_MODEL_URL_BASE replaces the catalogue URLs' directory (a "
+        "mirror). Exit status: 0 when every file is present, 1 otherwise, 130 on Ctrl-C.");
     f->callback([&] { action = [] { return cmd.run(); }; });
 }
 

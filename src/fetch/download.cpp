@@ -1,6 +1,8 @@
 // One file over HTTP(S) with libcurl; digests with OpenSSL's EVP.
 #include "fetch/download.hpp"
 
+#include "core/base/parse.hpp"
+
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
@@ -8,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -59,7 +62,28 @@ private:
 
 void globalInit() {
     static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    std::call_once(once, [] {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        std::signal(SIGXFSZ, SIG_IGN);  // a file size limit (ulimit -f) makes writes fail with EFBIG instead of killing us
+    });
+}
+
+int64_t envBytes(const char* name, int64_t fallback) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return fallback;
+    char* end = nullptr;
+    const long long b = std::strtoll(v, &end, 10);
+    return (end && *end == 0 && b >= 1) ? int64_t(b) : fallback;
+}
+
+// The first directory of `dir` and its parents that exists ("" when none does).
+fs::path existingAncestor(fs::path dir) {
+    std::error_code ec;
+    for (dir = fs::absolute(dir, ec); !dir.empty(); dir = dir.parent_path()) {
+        if (fs::exists(dir, ec)) return dir;
+        if (dir == dir.parent_path()) break;
+    }
+    return {};
 }
 
 long envSeconds(const char* name, long fallback) {
@@ -77,6 +101,15 @@ std::string hostOf(const std::string& url) {
     return url.substr(b, e == std::string::npos ? std::string::npos : e - b);
 }
 
+// Why writing failed, for the user: full disk, file size limit, or the system's words.
+std::string writeError(int e, const std::string& name, const fs::path& dir, const std::string& after) {
+    if (e == ENOSPC || e == EDQUOT) return "disk full writing " + name + " to '" + dir.string() + "'" + after + " (free some space)";
+    if (e == EFBIG)
+        return "file size limit reached writing " + name + " to '" + dir.string() + "'" + after +
+               " (ulimit -f; raise it, e.g. ulimit -f unlimited)";
+    return "cannot write " + name + " to '" + dir.string() + "': " + std::strerror(e);
+}
+
 }  // namespace
 
 // Everything the curl callbacks need, on the transfer thread's stack.
@@ -85,6 +118,21 @@ struct TransferContext {
     std::FILE* file = nullptr;
     Digest* digest = nullptr;
     int writeErrno = 0;
+    fs::path dir;
+    std::string name;
+    std::string temp;         // the temporary file, once the first byte came
+    std::string openError;    // why it could not be created
+    int64_t cap = 0;          // bytes
+    int64_t received = 0;
+    int64_t announced = -1;   // the last response's Content-Length
+    bool overCap = false;
+
+    static size_t onHeader(char* data, size_t size, size_t n, void* user) {
+        auto* ctx = static_cast<TransferContext*>(user);
+        const std::string line = lower(std::string(data, size * n));
+        if (line.rfind("content-length:", 0) == 0) ctx->announced = std::strtoll(line.c_str() + 15, nullptr, 10);
+        return size * n;
+    }
     DownloadProgress progress;
     Clock::time_point lastReport{};
     std::deque<std::pair<Clock::time_point, int64_t>> samples;  // for the rate over ~4 s
@@ -105,9 +153,40 @@ struct TransferContext {
         self->publish(progress);
     }
 
+    // The directory and the exclusive temporary file, made when there is something to write.
+    bool open() {
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+        if (!fs::is_directory(dir, ec)) {
+            openError = "cannot create the download directory '" + dir.string() + "' (" +
+                        (fs::exists(dir, ec) ? std::string("a file of that name is in the way") : ec.message()) + ")";
+            return false;
+        }
+        std::string path = (dir / ("." + name + ".download-XXXXXX")).string();
+        const int fd = ::mkstemp(path.data());
+        if (fd < 0) {
+            openError = "cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno);
+            return false;
+        }
+        temp = path;
+        file = ::fdopen(fd, "wb");
+        if (!file) {
+            ::close(fd);
+            openError = "cannot open a temporary file in '" + dir.string() + "'";
+            return false;
+        }
+        return true;
+    }
+
     static size_t onWrite(char* data, size_t size, size_t n, void* user) {
         auto* ctx = static_cast<TransferContext*>(user);
         const size_t bytes = size * n;
+        if (ctx->received + int64_t(bytes) > ctx->cap) {
+            ctx->overCap = true;
+            return 0;  // curl stops with CURLE_WRITE_ERROR
+        }
+        ctx->received += int64_t(bytes);
+        if (!ctx->file && !ctx->open()) return 0;
         if (std::fwrite(data, 1, bytes, ctx->file) != bytes) {
             ctx->writeErrno = errno ? errno : EIO;
             return 0;  // curl stops with CURLE_WRITE_ERROR
@@ -127,6 +206,7 @@ DownloadSettings DownloadSettings::fromEnvironment() {
     DownloadSettings s;
     s.stallSeconds = envSeconds("CNNSCOPE_FETCH_STALL_S", s.stallSeconds);
     s.connectTimeoutS = envSeconds("CNNSCOPE_FETCH_CONNECT_S", s.connectTimeoutS);
+    s.maxBytes = envBytes("CNNSCOPE_FETCH_MAX_BYTES", s.maxBytes);
     return s;
 }
 
@@ -184,42 +264,53 @@ Status Download::wait() {
     return Error{m_progress.message.empty() ? "download did not run" : m_progress.message};
 }
 
+Status Download::refusal(const DownloadRequest& r) {
+    const std::string name = fs::path(r.destPath).filename().string();
+    const std::string kept = "; nothing was changed";
+    const std::string scheme = lower(r.url.substr(0, r.url.find("://") == std::string::npos ? 0 : r.url.find("://")));
+    if (scheme != "https" && !(scheme == "http" && r.allowHttp))
+        return Error{"refusing to download " + name + " from '" + r.url + "': only https:// URLs are fetched" +
+                     (scheme == "http" ? " (plain http only with --allow-http)" : "") + kept};
+    if (r.algo.empty() && !r.allowUnverified)
+        return Error{"models.yml records no checksum for " + name + ", so a download could not be verified; refusing it " +
+                     "(add its sha256 to the catalogue, or pass --no-checksum to download it unverified)" + kept};
+    return {};
+}
+
 Status Download::transfer() {
     const DownloadRequest& r = m_request;
     const std::string name = fs::path(r.destPath).filename().string();
     const fs::path dir = fs::path(r.destPath).has_parent_path() ? fs::path(r.destPath).parent_path() : fs::path(".");
+    const std::string kept = "; nothing was changed";
+    if (Status st = refusal(r); !st) return st;
+    // The directory is checked here but created only when the first byte arrives (offline: nothing made).
     std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (!fs::is_directory(dir, ec))
+    const fs::path existing = existingAncestor(dir);
+    if (existing.empty() || !fs::is_directory(existing, ec))
         return Error{"cannot create the download directory '" + dir.string() + "' (" +
-                     (fs::exists(dir) ? std::string("a file of that name is in the way") : ec.message()) + ")"};
-    if (::access(dir.c_str(), W_OK) != 0)
-        return Error{"the download directory '" + dir.string() + "' is not writable; set CNNSCOPE_MODELS_DIR to one that is"};
+                     (existing.empty() ? std::string("no such place") : "a file of that name is in the way: '" + existing.string() + "'") + ")" + kept};
+    if (::access(existing.c_str(), W_OK) != 0)
+        return Error{"the download directory '" + existing.string() + "' is not writable; set CNNSCOPE_MODELS_DIR to one that is" + kept};
 
-    Digest digest(r.algo.empty() ? "md5" : r.algo);
+    Digest digest(r.algo.empty() ? "sha256" : r.algo);
     if (!digest.ok()) return Error{"models.yml names an unknown checksum kind '" + r.algo + "' for " + name};
 
-    std::string temp = (dir / ("." + name + ".download-XXXXXX")).string();
-    const int fd = ::mkstemp(temp.data());
-    if (fd < 0) return Error{"cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno)};
     TransferContext ctx;
     ctx.progress.state = DownloadState::Running;
     ctx.self = this;
     ctx.digest = &digest;
-    ctx.file = ::fdopen(fd, "wb");
+    ctx.dir = dir;
+    ctx.name = name;
+    ctx.cap = r.size > 0 ? r.size : m_settings.maxBytes;
+    const std::string capText = formatBytes(ctx.cap) + (r.size > 0 ? " (its size in models.yml)" : " (the cap for files of unrecorded size; --max-size)");
     // From here on, every exit removes the temporary file unless it was renamed into place.
     struct Cleanup {
-        std::string path;
-        std::FILE*& file;
+        TransferContext& ctx;
         ~Cleanup() {
-            if (file) std::fclose(file);
-            if (!path.empty()) ::unlink(path.c_str());
+            if (ctx.file) std::fclose(ctx.file);
+            if (!ctx.temp.empty()) ::unlink(ctx.temp.c_str());
         }
-    } cleanup{temp, ctx.file};
-    if (!ctx.file) {
-        ::close(fd);
-        return Error{"cannot open a temporary file in '" + dir.string() + "'"};
-    }
+    } cleanup{ctx};
 
     globalInit();
     CURL* curl = curl_easy_init();
@@ -229,8 +320,9 @@ Status Download::transfer() {
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, r.allowHttp ? "http,https" : "https");
+    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, r.allowHttp ? "http,https" : "https");
+    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(ctx.cap));  // a larger Content-Length: refused up front
     curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, m_settings.connectTimeoutS);
@@ -239,6 +331,8 @@ Status Download::transfer() {
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cnnscope/0.1 (libcurl)");
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &TransferContext::onWrite);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ctx);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &TransferContext::onHeader);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &ctx);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &TransferContext::onProgress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &ctx);
@@ -252,8 +346,13 @@ Status Download::transfer() {
 
     const std::string host = hostOf(r.url);
     const std::string got = formatBytes(ctx.progress.bytes);
-    const std::string kept = "; nothing was changed";
     if (m_cancel) return Error{"download of " + name + " cancelled" + kept};
+    if (ctx.overCap || (rc == CURLE_FILESIZE_EXCEEDED && ctx.received > 0))
+        return Error{"the server sent more than " + capText + " for " + name + "; stopped there" + kept};
+    if (rc == CURLE_FILESIZE_EXCEEDED)
+        return Error{"the server announced " + (ctx.announced > 0 ? formatBytes(ctx.announced) : std::string("a larger size")) + " for " +
+                     name + ", more than " + capText + "; refused before downloading" + kept};
+    if (!ctx.openError.empty()) return Error{ctx.openError + kept};
     switch (rc) {
         case CURLE_OK: break;
         case CURLE_COULDNT_RESOLVE_HOST:
@@ -275,40 +374,36 @@ Status Download::transfer() {
                              " s (no network?) while fetching " + name + kept};
             return Error{"the server stalled: no data for " + std::to_string(m_settings.stallSeconds) + " s after " + got +
                          " of " + name + " (try again later)" + kept};
-        case CURLE_WRITE_ERROR:
-            if (ctx.writeErrno == ENOSPC || ctx.writeErrno == EDQUOT)
-                return Error{"disk full writing " + name + " to '" + dir.string() + "' after " + got + " (free some space)" + kept};
-            return Error{"cannot write " + name + " to '" + dir.string() + "': " + std::strerror(ctx.writeErrno) + kept};
+        case CURLE_WRITE_ERROR: return Error{writeError(ctx.writeErrno, name, dir, " after " + got) + kept};
+        case CURLE_UNSUPPORTED_PROTOCOL:
+            return Error{"refusing to follow " + r.url + " to another protocol (only https" + (r.allowHttp ? " and http" : "") +
+                         " is fetched)" + kept};
         default:
             return Error{"download of " + r.url + " failed: " + (errbuf[0] ? std::string(errbuf) : curl_easy_strerror(rc)) + kept};
     }
     if (expected > 0 && ctx.progress.bytes != expected)
         return Error{"the transfer of " + name + " was cut short after " + got + " of " + formatBytes(int64_t(expected)) + kept};
+    if (r.size > 0 && ctx.received != r.size)
+        return Error{"the downloaded " + name + " is " + std::to_string(ctx.received) + " bytes, models.yml records " + std::to_string(r.size) +
+                     " (wrong or damaged file)" + kept};
+    const std::string sum = digest.hex();
+    if (!r.algo.empty() && sum != r.digest)
+        return Error{r.algo + " of the downloaded " + name + " is " + sum + ", expected " + r.digest + " (corrupt download)" + kept};
+    if (!ctx.file && !ctx.open()) return Error{ctx.openError + kept};  // an empty body (allowed only unverified or by checksum)
     // Everything on disk before the checksum and the rename: a full disk shows here too.
     const bool flushed = std::fflush(ctx.file) == 0 && ::fsync(::fileno(ctx.file)) == 0;
     const int flushErrno = errno;
     const bool closed = std::fclose(ctx.file) == 0;
     ctx.file = nullptr;
     if (!flushed || !closed) {
-        const int e = !flushed ? flushErrno : errno;
-        if (e == ENOSPC || e == EDQUOT) return Error{"disk full writing " + name + " to '" + dir.string() + "' (free some space)" + kept};
-        return Error{"cannot write " + name + " to '" + dir.string() + "': " + std::strerror(e) + kept};
+        return Error{writeError(!flushed ? flushErrno : errno, name, dir, "") + kept};
     }
     DownloadProgress p = ctx.progress;
-    p.state = DownloadState::Verifying;
-    publish(p);
-    const std::string sum = digest.hex();
-    if (r.algo.empty()) {
-        p.note = "no checksum recorded in models.yml; its md5 is " + sum;
-    } else if (sum != r.digest) {
-        return Error{r.algo + " of the downloaded " + name + " is " + sum + ", expected " + r.digest + " (corrupt download)" + kept};
-    } else {
-        p.note = r.algo + " OK";
-    }
-    ::chmod(temp.c_str(), 0644);
-    if (std::rename(temp.c_str(), r.destPath.c_str()) != 0)
+    p.note = r.algo.empty() ? "NOT verified: no checksum in models.yml; its sha256 is " + sum : r.algo + " OK";
+    ::chmod(ctx.temp.c_str(), 0644);
+    if (std::rename(ctx.temp.c_str(), r.destPath.c_str()) != 0)
         return Error{"cannot move " + name + " into place at '" + r.destPath + "': " + std::strerror(errno) + kept};
-    cleanup.path.clear();
+    ctx.temp.clear();
     publish(p);
     return {};
 }

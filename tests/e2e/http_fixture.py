@@ -2,11 +2,16 @@
 
 The first path segment picks the behaviour: /ok/F, /404/F, /cut/F (promises the whole length,
 sends half, closes), /stall/F (sends a little, then nothing), /corrupt/F (one byte flipped),
-/slow/F (small chunks with pauses, for progress bars).
+/slow/F (small chunks with pauses, for progress bars), /junk/F (1000 other bytes), /empty/F
+(a 0-byte body). Bodies past any sane cap (bounded at ENDLESS bytes so a broken client cannot fill
+the disk): /endless/F (no Content-Length, sent until the client hangs up), /chunked/F (the same,
+chunked), /huge/F (announces a terabyte). `sent[mode]` counts the body bytes each mode wrote.
 """
 import http.server
 import threading
 import time
+
+ENDLESS = 16 << 20
 
 
 class Server:
@@ -28,6 +33,13 @@ class Server:
                     return
                 if mode == "corrupt":
                     data = bytes([data[0] ^ 0xFF]) + data[1:]
+                elif mode == "junk":
+                    data = b"\x89junk" * 200
+                elif mode == "empty":
+                    data = b""
+                elif mode in ("endless", "chunked", "huge"):
+                    self.endless(mode, data)
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/octet-stream")
                 self.send_header("Content-Length", str(len(data)))
@@ -53,6 +65,30 @@ class Server:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
+            def endless(self, mode, data):
+                if mode == "chunked":
+                    self.protocol_version = "HTTP/1.1"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                if mode == "chunked":
+                    self.send_header("Transfer-Encoding", "chunked")
+                elif mode == "huge":
+                    self.send_header("Content-Length", str(10 ** 12))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                block = (data * (65536 // max(1, len(data)) + 1))[:65536]
+                try:
+                    while outer.sent.get(mode, 0) < ENDLESS and not outer.stop_event.is_set():
+                        if mode == "chunked":
+                            self.wfile.write(b"%x\r\n" % len(block) + block + b"\r\n")
+                        else:
+                            self.wfile.write(block)
+                        outer.sent[mode] = outer.sent.get(mode, 0) + len(block)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.sent = {}
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]

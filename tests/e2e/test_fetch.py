@@ -50,6 +50,7 @@ models:
     file: {file}
     url: "https://example.invalid/keras-applications/vgg19/{file}"
     md5: "{md5}"
+    size: {size}
     width: 224
     height: 224
     mean: [ 103.939, 116.779, 123.68 ]
@@ -77,7 +78,8 @@ class ServedWeightsTest(CliTest):
         self.models = self.env["CNNSCOPE_MODELS_DIR"]
         os.makedirs(self.models)
         with open(os.path.join(self.models, "models.yml"), "w") as f:
-            f.write(CATALOGUE.format(file=FILE, md5=hashlib.md5(self.data).hexdigest()))
+            f.write(CATALOGUE.format(file=FILE, md5=hashlib.md5(self.data).hexdigest(), size=len(self.data)))
+        self.server.sent.clear()
         for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
             self.env.pop(k, None)
         self.env["CNNSCOPE_FETCH_STALL_S"] = "2"
@@ -114,16 +116,18 @@ class FetchTest(ServedWeightsTest):
         xdg = self.path("xdg")
         self.env["XDG_DATA_HOME"] = xdg
         self.env["CNNSCOPE_MODEL_URL_BASE"] = self.server.base("ok")
-        # the catalogue is found through ./models (the working directory is the scratch dir)
+        # the catalogue is ./models (the working directory is the scratch dir): used only when named
         os.rename(self.models, self.path("models"))
-        self.run_cli("fetch")
+        p = self.run_cli("fetch", "--catalogue", "models/models.yml")
+        self.assertIn("using catalogue models/models.yml", p.stderr)
         dest = os.path.join(xdg, "cnnscope", "models", FILE)
         self.assertTrue(os.path.isfile(dest))
         p = self.run_cli("layers")
         self.assertNotIn("UNTRAINED", p.stderr + p.stdout)
 
     def assert_failed_cleanly(self, p, needle, directory=None, previous=None):
-        lines = p.stderr.strip().splitlines()
+        notes = ("fetch: using catalogue ", "fetch: replacing ")
+        lines = [l for l in p.stderr.strip().splitlines() if not l.startswith(notes)]
         self.assertEqual(len(lines), 1, p.stderr)
         self.assertTrue(lines[0].startswith("cnnscope: error: "), p.stderr)
         self.assertIn(needle, lines[0])
@@ -143,7 +147,7 @@ class FetchTest(ServedWeightsTest):
             ("stall", self.server.base("stall"), "stalled: no data for 2 s"),
             ("corrupt", self.server.base("corrupt"), "md5 of the downloaded"),
             ("refused", refused, "connection refused"),
-            ("dns", "http://no-such-host.invalid/x", "cannot resolve host 'no-such-host.invalid'"),
+            ("dns", "https://no-such-host.invalid/x", "cannot resolve host 'no-such-host.invalid'"),
         ]
 
     def test_failures_leave_nothing_behind(self):
@@ -215,6 +219,264 @@ class FetchTest(ServedWeightsTest):
         self.assertIn("left", text)
         self.assertIn(f"/ {len(self.data) / 1000:.0f} KB", text)
         self.assertIn("saved", text)
+
+
+def entry_yaml(**keys):
+    """A one-entry catalogue (name first); values are written quoted."""
+    lines = ["%YAML:1.0", "---", "models:", f"  - name: {keys.pop('name', 'm')}"]
+    lines += [f'    {k}: "{v}"' for k, v in keys.items()]
+    return "\n".join(lines) + "\n"
+
+
+class FetchTrustTest(ServedWeightsTest):
+    """What a catalogue may make fetch do, and what a server may send: each class of the hostile
+    tester's findings (issue 20), with the mechanism's error."""
+
+    def write_catalogue(self, text, path=None):
+        path = path or os.path.join(self.models, "models.yml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def fetch(self, *args, expect=1, base="ok", timeout=30):
+        if base is not None:
+            self.env["CNNSCOPE_MODEL_URL_BASE"] = self.server.base(base)
+        return self.run_cli("fetch", *args, expect=expect, timeout=timeout)
+
+    def served_md5(self):
+        return hashlib.md5(self.data).hexdigest()
+
+    def only_error(self, p, *needles):
+        errors = [l for l in p.stderr.splitlines() if l.startswith("cnnscope: error: ")]
+        self.assertEqual(len(errors), 1, p.stderr)
+        self.assertIn(p.returncode, (1,), p.stderr)
+        for n in needles:
+            self.assertIn(n, errors[0])
+        return errors[0]
+
+    def assert_models_dir_untouched(self):
+        self.assertEqual(os.listdir(self.models), ["models.yml"])
+
+    def test_catalogue_file_and_config_must_be_plain_names(self):
+        victim = self.path("victim.txt")
+        outside = self.path("outside")  # a relative escape lands here: models/../../outside
+        cases = [victim, "../victim.txt", "../../outside", "a/b", ".", "..", "", "x\ty", ".hidden", "-rf",
+                 "a\\b", "two words", "caf\u00e9.h5", "/", "./" + FILE]
+        self.server.files["victim.txt"] = self.data
+        self.server.files["outside"] = self.data
+        self.server.files["b"] = self.data
+        tried = 0
+        for key in ("file", "config"):
+            for bad in cases:
+                with self.subTest(key=key, value=bad):
+                    with open(victim, "wb") as f:
+                        f.write(b"precious")
+                    fields = dict(file=FILE, md5=self.served_md5(), url="https://example.invalid/" + FILE)
+                    if key == "config":
+                        fields.update(config=bad, config_url="https://example.invalid/victim.txt", config_md5=self.served_md5())
+                    else:
+                        fields.update(file=bad)
+                    cat = self.write_catalogue(entry_yaml(name="evil", **fields))
+                    p = self.fetch("evil")
+                    err = self.only_error(p, cat, "model 'evil'", key)
+                    self.assertIn("plain file name", err)
+                    if bad in (victim, "../../outside"):  # --list, and loading, read the same catalogue
+                        p = self.fetch("--list")
+                        self.only_error(p, cat, "model 'evil'", "plain file name")
+                        p = self.run_cli("layers", expect=1)
+                        self.assertIn("plain file name", p.stderr)
+                    with open(victim, "rb") as f:
+                        self.assertEqual(f.read(), b"precious")
+                    self.assertFalse(os.path.exists(outside))
+                    self.assertFalse(os.path.exists(self.path("a")))
+                    self.assertEqual(sorted(os.listdir(self.tmp)), ["home", "models", "victim.txt"])
+                    self.assert_models_dir_untouched()
+                    tried += 1
+        self.assertEqual(tried, 2 * len(cases))
+
+    def test_no_checksum_is_refused_unless_asked_and_then_said(self):
+        for fields in (dict(md5=""), dict()):
+            with self.subTest(fields=fields):
+                self.write_catalogue(entry_yaml(name="vgg19_keras", file=FILE, url="https://example.invalid/" + FILE, **fields))
+                p = self.fetch()
+                self.only_error(p, "no checksum", "--no-checksum")
+                self.assert_models_dir_untouched()
+                p = self.fetch("--no-checksum", expect=0)
+                self.assertIn("NOT verified", p.stderr)
+                os.remove(os.path.join(self.models, FILE))
+        # A config file without a checksum is refused the same way (configs used to be taken unchecked).
+        self.write_catalogue(entry_yaml(name="vgg19_keras", file=FILE, md5=self.served_md5(), url="https://example.invalid/" + FILE,
+                                        config="b", config_url="https://example.invalid/b"))
+        self.server.files["b"] = b"layer {}\n"
+        p = self.fetch()
+        self.only_error(p, "no checksum for b", "--no-checksum")
+        self.assertEqual(sorted(os.listdir(self.models)), sorted(["models.yml", FILE]))
+
+    def test_config_checksum_and_size_are_verified(self):
+        cfg = b"name: 'tiny'\n"
+        self.server.files["tiny.prototxt"] = cfg
+        base = dict(file=FILE, md5=self.served_md5(), url="https://example.invalid/" + FILE,
+                    config="tiny.prototxt", config_url="https://example.invalid/tiny.prototxt")
+        for extra, needle in ((dict(config_md5="0" * 32), "md5 of the downloaded tiny.prototxt"),
+                              (dict(config_sha256=hashlib.sha256(cfg).hexdigest(), config_size=len(cfg) + 1),
+                               "models.yml records " + str(len(cfg) + 1))):
+            with self.subTest(extra=extra):
+                self.write_catalogue(entry_yaml(name="vgg19_keras", **base, **extra))
+                p = self.fetch()
+                self.only_error(p, needle)
+                self.assertFalse(os.path.exists(os.path.join(self.models, "tiny.prototxt")))
+        self.write_catalogue(entry_yaml(name="vgg19_keras", **base, config_sha256=hashlib.sha256(cfg).hexdigest()))
+        p = self.fetch(expect=0)
+        self.assertIn("sha256 OK", p.stderr)
+        with open(os.path.join(self.models, "tiny.prototxt"), "rb") as f:
+            self.assertEqual(f.read(), cfg)
+
+    def test_junk_and_empty_bodies_are_not_saved(self):
+        # With a checksum the digest refuses them; unverified (--no-checksum), the recorded size still does.
+        for mode in ("junk", "empty"):
+            with self.subTest(mode=mode):
+                p = self.fetch(base=mode)
+                self.only_error(p, "models.yml records " + str(len(self.data)))
+                self.assert_models_dir_untouched()
+                self.write_catalogue(entry_yaml(name="vgg19_keras", file=FILE, url="https://example.invalid/" + FILE,
+                                                size=len(self.data)))
+                p = self.fetch("--no-checksum", base=mode)
+                self.only_error(p, "models.yml records " + str(len(self.data)))
+                self.assert_models_dir_untouched()
+                self.setUp_catalogue()
+
+    def setUp_catalogue(self):
+        self.write_catalogue(CATALOGUE.format(file=FILE, md5=self.served_md5(), size=len(self.data)))
+
+    def test_an_existing_empty_or_junk_file_is_not_have(self):
+        dest = os.path.join(self.models, FILE)
+        for content in (b"", b"junk" * 250):
+            for checked in (True, False):
+                with self.subTest(size=len(content), checked=checked):
+                    if checked:
+                        self.setUp_catalogue()
+                    else:
+                        self.write_catalogue(entry_yaml(name="vgg19_keras", file=FILE, url="https://example.invalid/" + FILE, md5=""))
+                    with open(dest, "wb") as f:
+                        f.write(content)
+                    p = self.fetch("--list", expect=0)
+                    self.assertNotIn("(have:", p.stdout)
+                    p = self.fetch(*([] if checked else ["--no-checksum"]), expect=0)
+                    self.assertNotIn("fetch: have", p.stderr)
+                    self.assertIn("fetch: replacing " + dest, p.stderr)
+                    with open(dest, "rb") as f:
+                        self.assertEqual(f.read(), self.data)
+                    if not checked:  # without --no-checksum an unverifiable copy is never "have"
+                        p = self.fetch()
+                        self.assertNotIn("fetch: have", p.stderr)
+                        self.only_error(p, "--no-checksum")
+
+    def test_bodies_past_the_cap_are_stopped(self):
+        t0 = time.monotonic()
+        # The recorded size is the cap; without one, --max-size or $CNNSCOPE_FETCH_MAX_BYTES.
+        for mode in ("endless", "chunked"):
+            for how in ("size", "option", "env"):
+                with self.subTest(mode=mode, how=how):
+                    self.server.sent.clear()
+                    args = []
+                    self.env.pop("CNNSCOPE_FETCH_MAX_BYTES", None)
+                    if how != "size":
+                        self.write_catalogue(entry_yaml(name="vgg19_keras", file=FILE, md5=self.served_md5(),
+                                                        url="https://example.invalid/" + FILE))
+                        if how == "option":
+                            args = ["--max-size", "200000"]
+                        else:
+                            self.env["CNNSCOPE_FETCH_MAX_BYTES"] = "200000"
+                    else:
+                        self.setUp_catalogue()
+                    p = self.fetch(*args, base=mode)
+                    self.only_error(p, "the server sent more than", "stopped there", "nothing was changed")
+                    self.assert_models_dir_untouched()
+                    self.assertLess(self.server.sent.get(mode, 0), 8 << 20)
+        self.assertLess(time.monotonic() - t0, 30)
+
+    def test_a_content_length_over_the_cap_is_refused_before_the_body(self):
+        for how in ("size", "default"):
+            with self.subTest(how=how):
+                if how == "default":  # 1 TB announced is over the 2 GiB default cap too
+                    self.write_catalogue(entry_yaml(name="vgg19_keras", file=FILE, md5=self.served_md5(),
+                                                    url="https://example.invalid/" + FILE))
+                p = self.fetch(base="huge")
+                self.only_error(p, "the server announced 1000000.0 MB", "refused before downloading")
+                self.assert_models_dir_untouched()
+
+    def test_a_file_size_limit_is_an_error_that_leaves_nothing(self):
+        import shlex
+        self.env["CNNSCOPE_MODEL_URL_BASE"] = self.server.base("ok")
+        # 64 blocks of 1 KiB: less than the served file (~450 KB)
+        p = subprocess.run(["bash", "-c", f"ulimit -f 64; exec {shlex.quote(BIN)} fetch"], env=self.env, cwd=self.tmp,
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.only_error(p, "file size limit reached", "ulimit -f", "nothing was changed")
+        self.assert_models_dir_untouched()
+
+    def test_plain_http_is_refused_unless_allowed(self):
+        self.env.pop("CNNSCOPE_MODEL_URL_BASE", None)
+        url = self.server.base("ok") + "/" + FILE
+        self.write_catalogue(entry_yaml(name="vgg19_keras", file=FILE, md5=self.served_md5(), url=url))
+        p = self.fetch(base=None)
+        self.only_error(p, "only https://", "--allow-http")
+        self.assert_models_dir_untouched()
+        # A mirror base that is not on this machine is not allowed plain http either.
+        for base in ("http://example.invalid/x", "http://127.0.0.1.example.invalid/x", "http://user@127.0.0.1@example.invalid/x"):
+            self.env["CNNSCOPE_MODEL_URL_BASE"] = base
+            p = self.fetch(base=None)
+            self.only_error(p, "only https://")
+        for url in ("file:///etc/passwd", "ftp://127.0.0.1/" + FILE, "gopher://127.0.0.1/x"):
+            self.env.pop("CNNSCOPE_MODEL_URL_BASE", None)
+            self.write_catalogue(entry_yaml(name="vgg19_keras", file=FILE, md5=self.served_md5(), url=url))
+            p = self.fetch("--allow-http", base=None)
+            self.only_error(p, "only https://")
+        self.assert_models_dir_untouched()
+        self.write_catalogue(entry_yaml(name="vgg19_keras", file=FILE, md5=self.served_md5(), url=self.server.base("ok") + "/" + FILE))
+        p = self.fetch("--allow-http", base=None, expect=0)
+        self.assertIn("md5 OK", p.stderr)
+
+    def test_offline_fetch_creates_no_folder(self):
+        del self.env["CNNSCOPE_MODELS_DIR"]
+        self.env["XDG_DATA_HOME"] = self.path("xdg")
+        self.env["CNNSCOPE_MODEL_URL_BASE"] = f"http://127.0.0.1:{closed_port()}/x"
+        p = self.run_cli("fetch", expect=1)  # the bundled catalogue's vgg19_keras
+        self.only_error(p, "connection refused", "nothing was changed")
+        self.assertFalse(os.path.exists(self.path("xdg")))
+        self.assertFalse(os.path.exists(os.path.join(self.env["HOME"], ".local")))
+
+    def test_a_catalogue_in_the_current_directory_is_used_only_when_named(self):
+        del self.env["CNNSCOPE_MODELS_DIR"]
+        self.env["XDG_DATA_HOME"] = self.path("xdg")
+        here = os.path.join("models", "models.yml")  # self.models: no longer $CNNSCOPE_MODELS_DIR
+        self.write_catalogue(entry_yaml(name="evil", file="evil.h5", md5=hashlib.md5(b"payload").hexdigest(),
+                                        url="https://example.invalid/evil.h5"), path=self.path(here))
+        self.server.files["evil.h5"] = b"payload"
+        p = self.fetch("evil")
+        self.assertIn("fetch: ignoring " + here, p.stderr)
+        self.only_error(p, "no model named 'evil'")
+        self.assertFalse(os.path.exists(self.path("xdg")))
+        p = self.fetch("--catalogue", here, "evil", expect=0)
+        self.assertIn("using catalogue " + here, p.stderr)
+        self.assertTrue(os.path.isfile(os.path.join(self.path("xdg"), "cnnscope", "models", "evil.h5")))
+
+    def test_the_window_download_goes_through_the_same_checks(self):
+        XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24"]
+        from helpers import VTEST
+        self.write_catalogue(entry_yaml(name="vgg19_keras", file=FILE, md5="", url="https://example.invalid/" + FILE))
+        self.env["CNNSCOPE_MODEL_URL_BASE"] = self.server.base("ok")
+        stats = self.path("stats.json")
+        cmd = [*XVFB, BIN, "view", VTEST, "--layer", "block1_conv2", "--keys", "download,idle", "--frames", "5", "--stats", stats,
+               "--size", "1280x720"]
+        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        import json
+        with open(stats) as f:
+            st = json.load(f)
+        self.assertEqual(st["download"]["state"], "failed")
+        self.assertTrue(st["untrained"])
+        self.assert_models_dir_untouched()
 
 
 if __name__ == "__main__":

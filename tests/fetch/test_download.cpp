@@ -98,7 +98,7 @@ std::string slurp(const fs::path& p) {
 TEST_CASE("download: a background download reports progress, checks sha256 and lands in place") {
     TinyServer server(kMillionA, 50, std::chrono::milliseconds(20));  // about 1 s
     const fs::path dir = scratch("ok");
-    Download d({server.url(), (dir / "weights.bin").string(), "sha256", kMillionASha256});
+    Download d({server.url(), (dir / "weights.bin").string(), "sha256", kMillionASha256, 0, /*allowHttp=*/true});
     d.start();
     bool sawPartial = false;
     while (!d.finished()) {
@@ -128,7 +128,7 @@ TEST_CASE("download: cancel stops the transfer, removes the temporary and keeps 
     TinyServer server(kMillionA, 200, std::chrono::milliseconds(20));  // about 4 s
     const fs::path dir = scratch("cancel");
     { std::ofstream(dir / "weights.bin") << "previous"; }
-    Download d({server.url(), (dir / "weights.bin").string(), "sha256", kMillionASha256});
+    Download d({server.url(), (dir / "weights.bin").string(), "sha256", kMillionASha256, 0, /*allowHttp=*/true});
     d.start();
     while (d.progress().bytes == 0 && !d.finished()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     const auto t0 = std::chrono::steady_clock::now();
@@ -146,7 +146,7 @@ TEST_CASE("download: cancel stops the transfer, removes the temporary and keeps 
 TEST_CASE("download: a wrong checksum fails with both digests; destroying a running download joins it") {
     TinyServer server(kMillionA, 10, std::chrono::milliseconds(1));
     const fs::path dir = scratch("bad");
-    Download d({server.url(), (dir / "weights.bin").string(), "md5", "00000000000000000000000000000000"});
+    Download d({server.url(), (dir / "weights.bin").string(), "md5", "00000000000000000000000000000000", 0, true});
     const Status st = d.run();  // inline
     REQUIRE_FALSE(st.ok());
     CHECK(st.error().find("expected 00000000000000000000000000000000") != std::string::npos);
@@ -154,10 +154,42 @@ TEST_CASE("download: a wrong checksum fails with both digests; destroying a runn
     CHECK(fs::is_empty(dir));
     {
         TinyServer slow(kMillionA, 500, std::chrono::milliseconds(20));
-        Download running({slow.url(), (dir / "weights.bin").string(), "", ""});
+        Download running({slow.url(), (dir / "weights.bin").string(), "", "", 0, true, /*allowUnverified=*/true});
         running.start();
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }  // ~Download cancels and joins, then the server stops
+    CHECK(fs::is_empty(dir));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("download: refused before connecting: plain http unless allowed, no checksum unless allowed") {
+    const fs::path dir = scratch("policy") / "not-yet";
+    // Nothing listens at port 9: the refusals come first, and no directory is made.
+    Download http({"http://127.0.0.1:9/f.bin", (dir / "f.bin").string(), "sha256", kMillionASha256});
+    Status st = http.run();
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().find("only https://") != std::string::npos);
+    Download unverified({"https://127.0.0.1:9/f.bin", (dir / "f.bin").string(), "", ""});
+    st = unverified.run();
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().find("--no-checksum") != std::string::npos);
+    Download offline({"http://127.0.0.1:9/f.bin", (dir / "f.bin").string(), "sha256", kMillionASha256, 0, true});
+    CHECK_FALSE(offline.run().ok());
+    CHECK_FALSE(fs::exists(dir));
+    fs::remove_all(dir.parent_path());
+}
+
+TEST_CASE("download: the recorded size caps the body and must match") {
+    TinyServer server(kMillionA, 10, std::chrono::milliseconds(1));
+    const fs::path dir = scratch("size");
+    Download over({server.url(), (dir / "w.bin").string(), "sha256", kMillionASha256, 1000, true});
+    Status st = over.run();
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().find("refused before downloading") != std::string::npos);  // Content-Length over the cap
+    DownloadSettings small;
+    small.maxBytes = 999999;
+    Download capped({server.url(), (dir / "w.bin").string(), "sha256", kMillionASha256, 0, true}, small);
+    CHECK_FALSE(capped.run().ok());
     CHECK(fs::is_empty(dir));
     fs::remove_all(dir);
 }

@@ -133,7 +133,56 @@ cv::Scalar triple(const std::string& v, const std::string& where) {
     return cv::Scalar(xs[0], xs[1], xs[2]);
 }
 
+// Catalogue values shown in errors: control bytes and non-ASCII as \xNN.
+std::string printable(const std::string& v) {
+    std::string out;
+    for (unsigned char c : v) out += (c >= 0x20 && c < 0x7f) ? std::string(1, char(c)) : cv::format("\\x%02x", c);
+    return out;
+}
+
+// `file` (required) or `config` (optional): a plain name, refused with the fix otherwise.
+std::string fileName(const RawEntry& raw, const std::string& key, const std::string& where) {
+    const auto it = raw.values.find(key);
+    if (it == raw.values.end()) {
+        if (key == "file") throw CoreError(where + ": no 'file' (the name of the model's file, e.g. 'model.onnx')");
+        return {};
+    }
+    const std::string problem = plainFileNameProblem(it->second);
+    if (problem.empty()) return it->second;
+    std::string base = fs::path(it->second).filename().string();
+    if (!plainFileNameProblem(base).empty()) base = "model.onnx";
+    throw CoreError(where + ", " + key + ": '" + printable(it->second) + "' " + problem +
+                    "; files are read from and written to the models directories only, so give a plain file name (e.g. '" +
+                    base + "')");
+}
+
+std::string checksum(const std::string& value, size_t hexDigits, const std::string& where) {
+    const std::string v = lower(value);
+    if (!v.empty() && (v.size() != hexDigits || v.find_first_not_of("0123456789abcdef") != std::string::npos))
+        throw CoreError(where + ": '" + printable(value) + "' is not " + std::to_string(hexDigits) + " hex digits");
+    return v;
+}
+
+int64_t byteCount(const std::string& v, const std::string& where) {
+    if (v.empty()) return 0;
+    if (v.size() > 15 || v.find_first_not_of("0123456789") != std::string::npos || std::stoll(v) <= 0)
+        throw CoreError(where + ": '" + printable(v) + "' must be the file's size in bytes (a whole number above 0)");
+    return std::stoll(v);
+}
+
 }  // namespace
+
+std::string plainFileNameProblem(const std::string& name) {
+    if (name.empty()) return "is empty";
+    if (name == "." || name == "..") return "is a directory, not a file name";
+    if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos) return "is a path (it has a separator)";
+    if (name.size() > 255) return "is longer than 255 bytes";
+    for (unsigned char c : name)
+        if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == '+'))
+            return "has a character other than letters, digits, '.', '_', '-' and '+'";
+    if (name[0] == '.' || name[0] == '-') return "starts with '" + name.substr(0, 1) + "' (hidden files and option-like names are refused)";
+    return {};
+}
 
 Expected<std::vector<ZooEntry>> loadZooFile(const std::string& path) {
     return guard([&]() -> Expected<std::vector<ZooEntry>> {
@@ -157,16 +206,20 @@ Expected<std::vector<ZooEntry>> loadZooFile(const std::string& path) {
             const std::string where = "'" + path + "', model '" + e.name + "' (line " + std::to_string(raw.line) + ")";
             if (e.name.empty()) throw CoreError("model catalogue '" + path + "' line " + std::to_string(raw.line) + ": an entry has no name");
             e.title = get("title");
-            e.file = get("file");
-            e.config = get("config");
+            e.file = fileName(raw, "file", where);
+            e.config = fileName(raw, "config", where);
             e.framework = get("framework");
             e.defaultLayer = get("default_layer");
-            e.md5 = lower(get("md5"));
-            e.sha1 = lower(get("sha1"));
-            e.sha256 = lower(get("sha256"));
+            e.md5 = checksum(get("md5"), 32, where + ", md5");
+            e.sha1 = checksum(get("sha1"), 40, where + ", sha1");
+            e.sha256 = checksum(get("sha256"), 64, where + ", sha256");
+            e.configMd5 = checksum(get("config_md5"), 32, where + ", config_md5");
+            e.configSha1 = checksum(get("config_sha1"), 40, where + ", config_sha1");
+            e.configSha256 = checksum(get("config_sha256"), 64, where + ", config_sha256");
+            e.size = byteCount(get("size"), where + ", size");
+            e.configSize = byteCount(get("config_size"), where + ", config_size");
             e.url = get("url");
             e.configUrl = get("config_url");
-            if (e.file.empty()) throw CoreError(where + ": no 'file'");
             e.kind = get("kind");
             if (!e.kind.empty() && e.kind != "style") throw CoreError(where + ": kind must be 'style' or absent, got '" + e.kind + "'");
             if (e.style()) e.pre.size = cv::Size();  // follows the frame unless width/height say otherwise
@@ -205,6 +258,37 @@ Expected<std::vector<ZooEntry>> loadZoo() {
         if (fs::is_regular_file(p, ec)) return loadZooFile(p.string());
     }
     return std::vector<ZooEntry>{};
+}
+
+Expected<Catalogue> loadDownloadCatalogue(const std::string& explicitPath, std::string* skipped) {
+    auto same = [](const fs::path& a, const fs::path& b) {
+        std::error_code ec;
+        return fs::equivalent(a, b, ec);
+    };
+    fs::path bundled;
+#ifdef CNNSCOPE_SOURCE_MODELS_DIR
+    bundled = fs::path(CNNSCOPE_SOURCE_MODELS_DIR) / "models.yml";
+#endif
+    auto read = [&](const fs::path& p) -> Expected<Catalogue> {
+        auto zoo = loadZooFile(p.string());
+        if (!zoo) return Error{zoo.error()};
+        return Catalogue{p.string(), !bundled.empty() && same(p, bundled), std::move(*zoo)};
+    };
+    if (!explicitPath.empty()) return read(explicitPath);
+    std::vector<fs::path> trusted;
+    if (const char* env = std::getenv("CNNSCOPE_MODELS_DIR"); env && *env) trusted.push_back(fs::path(env) / "models.yml");
+    if (!bundled.empty()) trusted.push_back(bundled);
+    if (const std::string user = userModelsDir(); !user.empty()) trusted.push_back(fs::path(user) / "models.yml");
+    const fs::path here = fs::path("models") / "models.yml";
+    std::error_code ec;
+    if (skipped && fs::is_regular_file(here, ec)) {
+        bool isTrusted = false;
+        for (const auto& t : trusted) isTrusted = isTrusted || same(here, t);
+        if (!isTrusted) *skipped = here.string();
+    }
+    for (const auto& p : trusted)
+        if (fs::is_regular_file(p, ec)) return read(p);
+    return Catalogue{};
 }
 
 std::vector<ZooEntry> loadZooForFile(const std::string& file, std::string* warning) {
