@@ -1,0 +1,369 @@
+// ONNX files checked before OpenCV's importer sees them: a bounded protobuf wire-format reader
+// for the few fields OpenCV trusts (ModelProto.graph, GraphProto.node/initializer, NodeProto
+// inputs and tensor attributes, TensorProto dims/data_type/data/data_location/external_data).
+// Every length is checked against the bytes left; nothing is allocated from a declared size.
+#include "core/model/model_check.hpp"
+
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <set>
+#include <vector>
+
+namespace cnnscope {
+
+namespace {
+
+constexpr int kMaxGraphDepth = 16;
+
+// One length-delimited region of the file; every read stays inside [p, end).
+struct Wire {
+    const uint8_t* p;
+    const uint8_t* end;
+
+    bool done() const { return p >= end; }
+    bool varint(uint64_t& v) {
+        v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (p >= end) return false;
+            const uint8_t b = *p++;
+            v |= uint64_t(b & 0x7f) << shift;
+            if (!(b & 0x80)) return true;
+        }
+        return false;
+    }
+    bool key(uint32_t& field, int& type) {
+        uint64_t k;
+        if (!varint(k) || (k >> 3) == 0 || (k >> 3) > 0x1fffffff) return false;
+        field = uint32_t(k >> 3);
+        type = int(k & 7);
+        return true;
+    }
+    bool bytes(Wire& sub) {
+        uint64_t n;
+        if (!varint(n) || n > uint64_t(end - p)) return false;
+        sub = Wire{p, p + n};
+        p += n;
+        return true;
+    }
+    bool skip(int type) {
+        uint64_t v;
+        Wire s{};
+        switch (type) {
+        case 0: return varint(v);
+        case 1: if (end - p < 8) return false; p += 8; return true;
+        case 2: return bytes(s);
+        case 5: if (end - p < 4) return false; p += 4; return true;
+        default: return false;  // groups (3, 4) are not used by ONNX
+        }
+    }
+    std::string str() const { return std::string(reinterpret_cast<const char*>(p), size_t(end - p)); }
+};
+
+struct Tensor {
+    std::string name;
+    std::vector<int64_t> dims;
+    int64_t dataType = 0;
+    uint64_t raw = 0;           // bytes of raw_data
+    bool hasRaw = false;
+    uint64_t typed[6] = {};     // values in float_data, int32_data, string_data, int64_data, double_data, uint64_data
+    bool external = false;
+};
+
+struct Node {
+    std::string name, op;
+    std::vector<std::string> inputs, outputs;
+};
+
+struct Graph {
+    std::vector<Tensor> tensors;  // initializers and tensors held by node attributes
+    std::vector<std::string> tensorOwner;  // "" for initializers, else the node holding it
+    std::vector<Node> nodes;
+};
+
+class OnnxReader {
+public:
+    explicit OnnxReader(std::string file) : m_file(std::move(file)) {}
+    [[noreturn]] void corrupt(const std::string& where) const {
+        throw CoreError("ONNX file '" + m_file + "' is truncated or corrupt (" + where +
+                        " runs past its end); re-export or re-download it");
+    }
+
+    void tensor(Wire w, Tensor& t) {
+        uint32_t f;
+        int type;
+        while (!w.done()) {
+            if (!w.key(f, type)) corrupt("a tensor");
+            Wire s{};
+            uint64_t v;
+            auto countVarints = [&](uint64_t& n) {
+                if (type == 0) { if (!w.varint(v)) corrupt("a tensor"); ++n; return; }
+                if (type != 2 || !w.bytes(s)) corrupt("a tensor");
+                for (const uint8_t* q = s.p; q < s.end; ++q) n += (*q & 0x80) ? 0 : 1;
+            };
+            auto countFixed = [&](uint64_t& n, int width) {
+                if (type == (width == 4 ? 5 : 1)) { if (!w.skip(type)) corrupt("a tensor"); ++n; return; }
+                if (type != 2 || !w.bytes(s) || (s.end - s.p) % width) corrupt("a tensor's values");
+                n += uint64_t(s.end - s.p) / width;
+            };
+            switch (f) {
+            case 1:  // dims: int64, packed or not
+                if (type == 0) {
+                    if (!w.varint(v)) corrupt("a tensor");
+                    t.dims.push_back(int64_t(v));
+                } else if (type == 2 && w.bytes(s)) {
+                    while (!s.done()) {
+                        if (!s.varint(v)) corrupt("a tensor's dims");
+                        t.dims.push_back(int64_t(v));
+                    }
+                } else corrupt("a tensor");
+                break;
+            case 2: if (type != 0 || !w.varint(v)) corrupt("a tensor"); t.dataType = int64_t(v); break;
+            case 4: countFixed(t.typed[0], 4); break;
+            case 5: countVarints(t.typed[1]); break;
+            case 6: if (type != 2 || !w.bytes(s)) corrupt("a tensor"); ++t.typed[2]; break;
+            case 7: countVarints(t.typed[3]); break;
+            case 8: if (type != 2 || !w.bytes(s)) corrupt("a tensor"); t.name = s.str(); break;
+            case 9: if (type != 2 || !w.bytes(s)) corrupt("a tensor"); t.raw += uint64_t(s.end - s.p); t.hasRaw = true; break;
+            case 10: countFixed(t.typed[4], 8); break;
+            case 11: countVarints(t.typed[5]); break;
+            case 13: if (!w.skip(type)) corrupt("a tensor"); t.external = true; break;
+            case 14: if (type != 0 || !w.varint(v)) corrupt("a tensor"); if (v == 1) t.external = true; break;
+            default: if (!w.skip(type)) corrupt("a tensor");
+            }
+        }
+    }
+
+    void node(Wire w, Graph& g, int depth) {
+        Node n;
+        std::vector<Tensor> held;
+        uint32_t f;
+        int type;
+        while (!w.done()) {
+            if (!w.key(f, type)) corrupt("a node");
+            Wire s{};
+            if (type != 2) {
+                if (!w.skip(type)) corrupt("a node");
+                continue;
+            }
+            if (!w.bytes(s)) corrupt("a node");
+            switch (f) {
+            case 1: n.inputs.push_back(s.str()); break;
+            case 2: n.outputs.push_back(s.str()); break;
+            case 3: n.name = s.str(); break;
+            case 4: n.op = s.str(); break;
+            case 5: attribute(s, held, g, depth); break;
+            default: break;
+            }
+        }
+        for (auto& t : held) {
+            g.tensors.push_back(std::move(t));
+            g.tensorOwner.push_back(n.name.empty() ? n.op : n.name);
+        }
+        g.nodes.push_back(std::move(n));
+    }
+
+    void attribute(Wire w, std::vector<Tensor>& held, Graph& g, int depth) {
+        uint32_t f;
+        int type;
+        while (!w.done()) {
+            if (!w.key(f, type)) corrupt("a node attribute");
+            Wire s{};
+            if (type == 2 && (f == 5 || f == 10 || f == 6 || f == 11)) {
+                if (!w.bytes(s)) corrupt("a node attribute");
+                if (f == 5 || f == 10) {
+                    held.emplace_back();
+                    tensor(s, held.back());
+                } else {
+                    graph(s, g, depth + 1);  // a subgraph's tensors are checked like the main graph's
+                }
+            } else if (!w.skip(type)) {
+                corrupt("a node attribute");
+            }
+        }
+    }
+
+    void graph(Wire w, Graph& g, int depth) {
+        if (depth > kMaxGraphDepth)
+            throw CoreError("ONNX file '" + m_file + "' nests graphs more than " + std::to_string(kMaxGraphDepth) + " deep");
+        uint32_t f;
+        int type;
+        while (!w.done()) {
+            if (!w.key(f, type)) corrupt("the graph");
+            Wire s{};
+            if (type == 2 && (f == 1 || f == 5)) {
+                if (!w.bytes(s)) corrupt("the graph");
+                if (f == 1) {
+                    node(s, g, depth);
+                } else {
+                    g.tensors.emplace_back();
+                    g.tensorOwner.emplace_back();
+                    tensor(s, g.tensors.back());
+                }
+            } else if (!w.skip(type)) {
+                corrupt("the graph");
+            }
+        }
+    }
+
+private:
+    std::string m_file;
+};
+
+const char* typeName(int64_t t) {
+    static const char* names[] = {"undefined", "float32", "uint8", "int8", "uint16", "int16", "int32", "int64", "string",
+                                  "bool", "float16", "float64", "uint32", "uint64", "complex64", "complex128", "bfloat16"};
+    return t >= 0 && t <= 16 ? names[t] : "unknown";
+}
+
+// Bytes per element (0: not a fixed-size type) and which typed field holds it, with values per element.
+void layout(int64_t t, int& bytes, int& field, int& perElement) {
+    perElement = 1;
+    switch (t) {
+    case 1: bytes = 4; field = 0; break;
+    case 2: case 3: case 9: bytes = 1; field = 1; break;
+    case 4: case 5: case 10: case 16: bytes = 2; field = 1; break;
+    case 6: bytes = 4; field = 1; break;
+    case 7: bytes = 8; field = 3; break;
+    case 8: bytes = 0; field = 2; break;
+    case 11: bytes = 8; field = 4; break;
+    case 12: bytes = 4; field = 5; break;
+    case 13: bytes = 8; field = 5; break;
+    case 14: bytes = 8; field = 0; perElement = 2; break;
+    case 15: bytes = 16; field = 4; perElement = 2; break;
+    default: bytes = -1; field = -1; break;
+    }
+}
+
+std::string dimsStr(const std::vector<int64_t>& dims) {
+    std::string s = "(";
+    for (size_t i = 0; i < dims.size(); ++i) s += (i ? "," : "") + std::to_string(dims[i]);
+    return s + ")";
+}
+
+// Empty when the tensor holds what it declares; else the problem, in words.
+std::string tensorProblem(const Tensor& t) {
+    const std::string re = "; re-export or re-download the model";
+    if (t.external)
+        return "keeps its data in an external file; cnnscope reads only self-contained ONNX files (nothing outside the "
+               "file is opened)" + re;
+    long double count = 1;  // exact up to 2^64, and the cap is 2^40
+    for (int64_t d : t.dims) {
+        if (d < 0) return "has a negative dimension " + dimsStr(t.dims) + "; the file is corrupt";
+        count *= (long double)d;
+        if (count > (long double)(uint64_t(1) << 40))
+            return "declares dims " + dimsStr(t.dims) + ", more values than any model holds; the file is corrupt";
+    }
+    int bytes, field, per;
+    layout(t.dataType, bytes, field, per);
+    if (bytes < 0) return std::string("has data type ") + std::to_string(t.dataType) + " (" + typeName(t.dataType) +
+                          "), which OpenCV cannot read";
+    if (t.dataType == 10 || t.dataType == 16)
+        return std::string("holds ") + typeName(t.dataType) +
+               " values, which OpenCV 4.6 cannot read: export the model in float32 (e.g. model.float() before torch.onnx.export)";
+    if (t.dataType == 11 && t.hasRaw)
+        return "holds float64 values as raw_data, which OpenCV 4.6 cannot read: export the model in float32";
+    const uint64_t n = uint64_t(count);
+    const std::string declared = "declares dims " + dimsStr(t.dims) + " = " + std::to_string(n) + " " + typeName(t.dataType) +
+                                 " value" + (n == 1 ? "" : "s");
+    if (t.hasRaw) {
+        if (bytes > 0 && t.raw != n * uint64_t(bytes))
+            return declared + " (" + std::to_string(n * uint64_t(bytes)) + " bytes) but holds " + std::to_string(t.raw) +
+                   " bytes; the file is truncated or corrupt" + re;
+        return {};
+    }
+    const uint64_t have = t.typed[field];
+    if (have != n * uint64_t(per)) {
+        if (have == 0 && n > 0) return declared + " but holds no data; the file is truncated or corrupt" + re;
+        return declared + " but holds " + std::to_string(have / uint64_t(per)) + "; the file is truncated or corrupt" + re;
+    }
+    return {};
+}
+
+}  // namespace
+
+Status checkOnnxFile(const std::string& path) {
+    return guard([&]() -> Status {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) return Error{"cannot open ONNX file '" + path + "'"};
+        std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        OnnxReader reader(path);
+        Wire w{data.data(), data.data() + data.size()};
+        Graph g;
+        bool haveGraph = false;
+        uint32_t f;
+        int type;
+        while (!w.done()) {
+            if (!w.key(f, type)) reader.corrupt("the model");
+            Wire s{};
+            if (f == 7 && type == 2) {
+                if (!w.bytes(s)) reader.corrupt("the graph");
+                reader.graph(s, g, 0);
+                haveGraph = true;
+            } else if (!w.skip(type)) {
+                reader.corrupt("the model");
+            }
+        }
+        if (!haveGraph) return Error{"'" + path + "' is not an ONNX model (no graph in it)"};
+
+        std::map<std::string, const Tensor*> constants;
+        for (const Tensor& t : g.tensors) constants[t.name] = &t;
+        for (const Node& n : g.nodes)
+            if (n.op == "Constant")
+                for (const auto& o : n.outputs) constants.emplace(o, nullptr);
+        auto nodeName = [](const Node& n) { return "node '" + (n.name.empty() ? n.outputs.empty() ? n.op : n.outputs[0] : n.name) + "' (" + n.op + ")"; };
+        auto userOf = [&](const std::string& tensor) -> std::string {
+            for (const Node& n : g.nodes)
+                for (const auto& i : n.inputs)
+                    if (i == tensor) return ", input of " + nodeName(n);
+            return {};
+        };
+        for (size_t i = 0; i < g.tensors.size(); ++i) {
+            const Tensor& t = g.tensors[i];
+            if (auto problem = tensorProblem(t); !problem.empty()) {
+                const std::string which = g.tensorOwner[i].empty()
+                                              ? "initializer '" + t.name + "'" + userOf(t.name)
+                                              : "the tensor held by node '" + g.tensorOwner[i] + "'";
+                return Error{"ONNX file '" + path + "': " + which + ", " + problem};
+            }
+        }
+        // The inputs OpenCV 4.6 takes as constant weights: anything else crashes its importer.
+        static const std::map<std::string, std::pair<size_t, size_t>> weightInputs = {
+            {"Conv", {1, 2}}, {"ConvTranspose", {1, 2}}, {"BatchNormalization", {1, 4}}, {"InstanceNormalization", {1, 2}}};
+        for (const Node& n : g.nodes) {
+            auto it = weightInputs.find(n.op);
+            if (it == weightInputs.end()) continue;
+            const auto [first, last] = it->second;
+            const size_t required = n.op == "Conv" || n.op == "ConvTranspose" ? 2 : last + 1;
+            if (n.inputs.size() < required)
+                return Error{"ONNX file '" + path + "': " + nodeName(n) + " has " + std::to_string(n.inputs.size()) +
+                             " inputs, it needs " + std::to_string(required) + " (data and weights); the file is corrupt"};
+            for (size_t k = first; k <= last && k < n.inputs.size(); ++k) {
+                if (n.inputs[k].empty()) continue;  // an optional input left out
+                auto c = constants.find(n.inputs[k]);
+                if (c == constants.end())
+                    return Error{"ONNX file '" + path + "': " + nodeName(n) + " takes its weight '" + n.inputs[k] +
+                                 "' from the graph, not from an initializer; cnnscope (OpenCV 4.6) needs the weights stored "
+                                 "in the file: export with constant folding / weights as initializers"};
+            }
+            if ((n.op == "Conv" || n.op == "ConvTranspose")) {
+                const Tensor* w = constants[n.inputs[1]];
+                if (w && (w->dims.size() < 3 || w->dims.size() > 5))
+                    return Error{"ONNX file '" + path + "': " + nodeName(n) + " has weight '" + w->name + "' of dims " +
+                                 dimsStr(w->dims) + "; a convolution weight has 3 to 5 dims (out, in, kernel...)"};
+                if (w && n.inputs.size() > 2 && !n.inputs[2].empty()) {
+                    const Tensor* b = constants[n.inputs[2]];
+                    int64_t nb = 1;
+                    if (b) for (int64_t d : b->dims) nb *= d;
+                    const int64_t out = n.op == "Conv" ? w->dims[0] : -1;
+                    if (b && out >= 0 && nb != out)
+                        return Error{"ONNX file '" + path + "': " + nodeName(n) + " has " + std::to_string(out) +
+                                     " output channels but its bias '" + b->name + "' has " + std::to_string(nb) + " values"};
+                }
+            }
+        }
+        return {};
+    });
+}
+
+}  // namespace cnnscope
