@@ -149,6 +149,9 @@ struct GridCmd {
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (layers.empty()) layers = model->articleLayers();
+        if (layers.empty())
+            return fail("model '" + model->source() + "' has no convolution layers, so there is no article set to draw: "
+                        "name the layers with --layer (see `cnnscope layers`)");
         for (const auto& l : layers)
             if (auto ok = model->requireSpatialLayer(l); !ok) return fail(ok.error());
         if (auto st = checkGridMemory(*model, layers, tiles, tileSide, all); !st) return fail(st.error());

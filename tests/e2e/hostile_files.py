@@ -10,6 +10,16 @@ import sys
 
 import numpy as np
 
+def _write(path, data, mode):
+    with open(path, mode) as f:
+        f.write(data)
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 # --- Keras .h5 -----------------------------------------------------------------------------------
 
 CONV = [("block1_conv1", 3, 4), ("block1_conv2", 4, 4)]
@@ -229,8 +239,8 @@ def onnx_weight_rank1(m):       # a Conv weight that is a vector
 
 def onnx_truncated_file(path):
     onnx_conv(path)
-    data = open(path, "rb").read()
-    open(path, "wb").write(data[: len(data) * 2 // 3])
+    data = _read(path)
+    _write(path, data[: len(data) * 2 // 3], "wb")
 
 
 # --- Darknet -------------------------------------------------------------------------------------
@@ -264,7 +274,7 @@ activation=linear
 def darknet(cfg_path, weights_path, keep=None, seed=2):
     """Writes cfg + weights (header 0.2.0); keep: cut the weights file to that many bytes."""
     rng = np.random.default_rng(seed)
-    open(cfg_path, "w").write(DARKNET_CFG)
+    _write(cfg_path, DARKNET_CFG, "w")
     parts = [struct.pack("<iiiq", 0, 2, 0, 0)]
     # conv1 (bn): biases, scales, mean, variance, weights; conv2: biases, weights
     parts.append(rng.uniform(-0.1, 0.1, 4).astype("<f4").tobytes())
@@ -277,7 +287,7 @@ def darknet(cfg_path, weights_path, keep=None, seed=2):
     data = b"".join(parts)
     if keep is not None:
         data = data[:keep]
-    open(weights_path, "wb").write(data)
+    _write(weights_path, data, "wb")
     return len(b"".join(parts))
 
 
@@ -319,3 +329,47 @@ def write_all(d):
 
 if __name__ == "__main__":
     write_all(sys.argv[1])
+
+
+# --- Caffe ---------------------------------------------------------------------------------------
+
+CAFFE_PROTOTXT = """name: "t"
+input: "data"
+input_shape { dim: 1 dim: 3 dim: 32 dim: 32 }
+layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+        convolution_param { num_output: 4 kernel_size: 3 pad: 1 } }
+layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }
+layer { name: "pool1" type: "Pooling" bottom: "conv1" top: "pool1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+"""
+
+
+def _varint(n):
+    out = b""
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def _field(num, payload):  # a length-delimited protobuf field
+    return _varint(num << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _blob(shape, values):
+    dims = b"".join(_varint(d) for d in shape)
+    return _field(7, _field(1, dims)) + _field(5, np.asarray(values, "<f4").tobytes())
+
+
+def caffe(prototxt, caffemodel, blobs="both", short=0, seed=4):
+    """prototxt + a hand-encoded NetParameter; blobs: both, weights (no bias), none (conv1
+    without blobs); short: values left out of the weight blob's data."""
+    rng = np.random.default_rng(seed)
+    _write(prototxt, CAFFE_PROTOTXT, "w")
+    w = rng.normal(0, 0.3, 4 * 3 * 9)
+    layer = _field(1, b"conv1") + _field(2, b"Convolution")
+    if blobs != "none":
+        layer += _field(7, _blob([4, 3, 3, 3], w[: len(w) - short]))
+    if blobs == "both":
+        layer += _field(7, _blob([4], rng.uniform(-0.1, 0.1, 4)))
+    _write(caffemodel, _field(1, b"t") + _field(100, layer), "wb")

@@ -187,5 +187,78 @@ class DarknetTruncatedTest(HostileTest):
         self.every_command(self.path("cut20.weights"), "truncated", config=("--config", cfg))
 
 
+class CaffeAndWeightTypesTest(HostileTest):
+    """A Caffe blob cut short, a conv layer the .caffemodel has no blobs for, a cut file; ONNX conv
+    weights OpenCV cannot run (int8/int64): one error each instead of OpenCV's assertions."""
+
+    def test_caffe(self):
+        proto = self.path("net.prototxt")
+        hf.caffe(proto, self.path("ok.caffemodel"))
+        self.run_cli("layers", "--model", self.path("ok.caffemodel"), "--config", proto, "-q")
+        hf.caffe(proto, self.path("none.caffemodel"), blobs="none")
+        self.fails_clean(["layers", "--model", self.path("none.caffemodel"), "--config", proto, "-q"], "'conv1'", "no weights")
+        hf.caffe(proto, self.path("short.caffemodel"), short=50)
+        self.fails_clean(["layers", "--model", self.path("short.caffemodel"), "--config", proto, "-q"],
+                         "'conv1'", "(4,3,3,3) = 108 values but holds 58")
+        data = hf._read(self.path("ok.caffemodel"))
+        hf._write(self.path("cut.caffemodel"), data[: len(data) * 2 // 3], "wb")
+        self.fails_clean(["layers", "--model", self.path("cut.caffemodel"), "--config", proto, "-q"], "truncated")
+        self.every_command(self.path("none.caffemodel"), "no weights", config=("--config", proto))
+
+    def test_integer_conv_weights(self):
+        from onnx import TensorProto
+        for name, dtype, np_type in (("int8", TensorProto.INT8, np.int8), ("int64", TensorProto.INT64, np.int64)):
+            def to_int(m, dtype=dtype, np_type=np_type):
+                for t in m.graph.initializer:
+                    a = np.frombuffer(t.raw_data, dtype=np.float32)
+                    t.data_type, t.raw_data = dtype, (a * 100).astype(np_type).tobytes()
+            with self.subTest(dtype=name):
+                f = self.path(f"{name}.onnx")
+                hf.onnx_conv(f, to_int)
+                self.fails_clean(["dump", VTEST, "--model", f, "--layer", "conv1", "--out", self.path("d.npy")],
+                                 "'conv1'", "float32")
+
+
+class LayerLookupAndOptionsTest(CliTest):
+    """One layer lookup for every command; no silent choices between conflicting options."""
+
+    def test_backprop_takes_the_names_layers_lists(self):
+        f = self.path("net.onnx")
+        hf.onnx_conv(f)
+        names = [l.split()[0] for l in self.run_cli("layers", "--model", f, "-q").stdout.splitlines() if l.split()]
+        self.assertIn("conv1", names)
+        img = os.path.join(os.path.dirname(VTEST), "messi5.jpg")
+        outs = []
+        for layer in ("conv1", "onnx_node!conv1"):
+            outs.append(self.path(f"bp{len(outs)}.png"))
+            self.run_cli("backprop", img, "--model", f, "--layer", layer, "--channel", "1", "--out", outs[-1], "-q")
+        self.assertEqual(hf._read(outs[0]), hf._read(outs[1]))
+
+    def test_grid_without_conv_layers_refuses(self):
+        import onnx
+        from onnx import helper, TensorProto
+        nodes = [helper.make_node("Relu", ["X"], ["r"], name="relu1"),
+                 helper.make_node("MaxPool", ["r"], ["Y"], name="pool1", kernel_shape=[2, 2], strides=[2, 2])]
+        g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 3, 32, 32])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 3, 16, 16])])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)])
+        m.ir_version = 6
+        onnx.save(m, self.path("noconv.onnx"))
+        out = self.path("grids")
+        p = self.run_cli("grid", VTEST, "--model", self.path("noconv.onnx"), "--out", out, expect=1)
+        self.assert_clean_failure(p, "no convolution layers", "--layer")
+        self.assertFalse(os.path.exists(out) and os.listdir(out), "grid wrote files")
+        self.run_cli("grid", VTEST, "--model", self.path("noconv.onnx"), "--layer", "pool1", "--out", out, "-q")
+        self.assertEqual(os.listdir(out), ["pool1.png"])
+
+    def test_untrained_with_model_refuses(self):
+        f = self.path("net.onnx")
+        hf.onnx_conv(f)
+        for cmd in (["layers"], ["dump", VTEST, "--layer", "block1_conv1", "--out", self.path("d.npy")]):
+            p = self.run_cli(*cmd, "--untrained", "--model", f, expect=1)
+            self.assert_clean_failure(p, "--untrained", "--model", "give one of them")
+        self.assertFalse(os.path.exists(self.path("d.npy")))
+
+
 if __name__ == "__main__":
     unittest.main()

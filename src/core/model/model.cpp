@@ -173,6 +173,8 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
         auto warn = [&](const std::string& w) { if (warnings) warnings->push_back(w); };
         std::optional<Model> model;
         std::optional<ZooEntry> entry;  // the models.yml entry of the file loaded, if any
+        if (opts.untrained && !opts.model.empty())
+            return Error{"--untrained and --model '" + opts.model + "' ask for two different networks: give one of them"};
         if (opts.untrained) {
             model = fromSequential(vgg19Untrained(opts.seed), "VGG19", "untrained (seeded He init)");
             model->m_untrained = true;
@@ -284,7 +286,6 @@ std::vector<std::string> Model::articleLayers() const {
         run.push_back(&l);
     }
     flush();
-    if (out.empty()) out = spatialLayerNames();
     return out;
 }
 

@@ -49,13 +49,14 @@ Status checkLoadedNet(const cv::dnn::Net& netIn) {
         for (const auto& name : net.getLayerNames()) {
             cv::Ptr<cv::dnn::Layer> layer = net.getLayer(name);
             if (!layer || !weighted(layer->type)) continue;
+            const std::string shown = name.rfind("onnx_node!", 0) == 0 ? name.substr(10) : std::string(name);
             if ((layer->type == "Convolution" || layer->type == "Deconvolution") &&
                 (layer->blobs.empty() || layer->blobs[0].empty()))
-                return Error{"layer '" + name + "' (" + layer->type + ") has no weights in the file; the file is incomplete "
+                return Error{"layer '" + shown + "' (" + layer->type + ") has no weights in the file; the file is incomplete "
                              "or its weights do not match the network description"};
             for (const cv::Mat& b : layer->blobs)
                 if (!b.empty() && b.depth() != CV_32F)
-                    return Error{"layer '" + name + "' (" + layer->type + ") holds " + depthName(b.depth()) +
+                    return Error{"layer '" + shown + "' (" + layer->type + ") holds " + depthName(b.depth()) +
                                  " weights; OpenCV runs float32 weights only: convert the model to float32"};
         }
         return {};
@@ -98,6 +99,9 @@ Expected<cv::dnn::Net> readNetChecked(const std::string& path, const std::string
     const std::string e = ext(path);
     if (e == ".onnx")
         if (auto st = checkOnnxFile(path); !st) return Error{st.error()};
+    for (const std::string& file : {path, config})
+        if (ext(file) == ".caffemodel")
+            if (auto st = checkCaffeModel(file); !st) return Error{st.error()};
     cv::dnn::Net net;
     try {
         net = cv::dnn::readNet(path, config);

@@ -19,6 +19,9 @@ namespace cnnscope {
 // are initializers or Constant outputs. Bounded: every length is checked against the bytes left.
 Status checkOnnxFile(const std::string& path);
 
+// Caffe .caffemodel: every blob holds the values its shape says (a blob cut short is refused).
+Status checkCaffeModel(const std::string& path);
+
 // Darknet: the weights file holds at least the floats the loaded net's layers take from it.
 Status checkDarknetWeights(const std::string& weights, const cv::dnn::Net& net);
 
