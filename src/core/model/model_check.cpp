@@ -32,13 +32,27 @@ bool weighted(const std::string& type) {
     return type == "Convolution" || type == "Deconvolution" || type == "InnerProduct" || type == "BatchNorm" || type == "Scale";
 }
 
-// The first line of an OpenCV error, without the source location it carries.
+// OpenCV's error in the user's terms: the node it was importing (ONNX: "> Node [Op@domain]:
+// (onnx_node!name) parse error: OpenCV(4.6.0) file.cpp:N: error: (-215:Assertion failed) expr in
+// function") and what it checked, without source files, line numbers or versions.
 std::string shortCvError(const cv::Exception& e) {
     std::string s = e.err.empty() ? std::string(e.what()) : e.err;
+    std::string node;
+    if (auto n = s.find("> Node ["); n != std::string::npos) {
+        const auto at = s.find_first_of("@]", n + 8);
+        const std::string op = s.substr(n + 8, at == std::string::npos ? 0 : at - n - 8);
+        std::string name;
+        if (auto o = s.find("(onnx_node!", n); o != std::string::npos) name = s.substr(o + 11, s.find(')', o) - o - 11);
+        node = "node '" + name + "' (" + op + "): ";
+    }
+    if (auto a = s.rfind("error: ("); a != std::string::npos) {
+        s = s.substr(a + 8);
+        if (auto close = s.find(") "); close != std::string::npos) s = s.substr(close + 2);
+    }
+    if (auto fn = s.find(" in function "); fn != std::string::npos) s.resize(fn);
     if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
-    if (auto a = s.find("(-215:Assertion failed) "); a != std::string::npos) s = "assertion " + s.substr(a + 24);
-    if (s.size() > 200) s = s.substr(0, 200) + "...";
-    return s;
+    if (s.size() > 160) s = s.substr(0, 160) + "...";
+    return node.empty() ? s : node + "OpenCV 4.6 does not accept its inputs or attributes (it checks: " + s + ")";
 }
 
 }  // namespace
