@@ -373,3 +373,29 @@ def caffe(prototxt, caffemodel, blobs="both", short=0, seed=4):
     if blobs == "both":
         layer += _field(7, _blob([4], rng.uniform(-0.1, 0.1, 4)))
     _write(caffemodel, _field(1, b"t") + _field(100, layer), "wb")
+
+
+# --- TensorFlow ----------------------------------------------------------------------------------
+
+def _vf(num, v):
+    return _varint(num << 3) + _varint(v)
+
+
+def tensorflow(path, dims=(3, 3, 3, 4), keep=None, seed=6):
+    """A hand-encoded GraphDef: Placeholder -> Conv2D(Const w) -> Relu; the Const's tensor_content
+    cut to `keep` bytes, or its shape changed to `dims`."""
+    def attr(key, value):
+        return _field(5, _field(1, key.encode()) + _field(2, value))
+
+    def node(name, op, inputs=(), attrs=b""):
+        return _field(1, name.encode()) + _field(2, op.encode()) + b"".join(_field(3, i.encode()) for i in inputs) + attrs
+    w = np.random.default_rng(seed).normal(0, 0.3, (3, 3, 3, 4)).astype("<f4").tobytes()[:keep]
+    shape = b"".join(_field(2, _vf(1, d)) for d in dims)
+    tensor = _vf(1, 1) + _field(2, shape) + _field(4, w)
+    ones = _field(3, _varint(1) * 4)
+    nodes = [node("input", "Placeholder", attrs=attr("dtype", _vf(6, 1))),
+             node("w", "Const", attrs=attr("dtype", _vf(6, 1)) + attr("value", _field(8, tensor))),
+             node("conv", "Conv2D", ["input", "w"], attr("T", _vf(6, 1)) + attr("padding", _field(2, b"SAME")) +
+                  attr("strides", _field(1, ones)) + attr("data_format", _field(2, b"NHWC"))),
+             node("relu", "Relu", ["conv"], attr("T", _vf(6, 1)))]
+    _write(path, b"".join(_field(1, n) for n in nodes), "wb")

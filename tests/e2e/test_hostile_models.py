@@ -188,8 +188,10 @@ class DarknetTruncatedTest(HostileTest):
 
 
 class CaffeAndWeightTypesTest(HostileTest):
-    """A Caffe blob cut short, a conv layer the .caffemodel has no blobs for, a cut file; ONNX conv
-    weights OpenCV cannot run (int8/int64): one error each instead of OpenCV's assertions."""
+    """A Caffe blob cut short, a conv layer the .caffemodel has no blobs for, a cut file; a
+    TensorFlow Const whose tensor_content does not fill its shape; a Torch7 style network cut
+    short; ONNX conv weights OpenCV cannot run (int8/int64): one error each instead of OpenCV's
+    assertions."""
 
     def test_caffe(self):
         proto = self.path("net.prototxt")
@@ -204,6 +206,26 @@ class CaffeAndWeightTypesTest(HostileTest):
         hf._write(self.path("cut.caffemodel"), data[: len(data) * 2 // 3], "wb")
         self.fails_clean(["layers", "--model", self.path("cut.caffemodel"), "--config", proto, "-q"], "truncated")
         self.every_command(self.path("none.caffemodel"), "no weights", config=("--config", proto))
+
+    def test_tensorflow_const_cut_short(self):
+        hf.tensorflow(self.path("ok.pb"))
+        self.run_cli("layers", "--model", self.path("ok.pb"), "-q")
+        for name, kw in (("short", {"keep": 16}), ("grown", {"dims": (3, 3, 3, 400)}), ("huge", {"dims": (3, 3, 3, 1 << 40)})):
+            with self.subTest(case=name):
+                hf.tensorflow(self.path(f"{name}.pb"), **kw)
+                self.fails_clean(["layers", "--model", self.path(f"{name}.pb"), "-q"], "node 'w'", "holds")
+
+    def test_torch7_style_network_cut_short(self):
+        import style_nets
+        style_nets.write_t7(self.path("ok.t7"), style_nets.test_weights())
+        data = hf._read(self.path("ok.t7"))
+        img = os.path.join(os.path.dirname(VTEST), "messi5.jpg")
+        for frac in (0.3, 0.9):
+            with self.subTest(frac=frac):
+                hf._write(self.path("cut.t7"), data[: int(len(data) * frac)], "wb")
+                self.fails_clean(["stylize", img, "--style", self.path("cut.t7"), "--out", self.path("s.png")],
+                                 "style network", "truncated")
+                self.assertFalse(os.path.exists(self.path("s.png")))
 
     def test_integer_conv_weights(self):
         from onnx import TensorProto

@@ -50,6 +50,8 @@ std::string shortCvError(const cv::Exception& e) {
         if (auto close = s.find(") "); close != std::string::npos) s = s.substr(close + 2);
     }
     if (auto fn = s.find(" in function "); fn != std::string::npos) s.resize(fn);
+    if (auto r = s.find("read error: read "); r != std::string::npos)  // Torch7
+        return "the file ends early (read " + s.substr(r + 17) + "): it is truncated";
     if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
     if (s.size() > 160) s = s.substr(0, 160) + "...";
     return node.empty() ? s : node + "OpenCV 4.6 does not accept its inputs or attributes (it checks: " + s + ")";
@@ -112,10 +114,13 @@ Status checkDarknetWeights(const std::string& weights, const cv::dnn::Net& netIn
 Expected<cv::dnn::Net> readNetChecked(const std::string& path, const std::string& config, const std::string& what) {
     const std::string e = ext(path);
     if (e == ".onnx")
-        if (auto st = checkOnnxFile(path); !st) return Error{st.error()};
-    for (const std::string& file : {path, config})
-        if (ext(file) == ".caffemodel")
-            if (auto st = checkCaffeModel(file); !st) return Error{st.error()};
+        if (auto st = checkOnnxFile(path); !st) return Error{"cannot read " + what + ": " + st.error()};
+    for (const std::string& file : {path, config}) {
+        Status st;
+        if (ext(file) == ".caffemodel") st = checkCaffeModel(file);
+        else if (ext(file) == ".pb") st = checkTensorflowGraph(file);
+        if (!st) return Error{"cannot read " + what + ": " + st.error()};
+    }
     cv::dnn::Net net;
     try {
         net = cv::dnn::readNet(path, config);
@@ -128,8 +133,9 @@ Expected<cv::dnn::Net> readNetChecked(const std::string& path, const std::string
     if (net.empty()) return Error{"cannot read " + what + ": OpenCV returned an empty network"};
     const std::string ce = ext(config);
     if (e == ".weights" || ce == ".weights")
-        if (auto st = checkDarknetWeights(e == ".weights" ? path : config, net); !st) return Error{st.error()};
-    if (auto st = checkLoadedNet(net); !st) return Error{what + ": " + st.error()};
+        if (auto st = checkDarknetWeights(e == ".weights" ? path : config, net); !st)
+            return Error{"cannot read " + what + ": " + st.error()};
+    if (auto st = checkLoadedNet(net); !st) return Error{"cannot read " + what + ": " + st.error()};
     return net;
 }
 

@@ -22,6 +22,9 @@ Status checkOnnxFile(const std::string& path);
 // Caffe .caffemodel: every blob holds the values its shape says (a blob cut short is refused).
 Status checkCaffeModel(const std::string& path);
 
+// TensorFlow .pb: every Const tensor's tensor_content holds what its dtype and shape say.
+Status checkTensorflowGraph(const std::string& path);
+
 // Darknet: the weights file holds at least the floats the loaded net's layers take from it.
 Status checkDarknetWeights(const std::string& weights, const cv::dnn::Net& net);
 

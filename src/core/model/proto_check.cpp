@@ -392,6 +392,102 @@ Status checkCaffeModel(const std::string& path) {
     });
 }
 
+// TensorFlow TensorProto: tensor_content's bytes against dtype and tensor_shape. Empty when they
+// agree or the values are in the typed fields (which TensorFlow may broadcast).
+std::string tfTensorProblem(Wire w, const OnnxReader& r) {
+    uint64_t dtype = 0, content = 0, v;
+    bool hasContent = false;
+    std::vector<int64_t> dims;
+    uint32_t f;
+    int type;
+    while (!w.done()) {
+        if (!w.key(f, type)) r.corrupt("a tensor");
+        Wire s{};
+        if (f == 1 && type == 0) {
+            if (!w.varint(dtype)) r.corrupt("a tensor");
+        } else if ((f == 2 || f == 4) && type == 2) {
+            if (!w.bytes(s)) r.corrupt("a tensor");
+            if (f == 4) { content += uint64_t(s.end - s.p); hasContent = true; continue; }
+            while (!s.done()) {  // TensorShapeProto.dim (2) -> Dim.size (1)
+                uint32_t g; int gt;
+                Wire d{};
+                if (!s.key(g, gt)) r.corrupt("a tensor shape");
+                if (g != 2 || gt != 2) { if (!s.skip(gt)) r.corrupt("a tensor shape"); continue; }
+                if (!s.bytes(d)) r.corrupt("a tensor shape");
+                int64_t size = 0;
+                while (!d.done()) {
+                    uint32_t h; int ht;
+                    if (!d.key(h, ht)) r.corrupt("a tensor shape");
+                    if (h == 1 && ht == 0) { if (!d.varint(v)) r.corrupt("a tensor shape"); size = int64_t(v); }
+                    else if (!d.skip(ht)) r.corrupt("a tensor shape");
+                }
+                dims.push_back(size);
+            }
+        } else if (!w.skip(type)) {
+            r.corrupt("a tensor");
+        }
+    }
+    static const int bytesOf[] = {0, 4, 8, 4, 1, 2, 1, 0, 8, 8, 1, 1, 1, 4, 2, 2, 1, 2, 16, 2};  // DT_FLOAT=1 ... DT_HALF=19
+    if (!hasContent || dtype >= sizeof bytesOf / sizeof *bytesOf || bytesOf[dtype] == 0) return {};
+    long double count = 1;
+    for (int64_t d : dims) {
+        if (d < 0) return "has a negative dimension " + dimsStr(dims);
+        count *= (long double)d;
+    }
+    if ((long double)content != count * bytesOf[dtype])
+        return "declares shape " + dimsStr(dims) + " (" + std::to_string((unsigned long long)std::min(count * bytesOf[dtype], (long double)1e19)) +
+               " bytes) but holds " + std::to_string(content) + " bytes";
+    return {};
+}
+
+Status checkTensorflowGraph(const std::string& path) {
+    return guard([&]() -> Status {
+        const std::vector<uint8_t> data = readAll(path);
+        OnnxReader reader(path, "TensorFlow graph");
+        Wire w{data.data(), data.data() + data.size()};
+        uint32_t f;
+        int type;
+        while (!w.done()) {
+            if (!w.key(f, type)) reader.corrupt("the graph");
+            Wire node{};
+            if (!(f == 1 && type == 2)) {
+                if (!w.skip(type)) reader.corrupt("the graph");
+                continue;
+            }
+            if (!w.bytes(node)) reader.corrupt("a node");
+            std::string name;
+            std::vector<Wire> tensors;
+            while (!node.done()) {  // NodeDef: name (1), attr (5) map<string, AttrValue>; AttrValue.tensor (8)
+                uint32_t g; int gt;
+                Wire s{};
+                if (!node.key(g, gt)) reader.corrupt("a node");
+                if (gt != 2 || (g != 1 && g != 5)) { if (!node.skip(gt)) reader.corrupt("a node"); continue; }
+                if (!node.bytes(s)) reader.corrupt("a node");
+                if (g == 1) { name = s.str(); continue; }
+                while (!s.done()) {
+                    uint32_t h; int ht;
+                    Wire value{};
+                    if (!s.key(h, ht)) reader.corrupt("a node attribute");
+                    if (h != 2 || ht != 2) { if (!s.skip(ht)) reader.corrupt("a node attribute"); continue; }
+                    if (!s.bytes(value)) reader.corrupt("a node attribute");
+                    while (!value.done()) {
+                        uint32_t k; int kt;
+                        Wire t{};
+                        if (!value.key(k, kt)) reader.corrupt("a node attribute");
+                        if (k == 8 && kt == 2) { if (!value.bytes(t)) reader.corrupt("a tensor"); tensors.push_back(t); }
+                        else if (!value.skip(kt)) reader.corrupt("a node attribute");
+                    }
+                }
+            }
+            for (const Wire& t : tensors)
+                if (auto problem = tfTensorProblem(t, reader); !problem.empty())
+                    return Error{"TensorFlow graph '" + path + "': the tensor of node '" + name + "' " + problem +
+                                 "; the file is truncated or corrupt: export or download it again"};
+        }
+        return {};
+    });
+}
+
 Status checkOnnxFile(const std::string& path) {
     return guard([&]() -> Status {
         const std::vector<uint8_t> data = readAll(path);
