@@ -1,13 +1,13 @@
-// ONNX and Caffe files checked before OpenCV's importers see them: a bounded protobuf wire-format reader
-// for the few fields OpenCV trusts (ModelProto.graph, GraphProto.node/initializer, NodeProto
+// ONNX, Caffe and TensorFlow files checked before OpenCV's importers see them, with the bounded
+// protobuf reader of proto_wire.hpp, for the few fields OpenCV trusts (ModelProto.graph, GraphProto.node/initializer, NodeProto
 // inputs and tensor attributes, TensorProto dims/data_type/data/data_location/external_data;
-// Caffe NetParameter.layer(s) -> BlobProto shape/data).
+// Caffe NetParameter.layer(s) -> BlobProto shape/data; TensorFlow NodeDef attr tensors).
 // Every length is checked against the bytes left; nothing is allocated from a declared size.
 #include "core/model/model_check.hpp"
+#include "core/model/proto_wire.hpp"
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
 #include <map>
 #include <set>
 #include <vector>
@@ -16,51 +16,10 @@ namespace cnnscope {
 
 namespace {
 
+using wire::Mapped;
+using wire::Wire;
+
 constexpr int kMaxGraphDepth = 16;
-
-// One length-delimited region of the file; every read stays inside [p, end).
-struct Wire {
-    const uint8_t* p;
-    const uint8_t* end;
-
-    bool done() const { return p >= end; }
-    bool varint(uint64_t& v) {
-        v = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            if (p >= end) return false;
-            const uint8_t b = *p++;
-            v |= uint64_t(b & 0x7f) << shift;
-            if (!(b & 0x80)) return true;
-        }
-        return false;
-    }
-    bool key(uint32_t& field, int& type) {
-        uint64_t k;
-        if (!varint(k) || (k >> 3) == 0 || (k >> 3) > 0x1fffffff) return false;
-        field = uint32_t(k >> 3);
-        type = int(k & 7);
-        return true;
-    }
-    bool bytes(Wire& sub) {
-        uint64_t n;
-        if (!varint(n) || n > uint64_t(end - p)) return false;
-        sub = Wire{p, p + n};
-        p += n;
-        return true;
-    }
-    bool skip(int type) {
-        uint64_t v;
-        Wire s{};
-        switch (type) {
-        case 0: return varint(v);
-        case 1: if (end - p < 8) return false; p += 8; return true;
-        case 2: return bytes(s);
-        case 5: if (end - p < 4) return false; p += 4; return true;
-        default: return false;  // groups (3, 4) are not used by ONNX
-        }
-    }
-    std::string str() const { return std::string(reinterpret_cast<const char*>(p), size_t(end - p)); }
-};
 
 std::string dimsStr(const std::vector<int64_t>& dims) {
     std::string s = "(";
@@ -219,12 +178,6 @@ private:
     std::string m_file, m_format;
 };
 
-std::vector<uint8_t> readAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw CoreError("cannot open model file '" + path + "'");
-    return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 // Caffe BlobProto: the values it holds (data or double_data) against its shape (or the legacy
 // num/channels/height/width). Empty when they agree or the blob uses a form not checked here.
 std::string caffeBlobProblem(Wire w, const OnnxReader& r) {
@@ -354,7 +307,7 @@ std::string tensorProblem(const Tensor& t) {
 
 Status checkCaffeModel(const std::string& path) {
     return guard([&]() -> Status {
-        const std::vector<uint8_t> data = readAll(path);
+        const Mapped data(path);
         OnnxReader reader(path, "Caffe model");
         Wire w{data.data(), data.data() + data.size()};
         uint32_t f;
@@ -442,7 +395,7 @@ std::string tfTensorProblem(Wire w, const OnnxReader& r) {
 
 Status checkTensorflowGraph(const std::string& path) {
     return guard([&]() -> Status {
-        const std::vector<uint8_t> data = readAll(path);
+        const Mapped data(path);
         OnnxReader reader(path, "TensorFlow graph");
         Wire w{data.data(), data.data() + data.size()};
         uint32_t f;
@@ -490,7 +443,7 @@ Status checkTensorflowGraph(const std::string& path) {
 
 Status checkOnnxFile(const std::string& path) {
     return guard([&]() -> Status {
-        const std::vector<uint8_t> data = readAll(path);
+        const Mapped data(path);
         OnnxReader reader(path);
         Wire w{data.data(), data.data() + data.size()};
         Graph g;
