@@ -237,6 +237,10 @@ def onnx_weight_rank1(m):       # a Conv weight that is a vector
     t.dims.extend([108])
 
 
+def onnx_unshaped_input(m):    # the graph input's type carries no shape (OpenCV asserted 'tensor.has_shape()')
+    m.graph.input[0].type.tensor_type.ClearField("shape")
+
+
 def onnx_truncated_file(path):
     onnx_conv(path)
     data = _read(path)

@@ -43,6 +43,7 @@ struct Node {
 };
 
 struct Graph {
+    std::vector<std::string> unshapedInputs;  // top-level inputs whose type has no shape
     std::vector<Tensor> tensors;  // initializers and tensors held by node attributes
     std::vector<std::string> tensorOwner;  // "" for initializers, else the node holding it
     std::vector<Node> nodes;
@@ -159,7 +160,33 @@ public:
         while (!w.done()) {
             if (!w.key(f, type)) corrupt("the graph");
             Wire s{};
-            if (type == 2 && (f == 1 || f == 5)) {
+            if (type == 2 && f == 11 && depth == 0) {  // ValueInfoProto: name (1), type (2) -> tensor_type (1) -> shape (2)
+                if (!w.bytes(s)) corrupt("the graph");
+                std::string name;
+                bool shaped = false;
+                while (!s.done()) {
+                    uint32_t g; int gt;
+                    Wire v{};
+                    if (!s.key(g, gt)) corrupt("a graph input");
+                    if (gt != 2 || (g != 1 && g != 2)) { if (!s.skip(gt)) corrupt("a graph input"); continue; }
+                    if (!s.bytes(v)) corrupt("a graph input");
+                    if (g == 1) { name = v.str(); continue; }
+                    while (!v.done()) {
+                        uint32_t h; int ht;
+                        Wire t{};
+                        if (!v.key(h, ht)) corrupt("a graph input");
+                        if (h != 1 || ht != 2) { if (!v.skip(ht)) corrupt("a graph input"); continue; }
+                        if (!v.bytes(t)) corrupt("a graph input");
+                        while (!t.done()) {
+                            uint32_t k; int kt;
+                            if (!t.key(k, kt)) corrupt("a graph input");
+                            if (k == 2) shaped = true;
+                            if (!t.skip(kt)) corrupt("a graph input");
+                        }
+                    }
+                }
+                if (!shaped) g.unshapedInputs.push_back(name);
+            } else if (type == 2 && (f == 1 || f == 5)) {
                 if (!w.bytes(s)) corrupt("the graph");
                 if (f == 1) {
                     node(s, g, depth);
@@ -484,6 +511,10 @@ Status checkOnnxFile(const std::string& path) {
                 return Error{"ONNX file '" + path + "': " + which + ", " + problem};
             }
         }
+        for (const std::string& in : g.unshapedInputs)
+            if (!constants.count(in))
+                return Error{"ONNX file '" + path + "': graph input '" + in + "' has no shape; OpenCV 4.6 needs the input's "
+                             "shape in the file (export with a fixed input size, e.g. torch.onnx.export with a sample input)"};
         // The inputs OpenCV 4.6 takes as constant weights: anything else crashes its importer.
         static const std::map<std::string, std::pair<size_t, size_t>> weightInputs = {
             {"Conv", {1, 2}}, {"ConvTranspose", {1, 2}}, {"BatchNormalization", {1, 4}}, {"InstanceNormalization", {1, 2}}};
