@@ -19,7 +19,7 @@ void addModelOptions(CLI::App& cmd, CommonOptions& o) {
         ->group("Model");
     cmd.add_option("--config", o.config, "Second model file (Caffe .prototxt, Darknet .cfg) when not found next to the weights")
         ->group("Model");
-    cmd.add_flag("--untrained", o.untrained, "Use VGG19 with seeded He-initialised weights (no download needed)")->group("Model");
+    cmd.add_flag("--untrained", o.untrained, "Use VGG19 with seeded He-initialised weights (no download needed; not with --model)")->group("Model");
     cmd.add_option("--input-size", o.inputSize, "Network input size WxH (default: the model's, 224x224 for VGG19)")->group("Model");
     cmd.add_option("--target", o.target, "Compute target: " + targetNames() + " (falls back to cpu when not offered)")
         ->default_val("cpu")

@@ -149,6 +149,9 @@ struct GridCmd {
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (layers.empty()) layers = model->articleLayers();
+        if (layers.empty())
+            return fail("model '" + model->source() + "' has no convolution layers, so there is no article set to draw: "
+                        "name the layers with --layer (see `cnnscope layers`)");
         for (const auto& l : layers)
             if (auto ok = model->requireSpatialLayer(l); !ok) return fail(ok.error());
         if (auto st = checkGridMemory(*model, layers, tiles, tileSide, all); !st) return fail(st.error());
@@ -315,7 +318,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
                                             "first and last conv of each block)");
     grid->add_option("SOURCE", gridCmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
     grid->add_option("--out", gridCmd.out, "Output directory (one LAYER.png per layer), or a .png file for one layer")->required();
-    grid->add_option("--layer", gridCmd.layers, "Layer(s) to draw; repeatable (default: first and last conv of each block)");
+    grid->add_option("--layer", gridCmd.layers, "Layer(s) to draw; repeatable (default: first and last conv of each block; needed for a model without conv layers)");
     grid->add_option("--tiles", gridCmd.tiles, "Tiles per side: N gives an NxN grid of channels")->default_val(8);
     grid->add_option("--page", gridCmd.page, "Which page of N*N channels (0 = channels 0..N*N-1)")->default_val(0);
     grid->add_flag("--all", gridCmd.all, "All channels in one near-square grid instead of a page");

@@ -75,12 +75,94 @@ struct Dataset {
     std::vector<float> data;
 };
 
+// A link access list under which HDF5 refuses to follow an external link (a second guard behind
+// the link walk in openInFile).
+herr_t refuseExternalLink(const char*, const char*, const char*, const char*, unsigned*, hid_t, void*) { return -1; }
+
+hid_t inFileLinkAccess() {
+    static hid_t lapl = [] {
+        hid_t id = H5Pcreate(H5P_LINK_ACCESS);
+        H5Pset_elink_cb(id, refuseExternalLink, nullptr);
+        return id;
+    }();
+    return lapl;
+}
+
+// Opens the group or dataset at `path` under `loc` only when every link on the way is a hard link:
+// soft and external links, which can lead to other files (or back into this one), are refused
+// before they are followed. Invalid handle when the path does not exist.
+hid_t openInFile(hid_t loc, const std::string& path, bool group, const std::string& what) {
+    std::string prefix;
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t slash = path.find('/', start);
+        if (slash == std::string::npos) slash = path.size();
+        if (slash > start) {
+            prefix += (prefix.empty() ? "" : "/") + path.substr(start, slash - start);
+            if (H5Lexists(loc, prefix.c_str(), inFileLinkAccess()) <= 0) return -1;
+            H5L_info_t info;
+            if (H5Lget_info(loc, prefix.c_str(), &info, inFileLinkAccess()) < 0) return -1;
+            if (info.type != H5L_TYPE_HARD)
+                throw CoreError(what + ": '" + prefix + "' is " +
+                                (info.type == H5L_TYPE_SOFT ? "a soft link" : info.type == H5L_TYPE_EXTERNAL ? "an external link (to another file)" : "a user-defined link") +
+                                "; cnnscope reads only groups and datasets stored in the file itself (save the weights again with Keras)");
+        }
+        start = slash + 1;
+    }
+    return group ? H5Gopen2(loc, path.c_str(), H5P_DEFAULT) : H5Dopen2(loc, path.c_str(), H5P_DEFAULT);
+}
+
+// Refuses, before reading a byte of data, a dataset whose values are not stored in this file as
+// plain or deflated bytes: external raw storage (any file, a device, a FIFO), virtual datasets
+// (other files' datasets), filters HDF5 would load as plugins, and storage beyond the file's end.
+void checkStoredInFile(hid_t ds, hid_t file, const std::string& where) {
+    H5Handle dcpl(H5Dget_create_plist(ds), H5Pclose);
+    if (!dcpl.valid()) throw CoreError(where + " cannot be inspected (corrupt file?)");
+    const std::string fix = "; cnnscope reads only weights stored in the file itself (save the weights again with Keras)";
+    if (int n = H5Pget_external_count(dcpl.get()); n != 0)
+        throw CoreError(where + " keeps its values in " + (n > 0 ? std::to_string(n) : std::string("some")) +
+                        " external file(s) (HDF5 external storage)" + fix);
+    const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+    if (layout == H5D_VIRTUAL) throw CoreError(where + " is a virtual dataset (it maps datasets of other files)" + fix);
+    if (layout != H5D_COMPACT && layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED)
+        throw CoreError(where + " has a storage layout cnnscope does not read" + fix);
+    const int nfilters = H5Pget_nfilters(dcpl.get());
+    for (int i = 0; i < nfilters; ++i) {
+        unsigned flags = 0, config = 0;
+        size_t nelmts = 0;
+        char name[64] = {};
+        const H5Z_filter_t id = H5Pget_filter2(dcpl.get(), unsigned(i), &flags, &nelmts, nullptr, sizeof name, name, &config);
+        const bool builtIn = id == H5Z_FILTER_DEFLATE || id == H5Z_FILTER_SHUFFLE || id == H5Z_FILTER_FLETCHER32 ||
+                             id == H5Z_FILTER_NBIT || id == H5Z_FILTER_SCALEOFFSET;
+        if (!builtIn || H5Zfilter_avail(id) <= 0)
+            throw CoreError(where + " is compressed with HDF5 filter " + std::to_string(int(id)) +
+                            (name[0] ? std::string(" (") + name + ")" : std::string()) +
+                            ", which is not built into HDF5 (only deflate/gzip, shuffle, fletcher32, n-bit and "
+                            "scale-offset are read); save the weights again with Keras");
+    }
+    if (layout == H5D_CONTIGUOUS) {
+        const haddr_t off = H5Dget_offset(ds);
+        hsize_t fileBytes = 0;
+        H5Fget_filesize(file, &fileBytes);
+        if (off != HADDR_UNDEF && off + H5Dget_storage_size(ds) > fileBytes)
+            throw CoreError(where + " is stored past the end of the file (" + std::to_string(fileBytes) +
+                            " bytes): the file is truncated; download it again");
+    }
+}
+
 Dataset readFloatDataset(hid_t group, const std::string& path, const std::string& what) {
-    H5Handle ds(H5Dopen2(group, path.c_str(), H5P_DEFAULT), H5Dclose);
+    H5Handle ds(openInFile(group, path, false, what), H5Dclose);
     if (!ds.valid()) throw CoreError(what + ": dataset '" + path + "' listed in weight_names is missing");
+    const std::string where = what + ": dataset '" + path + "'";
+    H5Handle file(H5Iget_file_id(group), H5Fclose);
+    checkStoredInFile(ds.get(), file.get(), where);
+    H5Handle type(H5Dget_type(ds.get()), H5Tclose);
+    const size_t elementBytes = H5Tget_size(type.get());
+    if (H5Tget_class(type.get()) != H5T_FLOAT || (elementBytes != 2 && elementBytes != 4 && elementBytes != 8))
+        throw CoreError(where + " does not hold floating-point values (Keras weights are float16, float32 or float64)");
     H5Handle space(H5Dget_space(ds.get()), H5Sclose);
     int rank = H5Sget_simple_extent_ndims(space.get());
-    if (rank < 1 || rank > 4) throw CoreError(what + ": dataset '" + path + "' has rank " + std::to_string(rank));
+    if (rank < 1 || rank > 4) throw CoreError(where + " has rank " + std::to_string(rank));
     Dataset d;
     d.dims.resize(size_t(rank));
     H5Sget_simple_extent_dims(space.get(), d.dims.data(), nullptr);
@@ -89,15 +171,13 @@ Dataset readFloatDataset(hid_t group, const std::string& path, const std::string
     H5Handle dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
     const bool filtered = dcpl.valid() && H5Pget_nfilters(dcpl.get()) > 0;
     hsize_t fileBytes = 0;
-    {
-        H5Handle file(H5Iget_file_id(group), H5Fclose);
-        if (file.valid()) H5Fget_filesize(file.get(), &fileBytes);
-    }
-    if (auto st = checkDatasetBound(d.dims, sizeof(float), H5Dget_storage_size(ds.get()), filtered, fileBytes); !st)
-        throw CoreError(what + ": dataset '" + path + "' " + st.error());
+    if (file.valid()) H5Fget_filesize(file.get(), &fileBytes);
+    if (auto st = checkDatasetBound(d.dims, elementBytes, H5Dget_storage_size(ds.get()), filtered, fileBytes); !st)
+        throw CoreError(where + " " + st.error());
     size_t n = 1;
     for (hsize_t v : d.dims) n *= size_t(v);
     d.data.resize(n);
+    // float16 and float64 weights are converted to float32 by HDF5 as they are read.
     if (H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, d.data.data()) < 0)
         throw CoreError(what + ": cannot read dataset '" + path + "' (file truncated or corrupt?)");
     return d;
@@ -126,6 +206,7 @@ bool isHdf5Signature(const std::string& path) {
 
 std::vector<SeqLayer> readLayers(const std::string& path) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors come back as values, not stderr noise
+    H5PLset_loading_state(0);                     // a file never makes HDF5 load a filter plugin
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw CoreError("model file '" + path + "' does not exist");
@@ -143,7 +224,7 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
     if (!readStringListAttr(root, "layer_names", layerNames, err)) {
         if (!err.empty()) throw CoreError("'" + path + "': " + err);
         if (H5Lexists(root, "model_weights", H5P_DEFAULT) > 0) {
-            nested = std::make_unique<H5Handle>(H5Gopen2(root, "model_weights", H5P_DEFAULT), H5Gclose);
+            nested = std::make_unique<H5Handle>(openInFile(root, "model_weights", true, "'" + path + "'"), H5Gclose);
             if (nested->valid() && readStringListAttr(nested->get(), "layer_names", layerNames, err)) root = nested->get();
         }
         if (layerNames.empty())
@@ -155,9 +236,9 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
     int channels = 3;
     for (const std::string& lname : layerNames) {
         const std::string what = "'" + path + "', layer '" + lname + "'";
-        if (H5Lexists(root, lname.c_str(), H5P_DEFAULT) <= 0)
+        if (H5Lexists(root, lname.c_str(), inFileLinkAccess()) <= 0)
             throw CoreError(what + " is listed in layer_names but missing from the file (truncated or edited file?)");
-        H5Handle group(H5Gopen2(root, lname.c_str(), H5P_DEFAULT), H5Gclose);
+        H5Handle group(openInFile(root, lname, true, what), H5Gclose);
         if (!group.valid()) throw CoreError(what + " cannot be opened (corrupt file?)");
         std::vector<std::string> weightNames;
         readStringListAttr(group.get(), "weight_names", weightNames, err);

@@ -2,6 +2,7 @@
 #include "core/model/model.hpp"
 
 #include "core/model/conv_mode.hpp"
+#include "core/model/model_check.hpp"
 #include "core/base/finite.hpp"
 #include "core/base/limits.hpp"
 #include "core/model/model_zoo.hpp"
@@ -172,6 +173,8 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
         auto warn = [&](const std::string& w) { if (warnings) warnings->push_back(w); };
         std::optional<Model> model;
         std::optional<ZooEntry> entry;  // the models.yml entry of the file loaded, if any
+        if (opts.untrained && !opts.model.empty())
+            return Error{"--untrained and --model '" + opts.model + "' ask for two different networks: give one of them"};
         if (opts.untrained) {
             model = fromSequential(vgg19Untrained(opts.seed), "VGG19", "untrained (seeded He init)");
             model->m_untrained = true;
@@ -208,17 +211,11 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
                     if (ext == ".caffemodel" && config.empty())
                         return Error{"Caffe model '" + loc->path + "' needs its .prototxt: pass --config FILE"};
                     if (!config.empty() && !isFile(config)) return Error{"config file '" + config + "' does not exist"};
-                    cv::dnn::Net net;
                     installFastConv();
-                    try {
-                        net = cv::dnn::readNet(loc->path, config);
-                    } catch (const cv::Exception& e) {
-                        return Error{"cannot read model '" + loc->path + "': OpenCV could not parse it (" + e.err +
-                                     "); is it an ONNX, Caffe, TensorFlow, Torch7 or Darknet file?"};
-                    }
-                    if (net.empty()) return Error{"cannot read model '" + loc->path + "': OpenCV returned an empty network"};
+                    auto net = readNetChecked(loc->path, config, "model '" + loc->path + "'");
+                    if (!net) return Error{net.error()};
                     Model m;
-                    m.m_net = net;
+                    m.m_net = *net;
                     m.m_title = entry && !entry->title.empty() ? entry->title : fs::path(loc->path).stem().string();
                     m.m_source = loc->path;
                     model = std::move(m);
@@ -289,7 +286,6 @@ std::vector<std::string> Model::articleLayers() const {
         run.push_back(&l);
     }
     flush();
-    if (out.empty()) out = spatialLayerNames();
     return out;
 }
 

@@ -70,7 +70,7 @@ public:
     const LayerInfo* find(const std::string& name) const;
     // The layer or an error listing the valid names.
     Expected<const LayerInfo*> requireSpatialLayer(const std::string& name) const;
-    // The article's figure set: first and last conv layer of each block (falls back to all convs).
+    // The article's figure set: first and last conv layer of each block; empty without conv layers.
     std::vector<std::string> articleLayers() const;
 
     // The smallest input side that reaches every layer (the largest stride, 32 for VGG19).

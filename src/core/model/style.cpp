@@ -1,6 +1,7 @@
 #include "core/model/style.hpp"
 
 #include "core/model/conv_mode.hpp"
+#include "core/model/model_check.hpp"
 #include "core/base/finite.hpp"
 #include "core/model/model.hpp"
 #include "core/base/parse.hpp"
@@ -58,15 +59,10 @@ Expected<StyleStage> StyleStage::load(const StyleOptions& opts, std::vector<std:
             warnings->push_back("no models.yml entry for style network '" + fs::path(*path).filename().string() + "': using " +
                                 (entry.framework == "onnx" ? "ONNX fast-neural-style processing (RGB 0..255 in and out)"
                                                            : "Torch fast-neural-style processing (BGR minus the ImageNet mean, added back)"));
-        cv::dnn::Net net;
         installFastConv();
-        try {
-            net = cv::dnn::readNet(*path);
-        } catch (const cv::Exception& e) {
-            return Error{"cannot read style network '" + *path + "': OpenCV could not parse it (" + e.err +
-                         "); give a fast-neural-style .t7 (Torch7) or .onnx file"};
-        }
-        if (net.empty()) return Error{"cannot read style network '" + *path + "': OpenCV returned an empty network"};
+        auto read = readNetChecked(*path, "", "style network '" + *path + "'");
+        if (!read) return Error{read.error()};
+        cv::dnn::Net net = *read;
         if (auto st = checkNetWeights(net, "style network '" + *path + "'"); !st) return Error{st.error()};
         StyleStage s = fromNet(net, entry, opts.workSize, entry.title.empty() ? entry.name : entry.title);
         s.m_source = *path;

@@ -25,7 +25,8 @@ constexpr int kPoolMax = 0;  // OpenCV's PoolingLayer::type for max pooling
 struct BackwardChain::Stage {
     enum class Kind { Conv, Relu, MaxPool, Identity };
     Kind kind = Kind::Relu;
-    std::string name;               // the model's layer name
+    std::string name;               // the net's layer name
+    std::string label;              // the catalogue's name for it (`layers`; ONNX without "onnx_node!")
     int kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
     bool ceil = false;
     cv::Mat weights, bias;          // conv: (out, in, kh, kw), (1, out)
@@ -148,8 +149,10 @@ void BackwardChain::buildForwardNet() {
 Expected<BackwardChain> BackwardChain::build(Model& model, const std::string& layer) {
     return guard([&]() -> Expected<BackwardChain> {
         cv::dnn::Net& net = model.net();
-        const int top = net.getLayerId(layer);
-        if (top <= 0) return Error{"unknown layer '" + layer + "' for back-projection"};
+        // The one lookup every command uses (Model::find): catalogue names and OpenCV's own.
+        const LayerInfo* info = model.find(layer);
+        const int top = info ? net.getLayerId(info->netName) : -1;
+        if (top <= 0) return Error{"unknown layer '" + layer + "' for back-projection (see `cnnscope layers`)"};
         BackwardChain chain;
         chain.m_top = layer;
         int channels = 3;
@@ -163,6 +166,8 @@ Expected<BackwardChain> BackwardChain::build(Model& model, const std::string& la
                 return Error{"cannot go back through layer '" + l->name + "' (type " + l->type + ")" +
                              (s.error().empty() ? "" : ": " + s.error()) + " on the way down from '" + layer +
                              "'; supported: " + backwardSupportedTypes()};
+            for (const LayerInfo& li : model.layers())
+                if (li.netName == s->name) s->label = li.name;
             chain.m_stages.push_back(std::move(*s));
         }
         chain.buildForwardNet();
@@ -178,7 +183,7 @@ std::vector<std::string> BackwardChain::layerNames() const {
 
 int BackwardChain::stageOf(const std::string& name) const {
     for (size_t i = 0; i < m_stages.size(); ++i)
-        if (m_stages[i].name == name) return int(i);
+        if (m_stages[i].name == name || (!m_stages[i].label.empty() && m_stages[i].label == name)) return int(i);
     return -1;
 }
 
