@@ -188,6 +188,7 @@ class OpenClTest(CliTest):
             self.assertIn("no OpenCL runtime or device", p.stdout, extra)
         got, q = self.dump("opencl", "block1_conv2", {"OCL_ICD_VENDORS": empty})
         self.assertIn("target 'opencl' is not offered by this OpenCV build on this machine", q.stderr)
+        self.assertIn("no OpenCL device found (install your GPU's OpenCL ICD, or pocl-opencl-icd for the CPU); using cpu", q.stderr)
         self.assertTrue(np.array_equal(got, self.cpu_maps("block1_conv2")))
 
     # --- the window ----------------------------------------------------------------------------------

@@ -71,8 +71,15 @@ Expected<TargetChoice> chooseTarget(const std::string& rawName) {
         for (const auto& n : availableTargets()) avail += (avail.empty() ? "" : ", ") + n;
         c.actual = "cpu";
         c.device = "CPU";
+        std::string why;
+        const char* pick = std::getenv("OPENCV_OPENCL_DEVICE");
+        if (it->target == cv::dnn::DNN_TARGET_OPENCL || it->target == cv::dnn::DNN_TARGET_OPENCL_FP16)
+            why = openClDevices().empty() ? "; no OpenCL device found (install your GPU's OpenCL ICD, or pocl-opencl-icd for the CPU)"
+                  : pick && *pick ? std::string("; OPENCV_OPENCL_DEVICE / --opencl-device '") + pick +
+                                        "' matches none of the OpenCL devices (`cnnscope targets` lists them)"
+                                  : "; OpenCV takes GPU devices only by default (--opencl-device :CPU: picks a CPU one)";
         c.note = std::string("target '") + it->name + "' is not offered by this OpenCV build on this machine (available: " +
-                 avail + "); using cpu";
+                 avail + ")" + why + "; using cpu";
         c.backend = table[0].backend;
         c.target = table[0].target;
         return c;
