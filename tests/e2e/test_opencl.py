@@ -212,9 +212,11 @@ class OpenClTest(CliTest):
         self.assertLess(st["target_check_diff"], 1e-3)
         self.assertTrue(st["target_check"].startswith("checked against the cpu"))
         self.assertEqual(st["layer"], "block1_conv2")
+        self.assertRegex(st["caption"], r"\[opencl on .*\(Portable Computing Language, CPU\)\]")
         # ... and --target opencl -> cpu.
         st = self.view("--target", "opencl", "--frames", "8", "--keys", "idle,target=cpu,idle")
         self.assertEqual((st["target"], st["target_device"], st["target_check_diff"]), ("cpu", "CPU", None))
+        self.assertNotIn("[opencl", st["caption"])
 
 if __name__ == "__main__":
     unittest.main()
