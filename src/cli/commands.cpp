@@ -279,8 +279,8 @@ void printOpenClDevices() {
         std::printf("  %s\n", devices.empty() ? "no OpenCL runtime or device (install your GPU's OpenCL ICD, or pocl-opencl-icd for the CPU)"
                                                : "none of them is used: pick one with --opencl-device");
     std::printf("pick a device with --opencl-device PLATFORM:TYPE:DEVICE (or OPENCV_OPENCL_DEVICE), e.g. ':GPU:1', ':CPU:', "
-                "'NVIDIA CUDA::'; any vendor runs (OPENCV_DNN_OPENCL_ALLOW_ALL_DEVICES=%s), and the first model load checks "
-                "its maps against the cpu\n",
+                "'NVIDIA CUDA::'; any vendor runs (OPENCV_DNN_OPENCL_ALLOW_ALL_DEVICES=%s), and a model on it is checked "
+                "against the cpu when the target is chosen\n",
                 std::getenv("OPENCV_DNN_OPENCL_ALLOW_ALL_DEVICES") ? std::getenv("OPENCV_DNN_OPENCL_ALLOW_ALL_DEVICES") : "unset");
 }
 
