@@ -33,8 +33,9 @@ echo "device-check: $gpu"
 
 cmake_args=(-S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCNNSCOPE_BUILD_TESTS=OFF -DCNNSCOPE_BUILD_GUI=OFF)
 [[ -n ${OpenCV_DIR:-} ]] && cmake_args+=("-DOpenCV_DIR=$OpenCV_DIR")
-cmake "${cmake_args[@]}" >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)" --target cnnscope >"$build.build.log" 2>&1 || { tail -40 "$build.build.log"; exit 1; }
+mkdir -p "$build"
+cmake "${cmake_args[@]}" >"$build/device-check-cmake.log" 2>&1 || { cat "$build/device-check-cmake.log"; exit 1; }
+cmake --build "$build" -j"$(nproc)" --target cnnscope >"$build/device-check-build.log" 2>&1 || { tail -40 "$build/device-check-build.log"; exit 1; }
 bin=$(realpath "$build/cnnscope")
 
 dev_args=()
