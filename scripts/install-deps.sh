@@ -19,6 +19,10 @@ packages=(
   python3 python3-numpy python3-h5py python3-matplotlib python3-pil python3-onnx
   # tests that export nets with torch.onnx (readable layer names, compare-models by position)
   python3-torch
+  # the OpenCL target, tested on POCL's CPU device (tests/e2e/test_opencl.py); clinfo lists devices
+  pocl-opencl-icd ocl-icd-libopencl1 clinfo
+  # the .deb package (cpack -G DEB; dpkg-shlibdeps writes its Depends)
+  dpkg-dev fakeroot
   # fetching weights (cnnscope fetch): libcurl, OpenSSL's EVP digests for the checksums
   libcurl4-openssl-dev libssl-dev ca-certificates
 )

@@ -64,6 +64,7 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::HistoryMark: historyMark(); break;
         case KeyAction::HistoryGif: exportHistoryMarkToHere(); break;
         case KeyAction::SetInputSize:
+        case KeyAction::SetTarget:
         case KeyAction::LoadModel: applyScriptArgument(action); break;
     }
     // Keep the selected channel's page on screen in the grid.
@@ -78,6 +79,8 @@ void Gui::applyScriptArgument(KeyAction action) {
     if (action == KeyAction::LoadModel) {
         m_inputs.modelText = arg;
         applyPanelEvent({ui::PanelEvent::Kind::LoadModel, arg});
+    } else if (action == KeyAction::SetTarget) {
+        applyPanelEvent({ui::PanelEvent::Kind::Target, arg});  // the target combo: checked like --target
     } else if (auto size = parseSize(arg, kMinInputSide, kMaxInputSide); size) {
         applyPanelEvent({ui::PanelEvent::Kind::InputSize, {}, *size});
     } else {
@@ -124,7 +127,7 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
             rebuildPipeline([&](Model& m) {
                 std::string note;
                 Status st = m.setTarget(e.text, &note);
-                post(st ? (note.empty() ? "running on " + m.target().actual : note) : st.error(), st);
+                post(st ? (note.empty() ? "running on " + targetLabel(m.target()) : note) : st.error(), st);
                 return st;
             });
             break;

@@ -346,7 +346,7 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g); 'idle' waits until "
                      "the view is computed (with --model2, B's maps too; and a download or history GIF has finished); 'conv' picks the next convolution "
                      "kernel, 'download' starts the trained-weights download, 'mark' and 'historygif' are the timeline's "
-                     "buttons, 'input=WxH' and 'model=FILE' the panel's input size and model");
+                     "buttons, 'input=WxH', 'model=FILE' and 'target=NAME' the panel's input size, model and target");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");
     view->add_flag("--atlas", opts.atlas,

@@ -39,6 +39,7 @@ const std::vector<KeyBinding>& keyTable() {
         {0, "historygif", KeyAction::HistoryGif, nullptr, nullptr},
         {0, "input=", KeyAction::SetInputSize, nullptr, nullptr},
         {0, "model=", KeyAction::LoadModel, nullptr, nullptr},
+        {0, "target=", KeyAction::SetTarget, nullptr, nullptr},
     };
     return table;
 }

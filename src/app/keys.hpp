@@ -20,7 +20,7 @@ enum class KeyAction {
     Idle,  // scripted pseudo-key: wait until the view is computed (and a download has finished)
     WaitFrame,  // scripted pseudo-key: wait for the next new frame (the history grows by one)
     HistoryMark, HistoryGif,  // scripted: the timeline's Mark and "GIF mark..here" buttons
-    SetInputSize, LoadModel,  // scripted, with an argument (input=WxH, model=FILE): the panel's model section
+    SetInputSize, LoadModel, SetTarget,  // scripted, with an argument (input=WxH, model=FILE, target=NAME): the panel's model section
 };
 
 struct KeyBinding {

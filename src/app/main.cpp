@@ -1,5 +1,6 @@
 // cnnscope: CLI subcommands run before any window code; `view` (or no arguments) opens the GUI.
 #include "cli/cli.hpp"
+#include "core/model/backend.hpp"
 #include "core/model/conv_mode.hpp"
 #include "core/base/interrupt.hpp"
 #include "core/base/limits.hpp"
@@ -13,6 +14,7 @@
 
 #include <iostream>
 #include <new>
+#include <unistd.h>
 
 namespace {
 
@@ -35,7 +37,10 @@ int parseFailure(CLI::App& app, const CLI::ParseError& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    cnnscope::preferPassiveOpenMpWait(argv);
+    // libgomp and OpenCV's dnn read their settings when they load: set them, then start again
+    // (same pid, same arguments; execv returns only on failure, and then the run goes on as is).
+    const bool ompChanged = cnnscope::preferPassiveOpenMpWait();
+    if (cnnscope::prepareOpenClEnvironment(argc, argv) || ompChanged) ::execv("/proc/self/exe", argv);
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
     cnnscope::setMaxImagePixels(cnnscope::kDefaultMaxImagePixels);
     cnnscope::installInterruptHandlers();
@@ -49,6 +54,10 @@ int main(int argc, char** argv) {
     app.add_option("--max-pixels", maxPixels, "Largest image or video frame accepted, in pixels (checked from the header before decoding)")
         ->default_val(cnnscope::kDefaultMaxImagePixels)
         ->check(CLI::Range(int64_t(1024), int64_t(1) << 34));
+    std::string openClDevice;  // applied before OpenCV loads (prepareOpenClEnvironment); listed by `targets`
+    app.add_option("--opencl-device", openClDevice,
+                   "OpenCL device for --target opencl: sets OPENCV_OPENCL_DEVICE, e.g. ':GPU:0', ':CPU:', 'NVIDIA CUDA:GPU:' "
+                   "(PLATFORM:TYPE:DEVICE; `cnnscope targets` lists them)");
     std::function<int()> action, defaultAction;
     cnnscope::cli::registerCommands(app, action);
 #ifdef CNNSCOPE_HAVE_GUI

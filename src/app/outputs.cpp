@@ -222,6 +222,7 @@ Status Gui::writeStats(const std::string& path) {
       << m_transfer.statsJson(m_frameRect)
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
       << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"
+      << "  " << targetJsonFields(m_pipeline->model().target()) << ",\n"
       << "  \"source\": \"" << jsonEscape(m_pipeline->sourceDescription()) << "\",\n"
       << "  \"frame_index\": " << m_result.frameIndex << ",\n"
       << "  \"layer\": \"" << jsonEscape(m_shownLayer) << "\",\n"

@@ -104,6 +104,8 @@ ui::PanelInfo Gui::panelInfo() const {
     info.untrained = m.untrained();
     info.target = m.target().actual;
     info.targetNote = m.target().note;
+    info.targetDevice = m.target().device;
+    info.targetCheck = m.target().check;
     info.targets = availableTargets();
     info.inputSize = m.preprocessing().size;
     info.sourceDescription = m_pipeline->sourceDescription();

@@ -191,7 +191,7 @@ struct BenchCmd {
             std::ostringstream doc;
             doc << "{\n  \"machine\": {\"cpu\": \"" << jsonEscape(cpuName()) << "\", \"cores\": " << std::thread::hardware_concurrency()
                 << ", \"opencv\": \"" << CV_VERSION << "\", \"onednn\": " << (oneDnnBuilt() ? "true" : "false") << ", \"threads\": " << cv::getNumThreads() << ", \"target\": \""
-                << model->target().actual << "\", \"model\": \"" << jsonEscape(model->label()) << "\", \"source\": \""
+                << model->target().actual << "\", " << targetJsonFields(model->target()) << ", \"model\": \"" << jsonEscape(model->label()) << "\", \"source\": \""
                 << jsonEscape(source) << "\", \"frames\": " << frames << "},\n  \"results\": [\n"
                 << rows.str() << "\n  ]\n}\n";
             if (auto st = writeTextAtomic(json, doc.str(), "--json"); !st) return fail(st.error());

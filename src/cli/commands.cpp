@@ -12,11 +12,13 @@
 #include "core/pipeline/source.hpp"
 #include "record/sweep.hpp"
 
+#include <opencv2/core/cuda.hpp>
 #include <opencv2/core/utility.hpp>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -53,8 +55,10 @@ struct LayersCmd {
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         const auto& pre = model->preprocessing();
-        std::printf("Model: %s\nWeights: %s\nInput: %dx%d (WxH), target %s\n\n", model->label().c_str(), model->source().c_str(),
-                    pre.size.width, pre.size.height, model->target().actual.c_str());
+        std::printf("Model: %s\nWeights: %s\nInput: %dx%d (WxH), target %s\n", model->label().c_str(), model->source().c_str(),
+                    pre.size.width, pre.size.height, targetLabel(model->target()).c_str());
+        if (!model->target().check.empty()) std::printf("Target: %s\n", model->target().check.c_str());
+        std::printf("\n");
         std::printf("%-24s %-14s %-22s %12s %8s %7s  %s\n", "Layer", "Type", "Output Shape", "Param #", "RF", "Stride", "Conv kernel");
         std::printf("%s\n", std::string(92, '=').c_str());
         const ConvReport conv = model->convReport();
@@ -263,6 +267,26 @@ struct SweepCmd {
 // ---------------------------------------------------------------------------------------------
 // [SECTION] targets
 
+void printOpenClDevices() {
+    const char* pick = std::getenv("OPENCV_OPENCL_DEVICE");
+    const auto devices = openClDevices();
+    std::printf("OpenCL devices: %zu found (OPENCV_OPENCL_DEVICE=%s)\n", devices.size(),
+                pick ? ("'" + std::string(pick) + "'").c_str() : "unset: OpenCV takes a GPU only");
+    bool used = false;
+    for (const auto& d : devices) {
+        std::printf("  %s %s (%s, %s, %s)%s\n", d.used ? "*" : "-", d.name.c_str(), d.platform.c_str(), d.type.c_str(),
+                    d.version.c_str(), d.used ? "  <- --target opencl runs here" : "");
+        used = used || d.used;
+    }
+    if (!used)
+        std::printf("  %s\n", devices.empty() ? "no OpenCL runtime or device (install your GPU's OpenCL ICD, or pocl-opencl-icd for the CPU)"
+                                               : "none of them is used: pick one with --opencl-device");
+    std::printf("pick a device with --opencl-device PLATFORM:TYPE:DEVICE (or OPENCV_OPENCL_DEVICE), e.g. ':GPU:1', ':CPU:', "
+                "'NVIDIA CUDA::'; any vendor runs (OPENCV_DNN_OPENCL_ALLOW_ALL_DEVICES=%s), and a model on it is checked "
+                "against the cpu when the target is chosen\n",
+                std::getenv("OPENCV_DNN_OPENCL_ALLOW_ALL_DEVICES") ? std::getenv("OPENCV_DNN_OPENCL_ALLOW_ALL_DEVICES") : "unset");
+}
+
 int runTargets(const std::string& conv) {
     if (auto st = applyConvOption(conv); !st) return fail(st.error());
     const auto avail = availableTargets();
@@ -277,6 +301,11 @@ int runTargets(const std::string& conv) {
         std::printf("%-12s %-10s %s\n", e.name, ok ? "yes" : "no", what.c_str());
     }
     std::printf("OpenCV %s, %d threads\n", CV_VERSION, cv::getNumThreads());
+    printOpenClDevices();
+    const int cudaDevices = cv::cuda::getCudaEnabledDeviceCount();
+    std::printf("CUDA: %s\n", cudaDevices > 0 ? (std::to_string(cudaDevices) + " device(s) for --target cuda").c_str()
+                               : cudaDevices < 0 ? "OpenCV was built with CUDA but no driver or device answers"
+                                                 : "this OpenCV has no CUDA (Debian's has none; README: GPU targets)");
     if (oneDnnBuilt())
         std::printf("cpu convolutions: --conv %s: %s\n", convModeName(convMode()),
                     convMode() == ConvMode::OpenCV ? "OpenCV's own kernel"

@@ -50,7 +50,9 @@ Status stylise(std::optional<StyleStage>& style, cv::Mat& frame) {
 }
 
 std::string pipelineLabel(const Model& model, const std::string& styleLabel) {
-    return styleLabel.empty() ? model.label() : model.label() + " on " + styleLabel;
+    // Captions name a target other than the cpu and its device: "VGG19 [opencl on NAME (PLATFORM, GPU)]".
+    const std::string label = model.target().actual == "cpu" ? model.label() : model.label() + " [" + targetLabel(model.target()) + "]";
+    return styleLabel.empty() ? label : label + " on " + styleLabel;
 }
 
 std::string pipelineLabel(const Model& model, const std::optional<StyleStage>& style) {

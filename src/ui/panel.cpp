@@ -53,6 +53,8 @@ void modelSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events) {
     ImGui::Text("%s", info.modelLabel.c_str());
     ImGui::TextWrapped("%s", info.modelSource.c_str());
     ImGui::Text("input %dx%d, running on %s", info.inputSize.width, info.inputSize.height, info.target.c_str());
+    if (!info.targetDevice.empty() && info.targetDevice != "CPU") ImGui::TextWrapped("device: %s", info.targetDevice.c_str());
+    if (!info.targetCheck.empty()) ImGui::TextWrapped("%s", info.targetCheck.c_str());
     if (!info.targetNote.empty()) ImGui::TextColored(kWarn, "%s", info.targetNote.c_str());
     ImGui::SetNextItemWidth(-60);
     if (inputString("##model", in.modelText)) events.push_back({PanelEvent::Kind::LoadModel, in.modelText});

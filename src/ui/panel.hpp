@@ -80,6 +80,7 @@ struct Model2Info {
 // Read-only facts the panel shows.
 struct PanelInfo {
     std::string modelLabel, modelSource, target, targetNote, sourceDescription, sourceNote;
+    std::string targetDevice, targetCheck;  // the device the target runs on; its check against the cpu
     bool untrained = false, live = false, still = false, paused = false, loop = true;
     double speed = 1.0;
     int64_t frameIndex = 0;

@@ -22,8 +22,26 @@ TEST_CASE("targets: cpu always / unknown rejected / unavailable falls back with 
         REQUIRE(c.ok());
         const bool offered = std::find(avail.begin(), avail.end(), name) != avail.end();
         if (!offered || c->actual != c->requested) {
-            CHECK(c->actual == "cpu");
+            // cpu, or opencl (FP32) for opencl_fp16 where OpenCV runs FP16 on Intel GPUs only
+            CHECK((c->actual == "cpu" || (c->requested == "opencl_fp16" && c->actual == "opencl")));
             CHECK_FALSE(c->note.empty());
         }
+        if (c->actual == "cpu") {
+            CHECK(c->device == "CPU");
+            CHECK(targetLabel(*c) == "cpu");
+        }
     }
+}
+
+TEST_CASE("targets: the JSON fields name what was asked, what ran and the check") {
+    TargetChoice c = *chooseTarget("cpu");
+    CHECK(targetJsonFields(c) ==
+          "\"target_requested\": \"cpu\", \"target_device\": \"CPU\", \"target_check\": \"\", \"target_check_diff\": null, "
+          "\"target_note\": \"\"");
+    c.actual = "opencl";
+    c.device = "GPU \"x\" (P, GPU)";
+    c.checkDiff = 2.5e-6;
+    CHECK(targetLabel(c) == "opencl on GPU \"x\" (P, GPU)");
+    CHECK(targetJsonFields(c).find("\"target_device\": \"GPU \\\"x\\\" (P, GPU)\"") != std::string::npos);
+    CHECK(targetJsonFields(c).find("\"target_check_diff\": 2.5e-06") != std::string::npos);
 }

@@ -54,10 +54,10 @@ void installFastConv() {
 #endif
 }
 
-void preferPassiveOpenMpWait(char** argv) {
-    if (!oneDnnBuilt() || std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+bool preferPassiveOpenMpWait() {
+    if (!oneDnnBuilt() || std::getenv("OMP_WAIT_POLICY") != nullptr) return false;
     ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    ::execv("/proc/self/exe", argv);  // returns only on failure: then run on with spinning threads
+    return true;
 }
 
 void setConvMode(ConvMode m) { g_mode.store(int(m)); }

@@ -37,9 +37,9 @@ void installFastConv();
 // with OpenCV's own pool running the layers in between on the same cores, the spinning costs
 // up to 7x on a conv layer (measured: block1_conv1 88 ms against 12 ms with passive waiting).
 // libgomp reads OMP_WAIT_POLICY only when it loads, so main() calls this first: when oneDNN is
-// built in and OMP_WAIT_POLICY is unset, it sets it to PASSIVE and re-executes the program
-// (same pid, same arguments). A user's own OMP_WAIT_POLICY is left alone.
-void preferPassiveOpenMpWait(char** argv);
+// built in and OMP_WAIT_POLICY is unset, it sets it to PASSIVE and returns true, and main()
+// re-executes the program (same pid, same arguments). A user's own OMP_WAIT_POLICY is left alone.
+bool preferPassiveOpenMpWait();
 
 // The process-wide mode. Thread-safe; every conv layer reads it at its next forward and rebuilds
 // its primitives when it changed (no net reload needed).

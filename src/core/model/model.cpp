@@ -233,10 +233,10 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
             m.m_defaultLayer = entry->defaultLayer;
         }
         if (opts.inputSize.area() > 0) m.m_pre.size = opts.inputSize;
+        m.finishSetup();  // before the target: its check runs every layer
         std::string note;
         if (auto st = m.setTarget(opts.target, &note); !st) return Error{st.error()};
         if (!note.empty()) warn(note);
-        m.finishSetup();
         if (m.spatialLayerNames().empty())
             return Error{"model '" + m.m_source + "' has no layer with a (C,H,W) output to visualise at input size " +
                          std::to_string(m.m_pre.size.width) + "x" + std::to_string(m.m_pre.size.height)};
@@ -309,12 +309,18 @@ Status Model::setTarget(const std::string& name, std::string* note) {
     auto choice = chooseTarget(name);
     if (!choice) return Error{choice.error()};
     m_target = *choice;
-    if (note) *note = m_target.note;
-    return guard([&]() -> Status {
+    Status st = guard([&]() -> Status {
         m_net.setPreferableBackend(m_target.backend);
         m_net.setPreferableTarget(m_target.target);
+        if (m_target.actual == "cpu" || m_layers.empty()) return {};
+        std::vector<std::string> names;  // every map, on a fixed frame: a device that computes wrong is refused
+        for (const auto& l : m_layers)
+            if (l.spatial() && l.name != "input") names.push_back(l.netName);
+        checkTarget(m_net, preprocess(targetCheckFrame(m_pre.size), m_pre, m_buffers), names, m_target);
         return {};
     });
+    if (note) *note = m_target.note;
+    return st;
 }
 
 Status Model::forward(const cv::Mat& frame, const std::string& layer, cv::Mat& out) {

@@ -20,6 +20,11 @@ std::vector<std::string> modelDirs() {
     std::vector<std::string> dirs;
     if (const char* env = std::getenv("CNNSCOPE_MODELS_DIR"); env && *env) dirs.emplace_back(env);
     dirs.emplace_back("models");
+    // An installed binary's catalogue: PREFIX/share/cnnscope/models beside PREFIX/bin/cnnscope.
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec && fs::is_directory(self.parent_path().parent_path() / "share" / "cnnscope" / "models", ec))
+        dirs.push_back((self.parent_path().parent_path() / "share" / "cnnscope" / "models").string());
 #ifdef CNNSCOPE_SOURCE_MODELS_DIR
     dirs.emplace_back(CNNSCOPE_SOURCE_MODELS_DIR);
 #endif

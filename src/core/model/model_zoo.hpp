@@ -36,7 +36,8 @@ struct ZooEntry {
 };
 
 // Directories searched for models.yml and for weight files, in order: $CNNSCOPE_MODELS_DIR,
-// ./models, the source tree's models/ (compiled in), then userModelsDir().
+// ./models, an installed binary's PREFIX/share/cnnscope/models, the source tree's models/
+// (compiled in), then userModelsDir().
 std::vector<std::string> modelDirs();
 
 // Where `cnnscope fetch` and the window's download put weights by default, a place the user can
