@@ -300,7 +300,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     layers->callback([&] { action = [] { return layersCmd.run(); }; });
 
     auto* dump = app.add_subcommand("dump", "Write one layer's activations of one frame as float32 .npy, shape (1, C, H, W)");
-    dump->add_option("SOURCE", dumpCmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    dump->add_option("SOURCE", dumpCmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     dump->add_option("--layer", dumpCmd.layer, "Layer name (see `cnnscope layers`)")->required();
     dump->add_option("--out", dumpCmd.out, "Output .npy file")->required();
     dump->add_option("--frame", dumpCmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
@@ -311,7 +311,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
 
     auto* grid = app.add_subcommand("grid", "Write 8x8 'hot' feature-map grids as PNG (default: the article's layers, "
                                             "first and last conv of each block)");
-    grid->add_option("SOURCE", gridCmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    grid->add_option("SOURCE", gridCmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     grid->add_option("--out", gridCmd.out, "Output directory (one LAYER.png per layer), or a .png file for one layer")->required();
     grid->add_option("--layer", gridCmd.layers, "Layer(s) to draw; repeatable (default: first and last conv of each block)");
     grid->add_option("--tiles", gridCmd.tiles, "Tiles per side: N gives an NxN grid of channels")->default_val(8);
@@ -328,7 +328,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     grid->callback([&] { action = [] { return gridCmd.run(); }; });
 
     auto* sweep = app.add_subcommand("sweep", "Write a GIF with one frame per channel of a layer (the article's block1_conv1 GIF)");
-    sweep->add_option("SOURCE", sweepCmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    sweep->add_option("SOURCE", sweepCmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     sweep->add_option("--layer", sweepCmd.layer, "Layer name (see `cnnscope layers`)")->required();
     sweep->add_option("--out", sweepCmd.out, "Output .gif file")->required();
     sweep->add_option("--display-size", sweepCmd.displaySize, "Size of each map in the GIF, WxH (a caption strip is added below)")
