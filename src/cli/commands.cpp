@@ -2,6 +2,7 @@
 #include "cli/cli.hpp"
 
 #include "core/io/atomic_file.hpp"
+#include "core/io/output_set.hpp"
 #include "core/render/colormap.hpp"
 #include "core/unit/gram.hpp"
 #include "core/base/interrupt.hpp"
@@ -175,15 +176,22 @@ struct GridCmd {
         const auto t0 = std::chrono::steady_clock::now();
         if (auto st = model->forward(image, layers, acts); !st) return fail(st.error());
         const double forwardMs = msSince(t0);
-        if (!singleFile)
-            if (auto st = ensureDirectory(out); !st) return fail(st.error());
+        // The grids of the run as a whole: renamed into place once all are written (a folder this
+        // run creates goes again if it fails; grids of other layers already there stay).
+        std::optional<OutputFolder> folder;
+        OutputBatch single;
+        if (!singleFile) {
+            auto f = OutputFolder::open(out, "--out", false);
+            if (!f) return fail(f.error());
+            folder.emplace(std::move(*f));
+        }
 
         Progress progress("grid", int(layers.size()), common.quiet);
         MosaicScratch scratch;
         cv::Mat mosaic;
         const auto t1 = std::chrono::steady_clock::now();
         for (size_t i = 0; i < layers.size(); ++i) {
-            if (interrupted()) return fail("interrupted; grids written so far are complete, none is partial");
+            if (interrupted()) return fail("interrupted; no grid was written");
             const int C = acts[i].size[1];
             MosaicOptions mo;
             mo.cols = mo.rows = tiles;
@@ -206,9 +214,11 @@ struct GridCmd {
                                                  colormapName(display->colormap) + ", " + describe(display->norm));
             }
             const std::string path = singleFile ? out : (fs::path(out) / (fileSafe(layers[i]) + ".png")).string();
-            if (auto st = writeImageAtomic(path, image8, "--out"); !st) return fail(st.error());
+            if (auto st = singleFile ? single.addImage(out, image8, "--out") : folder->addImage(fileSafe(layers[i]) + ".png", image8); !st)
+                return fail(st.error());
             progress.step(int(i + 1), layers[i] + " -> " + path);
         }
+        if (auto st = singleFile ? single.commit() : folder->commit(); !st) return fail(st.error());
         progress.done(cv::format("%zu grid(s) from frame %lld: forward %.1f ms, render+write %.1f ms", layers.size(),
                                  (long long)frame, forwardMs, msSince(t1)));
         return 0;

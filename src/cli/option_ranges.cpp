@@ -45,6 +45,7 @@ const Range kRanges[] = {
     // atlas
     {"--tile", 4, 128},
     {"--columns", 1, 1024},
+    {"--repeat", 1, 10000},  // backprop timing
 };
 
 std::string number(double v) {

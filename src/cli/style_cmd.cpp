@@ -136,6 +136,7 @@ void registerStyle(CLI::App& app, std::function<int()>& action) {
     static StylizeCmd sty;
     static CompareCmd cmp;
     auto* s = app.add_subcommand("stylize", "Run a style network alone: one frame to an image, or a stream to GIF, MP4 or PNG folder");
+    s->footer("Exit status 3: the stream was written but the source ended before its header's frame count (truncated?).");
     s->add_option("SOURCE", sty.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     s->add_option("--out", sty.out, "Output: F.png/.jpg (one frame), F.gif, F.mp4 (or .avi/.mkv), or a new folder for PNG frames")
         ->required();

@@ -94,7 +94,7 @@ class HostileOutputsTest(CliTest):
         for c in commands:
             text = subprocess.run([BIN, c, "--help"], capture_output=True, text=True).stdout
             for line in text.splitlines():
-                m = re.match(r"^\s+(?:-\w,)?(--[\w-]+)\s+(FLOAT|INT|UINT)\b(\S*)", line)
+                m = re.match(r"^\s+(?:-\w,)?(--[\w-]+)\s+(FLOAT|INT|UINT)\b(.*?)(?:\s{2,}|$)", line)
                 if m and "[" not in m.group(3) and c != "fetch":
                     missing.append(f"{c} {m.group(1)} {m.group(2)}{m.group(3)}")
         self.assertEqual(missing, [], "numeric options without a range in option_ranges.cpp")

@@ -95,8 +95,9 @@ Status OutputBatch::commit() {
     return {};
 }
 
-Expected<OutputFolder> OutputFolder::open(const std::string& dir, const std::string& option) {
+Expected<OutputFolder> OutputFolder::open(const std::string& dir, const std::string& option, bool prune) {
     OutputFolder f;
+    f.m_prune = prune;
     f.m_dir = dir;
     while (f.m_dir.size() > 1 && f.m_dir.back() == '/') f.m_dir.pop_back();
     f.m_option = option;
@@ -133,6 +134,11 @@ Status OutputFolder::addImage(const std::string& name, const cv::Mat& image) {
 }
 
 Status OutputFolder::commit() {
+    if (!m_prune) {
+        if (auto st = m_batch.commit(); !st) return st;
+        m_done = true;
+        return {};
+    }
     // The previous run's manifest: its files that this run does not write again are stale.
     std::vector<std::string> previous;
     {

@@ -46,10 +46,12 @@ private:
 class OutputFolder {
 public:
     static constexpr const char* kManifest = ".cnnscope-files";
-    static Expected<OutputFolder> open(const std::string& dir, const std::string& option = "--out");
+    // `prune` false: a folder that collects files across runs (grid's LAYER.png): no manifest and
+    // nothing removed, the set of this run is still whole or absent.
+    static Expected<OutputFolder> open(const std::string& dir, const std::string& option = "--out", bool prune = true);
     OutputFolder(OutputFolder&& o) noexcept
         : m_dir(std::move(o.m_dir)), m_option(std::move(o.m_option)), m_created(o.m_created), m_done(o.m_done),
-          m_names(std::move(o.m_names)), m_batch(std::move(o.m_batch)) {
+          m_prune(o.m_prune), m_names(std::move(o.m_names)), m_batch(std::move(o.m_batch)) {
         o.m_done = true;
     }
     ~OutputFolder();
@@ -62,7 +64,7 @@ public:
 private:
     OutputFolder() = default;
     std::string m_dir, m_option;
-    bool m_created = false, m_done = false;
+    bool m_created = false, m_done = false, m_prune = true;
     std::vector<std::string> m_names;
     OutputBatch m_batch;
 };

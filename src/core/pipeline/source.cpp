@@ -195,6 +195,7 @@ ReadStatus FrameSource::read(cv::Mat& frame) {
     }
     m_size = frame.size();
     ++m_index;
+    if (m_kind == SourceKind::Video) m_lastMs = m_cap.get(cv::CAP_PROP_POS_MSEC);
     return ReadStatus::Ok;
 }
 
@@ -245,8 +246,16 @@ std::string FrameSource::shortfall() const {
     if (m_kind != SourceKind::Video || !m_ended || m_claimed <= 0) return {};
     const int64_t slack = std::max<int64_t>(2, m_claimed / 100);
     if (m_index >= m_claimed - slack) return {};
-    return "'" + m_spec + "' ended after " + std::to_string(m_index) + " frames, but its header claims " + std::to_string(m_claimed) +
-           " (a truncated or damaged file?)";
+    // Fewer frames than claimed but the last one at the claimed end: frames the container marks
+    // as dropped (empty chunks, e.g. opencv-doc's tree.avi: 68 of 444), not a short file.
+    std::string when;
+    if (m_fps > 0 && m_lastMs > 0) {
+        const double claimedMs = double(m_claimed) * 1000.0 / m_fps;
+        if (m_lastMs >= claimedMs - std::max(2 * 1000.0 / m_fps, claimedMs / 100)) return {};
+        when = cv::format(" (%.1f s of %.1f s)", m_lastMs / 1000.0, claimedMs / 1000.0);
+    }
+    return "'" + m_spec + "' ended after " + std::to_string(m_index) + " frames" + when + ", but its header claims " +
+           std::to_string(m_claimed) + " (a truncated or damaged file?)";
 }
 
 std::string FrameSource::describe() const {
