@@ -126,7 +126,7 @@ class HostileOutputsTest(CliTest):
                 self.assertEqual(p.returncode, 3, p.stderr)
                 warn = [l for l in p.stderr.splitlines() if l.startswith("cnnscope: warning:")]
                 self.assertEqual(len(warn), 1, p.stderr)
-                self.assertRegex(warn[0], r"ended after \d+ frames, but its header claims 795")
+                self.assertRegex(warn[0], r"ended after \d+ frames \([\d.]+ s of 79.5 s\), but its header claims 795")
         self.assertTrue(os.path.exists(os.path.join(d, "r.gif")))
         self.assertIn("header claims", strict_json(os.path.join(d, "topk", "topk.json"))["source_ended_early"])
         # The whole file is not short: exit 0, no warning.
