@@ -176,6 +176,7 @@ void Gui::post(const std::string& text, ui::Message::Level level) {
     m_messages.push_back({level, text});
     if (m_messages.size() > 50) m_messages.erase(m_messages.begin());
     if (level != ui::Message::Level::Warning) m_message = text;  // the status line under the view
+    if (level == ui::Message::Level::Error && m_script.inStep) m_script.stepFailed(text);
 }
 
 void Gui::post(const std::string& text, const Status& outcome) {

@@ -259,8 +259,17 @@ bool Gui::scriptStep() {
         [this] { return viewComputed(); },
         [this] { return m_pipeline->stats().inferences; }, [this] { return m_history.stats().pushed; }};
     if (std::optional<KeyAction> key; m_script.keys(probe, key)) {
-        if (key) applyKey(*key);
-        return true;
+        if (key) {
+            m_script.inStep = true;
+            applyKey(*key);
+            m_script.inStep = false;
+        }
+        if (m_script.failure().empty()) return true;
+    }
+    if (!m_script.failure().empty()) {  // a step of --keys failed: the run is not what was asked
+        m_exitCode = cli::fail("--keys: " + m_script.failure());
+        m_script.complete();
+        return false;
     }
     // A scripted --transfer is recorded while it runs, like the article's GIF of the photo turning
     // into the style (the recording then goes on for --frames more frames of the result).
@@ -333,7 +342,7 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     static ViewOptions opts;
     auto* view = app.add_subcommand("view", "Open the live window on a video, image, camera index, GStreamer pipeline or URL "
                                             "(no SOURCE: camera 0, else sample footage)");
-    view->add_option("SOURCE", opts.source, "Image, video file, camera index, GStreamer pipeline or URL");
+    view->add_option("SOURCE", opts.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL");
     view->add_option("--layer", opts.layer, "Layer to show first (default: the model's first conv layer, or the last one used)");
     auto* channel = view->add_option("--channel", opts.channel, "Show this channel alone");
     view->add_flag("--grid", opts.grid, "Show the grid of channels")->excludes(channel);

@@ -12,6 +12,7 @@
 #include <opencv2/core/utility.hpp>
 #include <opencv2/core/utils/logger.hpp>
 
+#include <csignal>
 #include <iostream>
 #include <new>
 #include <unistd.h>
@@ -44,6 +45,9 @@ int main(int argc, char** argv) {
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
     cnnscope::setMaxImagePixels(cnnscope::kDefaultMaxImagePixels);
     cnnscope::installInterruptHandlers();
+    // A write past the file-size limit (ulimit -f) fails with EFBIG, reported with the path like any
+    // other write error (temporaries removed, non-zero exit), instead of SIGXFSZ killing the run.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"cnnscope: watch what a convolutional network sees (VGG19 feature maps, live or headless)", "cnnscope"};
     app.set_version_flag("--version", std::string("cnnscope ") + CNNSCOPE_VERSION);
     app.require_subcommand(0, 1);
@@ -73,6 +77,7 @@ int main(int argc, char** argv) {
     cnnscope::setVerbose(verbose);
     if (verbose) cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_WARNING);
     cnnscope::setMaxImagePixels(maxPixels);
+    if (auto st = cnnscope::checkEnvironmentNumbers(); !st) return cnnscope::cli::fail(st.error());
     try {
         if (action) return action();
         if (defaultAction) return defaultAction();

@@ -40,6 +40,15 @@ public:
     void complete() { m_completed = true; }
     bool completed() const { return m_completed; }
 
+    // A scripted step with a value (--keys model=FILE, input=WxH) failed: the run ends at once,
+    // with this error and a non-zero exit (the first failure is kept).
+    void stepFailed(const std::string& why) {
+        if (m_failure.empty()) m_failure = why;
+    }
+    const std::string& failure() const { return m_failure; }
+    // Set while a scripted step is applied: errors posted then are that step's failure.
+    bool inStep = false;
+
     int framesShown() const { return m_shown; }
     double seconds() const;                               // since start()
     uint64_t inferencesAtStart() const { return m_inferStart; }
@@ -54,6 +63,7 @@ private:
     Clock::time_point m_start;
     uint64_t m_inferStart = 0;
     int64_t m_inferencesAtIdle = -1;
+    std::string m_failure;
     uint64_t m_waitSeen = 0;  // 'frame': the history's count when the wait began
 };
 

@@ -4,6 +4,7 @@
 
 #include "core/render/atlas.hpp"
 #include "core/io/atomic_file.hpp"
+#include "core/io/output_set.hpp"
 #include "core/base/parse.hpp"
 #include "core/pipeline/source.hpp"
 
@@ -62,9 +63,12 @@ struct AtlasCmd {
         cv::Mat canvas;
         renderAtlas(af, *layout, display->norm.gamma, display->colormap, canvas);
         const auto t3 = std::chrono::steady_clock::now();
+        // Both files or neither: each is renamed into place only after both were written.
+        OutputBatch batch;
+        if (auto st = batch.addImage(out, canvas, "--out"); !st) return fail(st.error());
         if (!layoutJson.empty())
-            if (auto st = writeTextAtomic(layoutJson, layout->json()); !st) return fail(st.error());
-        if (auto st = writeImageAtomic(out, canvas); !st) return fail(st.error());
+            if (auto st = batch.addText(layoutJson, layout->json(), "--layout"); !st) return fail(st.error());
+        if (auto st = batch.commit(); !st) return fail(st.error());
         const cv::Size in = model->preprocessing().size;
         progress.done(cv::format("%s, %s at %dx%d, frame %lld: %d %s channels in %zu layers -> %s (%dx%d); forward %.0f ms, "
                                  "tiles %.0f ms, colour %.0f ms; upload %.2f MB",
@@ -82,7 +86,7 @@ void registerAtlas(CLI::App& app, std::function<int()>& action) {
     auto* c = app.add_subcommand("atlas",
                                  "Every channel of every layer of a kind for one frame in one PNG (VGG19: all 5,504 conv channels), "
                                  "one labelled band per layer, tiles box-downsampled");
-    c->add_option("SOURCE", cmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    c->add_option("SOURCE", cmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     c->add_option("--out", cmd.out, "Output .png")->required();
     c->add_option("--frame", cmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
     c->add_option("--tile", cmd.opts.tile, "A tile's longer side in pixels (4-128); maps larger than this are box-downsampled")

@@ -73,7 +73,7 @@ void registerBackprop(CLI::App& app, std::function<int()>& action) {
         "Project one unit back to the image: the seed is the channel's activation map at the layer (other channels zero), "
         "carried down through max pools (to the forward winner), convolutions (transposed, no bias) and ReLUs (per --mode). "
         "Goes through conv, ReLU and max-pool layers only");
-    c->add_option("SOURCE", cmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    c->add_option("SOURCE", cmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     c->add_option("--layer", cmd.layer, "Layer name (see `cnnscope layers`)")->required();
     c->add_option("--channel", cmd.channel, "Channel of the layer")->default_val(0)->check(CLI::NonNegativeNumber);
     c->add_option("--out", cmd.out,

@@ -177,11 +177,11 @@ struct BenchCmd {
                                  << k.kernel << "\", \"impl\": \"" << jsonEscape(k.impl) << "\", \"why\": \"" << jsonEscape(k.why) << "\"}";
                     rows << (firstRow ? "" : ",\n") << "    {\"layer\": \"" << jsonEscape(layer) << "\", \"input_size\": \"" << in
                          << "\", \"conv\": \"" << conv << "\", \"conv_summary\": \"" << jsonEscape(kernels[m].summary)
-                         << "\", \"forward_ms\": " << f.median << ", \"forward_min_ms\": " << f.min << ", \"pipeline_ms\": " << p.median
-                         << ", \"pipeline_min_ms\": " << p.min << ", \"overhead\": " << overhead << ", \"gflops\": " << gflops
-                         << ", \"allocs_per_frame\": " << (allocsPerFrame >= 0 ? cv::format("%.2f", allocsPerFrame) : std::string("null"))
-                         << ", \"rss_start_mb\": " << rssStart << ", \"rss_end_mb\": " << rssEnd << ", \"decode_ms\": " << d.median
-                         << ", \"net_ms\": " << n.median << ", \"render_ms\": " << r.median << ", \"conv_layers\": [" << perLayer.str()
+                         << "\", \"forward_ms\": " << jsonNumber(f.median, 6) << ", \"forward_min_ms\": " << jsonNumber(f.min, 6) << ", \"pipeline_ms\": " << jsonNumber(p.median, 6)
+                         << ", \"pipeline_min_ms\": " << jsonNumber(p.min, 6) << ", \"overhead\": " << jsonNumber(overhead, 6) << ", \"gflops\": " << jsonNumber(gflops, 6)
+                         << ", \"allocs_per_frame\": " << (allocsPerFrame >= 0 ? jsonNumber(allocsPerFrame, 6) : std::string("null"))
+                         << ", \"rss_start_mb\": " << jsonNumber(rssStart, 6) << ", \"rss_end_mb\": " << jsonNumber(rssEnd, 6) << ", \"decode_ms\": " << jsonNumber(d.median, 6)
+                         << ", \"net_ms\": " << jsonNumber(n.median, 6) << ", \"render_ms\": " << jsonNumber(r.median, 6) << ", \"conv_layers\": [" << perLayer.str()
                          << "]}";
                     firstRow = false;
                 }

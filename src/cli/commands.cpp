@@ -2,6 +2,7 @@
 #include "cli/cli.hpp"
 
 #include "core/io/atomic_file.hpp"
+#include "core/io/output_set.hpp"
 #include "core/render/colormap.hpp"
 #include "core/unit/gram.hpp"
 #include "core/base/interrupt.hpp"
@@ -182,15 +183,22 @@ struct GridCmd {
         const auto t0 = std::chrono::steady_clock::now();
         if (auto st = model->forward(image, layers, acts); !st) return fail(st.error());
         const double forwardMs = msSince(t0);
-        if (!singleFile)
-            if (auto st = ensureDirectory(out); !st) return fail(st.error());
+        // The grids of the run as a whole: renamed into place once all are written (a folder this
+        // run creates goes again if it fails; grids of other layers already there stay).
+        std::optional<OutputFolder> folder;
+        OutputBatch single;
+        if (!singleFile) {
+            auto f = OutputFolder::open(out, "--out", false);
+            if (!f) return fail(f.error());
+            folder.emplace(std::move(*f));
+        }
 
         Progress progress("grid", int(layers.size()), common.quiet);
         MosaicScratch scratch;
         cv::Mat mosaic;
         const auto t1 = std::chrono::steady_clock::now();
         for (size_t i = 0; i < layers.size(); ++i) {
-            if (interrupted()) return fail("interrupted; grids written so far are complete, none is partial");
+            if (interrupted()) return fail("interrupted; no grid was written");
             const int C = acts[i].size[1];
             MosaicOptions mo;
             mo.cols = mo.rows = tiles;
@@ -213,9 +221,11 @@ struct GridCmd {
                                                  colormapName(display->colormap) + ", " + describe(display->norm));
             }
             const std::string path = singleFile ? out : (fs::path(out) / (fileSafe(layers[i]) + ".png")).string();
-            if (auto st = writeImageAtomic(path, image8, "--out"); !st) return fail(st.error());
+            if (auto st = singleFile ? single.addImage(out, image8, "--out") : folder->addImage(fileSafe(layers[i]) + ".png", image8); !st)
+                return fail(st.error());
             progress.step(int(i + 1), layers[i] + " -> " + path);
         }
+        if (auto st = singleFile ? single.commit() : folder->commit(); !st) return fail(st.error());
         progress.done(cv::format("%zu grid(s) from frame %lld: forward %.1f ms, render+write %.1f ms", layers.size(),
                                  (long long)frame, forwardMs, msSince(t1)));
         return 0;
@@ -334,7 +344,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     layers->callback([&] { action = [] { return layersCmd.run(); }; });
 
     auto* dump = app.add_subcommand("dump", "Write one layer's activations of one frame as float32 .npy, shape (1, C, H, W)");
-    dump->add_option("SOURCE", dumpCmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    dump->add_option("SOURCE", dumpCmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     dump->add_option("--layer", dumpCmd.layer, "Layer name (see `cnnscope layers`)")->required();
     dump->add_option("--out", dumpCmd.out, "Output .npy file")->required();
     dump->add_option("--frame", dumpCmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
@@ -345,7 +355,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
 
     auto* grid = app.add_subcommand("grid", "Write 8x8 'hot' feature-map grids as PNG (default: the article's layers, "
                                             "first and last conv of each block)");
-    grid->add_option("SOURCE", gridCmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    grid->add_option("SOURCE", gridCmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     grid->add_option("--out", gridCmd.out, "Output directory (one LAYER.png per layer), or a .png file for one layer")->required();
     grid->add_option("--layer", gridCmd.layers, "Layer(s) to draw; repeatable (default: first and last conv of each block; needed for a model without conv layers)");
     grid->add_option("--tiles", gridCmd.tiles, "Tiles per side: N gives an NxN grid of channels")->default_val(8);
@@ -362,7 +372,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     grid->callback([&] { action = [] { return gridCmd.run(); }; });
 
     auto* sweep = app.add_subcommand("sweep", "Write a GIF with one frame per channel of a layer (the article's block1_conv1 GIF)");
-    sweep->add_option("SOURCE", sweepCmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    sweep->add_option("SOURCE", sweepCmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     sweep->add_option("--layer", sweepCmd.layer, "Layer name (see `cnnscope layers`)")->required();
     sweep->add_option("--out", sweepCmd.out, "Output .gif file")->required();
     sweep->add_option("--display-size", sweepCmd.displaySize, "Size of each map in the GIF, WxH (a caption strip is added below)")

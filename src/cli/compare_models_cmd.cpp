@@ -73,7 +73,7 @@ void registerCompareModels(CLI::App& app, std::function<int()>& action) {
                                  "The same frame through two networks: one layer of each side by side (matched by name, else by "
                                  "position among conv layers) and their difference A - B on the diverging rdbu colormap, scaled symmetrically around 0 "
                                  "per channel ([-M, M], M = max |A - B|; per layer with --normalize layer), in one PNG");
-    c->add_option("SOURCE", cmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    c->add_option("SOURCE", cmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     c->add_option("--model2", cmd.model2, "Network B: a file or models.yml name as for --model, or 'untrained' (the seeded VGG19)")
         ->required();
     c->add_option("--out", cmd.out, "Output .png")->required();

@@ -31,6 +31,21 @@ const Range kRanges[] = {
     {"--delay-ms", 20, 60000},
     {"--gamma", 0.05, 20},
     {"--column", 64, 4096},
+    // transfer: weights and steps past these overflow float32 in the loss or its gradient
+    {"--alpha", 0, 1e6},
+    {"--beta", 0, 1e9},
+    {"--tv", 0, 1e6},
+    {"--lr", 1e-6, 1000},
+    {"--iterations", 1, 100000},
+    {"--every", 1, 1000000},
+    {"--transfer-iterations", 1, 100000},
+    // topk
+    {"--k", 1, 64},
+    {"--thumb", 16, 256},
+    // atlas
+    {"--tile", 4, 128},
+    {"--columns", 1, 1024},
+    {"--repeat", 1, 10000},  // backprop timing
 };
 
 std::string number(double v) {
@@ -49,7 +64,21 @@ CLI::Option* ranged(CLI::Option* opt, const std::string& command) {
     if (!r)
         for (const Range& e : kRanges)
             if (name == e.key) r = &e;
-    if (!r) return opt;
+    if (!r) {
+        // A number without an entry of its own is still refused when it is NaN or infinite.
+        const std::string type = opt->get_type_name();
+        if (type.rfind("FLOAT", 0) != 0 && type.rfind("INT", 0) != 0 && type.rfind("UINT", 0) != 0 && type.rfind("NUMBER", 0) != 0)
+            return opt;
+        opt->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                char* end = nullptr;
+                const double v = std::strtod(text.c_str(), &end);
+                if (end != text.c_str() && !std::isfinite(v)) return "must be a finite number, got '" + text + "'";
+                return {};
+            },
+            ""));
+        return opt;
+    }
     const double lo = r->lo, hi = r->hi;
     opt->check(CLI::Validator(
         [name, lo, hi](std::string& text) -> std::string {

@@ -86,6 +86,7 @@ struct RecordCmd {
                                  out.c_str(), r->stopped ? " (stopped by signal; the file is complete)" : "", total / double(written),
                                  *style ? cv::format("style %.0f, ", styleMs / double(written)).c_str() : "",
                                  forwardMs / double(written), finalStats.encodeMs));
+        if (!r->shortSource.empty()) return reportShortSource(r->shortSource);
         return r->stopped ? 130 : 0;
     }
 };
@@ -95,7 +96,9 @@ struct RecordCmd {
 void registerRecord(CLI::App& app, std::function<int()>& action) {
     static RecordCmd cmd;
     auto* rec = app.add_subcommand("record", "Record the annotated feature-map view of a source as GIF, MP4 or a folder of PNGs");
-    rec->add_option("SOURCE", cmd.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    rec->footer("Exit status: 0 done, 1 error (nothing written), 2 usage, 3 written but the source ended before its header's "
+                "frame count (truncated?), 130 stopped by a signal (the file is complete).");
+    rec->add_option("SOURCE", cmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     rec->add_option("--layer", cmd.layer, "Layer name (see `cnnscope layers`)")->required();
     auto* ch = rec->add_option("--channel", cmd.channel, "Record this channel alone");
     rec->add_flag("--grid", cmd.grid, "Record the grid of channels (the default)")->excludes(ch);

@@ -8,6 +8,11 @@
 
 namespace cnnscope::cli {
 
+int reportShortSource(const std::string& why) {
+    warn(why + "; the output holds the frames read (exit status " + std::to_string(kExitSourceShort) + ")");
+    return kExitSourceShort;
+}
+
 Expected<StreamResult> runStream(FrameSource& s, const StreamLoop& loop, Progress& progress, const StreamStep& step) {
     StreamResult r;
     std::unique_ptr<AsyncEncoder> encoder;
@@ -18,9 +23,13 @@ Expected<StreamResult> runStream(FrameSource& s, const StreamLoop& loop, Progres
             break;
         }
         const ReadStatus rs = s.read(frame);
-        if (rs == ReadStatus::End) break;
+        if (rs == ReadStatus::End) {
+            r.shortSource = s.shortfall();
+            break;
+        }
         if (rs == ReadStatus::Error) {
-            warn(s.lastError() + loop.readError);
+            if (s.live()) warn(s.lastError() + loop.readError);  // a live source ends this way
+            else r.shortSource = s.lastError();
             break;
         }
         int delayMs = 0;

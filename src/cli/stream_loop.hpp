@@ -23,7 +23,16 @@ struct StreamResult {
     int64_t written = 0;
     bool stopped = false;  // by a signal; the output is complete
     EncoderStats stats;    // the encoder's, before it was finished
+    // The source ended early (fewer frames than its header claims, or a read error): the output
+    // holds the frames read, and the command exits with kExitSourceShort after saying so.
+    std::string shortSource;
 };
+
+// Exit status of a run whose output is complete for the frames read but whose source ended
+// before its header's frame count (or failed while being read): never a silent 0.
+constexpr int kExitSourceShort = 3;
+// Prints the warning (also with -q: it explains the exit status) and returns kExitSourceShort.
+int reportShortSource(const std::string& why);
 
 // One frame: FRAME (as read) into IMAGE (as written), shown for DELAYMS.
 using StreamStep = std::function<Status(cv::Mat& frame, cv::Mat& image, int& delayMs)>;

@@ -71,6 +71,7 @@ struct StylizeCmd {
         if (!r) return fail(r.error());
         progress.done(cv::format("%lld frames -> %s%s (style %.0f ms per frame)", (long long)r->written, out.c_str(),
                                  r->stopped ? " (stopped by signal; the file is complete)" : "", styleMs / double(r->written)));
+        if (!r->shortSource.empty()) return reportShortSource(r->shortSource);
         return r->stopped ? 130 : 0;
     }
 };
@@ -135,7 +136,8 @@ void registerStyle(CLI::App& app, std::function<int()>& action) {
     static StylizeCmd sty;
     static CompareCmd cmp;
     auto* s = app.add_subcommand("stylize", "Run a style network alone: one frame to an image, or a stream to GIF, MP4 or PNG folder");
-    s->add_option("SOURCE", sty.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    s->footer("Exit status 3: the stream was written but the source ended before its header's frame count (truncated?).");
+    s->add_option("SOURCE", sty.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     s->add_option("--out", sty.out, "Output: F.png/.jpg (one frame), F.gif, F.mp4 (or .avi/.mkv), or a new folder for PNG frames")
         ->required();
     s->add_option("--frame", sty.frame, "Frame of a video: the one written to an image, or the first of a stream")
@@ -153,7 +155,7 @@ void registerStyle(CLI::App& app, std::function<int()>& action) {
     auto* c = app.add_subcommand("compare",
                                  "Original and stylised frame side by side: both frames, their feature maps at one layer, and "
                                  "both Gram matrices (what style transfer matches) as heatmaps, in one PNG");
-    c->add_option("SOURCE", cmp.source, "Image, video file, camera index, GStreamer pipeline or URL")->required();
+    c->add_option("SOURCE", cmp.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     c->add_option("--out", cmp.out, "Output .png")->required();
     c->add_option("--layer", cmp.layer, "Layer name (default: the model's first conv layer)");
     c->add_option("--channel", cmp.channel, "Show this channel alone (default: a grid)");

@@ -2,9 +2,11 @@
 // layer, a sheet of the k frames' receptive-field patches that excite it most, an index of all
 // sheets, and the entries as JSON and CSV.
 #include "cli/cli.hpp"
+#include "cli/stream_loop.hpp"
 
 #include "core/io/atomic_file.hpp"
 #include "core/io/image_header.hpp"
+#include "core/io/output_set.hpp"
 #include "core/base/interrupt.hpp"
 #include "core/base/parse.hpp"
 #include "core/unit/receptive_field.hpp"
@@ -88,6 +90,9 @@ public:
     }
     std::string name(int64_t index) const { return m_folder ? fs::path(m_files[size_t(index)]).filename().string() : std::string(); }
     const std::string& lastError() const { return m_error; }
+    // See FrameSource::shortfall (a folder's images are all read or an error stops the scan).
+    std::string shortfall() const { return m_source ? m_source->shortfall() : std::string(); }
+    bool live() const { return m_source && m_source->live(); }
 
 private:
     std::unique_ptr<FrameSource> m_source;
@@ -109,6 +114,7 @@ struct TopkCmd {
         int64_t read = 0, scanned = 0;
         double forwardMs = 0, topkMs = 0, totalMs = 0;
         bool stopped = false;
+        std::string shortSource;  // the source ended early: outputs hold the frames scanned, exit 3
         std::map<int64_t, cv::Size> frameSizes;  // scanned frames that hold entries
     };
 
@@ -138,7 +144,10 @@ struct TopkCmd {
             for (const char* name : {"index.png", "topk.json", "topk.csv"}) outs.push_back({"--out", (fs::path(out) / name).string()});
             if (auto st = checkRunOutputs(common, source, outs, &*model); !st) return fail(st.error());
         }
-        if (auto st = ensureDirectory(out); !st) return fail(st.error());
+        // The whole set or nothing: every file is renamed into place only after all were written, and
+        // a folder reused from an earlier run loses that run's files that this one does not write.
+        auto folder = OutputFolder::open(out);
+        if (!folder) return fail(folder.error());
 
         TopKOptions opts;
         opts.k = k;
@@ -155,12 +164,14 @@ struct TopkCmd {
         if (st.scanned == 0) return fail("'" + source + "' gave no frames; nothing was written");
         size_t row = 0;
         while (model->layers()[row].name != layer) ++row;
-        if (auto s = writeOutputs(acc.snapshot(), model->layers(), row, label, inputSize, **src, st); !s) return fail(s.error());
+        if (auto s = writeOutputs(*folder, acc.snapshot(), model->layers(), row, label, inputSize, **src, st); !s)
+            return fail(s.error());
         if (!common.quiet)
             std::fprintf(stderr, "topk: %lld of %lld frames scanned -> %s%s (per scanned frame: forward %.1f ms, top-k %.2f ms)\n",
                          (long long)st.scanned, (long long)st.read, out.c_str(),
                          st.stopped ? " (stopped by signal; outputs hold the frames scanned)" : "",
                          st.forwardMs / double(st.scanned), st.topkMs / double(st.scanned));
+        if (!st.shortSource.empty()) return reportShortSource(st.shortSource);
         return st.stopped ? 130 : 0;
     }
 
@@ -176,10 +187,14 @@ struct TopkCmd {
                 break;
             }
             const ReadStatus rs = src.read(frame);
-            if (rs == ReadStatus::End) break;
+            if (rs == ReadStatus::End) {
+                st.shortSource = src.shortfall();
+                break;
+            }
             if (rs == ReadStatus::Error) {
                 if (st.read == 0) return Error{src.lastError()};
-                warn(src.lastError() + "; writing the frames scanned so far");
+                if (src.live()) warn(src.lastError() + "; writing the frames scanned so far");
+                else st.shortSource = src.lastError();
                 break;
             }
             const int64_t index = st.read++;
@@ -202,20 +217,21 @@ struct TopkCmd {
         return {};
     }
 
-    Status writeOutputs(const TopKSnapshot& snap, const std::vector<LayerInfo>& rows, size_t row, const std::string& label,
-                        cv::Size inputSize, const ScanSource& src, const Stats& st) const {
+    Status writeOutputs(OutputFolder& folder, const TopKSnapshot& snap, const std::vector<LayerInfo>& rows, size_t row,
+                        const std::string& label, cv::Size inputSize, const ScanSource& src, const Stats& st) const {
         const int C = int(snap.channels.size());
         for (int c = 0; c < C; ++c) {
             const std::string title = cv::format("%s | %s ch %d | top %d of %lld frames", label.c_str(), layer.c_str(), c, k,
                                                  (long long)st.scanned);
             const cv::Mat sheet = renderTopKSheet(snap.channels[size_t(c)], k, thumb, title);
-            if (auto s = writeImageAtomic((fs::path(out) / cv::format("channel_%04d.png", c)).string(), sheet); !s) return s;
+            if (auto s = folder.addImage(cv::format("channel_%04d.png", c), sheet); !s) return s;
         }
         const std::string title = cv::format("%s | %s | top %d per channel, %d channels, %lld frames", label.c_str(), layer.c_str(), k,
                                              C, (long long)st.scanned);
-        if (auto s = writeImageAtomic((fs::path(out) / "index.png").string(), renderTopKIndex(snap, title)); !s) return s;
-        if (auto s = writeTextAtomic((fs::path(out) / "topk.json").string(), json(snap, rows, row, label, inputSize, src, st)); !s) return s;
-        return writeTextAtomic((fs::path(out) / "topk.csv").string(), csv(snap, src));
+        if (auto s = folder.addImage("index.png", renderTopKIndex(snap, title)); !s) return s;
+        if (auto s = folder.addText("topk.json", json(snap, rows, row, label, inputSize, src, st)); !s) return s;
+        if (auto s = folder.addText("topk.csv", csv(snap, src)); !s) return s;
+        return folder.commit();
     }
 
     std::string json(const TopKSnapshot& snap, const std::vector<LayerInfo>& rows, size_t row, const std::string& label,
@@ -228,9 +244,10 @@ struct TopkCmd {
           << snap.channels.size() << ",\n  \"input_size\": [" << inputSize.width << ", " << inputSize.height << "],\n  \"receptive_field\": "
           << li.receptiveField << ", \"stride\": " << li.stride << ", \"rf_offset\": " << li.rfOffset << ",\n  \"k\": " << k
           << ", \"every\": " << every << ", \"thumb\": " << thumb << ", \"pad_colour_bgr\": [128, 128, 128],\n  \"frames_read\": " << st.read
-          << ", \"frames_scanned\": " << st.scanned << ", \"stopped\": " << (st.stopped ? "true" : "false")
-          << cv::format(",\n  \"ms_per_frame\": {\"forward\": %.3f, \"topk\": %.4f, \"total\": %.3f}", st.forwardMs / double(st.scanned),
-                        st.topkMs / double(st.scanned), st.totalMs / double(st.scanned))
+          << ", \"frames_scanned\": " << st.scanned << ", \"stopped\": " << (st.stopped ? "true" : "false") << ",\n  \"source_ended_early\": "
+          << (st.shortSource.empty() ? std::string("null") : "\"" + jsonEscape(st.shortSource) + "\"")
+          << ",\n  \"ms_per_frame\": {\"forward\": " << jsonNumber(st.forwardMs / double(st.scanned), 6)
+          << ", \"topk\": " << jsonNumber(st.topkMs / double(st.scanned), 6) << ", \"total\": " << jsonNumber(st.totalMs / double(st.scanned), 6) << "}"
           << ",\n  \"budget_bytes\": " << TopKAccumulator::budgetBytes(int(snap.channels.size()), {k, thumb, {}})
           << ",\n  \"sheet\": {\"size\": [" << sl.size.width << ", " << sl.size.height << "], \"thumb_rects\": [";
         for (int r = 0; r < k; ++r) o << (r ? ", " : "") << rectJson(sl.thumbRect(r, thumb));
@@ -241,8 +258,8 @@ struct TopkCmd {
                 const TopKEntry& e = snap.channels[c][r];
                 const cv::Size fsz = st.frameSizes.at(e.frame);
                 const ReceptiveField f = receptiveField(rows, row, e.pos.y, e.pos.x, fsz);
-                o << (first ? "\n" : ",\n") << cv::format("    {\"channel\": %zu, \"rank\": %zu, \"value\": %.9g, \"frame\": %lld, \"time\": %.4f, ", c,
-                                                          r, double(e.value), (long long)e.frame, e.seconds)
+                o << (first ? "\n" : ",\n") << cv::format("    {\"channel\": %zu, \"rank\": %zu, \"value\": ", c, r)
+                  << jsonNumber(double(e.value)) << ", \"frame\": " << (long long)e.frame << ", \"time\": " << jsonNumber(e.seconds, 6) << ", "
                   << "\"file\": \"" << jsonEscape(src.name(e.frame)) << "\", \"y\": " << e.pos.y << ", \"x\": " << e.pos.x
                   << ", \"frame_size\": [" << fsz.width << ", " << fsz.height << "], \"rect\": " << rectJson(e.field)
                   << ", \"rect_clipped\": " << rectJson(f.frameClipped) << ", \"blob_rect\": " << rectJson(f.blob)
@@ -272,10 +289,12 @@ void registerTopk(CLI::App& app, std::function<int()>& action) {
     static TopkCmd cmd;
     auto* t = app.add_subcommand("topk", "For every channel of a layer, the k frame patches (receptive fields) that excite it most, "
                                          "as one sheet PNG per channel, an index PNG, and JSON/CSV");
-    t->add_option("SOURCE", cmd.source, "Video file, folder of images (name order), image, camera index, GStreamer pipeline or URL")
+    t->add_option("SOURCE", cmd.source, "Video file, folder of images (name order), image, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")
         ->required();
     t->add_option("--layer", cmd.layer, "Layer name (see `cnnscope layers`)")->required();
-    t->add_option("--out", cmd.out, "Output folder: channel_NNNN.png, index.png, topk.json, topk.csv")->required();
+    t->add_option("--out", cmd.out, "Output folder: channel_NNNN.png, index.png, topk.json, topk.csv, all renamed into place at the end (a failed run "
+                  "leaves none); its .cnnscope-files lists them, and a later run into the folder removes the listed files it does "
+                  "not write again. Exit status 3: the source ended before its header's frame count (outputs hold the frames read)")->required();
     t->add_option("--k", cmd.k, "Patches kept per channel (one per frame at most)")->default_val(9);
     t->add_option("--every", cmd.every, "Scan every Nth frame (frames 0, N, 2N, ...)")->default_val(1);
     t->add_option("--frames", cmd.frames, "Read at most this many frames of the source (default: all; live sources until Ctrl-C)");

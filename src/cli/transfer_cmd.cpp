@@ -4,6 +4,7 @@
 
 #include "core/io/atomic_file.hpp"
 #include "core/io/image_header.hpp"
+#include "core/io/output_set.hpp"
 #include "core/base/interrupt.hpp"
 #include "core/render/mosaic.hpp"
 #include "core/base/parse.hpp"
@@ -30,15 +31,15 @@ std::vector<std::string> splitList(const std::string& s) {
 
 std::string jsonNumbers(const std::vector<double>& v) {
     std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + cv::format("%.9g", v[i]);
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + jsonNumber(v[i]);
     return s + "]";
 }
 
 std::string jsonLosses(const TransferLosses& l) {
-    return cv::format("{\"iteration\": %d, \"total\": %.9g, \"content\": %.9g, \"style\": %.9g, \"tv\": %.9g, ", l.iteration, l.total,
-                      l.content, l.style, l.tv) +
-           "\"style_layers\": " + jsonNumbers(l.styleLayer) + ", \"gram_distance\": " + jsonNumbers(l.gramDistance) +
-           cv::format(", \"forward_ms\": %.3f, \"backward_ms\": %.3f}", l.forwardMs, l.backwardMs);
+    return "{\"iteration\": " + std::to_string(l.iteration) + ", \"total\": " + jsonNumber(l.total) + ", \"content\": " +
+           jsonNumber(l.content) + ", \"style\": " + jsonNumber(l.style) + ", \"tv\": " + jsonNumber(l.tv) +
+           ", \"style_layers\": " + jsonNumbers(l.styleLayer) + ", \"gram_distance\": " + jsonNumbers(l.gramDistance) +
+           ", \"forward_ms\": " + jsonNumber(l.forwardMs, 6) + ", \"backward_ms\": " + jsonNumber(l.backwardMs, 6) + "}";
 }
 
 struct TransferCmd {
@@ -53,17 +54,18 @@ struct TransferCmd {
         return cv::Size(std::max(16, int(std::lround(image.cols * s))), std::max(16, int(std::lround(image.rows * s))));
     }
 
-    Status writeJson(const Model& model, cv::Size work, const std::vector<TransferLosses>& history, bool stopped) const {
+    std::string jsonDoc(const Model& model, cv::Size work, const std::vector<TransferLosses>& history, bool stopped) const {
         std::string doc = "{\n  \"model\": \"" + jsonEscape(model.label()) + "\", \"untrained\": " + (model.untrained() ? "true" : "false") +
                           ",\n  \"content\": \"" + jsonEscape(content) + "\", \"style_image\": \"" + jsonEscape(styleImage) + "\"" +
-                          cv::format(",\n  \"size\": [%d, %d], \"alpha\": %.9g, \"beta\": %.9g, \"tv\": %.9g, \"lr\": %.9g", work.width,
-                                     work.height, opts.alpha, opts.beta, opts.tv, opts.learningRate) +
+                          cv::format(",\n  \"size\": [%d, %d]", work.width, work.height) + ", \"alpha\": " + jsonNumber(opts.alpha) +
+                          ", \"beta\": " + jsonNumber(opts.beta) + ", \"tv\": " + jsonNumber(opts.tv) +
+                          ", \"lr\": " + jsonNumber(opts.learningRate) +
                           ",\n  \"content_layer\": \"" + jsonEscape(opts.contentLayer) + "\", \"style_layers\": [";
         for (size_t i = 0; i < opts.styleLayers.size(); ++i) doc += (i ? ", \"" : "\"") + jsonEscape(opts.styleLayers[i]) + "\"";
         doc += std::string("],\n  \"stopped\": ") + (stopped ? "true" : "false") + ",\n  \"iterations\": [\n";
         for (size_t i = 0; i < history.size(); ++i) doc += "    " + jsonLosses(history[i]) + (i + 1 < history.size() ? ",\n" : "\n");
         doc += "  ]\n}\n";
-        return writeTextAtomic(json, doc);
+        return doc;
     }
 
     Status checkOptions() {
@@ -147,14 +149,18 @@ struct TransferCmd {
         }
         if (auto st = t->evaluate(); !st) return fail(st.error());
         history.push_back(t->losses());
+        // --out and --json as a whole: the JSON is written before the image is finished and both
+        // are renamed into place only when both are complete.
+        OutputBatch batch;
+        if (!json.empty())
+            if (auto st = batch.addText(json, jsonDoc(*model, *work, history, stopped), "--json"); !st) return fail(st.error());
         if (gif) {
             if (auto st = emit(t->losses(), 1500); !st) return fail(st.error());
             if (auto st = sink->finish(); !st) return fail(st.error());
         } else {
-            if (auto st = writeImageAtomic(out, caption(t->losses())); !st) return fail(st.error());
+            if (auto st = batch.addImage(out, caption(t->losses()), "--out"); !st) return fail(st.error());
         }
-        if (!json.empty())
-            if (auto st = writeJson(*model, *work, history, stopped); !st) return fail(st.error());
+        if (auto st = batch.commit(); !st) return fail(st.error());
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         progress.done(cv::format("%d iterations at %dx%d -> %s, loss %.4g -> %.4g (%.2f it/s)%s", t->iteration(), work->width,
                                  work->height, out.c_str(), history.front().total, history.back().total, t->iteration() / secs,

@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,13 +38,13 @@ Expected<std::unique_ptr<GifWriter>> GifWriter::create(const std::string& path, 
     w->m_gif = gif;
     EGifSetGifVersion(gif, true);  // GIF89a: delays and looping
     if (EGifPutScreenDesc(gif, size.width, size.height, 8, 0, nullptr) == GIF_ERROR)
-        return Error{"cannot write '" + path + "': " + gifError(gif->Error)};
+        return Error{"cannot write '" + path + "': " + writeFailureReason(w->m_file.tempPath(), errno)};
     unsigned char app[] = {'N', 'E', 'T', 'S', 'C', 'A', 'P', 'E', '2', '.', '0'};
     unsigned char loopBlock[] = {1, (unsigned char)(loop & 0xff), (unsigned char)((loop >> 8) & 0xff)};
     if (EGifPutExtensionLeader(gif, APPLICATION_EXT_FUNC_CODE) == GIF_ERROR ||
         EGifPutExtensionBlock(gif, sizeof app, app) == GIF_ERROR ||
         EGifPutExtensionBlock(gif, sizeof loopBlock, loopBlock) == GIF_ERROR || EGifPutExtensionTrailer(gif) == GIF_ERROR)
-        return Error{"cannot write '" + path + "': " + gifError(gif->Error)};
+        return Error{"cannot write '" + path + "': " + writeFailureReason(w->m_file.tempPath(), errno)};
     return w;
 }
 
@@ -98,7 +99,11 @@ Status GifWriter::addFrame(const cv::Mat& bgr, int delayMs) {
     for (int y = 0; ok && y < m_size.height; ++y)
         ok = EGifPutLine(gif, m_indices.data() + size_t(y) * m_size.width, m_size.width) != GIF_ERROR;
     GifFreeMapObject(cmap);
-    if (!ok) return Error{"cannot write GIF frame to '" + m_file.finalPath() + "': " + gifError(gif->Error) + "; nothing was kept"};
+    if (!ok) {
+        const int err = errno;
+        return Error{"cannot write GIF frame to '" + m_file.finalPath() + "': " + writeFailureReason(m_file.tempPath(), err) +
+                     "; nothing was kept"};
+    }
     ++m_frames;
     return {};
 }
@@ -106,11 +111,14 @@ Status GifWriter::addFrame(const cv::Mat& bgr, int delayMs) {
 Status GifWriter::finish() {
     if (!m_gif) return Error{"GIF writer already finished"};
     int err = 0;
+    errno = 0;
     const bool closed = EGifCloseFile(gifOf(m_gif), &err) != GIF_ERROR;
+    const int why = errno;
     m_gif = nullptr;
     if (!closed) {
+        const std::string reason = writeFailureReason(m_file.tempPath(), why);
         m_file.discard();
-        return Error{"cannot finish '" + m_file.finalPath() + "': " + gifError(err) + " (disk full?)"};
+        return Error{"cannot finish '" + m_file.finalPath() + "': " + reason + "; nothing was kept"};
     }
     if (m_frames == 0) {
         m_file.discard();

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -85,8 +86,12 @@ public:
         const double counted = check.isOpened() ? check.get(cv::CAP_PROP_FRAME_COUNT) : -1;
         check.release();
         if (counted < m_frames) {
+            struct stat st {};
+            const bool gone = ::stat(m_file.tempPath().c_str(), &st) != 0;
+            const std::string why = gone ? "its folder was moved or removed while writing"
+                                         : writeFailureReason(m_file.tempPath(), 0) + " (the finished video does not read back)";
             m_file.discard();
-            return Error{"cannot write '" + m_file.finalPath() + "': the finished video does not read back (disk full?); nothing was kept"};
+            return Error{"cannot write '" + m_file.finalPath() + "': " + why + "; nothing was kept"};
         }
         return m_file.commit();
     }
@@ -115,11 +120,13 @@ public:
         char name[32];
         std::snprintf(name, sizeof name, "frame_%06d.png", m_frames);
         bool ok = false;
+        const std::string file = (fs::path(m_temp) / name).string();
+        errno = 0;
         try {
-            ok = cv::imwrite((fs::path(m_temp) / name).string(), bgr);
+            ok = cv::imwrite(file, bgr);
         } catch (const cv::Exception&) {
         }
-        if (!ok) return Error{"cannot write PNG frames into '" + m_dir + "' (disk full?)"};
+        if (!ok) return Error{"cannot write PNG frames into '" + m_dir + "': " + writeFailureReason(file, errno) + "; nothing was kept"};
         ++m_frames;
         return {};
     }

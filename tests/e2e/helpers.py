@@ -1,6 +1,8 @@
 """Shared helpers for end-to-end tests: run the real cnnscope binary on Debian's opencv-doc footage."""
+import atexit
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import unittest
@@ -61,6 +63,63 @@ class StderrOnPty:
         return rest
 
 
+# Every process a test starts for a window (xvfb-run, its Xvfb, cnnscope) runs in a session of its
+# own, and that whole process group is killed when the run ends, times out or the test fails, and
+# at the latest when Python exits: an Xvfb left behind holds a display number and makes later
+# window tests flaky.
+_GROUPS = set()
+
+
+def kill_group(pgid):
+    """SIGKILL to every process left in the group (none left: nothing to do)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    _GROUPS.discard(pgid)
+
+
+atexit.register(lambda: [kill_group(g) for g in list(_GROUPS)])
+
+
+def popen_group(cmd, **kw):
+    """subprocess.Popen in a new session (its pid is the group's id), killed by kill_group or at exit."""
+    kw["start_new_session"] = True
+    p = subprocess.Popen(cmd, **kw)
+    _GROUPS.add(p.pid)
+    return p
+
+
+def run_group(cmd, timeout=None, capture_output=False, **kw):
+    """subprocess.run for windowed runs: the whole group goes when it ends, also on a timeout."""
+    if capture_output:
+        kw["stdout"], kw["stderr"] = subprocess.PIPE, subprocess.PIPE
+    p = popen_group(cmd, **kw)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except BaseException:
+        kill_group(p.pid)
+        p.communicate()
+        raise
+    finally:
+        kill_group(p.pid)  # an X server whose xvfb-run died first
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
+
+
+def group_processes(pgid, settle=5.0):
+    """(pid, command name) of the live processes still in the process group (zombies that wait
+    to be reaped do not count), after waiting up to SETTLE seconds for them to go."""
+    import time
+    deadline = time.time() + settle
+    while True:
+        ps = subprocess.run(["ps", "-e", "-o", "pid=,pgid=,stat=,comm="], capture_output=True, text=True).stdout
+        left = [(int(f[0]), f[3]) for f in (l.split() for l in ps.splitlines())
+                if len(f) >= 4 and int(f[1]) == pgid and not f[2].startswith("Z")]
+        if not left or time.time() > deadline:
+            return left
+        time.sleep(0.1)
+
+
 def read_png_bgr(path):
     from PIL import Image
     return np.asarray(Image.open(path).convert("RGB"))[:, :, ::-1].astype(np.int16)
@@ -79,6 +138,12 @@ class CliTest(unittest.TestCase):
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def popen_group(self, cmd, **kw):
+        """popen_group whose group is killed when the test ends, passed or failed."""
+        p = popen_group(cmd, **kw)
+        self.addCleanup(kill_group, p.pid)
+        return p
 
     def path(self, *parts):
         return os.path.join(self.tmp, *parts)

@@ -9,7 +9,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, VTEST, CliTest, colour_with_matplotlib, hot_lut_bgr8, read_png_bgr  # noqa: E402
+from helpers import BIN, DATA, VTEST, CliTest, colour_with_matplotlib, hot_lut_bgr8, read_png_bgr, run_group  # noqa: E402
 
 import style_nets  # noqa: E402
 
@@ -33,7 +33,7 @@ class GuiTest(CliTest):
                 os.remove(f)
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", *args, "--frames", str(frames),
                "--screenshot", shot, "--stats", stats, "--size", "1280x720"]
-        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
+        p = run_group(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(stats) as f:
             return read_png_bgr(shot), json.load(f)
@@ -138,14 +138,14 @@ class GuiTest(CliTest):
         out = self.path("term.gif")
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", VTEST, "--untrained", "--layer", "block1_conv1",
                "--frames", "100000", "--record", out]
-        p = subprocess.Popen(cmd, env=self.env, cwd=self.tmp, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        p = self.popen_group(cmd, env=self.env, cwd=self.tmp, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 60
         partial = []
         while time.time() < deadline and not partial:
             time.sleep(0.5)
             partial = [f for f in os.listdir(self.tmp) if "partial" in f]
         time.sleep(2)  # some frames in
-        subprocess.run(["pkill", "-TERM", "-f", f"record {out}"])
+        self.terminate_window(p)  # cnnscope alone, by its pid: never a process found by name
         err = p.stderr.read()
         p.stderr.close()
         p.wait(timeout=60)
@@ -235,7 +235,7 @@ class GuiTest(CliTest):
         self.assertIn("xvfb-run", p.stderr)
 
     def start_window(self, source, *args):
-        return subprocess.Popen(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", source, "--untrained", *args],
+        return self.popen_group(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", source, "--untrained", *args],
                                 env=self.env, cwd=self.tmp, stderr=subprocess.PIPE, text=True)
 
     def terminate_window(self, xvfb_run):
@@ -248,7 +248,7 @@ class GuiTest(CliTest):
     # Issue 11, class 8: scripted runs keep their promise.
     def test_a_scripted_run_stopped_early_fails_instead_of_exiting_0_without_its_files(self):
         shot, stats = self.path("q.png"), self.path("q.json")
-        p = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", BABOON, "--untrained", "--keys", "q",
+        p = run_group(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", BABOON, "--untrained", "--keys", "q",
                             "--frames", "20", "--screenshot", shot, "--stats", stats], env=self.env, cwd=self.tmp,
                            capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, 1, p.stderr)

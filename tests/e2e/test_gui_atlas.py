@@ -9,7 +9,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, VTEST, CliTest, colour_with_matplotlib, read_png_bgr  # noqa: E402
+from helpers import BIN, VTEST, CliTest, colour_with_matplotlib, read_png_bgr, run_group  # noqa: E402
 from test_atlas import box_downsample, colour_tile  # noqa: E402
 from test_gui import shader_resize  # noqa: E402
 
@@ -19,7 +19,7 @@ class GuiAtlasTest(CliTest):
         shot, stats = self.path("shot.png"), self.path("stats.json")
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", *args, "--frames", str(frames),
                "--screenshot", shot, "--stats", stats, "--size", "1280x720"]
-        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
+        p = run_group(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(stats) as f:
             return read_png_bgr(shot), json.load(f)

@@ -12,7 +12,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, VTEST, CliTest, colour_with_matplotlib  # noqa: E402
+from helpers import BIN, VTEST, CliTest, colour_with_matplotlib, run_group  # noqa: E402
 from test_gui import shader_resize  # noqa: E402
 
 LAYER, CHANNEL = "block1_conv1", 3
@@ -24,7 +24,7 @@ class GuiHistoryGifTest(CliTest):
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", VTEST, "--untrained", "--layer", LAYER,
                "--channel", str(CHANNEL), "--history-mb", "64", "--keys", keys, "--frames", str(frames), "--stats",
                stats, "--size", "1280x720"]
-        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=400)
+        p = run_group(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=400)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(stats) as f:
             return json.load(f)
@@ -73,7 +73,7 @@ class GuiHistoryGifTest(CliTest):
             self.assertLess(np.mean(got[:, :, 0] > got[:, :, 2] + 30), 0.01)
 
     def test_key_names_with_values_are_checked(self):
-        p = subprocess.run(["xvfb-run", "-a", BIN, "view", VTEST, "--untrained", "--keys", "input=", "--frames", "2"],
+        p = run_group(["xvfb-run", "-a", BIN, "view", VTEST, "--untrained", "--keys", "input=", "--frames", "2"],
                            env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=120)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("input=", p.stderr)

@@ -13,7 +13,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, CliTest, colour_with_matplotlib, hot_lut_bgr8, read_png_bgr  # noqa: E402
+from helpers import BIN, DATA, CliTest, colour_with_matplotlib, hot_lut_bgr8, read_png_bgr, run_group  # noqa: E402
 from test_compare_models import rdbu_lut_bgr8, write_block1  # noqa: E402
 
 LAYER, CHANNEL = "block1_conv2", 3
@@ -56,7 +56,7 @@ class GuiModel2Test(CliTest):
                 os.remove(f)
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", BABOON, *args, "--frames", str(frames),
                "--screenshot", shot, "--stats", stats, "--size", "1280x720"]
-        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
+        p = run_group(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(stats) as f:
             return read_png_bgr(shot), json.load(f)

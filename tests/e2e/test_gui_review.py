@@ -9,7 +9,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, VTEST, CliTest  # noqa: E402
+from helpers import BIN, DATA, VTEST, CliTest, run_group  # noqa: E402
 
 BABOON = os.path.join(DATA, "baboon.jpg")
 
@@ -21,7 +21,7 @@ class GuiReviewTest(CliTest):
             os.remove(stats)
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", *args, "--frames", str(frames), "--stats", stats,
                "--size", "1280x720"]
-        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
+        p = run_group(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, expect, p.stderr)
         if expect != 0:
             return p

@@ -9,7 +9,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, VTEST, CliTest, read_png_bgr  # noqa: E402
+from helpers import BIN, DATA, VTEST, CliTest, read_png_bgr, run_group  # noqa: E402
 from test_fetch import FILE, ServedWeightsTest  # noqa: E402
 
 BABOON = os.path.join(DATA, "baboon.jpg")
@@ -23,13 +23,13 @@ class SmallGuiTest(CliTest):
             if os.path.exists(f):
                 os.remove(f)
         cmd = [*XVFB, BIN, "view", *args, "--frames", str(frames), "--screenshot", shot, "--stats", stats, "--size", "1280x720"]
-        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
+        p = run_group(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, expect, p.stderr)
         with open(stats) as f:
             return p, read_png_bgr(shot), json.load(f)
 
     def raw_view(self, *args):
-        return subprocess.run([*XVFB, BIN, "view", *args], env=self.env, cwd=self.tmp, capture_output=True, text=True,
+        return run_group([*XVFB, BIN, "view", *args], env=self.env, cwd=self.tmp, capture_output=True, text=True,
                               timeout=300)
 
     # --- convolution kernel -------------------------------------------------------------------
@@ -123,7 +123,7 @@ class DownloadGuiTest(ServedWeightsTest):
         stats = self.path("stats.json")
         cmd = [*XVFB, BIN, "view", VTEST, "--layer", "block1_conv2", "--keys", keys, "--frames", str(frames),
                "--stats", stats, "--size", "1280x720"]
-        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
+        p = run_group(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(stats) as f:
             return json.load(f)

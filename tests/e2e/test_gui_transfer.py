@@ -8,7 +8,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, CliTest, read_png_bgr  # noqa: E402
+from helpers import BIN, DATA, CliTest, read_png_bgr, run_group  # noqa: E402
 
 CONTENT = os.path.join(DATA, "fruits.jpg")
 STYLE = os.path.join(DATA, "starry_night.jpg")
@@ -26,7 +26,7 @@ class GuiTransferTest(CliTest):
         shot, stats = self.path("shot.png"), self.path("stats.json")
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", *args, "--frames", str(frames),
                "--screenshot", shot, "--stats", stats, "--size", "1280x720"]
-        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=500)
+        p = run_group(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=500)
         return p, shot, stats
 
     def test_loss_falls_and_the_image_changes_live(self):

@@ -11,7 +11,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, CliTest, colour_with_matplotlib, read_png_bgr  # noqa: E402
+from helpers import BIN, DATA, CliTest, colour_with_matplotlib, read_png_bgr, run_group  # noqa: E402
 from test_gui import shader_resize  # noqa: E402
 from test_gui_unit import linear_resize  # noqa: E402
 
@@ -39,7 +39,7 @@ class GuiTransferRecordTest(CliTest):
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", CONTENT, "--untrained", "--layer", LAYER,
                "--channel", str(CHANNEL), "--transfer", STYLE, "--transfer-iterations", str(ITERS), "--transfer-size",
                f"{W}x{H}", "--frames", "3", "--record", rec, "--screenshot", shot, "--stats", stats, "--size", "1280x720"]
-        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=500)
+        p = run_group(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=500)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(stats) as f:
             st = json.load(f)

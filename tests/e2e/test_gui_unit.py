@@ -10,7 +10,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, CliTest, read_png_bgr  # noqa: E402
+from helpers import BIN, DATA, CliTest, read_png_bgr, run_group  # noqa: E402
 
 BABOON = os.path.join(DATA, "baboon.jpg")
 LAYER, CHANNEL = "block2_conv2", 3
@@ -62,7 +62,7 @@ class GuiUnitTest(CliTest):
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", BABOON, "--untrained", "--layer", LAYER,
                "--channel", str(CHANNEL), *args, "--frames", str(frames), "--screenshot", shot, "--stats", stats,
                "--size", "1280x720"]
-        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
+        p = run_group(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(stats) as f:
             return read_png_bgr(shot), json.load(f)
@@ -142,7 +142,7 @@ class GuiUnitTest(CliTest):
 
     def test_bad_options(self):
         for args, word in ((["--backprop", "sideways"], "--backprop"), (["--hover", "12"], "--hover")):
-            p = subprocess.run(["xvfb-run", "-a", BIN, "view", BABOON, "--untrained", *args, "--frames", "2"],
+            p = run_group(["xvfb-run", "-a", BIN, "view", BABOON, "--untrained", *args, "--frames", "2"],
                                env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=120)
             self.assertNotEqual(p.returncode, 0)
             self.assertIn(word, p.stderr)

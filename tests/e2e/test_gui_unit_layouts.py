@@ -15,7 +15,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 import backward_ref as ref  # noqa: E402
 import style_nets  # noqa: E402
-from helpers import BIN, DATA, CliTest, read_png_bgr  # noqa: E402
+from helpers import BIN, DATA, CliTest, read_png_bgr, run_group  # noqa: E402
 from test_gui_unit import linear_resize  # noqa: E402
 
 BABOON = os.path.join(DATA, "baboon.jpg")
@@ -28,7 +28,7 @@ class GuiUnitLayoutsTest(CliTest):
         shot, stats = self.path("shot.png"), self.path("stats.json")
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", source, "--layer", layer, "--channel",
                str(CHANNEL), *args, "--frames", str(frames), "--screenshot", shot, "--stats", stats, "--size", "1280x720"]
-        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=400)
+        p = run_group(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=400)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(stats) as f:
             return read_png_bgr(shot), json.load(f)

@@ -2,6 +2,7 @@
 #include "core/base/limits.hpp"
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
@@ -46,6 +47,29 @@ double memoryBudgetBytes() {
     const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
     const double phys = pages > 0 && page > 0 ? double(pages) * double(page) : 8e9;
     return phys / 2;
+}
+
+Status checkEnvironmentNumbers() {
+    struct Setting {
+        const char* name;
+        double lo, hi;
+        const char* unit;
+    };
+    static const Setting settings[] = {{"CNNSCOPE_MAX_MEMORY_MB", 1, 1e9, "megabytes"},
+                                       {"CNNSCOPE_SOURCE_TIMEOUT_MS", 1, 3599999, "milliseconds"}};
+    for (const Setting& e : settings) {
+        const char* env = std::getenv(e.name);
+        if (!env) continue;
+        char* end = nullptr;
+        const double v = std::strtod(env, &end);
+        if (!*env || end == env || *end != '\0' || !std::isfinite(v) || v < e.lo || v > e.hi) {
+            char range[64];
+            std::snprintf(range, sizeof range, "%g to %g", e.lo, e.hi);
+            return Error{std::string("$") + e.name + " is '" + env + "': it must be a number of " + e.unit + " from " + range +
+                         "; fix it or unset it"};
+        }
+    }
+    return {};
 }
 
 Status checkMemory(const std::string& what, double bytes) {

@@ -20,6 +20,10 @@ Status checkImagePixels(const std::string& what, cv::Size size);
 
 // Memory a single run may plan to allocate: half the physical memory, or $CNNSCOPE_MAX_MEMORY_MB.
 double memoryBudgetBytes();
+// The numeric environment settings ($CNNSCOPE_MAX_MEMORY_MB, $CNNSCOPE_SOURCE_TIMEOUT_MS): each,
+// when set, a finite number in its range, else one error naming the variable, its value and the
+// range. main() checks them once before any command runs, so that a typo is never ignored.
+Status checkEnvironmentNumbers();
 // Refuses `bytes` (an estimate from shapes) above the budget, naming `what` and both numbers.
 Status checkMemory(const std::string& what, double bytes);
 std::string humanBytes(double bytes);

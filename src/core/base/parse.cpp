@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
 
 namespace cnnscope {
 
@@ -22,6 +24,13 @@ std::string jsonEscape(const std::string& s) {
         if (static_cast<unsigned char>(c) >= 0x20) o += c;
     }
     return o;
+}
+
+std::string jsonNumber(double v, int digits) {
+    if (!std::isfinite(v)) return "null";
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v == 0 ? 0.0 : v);  // -0 as 0
+    return buf;
 }
 
 static bool parseInt(const std::string& s, long& out) {

@@ -18,5 +18,9 @@ std::string lower(std::string s);
 bool endsWith(const std::string& s, const std::string& suffix);
 // The contents of a JSON string literal: quotes and backslashes escaped, control bytes dropped.
 std::string jsonEscape(const std::string& s);
+// A JSON number with `digits` significant digits. JSON has no NaN or Infinity: those are written
+// as null, so that every JSON file cnnscope writes parses with any JSON reader. Every number in
+// a JSON output goes through here (integers may be streamed as they are).
+std::string jsonNumber(double v, int digits = 9);
 
 }  // namespace cnnscope

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <fcntl.h>
 #include <mutex>
 #include <unistd.h>
@@ -16,7 +17,14 @@ int g_depth = 0;
 int g_saved = -1;
 }  // namespace
 
-void setVerbose(bool on) { g_verbose = on; }
+void setVerbose(bool on) {
+    g_verbose = on;
+    // FFmpeg (and its swscaler) log from their own threads and from every decode and encode, not
+    // only while a QuietStderr is alive: OpenCV sets FFmpeg's log level from this variable when it
+    // first loads FFmpeg, and AV_LOG_QUIET (-8) keeps it silent. --verbose leaves OpenCV's default
+    // (errors); a value the user set is kept.
+    if (!on) ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0);
+}
 bool verbose() { return g_verbose; }
 
 QuietStderr::QuietStderr() {

@@ -9,7 +9,9 @@ namespace cnnscope {
 
 // Owns a temporary file created exclusively (O_EXCL, never through a link) next to the final
 // one, named .cnnscope-partial-PID-XXXXXX.EXT (short, whatever the final name's length). commit()
-// renames it into place; destruction without commit() deletes it. create() first checks the
+// renames it into place; destruction without commit() deletes it. Both go through a descriptor of
+// the directory opened at create(), so a folder renamed or removed during the run never keeps a
+// temporary behind: commit() then refuses (the output would land where nobody asked) and deletes it. create() first checks the
 // target with checkOutputTarget (only a regular file is ever replaced) and removes stale
 // temporaries of our own left in that directory by processes that no longer run.
 class AtomicFile {
@@ -28,12 +30,16 @@ public:
     int takeFd();
     Status commit();
     void discard();
+    // Gives the closed temporary up to the caller (it stays registered for removal on a signal
+    // and is neither renamed nor deleted here).
+    void release();
 
 private:
-    AtomicFile(std::string finalPath, std::string tempPath, int fd);
+    AtomicFile(std::string finalPath, std::string tempPath, int fd, int dirFd);
     std::string m_final;
     std::string m_temp;
     int m_fd = -1;
+    int m_dirFd = -1;  // the directory both names are in (O_PATH)
 };
 
 // A new temporary folder next to `finalPath` (mkdtemp), for outputs that are folders.
@@ -46,6 +52,12 @@ Status writeTextAtomic(const std::string& path, const std::string& text, const s
 
 // Writes an image (PNG/JPEG by extension) atomically.
 Status writeImageAtomic(const std::string& path, const cv::Mat& image, const std::string& option = "output");
+
+// Why a write to `path` failed, for messages: "the file-size limit (ulimit -f, N bytes) was
+// reached" when the file has grown to RLIMIT_FSIZE (SIGXFSZ is ignored at start-up, so such a
+// write fails with EFBIG instead of killing the run), "the disk is full" when its file system has
+// (almost) no space left, else strerror(err) (err 0: "disk full or I/O error").
+std::string writeFailureReason(const std::string& path, int err);
 
 // Makes sure a directory exists (creating parents); a clear error if it cannot.
 Status ensureDirectory(const std::string& dir);

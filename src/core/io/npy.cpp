@@ -34,9 +34,12 @@ Status writeNpy(const std::string& path, const cv::Mat& a) {
     FILE* f = ::fdopen(file->takeFd(), "wb");  // the exclusively created temporary, not reopened by name
     if (!f) return Error{"cannot create '" + path + "': " + std::strerror(errno)};
     const size_t bytes = a.total() * sizeof(float);
+    errno = 0;
     bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size() && std::fwrite(a.data, 1, bytes, f) == bytes;
+    int err = errno;
     ok = (std::fclose(f) == 0) && ok;
-    if (!ok) return Error{"cannot write '" + path + "' (disk full?); nothing was left behind"};
+    if (!err) err = errno;
+    if (!ok) return Error{"cannot write '" + path + "': " + writeFailureReason(file->tempPath(), err) + "; nothing was left behind"};
     return file->commit();
 }
 

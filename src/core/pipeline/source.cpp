@@ -81,9 +81,15 @@ Expected<std::unique_ptr<FrameSource>> FrameSource::open(const std::string& spec
         std::unique_ptr<FrameSource> s(new FrameSource);
         s->m_spec = spec;
         if (spec.empty()) return Error{"empty source: give an image, a video file, a camera index, a GStreamer pipeline or a URL"};
-        if (allDigits(spec)) {
+        // A camera is "cam:N", or a bare index N when no file of that name exists: a source that
+        // names an existing file is always that file (a file called "0" is not camera 0).
+        struct stat named {};
+        const bool camPrefix = spec.rfind("cam:", 0) == 0;
+        if (camPrefix && !allDigits(spec.substr(4)))
+            return Error{"source '" + spec + "': a camera is cam:N with N an index from 0 to 999 (e.g. cam:0)"};
+        if (camPrefix || (allDigits(spec) && ::stat(spec.c_str(), &named) != 0)) {
             s->m_kind = SourceKind::Camera;
-            const int index = std::stoi(spec);
+            const int index = std::stoi(camPrefix ? spec.substr(4) : spec);
             // V4L2 first (Linux cameras), then GStreamer; CAP_ANY would also probe FireWire/USB
             // vision backends, slowly and leaking in them.
             s->m_cap.open(index, cv::CAP_V4L2);
@@ -117,7 +123,7 @@ Expected<std::unique_ptr<FrameSource>> FrameSource::open(const std::string& spec
                 if (!fd) return Error{fd.error()};
                 fifoFd = *fd;
             } else if (!S_ISREG(st.st_mode)) {
-                return Error{"source '" + spec + "' is a device or socket, not an image or video file (cameras: give an index such as 0)"};
+                return Error{"source '" + spec + "' is a device or socket, not an image or video file (cameras: give cam:N, e.g. cam:0)"};
             } else if (st.st_size == 0) {
                 return Error{"source '" + spec + "' is an empty file"};
             }
@@ -151,6 +157,7 @@ Expected<std::unique_ptr<FrameSource>> FrameSource::open(const std::string& spec
         if (s->m_kind == SourceKind::Image) {
             s->m_size = s->m_image.size();
         } else {
+            if (s->m_kind == SourceKind::Video) s->m_claimed = std::max<int64_t>(0, int64_t(s->m_cap.get(cv::CAP_PROP_FRAME_COUNT)));
             s->m_fps = s->m_cap.get(cv::CAP_PROP_FPS);
             if (!(s->m_fps > 0 && s->m_fps < 1000)) s->m_fps = 0;
             s->m_size = !s->m_pending.empty() ? s->m_pending.size()
@@ -179,6 +186,7 @@ ReadStatus FrameSource::read(cv::Mat& frame) {
                 m_error = std::string(sourceKindName(m_kind)) + " '" + m_spec + "' stopped delivering frames";
                 return ReadStatus::Error;
             }
+            m_ended = true;
             return ReadStatus::End;
         }
     } catch (const cv::Exception& e) {
@@ -187,6 +195,7 @@ ReadStatus FrameSource::read(cv::Mat& frame) {
     }
     m_size = frame.size();
     ++m_index;
+    if (m_kind == SourceKind::Video) m_lastMs = m_cap.get(cv::CAP_PROP_POS_MSEC);
     return ReadStatus::Ok;
 }
 
@@ -213,6 +222,7 @@ bool FrameSource::rewind() {
     if (m_kind == SourceKind::Image) { m_index = 0; return true; }
     if (m_kind != SourceKind::Video) return false;
     m_pending.release();
+    m_ended = false;
     bool ok = m_cap.set(cv::CAP_PROP_POS_FRAMES, 0);
     if (!ok) {
         m_cap.release();
@@ -228,7 +238,24 @@ bool FrameSource::seek(int64_t n) {
     m_pending.release();
     if (!m_cap.set(cv::CAP_PROP_POS_FRAMES, double(n))) return false;
     m_index = n;
+    m_ended = false;
     return true;
+}
+
+std::string FrameSource::shortfall() const {
+    if (m_kind != SourceKind::Video || !m_ended || m_claimed <= 0) return {};
+    const int64_t slack = std::max<int64_t>(2, m_claimed / 100);
+    if (m_index >= m_claimed - slack) return {};
+    // Fewer frames than claimed but the last one at the claimed end: frames the container marks
+    // as dropped (empty chunks, e.g. opencv-doc's tree.avi: 68 of 444), not a short file.
+    std::string when;
+    if (m_fps > 0 && m_lastMs > 0) {
+        const double claimedMs = double(m_claimed) * 1000.0 / m_fps;
+        if (m_lastMs >= claimedMs - std::max(2 * 1000.0 / m_fps, claimedMs / 100)) return {};
+        when = cv::format(" (%.1f s of %.1f s)", m_lastMs / 1000.0, claimedMs / 1000.0);
+    }
+    return "'" + m_spec + "' ended after " + std::to_string(m_index) + " frames" + when + ", but its header claims " +
+           std::to_string(m_claimed) + " (a truncated or damaged file?)";
 }
 
 std::string FrameSource::describe() const {

@@ -47,6 +47,11 @@ public:
     // The container's claimed frame count (video files; 0 otherwise): an estimate for progress
     // bars only, never for where the file ends.
     int64_t claimedFrames() const { return m_kind == SourceKind::Video ? std::max<int64_t>(0, int64_t(m_cap.get(cv::CAP_PROP_FRAME_COUNT))) : 0; }
+    // After read() said End: for a video file that gave clearly fewer frames than its header
+    // claimed at open (truncated, or cut while being read), one sentence with both counts; else
+    // empty. (Headers that estimate their count are allowed max(2, 1%) frames of slack, and a file
+    // whose last frame is at the claimed duration is not short: its missing frames were dropped.)
+    std::string shortfall() const;
     cv::Size frameSize() const { return m_size; }
     const std::string& lastError() const { return m_error; }
     std::string describe() const;
@@ -60,6 +65,9 @@ private:
     cv::Mat m_pending;  // a video file's first frame, decoded at open() to prove the file plays
     double m_fps = 0;
     int64_t m_index = 0;
+    int64_t m_claimed = 0;  // a video file's frame count as its header gave it at open
+    bool m_ended = false;   // read() has said End
+    double m_lastMs = 0;    // a video file's last frame's timestamp
     cv::Size m_size;
     std::string m_error;
 };

@@ -161,7 +161,7 @@ std::string AtlasLayout::json() const {
       << ", \"label_height\": " << m_opts.labelHeight << ",\n  \"upload_bytes\": " << uploadBytes() << ",\n  \"bands\": [\n";
     for (size_t i = 0; i < m_bands.size(); ++i) {
         const AtlasBand& b = m_bands[i];
-        s << "    {\"name\": \"" << b.name << "\", \"type\": \"" << b.type << "\", \"channels\": " << b.channels << ", \"map\": [" << b.mapH
+        s << "    {\"name\": \"" << jsonEscape(b.name) << "\", \"type\": \"" << jsonEscape(b.type) << "\", \"channels\": " << b.channels << ", \"map\": [" << b.mapH
           << ", " << b.mapW << "], \"cell\": [" << b.cellH << ", " << b.cellW << "], \"data\": [" << b.dataH << ", " << b.dataW
           << "], \"columns\": " << b.columns << ", \"rows\": " << b.rows << ", \"top\": " << b.top << ", \"packed_top\": " << b.packedTop
           << ", \"first_tile\": " << b.firstTile << "}" << (i + 1 < m_bands.size() ? "," : "") << "\n";

@@ -143,6 +143,14 @@ Status StyleTransfer::lossAndGradient(const cv::Mat& blob, TransferLosses& L, cv
         L.total = m_opts.alpha * L.content + m_opts.beta * L.style + m_opts.tv * L.tv;
         L.forwardMs = m_chain.lastForwardMs();
         L.backwardMs = grad ? m_chain.lastBackwardMs() : 0;
+        // A loss or gradient that overflowed would turn the image black while reporting success.
+        if (!std::isfinite(L.total) || !std::isfinite(L.content) || !std::isfinite(L.style) || !std::isfinite(L.tv))
+            return Error{cv::format("the loss is not a finite number at iteration %d (content %g, style %g, tv %g): the weights "
+                                    "alpha %g, beta %g, tv %g overflow; use smaller --alpha/--beta/--tv",
+                                    m_iteration, L.content, L.style, L.tv, m_opts.alpha, m_opts.beta, m_opts.tv)};
+        if (grad && !cv::checkRange(*grad))
+            return Error{cv::format("the gradient overflowed at iteration %d (alpha %g, beta %g, tv %g); use smaller --alpha/--beta/--tv",
+                                    m_iteration, m_opts.alpha, m_opts.beta, m_opts.tv)};
         return {};
     });
 }
