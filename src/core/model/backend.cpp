@@ -43,6 +43,9 @@ static bool openClAllowAll() {
 }
 
 static bool offered(const TargetEntry& e) {
+    // The cpu is always there. Asking OpenCV would load the OpenCL runtime, and POCL writes its
+    // kernel cache under ~/.cache on every load: a run that never asked for OpenCL must not.
+    if (e.backend == cv::dnn::DNN_BACKEND_OPENCV && e.target == cv::dnn::DNN_TARGET_CPU) return true;
     try {
         const auto targets = cv::dnn::getAvailableTargets(cv::dnn::Backend(e.backend));
         return std::find(targets.begin(), targets.end(), cv::dnn::Target(e.target)) != targets.end();

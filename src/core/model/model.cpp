@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 
 namespace fs = std::filesystem;
 
@@ -151,16 +152,32 @@ std::string Model::inputSizeProblem(cv::Size size) const {
            (deepest.empty() ? std::string() : " (layer " + deepest + " has stride " + std::to_string(minInputSide()) + ")");
 }
 
+namespace {
+
+// Refuses an input size whose forward OpenCV cannot run: a blob over 2^31 - 1 values, or more
+// memory than the budget (checkMemory).
+Status checkForwardSize(const std::vector<LayerInfo>& layers, cv::Size size, double bytes) {
+    const std::string at = "input size " + std::to_string(size.width) + "x" + std::to_string(size.height);
+    // OpenCV's dnn counts a blob's values in an int (total() of a MatShape): past 2^31 - 1 the
+    // count wraps negative and its shape checks fail deep inside (`total(os[i]) > 0`).
+    for (const auto& l : layers) {
+        const double s = std::max(1, l.stride);
+        const double values = double(l.shape.empty() ? 1 : l.shape[0]) * std::ceil(size.width / s) * std::ceil(size.height / s);
+        if (values > double(std::numeric_limits<int>::max()))
+            return Error{at + " is too large for this network: layer " + l.name + " would hold " +
+                         cv::format("%.3g", values) + " values, more than OpenCV's dnn can count (2^31 - 1); choose a smaller --input-size"};
+    }
+    return checkMemory("the forward pass at " + at, bytes);
+}
+
+}  // namespace
+
 void Model::finishSetup() {
     avoidNormFusionBug(m_net);
     m_layers = describeLayers(m_net, m_kerasNames);
     if (auto problem = inputSizeProblem(m_pre.size); !problem.empty()) throw CoreError(problem);
     computeShapes(m_net, m_layers, m_pre.size);  // shapes only, nothing allocated
-    if (auto st = checkMemory("the forward pass at input size " + std::to_string(m_pre.size.width) + "x" +
-                                  std::to_string(m_pre.size.height),
-                              forwardBytesEstimate(m_pre.size));
-        !st)
-        throw CoreError(st.error());
+    if (auto st = checkForwardSize(m_layers, m_pre.size, forwardBytesEstimate(m_pre.size)); !st) throw CoreError(st.error());
     if (m_defaultLayer.empty() || !find(m_defaultLayer)) {
         m_defaultLayer.clear();
         for (const auto& l : m_layers)
@@ -294,10 +311,7 @@ Status Model::setInputSize(cv::Size size) {
         return Error{"input size " + std::to_string(size.width) + "x" + std::to_string(size.height) + " out of range (" +
                      std::to_string(kMinInputSide) + ".." + std::to_string(kMaxInputSide) + " per side)"};
     if (auto problem = inputSizeProblem(size); !problem.empty()) return Error{problem};
-    if (auto st = checkMemory("the forward pass at input size " + std::to_string(size.width) + "x" + std::to_string(size.height),
-                              forwardBytesEstimate(size));
-        !st)
-        return st;
+    if (auto st = checkForwardSize(m_layers, size, forwardBytesEstimate(size)); !st) return st;
     m_pre.size = size;
     return guard([&]() -> Status {
         computeShapes(m_net, m_layers, m_pre.size);
@@ -371,6 +385,7 @@ ConvReport Model::convReport() const {
             if (l.netName == row.name) row.name = l.name;
     return report;
 }
+
 
 double Model::forwardBytesEstimate(cv::Size size) const {
     // Every layer's output is a float blob of (C, H/stride, W/stride); OpenCV keeps them all (plus
