@@ -146,7 +146,7 @@ void registerFetch(CLI::App& app, std::function<int()>& action) {
                   "Download directory (default: $CNNSCOPE_MODELS_DIR, else $XDG_DATA_HOME/cnnscope/models, i.e. "
                   "~/.local/share/cnnscope/models: both are searched for weights; another directory needs --model or "
                   "$CNNSCOPE_MODELS_DIR)");
-    f->add_option("--stall-timeout", cmd.stallSeconds, "Give up when no data arrives for this many seconds (default 30)")
+    f->add_option("--stall-timeout", cmd.stallSeconds, "Give up when less than 1 KB/s arrives for this many seconds (default 30)")
         ->check(CLI::Range(1, 3600));
     f->add_option("--connect-timeout", cmd.connectSeconds, "Give up connecting after this many seconds (default 15)")
         ->check(CLI::Range(1, 3600));
