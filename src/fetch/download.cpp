@@ -164,7 +164,9 @@ struct TransferContext {
             return false;
         }
         // At most 200 bytes of the name: a plain name of up to 255 bytes still leaves room for the suffix.
-        std::string path = (dir / ("." + name.substr(0, 200) + ".download-XXXXXX")).string();
+        const std::string prefix = "." + name.substr(0, 200) + ".download-";
+        removeStaleTemporaries(prefix);
+        std::string path = (dir / (prefix + "XXXXXX")).string();
         const int fd = ::mkstemp(path.data());
         if (fd < 0) {
             openError = "cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno);
@@ -179,6 +181,20 @@ struct TransferContext {
             return false;
         }
         return true;
+    }
+
+    // Temporaries of this file left by a killed fetch (SIGKILL, power loss): untouched for longer than
+    // any fetch may stall (--stall-timeout is at most an hour), so no running fetch owns them.
+    void removeStaleTemporaries(const std::string& prefix) const {
+        std::error_code ec;
+        const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(2);
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string n = it->path().filename().string();
+            if (n.size() != prefix.size() + 6 || n.compare(0, prefix.size(), prefix) != 0) continue;
+            std::error_code e2;
+            if (it->symlink_status(e2).type() == fs::file_type::regular && fs::last_write_time(it->path(), e2) < cutoff && !e2)
+                fs::remove(it->path(), e2);
+        }
     }
 
     static size_t onWrite(char* data, size_t size, size_t n, void* user) {

@@ -388,6 +388,37 @@ class FetchTrustTest(ServedWeightsTest):
         self.assertIn(proc.wait(timeout=30), (130, 128 + signal.SIGINT))
         self.assert_models_dir_untouched()
 
+    def test_a_killed_fetch_temporary_is_removed_by_the_next(self):
+        # SIGKILL leaves the temporary: the next fetch of that file removes it once it is older than
+        # any stall limit (2 hours); a recent one may belong to a running fetch and is kept.
+        old = os.path.join(self.models, "." + FILE + ".download-a1B2c3")
+        recent = os.path.join(self.models, "." + FILE + ".download-d4E5f6")
+        other = os.path.join(self.models, ".notes.download-g7H8i9")  # not this file's
+        for path in (old, recent, other):
+            with open(path, "wb") as f:
+                f.write(b"partial")
+        for path in (old, other):
+            os.utime(path, (time.time() - 3 * 3600,) * 2)
+        p = self.fetch(expect=0)
+        self.assertIn("md5 OK", p.stderr)
+        self.assertEqual(sorted(os.listdir(self.models)), sorted(["models.yml", FILE, os.path.basename(recent), os.path.basename(other)]))
+
+    def test_a_hangup_cancels_and_leaves_no_temporary(self):
+        # The terminal (or ssh session) closed mid-download: SIGHUP is a cancel, not a kill.
+        import signal
+        self.env["CNNSCOPE_MODEL_URL_BASE"] = self.server.base("stall")
+        self.env["CNNSCOPE_FETCH_STALL_S"] = "60"
+        proc = subprocess.Popen([BIN, "fetch"], env=self.env, cwd=self.tmp, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 20
+        while not any(f.startswith(".") for f in os.listdir(self.models)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGHUP)
+        err = proc.stderr.read()
+        proc.stderr.close()
+        self.assertNotEqual(proc.wait(timeout=30), 0)
+        self.assertIn("cancelled", err)
+        self.assert_models_dir_untouched()
+
     def test_no_checksum_is_refused_unless_asked_and_then_said(self):
         for fields in (dict(md5=""), dict()):
             with self.subTest(fields=fields):
