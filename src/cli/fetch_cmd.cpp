@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -88,6 +89,9 @@ struct FetchCmd {
     FetchPolicy policy() const { return FetchPolicy{allowHttp, noChecksum}; }
 
     int run() {
+        // A hangup (the terminal or ssh session closed mid-download) cancels like Ctrl-C: the
+        // SIGTERM handler is taken over, so the temporary is removed instead of left behind.
+        if (struct sigaction term {}; sigaction(SIGTERM, nullptr, &term) == 0 && term.sa_handler != SIG_DFL) sigaction(SIGHUP, &term, nullptr);
         std::string skipped;
         auto cat = loadDownloadCatalogue(catalogue, &skipped);
         if (!cat) return fail(cat.error());
@@ -146,7 +150,7 @@ void registerFetch(CLI::App& app, std::function<int()>& action) {
                   "Download directory (default: $CNNSCOPE_MODELS_DIR, else $XDG_DATA_HOME/cnnscope/models, i.e. "
                   "~/.local/share/cnnscope/models: both are searched for weights; another directory needs --model or "
                   "$CNNSCOPE_MODELS_DIR)");
-    f->add_option("--stall-timeout", cmd.stallSeconds, "Give up when no data arrives for this many seconds (default 30)")
+    f->add_option("--stall-timeout", cmd.stallSeconds, "Give up when less than 1 KB/s arrives for this many seconds (default 30)")
         ->check(CLI::Range(1, 3600));
     f->add_option("--connect-timeout", cmd.connectSeconds, "Give up connecting after this many seconds (default 15)")
         ->check(CLI::Range(1, 3600));
@@ -163,15 +167,17 @@ void registerFetch(CLI::App& app, std::function<int()>& action) {
         ->check(CLI::Range(int64_t(1), int64_t(1) << 50));
     f->add_flag("-q,--quiet", cmd.quiet, "No progress on stderr (errors still print)");
     f->footer(
-        "Catalogue entries name files, never paths (file/config with '/', '..' or a leading '.' are refused when read). "
+        "Catalogue entries name files, never paths (file/config with '/', '..', a leading '.' or the name models.yml, "
+        "a config named like its file, a repeated key or entry name are refused when read). "
         "Every file (weights and config) is checked against the catalogue's checksum (md5/sha1/sha256, "
         "config_md5/config_sha1/config_sha256) and size (size/config_size, bytes): a copy already present counts only "
         "when it verifies, otherwise it is replaced. Files are written under an exclusive temporary name in the download "
         "directory (created only when data arrives) and renamed into place only when complete and verified; a body "
         "over the size cap is stopped (a larger Content-Length is refused up front). A failure (no network, DNS, HTTP "
         "error, cut or stalled transfer, wrong checksum or size, over the cap, full disk, file size limit) leaves "
-        "nothing behind and a previous file intact. $CNNSCOPE_MODEL_URL_BASE replaces the catalogue URLs' directory (a "
-        "mirror). Exit status: 0 when every file is present, 1 otherwise, 130 on Ctrl-C.");
+        "nothing behind and a previous file intact (a temporary left by a killed fetch is removed by the next one after "
+        "2 hours). $CNNSCOPE_MODEL_URL_BASE replaces the catalogue URLs' directory (a "
+        "mirror). Exit status: 0 when every file is present, 1 otherwise, 130 on Ctrl-C, SIGTERM or a hangup (the temporary removed).");
     f->callback([&] { action = [] { return cmd.run(); }; });
 }
 

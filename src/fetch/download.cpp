@@ -1,6 +1,7 @@
 // One file over HTTP(S) with libcurl; digests with OpenSSL's EVP.
 #include "fetch/download.hpp"
 
+#include "core/base/interrupt.hpp"
 #include "core/base/parse.hpp"
 
 #include <curl/curl.h>
@@ -162,13 +163,17 @@ struct TransferContext {
                         (fs::exists(dir, ec) ? std::string("a file of that name is in the way") : ec.message()) + ")";
             return false;
         }
-        std::string path = (dir / ("." + name + ".download-XXXXXX")).string();
+        // At most 200 bytes of the name: a plain name of up to 255 bytes still leaves room for the suffix.
+        const std::string prefix = "." + name.substr(0, 200) + ".download-";
+        removeStaleTemporaries(prefix);
+        std::string path = (dir / (prefix + "XXXXXX")).string();
         const int fd = ::mkstemp(path.data());
         if (fd < 0) {
             openError = "cannot create a temporary file in '" + dir.string() + "': " + std::strerror(errno);
             return false;
         }
         temp = path;
+        registerTemporary(temp);  // a second Ctrl-C (which exits at once) removes it too
         file = ::fdopen(fd, "wb");
         if (!file) {
             ::close(fd);
@@ -176,6 +181,20 @@ struct TransferContext {
             return false;
         }
         return true;
+    }
+
+    // Temporaries of this file left by a killed fetch (SIGKILL, power loss): untouched for longer than
+    // any fetch may stall (--stall-timeout is at most an hour), so no running fetch owns them.
+    void removeStaleTemporaries(const std::string& prefix) const {
+        std::error_code ec;
+        const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(2);
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string n = it->path().filename().string();
+            if (n.size() != prefix.size() + 6 || n.compare(0, prefix.size(), prefix) != 0) continue;
+            std::error_code e2;
+            if (it->symlink_status(e2).type() == fs::file_type::regular && fs::last_write_time(it->path(), e2) < cutoff && !e2)
+                fs::remove(it->path(), e2);
+        }
     }
 
     static size_t onWrite(char* data, size_t size, size_t n, void* user) {
@@ -291,6 +310,9 @@ Status Download::transfer() {
                      (existing.empty() ? std::string("no such place") : "a file of that name is in the way: '" + existing.string() + "'") + ")" + kept};
     if (::access(existing.c_str(), W_OK) != 0)
         return Error{"the download directory '" + existing.string() + "' is not writable; set CNNSCOPE_MODELS_DIR to one that is" + kept};
+    // A directory where the file goes would be found only at the rename, after the whole download.
+    if (const fs::file_status here = fs::symlink_status(r.destPath, ec); fs::is_directory(here))
+        return Error{"a directory is in the way of " + name + " at '" + r.destPath + "' (move it away)" + kept};
 
     Digest digest(r.algo.empty() ? "sha256" : r.algo);
     if (!digest.ok()) return Error{"models.yml names an unknown checksum kind '" + r.algo + "' for " + name};
@@ -308,7 +330,7 @@ Status Download::transfer() {
         TransferContext& ctx;
         ~Cleanup() {
             if (ctx.file) std::fclose(ctx.file);
-            if (!ctx.temp.empty()) ::unlink(ctx.temp.c_str());
+            if (!ctx.temp.empty()) ::unlink(ctx.temp.c_str()), unregisterTemporary(ctx.temp);
         }
     } cleanup{ctx};
 
@@ -326,7 +348,9 @@ Status Download::transfer() {
     curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, m_settings.connectTimeoutS);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    // Slower than kMinBytesPerSecond for the stall time counts as stalled: a trickle (a few bytes a second) would
+    // otherwise hold the download open for days before reaching the cap.
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, long(kMinBytesPerSecond));
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, m_settings.stallSeconds);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cnnscope/0.1 (libcurl)");
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &TransferContext::onWrite);
@@ -372,8 +396,8 @@ Status Download::transfer() {
             if (http == 0 && ctx.progress.bytes == 0 && std::strstr(errbuf, "onnect"))
                 return Error{"connecting to '" + host + "' timed out after " + std::to_string(m_settings.connectTimeoutS) +
                              " s (no network?) while fetching " + name + kept};
-            return Error{"the server stalled: no data for " + std::to_string(m_settings.stallSeconds) + " s after " + got +
-                         " of " + name + " (try again later)" + kept};
+            return Error{"the server stalled: less than " + formatBytes(kMinBytesPerSecond) + "/s for " +
+                         std::to_string(m_settings.stallSeconds) + " s after " + got + " of " + name + " (try again later)" + kept};
         case CURLE_WRITE_ERROR: return Error{writeError(ctx.writeErrno, name, dir, " after " + got) + kept};
         case CURLE_UNSUPPORTED_PROTOCOL:
             return Error{"refusing to follow " + r.url + " to another protocol (only https" + (r.allowHttp ? " and http" : "") +
@@ -403,6 +427,7 @@ Status Download::transfer() {
     ::chmod(ctx.temp.c_str(), 0644);
     if (std::rename(ctx.temp.c_str(), r.destPath.c_str()) != 0)
         return Error{"cannot move " + name + " into place at '" + r.destPath + "': " + std::strerror(errno) + kept};
+    unregisterTemporary(ctx.temp);
     ctx.temp.clear();
     publish(p);
     return {};

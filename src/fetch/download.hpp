@@ -41,9 +41,12 @@ struct DownloadProgress {
     bool finished() const { return state == DownloadState::Succeeded || state == DownloadState::Failed || state == DownloadState::Cancelled; }
 };
 
+// Slower than this for the stall time (--stall-timeout) is a stall: a trickle cannot hold a download open.
+inline constexpr int64_t kMinBytesPerSecond = 1024;
+
 struct DownloadSettings {
     long connectTimeoutS = 15;  // DNS + TCP + TLS
-    long stallSeconds = 30;     // abort when less than 1 byte/s arrives for this long
+    long stallSeconds = 30;     // abort when less than kMinBytesPerSecond arrives for this long
     int64_t maxBytes = kDefaultMaxDownloadBytes;  // the cap when the request records no size
     // Called on the transfer thread after each chunk (and at least every second): progress bars.
     std::function<void(const DownloadProgress&)> onProgress;

@@ -116,7 +116,8 @@ std::string findVerifiedCopy(const DownloadRequest& request) {
 
 std::string replacedCopyNote(const DownloadRequest& request) {
     std::error_code ec;
-    if (!fs::exists(request.destPath, ec)) return {};
+    const fs::file_status st = fs::symlink_status(request.destPath, ec);  // a link is replaced, not written through
+    if (!fs::exists(st) || fs::is_directory(st)) return {};              // a directory is refused by the download
     const std::string why = mismatch(request.destPath, request);
     return "replacing " + request.destPath + " (" + (why.empty() ? "unverified" : why) + ")";
 }

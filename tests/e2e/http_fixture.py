@@ -3,7 +3,8 @@
 The first path segment picks the behaviour: /ok/F, /404/F, /cut/F (promises the whole length,
 sends half, closes), /stall/F (sends a little, then nothing), /corrupt/F (one byte flipped),
 /slow/F (small chunks with pauses, for progress bars), /junk/F (1000 other bytes), /empty/F
-(a 0-byte body). Bodies past any sane cap (bounded at ENDLESS bytes so a broken client cannot fill
+(a 0-byte body), /trickle/F (2 bytes every 0.2 s: data keeps coming, too slowly to ever finish).
+A stall lasts until the client hangs up or the server stops (never a timing guess). Bodies past any sane cap (bounded at ENDLESS bytes so a broken client cannot fill
 the disk): /endless/F (no Content-Length, sent until the client hangs up), /chunked/F (the same,
 chunked), /huge/F (announces a terabyte). `sent[mode]` counts the body bytes each mode wrote.
 """
@@ -52,7 +53,13 @@ class Server:
                     elif mode == "stall":
                         self.wfile.write(data[:1000])
                         self.wfile.flush()
-                        outer.stop_event.wait(30)
+                        outer.stop_event.wait()  # until the server stops: a test under load may take minutes
+                    elif mode == "trickle":
+                        for i in range(0, len(data), 2):
+                            self.wfile.write(data[i:i + 2])
+                            self.wfile.flush()
+                            if outer.stop_event.wait(0.2):
+                                return
                     elif mode == "slow":
                         step = max(1, len(data) // 40)
                         for i in range(0, len(data), step):

@@ -144,7 +144,7 @@ class FetchTest(ServedWeightsTest):
         return [
             ("404", self.server.base("404"), "HTTP 404"),
             ("cut", self.server.base("cut"), "cut short"),
-            ("stall", self.server.base("stall"), "stalled: no data for 2 s"),
+            ("stall", self.server.base("stall"), "stalled: less than 1 KB/s for 2 s"),
             ("corrupt", self.server.base("corrupt"), "md5 of the downloaded"),
             ("refused", refused, "connection refused"),
             ("dns", "https://no-such-host.invalid/x", "cannot resolve host 'no-such-host.invalid'"),
@@ -293,6 +293,131 @@ class FetchTrustTest(ServedWeightsTest):
                     self.assert_models_dir_untouched()
                     tried += 1
         self.assertEqual(tried, 2 * len(cases))
+
+    def test_the_catalogue_own_name_and_clashing_entries_are_refused(self):
+        # Plain names that would still clobber: the catalogue itself (a download replacing models.yml
+        # would also be loaded as the default model), a config sharing its file, entries or keys given
+        # twice (readers disagree on which counts; a later `sha256: ""` dropped the checksum).
+        md5 = self.served_md5()
+        url = "https://example.invalid/" + FILE
+        self.server.files["models.yml"] = self.server.files["Models.YML"] = self.data
+        one = lambda name, **k: f"  - name: {name}\n" + "".join(f'    {a}: "{b}"\n' for a, b in k.items())
+        head = "%YAML:1.0\n---\nmodels:\n"
+        cases = {
+            "file models.yml": (head + one("evil", file="models.yml", md5=md5, url=url), "catalogue's own file name"),
+            "file Models.YML": (head + one("evil", file="Models.YML", md5=md5, url=url), "catalogue's own file name"),
+            "config models.yml": (head + one("evil", file=FILE, md5=md5, url=url, config="models.yml",
+                                             config_url=url, config_md5=md5), "catalogue's own file name"),
+            "config is the file": (head + one("evil", file=FILE, md5=md5, url=url, config=FILE.upper(), config_url=url,
+                                              config_md5=md5), "the entry's file too"),
+            "two entries": (head + one("evil", file=FILE, md5=md5, url=url) + one("EVIL", file="other.h5", md5=md5, url=url),
+                            "a second entry named 'EVIL'"),
+            "sha256 twice": (head + one("evil", file=FILE, url=url, sha256=hashlib.sha256(self.data).hexdigest()) +
+                             '    sha256: ""\n', "'sha256' is given twice"),
+            "file twice": (head + one("evil", file="other.h5", md5=md5, url=url) + f"    file: {FILE}\n", "'file' is given twice"),
+        }
+        for what, (text, needle) in cases.items():
+            with self.subTest(what):
+                cat = self.write_catalogue(text)
+                for args in (("evil",), ("--no-checksum", "evil")):
+                    p = self.fetch(*args)
+                    self.only_error(p, cat, needle)
+                with open(cat) as f:
+                    self.assertEqual(f.read(), text)
+                self.assert_models_dir_untouched()
+
+    def test_a_long_plain_name_is_downloaded(self):
+        # 255 bytes is a valid name; its temporary must fit the file system's name limit too.
+        name = "w" * 252 + ".h5"
+        self.server.files[name] = self.data
+        self.write_catalogue(entry_yaml(name="vgg19_keras", file=name, md5=self.served_md5(), size=len(self.data),
+                                        url="https://example.invalid/" + name))
+        p = self.fetch(expect=0)
+        self.assertIn("md5 OK", p.stderr)
+        self.assertEqual(sorted(os.listdir(self.models)), sorted(["models.yml", name]))
+
+    def test_links_and_directories_at_the_destination(self):
+        # A symlink there is replaced (never written through); a directory is refused before connecting.
+        dest = os.path.join(self.models, FILE)
+        victim = self.path("victim.txt")
+        with open(victim, "wb") as f:
+            f.write(b"precious")
+        for target in (victim, self.path("missing")):
+            with self.subTest(link_to=target):
+                os.symlink(target, dest)
+                p = self.fetch(expect=0)
+                self.assertIn("md5 OK", p.stderr)
+                self.assertFalse(os.path.islink(dest))
+                with open(dest, "rb") as f:
+                    self.assertEqual(f.read(), self.data)
+                os.remove(dest)
+        with open(victim, "rb") as f:
+            self.assertEqual(f.read(), b"precious")
+        self.assertFalse(os.path.exists(self.path("missing")))
+        os.mkdir(dest)
+        self.server.sent.clear()
+        p = self.fetch(base="endless")
+        self.only_error(p, "a directory is in the way of " + FILE, "nothing was changed")
+        self.assertEqual(self.server.sent.get("endless", 0), 0)
+        self.assertEqual(sorted(os.listdir(self.models)), sorted(["models.yml", FILE]))
+        self.assertEqual(os.listdir(dest), [])
+
+    def test_a_trickle_is_a_stall(self):
+        # 10 bytes a second never stops by itself (no stall, far from the cap): a minimum rate does.
+        t0 = time.monotonic()
+        p = self.fetch(base="trickle", timeout=25)
+        self.only_error(p, "the server stalled: less than 1 KB/s for 2 s", "nothing was changed")
+        self.assertLess(time.monotonic() - t0, 15)
+        self.assert_models_dir_untouched()
+
+    def test_a_second_ctrl_c_leaves_no_temporary(self):
+        # An impatient second Ctrl-C exits at once: the download's temporary is removed by the handler.
+        import signal
+        # The stalled body: the cooperative cancel waits for curl's next progress call (about a second),
+        # so the second signal, 50 ms later, comes while the transfer is still open.
+        self.env["CNNSCOPE_MODEL_URL_BASE"] = self.server.base("stall")
+        self.env["CNNSCOPE_FETCH_STALL_S"] = "60"
+        proc = subprocess.Popen([BIN, "fetch"], env=self.env, cwd=self.tmp, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while not any(f.startswith(".") for f in os.listdir(self.models)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(any(f.startswith(".") for f in os.listdir(self.models)), "the download never started")
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        self.assertIn(proc.wait(timeout=30), (130, 128 + signal.SIGINT))
+        self.assert_models_dir_untouched()
+
+    def test_a_killed_fetch_temporary_is_removed_by_the_next(self):
+        # SIGKILL leaves the temporary: the next fetch of that file removes it once it is older than
+        # any stall limit (2 hours); a recent one may belong to a running fetch and is kept.
+        old = os.path.join(self.models, "." + FILE + ".download-a1B2c3")
+        recent = os.path.join(self.models, "." + FILE + ".download-d4E5f6")
+        other = os.path.join(self.models, ".notes.download-g7H8i9")  # not this file's
+        for path in (old, recent, other):
+            with open(path, "wb") as f:
+                f.write(b"partial")
+        for path in (old, other):
+            os.utime(path, (time.time() - 3 * 3600,) * 2)
+        p = self.fetch(expect=0)
+        self.assertIn("md5 OK", p.stderr)
+        self.assertEqual(sorted(os.listdir(self.models)), sorted(["models.yml", FILE, os.path.basename(recent), os.path.basename(other)]))
+
+    def test_a_hangup_cancels_and_leaves_no_temporary(self):
+        # The terminal (or ssh session) closed mid-download: SIGHUP is a cancel, not a kill.
+        import signal
+        self.env["CNNSCOPE_MODEL_URL_BASE"] = self.server.base("stall")
+        self.env["CNNSCOPE_FETCH_STALL_S"] = "60"
+        proc = subprocess.Popen([BIN, "fetch"], env=self.env, cwd=self.tmp, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 20
+        while not any(f.startswith(".") for f in os.listdir(self.models)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGHUP)
+        err = proc.stderr.read()
+        proc.stderr.close()
+        self.assertNotEqual(proc.wait(timeout=30), 0)
+        self.assertIn("cancelled", err)
+        self.assert_models_dir_untouched()
 
     def test_no_checksum_is_refused_unless_asked_and_then_said(self):
         for fields in (dict(md5=""), dict()):

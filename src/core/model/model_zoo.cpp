@@ -49,6 +49,7 @@ namespace {
 struct RawEntry {
     int line = 0;
     std::map<std::string, std::string> values;
+    std::map<std::string, int> lines;  // the line of each key
 };
 
 std::string trim(const std::string& s) {
@@ -103,6 +104,11 @@ std::vector<RawEntry> parseCatalogue(const std::string& text, const std::string&
         const std::string key = trim(body.substr(0, colon));
         for (char c : key)
             if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) throw CoreError(where + ": bad key '" + key + "'");
+        // A repeated key is refused: readers disagree on which one counts (a later `sha256: ""` or `file:` would win here).
+        if (const auto seen = entries.back().lines.find(key); seen != entries.back().lines.end())
+            throw CoreError(where + ": '" + key + "' is given twice in one entry (first on line " + std::to_string(seen->second) +
+                            "); keep one");
+        entries.back().lines[key] = lineNo;
         entries.back().values[key] = scalar(body.substr(colon + 1), where);
     }
     if (!inModels) throw CoreError("model catalogue '" + path + "' has no 'models' list");
@@ -186,6 +192,9 @@ std::string plainFileNameProblem(const std::string& name) {
         if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == '+'))
             return "has a character other than letters, digits, '.', '_', '-' and '+'";
     if (name[0] == '.' || name[0] == '-') return "starts with '" + name.substr(0, 1) + "' (hidden files and option-like names are refused)";
+    // The catalogue's own name (in any case: case-insensitive file systems, and names are matched ignoring case):
+    // a download would replace the catalogue itself, and the file would be loaded as a model.
+    if (lower(name) == "models.yml") return "is the catalogue's own file name (a download would replace models.yml)";
     return {};
 }
 
@@ -201,6 +210,7 @@ Expected<std::vector<ZooEntry>> loadZooFile(const std::string& path) {
                 throw CoreError("model catalogue '" + path + "' is not a text file (control byte at offset " + std::to_string(i) + ")");
         }
         std::vector<ZooEntry> zoo;
+        std::map<std::string, int> nameLines;  // lower-case name -> its line: names are matched ignoring case
         for (const RawEntry& raw : parseCatalogue(text, path)) {
             auto get = [&](const char* key) {
                 auto it = raw.values.find(key);
@@ -213,6 +223,12 @@ Expected<std::vector<ZooEntry>> loadZooFile(const std::string& path) {
             e.title = get("title");
             e.file = fileName(raw, "file", where);
             e.config = fileName(raw, "config", where);
+            if (!e.config.empty() && lower(e.config) == lower(e.file))
+                throw CoreError(where + ", config: '" + e.config + "' is the entry's file too (one download would replace the other); " +
+                                "give the config its own file name");
+            if (const auto [it, fresh] = nameLines.emplace(lower(e.name), raw.line); !fresh)
+                throw CoreError(where + ": a second entry named '" + e.name + "' (the first is on line " + std::to_string(it->second) +
+                                "; names are matched ignoring case); give each entry its own name");
             e.framework = get("framework");
             e.defaultLayer = get("default_layer");
             e.md5 = checksum(get("md5"), 32, where + ", md5");
