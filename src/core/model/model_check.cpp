@@ -35,6 +35,8 @@ bool weighted(const std::string& type) {
 // OpenCV's error in the user's terms: the node it was importing (ONNX: "> Node [Op@domain]:
 // (onnx_node!name) parse error: OpenCV(4.6.0) file.cpp:N: error: (-215:Assertion failed) expr in
 // function") and what it checked, without source files, line numbers or versions.
+}  // namespace
+
 std::string shortCvError(const cv::Exception& e) {
     std::string s = e.err.empty() ? std::string(e.what()) : e.err;
     std::string node;
@@ -49,6 +51,16 @@ std::string shortCvError(const cv::Exception& e) {
         s = s.substr(a + 8);
         if (auto close = s.find(") "); close != std::string::npos) s = s.substr(close + 2);
     }
+    if (s.rfind("in function ", 0) == 0) {  // CV_Check*: "in function 'f'\n> (expected: 'a > b'), where\n>     'a' is 0"
+        const auto nl = s.find('\n');
+        std::string checks;
+        for (size_t i = nl == std::string::npos ? s.size() : nl; i < s.size(); ++i) {
+            if (s[i] == '\n' || (s[i] == '>' && (i == 0 || s[i - 1] == '\n'))) continue;
+            if (s[i] == ' ' && !checks.empty() && checks.back() == ' ') continue;
+            checks += s[i];
+        }
+        s = checks.empty() ? std::string("an internal check") : checks.substr(checks.find_first_not_of(' '));
+    }
     if (auto fn = s.find(" in function "); fn != std::string::npos) s.resize(fn);
     if (auto r = s.find("read error: read "); r != std::string::npos)  // Torch7
         return "the file ends early (read " + s.substr(r + 17) + "): it is truncated";
@@ -57,7 +69,6 @@ std::string shortCvError(const cv::Exception& e) {
     return node.empty() ? s : node + "OpenCV 4.6 does not accept its inputs or attributes (it checks: " + s + ")";
 }
 
-}  // namespace
 
 Status checkLoadedNet(const cv::dnn::Net& netIn) {
     return guard([&]() -> Status {

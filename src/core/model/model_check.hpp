@@ -31,6 +31,10 @@ Status checkDarknetWeights(const std::string& weights, const cv::dnn::Net& net);
 // The loaded net: every convolution / inner-product layer has its weights, in float32.
 Status checkLoadedNet(const cv::dnn::Net& net);
 
+// OpenCV's error in the user's terms: the node and what OpenCV checked, without source paths,
+// line numbers or versions.
+std::string shortCvError(const cv::Exception& e);
+
 // cv::dnn::readNet(path, config) with the checks above before and after, and OpenCV's exceptions
 // turned into one line naming `what` (e.g. "model 'x.onnx'").
 Expected<cv::dnn::Net> readNetChecked(const std::string& path, const std::string& config, const std::string& what);

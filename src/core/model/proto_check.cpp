@@ -20,6 +20,7 @@ using wire::Mapped;
 using wire::Wire;
 
 constexpr int kMaxGraphDepth = 16;
+constexpr int64_t kMaxAttr = 65536;  // kernel, stride, dilation, pad, group: beyond any image side
 
 std::string dimsStr(const std::vector<int64_t>& dims) {
     std::string s = "(";
@@ -40,6 +41,7 @@ struct Tensor {
 struct Node {
     std::string name, op;
     std::vector<std::string> inputs, outputs;
+    std::map<std::string, std::vector<int64_t>> ints;  // integer attributes (i, ints) by name
 };
 
 struct Graph {
@@ -121,7 +123,7 @@ public:
             case 2: n.outputs.push_back(s.str()); break;
             case 3: n.name = s.str(); break;
             case 4: n.op = s.str(); break;
-            case 5: attribute(s, held, g, depth); break;
+            case 5: attribute(s, held, g, depth, n.ints); break;
             default: break;
             }
         }
@@ -132,12 +134,15 @@ public:
         g.nodes.push_back(std::move(n));
     }
 
-    void attribute(Wire w, std::vector<Tensor>& held, Graph& g, int depth) {
+    void attribute(Wire w, std::vector<Tensor>& held, Graph& g, int depth, std::map<std::string, std::vector<int64_t>>& ints) {
         uint32_t f;
         int type;
+        std::string name;
+        std::vector<int64_t> values;
         while (!w.done()) {
             if (!w.key(f, type)) corrupt("a node attribute");
             Wire s{};
+            uint64_t v;
             if (type == 2 && (f == 5 || f == 10 || f == 6 || f == 11)) {
                 if (!w.bytes(s)) corrupt("a node attribute");
                 if (f == 5 || f == 10) {
@@ -146,10 +151,23 @@ public:
                 } else {
                     graph(s, g, depth + 1);  // a subgraph's tensors are checked like the main graph's
                 }
+            } else if (type == 2 && f == 1) {  // name
+                if (!w.bytes(s)) corrupt("a node attribute");
+                name = s.str();
+            } else if ((f == 3 || f == 8) && type == 0) {  // i, or one of ints
+                if (!w.varint(v)) corrupt("a node attribute");
+                values.push_back(int64_t(v));
+            } else if (f == 8 && type == 2) {  // ints, packed
+                if (!w.bytes(s)) corrupt("a node attribute");
+                while (!s.done()) {
+                    if (!s.varint(v)) corrupt("a node attribute");
+                    values.push_back(int64_t(v));
+                }
             } else if (!w.skip(type)) {
                 corrupt("a node attribute");
             }
         }
+        if (!name.empty() && !values.empty()) ints[name] = std::move(values);
     }
 
     void graph(Wire w, Graph& g, int depth) {
@@ -515,6 +533,36 @@ Status checkOnnxFile(const std::string& path) {
             if (!constants.count(in))
                 return Error{"ONNX file '" + path + "': graph input '" + in + "' has no shape; OpenCV 4.6 needs the input's "
                              "shape in the file (export with a fixed input size, e.g. torch.onnx.export with a sample input)"};
+        // The integer attributes OpenCV 4.6 divides by or sizes buffers with, before it reads them
+        // (group 0 was a SIGFPE; a kernel_shape other than the weight's read past the weights).
+        for (const Node& n : g.nodes) {
+            const bool conv = n.op == "Conv" || n.op == "ConvTranspose";
+            if (!conv && n.op != "MaxPool" && n.op != "AveragePool" && n.op != "LpPool") continue;
+            auto bad = [&](const std::string& attr, const std::vector<int64_t>& v, const std::string& rule) {
+                return Error{"ONNX file '" + path + "': " + nodeName(n) + " has " + attr + " " + dimsStr(v) + "; " + rule +
+                             ": the file is corrupt (re-export the model)"};
+            };
+            for (const auto& [attr, v] : n.ints) {
+                const bool positive = attr == "kernel_shape" || attr == "strides" || attr == "dilations" || attr == "group";
+                const bool nonNegative = attr == "pads" || attr == "output_padding";
+                if (!positive && !nonNegative) continue;
+                for (int64_t x : v)
+                    if (x < (positive ? 1 : 0) || x > kMaxAttr)
+                        return bad(attr, v, std::string(positive ? "each must be 1" : "each must be 0") + " to " +
+                                                std::to_string(kMaxAttr));
+            }
+            if (!conv || n.inputs.size() < 2) continue;
+            auto c = constants.find(n.inputs[1]);
+            const Tensor* w = c == constants.end() ? nullptr : c->second;
+            if (!w || w->dims.size() < 3) continue;
+            const std::vector<int64_t> spatial(w->dims.begin() + 2, w->dims.end());
+            if (auto k = n.ints.find("kernel_shape"); k != n.ints.end() && k->second != spatial)
+                return bad("kernel_shape", k->second, "its weight '" + w->name + "' " + dimsStr(w->dims) + " has kernel " +
+                                                         dimsStr(spatial));
+            if (auto k = n.ints.find("group"); k != n.ints.end() && n.op == "Conv" && w->dims[0] % k->second[0] != 0)
+                return bad("group", k->second, "its weight '" + w->name + "' has " + std::to_string(w->dims[0]) +
+                                                  " output channels, not a multiple of it");
+        }
         // The inputs OpenCV 4.6 takes as constant weights: anything else crashes its importer.
         static const std::map<std::string, std::pair<size_t, size_t>> weightInputs = {
             {"Conv", {1, 2}}, {"ConvTranspose", {1, 2}}, {"BatchNormalization", {1, 4}}, {"InstanceNormalization", {1, 2}}};
