@@ -279,6 +279,13 @@ def onnx_pool_too_big(m):       # a 1000x1000 max pool leaves nothing of a 224x2
     next(a for a in m.graph.node[2].attribute if a.name == "kernel_shape").ints[:] = [1000, 1000]
 
 
+def onnx_bn_short(m):           # a BatchNormalization after the 4-channel conv with 3 values per parameter
+    from onnx import helper, numpy_helper
+    m.graph.node.insert(1, helper.make_node("BatchNormalization", ["c", "s", "bb", "mm", "vv"], ["c2"], name="bn1"))
+    m.graph.node[2].input[0] = "c2"
+    m.graph.initializer.extend([numpy_helper.from_array(np.ones(3, np.float32), n) for n in ("s", "bb", "mm", "vv")])
+
+
 def onnx_truncated_file(path):
     onnx_conv(path)
     data = _read(path)

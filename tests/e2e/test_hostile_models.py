@@ -208,12 +208,50 @@ class OnnxAttributesTest(HostileTest):
         hf.onnx_conv(f, hf.onnx_group0, bias=False)
         self.every_command(f, "group (0)")
 
+    def test_normalisation_sizes(self):
+        f = self.path("bn.onnx")
+        hf.onnx_conv(f, hf.onnx_bn_short)
+        self.every_command(f, "'bn1' (BatchNormalization)", "3 values in 's' for the 4 channels")
+
     def test_shape_inference(self):
         f = self.path("pool.onnx")
         hf.onnx_conv(f, hf.onnx_pool_too_big)
         err = self.fails_clean(["layers", "--model", f, "-q"], "cannot run at input size 224x224", "--input-size")
         self.assertNotIn("OpenCV: ", err)
         self.fails_clean(["grid", VTEST, "--model", f, "--out", self.path("g"), "--frame", "2"], "cannot run at input size")
+
+
+class NamesFromTheFileTest(HostileTest):
+    """Names read from a model file reach the terminal escaped: a layer or node name holding a
+    terminal escape or bytes that are not UTF-8 is printed as \\xNN, never raw."""
+    EVIL = b"\x1b[2J\x1b]0;pwned\x07\xff\xfe"
+
+    def raw_error(self, model):
+        p = subprocess.run([BIN, "layers", "--model", model, "-q"], env=self.env, cwd=self.tmp, capture_output=True,
+                           timeout=TIMEOUT)
+        self.assertEqual(p.returncode, 1, p.stderr[-2000:])
+        err = p.stderr
+        self.assertNotIn(b"\x1b", err)
+        self.assertNotIn(b"\x07", err)
+        err.decode("utf-8")  # valid UTF-8 throughout
+        self.assertIn(b"\\x1b[2J", err)
+        return err
+
+    def test_keras_layer_name(self):
+        import h5py
+        f = self.path("evil.h5")
+        hf.write_keras(f)
+        with h5py.File(f, "a") as h:
+            h.attrs["layer_names"] = np.array([self.EVIL, b"block1_conv1"])
+        self.raw_error(f)
+
+    def test_onnx_node_name(self):
+        def evil(m):
+            hf.onnx_group0(m)
+            m.graph.node[0].name = self.EVIL.decode("latin-1")  # ESC, BEL and two bytes as UTF-8 would not be
+        f = self.path("evil.onnx")
+        hf.onnx_conv(f, evil)
+        self.raw_error(f)
 
 
 class DarknetTruncatedTest(HostileTest):

@@ -2,6 +2,7 @@
 #include "core/model/keras_h5.hpp"
 
 #include "core/base/parse.hpp"
+#include "core/model/model_check.hpp"
 
 #include <hdf5.h>
 
@@ -109,7 +110,7 @@ hid_t openInFile(hid_t loc, const std::string& path, bool group, const std::stri
             H5L_info_t info;
             if (H5Lget_info(loc, prefix.c_str(), &info, inFileLinkAccess()) < 0) return -1;
             if (info.type != H5L_TYPE_HARD)
-                throw CoreError(what + ": '" + prefix + "' is " +
+                throw CoreError(what + ": '" + shownName(prefix) + "' is " +
                                 (info.type == H5L_TYPE_SOFT ? "a soft link" : info.type == H5L_TYPE_EXTERNAL ? "an external link (to another file)" : "a user-defined link") +
                                 "; cnnscope reads only groups and datasets stored in the file itself (save the weights again with Keras)");
         }
@@ -162,8 +163,8 @@ constexpr unsigned long long kMaxWeightBytes = 1ull << 30;
 
 Dataset readFloatDataset(hid_t group, const std::string& path, const std::string& what, unsigned long long& total) {
     H5Handle ds(openInFile(group, path, false, what), H5Dclose);
-    if (!ds.valid()) throw CoreError(what + ": dataset '" + path + "' listed in weight_names is missing");
-    const std::string where = what + ": dataset '" + path + "'";
+    if (!ds.valid()) throw CoreError(what + ": dataset '" + shownName(path) + "' listed in weight_names is missing");
+    const std::string where = what + ": dataset '" + shownName(path) + "'";
     H5Handle file(H5Iget_file_id(group), H5Fclose);
     checkStoredInFile(ds.get(), file.get(), where);
     H5Handle type(H5Dget_type(ds.get()), H5Tclose);
@@ -195,7 +196,7 @@ Dataset readFloatDataset(hid_t group, const std::string& path, const std::string
     d.data.resize(n);
     // float16 and float64 weights are converted to float32 by HDF5 as they are read.
     if (H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, d.data.data()) < 0)
-        throw CoreError(what + ": cannot read dataset '" + path + "' (file truncated or corrupt?)");
+        throw CoreError(what + ": cannot read dataset '" + shownName(path) + "' (file truncated or corrupt?)");
     return d;
 }
 
@@ -246,7 +247,7 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
     int channels = 3;
     unsigned long long totalBytes = 0;
     for (const std::string& lname : layerNames) {
-        const std::string what = "'" + path + "', layer '" + lname + "'";
+        const std::string what = "'" + path + "', layer '" + shownName(lname) + "'";
         if (H5Lexists(root, lname.c_str(), inFileLinkAccess()) <= 0)
             throw CoreError(what + " is listed in layer_names but missing from the file (truncated or edited file?)");
         H5Handle group(openInFile(root, lname, true, what), H5Gclose);
@@ -271,7 +272,7 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
             if (d.dims.size() >= 2 && !haveKernel) { kernel = std::move(d); haveKernel = true; }
             else if (d.dims.size() == 1 && !haveBias) { bias = std::move(d); haveBias = true; }
             else  // every listed weight is used or the layer is refused, never dropped unseen
-                throw CoreError(what + ": weight '" + wname + "' " + shapeStr(d.dims) + " is neither its kernel nor its bias "
+                throw CoreError(what + ": weight '" + shownName(wname) + "' " + shapeStr(d.dims) + " is neither its kernel nor its bias "
                                 "(a convolution has one kernel (kh,kw,in,out) and at most one bias (out)); cnnscope reads "
                                 "plain convolution stacks such as VGG19");
         }

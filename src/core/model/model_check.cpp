@@ -45,7 +45,7 @@ std::string shortCvError(const cv::Exception& e) {
         const std::string op = s.substr(n + 8, at == std::string::npos ? 0 : at - n - 8);
         std::string name;
         if (auto o = s.find("(onnx_node!", n); o != std::string::npos) name = s.substr(o + 11, s.find(')', o) - o - 11);
-        node = "node '" + name + "' (" + op + "): ";
+        node = "node '" + shownName(name) + "' (" + shownName(op) + "): ";
     }
     if (auto a = s.rfind("error: ("); a != std::string::npos) {
         s = s.substr(a + 8);
@@ -70,13 +70,36 @@ std::string shortCvError(const cv::Exception& e) {
 }
 
 
+std::string shownName(const std::string& name) {
+    std::string out;
+    const auto* p = reinterpret_cast<const unsigned char*>(name.data());
+    const size_t n = name.size();
+    auto hex = [&](unsigned char c) {
+        static const char* digits = "0123456789abcdef";
+        out += "\\x";
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    };
+    for (size_t i = 0; i < n && out.size() < 120;) {
+        const unsigned char c = p[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        bool ok = len > 0 && i + len <= n && !(c >= 0x80 && c < 0xc2) && c <= 0xf4;
+        for (size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xc0) == 0x80;
+        if (!ok || c < 0x20 || c == 0x7f) { hex(c); ++i; continue; }
+        out.append(name, i, len);
+        i += len;
+    }
+    if (out.size() >= 120 && n > out.size()) out += "...";
+    return out;
+}
+
 Status checkLoadedNet(const cv::dnn::Net& netIn) {
     return guard([&]() -> Status {
         cv::dnn::Net net = netIn;  // a handle on the same net
         for (const auto& name : net.getLayerNames()) {
             cv::Ptr<cv::dnn::Layer> layer = net.getLayer(name);
             if (!layer || !weighted(layer->type)) continue;
-            const std::string shown = name.rfind("onnx_node!", 0) == 0 ? name.substr(10) : std::string(name);
+            const std::string shown = shownName(name.rfind("onnx_node!", 0) == 0 ? name.substr(10) : std::string(name));
             if ((layer->type == "Convolution" || layer->type == "Deconvolution") &&
                 (layer->blobs.empty() || layer->blobs[0].empty()))
                 return Error{"layer '" + shown + "' (" + layer->type + ") has no weights in the file; the file is incomplete "

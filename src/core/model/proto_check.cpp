@@ -383,7 +383,7 @@ Status checkCaffeModel(const std::string& path) {
             }
             for (size_t i = 0; i < blobs.size(); ++i)
                 if (auto problem = caffeBlobProblem(blobs[i], reader); !problem.empty())
-                    return Error{"Caffe model '" + path + "': layer '" + name + "', blob " + std::to_string(i) + " " + problem +
+                    return Error{"Caffe model '" + path + "': layer '" + shownName(name) + "', blob " + std::to_string(i) + " " + problem +
                                  "; the file is truncated or corrupt: download it again"};
         }
         return {};
@@ -513,7 +513,7 @@ Status checkOnnxFile(const std::string& path) {
         for (const Node& n : g.nodes)
             if (n.op == "Constant")
                 for (const auto& o : n.outputs) constants.emplace(o, nullptr);
-        auto nodeName = [](const Node& n) { return "node '" + (n.name.empty() ? n.outputs.empty() ? n.op : n.outputs[0] : n.name) + "' (" + n.op + ")"; };
+        auto nodeName = [](const Node& n) { return "node '" + shownName(n.name.empty() ? n.outputs.empty() ? n.op : n.outputs[0] : n.name) + "' (" + shownName(n.op) + ")"; };
         auto userOf = [&](const std::string& tensor) -> std::string {
             for (const Node& n : g.nodes)
                 for (const auto& i : n.inputs)
@@ -524,14 +524,14 @@ Status checkOnnxFile(const std::string& path) {
             const Tensor& t = g.tensors[i];
             if (auto problem = tensorProblem(t); !problem.empty()) {
                 const std::string which = g.tensorOwner[i].empty()
-                                              ? "initializer '" + t.name + "'" + userOf(t.name)
-                                              : "the tensor held by node '" + g.tensorOwner[i] + "'";
+                                              ? "initializer '" + shownName(t.name) + "'" + userOf(t.name)
+                                              : "the tensor held by node '" + shownName(g.tensorOwner[i]) + "'";
                 return Error{"ONNX file '" + path + "': " + which + ", " + problem};
             }
         }
         for (const std::string& in : g.unshapedInputs)
             if (!constants.count(in))
-                return Error{"ONNX file '" + path + "': graph input '" + in + "' has no shape; OpenCV 4.6 needs the input's "
+                return Error{"ONNX file '" + path + "': graph input '" + shownName(in) + "' has no shape; OpenCV 4.6 needs the input's "
                              "shape in the file (export with a fixed input size, e.g. torch.onnx.export with a sample input)"};
         // The integer attributes OpenCV 4.6 divides by or sizes buffers with, before it reads them
         // (group 0 was a SIGFPE; a kernel_shape other than the weight's read past the weights).
@@ -557,11 +557,33 @@ Status checkOnnxFile(const std::string& path) {
             if (!w || w->dims.size() < 3) continue;
             const std::vector<int64_t> spatial(w->dims.begin() + 2, w->dims.end());
             if (auto k = n.ints.find("kernel_shape"); k != n.ints.end() && k->second != spatial)
-                return bad("kernel_shape", k->second, "its weight '" + w->name + "' " + dimsStr(w->dims) + " has kernel " +
+                return bad("kernel_shape", k->second, "its weight '" + shownName(w->name) + "' " + dimsStr(w->dims) + " has kernel " +
                                                          dimsStr(spatial));
             if (auto k = n.ints.find("group"); k != n.ints.end() && n.op == "Conv" && w->dims[0] % k->second[0] != 0)
-                return bad("group", k->second, "its weight '" + w->name + "' has " + std::to_string(w->dims[0]) +
+                return bad("group", k->second, "its weight '" + shownName(w->name) + "' has " + std::to_string(w->dims[0]) +
                                                   " output channels, not a multiple of it");
+        }
+        // A normalisation after a Conv has one scale, bias, mean and variance per channel the Conv
+        // makes: OpenCV reads as many as there are channels (fewer in the file were read past).
+        std::map<std::string, int64_t> convChannels;
+        for (const Node& n : g.nodes)
+            if (n.op == "Conv" && n.inputs.size() > 1 && !n.outputs.empty())
+                if (auto c = constants.find(n.inputs[1]); c != constants.end() && c->second && !c->second->dims.empty())
+                    convChannels[n.outputs[0]] = c->second->dims[0];
+        for (const Node& n : g.nodes) {
+            if ((n.op != "BatchNormalization" && n.op != "InstanceNormalization") || n.inputs.empty()) continue;
+            auto ch = convChannels.find(n.inputs[0]);
+            if (ch == convChannels.end()) continue;
+            for (size_t k = 1; k < n.inputs.size() && k <= 4; ++k) {
+                auto c = constants.find(n.inputs[k]);
+                if (c == constants.end() || !c->second) continue;
+                int64_t count = 1;
+                for (int64_t d : c->second->dims) count *= d;
+                if (count != ch->second)
+                    return Error{"ONNX file '" + path + "': " + nodeName(n) + " has " + std::to_string(count) + " values in '" +
+                                 shownName(c->second->name) + "' for the " + std::to_string(ch->second) +
+                                 " channels its input has; the file is corrupt (re-export the model)"};
+            }
         }
         // The inputs OpenCV 4.6 takes as constant weights: anything else crashes its importer.
         static const std::map<std::string, std::pair<size_t, size_t>> weightInputs = {
@@ -578,14 +600,14 @@ Status checkOnnxFile(const std::string& path) {
                 if (n.inputs[k].empty()) continue;  // an optional input left out
                 auto c = constants.find(n.inputs[k]);
                 if (c == constants.end())
-                    return Error{"ONNX file '" + path + "': " + nodeName(n) + " takes its weight '" + n.inputs[k] +
+                    return Error{"ONNX file '" + path + "': " + nodeName(n) + " takes its weight '" + shownName(n.inputs[k]) +
                                  "' from the graph, not from an initializer; cnnscope (OpenCV 4.6) needs the weights stored "
                                  "in the file: export with constant folding / weights as initializers"};
             }
             if ((n.op == "Conv" || n.op == "ConvTranspose")) {
                 const Tensor* w = constants[n.inputs[1]];
                 if (w && (w->dims.size() < 3 || w->dims.size() > 5))
-                    return Error{"ONNX file '" + path + "': " + nodeName(n) + " has weight '" + w->name + "' of dims " +
+                    return Error{"ONNX file '" + path + "': " + nodeName(n) + " has weight '" + shownName(w->name) + "' of dims " +
                                  dimsStr(w->dims) + "; a convolution weight has 3 to 5 dims (out, in, kernel...)"};
                 if (w && n.inputs.size() > 2 && !n.inputs[2].empty()) {
                     const Tensor* b = constants[n.inputs[2]];
@@ -594,7 +616,7 @@ Status checkOnnxFile(const std::string& path) {
                     const int64_t out = n.op == "Conv" ? w->dims[0] : -1;
                     if (b && out >= 0 && nb != out)
                         return Error{"ONNX file '" + path + "': " + nodeName(n) + " has " + std::to_string(out) +
-                                     " output channels but its bias '" + b->name + "' has " + std::to_string(nb) + " values"};
+                                     " output channels but its bias '" + shownName(b->name) + "' has " + std::to_string(nb) + " values"};
                 }
             }
         }
