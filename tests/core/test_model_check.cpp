@@ -107,3 +107,14 @@ TEST_CASE("Caffe pre-import check: blobs hold what their shapes say") {
     const std::string full = field(100, layer + field(7, blob({4, 3, 3, 3}, 108)));
     CHECK(error(full.substr(0, full.size() / 2)).find("truncated or corrupt") != std::string::npos);
 }
+
+TEST_CASE("shownName: names from a model file print safely") {
+    CHECK(shownName("block1_conv1") == "block1_conv1");
+    CHECK(shownName("conv\xc3\xa9") == "conv\xc3\xa9");                        // valid UTF-8 kept
+    CHECK(shownName("\x1b[2Jx\x07") == "\\x1b[2Jx\\x07");                     // terminal escapes shown, not sent
+    CHECK(shownName("a\xff\xfe" "b") == "a\\xff\\xfeb");                      // not UTF-8
+    CHECK(shownName("\xe2\x82") == "\\xe2\\x82");                             // a sequence cut short
+    CHECK(shownName("\xc0\xaf") == "\\xc0\\xaf");                             // an overlong '/'
+    const std::string longName(1000, 'a');
+    CHECK(shownName(longName).size() < 130);
+}

@@ -141,6 +141,31 @@ def keras_unknown_filter(path):
     write_keras(path, k)
 
 
+def keras_deflate_bomb(path, gib=4):
+    """The first kernel declares `gib` GiB of float32 stored as deflated zero chunks: a few MB on
+    disk (each chunk written pre-compressed, so making it is instant)."""
+    import zlib
+    chunk = (3, 3, 3, 1 << 20)  # 108 MiB of float32 per chunk
+    packed = zlib.compress(bytes(int(np.prod(chunk)) * 4), 9)
+    n = (gib << 30) // (int(np.prod(chunk)) * 4)
+    def k(f, g, name, k):
+        d = g.create_dataset(name, shape=(3, 3, 3, n * chunk[3]), dtype=np.float32, chunks=chunk, compression="gzip")
+        for i in range(n):
+            d.id.write_direct_chunk((0, 0, 0, i * chunk[3]), packed)
+    write_keras(path, k)
+
+
+def keras_extra_weight(path):
+    """The first conv lists a third weight (a (4,4) matrix) after its kernel and bias."""
+    w = write_keras(path)
+    import h5py
+    with h5py.File(path, "a") as f:
+        g = f["block1_conv1"]
+        g["block1_conv1/extra:0"] = np.ones((4, 4), np.float32)
+        g.attrs["weight_names"] = np.array([b"block1_conv1/kernel:0", b"block1_conv1/bias:0", b"block1_conv1/extra:0"])
+    return w
+
+
 # --- ONNX ----------------------------------------------------------------------------------------
 
 def onnx_conv(path, mutate=None, weight_dtype=np.float32, opset=11, bias=True):
@@ -239,6 +264,26 @@ def onnx_weight_rank1(m):       # a Conv weight that is a vector
 
 def onnx_unshaped_input(m):    # the graph input's type carries no shape (OpenCV asserted 'tensor.has_shape()')
     m.graph.input[0].type.tensor_type.ClearField("shape")
+
+
+def onnx_group0(m):             # Conv group 0: OpenCV divided by it (SIGFPE)
+    from onnx import helper
+    m.graph.node[0].attribute.append(helper.make_attribute("group", 0))
+
+
+def onnx_kernel_shape_lie(m):   # kernel_shape 5x5 over a 3x3 weight: OpenCV read past the weights
+    next(a for a in m.graph.node[0].attribute if a.name == "kernel_shape").ints[:] = [5, 5]
+
+
+def onnx_pool_too_big(m):       # a 1000x1000 max pool leaves nothing of a 224x224 input (OpenCV's 'total(os[i]) > 0')
+    next(a for a in m.graph.node[2].attribute if a.name == "kernel_shape").ints[:] = [1000, 1000]
+
+
+def onnx_bn_short(m):           # a BatchNormalization after the 4-channel conv with 3 values per parameter
+    from onnx import helper, numpy_helper
+    m.graph.node.insert(1, helper.make_node("BatchNormalization", ["c", "s", "bb", "mm", "vv"], ["c2"], name="bn1"))
+    m.graph.node[2].input[0] = "c2"
+    m.graph.initializer.extend([numpy_helper.from_array(np.ones(3, np.float32), n) for n in ("s", "bb", "mm", "vv")])
 
 
 def onnx_truncated_file(path):

@@ -18,8 +18,12 @@ TIMEOUT = 30  # a FIFO as external storage used to hang forever
 
 
 class HostileTest(CliTest):
-    def fails_clean(self, args, *needles, gui=False):
+    def fails_clean(self, args, *needles, gui=False, memory=None):
+        """memory: an address-space limit in bytes (a file that makes cnnscope allocate what it
+        declares then fails the run as it would on a smaller machine)."""
         cmd = [BIN, *args]
+        if memory:
+            cmd = ["prlimit", f"--as={memory}", *cmd]
         if gui:
             cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", *cmd]
         try:
@@ -35,17 +39,17 @@ class HostileTest(CliTest):
             self.assertNotIn(internal, errors[0])
         return errors[0]
 
-    def every_command(self, model, *needles, config=()):
+    def every_command(self, model, *needles, config=(), memory=None):
         """layers, grid, compare-models --model2 and view --model2 all refuse `model`."""
         m = ["--model", model, *config]
-        self.fails_clean(["layers", *m, "-q"], *needles)
+        self.fails_clean(["layers", *m, "-q"], *needles, memory=memory)
         out = self.path("grids")
-        self.fails_clean(["grid", VTEST, *m, "--out", out, "--frame", "2"], *needles)
+        self.fails_clean(["grid", VTEST, *m, "--out", out, "--frame", "2"], *needles, memory=memory)
         self.assertFalse(os.path.exists(out) and os.listdir(out), "grid left files behind")
         if config:  # --model2 takes one file
             return
         self.fails_clean(["compare-models", VTEST, "--untrained", "--model2", model, "--layer", "block1_conv1",
-                          "--out", self.path("c.png"), "--frame", "2"], "--model2", *needles)
+                          "--out", self.path("c.png"), "--frame", "2"], "--model2", *needles, memory=memory)
         self.assertFalse(os.path.exists(self.path("c.png")))
         if shutil.which("xvfb-run"):
             self.fails_clean(["view", VTEST, "--untrained", "--model2", model, "--layer", "block1_conv1", "--grid",
@@ -89,6 +93,22 @@ class KerasOutsideTheFileTest(HostileTest):
         hf.keras_string_kernel(self.path("str.h5"))
         for f in ("int.h5", "str.h5"):
             self.fails_clean(["layers", "--model", self.path(f), "-q"], "floating-point")
+
+
+class KerasBoundsTest(HostileTest):
+    """What a Keras file declares is bounded before it is read: a few MB of deflated zeros that
+    declare 4 GiB of weights are refused (they made `layers` allocate until std::bad_alloc), and
+    every weight a layer lists is used or the layer is refused (a third weight was dropped unseen)."""
+
+    def test_deflate_bomb(self):
+        hf.keras_deflate_bomb(self.path("bomb.h5"))
+        self.assertLess(os.path.getsize(self.path("bomb.h5")), 64 << 20)
+        self.every_command(self.path("bomb.h5"), "block1_conv1", "1024 MB", memory=6 << 30)
+
+    def test_extra_weight(self):
+        hf.keras_extra_weight(self.path("extra.h5"))
+        self.fails_clean(["layers", "--model", self.path("extra.h5"), "-q"], "'block1_conv1/extra:0' (4,4)",
+                         "neither its kernel nor its bias")
 
 
 class KerasFloatTypesTest(CliTest):
@@ -170,6 +190,68 @@ class OnnxMalformedTest(HostileTest):
         self.fails_clean(["layers", "--model", self.path("cut.onnx"), "-q"], "truncated")
         hf.onnx_conv(self.path("ok.onnx"), bias=False)
         self.run_cli("layers", "--model", self.path("ok.onnx"), "-q")
+
+
+class OnnxAttributesTest(HostileTest):
+    """Conv and pool attributes OpenCV divides by or sizes with are checked before it reads them
+    (group 0 was a SIGFPE, a kernel_shape other than the weight's loaded and read past the weights),
+    and what OpenCV's shape inference refuses is said in the user's terms, not as its assertion."""
+
+    def test_attributes(self):
+        for mutate, needles in ((hf.onnx_group0, ("group (0)", "1 to 65536")),
+                                (hf.onnx_kernel_shape_lie, ("kernel_shape (5,5)", "(4,3,3,3) has kernel (3,3)"))):
+            with self.subTest(case=mutate.__name__):
+                f = self.path(mutate.__name__ + ".onnx")
+                hf.onnx_conv(f, mutate)
+                self.fails_clean(["layers", "--model", f, "-q"], "'conv1' (Conv)", *needles)
+        f = self.path("group0.onnx")
+        hf.onnx_conv(f, hf.onnx_group0, bias=False)
+        self.every_command(f, "group (0)")
+
+    def test_normalisation_sizes(self):
+        f = self.path("bn.onnx")
+        hf.onnx_conv(f, hf.onnx_bn_short)
+        self.every_command(f, "'bn1' (BatchNormalization)", "3 values in 's' for the 4 channels")
+
+    def test_shape_inference(self):
+        f = self.path("pool.onnx")
+        hf.onnx_conv(f, hf.onnx_pool_too_big)
+        err = self.fails_clean(["layers", "--model", f, "-q"], "cannot run at input size 224x224", "--input-size")
+        self.assertNotIn("OpenCV: ", err)
+        self.fails_clean(["grid", VTEST, "--model", f, "--out", self.path("g"), "--frame", "2"], "cannot run at input size")
+
+
+class NamesFromTheFileTest(HostileTest):
+    """Names read from a model file reach the terminal escaped: a layer or node name holding a
+    terminal escape or bytes that are not UTF-8 is printed as \\xNN, never raw."""
+    EVIL = b"\x1b[2J\x1b]0;pwned\x07\xff\xfe"
+
+    def raw_error(self, model):
+        p = subprocess.run([BIN, "layers", "--model", model, "-q"], env=self.env, cwd=self.tmp, capture_output=True,
+                           timeout=TIMEOUT)
+        self.assertEqual(p.returncode, 1, p.stderr[-2000:])
+        err = p.stderr
+        self.assertNotIn(b"\x1b", err)
+        self.assertNotIn(b"\x07", err)
+        err.decode("utf-8")  # valid UTF-8 throughout
+        self.assertIn(b"\\x1b[2J", err)
+        return err
+
+    def test_keras_layer_name(self):
+        import h5py
+        f = self.path("evil.h5")
+        hf.write_keras(f)
+        with h5py.File(f, "a") as h:
+            h.attrs["layer_names"] = np.array([self.EVIL, b"block1_conv1"])
+        self.raw_error(f)
+
+    def test_onnx_node_name(self):
+        def evil(m):
+            hf.onnx_group0(m)
+            m.graph.node[0].name = self.EVIL.decode("latin-1")  # ESC, BEL and two bytes as UTF-8 would not be
+        f = self.path("evil.onnx")
+        hf.onnx_conv(f, evil)
+        self.raw_error(f)
 
 
 class DarknetTruncatedTest(HostileTest):

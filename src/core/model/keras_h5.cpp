@@ -2,6 +2,7 @@
 #include "core/model/keras_h5.hpp"
 
 #include "core/base/parse.hpp"
+#include "core/model/model_check.hpp"
 
 #include <hdf5.h>
 
@@ -75,6 +76,12 @@ struct Dataset {
     std::vector<float> data;
 };
 
+std::string shapeStr(const std::vector<hsize_t>& dims) {
+    std::string s = "(";
+    for (size_t i = 0; i < dims.size(); ++i) s += (i ? "," : "") + std::to_string(dims[i]);
+    return s + ")";
+}
+
 // A link access list under which HDF5 refuses to follow an external link (a second guard behind
 // the link walk in openInFile).
 herr_t refuseExternalLink(const char*, const char*, const char*, const char*, unsigned*, hid_t, void*) { return -1; }
@@ -103,7 +110,7 @@ hid_t openInFile(hid_t loc, const std::string& path, bool group, const std::stri
             H5L_info_t info;
             if (H5Lget_info(loc, prefix.c_str(), &info, inFileLinkAccess()) < 0) return -1;
             if (info.type != H5L_TYPE_HARD)
-                throw CoreError(what + ": '" + prefix + "' is " +
+                throw CoreError(what + ": '" + shownName(prefix) + "' is " +
                                 (info.type == H5L_TYPE_SOFT ? "a soft link" : info.type == H5L_TYPE_EXTERNAL ? "an external link (to another file)" : "a user-defined link") +
                                 "; cnnscope reads only groups and datasets stored in the file itself (save the weights again with Keras)");
         }
@@ -150,10 +157,14 @@ void checkStoredInFile(hid_t ds, hid_t file, const std::string& where) {
     }
 }
 
-Dataset readFloatDataset(hid_t group, const std::string& path, const std::string& what) {
+// All the weights of a file together, as float32: 1 GiB is over ten times VGG19 (80 MB) and keeps a
+// file of compressed zeros (a few MB that inflate to many GB) from exhausting memory.
+constexpr unsigned long long kMaxWeightBytes = 1ull << 30;
+
+Dataset readFloatDataset(hid_t group, const std::string& path, const std::string& what, unsigned long long& total) {
     H5Handle ds(openInFile(group, path, false, what), H5Dclose);
-    if (!ds.valid()) throw CoreError(what + ": dataset '" + path + "' listed in weight_names is missing");
-    const std::string where = what + ": dataset '" + path + "'";
+    if (!ds.valid()) throw CoreError(what + ": dataset '" + shownName(path) + "' listed in weight_names is missing");
+    const std::string where = what + ": dataset '" + shownName(path) + "'";
     H5Handle file(H5Iget_file_id(group), H5Fclose);
     checkStoredInFile(ds.get(), file.get(), where);
     H5Handle type(H5Dget_type(ds.get()), H5Tclose);
@@ -176,17 +187,17 @@ Dataset readFloatDataset(hid_t group, const std::string& path, const std::string
         throw CoreError(where + " " + st.error());
     size_t n = 1;
     for (hsize_t v : d.dims) n *= size_t(v);
+    total += n * sizeof(float);
+    if (total > kMaxWeightBytes)
+        throw CoreError(where + " " + shapeStr(d.dims) + " brings the file's weights to " + std::to_string(total >> 20) +
+                        " MB as float32, more than the " + std::to_string(kMaxWeightBytes >> 20) +
+                        " MB cnnscope reads from a Keras file (the file declares far more than it stores, or is not a "
+                        "convolutional network's weights)");
     d.data.resize(n);
     // float16 and float64 weights are converted to float32 by HDF5 as they are read.
     if (H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, d.data.data()) < 0)
-        throw CoreError(what + ": cannot read dataset '" + path + "' (file truncated or corrupt?)");
+        throw CoreError(what + ": cannot read dataset '" + shownName(path) + "' (file truncated or corrupt?)");
     return d;
-}
-
-std::string shapeStr(const std::vector<hsize_t>& dims) {
-    std::string s = "(";
-    for (size_t i = 0; i < dims.size(); ++i) s += (i ? "," : "") + std::to_string(dims[i]);
-    return s + ")";
 }
 
 bool isHdf5Signature(const std::string& path) {
@@ -234,8 +245,9 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
 
     std::vector<SeqLayer> layers;
     int channels = 3;
+    unsigned long long totalBytes = 0;
     for (const std::string& lname : layerNames) {
-        const std::string what = "'" + path + "', layer '" + lname + "'";
+        const std::string what = "'" + path + "', layer '" + shownName(lname) + "'";
         if (H5Lexists(root, lname.c_str(), inFileLinkAccess()) <= 0)
             throw CoreError(what + " is listed in layer_names but missing from the file (truncated or edited file?)");
         H5Handle group(openInFile(root, lname, true, what), H5Gclose);
@@ -256,9 +268,13 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
         Dataset kernel, bias;
         bool haveKernel = false, haveBias = false;
         for (const std::string& wname : weightNames) {
-            Dataset d = readFloatDataset(group.get(), wname, what);
+            Dataset d = readFloatDataset(group.get(), wname, what, totalBytes);
             if (d.dims.size() >= 2 && !haveKernel) { kernel = std::move(d); haveKernel = true; }
             else if (d.dims.size() == 1 && !haveBias) { bias = std::move(d); haveBias = true; }
+            else  // every listed weight is used or the layer is refused, never dropped unseen
+                throw CoreError(what + ": weight '" + shownName(wname) + "' " + shapeStr(d.dims) + " is neither its kernel nor its bias "
+                                "(a convolution has one kernel (kh,kw,in,out) and at most one bias (out)); cnnscope reads "
+                                "plain convolution stacks such as VGG19");
         }
         if (!haveKernel) throw CoreError(what + " has weights but no kernel");
         if (kernel.dims.size() == 2) break;  // first dense layer: the classifier top, ignored

@@ -172,11 +172,23 @@ Status checkForwardSize(const std::vector<LayerInfo>& layers, cv::Size size, dou
 
 }  // namespace
 
+// OpenCV's shape inference, its failures (a kernel larger than its input, a pool that leaves
+// nothing, an index out of range) in the user's terms rather than as OpenCV's assertion.
+void Model::shapesAt(cv::Size size) {
+    try {
+        computeShapes(m_net, m_layers, size);
+    } catch (const cv::Exception& e) {
+        throw CoreError("model '" + m_source + "' cannot run at input size " + std::to_string(size.width) + "x" +
+                        std::to_string(size.height) + ": " + shortCvError(e) +
+                        "; a layer's kernel, stride or shape does not fit (try another --input-size, or the file is corrupt)");
+    }
+}
+
 void Model::finishSetup() {
     avoidNormFusionBug(m_net);
     m_layers = describeLayers(m_net, m_kerasNames);
     if (auto problem = inputSizeProblem(m_pre.size); !problem.empty()) throw CoreError(problem);
-    computeShapes(m_net, m_layers, m_pre.size);  // shapes only, nothing allocated
+    shapesAt(m_pre.size);  // shapes only, nothing allocated
     if (auto st = checkForwardSize(m_layers, m_pre.size, forwardBytesEstimate(m_pre.size)); !st) throw CoreError(st.error());
     if (m_defaultLayer.empty() || !find(m_defaultLayer)) {
         m_defaultLayer.clear();
@@ -314,7 +326,7 @@ Status Model::setInputSize(cv::Size size) {
     if (auto st = checkForwardSize(m_layers, size, forwardBytesEstimate(size)); !st) return st;
     m_pre.size = size;
     return guard([&]() -> Status {
-        computeShapes(m_net, m_layers, m_pre.size);
+        shapesAt(m_pre.size);
         return {};
     });
 }

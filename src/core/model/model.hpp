@@ -106,6 +106,7 @@ public:
 private:
     Model() = default;
     void finishSetup();
+    void shapesAt(cv::Size size);  // computeShapes, OpenCV's failures as one CoreError
 
     cv::dnn::Net m_net;
     std::string m_title, m_source, m_defaultLayer;

@@ -35,6 +35,8 @@ bool weighted(const std::string& type) {
 // OpenCV's error in the user's terms: the node it was importing (ONNX: "> Node [Op@domain]:
 // (onnx_node!name) parse error: OpenCV(4.6.0) file.cpp:N: error: (-215:Assertion failed) expr in
 // function") and what it checked, without source files, line numbers or versions.
+}  // namespace
+
 std::string shortCvError(const cv::Exception& e) {
     std::string s = e.err.empty() ? std::string(e.what()) : e.err;
     std::string node;
@@ -43,11 +45,21 @@ std::string shortCvError(const cv::Exception& e) {
         const std::string op = s.substr(n + 8, at == std::string::npos ? 0 : at - n - 8);
         std::string name;
         if (auto o = s.find("(onnx_node!", n); o != std::string::npos) name = s.substr(o + 11, s.find(')', o) - o - 11);
-        node = "node '" + name + "' (" + op + "): ";
+        node = "node '" + shownName(name) + "' (" + shownName(op) + "): ";
     }
     if (auto a = s.rfind("error: ("); a != std::string::npos) {
         s = s.substr(a + 8);
         if (auto close = s.find(") "); close != std::string::npos) s = s.substr(close + 2);
+    }
+    if (s.rfind("in function ", 0) == 0) {  // CV_Check*: "in function 'f'\n> (expected: 'a > b'), where\n>     'a' is 0"
+        const auto nl = s.find('\n');
+        std::string checks;
+        for (size_t i = nl == std::string::npos ? s.size() : nl; i < s.size(); ++i) {
+            if (s[i] == '\n' || (s[i] == '>' && (i == 0 || s[i - 1] == '\n'))) continue;
+            if (s[i] == ' ' && !checks.empty() && checks.back() == ' ') continue;
+            checks += s[i];
+        }
+        s = checks.empty() ? std::string("an internal check") : checks.substr(checks.find_first_not_of(' '));
     }
     if (auto fn = s.find(" in function "); fn != std::string::npos) s.resize(fn);
     if (auto r = s.find("read error: read "); r != std::string::npos)  // Torch7
@@ -57,7 +69,29 @@ std::string shortCvError(const cv::Exception& e) {
     return node.empty() ? s : node + "OpenCV 4.6 does not accept its inputs or attributes (it checks: " + s + ")";
 }
 
-}  // namespace
+
+std::string shownName(const std::string& name) {
+    std::string out;
+    const auto* p = reinterpret_cast<const unsigned char*>(name.data());
+    const size_t n = name.size();
+    auto hex = [&](unsigned char c) {
+        static const char* digits = "0123456789abcdef";
+        out += "\\x";
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    };
+    for (size_t i = 0; i < n && out.size() < 120;) {
+        const unsigned char c = p[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        bool ok = len > 0 && i + len <= n && !(c >= 0x80 && c < 0xc2) && c <= 0xf4;
+        for (size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xc0) == 0x80;
+        if (!ok || c < 0x20 || c == 0x7f) { hex(c); ++i; continue; }
+        out.append(name, i, len);
+        i += len;
+    }
+    if (out.size() >= 120 && n > out.size()) out += "...";
+    return out;
+}
 
 Status checkLoadedNet(const cv::dnn::Net& netIn) {
     return guard([&]() -> Status {
@@ -65,7 +99,7 @@ Status checkLoadedNet(const cv::dnn::Net& netIn) {
         for (const auto& name : net.getLayerNames()) {
             cv::Ptr<cv::dnn::Layer> layer = net.getLayer(name);
             if (!layer || !weighted(layer->type)) continue;
-            const std::string shown = name.rfind("onnx_node!", 0) == 0 ? name.substr(10) : std::string(name);
+            const std::string shown = shownName(name.rfind("onnx_node!", 0) == 0 ? name.substr(10) : std::string(name));
             if ((layer->type == "Convolution" || layer->type == "Deconvolution") &&
                 (layer->blobs.empty() || layer->blobs[0].empty()))
                 return Error{"layer '" + shown + "' (" + layer->type + ") has no weights in the file; the file is incomplete "

@@ -1,7 +1,7 @@
-// ONNX, Caffe and TensorFlow files checked before OpenCV's importers see them, with the bounded
+// ONNX and TensorFlow files checked before OpenCV's importers see them, with the bounded
 // protobuf reader of proto_wire.hpp, for the few fields OpenCV trusts (ModelProto.graph, GraphProto.node/initializer, NodeProto
 // inputs and tensor attributes, TensorProto dims/data_type/data/data_location/external_data;
-// Caffe NetParameter.layer(s) -> BlobProto shape/data; TensorFlow NodeDef attr tensors).
+// TensorFlow NodeDef attr tensors; the Caffe check is in caffe_check.cpp).
 // Every length is checked against the bytes left; nothing is allocated from a declared size.
 #include "core/model/model_check.hpp"
 #include "core/model/proto_wire.hpp"
@@ -20,6 +20,7 @@ using wire::Mapped;
 using wire::Wire;
 
 constexpr int kMaxGraphDepth = 16;
+constexpr int64_t kMaxAttr = 65536;  // kernel, stride, dilation, pad, group: beyond any image side
 
 std::string dimsStr(const std::vector<int64_t>& dims) {
     std::string s = "(";
@@ -40,6 +41,7 @@ struct Tensor {
 struct Node {
     std::string name, op;
     std::vector<std::string> inputs, outputs;
+    std::map<std::string, std::vector<int64_t>> ints;  // integer attributes (i, ints) by name
 };
 
 struct Graph {
@@ -121,7 +123,7 @@ public:
             case 2: n.outputs.push_back(s.str()); break;
             case 3: n.name = s.str(); break;
             case 4: n.op = s.str(); break;
-            case 5: attribute(s, held, g, depth); break;
+            case 5: attribute(s, held, g, depth, n.ints); break;
             default: break;
             }
         }
@@ -132,12 +134,15 @@ public:
         g.nodes.push_back(std::move(n));
     }
 
-    void attribute(Wire w, std::vector<Tensor>& held, Graph& g, int depth) {
+    void attribute(Wire w, std::vector<Tensor>& held, Graph& g, int depth, std::map<std::string, std::vector<int64_t>>& ints) {
         uint32_t f;
         int type;
+        std::string name;
+        std::vector<int64_t> values;
         while (!w.done()) {
             if (!w.key(f, type)) corrupt("a node attribute");
             Wire s{};
+            uint64_t v;
             if (type == 2 && (f == 5 || f == 10 || f == 6 || f == 11)) {
                 if (!w.bytes(s)) corrupt("a node attribute");
                 if (f == 5 || f == 10) {
@@ -146,10 +151,23 @@ public:
                 } else {
                     graph(s, g, depth + 1);  // a subgraph's tensors are checked like the main graph's
                 }
+            } else if (type == 2 && f == 1) {  // name
+                if (!w.bytes(s)) corrupt("a node attribute");
+                name = s.str();
+            } else if ((f == 3 || f == 8) && type == 0) {  // i, or one of ints
+                if (!w.varint(v)) corrupt("a node attribute");
+                values.push_back(int64_t(v));
+            } else if (f == 8 && type == 2) {  // ints, packed
+                if (!w.bytes(s)) corrupt("a node attribute");
+                while (!s.done()) {
+                    if (!s.varint(v)) corrupt("a node attribute");
+                    values.push_back(int64_t(v));
+                }
             } else if (!w.skip(type)) {
                 corrupt("a node attribute");
             }
         }
+        if (!name.empty() && !values.empty()) ints[name] = std::move(values);
     }
 
     void graph(Wire w, Graph& g, int depth) {
@@ -204,67 +222,6 @@ public:
 private:
     std::string m_file, m_format;
 };
-
-// Caffe BlobProto: the values it holds (data or double_data) against its shape (or the legacy
-// num/channels/height/width). Empty when they agree or the blob uses a form not checked here.
-std::string caffeBlobProblem(Wire w, const OnnxReader& r) {
-    std::vector<int64_t> shape, legacy(4, -1);
-    uint64_t data = 0, doubles = 0, v;
-    bool hasShape = false, hasRaw = false;
-    uint32_t f;
-    int type;
-    while (!w.done()) {
-        if (!w.key(f, type)) r.corrupt("a blob");
-        Wire s{};
-        if (f == 7 && type == 2) {
-            if (!w.bytes(s)) r.corrupt("a blob");
-            hasShape = true;
-            while (!s.done()) {
-                uint32_t g;
-                int gt;
-                if (!s.key(g, gt)) r.corrupt("a blob's shape");
-                if (g == 1 && gt == 2) {
-                    Wire d{};
-                    if (!s.bytes(d)) r.corrupt("a blob's shape");
-                    while (!d.done()) { if (!d.varint(v)) r.corrupt("a blob's shape"); shape.push_back(int64_t(v)); }
-                } else if (g == 1 && gt == 0) {
-                    if (!s.varint(v)) r.corrupt("a blob's shape");
-                    shape.push_back(int64_t(v));
-                } else if (!s.skip(gt)) r.corrupt("a blob's shape");
-            }
-        } else if ((f == 5 || f == 8) && type == 2) {
-            if (!w.bytes(s)) r.corrupt("a blob");
-            const int width = f == 5 ? 4 : 8;
-            if ((s.end - s.p) % width) r.corrupt("a blob's values");
-            (f == 5 ? data : doubles) += uint64_t(s.end - s.p) / width;
-        } else if ((f == 5 && type == 5) || (f == 8 && type == 1)) {
-            if (!w.skip(type)) r.corrupt("a blob");
-            ++(f == 5 ? data : doubles);
-        } else if (f >= 1 && f <= 4 && type == 0) {
-            if (!w.varint(v)) r.corrupt("a blob");
-            legacy[f - 1] = int64_t(int32_t(v));
-        } else {
-            if (f == 12) hasRaw = true;
-            if (!w.skip(type)) r.corrupt("a blob");
-        }
-    }
-    if (hasRaw) return {};
-    const std::vector<int64_t>& dims = hasShape ? shape : legacy;
-    long double count = 1;
-    bool any = false;
-    for (int64_t d : dims) {
-        if (d == -1 && !hasShape) continue;
-        if (d < 0) return "has a negative dimension " + dimsStr(dims);
-        count *= (long double)d;
-        any = true;
-    }
-    if (!any) return {};
-    const uint64_t have = data ? data : doubles;
-    if ((long double)have != count)
-        return "declares shape " + dimsStr(dims) + " = " + std::to_string((unsigned long long)std::min(count, (long double)1e19)) +
-               " values but holds " + std::to_string(have);
-    return {};
-}
 
 const char* typeName(int64_t t) {
     static const char* names[] = {"undefined", "float32", "uint8", "int8", "uint16", "int16", "int32", "int64", "string",
@@ -331,46 +288,6 @@ std::string tensorProblem(const Tensor& t) {
 }
 
 }  // namespace
-
-Status checkCaffeModel(const std::string& path) {
-    return guard([&]() -> Status {
-        const Mapped data(path);
-        OnnxReader reader(path, "Caffe model");
-        Wire w{data.data(), data.data() + data.size()};
-        uint32_t f;
-        int type;
-        while (!w.done()) {
-            if (!w.key(f, type)) reader.corrupt("the net");
-            Wire layer{};
-            if (!((f == 100 || f == 2) && type == 2)) {
-                if (!w.skip(type)) reader.corrupt("the net");
-                continue;
-            }
-            if (!w.bytes(layer)) reader.corrupt("a layer");
-            const uint32_t nameField = f == 100 ? 1 : 4, blobField = f == 100 ? 7 : 6;  // LayerParameter / V1LayerParameter
-            std::string name;
-            std::vector<Wire> blobs;
-            uint32_t g;
-            int gt;
-            while (!layer.done()) {
-                if (!layer.key(g, gt)) reader.corrupt("a layer");
-                Wire s{};
-                if (gt == 2 && (g == nameField || g == blobField)) {
-                    if (!layer.bytes(s)) reader.corrupt("a layer");
-                    if (g == nameField) name = s.str();
-                    else blobs.push_back(s);
-                } else if (!layer.skip(gt)) {
-                    reader.corrupt("a layer");
-                }
-            }
-            for (size_t i = 0; i < blobs.size(); ++i)
-                if (auto problem = caffeBlobProblem(blobs[i], reader); !problem.empty())
-                    return Error{"Caffe model '" + path + "': layer '" + name + "', blob " + std::to_string(i) + " " + problem +
-                                 "; the file is truncated or corrupt: download it again"};
-        }
-        return {};
-    });
-}
 
 // TensorFlow TensorProto: tensor_content's bytes against dtype and tensor_shape. Empty when they
 // agree or the values are in the typed fields (which TensorFlow may broadcast).
@@ -495,7 +412,7 @@ Status checkOnnxFile(const std::string& path) {
         for (const Node& n : g.nodes)
             if (n.op == "Constant")
                 for (const auto& o : n.outputs) constants.emplace(o, nullptr);
-        auto nodeName = [](const Node& n) { return "node '" + (n.name.empty() ? n.outputs.empty() ? n.op : n.outputs[0] : n.name) + "' (" + n.op + ")"; };
+        auto nodeName = [](const Node& n) { return "node '" + shownName(n.name.empty() ? n.outputs.empty() ? n.op : n.outputs[0] : n.name) + "' (" + shownName(n.op) + ")"; };
         auto userOf = [&](const std::string& tensor) -> std::string {
             for (const Node& n : g.nodes)
                 for (const auto& i : n.inputs)
@@ -506,15 +423,67 @@ Status checkOnnxFile(const std::string& path) {
             const Tensor& t = g.tensors[i];
             if (auto problem = tensorProblem(t); !problem.empty()) {
                 const std::string which = g.tensorOwner[i].empty()
-                                              ? "initializer '" + t.name + "'" + userOf(t.name)
-                                              : "the tensor held by node '" + g.tensorOwner[i] + "'";
+                                              ? "initializer '" + shownName(t.name) + "'" + userOf(t.name)
+                                              : "the tensor held by node '" + shownName(g.tensorOwner[i]) + "'";
                 return Error{"ONNX file '" + path + "': " + which + ", " + problem};
             }
         }
         for (const std::string& in : g.unshapedInputs)
             if (!constants.count(in))
-                return Error{"ONNX file '" + path + "': graph input '" + in + "' has no shape; OpenCV 4.6 needs the input's "
+                return Error{"ONNX file '" + path + "': graph input '" + shownName(in) + "' has no shape; OpenCV 4.6 needs the input's "
                              "shape in the file (export with a fixed input size, e.g. torch.onnx.export with a sample input)"};
+        // The integer attributes OpenCV 4.6 divides by or sizes buffers with, before it reads them
+        // (group 0 was a SIGFPE; a kernel_shape other than the weight's read past the weights).
+        for (const Node& n : g.nodes) {
+            const bool conv = n.op == "Conv" || n.op == "ConvTranspose";
+            if (!conv && n.op != "MaxPool" && n.op != "AveragePool" && n.op != "LpPool") continue;
+            auto bad = [&](const std::string& attr, const std::vector<int64_t>& v, const std::string& rule) {
+                return Error{"ONNX file '" + path + "': " + nodeName(n) + " has " + attr + " " + dimsStr(v) + "; " + rule +
+                             ": the file is corrupt (re-export the model)"};
+            };
+            for (const auto& [attr, v] : n.ints) {
+                const bool positive = attr == "kernel_shape" || attr == "strides" || attr == "dilations" || attr == "group";
+                const bool nonNegative = attr == "pads" || attr == "output_padding";
+                if (!positive && !nonNegative) continue;
+                for (int64_t x : v)
+                    if (x < (positive ? 1 : 0) || x > kMaxAttr)
+                        return bad(attr, v, std::string(positive ? "each must be 1" : "each must be 0") + " to " +
+                                                std::to_string(kMaxAttr));
+            }
+            if (!conv || n.inputs.size() < 2) continue;
+            auto c = constants.find(n.inputs[1]);
+            const Tensor* w = c == constants.end() ? nullptr : c->second;
+            if (!w || w->dims.size() < 3) continue;
+            const std::vector<int64_t> spatial(w->dims.begin() + 2, w->dims.end());
+            if (auto k = n.ints.find("kernel_shape"); k != n.ints.end() && k->second != spatial)
+                return bad("kernel_shape", k->second, "its weight '" + shownName(w->name) + "' " + dimsStr(w->dims) + " has kernel " +
+                                                         dimsStr(spatial));
+            if (auto k = n.ints.find("group"); k != n.ints.end() && n.op == "Conv" && w->dims[0] % k->second[0] != 0)
+                return bad("group", k->second, "its weight '" + shownName(w->name) + "' has " + std::to_string(w->dims[0]) +
+                                                  " output channels, not a multiple of it");
+        }
+        // A normalisation after a Conv has one scale, bias, mean and variance per channel the Conv
+        // makes: OpenCV reads as many as there are channels (fewer in the file were read past).
+        std::map<std::string, int64_t> convChannels;
+        for (const Node& n : g.nodes)
+            if (n.op == "Conv" && n.inputs.size() > 1 && !n.outputs.empty())
+                if (auto c = constants.find(n.inputs[1]); c != constants.end() && c->second && !c->second->dims.empty())
+                    convChannels[n.outputs[0]] = c->second->dims[0];
+        for (const Node& n : g.nodes) {
+            if ((n.op != "BatchNormalization" && n.op != "InstanceNormalization") || n.inputs.empty()) continue;
+            auto ch = convChannels.find(n.inputs[0]);
+            if (ch == convChannels.end()) continue;
+            for (size_t k = 1; k < n.inputs.size() && k <= 4; ++k) {
+                auto c = constants.find(n.inputs[k]);
+                if (c == constants.end() || !c->second) continue;
+                int64_t count = 1;
+                for (int64_t d : c->second->dims) count *= d;
+                if (count != ch->second)
+                    return Error{"ONNX file '" + path + "': " + nodeName(n) + " has " + std::to_string(count) + " values in '" +
+                                 shownName(c->second->name) + "' for the " + std::to_string(ch->second) +
+                                 " channels its input has; the file is corrupt (re-export the model)"};
+            }
+        }
         // The inputs OpenCV 4.6 takes as constant weights: anything else crashes its importer.
         static const std::map<std::string, std::pair<size_t, size_t>> weightInputs = {
             {"Conv", {1, 2}}, {"ConvTranspose", {1, 2}}, {"BatchNormalization", {1, 4}}, {"InstanceNormalization", {1, 2}}};
@@ -530,14 +499,14 @@ Status checkOnnxFile(const std::string& path) {
                 if (n.inputs[k].empty()) continue;  // an optional input left out
                 auto c = constants.find(n.inputs[k]);
                 if (c == constants.end())
-                    return Error{"ONNX file '" + path + "': " + nodeName(n) + " takes its weight '" + n.inputs[k] +
+                    return Error{"ONNX file '" + path + "': " + nodeName(n) + " takes its weight '" + shownName(n.inputs[k]) +
                                  "' from the graph, not from an initializer; cnnscope (OpenCV 4.6) needs the weights stored "
                                  "in the file: export with constant folding / weights as initializers"};
             }
             if ((n.op == "Conv" || n.op == "ConvTranspose")) {
                 const Tensor* w = constants[n.inputs[1]];
                 if (w && (w->dims.size() < 3 || w->dims.size() > 5))
-                    return Error{"ONNX file '" + path + "': " + nodeName(n) + " has weight '" + w->name + "' of dims " +
+                    return Error{"ONNX file '" + path + "': " + nodeName(n) + " has weight '" + shownName(w->name) + "' of dims " +
                                  dimsStr(w->dims) + "; a convolution weight has 3 to 5 dims (out, in, kernel...)"};
                 if (w && n.inputs.size() > 2 && !n.inputs[2].empty()) {
                     const Tensor* b = constants[n.inputs[2]];
@@ -546,7 +515,7 @@ Status checkOnnxFile(const std::string& path) {
                     const int64_t out = n.op == "Conv" ? w->dims[0] : -1;
                     if (b && out >= 0 && nb != out)
                         return Error{"ONNX file '" + path + "': " + nodeName(n) + " has " + std::to_string(out) +
-                                     " output channels but its bias '" + b->name + "' has " + std::to_string(nb) + " values"};
+                                     " output channels but its bias '" + shownName(b->name) + "' has " + std::to_string(nb) + " values"};
                 }
             }
         }
