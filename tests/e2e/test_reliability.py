@@ -67,9 +67,12 @@ class CorpusTest(CliTest):
             data = f.read()
         short = self.write("short.avi", data[:len(data) // 5])  # header promises 795 frames
         p = self.expect_failure(self.dump_args(short, "--frame", "700"), "has only")
-        # Recording it keeps what is there and says nothing false: a complete file of the frames read.
+        # Recording it keeps what is there and says so: a complete file of the frames read, a warning
+        # naming both counts, and exit status 3 (output written, source shorter than its header).
         gif = os.path.join(self.out, "short.gif")
-        self.run_cli("record", short, "--layer", "block1_conv1", "--out", gif, "--untrained", "--size", "160x120")
+        p = self.run_cli("record", short, "--layer", "block1_conv1", "--out", gif, "--untrained", "--size", "160x120", expect=3)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("but its header claims 795", p.stderr)
         from PIL import Image
         with Image.open(gif) as im:
             self.assertGreater(im.n_frames, 10)
@@ -141,15 +144,15 @@ class CorpusTest(CliTest):
             self.skipTest("cannot mount a tmpfs here (needs root)")
         try:
             jobs = [
-                (["dump", VTEST, "--layer", "block1_conv1", "--out", os.path.join(mnt, "a.npy"), "--untrained"], "disk full"),
+                (["dump", VTEST, "--layer", "block1_conv1", "--out", os.path.join(mnt, "a.npy"), "--untrained"], "the disk is full"),
                 (["grid", VTEST, "--layer", "block1_conv1", "--out", os.path.join(mnt, "g.png"), "--untrained"], "cannot write"),
-                (["sweep", VTEST, "--layer", "block1_conv1", "--out", os.path.join(mnt, "s.gif"), "--untrained"], "Write failed"),
+                (["sweep", VTEST, "--layer", "block1_conv1", "--out", os.path.join(mnt, "s.gif"), "--untrained"], "the disk is full"),
                 (["record", VTEST, "--layer", "block1_conv1", "--frames", "30", "--out", os.path.join(mnt, "r.gif"),
-                  "--untrained"], "Write failed"),
+                  "--untrained"], "the disk is full"),
                 (["record", VTEST, "--layer", "block1_conv1", "--frames", "100", "--out", os.path.join(mnt, "r.mp4"),
                   "--untrained"], "disk full"),
                 (["record", VTEST, "--layer", "block1_conv1", "--frames", "30", "--out", os.path.join(mnt, "pngs"),
-                  "--untrained"], "disk full"),
+                  "--untrained"], "the disk is full"),
             ]
             for args, needle in jobs:
                 with self.subTest(args[0] + " " + args[-2]):
