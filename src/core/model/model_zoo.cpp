@@ -16,15 +16,21 @@ namespace fs = std::filesystem;
 
 namespace cnnscope {
 
+// An installed binary's catalogue folder: PREFIX/share/cnnscope/models beside PREFIX/bin/cnnscope
+// (empty for a binary in a build tree).
+static fs::path installedModelsDir() {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) return {};
+    const fs::path dir = self.parent_path().parent_path() / "share" / "cnnscope" / "models";
+    return fs::is_directory(dir, ec) ? dir : fs::path();
+}
+
 std::vector<std::string> modelDirs() {
     std::vector<std::string> dirs;
     if (const char* env = std::getenv("CNNSCOPE_MODELS_DIR"); env && *env) dirs.emplace_back(env);
     dirs.emplace_back("models");
-    // An installed binary's catalogue: PREFIX/share/cnnscope/models beside PREFIX/bin/cnnscope.
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec && fs::is_directory(self.parent_path().parent_path() / "share" / "cnnscope" / "models", ec))
-        dirs.push_back((self.parent_path().parent_path() / "share" / "cnnscope" / "models").string());
+    if (const fs::path installed = installedModelsDir(); !installed.empty()) dirs.push_back(installed.string());
 #ifdef CNNSCOPE_SOURCE_MODELS_DIR
     dirs.emplace_back(CNNSCOPE_SOURCE_MODELS_DIR);
 #endif
@@ -286,9 +292,11 @@ Expected<Catalogue> loadDownloadCatalogue(const std::string& explicitPath, std::
         std::error_code ec;
         return fs::equivalent(a, b, ec);
     };
+    // The bundled catalogue: an installed binary's own, else the source tree's it was built from.
     fs::path bundled;
+    if (const fs::path installed = installedModelsDir(); !installed.empty()) bundled = installed / "models.yml";
 #ifdef CNNSCOPE_SOURCE_MODELS_DIR
-    bundled = fs::path(CNNSCOPE_SOURCE_MODELS_DIR) / "models.yml";
+    if (bundled.empty()) bundled = fs::path(CNNSCOPE_SOURCE_MODELS_DIR) / "models.yml";
 #endif
     auto read = [&](const fs::path& p) -> Expected<Catalogue> {
         auto zoo = loadZooFile(p.string());
