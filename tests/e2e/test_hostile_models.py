@@ -221,6 +221,28 @@ class OnnxAttributesTest(HostileTest):
         self.fails_clean(["grid", VTEST, "--model", f, "--out", self.path("g"), "--frame", "2"], "cannot run at input size")
 
 
+class BlobCountTest(HostileTest):
+    """A blob of more than 2^31 - 1 values wraps OpenCV's int count ('total(os[i]) > 0'): a wide
+    conv at a large --input-size is refused in plain words, whatever the memory budget allows."""
+
+    def test_wide_conv_at_a_large_input(self):
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+        w, b = np.zeros((256, 3, 3, 3), np.float32), np.zeros(256, np.float32)
+        graph = helper.make_graph(
+            [helper.make_node("Conv", ["input", "w", "b"], ["wide"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], name="wide")], "g",
+            [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 64, 64])],
+            [helper.make_tensor_value_info("wide", TensorProto.FLOAT, [1, 256, 64, 64])],
+            [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+        f = self.path("wide.onnx")
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)]), f)
+        self.env["CNNSCOPE_MAX_MEMORY_MB"] = "100000000"
+        err = self.fails_clean(["layers", "--model", f, "--input-size", "4096x4096", "-q"],
+                               "input size 4096x4096 is too large", "2^31 - 1", "--input-size")
+        self.assertNotIn("total(", err)
+        self.run_cli("layers", "--model", f, "--input-size", "300x200", "-q")
+
+
 class NamesFromTheFileTest(HostileTest):
     """Names read from a model file reach the terminal escaped: a layer or node name holding a
     terminal escape or bytes that are not UTF-8 is printed as \\xNN, never raw."""

@@ -178,6 +178,16 @@ void Model::shapesAt(cv::Size size) {
     try {
         computeShapes(m_net, m_layers, size);
     } catch (const cv::Exception& e) {
+        // A blob over 2^31 - 1 values wraps OpenCV's int count and fails its shape checks: the
+        // shapes at the smallest size that runs give the channels to say so in plain words.
+        std::vector<LayerInfo> small = m_layers;
+        try {
+            const int side = std::max(kMinInputSide, minInputSide());
+            computeShapes(m_net, small, {side, side});
+        } catch (const cv::Exception&) {
+            small.clear();
+        }
+        if (auto st = checkForwardSize(small, size, 0); !st) throw CoreError(st.error());
         throw CoreError("model '" + m_source + "' cannot run at input size " + std::to_string(size.width) + "x" +
                         std::to_string(size.height) + ": " + shortCvError(e) +
                         "; a layer's kernel, stride or shape does not fit (try another --input-size, or the file is corrupt)");
