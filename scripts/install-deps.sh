@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git ccache
   # core: OpenCV with dnn/videoio, Keras .h5 weights, CLI parsing
   libopencv-dev libhdf5-dev libcli11-dev
   # fast CPU convolution inside OpenCV dnn (CMake option CNNSCOPE_ONEDNN)
