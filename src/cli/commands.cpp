@@ -316,17 +316,17 @@ int runTargets(const std::string& conv) {
     std::printf("CUDA: %s\n", cudaDevices > 0 ? (std::to_string(cudaDevices) + " device(s) for --target cuda").c_str()
                                : cudaDevices < 0 ? "OpenCV was built with CUDA but no driver or device answers"
                                                  : "this OpenCV has no CUDA (Debian's has none; README: GPU targets)");
-    if (oneDnnBuilt())
+    if (oneDnnBuilt()) {
         std::printf("cpu convolutions: --conv %s: %s\n", convModeName(convMode()),
                     convMode() == ConvMode::OpenCV ? "OpenCV's own kernel"
                     : convMode() == ConvMode::Auto
                         ? "oneDNN Winograd for 3x3 stride-1 layers with 16+ input channels, oneDNN direct otherwise"
                         : convMode() == ConvMode::Winograd ? "oneDNN Winograd where it has one, oneDNN direct otherwise"
                                                            : "oneDNN direct");
-    if (oneDnnBuilt() && !winogradOnThisCpu())
-        std::printf("cpu convolutions: %s: Winograd requests run oneDNN direct\n", kNoWinogradOnCpu);
-    if (!oneDnnBuilt())
+        if (!winogradOnThisCpu()) std::printf("cpu convolutions: %s: Winograd requests run oneDNN direct\n", kNoWinogradOnCpu);
+    } else {
         std::printf("cpu convolutions: OpenCV's own kernel (built without oneDNN)\n");
+    }
     std::printf("other targets: OpenCV's own layers; layers oneDNN does not take (groups, dilation, asymmetric pads) stay on OpenCV's on the cpu too\n");
     return 0;
 }
