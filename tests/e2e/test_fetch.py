@@ -13,7 +13,7 @@ import unittest
 
 import numpy as np
 
-from helpers import BIN, CliTest
+from helpers import BIN, CliTest, window_env
 from http_fixture import Server, closed_port
 
 # Not named like the real file: cnnscope checks a file named vgg19* for all 16 VGG19 convs (80 MB).
@@ -594,7 +594,7 @@ class FetchTrustTest(ServedWeightsTest):
         stats = self.path("stats.json")
         cmd = [*XVFB, BIN, "view", VTEST, "--layer", "block1_conv2", "--keys", "download,idle", "--frames", "5", "--stats", stats,
                "--size", "1280x720"]
-        p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=120)
+        p = subprocess.run(cmd, env=window_env(self.env), cwd=self.tmp, capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
         import json
         with open(stats) as f:

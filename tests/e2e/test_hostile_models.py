@@ -12,7 +12,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 import hostile_files as hf  # noqa: E402
-from helpers import BIN, VTEST, CliTest  # noqa: E402
+from helpers import BIN, VTEST, CliTest, address_space_limit, window_env  # noqa: E402
 
 TIMEOUT = 30  # a FIFO as external storage used to hang forever
 
@@ -21,13 +21,11 @@ class HostileTest(CliTest):
     def fails_clean(self, args, *needles, gui=False, memory=None):
         """memory: an address-space limit in bytes (a file that makes cnnscope allocate what it
         declares then fails the run as it would on a smaller machine)."""
-        cmd = [BIN, *args]
-        if memory:
-            cmd = ["prlimit", f"--as={memory}", *cmd]
+        cmd = [*address_space_limit(memory), BIN, *args]
         if gui:
             cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", *cmd]
         try:
-            p = subprocess.run(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=TIMEOUT)
+            p = subprocess.run(cmd, env=window_env(self.env) if gui else self.env, cwd=self.tmp, capture_output=True, text=True, timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             self.fail(f"cnnscope {' '.join(args)} hung (> {TIMEOUT} s)")
         self.assertEqual(p.returncode, 1, f"cnnscope {' '.join(args)}: exit {p.returncode}\n{p.stderr[-2000:]}")

@@ -13,7 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, VTEST, CliTest, group_processes, kill_group, popen_group, run_group  # noqa: E402
+from helpers import BIN, DATA, VTEST, CliTest, group_processes, kill_group, popen_group, run_group, window_env  # noqa: E402
 
 BABOON = os.path.join(DATA, "baboon.jpg")
 FRUITS = os.path.join(DATA, "fruits.jpg")
@@ -223,7 +223,7 @@ class HostileOutputsTest(CliTest):
     @window_test
     def test_a_scripted_step_that_fails_exits_non_zero_with_its_error(self):
         p = run_group(["xvfb-run", "-a", "-s", "-screen 0 640x480x24", BIN, "view", BABOON, "--untrained", "--keys",
-                       "model=/nonexistent.onnx", "--frames", "2"], env=self.env, cwd=self.tmp, capture_output=True, text=True,
+                       "model=/nonexistent.onnx", "--frames", "2"], env=window_env(self.env), cwd=self.tmp, capture_output=True, text=True,
                       timeout=120)
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn("/nonexistent.onnx", p.stderr)
@@ -236,7 +236,7 @@ class HostileOutputsTest(CliTest):
         env = dict(self.env, CNNSCOPE_XVFB_MARK=marker.split("=", 1)[1])
         with self.assertRaises(subprocess.TimeoutExpired):
             run_group(["xvfb-run", "-a", "-s", "-screen 0 640x480x24", BIN, "view", VTEST, "--untrained", "--frames", "1000000"],
-                      env=env, cwd=self.tmp, capture_output=True, text=True, timeout=6)
+                      env=window_env(env), cwd=self.tmp, capture_output=True, text=True, timeout=6)
         time.sleep(0.5)
         left = []
         for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -251,7 +251,7 @@ class HostileOutputsTest(CliTest):
     @window_test
     def test_a_window_run_leaves_nothing_in_its_process_group(self):
         p = popen_group(["xvfb-run", "-a", "-s", "-screen 0 640x480x24", BIN, "view", BABOON, "--untrained", "--frames", "2"],
-                        env=self.env, cwd=self.tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                        env=window_env(self.env), cwd=self.tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         p.wait(timeout=120)
         kill_group(p.pid)
         time.sleep(0.2)

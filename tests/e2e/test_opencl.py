@@ -15,7 +15,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, CliTest  # noqa: E402
+from helpers import BIN, DATA, CliTest, window_env  # noqa: E402
 
 BABOON = os.path.join(DATA, "baboon.jpg")
 XVFB = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24"]
@@ -198,7 +198,7 @@ class OpenClTest(CliTest):
         if os.path.exists(stats):
             os.remove(stats)
         p = subprocess.run([*XVFB, BIN, "view", BABOON, "--model", self.model, "--input-size", SIZE, "--layer", "block1_conv2", *args,
-                            "--stats", stats, "--size", "960x600"], env=self.env, cwd=self.tmp, capture_output=True,
+                            "--stats", stats, "--size", "960x600"], env=window_env(self.env), cwd=self.tmp, capture_output=True,
                            text=True, timeout=300)
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(stats) as f:
