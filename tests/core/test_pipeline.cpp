@@ -78,12 +78,21 @@ TEST_CASE("pipeline: video plays, layers switch, pause and step, sweeps compute,
     CHECK(r.act.size[1] == 128);
 
     p.setPaused(true);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    while (p.takeResult(r, seen)) {
+    // Paused: the frame in flight (and the one waiting in the hand-off) may still finish, later on
+    // a loaded machine; then results stop. Wait for a second without one (30 s at most).
+    bool quiet = false;
+    for (int i = 0; i < 30 && !quiet; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+        quiet = !p.takeResult(r, seen);
+        while (p.takeResult(r, seen)) {
+        }
     }
+    REQUIRE(quiet);
     const int64_t at = r.frameIndex;
+    const uint64_t inferred = p.stats().inferences;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     CHECK_FALSE(p.takeResult(r, seen));  // paused: nothing new
+    CHECK(p.stats().inferences == inferred);
     p.step();
     REQUIRE(waitFor([&] { return p.takeResult(r, seen); }));
     CHECK(r.frameIndex == at + 1);
