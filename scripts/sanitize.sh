@@ -19,7 +19,7 @@ if [[ "$which" == asan || "$which" == all ]]; then
     ctest --test-dir build-asan -j"$jobs" --output-on-failure -E "^gfx_|^e2e_Gui"
   # Mesa unloads its GL driver before LeakSanitizer runs, so leaks there have no stack to
   # suppress by name: the GL tests run with every address check but no leak check.
-  ASAN_OPTIONS="detect_leaks=0:abort_on_error=1" ctest --test-dir build-asan --output-on-failure -R "^gfx_|^e2e_Gui"
+  ASAN_OPTIONS="detect_leaks=0:abort_on_error=1" ctest --test-dir build-asan -j"$jobs" --output-on-failure -R "^gfx_|^e2e_Gui"
 fi
 if [[ "$which" == tsan || "$which" == all ]]; then
   # Without oneDNN: its JIT code and libgomp's barriers are not instrumented, so ThreadSanitizer

@@ -55,13 +55,20 @@ def onnx_net(path):
 
 
 class ConvTest(CliTest):
+    _targets = None  # `targets` of this binary, read once (it probes OpenCL: seconds on a loaded machine)
+
+    def targets_report(self):
+        if ConvTest._targets is None:
+            ConvTest._targets = self.run_cli("targets").stdout
+        return ConvTest._targets
+
     def onednn(self):
         """Whether this binary has the oneDNN layer (CMake option CNNSCOPE_ONEDNN)."""
-        return "built without oneDNN" not in self.run_cli("targets").stdout
+        return "built without oneDNN" not in self.targets_report()
 
     def winograd(self):
         """Whether oneDNN offers Winograd on this CPU (AVX-512 only): elsewhere a Winograd request runs direct."""
-        return self.onednn() and "this CPU has no oneDNN Winograd" not in self.run_cli("targets").stdout
+        return self.onednn() and "this CPU has no oneDNN Winograd" not in self.targets_report()
 
     def dump(self, model, layer, conv, source=BABOON, extra=()):
         out = self.path(f"{layer.replace('/', '_').replace('!', '_')}_{conv}.npy")
@@ -131,7 +138,8 @@ class ConvTest(CliTest):
             self.assertLessEqual(np.abs(outs[conv] - outs["opencv"]).max(), 1, conv)
         p = self.run_cli("layers", "--model", t7, "--input-size", "96x96", "--conv", "auto", "-q")
         # The residual blocks' 3x3 convs: Winograd where this CPU has it, else direct (and says why).
-        kernels = [l for l in p.stdout.splitlines() if ("winograd (" if self.winograd() else "no oneDNN Winograd") in l]
+        needle = "winograd (" if self.winograd() else "no oneDNN Winograd"
+        kernels = [l for l in p.stdout.splitlines() if needle in l]
         self.assertGreaterEqual(len(kernels), 10 if self.onednn() else 0)
 
     def test_bench_times_every_kernel_in_one_run_and_reports_them(self):
