@@ -187,7 +187,7 @@ struct FeatvisCmd {
             images.push_back(image);
             const double el = secondsSince(t0), left = el / double(i + 1) * double(mine.size() - i - 1);
             const std::string detail = cv::format("channel %d: activation %.4g%s, %.1f s, %s left", c, u.activation,
-                                                  u.hasAgainst ? cv::format(" (best frame %.4g)", u.againstBest).c_str() : "",
+                                                  u.hasAgainst ? cv::format(" (real best over --against %.4g)", u.againstBest).c_str() : "",
                                                   secondsSince(tc), clock(left).c_str());
             if (progress.tty())
                 progress.step(int64_t(i + 1), detail);

@@ -318,7 +318,7 @@ cv::Mat renderFeatvisSheet(const FeatvisRun& run, const std::vector<cv::Mat>& im
         cv::putText(sheet, cv::format("c%d  %.3g", u.channel, u.activation), cv::Point(x, y + th + 12), cv::FONT_HERSHEY_SIMPLEX,
                     0.36, cv::Scalar(235, 235, 235), 1, cv::LINE_AA);
         if (u.hasAgainst)
-            cv::putText(sheet, cv::format("best frame %.3g", u.againstBest), cv::Point(x, y + th + 26), cv::FONT_HERSHEY_SIMPLEX,
+            cv::putText(sheet, cv::format("real best %.3g", u.againstBest), cv::Point(x, y + th + 26), cv::FONT_HERSHEY_SIMPLEX,
                         0.34, cv::Scalar(160, 200, 255), 1, cv::LINE_AA);
     }
     return sheet;

@@ -59,7 +59,7 @@ Expected<FeatvisRun> parseFeatvisJson(const std::string& text, const std::string
 std::string featvisSettingsDiffer(const FeatvisSettings& a, const FeatvisSettings& b);
 
 // The labelled sheet: a title line, then one tile per unit (its image, enlarged by a whole
-// factor to at least 96 px) over "cK  act A" (and "best frame F" with --against), in channel order.
+// factor to at least 96 px) over "cK  A" (A its activation; "real best B" below with --against), in channel order.
 cv::Mat renderFeatvisSheet(const FeatvisRun& run, const std::vector<cv::Mat>& images);
 
 }  // namespace cnnscope
