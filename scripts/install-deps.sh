@@ -23,6 +23,8 @@ packages=(
   pocl-opencl-icd ocl-icd-libopencl1 clinfo
   # the .deb package (cpack -G DEB; dpkg-shlibdeps writes its Depends)
   dpkg-dev fakeroot
+  # the Slurm array job of featvis, tested on a single-node Slurm (tests/e2e/test_slurm.py)
+  slurm-wlm munge
   # fetching weights (cnnscope fetch): libcurl, OpenSSL's EVP digests for the checksums
   libcurl4-openssl-dev libssl-dev ca-certificates
 )

@@ -103,6 +103,8 @@ void registerTopk(CLI::App& app, std::function<int()>& action);
 // `backprop` (backprop_cmd.cpp) and `transfer` (transfer_cmd.cpp), called by registerCommands.
 void registerBackprop(CLI::App& app, std::function<int()>& action);
 void registerTransfer(CLI::App& app, std::function<int()>& action);
+// `featvis` and `featvis merge` (featvis_cmd.cpp), called by registerCommands.
+void registerFeatvis(CLI::App& app, std::function<int()>& action);
 // `fetch` (fetch_cmd.cpp), called by registerCommands.
 void registerFetch(CLI::App& app, std::function<int()>& action);
 

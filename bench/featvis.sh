@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# featvis cost: time per optimisation step (forward + backward + image chain) at SIZE on the
+# untrained VGG19 (f32, cpu), cnnscope against the same loop in PyTorch (bench/featvis_torch.py)
+# on the same THREADS cores, for each LAYER; then per unit at 512 steps and the whole network
+# (5,504 conv units) on N Slurm nodes, projected from the per-layer step times.
+#   bench/featvis.sh [BUILD_DIR] (env: STEPS=8 SIZE=128 THREADS=2 LAYERS="block1_conv1 block3_conv1 block4_conv1 block5_conv4")
+set -euo pipefail
+build=${1:-build}
+steps=${STEPS:-8}
+size=${SIZE:-128}
+threads=${THREADS:-2}
+layers=${LAYERS:-"block1_conv1 block2_conv1 block3_conv1 block4_conv1 block5_conv1 block5_conv4"}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores visible, $threads threads"
+echo "size ${size}x${size}, $steps timed steps per layer (per-unit times are x512 steps)"
+printf '%-14s %14s %14s %12s %12s\n' layer "cnnscope ms" "torch ms" "cnnscope s/u" "torch s/u"
+declare -A ms
+for l in $layers; do
+  line=$(OPENCV_FOR_THREADS_NUM=$threads "$build/cnnscope" featvis --untrained --layer "$l" --channel 0 --size "$size" \
+    --iterations "$steps" --out "$tmp/$l.png" 2>&1 | grep -o '[0-9.]* ms per step' | cut -d' ' -f1)
+  t=$(/usr/bin/python3 "$here/featvis_torch.py" "$l" "$size" "$steps" "$threads" | awk '{print $3}')
+  ms[$l]=$line
+  printf '%-14s %14s %14s %12.1f %12.1f\n' "$l" "$line" "$t" "$(echo "$line*512/1000" | bc -l)" "$(echo "$t*512/1000" | bc -l)"
+done
+# Whole network: every conv layer's units at the step time of the deepest measured layer not
+# deeper than it (an underestimate for the layers in between), 512 steps each.
+conv=(block1_conv1:64 block1_conv2:64 block2_conv1:128 block2_conv2:128 block3_conv1:256 block3_conv2:256 block3_conv3:256
+      block3_conv4:256 block4_conv1:512 block4_conv2:512 block4_conv3:512 block4_conv4:512 block5_conv1:512 block5_conv2:512
+      block5_conv3:512 block5_conv4:512)
+total=0 last=0
+for e in "${conv[@]}"; do
+  name=${e%%:*} units=${e##*:}
+  [[ -n ${ms[$name]:-} ]] && last=${ms[$name]}
+  total=$(echo "$total + $units * $last * 512 / 1000" | bc -l)
+done
+printf 'whole VGG19 (5,504 units, 512 steps, %dx%d): %.1f h on one machine; on N nodes like it: ' "$size" "$size" "$(echo "$total/3600" | bc -l)"
+for n in 4 16 64; do printf 'N=%d %.1f h  ' "$n" "$(echo "$total/3600/$n" | bc -l)"; done
+echo
