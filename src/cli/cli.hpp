@@ -105,5 +105,7 @@ void registerBackprop(CLI::App& app, std::function<int()>& action);
 void registerTransfer(CLI::App& app, std::function<int()>& action);
 // `fetch` (fetch_cmd.cpp), called by registerCommands.
 void registerFetch(CLI::App& app, std::function<int()>& action);
+// `classify` (classify_cmd.cpp), called by registerCommands.
+void registerClassify(CLI::App& app, std::function<int()>& action);
 
 }  // namespace cnnscope::cli

@@ -393,6 +393,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     registerBackprop(app, action);
     registerTransfer(app, action);
     registerFetch(app, action);
+    registerClassify(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
     static std::string targetsConv = "auto";
