@@ -86,6 +86,12 @@ struct CamCmd {
                 return fail("--layer '" + layer + "' is not a layer with a (C,H,W) map before the classifier head (" +
                             (info ? "it is part of the head or has no map" : "no such layer") + "); choose one of: " + list);
         }
+        // OpenCV runs a convolution followed by its own ReLU layer as one: only the ReLU's output exists.
+        const auto& rows = model->layers();
+        for (size_t i = 0; i + 1 < rows.size(); ++i)
+            if (rows[i].name == info->name && rows[i].type == "Convolution" && rows[i + 1].type == "ReLU")
+                return fail("--layer '" + layer + "' is a convolution that runs fused with its ReLU, so its own output is not kept; "
+                            "take the map after the ReLU: --layer " + rows[i + 1].name);
         std::vector<InputPath> extra;
         if (!labels.empty()) extra.push_back({"--labels", labels});
         if (auto st = checkRunOutputs(common, source, {{"--out", out}}, &*model, nullptr, extra); !st) return fail(st.error());

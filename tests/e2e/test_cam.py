@@ -143,6 +143,10 @@ class CamTest(CliTest):
             out = self.path(f"{method}.npy")
             self.run_cli("cam", image, "--model", model, "--input-size", "32x32", "--labels", labels, "--method", method, "--out", out, "-q")
             self.assert_map(np.load(out), definition(method, A, G), f"onnx {method}")
+        # The convolution before that ReLU runs fused with it: one line naming the ReLU instead.
+        p = self.run_cli("cam", image, "--model", model, "--input-size", "32x32", "--labels", labels, "--method", "gradcam",
+                         "--layer", "0.3", "--out", self.path("x.npy"), expect=1)
+        self.assert_clean_failure(p, "fused", "--layer 0.4")
 
 
 if __name__ == "__main__":
