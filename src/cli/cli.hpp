@@ -107,5 +107,9 @@ void registerTransfer(CLI::App& app, std::function<int()>& action);
 void registerFeatvis(CLI::App& app, std::function<int()>& action);
 // `fetch` (fetch_cmd.cpp), called by registerCommands.
 void registerFetch(CLI::App& app, std::function<int()>& action);
+// `classify` (classify_cmd.cpp), called by registerCommands.
+void registerClassify(CLI::App& app, std::function<int()>& action);
+// `cam` (cam_cmd.cpp), called by registerCommands.
+void registerCam(CLI::App& app, std::function<int()>& action);
 
 }  // namespace cnnscope::cli

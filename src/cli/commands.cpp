@@ -394,6 +394,8 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     registerTransfer(app, action);
     registerFetch(app, action);
     registerFeatvis(app, action);
+    registerClassify(app, action);
+    registerCam(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
     static std::string targetsConv = "auto";

@@ -215,7 +215,37 @@ bool isHdf5Signature(const std::string& path) {
     return found;
 }
 
-std::vector<SeqLayer> readLayers(const std::string& path) {
+// A dense layer's Keras kernel (in, out) as OpenCV's (out, in). For the first one (`c` > 0) the
+// rows are Keras's flatten of an (h, w, c) map and go to OpenCV's (c, h, w) order.
+SeqLayer denseFrom(const std::string& name, const Dataset& kernel, const Dataset* bias, int c, int h, int w) {
+    const int in = int(kernel.dims[0]), out = int(kernel.dims[1]);
+    SeqLayer d;
+    d.name = name;
+    d.kind = SeqLayer::Kind::Dense;
+    d.kh = d.kw = 1;
+    d.inChannels = in;
+    d.outChannels = out;
+    d.weights.create(out, in, CV_32F);
+    const float* src = kernel.data.data();
+    const int hw = h * w;
+    cv::parallel_for_(cv::Range(0, out), [&](const cv::Range& r) {
+        for (int o = r.start; o < r.end; ++o) {
+            float* dst = d.weights.ptr<float>(o);
+            if (c > 0) {
+                // Keras row (p * c + ch) <- OpenCV column (ch * hw + p), p = y * w + x
+                for (int p = 0; p < hw; ++p)
+                    for (int ch = 0; ch < c; ++ch) dst[size_t(ch) * hw + p] = src[(size_t(p) * c + ch) * out + o];
+            } else {
+                for (int i = 0; i < in; ++i) dst[i] = src[size_t(i) * out + o];
+            }
+        }
+    });
+    d.bias = cv::Mat::zeros(1, out, CV_32F);
+    if (bias) std::memcpy(d.bias.ptr<float>(), bias->data.data(), sizeof(float) * size_t(out));
+    return d;
+}
+
+std::vector<SeqLayer> readLayers(const std::string& path, SeqHead* head) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors come back as values, not stderr noise
     H5PLset_loading_state(0);                     // a file never makes HDF5 load a filter plugin
     std::error_code ec;
@@ -246,6 +276,8 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
     std::vector<SeqLayer> layers;
     int channels = 3;
     unsigned long long totalBytes = 0;
+    bool inHead = false;  // past the first dense layer (only when the head is asked for)
+    if (head) *head = SeqHead{};
     for (const std::string& lname : layerNames) {
         const std::string what = "'" + path + "', layer '" + shownName(lname) + "'";
         if (H5Lexists(root, lname.c_str(), inFileLinkAccess()) <= 0)
@@ -254,6 +286,7 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
         if (!group.valid()) throw CoreError(what + " cannot be opened (corrupt file?)");
         std::vector<std::string> weightNames;
         readStringListAttr(group.get(), "weight_names", weightNames, err);
+        if (weightNames.empty() && inHead) continue;  // flatten, dropout: nothing to build
         if (weightNames.empty()) {
             if (lower(lname).find("pool") != std::string::npos) {
                 SeqLayer pool;
@@ -277,7 +310,37 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
                                 "plain convolution stacks such as VGG19");
         }
         if (!haveKernel) throw CoreError(what + " has weights but no kernel");
-        if (kernel.dims.size() == 2) break;  // first dense layer: the classifier top, ignored
+        if (kernel.dims.size() == 2 && !head) break;  // first dense layer: the classifier top, not asked for
+        if (kernel.dims.size() == 2) {
+            const int in = int(kernel.dims[0]), out = int(kernel.dims[1]);
+            if (haveBias && bias.dims[0] != hsize_t(out))
+                throw CoreError(what + ": bias has " + std::to_string(bias.dims[0]) + " values, kernel has " +
+                                std::to_string(out) + " outputs");
+            if (!inHead) {
+                // fc1 reads the last map flattened: (h, w, c) with h = w, c its channels.
+                if (layers.empty()) throw CoreError(what + " is a dense layer before any convolution; cnnscope reads VGG-like stacks");
+                const int side = int(std::lround(std::sqrt(double(in) / std::max(1, channels))));
+                if (in % channels != 0 || side * side * channels != in)
+                    throw CoreError(what + ": kernel " + shapeStr(kernel.dims) + " reads " + std::to_string(in) +
+                                    " values, not a square map of the " + std::to_string(channels) + " channels of '" +
+                                    shownName(layers.back().name) + "' flattened (h*w*" + std::to_string(channels) +
+                                    "); cnnscope reads VGG-style heads (Flatten, then Dense)");
+                head->input = layers.back().name;
+                head->c = channels, head->h = side, head->w = side;
+                head->dense.push_back(denseFrom(lname, kernel, haveBias ? &bias : nullptr, channels, side, side));
+                inHead = true;
+            } else {
+                if (in != head->dense.back().outChannels)
+                    throw CoreError(what + ": kernel " + shapeStr(kernel.dims) + " reads " + std::to_string(in) +
+                                    " values but '" + shownName(head->dense.back().name) + "' gives " +
+                                    std::to_string(head->dense.back().outChannels));
+                head->dense.push_back(denseFrom(lname, kernel, haveBias ? &bias : nullptr, 0, 0, 0));
+            }
+            continue;
+        }
+        if (inHead)
+            throw CoreError(what + ": a kernel " + shapeStr(kernel.dims) + " after the dense layers; cnnscope reads "
+                            "VGG-style heads (dense layers only after the last convolution)");
         if (kernel.dims.size() != 4)
             throw CoreError(what + ": kernel has shape " + shapeStr(kernel.dims) + ", expected (kh,kw,in,out)");
         const int kh = int(kernel.dims[0]), kw = int(kernel.dims[1]), cin = int(kernel.dims[2]), cout = int(kernel.dims[3]);
@@ -311,6 +374,7 @@ std::vector<SeqLayer> readLayers(const std::string& path) {
     }
     if (std::none_of(layers.begin(), layers.end(), [](const SeqLayer& l) { return l.kind == SeqLayer::Kind::Conv; }))
         throw CoreError("'" + path + "' holds no convolution layers");
+    if (head && !head->dense.empty()) head->dense.back().relu = false;  // predictions: its softmax is applied later
 
     const std::string base = lower(std::filesystem::path(path).filename().string());
     if (base.find("vgg19") != std::string::npos) {
@@ -363,8 +427,31 @@ const std::vector<VggConvSpec>& vgg19ConvSpecs() {
     return specs;
 }
 
-Expected<std::vector<SeqLayer>> readKerasH5(const std::string& path) {
-    return guard([&]() -> Expected<std::vector<SeqLayer>> { return readLayers(path); });
+Expected<std::vector<SeqLayer>> readKerasH5(const std::string& path, SeqHead* head) {
+    return guard([&]() -> Expected<std::vector<SeqLayer>> { return readLayers(path, head); });
+}
+
+SeqHead vgg19UntrainedHead(uint64_t seed) {
+    cv::RNG rng(seed ^ 0x9e3779b97f4a7c15ull);
+    SeqHead head;
+    head.input = "block5_pool";
+    head.c = 512, head.h = 7, head.w = 7;
+    const std::pair<const char*, std::pair<int, int>> specs[] = {
+        {"fc1", {25088, 4096}}, {"fc2", {4096, 4096}}, {"predictions", {4096, 1000}}};
+    for (const auto& [name, io] : specs) {
+        SeqLayer d;
+        d.name = name;
+        d.kind = SeqLayer::Kind::Dense;
+        d.kh = d.kw = 1;
+        d.inChannels = io.first;
+        d.outChannels = io.second;
+        d.weights.create(io.second, io.first, CV_32F);
+        rng.fill(d.weights, cv::RNG::NORMAL, 0.0, std::sqrt(2.0 / io.first));  // He normal, fan_in
+        d.bias = cv::Mat::zeros(1, io.second, CV_32F);
+        head.dense.push_back(std::move(d));
+    }
+    head.dense.back().relu = false;
+    return head;
 }
 
 std::vector<SeqLayer> vgg19Untrained(uint64_t seed) {

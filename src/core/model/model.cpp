@@ -19,6 +19,12 @@ namespace cnnscope {
 
 namespace {
 
+std::string shapeString(const std::vector<int>& shape) {
+    std::string t;
+    for (size_t i = 0; i < shape.size(); ++i) t += (i ? "x" : "") + std::to_string(shape[i]);
+    return t;
+}
+
 bool isFile(const std::string& p) {
     std::error_code ec;
     return fs::is_regular_file(p, ec);
@@ -217,6 +223,7 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
         if (opts.untrained) {
             model = fromSequential(vgg19Untrained(opts.seed), "VGG19", "untrained (seeded He init)");
             model->m_untrained = true;
+            if (opts.head) model->setKerasHead(vgg19UntrainedHead(opts.seed));
             warn("using an UNTRAINED VGG19 (seeded He init), as asked: maps show structure, not learned features");
         } else {
             auto loc = resolveModelPath(opts);
@@ -224,6 +231,7 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
             if (loc->path.empty()) {
                 model = fromSequential(vgg19Untrained(opts.seed), "VGG19", "untrained (seeded He init)");
                 model->m_untrained = true;
+                if (opts.head) model->setKerasHead(vgg19UntrainedHead(opts.seed));
                 warn("no model weights found (--model, $CNNSCOPE_MODEL, models/, " + userModelsDir() +
                      ", ~/.keras/models/): using an UNTRAINED VGG19 (seeded He init); maps show structure, not learned "
                      "features. Get the article's weights (80 MB) with: cnnscope fetch");
@@ -232,12 +240,14 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
                 if (!loc->warning.empty()) warn(loc->warning);
                 const std::string ext = lower(fs::path(loc->path).extension().string());
                 if (ext == ".h5" || ext == ".hdf5" || ext == ".keras") {
-                    auto layers = readKerasH5(loc->path);
+                    SeqHead head;
+                    auto layers = readKerasH5(loc->path, opts.head ? &head : nullptr);
                     if (!layers) return Error{layers.error()};
                     const std::string base = lower(fs::path(loc->path).filename().string());
                     const std::string title = entry && !entry->title.empty() ? entry->title
                                               : base.find("vgg19") != std::string::npos ? "VGG19" : "Keras model";
                     model = fromSequential(*layers, title, loc->path);
+                    if (opts.head) model->setKerasHead(std::move(head));
                 } else {
                     std::string config = opts.config;
                     if (config.empty() && entry && !entry->config.empty()) {
@@ -273,6 +283,9 @@ Expected<Model> Model::load(const ModelOptions& opts, std::vector<std::string>* 
         }
         if (opts.inputSize.area() > 0) m.m_pre.size = opts.inputSize;
         m.finishSetup();  // before the target: its check runs every layer
+        if (!m.m_kerasNames) m.findNetHead();
+        else if (!opts.head && m.m_headProblem.empty())
+            m.m_headProblem = "the classifier head of '" + m.m_source + "' was not loaded (ask for it with ModelOptions::head)";
         std::string note;
         if (auto st = m.setTarget(opts.target, &note); !st) return Error{st.error()};
         if (!note.empty()) warn(note);
@@ -421,6 +434,114 @@ double Model::forwardBytesEstimate(cv::Size size) const {
         largest = std::max(largest, b);
     }
     return total + largest * 9;
+}
+
+void Model::setKerasHead(SeqHead head) {
+    m_kerasHead = std::move(head);
+    m_headNet = cv::dnn::Net();
+    m_classes = 0;
+    if (m_kerasHead.dense.empty()) {
+        m_headProblem = "model '" + m_source + "' has no classifier head (its layers stop at the last pooling layer, like the "
+                        "notop VGG19 file): get the with-top VGG19 weights (548 MB) with `cnnscope fetch vgg19_keras_top` and "
+                        "pass --model vgg19_keras_top";
+        return;
+    }
+    // One InnerProduct per dense layer on the (1, C, H, W) map itself: OpenCV flattens it
+    // channel-first, which is why fc1's rows were permuted from Keras's (h, w, c) order.
+    for (const SeqLayer& d : m_kerasHead.dense) {
+        cv::dnn::LayerParams lp;
+        lp.set("num_output", d.outChannels);
+        lp.set("bias_term", true);
+        lp.set("axis", 1);
+        lp.blobs = {d.weights, d.bias};
+        m_headNet.addLayerToPrev(d.relu ? d.name + "/dense" : d.name, "InnerProduct", lp);
+        if (d.relu) {
+            cv::dnn::LayerParams relu;
+            m_headNet.addLayerToPrev(d.name, "ReLU", relu);
+        }
+    }
+    m_headNet.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    m_headNet.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    m_headInputNet = m_kerasHead.input;
+    m_logitsName = m_logitsNet = m_kerasHead.dense.back().name;
+    m_classes = m_kerasHead.dense.back().outChannels;
+    m_headProblem.clear();
+}
+
+void Model::findNetHead() {
+    m_classes = 0;
+    m_headInputNet.clear();
+    if (m_layers.size() < 2) {
+        m_headProblem = "model '" + m_source + "' has no layers";
+        return;
+    }
+    // The one layer that feeds `l`, in the catalogue (null when not exactly one).
+    auto inputOf = [&](const LayerInfo* l) -> const LayerInfo* {
+        const auto inputs = m_net.getLayerInputs(m_net.getLayerId(l->netName));
+        if (inputs.size() != 1) return nullptr;
+        for (const auto& c : m_layers)
+            if (c.netName == inputs[0]->name) return &c;
+        return nullptr;
+    };
+    // Graph outputs (the ONNX importer's Identity) and dropout change nothing; the logits are
+    // what a final softmax reads.
+    const LayerInfo* logits = &m_layers.back();
+    bool softmax = false;
+    while (logits && (logits->type == "Identity" || logits->type == "Dropout" || (!softmax && logits->type == "Softmax"))) {
+        softmax = softmax || logits->type == "Softmax";
+        logits = inputOf(logits);
+    }
+    if (!logits || logits->name == "input") {
+        m_headProblem = "model '" + m_source + "' ends in layers whose input cannot be traced to one layer, so its logits are unknown";
+        return;
+    }
+    int64_t values = 1;
+    for (int v : logits->shape) values *= v;
+    const bool scores = logits->shape.size() == 1 || (logits->shape.size() == 3 && logits->shape[1] == 1 && logits->shape[2] == 1);
+    if (!scores || values < 2) {
+        m_headProblem = "model '" + m_source + "' has no classifier head: its last layer '" + logits->name + "' gives " +
+                        (logits->shape.empty() ? std::string("no known shape") : "shape " + shapeString(logits->shape)) +
+                        ", not one score per class; give a classification network (e.g. the with-top VGG19: "
+                        "`cnnscope fetch vgg19_keras_top`, then --model vgg19_keras_top)";
+        return;
+    }
+    m_logitsNet = logits->netName;
+    m_logitsName = logits->name;
+    m_classes = int(values);
+    m_headProblem.clear();
+}
+
+std::string Model::headSizeProblem() const {
+    if (!hasHead()) return m_headProblem;
+    if (m_headInputNet.empty()) return {};  // the net's own head: its shapes were checked at load
+    const LayerInfo* in = find(m_kerasHead.input);
+    if (!in) return "the classifier head reads layer '" + m_kerasHead.input + "', which the model does not have";
+    const std::vector<int> want = {m_kerasHead.c, m_kerasHead.h, m_kerasHead.w};
+    if (in->shape == want) return {};
+    const int s = std::max(1, in->stride);
+    return "the classifier head (" + m_kerasHead.dense.front().name + ", " + std::to_string(m_kerasHead.c * m_kerasHead.h * m_kerasHead.w) +
+           " inputs) reads " + in->name + " as " + shapeString(want) + ", which input size " + std::to_string(want[2] * s) + "x" +
+           std::to_string(want[1] * s) + " gives; input size " + std::to_string(m_pre.size.width) + "x" + std::to_string(m_pre.size.height) +
+           " gives " + shapeString(in->shape) + ": use --input-size " + std::to_string(want[2] * s) + "x" + std::to_string(want[1] * s);
+}
+
+Status Model::logits(const cv::Mat& frame, cv::Mat& out) {
+    if (frame.empty()) return Error{"empty frame"};
+    if (!hasHead()) return Error{m_headProblem};
+    if (auto p = headSizeProblem(); !p.empty()) return Error{p};
+    return guard([&]() -> Status {
+        m_net.setInput(preprocess(frame, m_pre, m_buffers));
+        cv::Mat r;
+        if (!m_headInputNet.empty()) {
+            m_headNet.setInput(m_net.forward(m_headInputNet));
+            r = m_headNet.forward();
+        } else {
+            r = m_net.forward(m_logitsNet);
+        }
+        if (int64_t(r.total()) != m_classes)
+            return Error{"the logits layer '" + m_logitsName + "' gave " + std::to_string(r.total()) + " values, not " + std::to_string(m_classes)};
+        return copyFinite(r.reshape(1, 1), out, "the logits ('" + m_logitsName + "')");
+    });
 }
 
 int64_t Model::flopsTo(const std::string& layer) const {

@@ -28,6 +28,10 @@ struct ModelOptions {
     cv::Size inputSize;       // 0x0: the model's own default (224x224 for VGG19)
     std::string target = "cpu";
     uint64_t seed = kUntrainedSeed;
+    // Load the classifier head as well: a with-top Keras file's dense layers (548 MB for VGG19,
+    // so only commands that classify ask), an untrained head for the untrained VGG19. Other
+    // formats carry their head in the net and have it either way.
+    bool head = false;
 };
 
 // Where the weights come from: --model, then $CNNSCOPE_MODEL, then models/, then ~/.keras/models/.
@@ -103,10 +107,28 @@ public:
     // The network itself, for code that reads its layers and weights (the backward engine).
     cv::dnn::Net& net() { return m_net; }
 
+    // The classifier head: what turns the maps into class scores. A Keras file's dense layers
+    // (loaded with ModelOptions::head), else the net's own last layer when it gives one value per
+    // class (a trailing Softmax is skipped: the logits are its input).
+    bool hasHead() const { return m_classes > 0; }
+    // Why there is no head (one sentence with the way to get one); empty when there is.
+    const std::string& headProblem() const { return m_headProblem; }
+    int classCount() const { return m_classes; }
+    // Where the logits come from, for messages and captions ("predictions", "classifier.3").
+    const std::string& logitsLayer() const { return m_logitsName; }
+    // The with-top Keras head as read (empty dense list for other models).
+    const SeqHead& kerasHead() const { return m_kerasHead; }
+    // Empty when the head can run at the current input size, else why not and the size it takes.
+    std::string headSizeProblem() const;
+    // The logits of a frame, (1, classes) CV_32F, before any softmax; reuses out's memory.
+    Status logits(const cv::Mat& frame, cv::Mat& out);
+
 private:
     Model() = default;
     void finishSetup();
     void shapesAt(cv::Size size);  // computeShapes, OpenCV's failures as one CoreError
+    void setKerasHead(SeqHead head);
+    void findNetHead();            // the head of a net OpenCV imported
 
     cv::dnn::Net m_net;
     std::string m_title, m_source, m_defaultLayer;
@@ -118,6 +140,12 @@ private:
     PreprocessBuffers m_buffers;
     std::vector<cv::Mat> m_scratch;
     std::vector<cv::String> m_names;
+    // The head: a Keras file's dense layers run as a net of their own on m_headInput's map, or
+    // the main net's m_logitsNet.
+    SeqHead m_kerasHead;
+    cv::dnn::Net m_headNet;
+    std::string m_headInputNet, m_logitsNet, m_logitsName, m_headProblem;
+    int m_classes = 0;
 };
 
 }  // namespace cnnscope

@@ -23,13 +23,13 @@ constexpr int kPoolMax = 0;  // OpenCV's PoolingLayer::type for max pooling
 }  // namespace
 
 struct BackwardChain::Stage {
-    enum class Kind { Conv, Relu, MaxPool, Identity };
+    enum class Kind { Conv, Relu, MaxPool, Identity, Dense, Flatten };
     Kind kind = Kind::Relu;
     std::string name;               // the net's layer name
     std::string label;              // the catalogue's name for it (`layers`; ONNX without "onnx_node!")
     int kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
     bool ceil = false;
-    cv::Mat weights, bias;          // conv: (out, in, kh, kw), (1, out)
+    cv::Mat weights, bias;          // conv: (out, in, kh, kw), (1, out); dense: (out, in), (1, out), shared
     cv::dnn::Net deconv;            // conv: the transposed convolution for the current shapes
     std::vector<int> deconvIn;      // the input shape `deconv` was built for
     std::vector<int> deconvOut;
@@ -57,7 +57,8 @@ const char* reluModeName(ReluMode m) {
 }
 
 const char* backwardSupportedTypes() {
-    return "Convolution (any kernel, stride and padding; no groups or dilation), ReLU, max Pooling, Identity";
+    return "Convolution (any kernel, stride and padding; no groups or dilation), ReLU, max Pooling, Identity, Dropout, "
+           "Flatten, InnerProduct (dense)";
 }
 
 // One layer of the model's net as a stage, or why it cannot be one. `channels`: its input's
@@ -89,8 +90,18 @@ static Expected<BackwardChain::Stage> stageFrom(const cv::Ptr<cv::dnn::Layer>& l
         auto* r = dynamic_cast<cv::dnn::ReLULayer*>(l.get());
         if (r && r->negativeSlope != 0.f) return Error{"leaky (negative slope)"};
         s.kind = Stage::Kind::Relu;
-    } else if (l->type == "Identity") {
+    } else if (l->type == "Identity" || l->type == "Dropout") {
         s.kind = Stage::Kind::Identity;  // e.g. the ONNX importer's layer for a graph output
+    } else if (l->type == "Flatten") {
+        s.kind = Stage::Kind::Flatten;
+    } else if (l->type == "InnerProduct") {
+        if (l->blobs.empty() || l->blobs[0].dims != 2) return Error{"no 2-D weight matrix"};
+        s.kind = Stage::Kind::Dense;
+        s.weights = l->blobs[0];  // (out, in), shared with the model
+        const int outN = s.weights.rows;
+        s.bias = l->blobs.size() > 1 ? l->blobs[1].reshape(1, 1) : cv::Mat::zeros(1, outN, CV_32F);
+        if (int(s.bias.total()) != outN) return Error{"bias of another size than the outputs"};
+        channels = outN;
     } else if (l->type == "Pooling") {
         auto* p = dynamic_cast<cv::dnn::PoolingLayer*>(l.get());
         if (!p || p->type != kPoolMax) return Error{"not max pooling"};
@@ -131,12 +142,21 @@ void BackwardChain::buildForwardNet() {
             m_net.addLayerToPrev(name, "ReLU", lp);
         } else if (s.kind == Stage::Kind::Identity) {
             m_net.addLayerToPrev(name, "Identity", lp);
+        } else if (s.kind == Stage::Kind::Flatten) {
+            m_net.addLayerToPrev(name, "Flatten", lp);
+        } else if (s.kind == Stage::Kind::Dense) {
+            lp.set("num_output", s.weights.rows);
+            lp.set("bias_term", true);
+            lp.set("axis", 1);
+            lp.blobs = {s.weights, s.bias};
+            m_net.addLayerToPrev(name, "InnerProduct", lp);
         } else {
             lp.set("pool", "max");
             lp.set("ceil_mode", s.ceil);
             m_net.addLayerToPrev(name, "Pooling", lp);
         }
-        const bool fusedIntoNext = s.kind == Stage::Kind::Conv && i + 1 < n && m_stages[i + 1].kind == Stage::Kind::Relu;
+        const bool fusedIntoNext = (s.kind == Stage::Kind::Conv || s.kind == Stage::Kind::Dense) && i + 1 < n &&
+                                   m_stages[i + 1].kind == Stage::Kind::Relu;
         if (!fusedIntoNext) {
             m_outIndex[i] = int(m_outNames.size());
             m_outNames.push_back(name);
@@ -175,6 +195,36 @@ Expected<BackwardChain> BackwardChain::build(Model& model, const std::string& la
     });
 }
 
+Expected<BackwardChain> BackwardChain::buildToLogits(Model& model) {
+    if (!model.hasHead()) return Error{model.headProblem()};
+    const SeqHead& head = model.kerasHead();
+    if (head.dense.empty()) return build(model, model.logitsLayer());
+    auto chain = build(model, head.input);
+    if (!chain) return chain;
+    return guard([&]() -> Expected<BackwardChain> {
+        BackwardChain c = std::move(*chain);
+        for (const SeqLayer& d : head.dense) {
+            Stage s;
+            s.kind = Stage::Kind::Dense;
+            s.name = s.label = d.relu ? d.name + "/dense" : d.name;
+            s.weights = d.weights;  // shared, read-only
+            s.bias = d.bias;
+            c.m_stages.push_back(std::move(s));
+            if (d.relu) {
+                Stage r;
+                r.kind = Stage::Kind::Relu;
+                r.name = r.label = d.name;
+                c.m_stages.push_back(std::move(r));
+            }
+        }
+        c.m_top = head.dense.back().name;
+        c.m_net = cv::dnn::Net();
+        c.m_outNames.clear();
+        c.buildForwardNet();
+        return c;
+    });
+}
+
 std::vector<std::string> BackwardChain::layerNames() const {
     std::vector<std::string> names;
     for (const Stage& s : m_stages) names.push_back(s.name);
@@ -191,7 +241,7 @@ std::vector<int> BackwardChain::shapeOf(int stage) const {
     if (stage < 0) return {m_input.size[0], m_input.size[1], m_input.size[2], m_input.size[3]};
     const int k = m_outIndex[size_t(stage)] >= 0 ? stage : stage + 1;  // a fused conv has its ReLU's shape
     const cv::Mat& m = m_outs[size_t(m_outIndex[size_t(k)])];
-    return {m.size[0], m.size[1], m.size[2], m.size[3]};
+    return std::vector<int>(m.size.p, m.size.p + m.dims);
 }
 
 Status BackwardChain::forward(const cv::Mat& blob) {
@@ -265,6 +315,17 @@ void poolBackward(const cv::Mat& g, const cv::Mat& x, int kh, int kw, int sh, in
 }  // namespace
 
 Status BackwardChain::backward(const std::vector<std::pair<std::string, cv::Mat>>& seeds, ReluMode mode, cv::Mat& inputGrad) {
+    return runBackward(seeds, mode, -1, inputGrad);
+}
+
+Status BackwardChain::backwardTo(const std::vector<std::pair<std::string, cv::Mat>>& seeds, ReluMode mode, const std::string& at,
+                                 cv::Mat& grad) {
+    const int k = stageOf(at);
+    if (k < 0) return Error{"layer '" + at + "' is not in the chain up to '" + m_top + "'"};
+    return runBackward(seeds, mode, k, grad);
+}
+
+Status BackwardChain::runBackward(const std::vector<std::pair<std::string, cv::Mat>>& seeds, ReluMode mode, int stop, cv::Mat& inputGrad) {
     if (m_outs.empty()) return Error{"backward before forward"};
     int start = -1;
     std::vector<int> seedStage;
@@ -272,16 +333,17 @@ Status BackwardChain::backward(const std::vector<std::pair<std::string, cv::Mat>
         const int k = stageOf(name);
         if (k < 0) return Error{"layer '" + name + "' is not in the chain up to '" + m_top + "'"};
         const std::vector<int> shape = shapeOf(k);
-        if (g.type() != CV_32F || g.dims != 4 || !std::equal(shape.begin(), shape.end(), g.size.p))
+        if (g.type() != CV_32F || g.dims != int(shape.size()) || !std::equal(shape.begin(), shape.end(), g.size.p))
             return Error{"the gradient seeded at '" + name + "' does not have the layer's shape"};
         seedStage.push_back(k);
         start = std::max(start, k);
     }
     if (start < 0) return Error{"backward needs at least one seed"};
+    if (start <= stop) return Error{"the seeds must lie above layer '" + m_stages[size_t(stop)].name + "'"};
     return guard([&]() -> Status {
         const auto t0 = std::chrono::steady_clock::now();
         m_grad.release();
-        for (int k = start; k >= 0; --k) {
+        for (int k = start; k > stop; --k) {
             for (size_t i = 0; i < seeds.size(); ++i) {
                 if (seedStage[i] != k) continue;
                 if (m_grad.empty()) seeds[i].second.copyTo(m_grad);
@@ -290,6 +352,13 @@ Status BackwardChain::backward(const std::vector<std::pair<std::string, cv::Mat>
             Stage& s = m_stages[size_t(k)];
             if (s.kind == Stage::Kind::Identity) {
                 continue;
+            } else if (s.kind == Stage::Kind::Flatten || s.kind == Stage::Kind::Dense) {
+                const std::vector<int> in = shapeOf(k - 1);
+                if (s.kind == Stage::Kind::Dense) {  // dL/dx = dL/dy W: (1, out) x (out, in)
+                    cv::gemm(m_grad.reshape(1, 1), s.weights, 1.0, cv::noArray(), 0.0, m_tmp);
+                    std::swap(m_grad, m_tmp);
+                }
+                m_grad = m_grad.reshape(1, int(in.size()), in.data()).clone();
             } else if (s.kind == Stage::Kind::Relu) {
                 reluBackward(m_grad, m_outs[size_t(m_outIndex[size_t(k)])], mode);
             } else if (s.kind == Stage::Kind::MaxPool) {

@@ -1,4 +1,5 @@
-// Backward engine: a chain of conv / ReLU / max-pool layers copied from a loaded model, whose
+// Backward engine: a chain of conv / ReLU / max-pool (and dense / flatten up to a classifier's
+// logits) layers copied from a loaded model, whose
 // forward (OpenCV dnn) records what the backward needs (ReLU masks, max-pool inputs) and whose
 // backward carries gradients injected at one or more layers back to the input blob. Serves
 // back-projection of one unit (guided / deconv / grad) and Gatys style transfer (grad).
@@ -35,6 +36,10 @@ public:
     // first layer it cannot go through, its type and the supported types. Reads the model's
     // net: call it where that Model is not running a forward (e.g. on its own thread).
     static Expected<BackwardChain> build(Model& model, const std::string& layer);
+    // The layers from the input up to the model's logits: through a with-top Keras file's dense
+    // head (ReLU on all but the last), or the net's own Flatten / InnerProduct / Dropout layers.
+    // The dense weights are shared with the model, not copied. topLayer() is the logits layer.
+    static Expected<BackwardChain> buildToLogits(Model& model);
 
     // Layer names (the model's) whose outputs can be read and seeded, input to top.
     std::vector<std::string> layerNames() const;
@@ -51,6 +56,10 @@ public:
     // Convolutions go back as transposed convolutions through their weights (no bias), max pools
     // to the winner of the forward (first in scan order on ties), ReLUs per `mode`.
     Status backward(const std::vector<std::pair<std::string, cv::Mat>>& seeds, ReluMode mode, cv::Mat& inputGrad);
+    // The same, stopped at layer `at`: the gradient with respect to its output (output(at)'s shape).
+    // Dense layers go back through their weights, flatten by reshaping.
+    Status backwardTo(const std::vector<std::pair<std::string, cv::Mat>>& seeds, ReluMode mode, const std::string& at,
+                      cv::Mat& grad);
 
     double lastForwardMs() const { return m_forwardMs; }
     double lastBackwardMs() const { return m_backwardMs; }
@@ -65,6 +74,7 @@ private:
     void buildForwardNet();
     int stageOf(const std::string& name) const;
     std::vector<int> shapeOf(int stage) const;
+    Status runBackward(const std::vector<std::pair<std::string, cv::Mat>>& seeds, ReluMode mode, int stop, cv::Mat& grad);
 
     std::vector<Stage> m_stages;
     std::string m_top;
