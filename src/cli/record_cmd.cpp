@@ -111,8 +111,8 @@ void registerRecord(CLI::App& app, std::function<int()>& action) {
     rec->add_option("--fps", cmd.fps, "Output frame rate (default: the source's own timing)");
     rec->add_option("--size", cmd.size, "Size of the maps in each frame, WxH (the caption, if any, is added below)")->default_val("640x480");
     rec->add_option("--tiles", cmd.tiles, "Grid: tiles per side, N gives an NxN grid of channels")->default_val(kDefaultTiles);
-    rec->add_option("--page", cmd.page, "Grid: which page of tiles*tiles channels")->default_val(0);
-    rec->add_flag("--all", cmd.all, "Grid: every channel at once");
+    rec->add_option("--page", cmd.page, "Grid: which page of tiles*tiles channels (0 = channels 0..N*N-1)")->default_val(0);
+    rec->add_flag("--all", cmd.all, "Grid: every channel at once, in one near-square grid instead of a page");
     addCaptionOption(*rec, cmd.caption, "short", "each frame");
     rec->add_flag("--colorbar", cmd.colorbar, "Add a colorbar with the value range of the channel (channel 0 for a grid)");
     addModelOptions(*rec, cmd.common);
