@@ -6,6 +6,7 @@ refusing --out t.png, the transfer's losses adding up."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import unittest
@@ -14,6 +15,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 import backward_ref as ref  # noqa: E402
+import helpers  # noqa: E402
 from helpers import BIN, DATA, CliTest, colour_with_matplotlib, read_png_bgr  # noqa: E402
 
 README = os.path.join(os.path.dirname(__file__), "../../README.md")
@@ -110,6 +112,18 @@ class UsageTest(CliTest):
         p = self.run_cli("gird", BABOON, expect=2)
         self.assertIn("'gird' is not a command", p.stderr)
 
+    @unittest.skipUnless(shutil.which("xvfb-run"), "needs xvfb-run")
+    def test_window_options_without_view_and_window_size(self):
+        shot = self.path("w.png")
+        env = getattr(helpers, "window_env", lambda e: e)(dict(self.env))
+        p = subprocess.run(["xvfb-run", "-a", BIN, "--untrained", "--input-size", "64x64", "--layer", "block1_conv1",
+                            "--window-size", "640x360", "--frames", "2", "--screenshot", shot, BABOON],
+                           env=env, cwd=self.tmp, capture_output=True, text=True, timeout=180)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        from PIL import Image
+        with Image.open(shot) as im:
+            self.assertEqual(im.size, (640, 360))
+
     def test_old_names_are_aliases(self):
         a, b = self.path("a.gif"), self.path("b.gif")
         self.run_cli("sweep", BABOON, *FAST, "--layer", "block1_conv1", "--out", a, "--display-size", "40x40", "-q")
@@ -165,7 +179,8 @@ class CaptionTest(CliTest):
         from PIL import Image
         s = self.path("s.gif")
         self.run_cli("sweep", BABOON, *FAST, "--layer", "block1_conv1", "--size", "48x48", "--caption", "none", "--out", s, "-q")
-        self.assertEqual(Image.open(s).size, (48, 48))
+        with Image.open(s) as im:
+            self.assertEqual(im.size, (48, 48))
 
     def test_transfer_caption_none_is_the_bare_image_and_losses_add_up(self):
         content, style = self.path("c.png"), self.path("s.png")
