@@ -90,6 +90,13 @@ void applyAliases(CLI::App& app) {
             CLI::Option* added = addForwarding(sub, alias, e.canonical, description);
             added->default_str(alias->get_default_str());
             alias->description(aliasNote(e.canonical));
+            // "With --transfer: ..." in the command's other options names the canonical too.
+            for (CLI::Option* o : sub->get_options()) {
+                std::string d = o->get_description();
+                const std::string from = std::string("With ") + e.alias + ":", to = std::string("With ") + e.canonical + ":";
+                for (size_t at = d.find(from); at != std::string::npos; at = d.find(from, at + to.size())) d.replace(at, from.size(), to);
+                o->description(d);
+            }
         }
     }
 }
