@@ -17,26 +17,6 @@
 #include <new>
 #include <unistd.h>
 
-namespace {
-
-// Usage errors (unknown or repeated flags, values that do not convert or are out of range) go
-// through the same one-line error path as every other error; only --help and --version print more.
-int parseFailure(CLI::App& app, const CLI::ParseError& e) {
-    if (dynamic_cast<const CLI::CallForHelp*>(&e) || dynamic_cast<const CLI::CallForAllHelp*>(&e) ||
-        dynamic_cast<const CLI::CallForVersion*>(&e) || e.get_exit_code() == 0)
-        return app.exit(e);
-    std::string where = "cnnscope";
-    for (const CLI::App* sub = &app; sub;) {
-        const auto subs = sub->get_subcommands();
-        sub = subs.empty() ? nullptr : subs.front();
-        if (sub) where += " " + sub->get_name();
-    }
-    cnnscope::cli::fail(std::string(e.what()) + " (see `" + where + " --help`)");
-    return 2;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
     // libgomp and OpenCV's dnn read their settings when they load: set them, then start again
     // (same pid, same arguments; execv returns only on failure, and then the run goes on as is).
@@ -69,11 +49,8 @@ int main(int argc, char** argv) {
     app.footer("With no command, opens the live window on camera 0 (or sample footage when there is no camera).");
 #endif
     cnnscope::cli::applyRanges(app);  // one table of numeric ranges for every command, the window's included
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return parseFailure(app, e);
-    }
+    // Usage errors go through the same one-line error path as every other error (vocabulary.cpp).
+    if (auto code = cnnscope::cli::parseArguments(app, argc, argv)) return *code;
     cnnscope::setVerbose(verbose);
     if (verbose) cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_WARNING);
     cnnscope::setMaxImagePixels(maxPixels);

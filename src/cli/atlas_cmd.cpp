@@ -88,8 +88,8 @@ void registerAtlas(CLI::App& app, std::function<int()>& action) {
                                  "one labelled band per layer, tiles box-downsampled");
     c->add_option("SOURCE", cmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     c->add_option("--out", cmd.out, "Output .png")->required();
-    c->add_option("--frame", cmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
-    c->add_option("--tile", cmd.opts.tile, "A tile's longer side in pixels (4-128); maps larger than this are box-downsampled")
+    c->add_option("--frame", cmd.frame, kFrameHelp)->default_val(0);
+    c->add_option("--tile-size", cmd.opts.tile, "A tile's longer side in pixels; maps larger than this are box-downsampled")
         ->default_val(16);
     c->add_option("--columns", cmd.opts.columns, "Tiles per row of a layer's band")->default_val(64);
     c->add_option("--kind", cmd.kind, "Layers shown: conv, relu, pool or all (every layer with a (C,H,W) output)")->default_val("conv");

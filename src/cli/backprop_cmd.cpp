@@ -25,6 +25,7 @@ struct BackpropCmd {
     int channel = 0;
     int64_t frame = 0;
     int repeat = 1;
+    std::string modeOption = "--backprop";  // as the user spelt it (--mode: the old name)
 
     int run() {
         const std::string o = lower(out);
@@ -32,7 +33,7 @@ struct BackpropCmd {
         if (!npy && !endsWith(o, ".png")) return fail("--out must name a .npy or .png file, got '" + out + "'");
         if (repeat < 1 || repeat > 1000) return fail("--repeat must be between 1 and 1000");
         auto m = parseReluMode(mode);
-        if (!m) return fail("--mode: " + m.error());
+        if (!m) return fail(modeOption + ": " + m.error());
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (auto st = requireLayerChannel(*model, layer, channel); !st) return fail(st.error());
@@ -71,7 +72,7 @@ void registerBackprop(CLI::App& app, std::function<int()>& action) {
     auto* c = app.add_subcommand(
         "backprop",
         "Project one unit back to the image: the seed is the channel's activation map at the layer (other channels zero), "
-        "carried down through max pools (to the forward winner), convolutions (transposed, no bias) and ReLUs (per --mode). "
+        "carried down through max pools (to the forward winner), convolutions (transposed, no bias) and ReLUs (per --backprop). "
         "Goes through conv, ReLU and max-pool layers only");
     c->add_option("SOURCE", cmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     c->add_option("--layer", cmd.layer, "Layer name (see `cnnscope layers`)")->required();
@@ -80,13 +81,16 @@ void registerBackprop(CLI::App& app, std::function<int()>& action) {
                   "F.npy: the gradient at the input blob, float32 (1, 3, H, W), in the blob's channel order; F.png: as the "
                   "window shows it, signed RGB (128 grey = 0, each colour scaled by the largest |value|) at the frame's size")
         ->required();
-    c->add_option("--mode", cmd.mode,
+    c->add_option("--backprop", cmd.mode,
                   "ReLU rule: guided g*[x>0]*[g>0], deconv max(g,0) (Zeiler & Fergus, Deep Visualization Toolbox), grad g*[x>0]")
         ->default_val("guided");
-    c->add_option("--frame", cmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
+    c->add_option("--frame", cmd.frame, kFrameHelp)->default_val(0);
     c->add_option("--repeat", cmd.repeat, "Run N times and report the median forward and backward time (timing)")->default_val(1);
     addModelOptions(*c, cmd.common);
-    c->callback([&] { action = [] { return cmd.run(); }; });
+    c->callback([&, c] {
+        if (c->count("--mode")) cmd.modeOption = "--mode";
+        action = [] { return cmd.run(); };
+    });
 }
 
 }  // namespace cnnscope::cli

@@ -209,7 +209,7 @@ void registerBench(CLI::App& app, std::function<int()>& action) {
     b->add_option("--layer", cmd.layers, "Layers (repeatable; default block1_conv1, block2_conv2, block3_conv4, block5_conv4)");
     b->add_option("--frames", cmd.frames, "Timed frames per case, after warm-up")->default_val(10);
     b->add_option("--warmup", cmd.warmup, "Untimed frames first")->default_val(2);
-    b->add_option("--source", cmd.source, "Footage for the pipeline (looped)")->default_val(cmd.source);
+    b->add_option("SOURCE", cmd.source, "Footage for the pipeline (looped)")->default_val(cmd.source);
     b->add_option("--threads", cmd.threads, "OpenCV threads (default: OpenCV's choice)");
     b->add_option("--json", cmd.json, "Also write the results as JSON");
     b->add_option("--conv", cmd.convs,

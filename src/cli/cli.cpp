@@ -24,7 +24,7 @@ void addModelOptions(CLI::App& cmd, CommonOptions& o) {
     cmd.add_option("--target", o.target, "Compute target: " + targetNames() + " (falls back to cpu when not offered)")
         ->default_val("cpu")
         ->group("Model");
-    cmd.add_option("--backend", o.target, "Alias of --target")->group("Model");
+    cmd.add_option("--backend", o.target, "Alias of --target, kept for old scripts")->group("Model");
     addConvOption(cmd, o.conv);
     cmd.add_flag("-q,--quiet", o.quiet, "No progress or warnings on stderr");
 }
@@ -46,6 +46,17 @@ void addDisplayOptions(CLI::App& cmd, CommonOptions& o) {
     cmd.add_option("--normalize", o.normalize, "Normalisation: " + normalizationHelp())->default_val("channel")->group("Display");
     cmd.add_option("--gamma", o.gamma, "Gamma applied after normalisation (t^gamma; < 1 brightens weak activations)")
         ->default_val(1.0f)
+        ->group("Display");
+}
+
+void addCaptionOption(CLI::App& cmd, std::string& caption, const std::string& def, const std::string& what,
+                      const std::string& levels) {
+    cmd.add_option("--caption", caption,
+                   "Caption below " + what + ": none (the bare picture), " +
+                       (levels.empty() ? "short (model | layer | channels | frame) or full (also colormap | normalize | gamma)" : levels) +
+                       "; a bare --caption is full")
+        ->default_val(def)
+        ->check(CLI::IsMember({"none", "short", "full"}))
         ->group("Display");
 }
 

@@ -57,6 +57,32 @@ CLI::Option* ranged(CLI::Option* opt, const std::string& command = {});
 // window's `view` is registered, so the window's options get the same ranges).
 void applyRanges(CLI::App& app);
 
+// The vocabulary pass (vocabulary.cpp), run by applyRanges: the old option names kept as aliases
+// (one table), --help printing each range once in the description and an alias as "Alias of
+// --x, kept for old scripts".
+void applyVocabulary(CLI::App& app);
+// The range ranged() gave OPT, for --help and `cnnscope options` ("20..60000").
+void noteRange(const CLI::Option* opt, const std::string& text);
+// Validators print nothing of their own in --help (the range is printed once, from the table).
+void quietAllValidators(CLI::App& app);
+// `options`: every option of every command as a table (--markdown: the README's).
+void registerOptions(CLI::App& app, std::function<int()>& action);
+// Parses the command line; a value when main should exit with it (help, version, usage error:
+// one line naming the unexpected arguments in the user's order). Options without a command are
+// the window's (`cnnscope --layer X` = `cnnscope view --layer X`); a bare --caption is --caption full.
+std::optional<int> parseArguments(CLI::App& app, int argc, char** argv);
+
+// --frame: one description in every command.
+constexpr const char* kFrameHelp = "Frame of a video to use, counted from 0 (an image or camera gives its one frame at 0)";
+
+// --tiles: the same default in every command (the range is the table's, 1..32).
+constexpr int kDefaultTiles = 8;
+
+// --caption none|short|full on an image output, `def` by default.
+// `levels`: what short and full show, where they differ from a map's.
+void addCaptionOption(CLI::App& cmd, std::string& caption, const std::string& def, const std::string& what,
+                      const std::string& levels = {});
+
 // Prints "cnnscope: error: MSG" to stderr (always one line) and returns 1.
 int fail(const std::string& message);
 

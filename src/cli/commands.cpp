@@ -140,17 +140,19 @@ struct GridCmd {
     CommonOptions common;
     std::string source, out;
     std::vector<std::string> layers;
-    int tiles = 8;
+    int tiles = kDefaultTiles;
     int page = 0;
     bool all = false;
     int tileSide = 0;
     bool noLabels = false;
-    bool caption = false;
+    std::string caption = "none";
     int64_t frame = 0;
 
     int run() {
         auto display = parseDisplay(common);
         if (!display) return fail(display.error());
+        auto captionStyle = parseCaptionStyle(caption);
+        if (!captionStyle) return fail(captionStyle.error());
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (layers.empty()) layers = model->articleLayers();
@@ -212,14 +214,13 @@ struct GridCmd {
                 return fail("--page " + std::to_string(page) + " is past the last page of " + layers[i] + " (" +
                             std::to_string(pageCount(C, mo)) + " pages of " + std::to_string(mo.cols * mo.rows) + ")");
             renderMosaic(acts[i], mo, mosaic, scratch);
-            cv::Mat image8 = mosaic;
-            if (caption) {
-                const int first = mo.page * mo.cols * mo.rows;
-                const int last = std::min(C, first + mo.cols * mo.rows) - 1;
-                image8 = withCaption(mosaic, pipelineLabel(*model, *style) + "  " + layers[i] + "  channels " + std::to_string(first) + "-" +
-                                                 std::to_string(last) + " of " + std::to_string(C) + "  " +
-                                                 colormapName(display->colormap) + ", " + describe(display->norm));
-            }
+            const int first = mo.page * mo.cols * mo.rows;
+            const int last = std::min(C, first + mo.cols * mo.rows) - 1;
+            const cv::Mat image8 = captioned(mosaic, *captionStyle,
+                                             pipelineLabel(*model, *style) + " | " + layers[i] + " | channels " + std::to_string(first) +
+                                                 "-" + std::to_string(last) + " of " + std::to_string(C) + " | frame " +
+                                                 std::to_string(frame),
+                                             displayFacts(display->colormap, display->norm));
             const std::string path = singleFile ? out : (fs::path(out) / (fileSafe(layers[i]) + ".png")).string();
             if (auto st = singleFile ? single.addImage(out, image8, "--out") : folder->addImage(fileSafe(layers[i]) + ".png", image8); !st)
                 return fail(st.error());
@@ -237,7 +238,7 @@ struct GridCmd {
 
 struct SweepCmd {
     CommonOptions common;
-    std::string source, layer, out, displaySize = "448x448";
+    std::string source, layer, out, displaySize = "448x448", caption = "short";
     int delayMs = 150;
     int64_t frame = 0;
 
@@ -245,7 +246,9 @@ struct SweepCmd {
         auto display = parseDisplay(common);
         if (!display) return fail(display.error());
         auto size = parseSize(displaySize, 16, 4096);
-        if (!size) return fail("--display-size: " + size.error());
+        if (!size) return fail("--size: " + size.error());
+        auto captionStyle = parseCaptionStyle(caption);
+        if (!captionStyle) return fail(captionStyle.error());
         if (!endsWith(lower(out), ".gif")) return fail("--out must name a .gif file, got '" + out + "'");
         auto model = loadModel(common);
         if (!model) return fail(model.error());
@@ -266,6 +269,7 @@ struct SweepCmd {
         o.delayMs = delayMs;
         o.colormap = display->colormap;
         o.norm = display->norm;
+        o.caption = *captionStyle;
         o.progress = [&](int done, int) { progress.step(done, layer + " channel " + std::to_string(done - 1)); };
         const auto t0 = std::chrono::steady_clock::now();
         if (auto st = writeSweepGif(out, channelSweep(act, layer), o); !st) return fail(st.error());
@@ -347,7 +351,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     dump->add_option("SOURCE", dumpCmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     dump->add_option("--layer", dumpCmd.layer, "Layer name (see `cnnscope layers`)")->required();
     dump->add_option("--out", dumpCmd.out, "Output .npy file")->required();
-    dump->add_option("--frame", dumpCmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
+    dump->add_option("--frame", dumpCmd.frame, kFrameHelp)->default_val(0)->check(CLI::NonNegativeNumber);
     dump->add_option("--gram", dumpCmd.gram, "Also write the layer's Gram matrix (C, C) as .npy (what style transfer matches)");
     addModelOptions(*dump, dumpCmd.common);
     addStyleOptions(*dump, dumpCmd.common);
@@ -358,14 +362,14 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     grid->add_option("SOURCE", gridCmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     grid->add_option("--out", gridCmd.out, "Output directory (one LAYER.png per layer), or a .png file for one layer")->required();
     grid->add_option("--layer", gridCmd.layers, "Layer(s) to draw; repeatable (default: first and last conv of each block; needed for a model without conv layers)");
-    grid->add_option("--tiles", gridCmd.tiles, "Tiles per side: N gives an NxN grid of channels")->default_val(8);
-    grid->add_option("--page", gridCmd.page, "Which page of N*N channels (0 = channels 0..N*N-1)")->default_val(0);
-    grid->add_flag("--all", gridCmd.all, "All channels in one near-square grid instead of a page");
+    grid->add_option("--tiles", gridCmd.tiles, "Grid: tiles per side, N gives an NxN grid of channels")->default_val(kDefaultTiles);
+    grid->add_option("--page", gridCmd.page, "Grid: which page of tiles*tiles channels (0 = channels 0..N*N-1)")->default_val(0);
+    grid->add_flag("--all", gridCmd.all, "Grid: every channel at once, in one near-square grid instead of a page");
     grid->add_option("--tile-size", gridCmd.tileSide,
-                     "Tile side in pixels (default: the map's size, enlarged by a whole factor to at least 112)");
+                     "A tile's side in pixels (default: the map's size, enlarged by a whole factor to at least 112)");
     grid->add_flag("--no-labels", gridCmd.noLabels, "No channel numbers on the tiles");
-    grid->add_flag("--caption", gridCmd.caption, "Add a caption strip (model, layer, channels, colormap)");
-    grid->add_option("--frame", gridCmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
+    addCaptionOption(*grid, gridCmd.caption, "none", "each grid");
+    grid->add_option("--frame", gridCmd.frame, kFrameHelp)->default_val(0)->check(CLI::NonNegativeNumber);
     addModelOptions(*grid, gridCmd.common);
     addDisplayOptions(*grid, gridCmd.common);
     addStyleOptions(*grid, gridCmd.common);
@@ -375,10 +379,11 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     sweep->add_option("SOURCE", sweepCmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     sweep->add_option("--layer", sweepCmd.layer, "Layer name (see `cnnscope layers`)")->required();
     sweep->add_option("--out", sweepCmd.out, "Output .gif file")->required();
-    sweep->add_option("--display-size", sweepCmd.displaySize, "Size of each map in the GIF, WxH (a caption strip is added below)")
+    sweep->add_option("--size", sweepCmd.displaySize, "Size of each map in the GIF, WxH (the caption, if any, is added below)")
         ->default_val("448x448");
-    sweep->add_option("--delay-ms", sweepCmd.delayMs, "Time each channel is shown")->default_val(150);
-    sweep->add_option("--frame", sweepCmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
+    sweep->add_option("--delay-ms", sweepCmd.delayMs, "Time each channel is shown, in milliseconds")->default_val(150);
+    addCaptionOption(*sweep, sweepCmd.caption, "short", "each frame");
+    sweep->add_option("--frame", sweepCmd.frame, kFrameHelp)->default_val(0)->check(CLI::NonNegativeNumber);
     addModelOptions(*sweep, sweepCmd.common);
     addDisplayOptions(*sweep, sweepCmd.common);
     addStyleOptions(*sweep, sweepCmd.common);
@@ -396,6 +401,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     registerFeatvis(app, action);
     registerClassify(app, action);
     registerCam(app, action);
+    registerOptions(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
     static std::string targetsConv = "auto";

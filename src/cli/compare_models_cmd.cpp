@@ -15,13 +15,12 @@ namespace {
 struct CompareModelsCmd {
     CommonOptions common;
     std::string source, model2, layer, out, diffNpy;
-    int channel = -1, tiles = 4, column = 320;
+    int channel = -1, tiles = kDefaultTiles, column = 320;
     int64_t frame = 0;
 
     int run() {
         if (!endsWith(lower(out), ".png")) return fail("--out must name a .png file, got '" + out + "'");
         if (!diffNpy.empty() && !endsWith(lower(diffNpy), ".npy")) return fail("--diff must name a .npy file, got '" + diffNpy + "'");
-        if (tiles < 1 || tiles > 16) return fail("--tiles must be between 1 and 16");
         if (column < 64 || column > 2048) return fail("--column must be between 64 and 2048 pixels");
         auto display = parseDisplay(common);
         if (!display) return fail(display.error());
@@ -80,9 +79,9 @@ void registerCompareModels(CLI::App& app, std::function<int()>& action) {
     c->add_option("--layer", cmd.layer, "Layer of network A (default: its first conv layer); B's is the same name, else the conv "
                                         "layer at the same position (after B's ReLU when it has a separate one)");
     c->add_option("--channel", cmd.channel, "Show this channel alone (default: a grid)");
-    c->add_option("--tiles", cmd.tiles, "Grid: tiles per side")->default_val(4);
+    c->add_option("--tiles", cmd.tiles, "Grid: tiles per side, N gives an NxN grid of channels")->default_val(kDefaultTiles);
     c->add_option("--column", cmd.column, "Width of each panel in pixels")->default_val(320);
-    c->add_option("--frame", cmd.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
+    c->add_option("--frame", cmd.frame, kFrameHelp)->default_val(0);
     c->add_option("--diff", cmd.diffNpy, "Also write the difference A - B as float32 .npy, shape (1, C, H, W)");
     addModelOptions(*c, cmd.common);
     addDisplayOptions(*c, cmd.common);

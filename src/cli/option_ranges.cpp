@@ -22,13 +22,14 @@ const Range kRanges[] = {
     {"--threads", 1, 256},
     {"--start", 0, 1e9},
     {"--fps", 0.1, 100},
-    {"--tiles", 1, 64},
-    {"record:--tiles", 1, 32},
-    {"compare:--tiles", 1, 16},
+    {"--tiles", 1, 32},  // every command's grid: kDefaultTiles by default
     {"--page", 0, 1e6},
     {"--channel", 0, 65535},       // then checked against the layer's channel count
     {"--tile-size", 1, 2048},
     {"--delay-ms", 20, 60000},
+    {"transfer:--delay-ms", 20, 10000},
+    {"--history-mb", 16, 65536},
+    {"--max-pixels", 1024, 17179869184.0},
     {"--gamma", 0.05, 20},
     {"--column", 64, 4096},
     // transfer: weights and steps past these overflow float32 in the loss or its gradient
@@ -41,16 +42,20 @@ const Range kRanges[] = {
     {"--transfer-iterations", 1, 100000},
     // topk
     {"--k", 1, 64},
+    {"topk:--tile-size", 16, 256},
     {"--thumb", 16, 256},
     // atlas
+    {"atlas:--tile-size", 4, 128},
     {"--tile", 4, 128},
     {"--columns", 1, 1024},
     {"--repeat", 1, 10000},  // backprop timing
 };
 
+// Whole numbers as written ("60000", "1000000000"), others as %g.
 std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
+    char buf[40];
+    if (v == std::floor(v) && std::fabs(v) < 1e18) std::snprintf(buf, sizeof buf, "%lld", (long long)v);
+    else std::snprintf(buf, sizeof buf, "%g", v);
     return buf;
 }
 
@@ -88,14 +93,17 @@ CLI::Option* ranged(CLI::Option* opt, const std::string& command) {
                 return "must be a number from " + number(lo) + " to " + number(hi) + ", got '" + text + "'";
             return {};
         },
-        "[" + number(lo) + ".." + number(hi) + "]"));
+        ""));
+    noteRange(opt, number(lo) + ".." + number(hi));
     return opt;
 }
 
 void applyRanges(CLI::App& app) {
+    applyVocabulary(app);
     for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
         for (CLI::Option* opt : sub->get_options()) ranged(opt, sub->get_name());
     for (CLI::Option* opt : app.get_options()) ranged(opt);
+    quietAllValidators(app);
 }
 
 }  // namespace cnnscope::cli

@@ -17,13 +17,13 @@ namespace {
 
 struct RecordCmd {
     CommonOptions common;
-    std::string source, layer, out, size = "640x480";
+    std::string source, layer, out, size = "640x480", caption = "short";
     int channel = -1;
     bool grid = false;
     int64_t frames = 0;  // 0: to the end of a file (1 for an image); live sources until Ctrl-C
     double fps = 0;      // 0: the source's own timing
     int64_t start = 0;
-    int tiles = 8, page = 0;
+    int tiles = kDefaultTiles, page = 0;
     bool all = false, colorbar = false;
 
     int run() {
@@ -31,6 +31,8 @@ struct RecordCmd {
         if (!display) return fail(display.error());
         auto canvas = parseSize(size, 64, 4096);
         if (!canvas) return fail("--size: " + canvas.error());
+        auto captionStyle = parseCaptionStyle(caption);
+        if (!captionStyle) return fail(captionStyle.error());
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (auto st = requireLayerChannel(*model, layer, channel); !st) return fail(st.error());
@@ -74,7 +76,8 @@ struct RecordCmd {
             renderView(act, spec, *canvas, view, scratch);
             const int64_t index = s.framesRead() - 1;
             const double seconds = sourceFps > 0 ? double(index) / sourceFps : std::chrono::duration<double>(now - t0).count();
-            annotated = withCaption(view, viewCaption(label, layer, spec, C, index, seconds));
+            annotated = captioned(view, *captionStyle, viewCaption(label, layer, spec, C, index, seconds),
+                                  displayFacts(spec.colormap, spec.norm));
             if (colorbar) annotated = withColorbar(annotated, spec.colormap, scratch.ranges[size_t(std::min(spec.channel, C - 1))]);
             return Status{};
         });
@@ -106,10 +109,11 @@ void registerRecord(CLI::App& app, std::function<int()>& action) {
     rec->add_option("--frames", cmd.frames, "Frames to record (default: the whole file; live sources until Ctrl-C)");
     rec->add_option("--start", cmd.start, "First frame of a video file")->default_val(0);
     rec->add_option("--fps", cmd.fps, "Output frame rate (default: the source's own timing)");
-    rec->add_option("--size", cmd.size, "Size of the maps in each frame, WxH (a caption strip is added below)")->default_val("640x480");
-    rec->add_option("--tiles", cmd.tiles, "Grid: tiles per side")->default_val(8);
-    rec->add_option("--page", cmd.page, "Grid: which page of tiles*tiles channels")->default_val(0);
-    rec->add_flag("--all", cmd.all, "Grid: every channel at once");
+    rec->add_option("--size", cmd.size, "Size of the maps in each frame, WxH (the caption, if any, is added below)")->default_val("640x480");
+    rec->add_option("--tiles", cmd.tiles, "Grid: tiles per side, N gives an NxN grid of channels")->default_val(kDefaultTiles);
+    rec->add_option("--page", cmd.page, "Grid: which page of tiles*tiles channels (0 = channels 0..N*N-1)")->default_val(0);
+    rec->add_flag("--all", cmd.all, "Grid: every channel at once, in one near-square grid instead of a page");
+    addCaptionOption(*rec, cmd.caption, "short", "each frame");
     rec->add_flag("--colorbar", cmd.colorbar, "Add a colorbar with the value range of the channel (channel 0 for a grid)");
     addModelOptions(*rec, cmd.common);
     addDisplayOptions(*rec, cmd.common);

@@ -82,7 +82,7 @@ struct StylizeCmd {
 struct CompareCmd {
     CommonOptions common;
     std::string source, layer, out, gramPrefix;
-    int channel = -1, tiles = 4, column = 448;
+    int channel = -1, tiles = kDefaultTiles, column = 448;
     int64_t frame = 0;
 
     int run() {
@@ -159,9 +159,9 @@ void registerStyle(CLI::App& app, std::function<int()>& action) {
     c->add_option("--out", cmp.out, "Output .png")->required();
     c->add_option("--layer", cmp.layer, "Layer name (default: the model's first conv layer)");
     c->add_option("--channel", cmp.channel, "Show this channel alone (default: a grid)");
-    c->add_option("--tiles", cmp.tiles, "Grid: tiles per side")->default_val(4);
+    c->add_option("--tiles", cmp.tiles, "Grid: tiles per side, N gives an NxN grid of channels")->default_val(kDefaultTiles);
     c->add_option("--column", cmp.column, "Width of each column in pixels")->default_val(448);
-    c->add_option("--frame", cmp.frame, "Frame index of a video, from 0")->default_val(0)->check(CLI::NonNegativeNumber);
+    c->add_option("--frame", cmp.frame, kFrameHelp)->default_val(0);
     c->add_option("--gram", cmp.gramPrefix, "Also write PREFIX_original.npy and PREFIX_stylised.npy, the (C, C) Gram matrices");
     addModelOptions(*c, cmp.common);
     addDisplayOptions(*c, cmp.common);

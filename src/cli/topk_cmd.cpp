@@ -12,6 +12,7 @@
 #include "core/unit/receptive_field.hpp"
 #include "core/pipeline/source.hpp"
 #include "core/unit/topk.hpp"
+#include "core/render/mosaic.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -106,8 +107,10 @@ std::string rectJson(const cv::Rect& r) { return cv::format("[%d, %d, %d, %d]", 
 
 struct TopkCmd {
     CommonOptions common;
-    std::string source, layer, out;
+    std::string source, layer, out, caption = "full";
     int k = 9, every = 1, thumb = 64;
+    CaptionStyle captionStyle = CaptionStyle::Full;
+    mutable cv::Size sheetSize;  // as written (the layout's, plus the full caption's strip)
     int64_t frames = 0;
 
     struct Stats {
@@ -121,14 +124,23 @@ struct TopkCmd {
     Status validate() const {
         if (k < 1 || k > 64) return Error{"--k must be between 1 and 64, got " + std::to_string(k)};
         if (every < 1) return Error{"--every must be at least 1, got " + std::to_string(every)};
-        if (thumb < 16 || thumb > 256) return Error{"--thumb must be between 16 and 256, got " + std::to_string(thumb)};
+        if (thumb < 16 || thumb > 256) return Error{"--tile-size must be between 16 and 256, got " + std::to_string(thumb)};
         if (frames < 0) return Error{"--frames must be >= 0"};
         std::error_code ec;
         if (fs::exists(out, ec) && !fs::is_directory(out, ec)) return Error{"--out '" + out + "' is a file; give a folder"};
+        // A name that ends like a file is not made into a folder of that name.
+        const std::string ext = lower(fs::path(out).extension().string());
+        for (const char* e : {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".json", ".csv", ".tif", ".tiff", ".webp", ".npy"})
+            if (ext == e && !fs::is_directory(out, ec))
+                return Error{"--out '" + out + "' names a " + ext.substr(1) + " file, but topk writes a folder (one sheet per channel, "
+                             "index.png, topk.json, topk.csv); give a folder, e.g. --out " + fs::path(out).replace_extension().string() + "/"};
         return {};
     }
 
     int run() {
+        auto cs = parseCaptionStyle(caption);
+        if (!cs) return fail(cs.error());
+        captionStyle = *cs;
         if (auto st = validate(); !st) return fail(st.error());
         auto model = loadModel(common);
         if (!model) return fail(model.error());
@@ -220,15 +232,23 @@ struct TopkCmd {
     Status writeOutputs(OutputFolder& folder, const TopKSnapshot& snap, const std::vector<LayerInfo>& rows, size_t row,
                         const std::string& label, cv::Size inputSize, const ScanSource& src, const Stats& st) const {
         const int C = int(snap.channels.size());
+        // The channel first, so that a narrow sheet cuts the end of its title, never the channel;
+        // the model goes to the full caption's strip, which is sized to fit.
+        const bool titled = captionStyle != CaptionStyle::None;
         for (int c = 0; c < C; ++c) {
-            const std::string title = cv::format("%s | %s ch %d | top %d of %lld frames", label.c_str(), layer.c_str(), c, k,
-                                                 (long long)st.scanned);
-            const cv::Mat sheet = renderTopKSheet(snap.channels[size_t(c)], k, thumb, title);
+            const std::string title = titled ? cv::format("ch %d | %s | top %d of %lld frames", c, layer.c_str(), k, (long long)st.scanned)
+                                             : std::string();
+            cv::Mat sheet = renderTopKSheet(snap.channels[size_t(c)], k, thumb, title);
+            if (captionStyle == CaptionStyle::Full) sheet = withCaption(sheet, label);
+            sheetSize = sheet.size();
             if (auto s = folder.addImage(cv::format("channel_%04d.png", c), sheet); !s) return s;
         }
-        const std::string title = cv::format("%s | %s | top %d per channel, %d channels, %lld frames", label.c_str(), layer.c_str(), k,
-                                             C, (long long)st.scanned);
-        if (auto s = folder.addImage("index.png", renderTopKIndex(snap, title)); !s) return s;
+        const std::string title = titled ? cv::format("%s | top %d per channel | %d channels | %lld frames", layer.c_str(), k, C,
+                                                      (long long)st.scanned)
+                                         : std::string();
+        cv::Mat index = renderTopKIndex(snap, title);
+        if (captionStyle == CaptionStyle::Full) index = withCaption(index, label);
+        if (auto s = folder.addImage("index.png", index); !s) return s;
         if (auto s = folder.addText("topk.json", json(snap, rows, row, label, inputSize, src, st)); !s) return s;
         if (auto s = folder.addText("topk.csv", csv(snap, src)); !s) return s;
         return folder.commit();
@@ -249,7 +269,7 @@ struct TopkCmd {
           << ",\n  \"ms_per_frame\": {\"forward\": " << jsonNumber(st.forwardMs / double(st.scanned), 6)
           << ", \"topk\": " << jsonNumber(st.topkMs / double(st.scanned), 6) << ", \"total\": " << jsonNumber(st.totalMs / double(st.scanned), 6) << "}"
           << ",\n  \"budget_bytes\": " << TopKAccumulator::budgetBytes(int(snap.channels.size()), {k, thumb, {}})
-          << ",\n  \"sheet\": {\"size\": [" << sl.size.width << ", " << sl.size.height << "], \"thumb_rects\": [";
+          << ",\n  \"sheet\": {\"size\": [" << sheetSize.width << ", " << sheetSize.height << "], \"thumb_rects\": [";
         for (int r = 0; r < k; ++r) o << (r ? ", " : "") << rectJson(sl.thumbRect(r, thumb));
         o << "]},\n  \"entries\": [";
         bool first = true;
@@ -298,7 +318,9 @@ void registerTopk(CLI::App& app, std::function<int()>& action) {
     t->add_option("--k", cmd.k, "Patches kept per channel (one per frame at most)")->default_val(9);
     t->add_option("--every", cmd.every, "Scan every Nth frame (frames 0, N, 2N, ...)")->default_val(1);
     t->add_option("--frames", cmd.frames, "Read at most this many frames of the source (default: all; live sources until Ctrl-C)");
-    t->add_option("--thumb", cmd.thumb, "Thumbnail side in pixels (memory: channels x k x thumb^2 x 3 bytes)")->default_val(64);
+    addCaptionOption(*t, cmd.caption, "full", "each sheet and the index",
+                     "short (channel | layer | top k of frames, in the sheet's title) or full (also the model, in a strip below)");
+    t->add_option("--tile-size", cmd.thumb, "A patch's side in pixels on the sheets (memory: channels x k x side^2 x 3 bytes)")->default_val(64);
     addModelOptions(*t, cmd.common);
     t->callback([&] { action = [] { return cmd.run(); }; });
 }

@@ -35,8 +35,13 @@ std::string jsonNumbers(const std::vector<double>& v) {
     return s + "]";
 }
 
-std::string jsonLosses(const TransferLosses& l) {
-    return "{\"iteration\": " + std::to_string(l.iteration) + ", \"total\": " + jsonNumber(l.total) + ", \"content\": " +
+// content, style and tv are the unweighted L_c, L_s and TV; the *_term fields are alpha L_c, beta
+// L_s and tv TV, which add up to the total. `final`: the result (the image after the last update),
+// where the others are each iteration's image before its update.
+std::string jsonLosses(const TransferLosses& l, const TransferOptions& o, bool final) {
+    return "{\"iteration\": " + std::to_string(l.iteration) + (final ? ", \"final\": true" : "") + ", \"total\": " + jsonNumber(l.total) +
+           ", \"content_term\": " + jsonNumber(o.alpha * l.content) + ", \"style_term\": " + jsonNumber(o.beta * l.style) +
+           ", \"tv_term\": " + jsonNumber(o.tv * l.tv) + ", \"content\": " +
            jsonNumber(l.content) + ", \"style\": " + jsonNumber(l.style) + ", \"tv\": " + jsonNumber(l.tv) +
            ", \"style_layers\": " + jsonNumbers(l.styleLayer) + ", \"gram_distance\": " + jsonNumbers(l.gramDistance) +
            ", \"forward_ms\": " + jsonNumber(l.forwardMs, 6) + ", \"backward_ms\": " + jsonNumber(l.backwardMs, 6) + "}";
@@ -44,9 +49,10 @@ std::string jsonLosses(const TransferLosses& l) {
 
 struct TransferCmd {
     CommonOptions common;
-    std::string content, styleImage, out, size, contentLayer, styleLayers, json, init;
+    std::string content, styleImage, out, size, contentLayer, styleLayers, json, init, caption = "full";
     int iterations = 100, every = 5, delayMs = 100;
     TransferOptions opts;
+    CaptionStyle captionStyle = CaptionStyle::Full;
 
     Expected<cv::Size> workSize(const cv::Mat& image) const {
         if (!size.empty()) return parseSize(size, 16, 2048);
@@ -63,8 +69,12 @@ struct TransferCmd {
                           ",\n  \"content_layer\": \"" + jsonEscape(opts.contentLayer) + "\", \"style_layers\": [";
         for (size_t i = 0; i < opts.styleLayers.size(); ++i) doc += (i ? ", \"" : "\"") + jsonEscape(opts.styleLayers[i]) + "\"";
         doc += std::string("],\n  \"stopped\": ") + (stopped ? "true" : "false") + ",\n  \"iterations\": [\n";
-        for (size_t i = 0; i < history.size(); ++i) doc += "    " + jsonLosses(history[i]) + (i + 1 < history.size() ? ",\n" : "\n");
-        doc += "  ]\n}\n";
+        for (size_t i = 0; i < history.size(); ++i)
+            doc += "    " + jsonLosses(history[i], opts, i + 1 == history.size()) + (i + 1 < history.size() ? ",\n" : "\n");
+        doc += "  ],\n  \"final_loss\": " + jsonNumber(history.back().total) +
+               ",\n  \"note\": \"each entry's losses are those of the image before that iteration's update; the last (final) "
+               "entry is the result, after the last update. content, style and tv are unweighted; content_term, style_term and "
+               "tv_term (alpha, beta and tv times them) add up to total\"\n}\n";
         return doc;
     }
 
@@ -72,6 +82,9 @@ struct TransferCmd {
         const std::string o = lower(out);
         if (!endsWith(o, ".gif") && !endsWith(o, ".png")) return Error{"--out must name a .png or .gif file, got '" + out + "'"};
         if (!json.empty() && !endsWith(lower(json), ".json")) return Error{"--json must name a .json file, got '" + json + "'"};
+        auto style = parseCaptionStyle(caption);
+        if (!style) return Error{style.error()};
+        captionStyle = *style;
         if (iterations < 1 || iterations > 100000) return Error{"--iterations must be between 1 and 100000"};
         if (every < 1) return Error{"--every must be >= 1"};
         if (opts.alpha < 0 || opts.beta < 0 || opts.tv < 0) return Error{"--alpha, --beta and --tv must be >= 0"};
@@ -116,8 +129,9 @@ struct TransferCmd {
         auto caption = [&](const TransferLosses& l) {
             t->image(frame);
             // Two strips, so that small images still show the whole of both lines.
-            return withCaption(withCaption(frame, label + " | Gatys transfer"),
-                               cv::format("iteration %d/%d | loss %.4g", l.iteration, iterations, l.total));
+            return captioned(frame, captionStyle, cv::format("iteration %d/%d | loss %.4g", l.iteration, iterations, l.total),
+                             label + " | Gatys transfer | alpha " + jsonNumber(opts.alpha) + " | beta " + jsonNumber(opts.beta) +
+                                 " | tv " + jsonNumber(opts.tv));
         };
         auto emit = [&](const TransferLosses& l, int delay) -> Status {
             cv::Mat shown = caption(l);
@@ -142,10 +156,10 @@ struct TransferCmd {
             history.push_back(t->losses());
             if (gif && i % every == 0)
                 if (auto st = emit(t->losses(), delayMs); !st) return fail(st.error());
-            const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            const double left = elapsed / (i + 1) * (iterations - i - 1);
-            progress.step(i + 1, cv::format("loss %.4g (content %.3g, style %.3g), %.2f s/it, %.0f s left", t->losses().total,
-                                            t->losses().content, t->losses().style, elapsed / (i + 1), left));
+            // The rate and the time left are the progress line's own; the terms are weighted, so they add up.
+            const TransferLosses& l = t->losses();
+            progress.step(i + 1, cv::format("loss %.4g = content %.3g + style %.3g + tv %.3g (weighted terms)", l.total,
+                                            opts.alpha * l.content, opts.beta * l.style, opts.tv * l.tv));
         }
         if (auto st = t->evaluate(); !st) return fail(st.error());
         history.push_back(t->losses());
@@ -162,8 +176,10 @@ struct TransferCmd {
         }
         if (auto st = batch.commit(); !st) return fail(st.error());
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        progress.done(cv::format("%d iterations at %dx%d -> %s, loss %.4g -> %.4g (%.2f it/s)%s", t->iteration(), work->width,
-                                 work->height, out.c_str(), history.front().total, history.back().total, t->iteration() / secs,
+        progress.done(cv::format("%d iterations at %dx%d -> %s, loss %.4g at the start -> %.4g for the result (after the last "
+                                 "update; %.2f it/s)%s",
+                                 t->iteration(), work->width, work->height, out.c_str(), history.front().total, history.back().total,
+                                 t->iteration() / secs,
                                  stopped ? " (stopped by signal; the file is complete)" : ""));
         return stopped ? 130 : 0;
     }
@@ -183,10 +199,10 @@ void registerTransfer(CLI::App& app, std::function<int()>& action) {
         "the network itself (conv, ReLU, max pool). Works with the untrained VGG19 too (captions say so)");
     c->add_option("CONTENT", cmd.content, "Content image (PNG, JPEG, ...)")->required();
     c->add_option("--style-image", cmd.styleImage, "Style image (resized to the working size)")->required();
-    c->add_option("--out", cmd.out, "F.png: the result, captioned; F.gif: the image every --every iterations, captioned")->required();
+    c->add_option("--out", cmd.out, "F.png: the result; F.gif: the image every --every iterations (captioned as --caption says)")->required();
     c->add_option("--init", cmd.init, "Start from this image (resized to the working size) instead of the content image");
     c->add_option("--iterations", cmd.iterations, "Adam iterations")->default_val(100);
-    c->add_option("--size", cmd.size, "Working size WxH (default: the content image scaled to 256 on its longer side)");
+    c->add_option("--size", cmd.size, "Working size WxH, the size of the result (default: the content image scaled to 256 on its longer side)");
     c->add_option("--content-layer", cmd.contentLayer, "Content layer")->default_str(d.contentLayer);
     std::string styles;
     for (const auto& l : d.styleLayers) styles += (styles.empty() ? "" : ",") + l;
@@ -197,8 +213,10 @@ void registerTransfer(CLI::App& app, std::function<int()>& action) {
     c->add_option("--lr", cmd.opts.learningRate, "Adam step size in preprocessed-input units (pixel levels for VGG)")
         ->default_val(d.learningRate);
     c->add_option("--every", cmd.every, "GIF: one frame every K iterations (plus the last)")->default_val(5);
-    c->add_option("--delay-ms", cmd.delayMs, "GIF: frame delay")->default_val(100)->check(CLI::Range(20, 10000));
-    c->add_option("--json", cmd.json, "Losses per iteration (total, content, style, tv, per style layer, Gram distance, ms)");
+    c->add_option("--delay-ms", cmd.delayMs, "GIF: frame delay, in milliseconds")->default_val(100);
+    addCaptionOption(*c, cmd.caption, "full", "the result", "short (iteration | loss) or full (also model | alpha | beta | tv)");
+    c->add_option("--json", cmd.json, "Losses per iteration (total; content, style and tv unweighted and as weighted terms that add "
+                                      "up to the total; per style layer; Gram distance; ms) and the result's as final_loss");
     addModelOptions(*c, cmd.common);
     c->callback([&] { action = [] { return cmd.run(); }; });
 }

@@ -30,7 +30,8 @@ Status writeSweepGif(const std::string& path, const std::vector<SweepFrame>& fra
     auto render = [&](const SweepFrame& f) {
         spec.channel = f.channel;
         renderView(*f.act, spec, o.size, tile, scratch);
-        return withCaption(tile, viewCaption(o.modelLabel, f.layer, spec, f.act->size[1], o.frameIndex, o.seconds));
+        return captioned(tile, o.caption, viewCaption(o.modelLabel, f.layer, spec, f.act->size[1], o.frameIndex, o.seconds),
+                         displayFacts(o.colormap, o.norm));
     };
     const cv::Mat first = render(frames[0]);
     auto gif = GifWriter::create(path, first.size());

@@ -26,6 +26,7 @@ struct SweepOptions {
     int delayMs = 150;
     Colormap colormap = Colormap::Hot;
     Normalization norm;
+    CaptionStyle caption = CaptionStyle::Short;  // full adds colormap | normalize | gamma
     std::function<void(int done, int total)> progress;  // optional
     const std::atomic<bool>* cancel = nullptr;          // optional: stop and write nothing
 };

@@ -57,7 +57,7 @@ std::vector<LayerInfo> atlasLayers(const std::vector<LayerInfo>& layers, AtlasKi
 }
 
 Expected<AtlasLayout> AtlasLayout::build(const std::vector<LayerInfo>& layers, const AtlasOptions& o) {
-    if (o.tile < 4 || o.tile > 128) return Error{"--tile must be between 4 and 128 pixels, got " + std::to_string(o.tile)};
+    if (o.tile < 4 || o.tile > 128) return Error{"--tile-size must be between 4 and 128 pixels, got " + std::to_string(o.tile)};
     if (o.columns < 1 || o.columns > 1024) return Error{"--columns must be between 1 and 1024, got " + std::to_string(o.columns)};
     if (o.gutter < 0 || o.gutter > 16 || o.labelHeight < 0 || o.labelHeight > 64) return Error{"atlas gutter or label height out of range"};
     if (layers.empty()) return Error{"no layers to show in the atlas"};
@@ -92,7 +92,7 @@ Expected<AtlasLayout> AtlasLayout::build(const std::vector<LayerInfo>& layers, c
     L.m_canvas = cv::Size(maxW, y);
     L.m_packed = cv::Size(maxPackedW, packedY);
     if (L.m_canvas.width > 32767 || L.m_canvas.height > 32767 || L.m_packed.height > 16384)
-        return Error{cv::format("the atlas would be %dx%d pixels; use a smaller --tile or more --columns", L.m_canvas.width, L.m_canvas.height)};
+        return Error{cv::format("the atlas would be %dx%d pixels; use a smaller --tile-size or more --columns", L.m_canvas.width, L.m_canvas.height)};
     return L;
 }
 

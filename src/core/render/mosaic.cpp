@@ -88,6 +88,28 @@ cv::Mat withCaption(const cv::Mat& image, const std::string& text) {
     return out;
 }
 
+Expected<CaptionStyle> parseCaptionStyle(const std::string& text) {
+    if (text == "none") return CaptionStyle::None;
+    if (text == "short") return CaptionStyle::Short;
+    if (text == "full") return CaptionStyle::Full;
+    return Error{"--caption must be none (the bare picture), short or full, got '" + text + "'"};
+}
+
+const char* captionStyleName(CaptionStyle s) { return s == CaptionStyle::None ? "none" : s == CaptionStyle::Short ? "short" : "full"; }
+
+std::string displayFacts(Colormap c, const Normalization& n) {
+    Normalization plain = n;
+    plain.gamma = 1.f;
+    return std::string("colormap ") + colormapName(c) + " | normalize " + describe(plain) + cv::format(" | gamma %g", double(n.gamma));
+}
+
+cv::Mat captioned(const cv::Mat& image, CaptionStyle style, const std::string& shortText, const std::string& fullExtra) {
+    if (style == CaptionStyle::None) return image;
+    cv::Mat out = withCaption(image, shortText);
+    if (style == CaptionStyle::Full && !fullExtra.empty()) out = withCaption(out, fullExtra);
+    return out;
+}
+
 }  // namespace cnnscope
 
 namespace cnnscope {

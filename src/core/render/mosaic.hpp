@@ -47,6 +47,18 @@ void renderChannel(const cv::Mat& act, int channel, const Normalization& norm, C
 // Burns a caption strip (white on black) at the bottom of an image, in place size grows.
 cv::Mat withCaption(const cv::Mat& image, const std::string& text);
 
+// What an image output carries below the picture (--caption): nothing (the bare picture, pixel
+// for pixel what the maps are), a short caption (what and where: model | layer | channels |
+// frame), or the full one (also how the colours were made: colormap | normalize | gamma).
+enum class CaptionStyle { None, Short, Full };
+Expected<CaptionStyle> parseCaptionStyle(const std::string& text);
+const char* captionStyleName(CaptionStyle s);
+// The facts of a full caption: "colormap hot | normalize channel | gamma 1".
+std::string displayFacts(Colormap c, const Normalization& n);
+// `image` with the caption `style` asks for: none: `image` itself; short: a strip of `shortText`;
+// full: a strip of `shortText` and one of `fullExtra` below it (each strip fits its own line).
+cv::Mat captioned(const cv::Mat& image, CaptionStyle style, const std::string& shortText, const std::string& fullExtra);
+
 }  // namespace cnnscope
 
 namespace cnnscope {
