@@ -256,6 +256,7 @@ private:
     // layer switch shows at the next UI frame.
     uint64_t m_prefetchFrameId = 0;
     std::vector<Range> m_ranges;
+    std::vector<Range> m_extent;  // each channel's own min and max (refreshRanges)
     std::vector<float> m_rangeScratch;
 
     gfx::PixelRect m_mapsRect, m_frameRect;

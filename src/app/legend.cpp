@@ -14,11 +14,21 @@ std::string numberText(double v) {
     return buf;
 }
 
-std::string constantText(const cv::Mat& act, int c) {
-    if (act.empty() || act.dims != 4 || c < 0 || c >= act.size[1]) return {};
-    double lo = 0, hi = 0;
-    cv::minMaxLoc(channelView(act, c), &lo, &hi);
-    return lo == hi ? "constant " + numberText(lo) : std::string();
+void channelExtents(const cv::Mat& act, std::vector<Range>& out) {
+    out.clear();
+    if (act.empty() || act.dims != 4) return;
+    out.resize(size_t(act.size[1]));
+    for (int c = 0; c < act.size[1]; ++c) {
+        double lo = 0, hi = 0;
+        cv::minMaxLoc(channelView(act, c), &lo, &hi);
+        out[size_t(c)] = {float(lo), float(hi)};
+    }
+}
+
+std::string constantText(const std::vector<Range>& extent, int c) {
+    if (c < 0 || c >= int(extent.size())) return {};
+    const Range r = extent[size_t(c)];
+    return r.lo == r.hi ? "constant " + numberText(r.lo) : std::string();
 }
 
 namespace {
@@ -47,12 +57,12 @@ Legend mapsLegend(const ViewState& v, const LegendFacts& f) {
         l.lo = "min";
         const int c = hov >= 0 ? hov : ch;
         l.foot.push_back(std::string(hov >= 0 ? "hover " : "sel. ") + "ch " + std::to_string(c) + ":");
-        const std::string k = f.act ? constantText(*f.act, c) : "";
+        const std::string k = f.extent ? constantText(*f.extent, c) : "";
         l.foot.push_back(k.empty() ? rangeText(range(c)) : k);
     } else if (perChannel) {
         l.head = {"ch " + std::to_string(ch), "per channel"};
         if (!how.empty()) l.head.push_back(how);
-        const std::string k = f.act ? constantText(*f.act, ch) : "";
+        const std::string k = f.extent ? constantText(*f.extent, ch) : "";
         if (!k.empty()) {
             l.bar = false;
             l.constant = true;
@@ -70,7 +80,7 @@ Legend mapsLegend(const ViewState& v, const LegendFacts& f) {
         l.lo = numberText(range(0).lo);
         const int c = hov >= 0 ? hov : (grid ? -1 : ch);
         if (c >= 0)
-            if (const std::string k = f.act ? constantText(*f.act, c) : ""; !k.empty()) {
+            if (const std::string k = f.extent ? constantText(*f.extent, c) : ""; !k.empty()) {
                 l.foot.push_back("ch " + std::to_string(c) + ":");
                 l.foot.push_back(k);
             }

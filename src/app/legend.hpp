@@ -28,6 +28,7 @@ struct Legend {
 struct LegendFacts {
     const cv::Mat* act = nullptr;           // (1,C,H,W)
     const std::vector<Range>* ranges = nullptr;  // the normalisation's per-channel ranges
+    const std::vector<Range>* extent = nullptr;  // each channel's own min and max (channelExtents)
     int channel = 0;
     int hovered = -1;
 };
@@ -37,8 +38,10 @@ Legend mapsLegend(const ViewState& v, const LegendFacts& f);
 // The A - B pane's legend: rdbu, symmetric around 0 (max |A-B| at the ends), per channel or layer.
 Legend differenceLegend(double maxAbs, NormMode norm);
 
+// Each channel's min and max of a (1,C,H,W) activation (one pass when it arrives).
+void channelExtents(const cv::Mat& act, std::vector<Range>& out);
 // "constant 0.25" when every value of channel c is the same, else "".
-std::string constantText(const cv::Mat& act, int c);
+std::string constantText(const std::vector<Range>& extent, int c);
 std::string numberText(double v);
 
 // `view` with a column `width` wide on its right holding the legends stacked top to bottom.

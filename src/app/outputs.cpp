@@ -83,7 +83,7 @@ cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colo
         if (g.cols > 0 && g.label > 0)
             for (int i = 0; i < g.cols * g.rows && g.first + i < C; ++i) {
                 const int x = m_mapsRectOffscreen.x + g.tileX(i), y = m_mapsRectOffscreen.y + g.tileY(i);
-                const bool constant = !constantText(m_act, g.first + i).empty();
+                const bool constant = !constantText(m_extent, g.first + i).empty();
                 put(std::to_string(g.first + i) + (constant ? " const" : ""), x + 1, y - 3, 0.35,
                     constant ? cv::Scalar(60, 190, 255) : cv::Scalar::all(200), {x, y - g.label, g.tileW, g.label});
             }

@@ -46,7 +46,9 @@ void Gui::drawOverlays(const gfx::PixelRect&) {
     auto fill = [&](const gfx::PixelRect& r, ImU32 c) {
         if (r.w > 0 && r.h > 0) dl->AddRectFilled(ImVec2(float(r.x), float(r.y)), ImVec2(float(r.x + r.w), float(r.y + r.h)), c);
     };
-    const std::string caption = cnnscope::caption(m_view, captionFacts(), CaptionFor::Screen);
+    // The frame on screen is named on screen too (the timeline's number, while live or scrubbing).
+    std::string caption = cnnscope::caption(m_view, captionFacts(), CaptionFor::Screen);
+    if (!m_view.atlas && caption.find("frame ") == std::string::npos) caption += "   frame " + std::to_string(captionFacts().frameIndex);
     fill(L.caption, IM_COL32(0, 0, 0, 170));
     textIn(dl, L.caption, caption, IM_COL32(255, 255, 255, 255), 4);
     const std::vector<Banner> bs = banners();
@@ -101,7 +103,7 @@ void Gui::drawTileNumbers(ImDrawList* dl) const {
     for (int i = 0; i < n && m_grid.first + i < C; ++i) {
         const float x = float(m_mapsRect.x + m_grid.tileX(i)), y = float(m_mapsRect.y + m_grid.tileY(i) - m_grid.label);
         const int ch = m_grid.first + i;
-        const std::string k = constantText(m_act, ch);
+        const std::string k = constantText(m_extent, ch);
         const std::string t = std::to_string(ch) + (k.empty() ? "" : " const");
         dl->PushClipRect(ImVec2(x, y), ImVec2(x + float(m_grid.tileW), y + float(m_grid.label)), true);
         dl->AddText(ImGui::GetFont(), k.empty() ? 12.f : 11.f, ImVec2(x + 1, y), k.empty() ? IM_COL32(190, 190, 190, 255) : IM_COL32(255, 190, 60, 255), t.c_str());
@@ -131,7 +133,7 @@ void Gui::drawHighlightAndHover(ImDrawList* dl) {
         const float v = m_act.ptr<float>(0, ch)[ty * W + tx];
         m_hoverChannel = ch;
         m_hoverText = cv::format("%s ch %d at (%d, %d): value %.4g", m_shownLayer.c_str(), ch, tx, ty, double(v));
-        if (const std::string k = constantText(m_act, ch); !k.empty()) m_hoverText += " (channel " + k + ")";
+        if (const std::string k = constantText(m_extent, ch); !k.empty()) m_hoverText += " (channel " + k + ")";
         if (!m_unit.hoverGiven()) {
             ImGui::SetTooltip("channel %d  (%d, %d)  value %.4g", ch, tx, ty, double(v));
             if (ImGui::IsMouseClicked(0) && m_view.mode == ViewMode::Grid) {
@@ -144,10 +146,11 @@ void Gui::drawHighlightAndHover(ImDrawList* dl) {
 
 std::vector<Legend> Gui::legends(int hovered) const {
     std::vector<Legend> out;
-    if (m_act.empty() || m_ranges.empty() || comparing()) return out;
+    if (m_act.empty() || m_ranges.empty()) return out;
     LegendFacts f;
     f.act = &m_act;
     f.ranges = &m_ranges;
+    f.extent = &m_extent;
     f.channel = m_view.channel;
     f.hovered = hovered;
     out.push_back(mapsLegend(m_view, f));

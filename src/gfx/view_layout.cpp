@@ -31,6 +31,7 @@ ActivationRenderer::Params viewParams(const ViewState& v, const ActivationRender
         p.mode = ViewMode::Single;
         const bool frameShaped = shapeLike.width > 0 && shapeLike.height > 0;
         mapsRect = fitAspect(area, frameShaped ? shapeLike.width : map.width, frameShaped ? shapeLike.height : map.height);
+        if (frameShaped) mapsRect.y = area.y;  // level with the frame and back-projection beside it (top-aligned)
     }
     return p;
 }
