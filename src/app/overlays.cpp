@@ -41,7 +41,8 @@ void textIn(ImDrawList* dl, const gfx::PixelRect& r, const std::string& text, Im
 }  // namespace
 
 void Gui::drawOverlays(const gfx::PixelRect&) {
-    ImDrawList* dl = ImGui::GetForegroundDrawList();
+    // Behind every ImGui window (the help, tooltips, the timeline), over the GL maps.
+    ImDrawList* dl = ImGui::GetBackgroundDrawList();
     const gfx::ScreenLayout& L = m_layout;
     auto fill = [&](const gfx::PixelRect& r, ImU32 c) {
         if (r.w > 0 && r.h > 0) dl->AddRectFilled(ImVec2(float(r.x), float(r.y)), ImVec2(float(r.x + r.w), float(r.y + r.h)), c);
@@ -197,6 +198,7 @@ std::vector<gfx::LayoutElement> Gui::layoutElements() const {
     if (!m_view.atlas && !legends(-1).empty()) e.push_back({"colorbar", L.colorbar});
     bool maps = !m_view.atlas && !comparing() && !model2Shown();
     for (const gfx::Pane& p : m_panes) {
+        if (p.name == "maps") maps = false;  // a titled pane already
         e.push_back({p.name + "_title", p.titleRect});
         e.push_back({p.name, p.rect});
     }

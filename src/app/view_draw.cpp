@@ -25,6 +25,16 @@ gfx::PixelRect Gui::viewArea() const {
 
 gfx::PixelRect Gui::mapsArea() const { return screenLayout().canvas; }
 
+namespace {
+// The maps pane's title beside the unit column: "block2_conv2, single channel ch 3".
+std::string mapsTitleText(const ViewState& v, const std::string& layer, int channels) {
+    const char* modes[] = {"grid", "single channel", "overlay", "frame"};
+    std::string t = layer + ", " + modes[int(v.mode)];
+    if (v.mode != ViewMode::Grid) t += " ch " + std::to_string(std::min(v.channel, std::max(0, channels - 1)));
+    return t;
+}
+}  // namespace
+
 std::string Gui::inputTitle() const { return m_transfer.active() ? "Gatys transfer image (as it changes)" : "input frame"; }
 
 cv::Size Gui::singleShape(const gfx::PixelRect& frameBeside) const {
@@ -60,9 +70,16 @@ void Gui::drawFrame() {
         m_model2.layoutPanes(m_panes);
         return;
     }
+    gfx::PixelRect mapsTitle;
+    if (!m_panes.empty()) {  // beside titled panes: the maps get a title strip too, level with theirs
+        const gfx::TitledPane tp = gfx::titled(area);
+        mapsTitle = tp.title;
+        area = tp.content;
+    }
     if (m_renderer.hasActivations()) {
         const gfx::ActivationRenderer::Params p =
             gfx::viewParams(m_view, m_renderer, area, m_mapsRect, gfx::kTileLabel, singleShape(m_frameRect));
+        if (mapsTitle.w > 0) m_panes.push_back({"maps", mapsTitleText(m_view, m_shownLayer, channels()), mapsTitle, m_mapsRect});
         m_grid = p.grid;
         m_renderer.draw(m_mapsRect, fbH, p);
     }
@@ -118,11 +135,18 @@ void Gui::renderOffscreen(cv::Size size) {
             return;
         }
         const bool beside = !m_panesOffscreen.empty() || m_view.mode == ViewMode::Overlay;
+        gfx::PixelRect mapsTitle;
+        if (!m_panesOffscreen.empty()) {
+            const gfx::TitledPane tp = gfx::titled(area);
+            mapsTitle = tp.title;
+            area = tp.content;
+        }
         const gfx::ActivationRenderer::Params p = gfx::viewParams(m_view, m_renderer, area, m_mapsRectOffscreen, gfx::kTileLabel,
                                                                   beside && m_renderer.hasFrame() ? m_renderer.frameSize() : cv::Size());
         m_gridOffscreen = p.mode == ViewMode::Grid ? p.grid : gfx::GridLayout{};
         if (p.mode != ViewMode::Grid) m_gridOffscreen.cols = 0;
         m_renderer.draw(m_mapsRectOffscreen, size.height, p);
+        if (mapsTitle.w > 0) m_panesOffscreen.push_back({"maps", mapsTitleText(m_view, m_shownLayer, channels()), mapsTitle, m_mapsRectOffscreen});
     }
     m_offscreen.unbind();
 }

@@ -334,6 +334,7 @@ void drawHelp(bool* open, const std::vector<HelpRow>& rows) {
     const ImVec2 display = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowSizeConstraints(ImVec2(200, 0), ImVec2(display.x - 20, display.y - 20));
     ImGui::SetNextWindowPos(ImVec2(display.x * 0.5f, display.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowBgAlpha(1.f);  // nothing shows through
     if (!ImGui::Begin("Keys and mouse (h closes)", open, ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_AlwaysAutoResize)) {
         ImGui::End();
         return;
