@@ -15,6 +15,7 @@ uniform int u_channel;          // modes 1 and 2
 uniform ivec4 u_grid;           // columns, rows, first channel, channel count
 uniform ivec3 u_tile;           // tile width, tile height, gutter
 uniform ivec2 u_gridOrigin;     // top-left of the grid inside the view
+uniform int u_label;            // a strip above each tile (its channel number is drawn there)
 uniform float u_opacity;        // mode 2
 uniform vec3 u_gutter;
 out vec4 o_color;
@@ -36,12 +37,12 @@ void main() {
     vec2 uvView = (vec2(p) + 0.5) / vec2(u_rect.zw);
     if (u_mode == 0) {
         ivec2 q = p - u_gridOrigin - ivec2(u_tile.z);
-        ivec2 cell = u_tile.xy + ivec2(u_tile.z);
+        ivec2 cell = u_tile.xy + ivec2(u_tile.z) + ivec2(0, u_label);
         if (q.x < 0 || q.y < 0) { o_color = vec4(u_gutter, 1.0); return; }
         ivec2 t = q / cell;
-        ivec2 local = q - t * cell;
+        ivec2 local = q - t * cell - ivec2(0, u_label);
         int ch = u_grid.z + t.y * u_grid.x + t.x;
-        if (t.x >= u_grid.x || t.y >= u_grid.y || local.x >= u_tile.x || local.y >= u_tile.y || ch >= u_grid.w) {
+        if (t.x >= u_grid.x || t.y >= u_grid.y || local.x >= u_tile.x || local.y < 0 || local.y >= u_tile.y || ch >= u_grid.w) {
             o_color = vec4(u_gutter, 1.0);
             return;
         }

@@ -224,6 +224,7 @@ Status Gui::loadStyleStage(const std::string& text) {
 
 void Gui::refreshRanges() {
     if (!m_act.empty()) channelRanges(m_act, m_view.norm, m_ranges, m_rangeScratch);
+    channelExtents(m_act, m_extent);  // each channel's own min and max: constant channels, the legend
     if (!m_result.originalAct.empty()) channelRanges(m_result.originalAct, m_view.norm, m_origRanges, m_rangeScratch);
 }
 

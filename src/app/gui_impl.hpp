@@ -16,6 +16,7 @@
 #include "app/history_gif.hpp"
 #include "app/jobs.hpp"
 #include "app/keys.hpp"
+#include "app/legend.hpp"
 #include "app/recorder.hpp"
 #include "app/scripted_run.hpp"
 #include "app/weights_download.hpp"
@@ -36,6 +37,7 @@
 #include "core/pipeline/pipeline.hpp"
 #include "gfx/activation_renderer.hpp"
 #include "gfx/offscreen.hpp"
+#include "gfx/screen_layout.hpp"
 #include "gfx/view_layout.hpp"
 #include "record/sweep.hpp"
 #include "ui/panel.hpp"
@@ -152,11 +154,24 @@ private:
     void startPrefetch();
     void drawOverlays(const gfx::PixelRect& area);
     void drawHighlightAndHover(ImDrawList* dl);
-    void drawColorbar(ImDrawList* dl, const gfx::PixelRect& area);
     ui::PanelInfo panelInfo() const;
+    // The screen layout (gfx/screen_layout): every element its own rectangle.
+    gfx::ScreenLayout screenLayout() const;
     gfx::PixelRect viewArea() const;
-    gfx::PixelRect mapsArea() const;
-    int bannerCount() const;
+    gfx::PixelRect mapsArea() const;  // the canvas
+    struct Banner {
+        std::string text;
+        unsigned colour;
+    };
+    std::vector<Banner> banners() const;
+    std::string inputTitle() const;
+    cv::Size singleShape(const gfx::PixelRect& frameBeside) const;
+    std::vector<Legend> legends(int hovered) const;
+    std::vector<gfx::LayoutElement> layoutElements() const;
+    void drawLegends(ImDrawList* dl, const gfx::PixelRect& column, const std::vector<Legend>& legends) const;
+    void drawTileNumbers(ImDrawList* dl) const;
+    void drawStatusLine(ImDrawList* dl);
+    std::string legendJson() const;
     Status saveWindowScreenshot(const std::string& path);
     Status writeStats(const std::string& path);
     int channels() const { return m_act.empty() ? 0 : m_act.size[1]; }
@@ -241,10 +256,17 @@ private:
     // layer switch shows at the next UI frame.
     uint64_t m_prefetchFrameId = 0;
     std::vector<Range> m_ranges;
+    std::vector<Range> m_extent;  // each channel's own min and max (refreshRanges)
     std::vector<float> m_rangeScratch;
 
     gfx::PixelRect m_mapsRect, m_frameRect;
     gfx::GridLayout m_grid;
+    gfx::ScreenLayout m_layout;                          // this UI frame's
+    std::vector<gfx::Pane> m_panes, m_panesOffscreen;    // the canvas's panes (window; last offscreen render)
+    gfx::PixelRect m_mapsRectOffscreen;
+    gfx::GridLayout m_gridOffscreen;                     // cols 0: no grid in the last offscreen render
+    int m_hoverChannel = -1;                             // the channel under the pointer (or --hover), -1: none
+    std::string m_hoverText;                             // its read-out, on the status line
 
     gfx::OffscreenTarget m_offscreen;  // screenshots and the recorder's frames
     // Sweeps and the prefetch: background jobs whose results are applied on this thread.

@@ -84,6 +84,12 @@ std::vector<ui::HelpRow> helpRows() {
         if (!rows.empty() && rows.back().keys == b.label && rows.back().help == b.help) continue;
         rows.push_back({b.label, b.help});
     }
+    // The mouse, in the maps view and the atlas.
+    rows.push_back({"mouse: point", "a map pixel: its value on the status line, its receptive field on the input frame"});
+    rows.push_back({"mouse: click", "a grid tile: that channel alone (in the atlas: show that channel)"});
+    rows.push_back({"mouse: wheel", "atlas: zoom at the pointer"});
+    rows.push_back({"mouse: drag", "atlas: pan"});
+    rows.push_back({"panel fields", "hover a field for what it does; Enter applies a typed value"});
     return rows;
 }
 

@@ -169,8 +169,7 @@ void Model2View::request(const cv::Mat& frame, int64_t frameIndex, uint64_t fram
 
 void Model2View::draw(const gfx::PixelRect& area, int fbH, bool live, const ViewState& view, gfx::ActivationRenderer& a,
                       gfx::PixelRect& mapsRect, gfx::GridLayout& grid) {
-    // Live, the colorbar's backdrop reaches a few pixels into the view's right edge: keep clear of it.
-    const int right = live && view.showColorbar ? 8 : 0;
+    const int right = 0;  // the colorbar has its own column (gfx/screen_layout)
     const int colW = std::max(1, (area.w - right - 2 * kM2Gap) / 3);
     const bool current = m_panes && m_result.error.empty() && !m_result.actB.empty();
     // A's pane shows the maps B was compared with (the same frame), the live ones until B answers.
@@ -183,7 +182,7 @@ void Model2View::draw(const gfx::PixelRect& area, int fbH, bool live, const View
         if (i == 1 && !panes[i])  // where B's maps will be: its label says why they are not (computing, or B's error)
             rects[i] = {rects[0].x + colW + kM2Gap, rects[0].y, rects[0].w, rects[0].h};
         if (!panes[i] || !panes[i]->hasActivations()) continue;
-        gfx::ActivationRenderer::Params p = gfx::viewParams(view, *panes[i], pane, rects[i]);
+        gfx::ActivationRenderer::Params p = gfx::viewParams(view, *panes[i], pane, rects[i], gfx::kTileLabel);
         if (p.mode == ViewMode::Overlay) {  // side by side: no frame under the maps
             p.mode = ViewMode::Single;
             rects[i] = gfx::fitAspect(pane, panes[i]->mapSize().width, panes[i]->mapSize().height);
@@ -213,6 +212,13 @@ std::array<std::string, 2> Model2View::label(int pane, const Labels& l) const {
             return {cv::format("A - B (rdbu, symmetric per %s)", l.norm == NormMode::Layer ? "layer" : "channel"),
                     cv::format("max |A-B| %.4g, frame %lld", double(r.maxAbs), (long long)r.frameIndex)};
     }
+}
+
+void Model2View::layoutPanes(std::vector<gfx::Pane>& out) const {
+    const char* names[] = {"model2_a", "model2_b", "model2_diff"};
+    for (int i = 0; i < 3; ++i)
+        if (m_rects[i].w > 0)
+            out.push_back({names[i], "", {m_rects[i].x, m_rects[i].y - kM2Label, m_rects[i].w, kM2Label}, m_rects[i]});
 }
 
 void Model2View::drawLabels(ImDrawList* dl, const Labels& l) const {

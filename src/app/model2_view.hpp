@@ -60,6 +60,10 @@ public:
     cv::Mat labelOffscreen(const cv::Mat& view, const Labels& l) const;  // offscreen renders: the labels burnt in
     void info(ui::Model2Info& info) const;
     std::string statsJson(bool shown) const;
+    // The window's panes and their label strips, for the layout check; the A - B pane's max |A-B|
+    // (-1: no difference on screen).
+    void layoutPanes(std::vector<gfx::Pane>& out) const;
+    double differenceMax() const { return m_result.actB.empty() || !m_result.error.empty() ? -1.0 : double(m_result.maxAbs); }
 
 private:
     std::array<std::string, 2> label(int pane, const Labels& l) const;  // two lines; pane 0 A, 1 B, 2 A - B

@@ -65,10 +65,34 @@ cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colo
                         cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar::all(235), 1, cv::LINE_AA);
     }
     if (model2Shown()) labelled = m_model2.labelOffscreen(view, model2Labels());  // A | B | A - B: the labels burnt in
-    cv::Mat out = withCaption(labelled, caption);
-    if (colorbar && !m_ranges.empty())
-        out = withColorbar(out, m_view.colormap, m_ranges[size_t(std::min(m_view.channel, int(m_ranges.size()) - 1))]);
-    return out;
+    if (!m_panesOffscreen.empty() || m_gridOffscreen.cols > 0) {
+        if (labelled.data == view.data) labelled = view.clone();
+        auto put = [&](const std::string& t, int x, int y, double scale, cv::Scalar colour, const cv::Rect& clip) {
+            const cv::Rect at = clip & cv::Rect(0, 0, labelled.cols, labelled.rows);
+            if (at.area() <= 0) return;
+            cv::Mat roi = labelled(at);
+            cv::putText(roi, t, {x - at.x, y - at.y}, cv::FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv::LINE_AA);
+        };
+        // Each pane's title in its strip, clipped to it.
+        for (const gfx::Pane& p : m_panesOffscreen)
+            put(p.title, p.titleRect.x + 4, p.titleRect.y + p.titleRect.h - 5, 0.4, cv::Scalar::all(235),
+                {p.titleRect.x, p.titleRect.y, p.titleRect.w, p.titleRect.h});
+        // The grid's channel numbers above their tiles.
+        const gfx::GridLayout& g = m_gridOffscreen;
+        const int C = channels();
+        if (g.cols > 0 && g.label > 0)
+            for (int i = 0; i < g.cols * g.rows && g.first + i < C; ++i) {
+                const int x = m_mapsRectOffscreen.x + g.tileX(i), y = m_mapsRectOffscreen.y + g.tileY(i);
+                const bool constant = !constantText(m_extent, g.first + i).empty();
+                put(std::to_string(g.first + i) + (constant ? " const" : ""), x + 1, y - 3, 0.35,
+                    constant ? cv::Scalar(60, 190, 255) : cv::Scalar::all(200), {x, y - g.label, g.tileW, g.label});
+            }
+    }
+    // The legend in its own column right of the view, and the caption strip under both: the
+    // legend's words and numbers never fall into the caption.
+    if (colorbar)
+        if (const std::vector<Legend> ls = legends(-1); !ls.empty()) labelled = burnLegends(labelled, ls);
+    return withCaption(labelled, caption);
 }
 
 void Gui::takeScreenshot() {
@@ -236,7 +260,18 @@ Status Gui::writeStats(const std::string& path) {
       << ", \"height\": " << m_mapsRect.h << "},\n"
       << "  \"grid\": {\"cols\": " << m_grid.cols << ", \"rows\": " << m_grid.rows << ", \"first\": " << m_grid.first
       << ", \"tile_width\": " << m_grid.tileW << ", \"tile_height\": " << m_grid.tileH << ", \"gutter\": " << m_grid.gutter
-      << ", \"origin_x\": " << m_grid.originX << ", \"origin_y\": " << m_grid.originY << "}\n"
+      << ", \"origin_x\": " << m_grid.originX << ", \"origin_y\": " << m_grid.originY << ", \"label_height\": " << m_grid.label
+      << ", \"pitch_x\": " << m_grid.pitchX() << ", \"pitch_y\": " << m_grid.pitchY() << "},\n"
+      << "  \"layout\": " << gfx::layoutJson(layoutElements(), fbW, fbH) << ",\n"
+      << "  \"layout_problem\": \"" << jsonEscape(gfx::layoutProblem(layoutElements(), fbW, fbH)) << "\",\n"
+      << "  \"legend\": " << legendJson() << ",\n"
+      << "  \"panes\": [" << [&] {
+             std::string t;
+             for (size_t i = 0; i < m_panes.size(); ++i)
+                 t += cv::format("%s{\"name\": \"%s\", \"title\": \"%s\"}", i ? ", " : "", m_panes[i].name.c_str(), jsonEscape(m_panes[i].title).c_str());
+             return t;
+         }() << "],\n"
+      << "  \"status_line\": \"" << jsonEscape(m_hoverText.empty() ? m_message : m_hoverText) << "\"\n"
       << "}\n";
     return writeTextAtomic(path, j.str());
 }

@@ -5,46 +5,110 @@ namespace cnnscope::app::detail {
 
 std::string Gui::pipelineLabel() const { return session::pipelineLabel(m_pipeline->model(), m_pipeline->styleLabel()); }
 
-void Gui::drawOverlays(const gfx::PixelRect& area) {
-    ImDrawList* dl = ImGui::GetForegroundDrawList();
-    const std::string caption = cnnscope::caption(m_view, captionFacts(), CaptionFor::Screen);
-    dl->AddRectFilled(ImVec2(float(area.x), 0), ImVec2(float(area.x + area.w), 22), IM_COL32(0, 0, 0, 170));
-    dl->AddText(ImVec2(float(area.x + 8), 4), IM_COL32(255, 255, 255, 255), caption.c_str());
-    float y = 26;
-    auto banner = [&](const std::string& text, ImU32 colour) {
-        if (text.empty()) return;
-        dl->AddRectFilled(ImVec2(float(area.x), y), ImVec2(float(area.x + area.w), y + 20), IM_COL32(0, 0, 0, 190));
-        dl->AddText(ImVec2(float(area.x + 8), y + 3), colour, text.c_str());
-        y += 22;
+std::vector<Gui::Banner> Gui::banners() const {
+    std::vector<Banner> out;
+    auto add = [&](const std::string& text, ImU32 colour) {
+        if (!text.empty()) out.push_back({text, colour});
     };
-    if (m_pipeline->model().untrained()) banner("UNTRAINED weights (seeded He init): structure, not learned features", IM_COL32(255, 190, 60, 255));
-    banner(m_download.bannerText(), IM_COL32(140, 220, 255, 255));
-    banner(m_sourceNote, IM_COL32(255, 190, 60, 255));
-    banner(m_pipeline->sourceError(), IM_COL32(255, 90, 80, 255));
-    banner(m_pipeline->inferenceError(), IM_COL32(255, 90, 80, 255));
-    if (m_transfer.active()) banner(m_transfer.banner(m_pipeline->model().untrained()), IM_COL32(160, 220, 255, 255));
-    if (!m_renderer.hasActivations()) banner("waiting for the first result...", IM_COL32(200, 200, 200, 255));
-    if (m_view.compare && m_style && !comparing()) banner("computing the comparison...", IM_COL32(200, 200, 200, 255));
+    if (m_pipeline->model().untrained()) add("UNTRAINED weights (seeded He init): structure, not learned features", IM_COL32(255, 190, 60, 255));
+    add(m_download.bannerText(), IM_COL32(140, 220, 255, 255));
+    add(m_sourceNote, IM_COL32(255, 190, 60, 255));
+    add(m_pipeline->sourceError(), IM_COL32(255, 90, 80, 255));
+    add(m_pipeline->inferenceError(), IM_COL32(255, 90, 80, 255));
+    if (m_transfer.active()) add(m_transfer.banner(m_pipeline->model().untrained()), IM_COL32(160, 220, 255, 255));
+    if (!m_renderer.hasActivations()) add("waiting for the first result...", IM_COL32(200, 200, 200, 255));
+    if (m_view.compare && m_style && !comparing()) add("computing the comparison...", IM_COL32(200, 200, 200, 255));
+    return out;
+}
+
+namespace {
+// `text` cut to `width` pixels with "..." (ImGui's font); `cut` says whether it was.
+std::string fitText(const std::string& text, float width, bool* cut = nullptr) {
+    if (cut) *cut = false;
+    if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
+    if (cut) *cut = true;
+    size_t n = text.size();
+    while (n > 0 && ImGui::CalcTextSize((text.substr(0, n) + "...").c_str()).x > width) --n;
+    return text.substr(0, n) + "...";
+}
+
+void textIn(ImDrawList* dl, const gfx::PixelRect& r, const std::string& text, ImU32 colour, float dy = 2) {
+    if (r.w <= 0 || r.h <= 0 || text.empty()) return;
+    dl->PushClipRect(ImVec2(float(r.x), float(r.y)), ImVec2(float(r.x + r.w), float(r.y + r.h)), true);
+    dl->AddText(ImVec2(float(r.x + 4), float(r.y) + dy), colour, fitText(text, float(r.w - 8)).c_str());
+    dl->PopClipRect();
+}
+}  // namespace
+
+void Gui::drawOverlays(const gfx::PixelRect&) {
+    // Behind every ImGui window (the help, tooltips, the timeline), over the GL maps.
+    ImDrawList* dl = ImGui::GetBackgroundDrawList();
+    const gfx::ScreenLayout& L = m_layout;
+    auto fill = [&](const gfx::PixelRect& r, ImU32 c) {
+        if (r.w > 0 && r.h > 0) dl->AddRectFilled(ImVec2(float(r.x), float(r.y)), ImVec2(float(r.x + r.w), float(r.y + r.h)), c);
+    };
+    // The frame on screen is named on screen too (the timeline's number, while live or scrubbing).
+    std::string caption = cnnscope::caption(m_view, captionFacts(), CaptionFor::Screen);
+    if (!m_view.atlas && caption.find("frame ") == std::string::npos) caption += "   frame " + std::to_string(captionFacts().frameIndex);
+    fill(L.caption, IM_COL32(0, 0, 0, 170));
+    textIn(dl, L.caption, caption, IM_COL32(255, 255, 255, 255), 4);
+    const std::vector<Banner> bs = banners();
+    for (size_t i = 0; i < bs.size(); ++i) {
+        const gfx::PixelRect r{L.banners.x, L.banners.y + int(i) * gfx::kBannerHeight, L.banners.w, gfx::kBannerHeight};
+        fill(r, IM_COL32(0, 0, 0, 190));
+        textIn(dl, r, bs[i].text, bs[i].colour, 3);
+    }
     if (comparing()) {
         const int C = m_gramRenderer.mapSize().width;
         for (int side = 0; side < 2; ++side) {
             const gfx::CompareRects& r = m_cmp[side];
             const CompareLabels l = compareLabels(side, m_pipeline->styleLabel(), m_shownLayer, C, m_gramDistance, CaptionFor::Screen);
-            dl->AddText(ImVec2(float(r.frame.x), float(r.frame.y - 17)), IM_COL32(255, 255, 255, 255), l.title.c_str());
-            dl->AddText(ImVec2(float(r.maps.x), float(r.maps.y - 17)), IM_COL32(200, 200, 200, 255), l.layer.c_str());
-            dl->AddText(ImVec2(float(r.gram.x), float(r.gram.y - 17)), IM_COL32(200, 200, 200, 255), l.gram.c_str());
+            auto label = [&](const gfx::PixelRect& at, const std::string& t, ImU32 c) { textIn(dl, {at.x, at.y - 17, at.w, 17}, t, c, 1); };
+            label(r.frame, l.title, IM_COL32(255, 255, 255, 255));
+            label(r.maps, l.layer, IM_COL32(200, 200, 200, 255));
+            label(r.gram, l.gram, IM_COL32(200, 200, 200, 255));
         }
         if (const gfx::PixelRect& u = m_unit.rect(); u.w > 0)
-            dl->AddText(ImVec2(float(u.x), float(u.y - 17)), IM_COL32(255, 255, 255, 255), UnitView::compareLabel(m_inputs.backprop).c_str());
+            textIn(dl, {u.x, u.y - 17, u.w, 17}, UnitView::compareLabel(m_inputs.backprop), IM_COL32(255, 255, 255, 255), 1);
     }
+    for (const gfx::Pane& p : m_panes) textIn(dl, p.titleRect, p.title, IM_COL32(235, 235, 235, 255), 1);
 
     if (model2Shown()) m_model2.drawLabels(dl, model2Labels());
     drawHighlightAndHover(dl);
+    drawTileNumbers(dl);
     drawAtlasOverlay(dl);
-    if (!m_view.atlas) drawColorbar(dl, area);
-    if (!m_message.empty()) {
-        dl->AddRectFilled(ImVec2(float(area.x), float(area.h - 22)), ImVec2(float(area.x + area.w), float(area.h)), IM_COL32(0, 0, 0, 190));
-        dl->AddText(ImVec2(float(area.x + 8), float(area.h - 19)), IM_COL32(200, 255, 200, 255), m_message.c_str());
+    if (!m_view.atlas && L.colorbar.w > 0) drawLegends(dl, L.colorbar, legends(m_hoverChannel));
+    drawStatusLine(dl);
+}
+
+void Gui::drawStatusLine(ImDrawList* dl) {
+    // Its own line above the timeline: the hover read-out while a map pixel is pointed at, else
+    // the newest message (cut with "..." to the width; the full text in a tooltip and in Messages).
+    const gfx::PixelRect& r = m_layout.status;
+    if (r.w <= 0) return;
+    dl->AddRectFilled(ImVec2(float(r.x), float(r.y)), ImVec2(float(r.x + r.w), float(r.y + r.h)), IM_COL32(0, 0, 0, 190));
+    const bool hover = !m_hoverText.empty();
+    const std::string& text = hover ? m_hoverText : m_message;
+    if (text.empty()) return;
+    bool cut = false;
+    const std::string shown = fitText(text, float(r.w - 16), &cut);
+    dl->AddText(ImVec2(float(r.x + 8), float(r.y + 3)), hover ? IM_COL32(255, 255, 255, 255) : IM_COL32(200, 255, 200, 255), shown.c_str());
+    if (cut && r.contains(ImGui::GetIO().MousePos.x, ImGui::GetIO().MousePos.y)) ImGui::SetTooltip("%s", text.c_str());
+}
+
+void Gui::drawTileNumbers(ImDrawList* dl) const {
+    // Each grid tile's channel number in the strip above it (when the tiles are large enough).
+    const int C = channels();
+    if (C == 0 || m_view.mode != ViewMode::Grid || m_grid.label <= 0 || m_view.atlas || comparing()) return;
+    const int n = m_grid.cols * m_grid.rows;
+    for (int i = 0; i < n && m_grid.first + i < C; ++i) {
+        const float x = float(m_mapsRect.x + m_grid.tileX(i)), y = float(m_mapsRect.y + m_grid.tileY(i) - m_grid.label);
+        const int ch = m_grid.first + i;
+        const std::string k = constantText(m_extent, ch);
+        const std::string t = std::to_string(ch) + (k.empty() ? "" : " const");
+        dl->PushClipRect(ImVec2(x, y), ImVec2(x + float(m_grid.tileW), y + float(m_grid.label)), true);
+        dl->AddText(ImGui::GetFont(), k.empty() ? 12.f : 11.f, ImVec2(x + 1, y), k.empty() ? IM_COL32(190, 190, 190, 255) : IM_COL32(255, 190, 60, 255), t.c_str());
+        dl->PopClipRect();
     }
 }
 
@@ -54,18 +118,24 @@ void Gui::drawHighlightAndHover(ImDrawList* dl) {
     if (C > 0 && m_view.mode == ViewMode::Grid) {
         const int idx = m_view.channel - m_grid.first;
         if (idx >= 0 && idx < m_grid.cols * m_grid.rows) {
-            const float x = float(m_mapsRect.x + m_grid.originX + m_grid.gutter + (idx % m_grid.cols) * (m_grid.tileW + m_grid.gutter));
-            const float yy = float(m_mapsRect.y + m_grid.originY + m_grid.gutter + (idx / m_grid.cols) * (m_grid.tileH + m_grid.gutter));
+            const float x = float(m_mapsRect.x + m_grid.tileX(idx));
+            const float yy = float(m_mapsRect.y + m_grid.tileY(idx));
             dl->AddRect(ImVec2(x - 1, yy - 1), ImVec2(x + float(m_grid.tileW) + 1, yy + float(m_grid.tileH) + 1), IM_COL32(80, 200, 255, 255), 0, 0, 2);
         }
     }
     m_unit.drawReceptiveField(dl, unitPointer(), unitShown(), m_pipeline->model().layers(), m_renderer.frameSize());
-    // Scripted runs have no user: no hover read-out over the maps they capture (--hover: the outline only).
+    // The read-out goes on the status line (a scripted --hover too, so screenshots show it); a
+    // user also gets it as a tooltip, and a click on a grid tile shows that channel alone.
     int ch = -1, tx = 0, ty = 0;
-    if (!m_unit.hoverGiven() && m_unit.hoveredPixel(unitPointer(), unitShown(), ch, tx, ty)) {
+    m_hoverChannel = -1;
+    m_hoverText.clear();
+    if (!m_view.atlas && m_unit.hoveredPixel(unitPointer(), unitShown(), ch, tx, ty)) {
         const int W = m_act.size[3];
-        {
-            const float v = m_act.ptr<float>(0, ch)[ty * W + tx];
+        const float v = m_act.ptr<float>(0, ch)[ty * W + tx];
+        m_hoverChannel = ch;
+        m_hoverText = cv::format("%s ch %d at (%d, %d): value %.4g", m_shownLayer.c_str(), ch, tx, ty, double(v));
+        if (const std::string k = constantText(m_extent, ch); !k.empty()) m_hoverText += " (channel " + k + ")";
+        if (!m_unit.hoverGiven()) {
             ImGui::SetTooltip("channel %d  (%d, %d)  value %.4g", ch, tx, ty, double(v));
             if (ImGui::IsMouseClicked(0) && m_view.mode == ViewMode::Grid) {
                 m_view.channel = ch;
@@ -75,25 +145,81 @@ void Gui::drawHighlightAndHover(ImDrawList* dl) {
     }
 }
 
-void Gui::drawColorbar(ImDrawList* dl, const gfx::PixelRect& area) {
-    const int C = channels();
-    // Colorbar with the value range of the selected channel.
-    if (m_view.showColorbar && C > 0 && !m_ranges.empty()) {
-        const Range r = m_ranges[size_t(std::min(m_view.channel, C - 1))];
-        const float x1 = float(area.x + area.w - 18), x0 = x1 - 14, top = float(area.h) * 0.25f, h = float(area.h) * 0.5f;
-        dl->AddRectFilled(ImVec2(x0 - 70, top - 22), ImVec2(x1 + 4, top + h + 22), IM_COL32(0, 0, 0, 150));
-        for (int i = 0; i < 256; ++i) {
-            const cv::Vec3b c = lutBgr8(m_view.colormap, 255 - i);
-            dl->AddRectFilled(ImVec2(x0, top + h * i / 256.f), ImVec2(x1, top + h * (i + 1) / 256.f), IM_COL32(c[2], c[1], c[0], 255));
+std::vector<Legend> Gui::legends(int hovered) const {
+    std::vector<Legend> out;
+    if (m_act.empty() || m_ranges.empty()) return out;
+    LegendFacts f;
+    f.act = &m_act;
+    f.ranges = &m_ranges;
+    f.extent = &m_extent;
+    f.channel = m_view.channel;
+    f.hovered = hovered;
+    out.push_back(mapsLegend(m_view, f));
+    if (model2Shown())
+        if (const double d = m_model2.differenceMax(); d >= 0) out.push_back(differenceLegend(d, m_view.norm.mode));
+    return out;
+}
+
+void Gui::drawLegends(ImDrawList* dl, const gfx::PixelRect& col, const std::vector<Legend>& ls) const {
+    if (ls.empty()) return;
+    dl->AddRectFilled(ImVec2(float(col.x), float(col.y)), ImVec2(float(col.x + col.w), float(col.y + col.h)), IM_COL32(0, 0, 0, 150));
+    dl->PushClipRect(ImVec2(float(col.x), float(col.y)), ImVec2(float(col.x + col.w), float(col.y + col.h)), true);
+    constexpr float kLine = 16;
+    const int n = int(ls.size());
+    for (int i = 0; i < n; ++i) {
+        const Legend& l = ls[size_t(i)];
+        const float y0 = float(col.y + col.h * i / n + 6), y1 = float(col.y + col.h * (i + 1) / n - 6);
+        const float x = float(col.x + 8);
+        float y = y0;
+        for (const std::string& h : l.head) dl->AddText(ImVec2(x, y), IM_COL32(235, 235, 235, 255), h.c_str()), y += kLine;
+        const float top = y + 6, bottom = std::max(top, y1 - float(l.foot.size()) * kLine - 8);
+        if (l.bar && bottom - top > 20) {
+            const float h = bottom - top;
+            for (int k = 0; k < 256; ++k) {
+                const cv::Vec3b c = lutBgr8(l.colormap, 255 - k);
+                dl->AddRectFilled(ImVec2(x, top + h * k / 256.f), ImVec2(x + 14, top + h * (k + 1) / 256.f), IM_COL32(c[2], c[1], c[0], 255));
+            }
+            dl->AddText(ImVec2(x + 20, top - 2), IM_COL32(255, 255, 255, 255), l.hi.c_str());
+            dl->AddText(ImVec2(x + 20, bottom - 12), IM_COL32(255, 255, 255, 255), l.lo.c_str());
+            y = bottom + 6;
+        } else {
+            y += 4;
         }
-        char hi[32], lo[32];
-        std::snprintf(hi, sizeof hi, "%.3g", double(r.hi));
-        std::snprintf(lo, sizeof lo, "%.3g", double(r.lo) + 0.0);
-        dl->AddText(ImVec2(x0 - 64, top - 6), IM_COL32(255, 255, 255, 255), hi);
-        dl->AddText(ImVec2(x0 - 64, top + h - 8), IM_COL32(255, 255, 255, 255), lo);
-        const std::string what = "ch " + std::to_string(std::min(m_view.channel, C - 1));
-        dl->AddText(ImVec2(x0 - 64, top + h * 0.5f - 6), IM_COL32(200, 200, 200, 255), what.c_str());
+        for (const std::string& t : l.foot)
+            dl->AddText(ImVec2(x, y), l.constant ? IM_COL32(255, 190, 60, 255) : IM_COL32(210, 210, 210, 255), t.c_str()), y += kLine;
     }
+    dl->PopClipRect();
+}
+
+std::vector<gfx::LayoutElement> Gui::layoutElements() const {
+    const gfx::ScreenLayout& L = m_layout;
+    std::vector<gfx::LayoutElement> e = {{"panel", L.panel}, {"caption", L.caption}, {"banners", L.banners}, {"status", L.status},
+                                         {"timeline", L.timeline}};
+    if (!m_view.atlas && !legends(-1).empty()) e.push_back({"colorbar", L.colorbar});
+    bool maps = !m_view.atlas && !comparing() && !model2Shown();
+    for (const gfx::Pane& p : m_panes) {
+        if (p.name == "maps") maps = false;  // a titled pane already
+        e.push_back({p.name + "_title", p.titleRect});
+        e.push_back({p.name, p.rect});
+    }
+    if (maps) e.push_back({"maps", m_mapsRect});
+    return e;
+}
+
+std::string Gui::legendJson() const {
+    auto list = [](const std::vector<std::string>& v) {
+        std::string t = "[";
+        for (size_t i = 0; i < v.size(); ++i) t += (i ? ", \"" : "\"") + jsonEscape(v[i]) + "\"";
+        return t + "]";
+    };
+    std::string j = "[";
+    const std::vector<Legend> ls = legends(m_hoverChannel);
+    for (size_t i = 0; i < ls.size(); ++i)
+        j += cv::format("%s{\"colormap\": \"%s\", \"head\": %s, \"hi\": \"%s\", \"lo\": \"%s\", \"foot\": %s, \"bar\": %s, \"constant\": %s}",
+                        i ? ", " : "", colormapName(ls[i].colormap), list(ls[i].head).c_str(), jsonEscape(ls[i].hi).c_str(),
+                        jsonEscape(ls[i].lo).c_str(), list(ls[i].foot).c_str(), ls[i].bar ? "true" : "false",
+                        ls[i].constant ? "true" : "false");
+    return j + "]";
 }
 
 ui::PanelInfo Gui::panelInfo() const {
@@ -115,7 +241,7 @@ ui::PanelInfo Gui::panelInfo() const {
     info.loop = m_pipeline->loop();
     info.speed = m_pipeline->speed();
     const PipelineStats s = m_pipeline->stats();
-    info.frameIndex = s.frameIndex;
+    info.frameIndex = captionFacts().frameIndex;  // the frame on screen (the timeline's and the caption's), not the capture's
     info.captureFps = s.captureFps;
     info.inferFps = s.inferFps;
     info.inferMs = s.inferMs;

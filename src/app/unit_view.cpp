@@ -69,8 +69,10 @@ void UnitView::request(const cv::Mat& frame, const Shown& s, int backprop, const
 }
 
 gfx::PixelRect UnitView::drawColumn(const gfx::PixelRect& area, int fbH, bool live, gfx::ActivationRenderer& input, bool showInput,
-                                    int backprop, bool topk, gfx::PixelRect& frameRect) {
-    // Stacked in the left half, top to bottom: input frame, back-projection, top-9 sheet.
+                                    int backprop, bool topk, gfx::PixelRect& frameRect, std::vector<gfx::Pane>* panes,
+                                    const std::string& inputTitle) {
+    // Stacked in the left half, top to bottom: input frame, back-projection, top-9 sheet, each
+    // under its own title strip, top-aligned so that the title sits on it.
     gfx::ActivationRenderer* items[3] = {&input, &m_renderer, &m_topkRenderer};
     const bool shown[3] = {showInput && input.hasFrame(), backprop > 0 && m_renderer.hasFrame(), topk && m_topkRenderer.hasFrame()};
     gfx::PixelRect* rects[3] = {&frameRect, &m_rect, &m_topkRect};
@@ -78,18 +80,32 @@ gfx::PixelRect UnitView::drawColumn(const gfx::PixelRect& area, int fbH, bool li
         for (auto* r : rects) *r = {};
     const int n = int(shown[0]) + int(shown[1]) + int(shown[2]);
     if (n == 0) return area;
-    const gfx::PixelRect left{area.x, area.y, area.w / 2, area.h};
+    constexpr int kGap = 8;
+    const int half = area.w / 2;
+    const gfx::PixelRect left{area.x, area.y, std::max(1, half - kGap), area.h};
+    const std::string names[3] = {"input", "backprop", "topk"};
+    const std::string titles[3] = {inputTitle, backpropTitle(backprop, m_result.channel),
+                                   "top-9 frames of ch " + std::to_string(std::max(0, m_topkSheetChannel))};
     gfx::ActivationRenderer::Params fp;
     fp.mode = ViewMode::Frame;
     for (int i = 0, slot = 0; i < 3; ++i) {
         if (!shown[i]) continue;
         const int y0 = left.y + left.h * slot / n, y1 = left.y + left.h * (slot + 1) / n;
         ++slot;
-        const gfx::PixelRect r = gfx::fitAspect({left.x, y0, left.w, y1 - y0}, items[i]->frameSize().width, items[i]->frameSize().height);
+        const gfx::TitledPane tp = gfx::titled({left.x, y0, left.w, std::max(1, y1 - y0 - kGap / 2)});
+        gfx::PixelRect r = gfx::fitAspect(tp.content, items[i]->frameSize().width, items[i]->frameSize().height);
+        r.y = tp.content.y;
         items[i]->draw(r, fbH, fp);
         if (live) *rects[i] = r;
+        if (panes) panes->push_back({names[i], titles[i], {left.x, tp.title.y, left.w, tp.title.h}, r});
     }
-    return {area.x + area.w / 2, area.y, area.w - area.w / 2, area.h};
+    return {area.x + half, area.y, area.w - half, area.h};
+}
+
+std::string UnitView::backpropTitle(int backprop, int channel) {
+    const char* names[] = {"off", "guided", "deconv", "grad"};
+    return std::string("back-projection (") + names[std::clamp(backprop, 0, 3)] + ") of ch " + std::to_string(std::max(0, channel)) +
+           ", grey = 0";
 }
 
 gfx::PixelRect UnitView::drawCompareColumn(const gfx::PixelRect& area, int fbH, bool live, int backprop) {

@@ -72,8 +72,11 @@ public:
 
     // Stacked in the left half of `area`, top to bottom: `input`'s frame (when `showInput`), the
     // back-projection, the top-9 sheet; returns what is left for the maps. `live`: remember the rects.
+    // Each under its title strip (its Pane appended to *panes: name, title, rects).
     gfx::PixelRect drawColumn(const gfx::PixelRect& area, int fbHeight, bool live, gfx::ActivationRenderer& input, bool showInput,
-                              int backprop, bool topk, gfx::PixelRect& frameRect);
+                              int backprop, bool topk, gfx::PixelRect& frameRect, std::vector<gfx::Pane>* panes = nullptr,
+                              const std::string& inputTitle = "input frame");
+    static std::string backpropTitle(int backprop, int channel);
     // The compare layout's back-projection column (left of original | stylised); returns the rest.
     gfx::PixelRect drawCompareColumn(const gfx::PixelRect& area, int fbHeight, bool live, int backprop);
     bool hoveredPixel(const Pointer& p, const Shown& s, int& channel, int& x, int& y) const;

@@ -10,39 +10,50 @@
 namespace cnnscope::gfx {
 
 namespace {
-enum Loc { kActs, kRanges, kLut, kFrame, kRect, kMode, kMap, kGamma, kChannel, kGrid, kTile, kOrigin, kOpacity, kGutter, kCount };
+enum Loc { kActs, kRanges, kLut, kFrame, kRect, kMode, kMap, kGamma, kChannel, kGrid, kTile, kOrigin, kOpacity, kGutter, kLabel, kCount };
 const char* kNames[kCount] = {"u_acts", "u_ranges", "u_lut", "u_frame", "u_rect", "u_mode", "u_map",
-                              "u_gamma", "u_channel", "u_grid", "u_tile", "u_gridOrigin", "u_opacity", "u_gutter"};
+                              "u_gamma", "u_channel", "u_grid", "u_tile", "u_gridOrigin", "u_opacity", "u_gutter", "u_label"};
 
 }  // namespace
 
 int GridLayout::channelAt(int px, int py, int channels, int mapW, int mapH, int* tx, int* ty) const {
     const int qx = px - originX - gutter, qy = py - originY - gutter;
     if (qx < 0 || qy < 0 || tileW <= 0 || tileH <= 0) return -1;
-    const int cx = qx / (tileW + gutter), cy = qy / (tileH + gutter);
-    const int lx = qx % (tileW + gutter), ly = qy % (tileH + gutter);
+    const int cx = qx / pitchX(), cy = qy / pitchY();
+    const int lx = qx % pitchX(), ly = qy % pitchY() - label;
     const int ch = first + cy * cols + cx;
-    if (cx >= cols || cy >= rows || lx >= tileW || ly >= tileH || ch >= channels) return -1;
+    if (cx >= cols || cy >= rows || lx >= tileW || ly < 0 || ly >= tileH || ch >= channels) return -1;
     if (tx) *tx = std::min(mapW - 1, int((lx + 0.5) * mapW / tileW));
     if (ty) *ty = std::min(mapH - 1, int((ly + 0.5) * mapH / tileH));
     return ch;
 }
 
-GridLayout layoutGrid(int viewW, int viewH, int cols, int rows, int first, int mapW, int mapH, int gutter) {
+namespace {
+GridLayout layoutGridWith(int viewW, int viewH, int cols, int rows, int first, int mapW, int mapH, int gutter, int label) {
     GridLayout g;
     g.cols = std::max(1, cols);
     g.rows = std::max(1, rows);
     g.first = first;
     g.gutter = gutter;
+    g.label = label;
     const double maxW = double(viewW - gutter * (g.cols + 1)) / g.cols;
-    const double maxH = double(viewH - gutter * (g.rows + 1)) / g.rows;
+    const double maxH = double(viewH - gutter * (g.rows + 1) - label * g.rows) / g.rows;
     const double scale = std::max(0.0, std::min(maxW / std::max(1, mapW), maxH / std::max(1, mapH)));
     g.tileW = std::max(1, int(mapW * scale));
     g.tileH = std::max(1, int(mapH * scale));
-    const int totalW = g.cols * g.tileW + (g.cols + 1) * gutter, totalH = g.rows * g.tileH + (g.rows + 1) * gutter;
+    const int totalW = g.cols * g.tileW + (g.cols + 1) * gutter, totalH = g.rows * (g.tileH + label) + (g.rows + 1) * gutter;
     g.originX = std::max(0, (viewW - totalW) / 2);
     g.originY = std::max(0, (viewH - totalH) / 2);
     return g;
+}
+}  // namespace
+
+GridLayout layoutGrid(int viewW, int viewH, int cols, int rows, int first, int mapW, int mapH, int gutter, int label) {
+    if (label > 0) {
+        const GridLayout g = layoutGridWith(viewW, viewH, cols, rows, first, mapW, mapH, gutter, label);
+        if (g.tileH >= 3 * label && g.tileW >= 3 * label) return g;
+    }
+    return layoutGridWith(viewW, viewH, cols, rows, first, mapW, mapH, gutter, 0);
 }
 
 PixelRect fitAspect(const PixelRect& area, int aw, int ah) {
@@ -147,6 +158,7 @@ void ActivationRenderer::draw(const PixelRect& rect, int fbHeight, const Params&
     glUniform4i(m_loc[kGrid], p.grid.cols, p.grid.rows, p.grid.first, m_channels);
     glUniform3i(m_loc[kTile], p.grid.tileW, p.grid.tileH, p.grid.gutter);
     glUniform2i(m_loc[kOrigin], p.grid.originX, p.grid.originY);
+    glUniform1i(m_loc[kLabel], p.grid.label);
     glUniform1f(m_loc[kOpacity], p.opacity);
     glUniform3f(m_loc[kGutter], 48 / 255.f, 48 / 255.f, 48 / 255.f);
     glBindVertexArray(m_vao.get());

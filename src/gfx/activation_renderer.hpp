@@ -7,6 +7,7 @@
 #include "core/render/normalize.hpp"
 #include "core/render/view.hpp"
 #include "gfx/gl_objects.hpp"
+#include "gfx/screen_layout.hpp"
 
 #include <opencv2/core.hpp>
 
@@ -15,21 +16,24 @@
 
 namespace cnnscope::gfx {
 
-// A rectangle in window pixels, top-left origin (ImGui's convention).
-struct PixelRect {
-    int x = 0, y = 0, w = 0, h = 0;
-    bool contains(double px, double py) const { return px >= x && py >= y && px < x + w && py < y + h; }
-};
 
 struct GridLayout {
     int cols = 8, rows = 8, first = 0, tileW = 0, tileH = 0, gutter = 2;
     int originX = 0, originY = 0;  // top-left of the grid within the view
+    int label = 0;  // a strip above each tile for its channel number (0: none)
+    int pitchX() const { return tileW + gutter; }
+    int pitchY() const { return tileH + gutter + label; }
+    // Top-left of the i-th tile on the page (view-relative): the label strip is above it.
+    int tileX(int i) const { return originX + gutter + (i % cols) * pitchX(); }
+    int tileY(int i) const { return originY + gutter + label + (i / cols) * pitchY(); }
     // Channel under a view-relative pixel, or -1 (with the map texel in *tx, *ty).
     int channelAt(int px, int py, int channels, int mapW, int mapH, int* tx, int* ty) const;
 };
 
-// Tiles as large as fit, keeping the map's aspect, centred in a view of the given size.
-GridLayout layoutGrid(int viewW, int viewH, int cols, int rows, int first, int mapW, int mapH, int gutter = 2);
+// Tiles as large as fit, keeping the map's aspect, centred in a view of the given size. `label`:
+// the height of a strip above each tile for its channel number, kept only when the tiles are
+// at least three times as tall as it (else 0).
+GridLayout layoutGrid(int viewW, int viewH, int cols, int rows, int first, int mapW, int mapH, int gutter = 2, int label = 0);
 // The largest rectangle of aspect aw:ah inside `area`, centred.
 PixelRect fitAspect(const PixelRect& area, int aw, int ah);
 

@@ -6,7 +6,7 @@
 namespace cnnscope::gfx {
 
 ActivationRenderer::Params viewParams(const ViewState& v, const ActivationRenderer& r, const PixelRect& area,
-                                      PixelRect& mapsRect) {
+                                      PixelRect& mapsRect, int tileLabel, cv::Size shapeLike) {
     const cv::Size map = r.mapSize();
     const int C = r.channels();
     ActivationRenderer::Params p;
@@ -24,12 +24,14 @@ ActivationRenderer::Params viewParams(const ViewState& v, const ActivationRender
         }
         first = std::min(first, std::max(0, C - 1) / (cols * rows) * (cols * rows));
         mapsRect = area;
-        p.grid = layoutGrid(area.w, area.h, cols, rows, first, map.width, map.height);
+        p.grid = layoutGrid(area.w, area.h, cols, rows, first, map.width, map.height, 2, tileLabel);
     } else if (v.mode == ViewMode::Overlay && r.hasFrame()) {
         mapsRect = fitAspect(area, r.frameSize().width, r.frameSize().height);
     } else {
         p.mode = ViewMode::Single;
-        mapsRect = fitAspect(area, map.width, map.height);
+        const bool frameShaped = shapeLike.width > 0 && shapeLike.height > 0;
+        mapsRect = fitAspect(area, frameShaped ? shapeLike.width : map.width, frameShaped ? shapeLike.height : map.height);
+        if (frameShaped) mapsRect.y = area.y;  // level with the frame and back-projection beside it (top-aligned)
     }
     return p;
 }

@@ -9,8 +9,12 @@
 namespace cnnscope::gfx {
 
 // The shader parameters that draw `v`'s maps from `r` into `area`; *mapsRect is where they go.
+// `tileLabel`: the height of the strip above each grid tile for its channel number (kept only
+// where the tiles are large enough). `shapeLike`: a single channel takes this aspect (the frame's,
+// when it sits beside the frame, the overlay or the back-projection) instead of the map's.
+constexpr int kTileLabel = 14;
 ActivationRenderer::Params viewParams(const ViewState& v, const ActivationRenderer& r, const PixelRect& area,
-                                      PixelRect& mapsRect);
+                                      PixelRect& mapsRect, int tileLabel = 0, cv::Size shapeLike = {});
 
 // The compare view's rectangles for one column (0: original, 1: stylised).
 struct CompareRects {

@@ -20,11 +20,53 @@ bool inputString(const char* label, std::string& s) {
     s = buf;
     return entered;
 }
+
+// Wrapped text whose over-long words (paths) are cut at the front with "..." rather than broken
+// mid-word; the full text in a tooltip when anything was cut.
+void textWrappedPaths(const std::string& text) {
+    const float width = ImGui::GetContentRegionAvail().x;
+    std::string out, word;
+    bool cut = false;
+    auto flush = [&] {
+        if (word.empty()) return;
+        if (ImGui::CalcTextSize(word.c_str()).x > width) {
+            size_t from = 0;
+            while (from < word.size() && ImGui::CalcTextSize(("..." + word.substr(from)).c_str()).x > width) ++from;
+            word = "..." + word.substr(from);
+            cut = true;
+        }
+        out += (out.empty() ? "" : " ") + word;
+        word.clear();
+    };
+    for (char c : text) {
+        if (c == ' ') flush();
+        else word += c;
+    }
+    flush();
+    ImGui::TextWrapped("%s", out.c_str());
+    if (cut && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text.c_str());
+}
+
+void wrappedColoured(const ImVec4& colour, const std::string& text) {
+    ImGui::PushStyleColor(ImGuiCol_Text, colour);
+    textWrappedPaths(text);
+    ImGui::PopStyleColor();
+}
+}  // namespace
+
+// Sections that are not in everyday use start collapsed, open when in use.
+bool sectionHeader(const char* name, bool open) {
+    if (open) ImGui::SetNextItemOpen(true, ImGuiCond_Once);
+    return ImGui::CollapsingHeader(name);
+}
+
+namespace {
 // [SECTION] One function per panel section, in the order they appear.
 
 void sourceSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events) {
     if (!ImGui::CollapsingHeader("Source", ImGuiTreeNodeFlags_DefaultOpen)) return;
-    ImGui::TextWrapped("%s", info.sourceDescription.c_str());
+    textWrappedPaths(info.sourceDescription);
+    ImGui::TextDisabled("open a file, camera index, pipeline or URL:");
     ImGui::SetNextItemWidth(-60);
     if (inputString("##src", in.sourceText)) events.push_back({PanelEvent::Kind::OpenSource, in.sourceText});
     ImGui::SameLine();
@@ -38,9 +80,9 @@ void sourceSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events) 
             ImGui::SameLine();
             bool loop = info.loop;
             if (ImGui::Checkbox("Loop", &loop)) events.push_back({PanelEvent::Kind::ToggleLoop});
-            int frame = int(info.frameIndex);
-            ImGui::SetNextItemWidth(-1);
-            if (ImGui::InputInt("##seek", &frame, 1, 10, ImGuiInputTextFlags_EnterReturnsTrue)) events.push_back({PanelEvent::Kind::Seek, {}, {}, double(std::max(0, frame))});
+            int frame = int(info.frameIndex);  // the frame on screen, as the timeline and the caption say
+            ImGui::SetNextItemWidth(-110);
+            if (ImGui::InputInt("go to frame##seek", &frame, 1, 10, ImGuiInputTextFlags_EnterReturnsTrue)) events.push_back({PanelEvent::Kind::Seek, {}, {}, double(std::max(0, frame))});
             float speed = float(info.speed);
             ImGui::SetNextItemWidth(-1);
             if (ImGui::SliderFloat("##speed", &speed, 0.1f, 8.f, "speed %.2fx", ImGuiSliderFlags_Logarithmic)) events.push_back({PanelEvent::Kind::Speed, {}, {}, double(speed)});
@@ -51,11 +93,12 @@ void sourceSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events) 
 void modelSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events) {
     if (!ImGui::CollapsingHeader("Model", ImGuiTreeNodeFlags_DefaultOpen)) return;
     ImGui::Text("%s", info.modelLabel.c_str());
-    ImGui::TextWrapped("%s", info.modelSource.c_str());
+    textWrappedPaths(info.modelSource);
     ImGui::Text("input %dx%d, running on %s", info.inputSize.width, info.inputSize.height, info.target.c_str());
     if (!info.targetDevice.empty() && info.targetDevice != "CPU") ImGui::TextWrapped("device: %s", info.targetDevice.c_str());
     if (!info.targetCheck.empty()) ImGui::TextWrapped("%s", info.targetCheck.c_str());
-    if (!info.targetNote.empty()) ImGui::TextColored(kWarn, "%s", info.targetNote.c_str());
+    if (!info.targetNote.empty()) wrappedColoured(kWarn, info.targetNote);
+    ImGui::TextDisabled("load a weights file or models.yml name:");
     ImGui::SetNextItemWidth(-60);
     if (inputString("##model", in.modelText)) events.push_back({PanelEvent::Kind::LoadModel, in.modelText});
     ImGui::SameLine();
@@ -80,7 +123,7 @@ void modelSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events) {
 }
 
 void styleSection(ViewState& v, const PanelInfo& info, PanelInputs& in, PanelEvents& events) {
-    if (!ImGui::CollapsingHeader("Style", ImGuiTreeNodeFlags_DefaultOpen)) return;
+    if (!sectionHeader("Style", !info.styleLabel.empty())) return;
     if (info.styleLabel.empty()) {
         ImGui::TextDisabled("off: frames go to the model as they are");
     } else {
@@ -256,7 +299,7 @@ void messagesSection(const PanelInfo& info) {
     if (info.messages.empty()) ImGui::TextDisabled("none");
     for (auto it = info.messages.rbegin(); it != info.messages.rend(); ++it) {
         if (it->level == Message::Level::Info) ImGui::TextWrapped("%s", it->text.c_str());
-        else ImGui::TextColored(it->level == Message::Level::Warning ? kWarn : kError, "%s", it->text.c_str());
+        else wrappedColoured(it->level == Message::Level::Warning ? kWarn : kError, it->text);
     }
 }
 
@@ -267,17 +310,19 @@ void drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, float width
     ImGui::SetNextWindowSize(ImVec2(width, height));
     ImGui::Begin("cnnscope", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
     if (info.untrained) untrainedBanner(info, events);
-    if (!info.sourceNote.empty()) ImGui::TextColored(kWarn, "%s", info.sourceNote.c_str());
+    if (!info.sourceNote.empty()) wrappedColoured(kWarn, info.sourceNote);
+    // In the order a user works: what to look at (source, model, layer, view), then the tools;
+    // style, transfer, a second model and the convolution kernels lower, collapsed unless in use.
     sourceSection(info, in, events);
     modelSection(info, in, events);
-    model2Section(info, in, events);
-    convSection(info, events);
-    styleSection(v, info, in, events);
-    transferSection(info, in, events);
     layersSection(v, info, events);
     viewSection(v, info, events);
     unitSection(in);
     recordSection(info, in, events);
+    model2Section(info, in, events);
+    styleSection(v, info, in, events);
+    transferSection(info, in, events);
+    convSection(info, events);
     statsSection(info);
     messagesSection(info);
     ImGui::End();
@@ -285,16 +330,24 @@ void drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, float width
 }
 
 void drawHelp(bool* open, const std::vector<HelpRow>& rows) {
-    ImGui::SetNextWindowSize(ImVec2(360, 0), ImGuiCond_Always);
-    ImGui::SetNextWindowPos(ImVec2(ImGui::GetIO().DisplaySize.x * 0.5f, ImGui::GetIO().DisplaySize.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
-    if (!ImGui::Begin("Keys", open, ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoResize)) {
+    // As wide as its longest row (no clipped column), at most the window; a scrollbar when taller.
+    const ImVec2 display = ImGui::GetIO().DisplaySize;
+    ImGui::SetNextWindowSizeConstraints(ImVec2(200, 0), ImVec2(display.x - 20, display.y - 20));
+    ImGui::SetNextWindowPos(ImVec2(display.x * 0.5f, display.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowBgAlpha(1.f);  // nothing shows through
+    if (!ImGui::Begin("Keys and mouse (h closes)", open, ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_AlwaysAutoResize)) {
         ImGui::End();
         return;
     }
-    for (const HelpRow& r : rows) {
-        ImGui::Text("%-20s", r.keys.c_str());
-        ImGui::SameLine(170);
-        ImGui::TextUnformatted(r.help.c_str());
+    if (ImGui::BeginTable("##help", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
+        for (const HelpRow& r : rows) {
+            ImGui::TableNextRow();
+            ImGui::TableSetColumnIndex(0);
+            ImGui::TextUnformatted(r.keys.c_str());
+            ImGui::TableSetColumnIndex(1);
+            ImGui::TextUnformatted(r.help.c_str());
+        }
+        ImGui::EndTable();
     }
     ImGui::End();
 }

@@ -142,6 +142,8 @@ void drawPanel(ViewState& view, PanelInputs& in, const PanelInfo& info, float wi
 // Sections in panel_extras.cpp: the untrained banner with its download offer and progress, and
 // the convolution kernel choice with what really runs.
 void untrainedBanner(const PanelInfo& info, PanelEvents& events);
+// A section header that starts collapsed, and opens once when `open` (the section is in use).
+bool sectionHeader(const char* name, bool open);
 void convSection(const PanelInfo& info, PanelEvents& events);
 // The Second model section (panel_model2.cpp).
 void model2Section(const PanelInfo& info, PanelInputs& in, PanelEvents& events);

@@ -28,7 +28,7 @@ void untrainedBanner(const PanelInfo& info, PanelEvents& events) {
 }
 
 void convSection(const PanelInfo& info, PanelEvents& events) {
-    if (!ImGui::CollapsingHeader("Convolution", ImGuiTreeNodeFlags_DefaultOpen)) return;
+    if (!sectionHeader("Convolution", false)) return;
     static const char* const kModes[] = {"auto", "winograd", "direct", "opencv"};
     ImGui::SetNextItemWidth(-70);
     if (ImGui::BeginCombo("kernel", info.convMode.c_str())) {

@@ -9,7 +9,7 @@
 namespace cnnscope::ui {
 
 void model2Section(const PanelInfo& info, PanelInputs& in, PanelEvents& events) {
-    if (!ImGui::CollapsingHeader("Second model", ImGuiTreeNodeFlags_DefaultOpen)) return;
+    if (!sectionHeader("Second model", info.model2.active)) return;
     const Model2Info& m = info.model2;
     char buf[1024];
     std::strncpy(buf, in.model2Text.c_str(), sizeof buf - 1);

@@ -9,7 +9,7 @@
 namespace cnnscope::ui {
 
 void transferSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events) {
-    if (!ImGui::CollapsingHeader("Transfer", ImGuiTreeNodeFlags_DefaultOpen)) return;
+    if (!sectionHeader("Transfer", info.transfer.active)) return;
     const TransferInfo& t = info.transfer;
     char buf[1024];
     std::strncpy(buf, in.transferStyle.c_str(), sizeof buf - 1);

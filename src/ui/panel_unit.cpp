@@ -8,6 +8,7 @@ namespace cnnscope::ui {
 void unitSection(PanelInputs& in) {
     if (!ImGui::CollapsingHeader("Unit", ImGuiTreeNodeFlags_DefaultOpen)) return;
     const char* modes[] = {"off", "guided", "deconv", "grad"};
+    ImGui::SetNextItemWidth(-120);
     ImGui::Combo("back-projection", &in.backprop, modes, 4);
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("The selected channel carried back to the input (about one more forward per frame)");
@@ -22,7 +23,9 @@ void unitSection(PanelInputs& in) {
         if (ImGui::SmallButton("export PNG")) in.topkExport = true;
     }
     if (!in.unitStatus.empty()) ImGui::TextWrapped("%s", in.unitStatus.c_str());
-    ImGui::TextDisabled("hover a map pixel: its receptive field on the input frame");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("hover a map pixel: its receptive field on the input frame");
+    ImGui::PopStyleColor();
 }
 
 }  // namespace cnnscope::ui

@@ -53,8 +53,8 @@ class GuiTest(CliTest):
         g, r = st["grid"], st["maps_rect"]
         self.assertEqual((g["cols"], g["rows"], g["first"]), (8, 8, 0))
         for c in (1, 7, 20, 63):  # not 0: the selected tile carries a highlight frame
-            y0 = r["y"] + g["origin_y"] + g["gutter"] + (c // 8) * (g["tile_height"] + g["gutter"])
-            x0 = r["x"] + g["origin_x"] + g["gutter"] + (c % 8) * (g["tile_width"] + g["gutter"])
+            y0 = r["y"] + g["origin_y"] + g["gutter"] + g["label_height"] + (c // 8) * g["pitch_y"]
+            x0 = r["x"] + g["origin_x"] + g["gutter"] + (c % 8) * g["pitch_x"]
             tile = shot[y0:y0 + g["tile_height"], x0:x0 + g["tile_width"]]
             ref = shader_resize(colour_with_matplotlib(act[c]), g["tile_width"], g["tile_height"])
             bad = np.mean(np.any(np.abs(tile - ref) > 2, axis=2))
@@ -84,8 +84,8 @@ class GuiTest(CliTest):
         act = self.dump(BABOON, "block3_conv2")
         g, r = st["grid"], st["maps_rect"]
         c = 9
-        y0 = r["y"] + g["origin_y"] + g["gutter"] + (c // 8) * (g["tile_height"] + g["gutter"])
-        x0 = r["x"] + g["origin_x"] + g["gutter"] + (c % 8) * (g["tile_width"] + g["gutter"])
+        y0 = r["y"] + g["origin_y"] + g["gutter"] + g["label_height"] + (c // 8) * g["pitch_y"]
+        x0 = r["x"] + g["origin_x"] + g["gutter"] + (c % 8) * g["pitch_x"]
         tile = shot[y0:y0 + g["tile_height"], x0:x0 + g["tile_width"]]
         ref = shader_resize(colour_with_matplotlib(act[c]), g["tile_width"], g["tile_height"])
         self.assertLess(np.mean(np.any(np.abs(tile - ref) > 2, axis=2)), 0.01)

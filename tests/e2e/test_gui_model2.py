@@ -129,8 +129,8 @@ class GuiModel2Test(CliTest):
         a = self.dump(LAYER, "--untrained")
         b = self.dump(LAYER, "--model", self.h5)
         for c in (5, 42):  # tiles of the same channel in each pane: the grids sit at the same place in each
-            ox = g["origin_x"] + g["gutter"] + (c % 8) * (g["tile_width"] + g["gutter"])
-            oy = g["origin_y"] + g["gutter"] + (c // 8) * (g["tile_height"] + g["gutter"])
+            ox = g["origin_x"] + g["gutter"] + (c % 8) * g["pitch_x"]
+            oy = g["origin_y"] + g["gutter"] + g["label_height"] + (c // 8) * g["pitch_y"]
             tw, th = g["tile_width"], g["tile_height"]
             tile = lambda pane: shot[m["rects"][pane]["y"] + oy:m["rects"][pane]["y"] + oy + th,  # noqa: E731
                                      m["rects"][pane]["x"] + ox:m["rects"][pane]["x"] + ox + tw]

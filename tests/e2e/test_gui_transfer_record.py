@@ -28,6 +28,13 @@ def fit_aspect(x, y, w, h, aw, ah):
     return x + (w - fw) // 2, y + (h - fh) // 2, fw, fh
 
 
+def titled_pane(x, w, h, aw, ah):
+    """A pane of gfx/screen_layout: an 18 px title strip, then the aw:ah content top-aligned under it."""
+    t = min(18, h // 3)
+    fx, _, fw, fh = fit_aspect(x, t, w, h - t, aw, ah)
+    return fx, t, fw, fh
+
+
 def crop(img, r):
     x, y, w, h = r
     return img[y:y + h, x:x + w].astype(np.float64)
@@ -54,7 +61,8 @@ class GuiTransferRecordTest(CliTest):
                      "--untrained", "--out", ref, "-q")
         image = read_png_bgr(ref)[:H]
         # Left half: the transfer image (not the content frame); right half: its maps.
-        left = fit_aspect(0, 0, REC[0] // 2, REC[1], W, H)
+        # (the unit column: half the width less an 8 px gap, 4 px under each slot; the maps pane beside it)
+        left = titled_pane(0, REC[0] // 2 - 8, REC[1] - 4, W, H)
         shown = crop(got, left)
         want = linear_resize(image, left[2], left[3])  # the frame texture samples linearly
         content = read_png_bgr(CONTENT)
@@ -68,7 +76,7 @@ class GuiTransferRecordTest(CliTest):
         self.run_cli("dump", self.save(image), "--untrained", "--layer",
                      LAYER, "--input-size", f"{W}x{H}", "--out", npy)
         plane = np.load(npy)[0][CHANNEL]
-        right = fit_aspect(REC[0] // 2, 0, REC[0] - REC[0] // 2, REC[1], plane.shape[1], plane.shape[0])
+        right = titled_pane(REC[0] // 2, REC[0] - REC[0] // 2, REC[1], W, H)  # frame-shaped beside the image
         maps = crop(got, right)
         want_maps = shader_resize(colour_with_matplotlib(plane), right[2], right[3]).astype(np.float64)
         self.run_cli("dump", CONTENT, "--untrained", "--layer", LAYER, "--input-size", f"{W}x{H}", "--out", npy)
