@@ -20,26 +20,6 @@ namespace cnnscope::cli {
 
 namespace {
 
-Expected<Model> loadWithHead(const CommonOptions& o) {
-    if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};
-    ModelOptions mo;
-    mo.model = o.model;
-    mo.config = o.config;
-    mo.untrained = o.untrained;
-    mo.target = o.target;
-    mo.head = true;
-    if (!o.inputSize.empty()) {
-        auto size = parseSize(o.inputSize, kMinInputSide, kMaxInputSide);
-        if (!size) return Error{"--input-size: " + size.error()};
-        mo.inputSize = *size;
-    }
-    std::vector<std::string> warnings;
-    auto model = Model::load(mo, &warnings);
-    if (model && !o.quiet)
-        for (const auto& w : warnings) warn(w);
-    return model;
-}
-
 // The last convolution's output: its row, or the ReLU right after it when the net has the
 // activation as a layer of its own (ONNX, Caffe).
 std::string lastConvLayer(const Model& model) {
@@ -64,7 +44,7 @@ struct CamCmd {
         if (!npy && !endsWith(o, ".png")) return fail("--out must name a .npy or .png file, got '" + out + "'");
         auto m = parseCamMethod(method);
         if (!m) return fail("--method: " + m.error());
-        auto model = loadWithHead(common);
+        auto model = loadModel(common, nullptr, /*withHead=*/true);
         if (!model) return fail(model.error());
         if (!model->hasHead()) return fail(model->headProblem());
         if (auto p = model->headSizeProblem(); !p.empty()) return fail(p);
@@ -134,7 +114,7 @@ void registerCam(CLI::App& app, std::function<int()>& action) {
     c->add_option("SOURCE", cmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
     c->add_option("--method", cmd.method, "gradcam, gradcam++, layercam or eigencam")->required();
     c->add_option("--layer", cmd.layer, "Layer with a (C,H,W) map before the head (default: the last convolution's output)");
-    c->add_option("--class", cmd.classIndex, "Class index (default: the frame's top-1)")->check(CLI::NonNegativeNumber);
+    c->add_option("--class", cmd.classIndex, "Class index (default: the frame's top-1)");
     c->add_option("--out", cmd.out,
                   "F.npy: the map at the layer's resolution, float32 (H, W), before upsampling and normalisation; F.png: "
                   "overlaid on the frame ('hot', min-max) with a caption (class, probability, method, layer)")

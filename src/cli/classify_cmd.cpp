@@ -23,28 +23,6 @@ double msSince(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// loadModel with the classifier head asked for (a with-top Keras file's dense layers are read
-// only by the commands that classify).
-Expected<Model> loadClassifier(const CommonOptions& o) {
-    if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};
-    ModelOptions mo;
-    mo.model = o.model;
-    mo.config = o.config;
-    mo.untrained = o.untrained;
-    mo.target = o.target;
-    mo.head = true;
-    if (!o.inputSize.empty()) {
-        auto size = parseSize(o.inputSize, kMinInputSide, kMaxInputSide);
-        if (!size) return Error{"--input-size: " + size.error()};
-        mo.inputSize = *size;
-    }
-    std::vector<std::string> warnings;
-    auto model = Model::load(mo, &warnings);
-    if (model && !o.quiet)
-        for (const auto& w : warnings) warn(w);
-    return model;
-}
-
 struct ClassifyCmd {
     CommonOptions common;
     std::string source, json, labels;
@@ -52,7 +30,7 @@ struct ClassifyCmd {
     int64_t frames = 0;
 
     int run() {
-        auto model = loadClassifier(common);
+        auto model = loadModel(common, nullptr, /*withHead=*/true);
         if (!model) return fail(model.error());
         if (!model->hasHead()) return fail(model->headProblem());
         if (auto p = model->headSizeProblem(); !p.empty()) return fail(p);
@@ -135,7 +113,7 @@ void registerClassify(CLI::App& app, std::function<int()>& action) {
         "The top K classes of each frame through the model's classifier head: label, index, softmax probability, logit. Needs a "
         "model with a head (the with-top VGG19: cnnscope fetch vgg19_keras_top; ONNX, Caffe and TensorFlow classifiers)");
     c->add_option("SOURCE", cmd.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")->required();
-    c->add_option("--top", cmd.top, "How many classes per frame, largest logit first")->default_val(5)->check(CLI::Range(1, 100000));
+    c->add_option("--top", cmd.top, "How many classes per frame, largest logit first")->default_val(5);
     c->add_option("--json", cmd.json,
                   "Also write JSON: {\"frames\": [{\"frame\": N, \"top\": [{\"label\", \"index\", \"probability\", \"logit\"}, ...]}, ...]}");
     c->add_option("--labels", cmd.labels,

@@ -339,11 +339,11 @@ void registerFeatvis(CLI::App& app, std::function<int()>& action) {
     c->add_option("--against", cmd.against,
                   "Also measure each unit's best mean activation over this source's first frames (image, video, ...) at --size, "
                   "for index.json and the sheet");
-    c->add_option("--against-frames", cmd.againstFrames, "Frames of --against to read")->default_val(20)->check(CLI::Range(1, 100000));
+    c->add_option("--against-frames", cmd.againstFrames, "Frames of --against to read")->default_val(20);
     c->add_option("--lr", cmd.lr, "Adam learning rate on the spectrum")->default_val(0.05);
     c->add_option("--tv", cmd.tv, "Weight of the total-variation prior (squared neighbour differences of the [0,1] image, per pixel)")
         ->default_val(0.05);
-    c->add_option("--decay", cmd.decay, "Spectrum scale 1/f^decay of the Fourier parametrisation")->default_val(1.0)->check(CLI::Range(0.0, 4.0));
+    c->add_option("--decay", cmd.decay, "Spectrum scale 1/f^decay of the Fourier parametrisation")->default_val(1.0);
     c->add_flag("--no-transforms", cmd.noTransforms, "No random jitter, scale and rotation (transformation robustness off)");
     addModelOptions(*c, cmd.common);
 

@@ -49,6 +49,13 @@ const Range kRanges[] = {
     {"--tile", 4, 128},
     {"--columns", 1, 1024},
     {"--repeat", 1, 10000},  // backprop timing
+    // featvis
+    {"--seed", 0, 4294967295.0},
+    {"--against-frames", 1, 100000},
+    {"--decay", 0, 4},
+    // classify, cam: then checked against the model's class count
+    {"--top", 1, 100000},
+    {"--class", 0, 1e6},
 };
 
 // Whole numbers as written ("60000", "1000000000"), others as %g.

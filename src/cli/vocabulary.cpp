@@ -261,7 +261,7 @@ size_t firstCommandIndex(CLI::App& app, const std::vector<std::string>& args) {
         const std::string name = a.substr(0, a.find('='));
         CLI::Option* global = a.rfind("--", 0) == 0 ? findOption(&app, name) : nullptr;
         if (!global || isHelpOrVersion(a)) break;
-        i += (global->get_type_size() == 0 || a.find('=') != std::string::npos) ? 1 : 2;
+        i += (global->get_items_expected_max() == 0 || a.find('=') != std::string::npos) ? 1 : 2;
     }
     return i;
 }

@@ -86,13 +86,14 @@ std::string oneLine(const std::string& message) {
 
 void warn(const std::string& message) { std::cerr << "cnnscope: warning: " << oneLine(message) << std::endl; }
 
-Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* out) {
+Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* out, bool withHead) {
     if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};
     ModelOptions mo;
     mo.model = o.model;
     mo.config = o.config;
     mo.untrained = o.untrained;
     mo.target = o.target;
+    mo.head = withHead;
     if (!o.inputSize.empty()) {
         auto size = parseSize(o.inputSize, kMinInputSide, kMaxInputSide);
         if (!size) return Error{"--input-size: " + size.error()};

@@ -36,8 +36,9 @@ struct CommonOptions {
 Status applyConvOption(const std::string& conv);
 
 // Loads the model the options describe; warnings go to stderr prefixed "cnnscope: warning:"
-// (unless quiet), and to *warnings when given (the window's message channel).
-Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* warnings = nullptr);
+// (unless quiet), and to *warnings when given (the window's message channel). withHead: also the
+// classifier head (a with-top Keras file's dense layers are read only by the commands that classify).
+Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* warnings = nullptr, bool withHead = false);
 // The style stage the options ask for, or none without --style.
 Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o, std::vector<std::string>* warnings = nullptr);
 // Stylises `frame` in place when a style stage is set.

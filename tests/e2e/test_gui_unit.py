@@ -124,7 +124,9 @@ class GuiUnitTest(CliTest):
 
     def test_top9_sheet_matches_the_headless_command(self):
         out = self.path("topk")
-        self.run_cli("topk", BABOON, "--untrained", "--layer", LAYER, "--out", out)
+        # The window's sheet has the short caption (its title strip); `full`, topk's default, adds
+        # a strip below naming the model.
+        self.run_cli("topk", BABOON, "--untrained", "--layer", LAYER, "--out", out, "--caption", "short")
         ref = read_png_bgr(os.path.join(out, f"channel_{CHANNEL:04d}.png"))
         shot, st = self.view("--topk")
         u = st["unit"]

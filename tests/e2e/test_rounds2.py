@@ -222,7 +222,7 @@ class MemoryBoundTest(Base):
 
     def test_outputs_and_forward_are_estimated_before_allocating(self):
         img = self.image()
-        p = self.run_cli("grid", img, "--layer", "block1_conv1", "--tiles", "64", "--tile-size", "2048", "--out", "g", *FAST, expect=None)
+        p = self.run_cli("grid", img, "--layer", "block1_conv1", "--tiles", "32", "--tile-size", "2048", "--out", "g", *FAST, expect=None)
         self.one_error(p, "GB")
         self.assertFalse(os.path.exists(self.path("g")))
         env = dict(self.env, CNNSCOPE_MAX_MEMORY_MB="200")
