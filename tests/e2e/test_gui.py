@@ -97,7 +97,9 @@ class GuiTest(CliTest):
         _, st = self.view(VTEST, "--untrained", "--layer", "block5_conv4", "--grid", "--input-size", "640x480", "--keys", "idle",
                           frames=90)
         self.assertEqual(st["layer"], "block5_conv4")
-        self.assertGreater(st["inference_fps"], 0)
+        # Inference was timed; after `idle` a slow machine (ASan, load) may finish no further frame
+        # in the 90 the window draws: the rate is then 0, and a window that waited would be slower.
+        self.assertGreater(st["inference_ms"], 0, st)
         self.assertGreater(st["render_fps"], 3 * st["inference_fps"], st)
         self.assertGreater(st["latency_ms"]["p50"], 0)
 
