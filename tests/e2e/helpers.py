@@ -1,5 +1,6 @@
 """Shared helpers for end-to-end tests: run the real cnnscope binary on Debian's opencv-doc footage."""
 import atexit
+import json
 import os
 import shutil
 import signal
@@ -147,6 +148,16 @@ def group_processes(pgid, settle=5.0):
         if not left or time.time() > deadline:
             return left
         time.sleep(0.1)
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
 
 
 def read_png_bgr(path):

@@ -4,7 +4,6 @@ weights) at least 3x more than the best of a photo and 20 other real images at t
 index.json's activations are torch's; shards merged equal the unsharded run byte for byte; a
 single channel to F.png is the same image; merge refuses mixed, missing and duplicate shards;
 bad input and Ctrl-C leave nothing behind."""
-import json
 import os
 import signal
 import subprocess
@@ -15,17 +14,8 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, CliTest  # noqa: E402
+from helpers import BIN, DATA, CliTest, read_bytes, read_json  # noqa: E402
 import backward_ref as ref  # noqa: E402
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 SIZE = 40

@@ -3,7 +3,6 @@ Slurm started here in a scratch folder (munged, slurmctld, slurmd on localhost, 
 socket; ../shared/docs/slurm.md's recipe): the array's shards merged by the dependent job equal an
 unsharded run, file for file. Skips when Slurm or munge is not installed or not root; stops every
 daemon it started, also when it fails."""
-import json
 import os
 import shutil
 import signal
@@ -14,17 +13,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, CliTest  # noqa: E402
+from helpers import BIN, CliTest, read_bytes, read_json  # noqa: E402
 import backward_ref as ref  # noqa: E402
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
 
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
