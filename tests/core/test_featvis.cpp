@@ -3,6 +3,7 @@
 // the TV prior) against finite differences of the objective itself, on a small net with known
 // random weights; steps raise the activation; a channel's result depends only on seed + channel.
 #include "core/model/model.hpp"
+#include "../support/keras_file.hpp"
 #include "core/unit/featvis.hpp"
 
 #include <doctest/doctest.h>
@@ -14,17 +15,7 @@ using namespace cnnscope;
 namespace {
 
 SeqLayer fvConv(const std::string& name, int in, int out, std::mt19937& rng) {
-    SeqLayer l;
-    l.name = name;
-    l.inChannels = in, l.outChannels = out;
-    const int shape[4] = {out, in, 3, 3};
-    l.weights.create(4, shape, CV_32F);
-    std::normal_distribution<float> w(0.f, std::sqrt(2.f / (9.f * in)));
-    for (size_t i = 0; i < l.weights.total(); ++i) l.weights.ptr<float>()[i] = w(rng);
-    l.bias.create(1, out, CV_32F);
-    std::uniform_real_distribution<float> b(0.f, 1.f);
-    for (int i = 0; i < out; ++i) l.bias.at<float>(i) = b(rng);
-    return l;
+    return test::seqConv(name, in, out, rng, 0.f, 1.f);
 }
 
 Model tinyModel(std::mt19937& rng) {

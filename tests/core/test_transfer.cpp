@@ -1,6 +1,7 @@
 // Style transfer's gradient (through the backward engine, grad mode) against finite
 // differences of its own loss, on a small net built here with known random weights.
 #include "core/model/model.hpp"
+#include "../support/keras_file.hpp"
 #include "core/unit/transfer.hpp"
 
 #include <doctest/doctest.h>
@@ -14,17 +15,7 @@ using namespace cnnscope;
 namespace {
 
 SeqLayer conv(const std::string& name, int in, int out, std::mt19937& rng) {
-    SeqLayer l;
-    l.name = name;
-    l.inChannels = in, l.outChannels = out;
-    const int shape[4] = {out, in, 3, 3};
-    l.weights.create(4, shape, CV_32F);
-    std::normal_distribution<float> w(0.f, std::sqrt(2.f / (9.f * in)));
-    for (size_t i = 0; i < l.weights.total(); ++i) l.weights.ptr<float>()[i] = w(rng);
-    l.bias.create(1, out, CV_32F);
-    std::uniform_real_distribution<float> b(-1.f, 1.f);
-    for (int i = 0; i < out; ++i) l.bias.at<float>(i) = b(rng);
-    return l;
+    return test::seqConv(name, in, out, rng, -1.f, 1.f);
 }
 
 cv::Mat randomImage(cv::Size s, std::mt19937& rng) {

@@ -218,4 +218,18 @@ std::string tempDir() {
     return d;
 }
 
+SeqLayer seqConv(const std::string& name, int in, int out, std::mt19937& rng, float biasLo, float biasHi) {
+    SeqLayer l;
+    l.name = name;
+    l.inChannels = in, l.outChannels = out;
+    const int shape[4] = {out, in, 3, 3};
+    l.weights.create(4, shape, CV_32F);
+    std::normal_distribution<float> w(0.f, std::sqrt(2.f / (9.f * in)));
+    for (size_t i = 0; i < l.weights.total(); ++i) l.weights.ptr<float>()[i] = w(rng);
+    l.bias.create(1, out, CV_32F);
+    std::uniform_real_distribution<float> b(biasLo, biasHi);
+    for (int i = 0; i < out; ++i) l.bias.at<float>(i) = b(rng);
+    return l;
+}
+
 }  // namespace cnnscope::test

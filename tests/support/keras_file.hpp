@@ -2,6 +2,8 @@
 // double-precision reference of the conv stack they describe (independent of OpenCV's dnn).
 #pragma once
 
+#include "core/model/keras_h5.hpp"
+
 #include <opencv2/core.hpp>
 
 #include <cstdint>
@@ -27,6 +29,8 @@ KLayer convLayer(const std::string& name, int in, int out, std::mt19937& rng);
 KLayer poolLayer(const std::string& name);
 KLayer denseLayer(const std::string& name, int in, int out, std::mt19937& rng);
 std::vector<KLayer> vgg19Layers(uint32_t seed);
+// A 3x3 'same' conv for Model::fromSequential: He-normal weights, biases uniform in [biasLo, biasHi).
+SeqLayer seqConv(const std::string& name, int in, int out, std::mt19937& rng, float biasLo, float biasHi);
 
 // Writes the file; `nested` puts everything under a `model_weights` group like a saved model.
 void writeKerasFile(const std::string& path, const std::vector<KLayer>& layers, Naming naming, bool nested);
