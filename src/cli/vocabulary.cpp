@@ -164,8 +164,11 @@ std::string optionName(const CLI::Option* o) {
 
 bool isAlias(const CLI::Option* o) { return o->get_description().rfind("Alias of ", 0) == 0; }
 
+// A flag takes no value: CLI11 expects no items for it (the global --verbose before a command too).
+bool isFlag(const CLI::Option* o) { return o->get_items_expected_max() == 0; }
+
 std::string typeText(const CLI::Option* o) {
-    if (o->get_type_size() == 0) return {};
+    if (isFlag(o)) return {};
     return o->get_type_name();
 }
 
@@ -261,7 +264,7 @@ size_t firstCommandIndex(CLI::App& app, const std::vector<std::string>& args) {
         const std::string name = a.substr(0, a.find('='));
         CLI::Option* global = a.rfind("--", 0) == 0 ? findOption(&app, name) : nullptr;
         if (!global || isHelpOrVersion(a)) break;
-        i += (global->get_items_expected_max() == 0 || a.find('=') != std::string::npos) ? 1 : 2;
+        i += (isFlag(global) || a.find('=') != std::string::npos) ? 1 : 2;
     }
     return i;
 }
