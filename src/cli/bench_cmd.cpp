@@ -7,6 +7,7 @@
 #include "core/base/interrupt.hpp"
 #include "core/render/mosaic.hpp"
 #include "core/base/parse.hpp"
+#include "core/model/precision.hpp"
 #include "core/pipeline/source.hpp"
 
 #include <opencv2/core/utility.hpp>
@@ -55,18 +56,28 @@ struct BenchCmd {
     std::string source = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
     std::string json;
     int frames = 10, warmup = 2, threads = 0;
-    std::vector<std::string> convs;
-    std::vector<ConvMode> modes;
+    std::vector<std::string> convs, precisions;
+    struct Case {
+        ConvMode conv;
+        Precision precision;
+    };
+    std::vector<Case> cases;  // every conv mode with every precision, alternating frame by frame
 
     int run() {
         if (threads > 0) cv::setNumThreads(threads);
         if (convs.empty()) convs = {"auto"};
+        if (precisions.empty()) precisions = {"auto"};
         for (const auto& c : convs) {
             auto mode = parseConvMode(c);
             if (!mode) return fail("--conv: " + mode.error());
-            modes.push_back(*mode);
+            for (const auto& pr : precisions) {
+                auto prec = parsePrecision(pr);
+                if (!prec) return fail("--precision: " + prec.error());
+                cases.push_back({*mode, *prec});
+            }
         }
         common.conv = convs.front();
+        common.precision = precisions.front();
         std::vector<cv::Size> inputSizes;
         if (sizes.empty()) sizes = {"224x224", "640x480"};
         for (const auto& s : sizes) {
@@ -98,7 +109,7 @@ struct BenchCmd {
         if (auto st = next(); !st) return fail(st.error());
 
         std::ostringstream rows;
-        std::printf("%-14s %-9s %-8s %10s %10s %11s %11s %9s %7s %11s   %s\n", "layer", "input", "conv", "forward_ms", "fwd_min", "pipeline_ms",
+        std::printf("%-14s %-9s %-14s %10s %10s %11s %11s %9s %7s %11s   %s\n", "layer", "input", "conv/precision", "forward_ms", "fwd_min", "pipeline_ms",
                     "pipe_min", "overhead", "GFLOP/s", "allocs/frm", "pipeline = decode + preprocess/forward/copy-out + render   conv kernels");
         bool firstRow = true;
         Progress progress("bench", int64_t(inputSizes.size() * layers.size()) * (warmup + 1 + frames), common.quiet);
@@ -115,17 +126,19 @@ struct BenchCmd {
                 MosaicScratch scratch;
                 MosaicOptions mo;
                 mo.labels = false;
-                const size_t M = modes.size();
+                const size_t M = cases.size();
                 std::vector<std::vector<double>> fwd(M), pipe(M), decodeMs(M), netMs(M), renderMs(M);
                 std::vector<int64_t> allocs(M, 0);
                 std::vector<ConvReport> kernels(M);
+                std::vector<std::string> engines(M);
                 int64_t allocStart = 0;
                 double rssStart = 0;
                 for (int i = 0; i < warmup + 1 + frames; ++i) {
                     const bool timed = i > warmup;
                     // Modes alternate frame by frame, so that drifts of the machine's speed hit all alike.
                     for (size_t m = 0; m < M; ++m) {
-                        setConvMode(modes[m]);
+                        setConvMode(cases[m].conv);
+                        setPrecision(cases[m].precision);
                         const auto b0 = Clock::now();
                         if (auto st = model->forwardBlob(blob, layer); !st) return fail(st.error());
                         const auto b1 = Clock::now();
@@ -149,7 +162,10 @@ struct BenchCmd {
                             renderMs[m].push_back(ms(t2, t3));
                             allocs[m] += heapAllocations() - a0;
                         }
-                        if (i == warmup) kernels[m] = model->convReport();
+                        if (i == warmup) {
+                            kernels[m] = model->convReport();
+                            engines[m] = model->engine();
+                        }
                     }
                     progress.step(++stepsDone, layer + " at " + std::to_string(size.width) + "x" + std::to_string(size.height));
                 }
@@ -162,9 +178,11 @@ struct BenchCmd {
                     const double allocsPerFrame = allocStart >= 0 ? double(allocs[m]) / frames : -1;
                     const std::string in = std::to_string(size.width) + "x" + std::to_string(size.height);
                     const Timing d = summarize(decodeMs[m]), n = summarize(netMs[m]), r = summarize(renderMs[m]);
-                    const char* conv = convModeName(modes[m]);
-                    std::printf("%-14s %-9s %-8s %10.1f %10.1f %11.1f %11.1f %8.1f%% %7.1f %11s   %.1f + %.1f + %.1f   %s\n", layer.c_str(),
-                                in.c_str(), conv, f.median, f.min, p.median, p.min, 100 * overhead, gflops,
+                    const char* conv = convModeName(cases[m].conv);
+                    const std::string& prec = kernels[m].precision;  // what ran
+                    const std::string label = std::string(conv) + "/" + prec;
+                    std::printf("%-14s %-9s %-14s %10.1f %10.1f %11.1f %11.1f %8.1f%% %7.1f %11s   %.1f + %.1f + %.1f   %s\n", layer.c_str(),
+                                in.c_str(), label.c_str(), f.median, f.min, p.median, p.min, 100 * overhead, gflops,
                                 allocsPerFrame >= 0 ? cv::format("%.1f", allocsPerFrame).c_str() : "n/a", d.median, n.median, r.median,
                                 kernels[m].summary.c_str());
                     if (frames >= 1000 && m + 1 == M)
@@ -176,7 +194,9 @@ struct BenchCmd {
                         perLayer << (perLayer.tellp() > 0 ? ", " : "") << "{\"layer\": \"" << jsonEscape(k.name) << "\", \"kernel\": \""
                                  << k.kernel << "\", \"impl\": \"" << jsonEscape(k.impl) << "\", \"why\": \"" << jsonEscape(k.why) << "\"}";
                     rows << (firstRow ? "" : ",\n") << "    {\"layer\": \"" << jsonEscape(layer) << "\", \"input_size\": \"" << in
-                         << "\", \"conv\": \"" << conv << "\", \"conv_summary\": \"" << jsonEscape(kernels[m].summary)
+                         << "\", \"conv\": \"" << conv << "\", \"precision\": \"" << prec << "\", \"precision_requested\": \""
+                         << precisionName(cases[m].precision) << "\", \"engine\": \"" << jsonEscape(engines[m])
+                         << "\", \"conv_summary\": \"" << jsonEscape(kernels[m].summary)
                          << "\", \"forward_ms\": " << jsonNumber(f.median, 6) << ", \"forward_min_ms\": " << jsonNumber(f.min, 6) << ", \"pipeline_ms\": " << jsonNumber(p.median, 6)
                          << ", \"pipeline_min_ms\": " << jsonNumber(p.min, 6) << ", \"overhead\": " << jsonNumber(overhead, 6) << ", \"gflops\": " << jsonNumber(gflops, 6)
                          << ", \"allocs_per_frame\": " << (allocsPerFrame >= 0 ? jsonNumber(allocsPerFrame, 6) : std::string("null"))
@@ -215,6 +235,10 @@ void registerBench(CLI::App& app, std::function<int()>& action) {
     b->add_option("--conv", cmd.convs,
                   "CPU convolution kernels to time, comma-separated or repeated, alternating frame by frame in one run: auto, "
                   "winograd, direct, opencv (default auto)")
+        ->delimiter(',');
+    b->add_option("--precision", cmd.precisions,
+                  "CPU executor precisions to time, comma-separated or repeated, alternating frame by frame with the --conv "
+                  "modes: auto, f32, bf16 (default auto; bf16 runs f32 on a CPU without bf16 units)")
         ->delimiter(',');
     b->add_option("--model", cmd.common.model, "Weights file or models.yml name (default search, else untrained VGG19)");
     b->add_option("--config", cmd.common.config, "Second model file (Caffe .prototxt, Darknet .cfg)");

@@ -26,6 +26,7 @@ void addModelOptions(CLI::App& cmd, CommonOptions& o) {
         ->group("Model");
     cmd.add_option("--backend", o.target, "Alias of --target, kept for old scripts")->group("Model");
     addConvOption(cmd, o.conv);
+    addPrecisionOption(cmd, o.precision);
     cmd.add_flag("-q,--quiet", o.quiet, "No progress or warnings on stderr");
 }
 
@@ -36,6 +37,15 @@ void addConvOption(CLI::App& cmd, std::string& conv) {
                    "(groups, dilation, asymmetric pads) always run OpenCV's" +
                        std::string(oneDnnBuilt() ? "" : "; this build has no oneDNN: every mode runs OpenCV's"))
         ->default_val("auto")
+        ->group("Model");
+}
+
+void addPrecisionOption(CLI::App& cmd, std::string& precision) {
+    cmd.add_option("--precision", precision,
+                   "CPU executor precision: auto (bf16 on CPUs with AMX-BF16 for pictures and the window; f32 elsewhere "
+                   "and for exported numbers: .npy, JSON), f32, bf16 (on a CPU without bf16 units runs f32 and says so). "
+                   "Default $CNNSCOPE_PRECISION, else auto")
+        ->check(CLI::IsMember({"auto", "f32", "bf16"}, CLI::ignore_case))
         ->group("Model");
 }
 

@@ -19,6 +19,7 @@ namespace cnnscope::cli {
 
 // The session layer's types and functions, as the commands have always named them.
 using session::applyConvOption;
+using session::applyPrecisionOption;
 using session::CommonOptions;
 using session::Display;
 using session::parseDisplay;
@@ -38,6 +39,7 @@ void addModelOptions(CLI::App& cmd, CommonOptions& o);
 void addDisplayOptions(CLI::App& cmd, CommonOptions& o);
 // --conv alone (addModelOptions adds it too), for commands without the model options.
 void addConvOption(CLI::App& cmd, std::string& conv);
+void addPrecisionOption(CLI::App& cmd, std::string& precision);
 // --style and --style-size; `required` for commands that need a style network.
 void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required = false);
 

@@ -1,5 +1,6 @@
 // Headless subcommands: layers, dump, grid, sweep, targets.
 #include "cli/cli.hpp"
+#include "core/model/precision.hpp"
 
 #include "core/io/atomic_file.hpp"
 #include "core/io/output_set.hpp"
@@ -62,6 +63,10 @@ struct LayersCmd {
         std::printf("\n");
         std::printf("%-24s %-14s %-22s %12s %8s %7s  %s\n", "Layer", "Type", "Output Shape", "Param #", "RF", "Stride", "Conv kernel");
         std::printf("%s\n", std::string(92, '=').c_str());
+        // One forward of a black frame to the deepest map, so the kernels below are what ran.
+        const auto spatial = model->spatialLayerNames();
+        cv::Mat probe;
+        if (!spatial.empty()) (void)model->forward(cv::Mat(pre.size, CV_8UC3, cv::Scalar::all(0)), spatial.back(), probe);
         const ConvReport conv = model->convReport();
         for (const auto& l : model->layers()) {
             const std::string shape = l.shape.empty() ? "?" : "(None, " + shapeText(l.shape).substr(1);
@@ -75,6 +80,8 @@ struct LayersCmd {
         std::printf("Total params: %s\n", withThousands(totalParams(model->layers())).c_str());
         std::printf("Output shapes are (batch, channels, height, width); RF = receptive field on the input, in pixels.\n");
         std::printf("Convolutions: %s\n", conv.summary.c_str());
+        std::printf("Engine: %s (--precision %s; one forward of a black frame at %dx%d)\n", model->engine().c_str(),
+                    precisionName(requestedPrecision()), pre.size.width, pre.size.height);
         return 0;
     }
 };
@@ -88,6 +95,7 @@ struct DumpCmd {
     int64_t frame = 0;
     int run() {
         if (!endsWith(lower(out), ".npy")) return fail("--out must name a .npy file, got '" + out + "'");
+        setExactOutputs(true);  // exported numbers: --precision auto means f32
         if (!gram.empty() && !endsWith(lower(gram), ".npy")) return fail("--gram must name a .npy file, got '" + gram + "'");
         auto model = loadModel(common);
         if (!model) return fail(model.error());
@@ -301,8 +309,21 @@ void printOpenClDevices() {
                 std::getenv("OPENCV_DNN_OPENCL_ALLOW_ALL_DEVICES") ? std::getenv("OPENCV_DNN_OPENCL_ALLOW_ALL_DEVICES") : "unset");
 }
 
-int runTargets(const std::string& conv) {
+void printPrecision() {
+    const std::string isa = bf16IsaOnThisCpu();
+    const PrecisionChoice pc = currentPrecision();
+    std::printf("cpu precision: --precision %s runs %s%s; bf16 units: %s\n", precisionName(requestedPrecision()),
+                precisionName(pc.actual), pc.note.empty() ? "" : (" (" + pc.note + ")").c_str(),
+                isa.empty() ? "none" : isa == "amx_bf16" ? "AMX-BF16 (auto takes bf16 for pictures and the window)"
+                                                         : "AVX512-BF16 without AMX (auto stays f32: bf16 measured slower here, bench/precision.sh)");
+    if (oneDnnBuilt())
+        std::printf("cpu executor: plain chains (convolution with its ReLU, max pooling, ReLU, dense, flatten) run in oneDNN, "
+                    "data kept in its layout between layers; `cnnscope layers` shows what ran per layer\n");
+}
+
+int runTargets(const std::string& conv, const std::string& precision) {
     if (auto st = applyConvOption(conv); !st) return fail(st.error());
+    if (auto st = applyPrecisionOption(precision); !st) return fail(st.error());
     const auto avail = availableTargets();
     std::printf("%-12s %-10s %s\n", "target", "offered", "what");
     for (const auto& e : targetTable()) {
@@ -331,6 +352,7 @@ int runTargets(const std::string& conv) {
     } else {
         std::printf("cpu convolutions: OpenCV's own kernel (built without oneDNN)\n");
     }
+    printPrecision();
     std::printf("other targets: OpenCV's own layers; layers oneDNN does not take (groups, dilation, asymmetric pads) stay on OpenCV's on the cpu too\n");
     return 0;
 }
@@ -404,9 +426,10 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     registerOptions(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");
-    static std::string targetsConv = "auto";
+    static std::string targetsConv = "auto", targetsPrecision;
     addConvOption(*targets, targetsConv);
-    targets->callback([&] { action = [] { return runTargets(targetsConv); }; });
+    addPrecisionOption(*targets, targetsPrecision);
+    targets->callback([&] { action = [] { return runTargets(targetsConv, targetsPrecision); }; });
 }
 
 }  // namespace cnnscope::cli

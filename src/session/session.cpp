@@ -3,10 +3,12 @@
 #include "session/session.hpp"
 
 #include "core/model/conv_mode.hpp"
+#include "core/model/precision.hpp"
 #include "core/base/parse.hpp"
 #include "core/pipeline/source.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 
 namespace cnnscope::session {
@@ -18,12 +20,22 @@ Status applyConvOption(const std::string& conv) {
     return {};
 }
 
+Status applyPrecisionOption(const std::string& precision) {
+    const char* env = std::getenv("CNNSCOPE_PRECISION");
+    const std::string value = !precision.empty() ? precision : env ? env : "auto";
+    auto p = parsePrecision(value);
+    if (!p) return Error{std::string(precision.empty() ? "CNNSCOPE_PRECISION" : "--precision") + ": " + p.error()};
+    setPrecision(*p);
+    return {};
+}
+
 Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o, std::vector<std::string>* out) {
     if (o.style.empty()) {
         if (!o.styleSize.empty()) return Error{"--style-size needs --style"};
         return std::optional<StyleStage>{};
     }
     if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};
+    if (auto st = applyPrecisionOption(o.precision); !st) return Error{st.error()};
     StyleOptions so;
     so.style = o.style;
     so.target = o.target;
@@ -88,6 +100,7 @@ void warn(const std::string& message) { std::cerr << "cnnscope: warning: " << on
 
 Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* out, bool withHead) {
     if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};
+    if (auto st = applyPrecisionOption(o.precision); !st) return Error{st.error()};
     ModelOptions mo;
     mo.model = o.model;
     mo.config = o.config;

@@ -30,10 +30,14 @@ struct CommonOptions {
     std::string style;       // style network run on each frame first (path or models.yml name)
     std::string styleSize;   // WxH it runs at (default: the network's own, else 320 wide)
     std::string conv = "auto";  // CPU convolution kernel: auto, winograd, direct, opencv (process-wide)
+    std::string precision;      // CPU executor precision: auto, f32, bf16; empty: $CNNSCOPE_PRECISION, else auto
 };
 
 // Parses a --conv value and sets the process-wide mode (loadModel and loadStyle call it).
 Status applyConvOption(const std::string& conv);
+// Parses a --precision value (empty: $CNNSCOPE_PRECISION, else auto) and sets the process-wide
+// request (loadModel and loadStyle call it).
+Status applyPrecisionOption(const std::string& precision);
 
 // Loads the model the options describe; warnings go to stderr prefixed "cnnscope: warning:"
 // (unless quiet), and to *warnings when given (the window's message channel). withHead: also the

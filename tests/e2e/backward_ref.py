@@ -157,6 +157,27 @@ def write_onnx(path, nodes, inits, in_shape, out_name):
     onnx.save(model, path)
 
 
+def onnx_chain(rng, mid="MaxPool"):
+    """A conv/relu/maxpool ONNX chain with strides, pads and overlapping pools: (nodes, initialisers,
+    the same layers for forward/backward here); `mid`: the middle node's op instead of MaxPool."""
+    w1 = rng.normal(0, 0.3, (4, 3, 3, 3)).astype(np.float32)
+    b1 = rng.uniform(-5, 5, 4).astype(np.float32)
+    w2 = rng.normal(0, 0.3, (5, 4, 3, 2)).astype(np.float32)
+    b2 = rng.uniform(-1, 1, 5).astype(np.float32)
+    from onnx import helper
+    mid_node = (helper.make_node("MaxPool", ["r1"], ["p1"], kernel_shape=[3, 3], strides=[2, 2]) if mid == "MaxPool"
+                else helper.make_node(mid, ["r1"], ["p1"]))
+    nodes = [helper.make_node("Conv", ["input", "w1", "b1"], ["c1"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c1"], ["r1"]), mid_node,
+             helper.make_node("Conv", ["p1", "w2", "b2"], ["c2"], kernel_shape=[3, 2], pads=[1, 0, 1, 0]),
+             helper.make_node("Relu", ["c2"], ["r2"])]
+    layers = [{"kind": "conv", "name": "c1", "w": w1.astype(np.float64), "b": b1.astype(np.float64), "stride": (2, 2), "pad": (1, 1, 1, 1)},
+              {"kind": "relu", "name": "r1"}, {"kind": "pool", "name": "p1", "k": 3, "s": 2},
+              {"kind": "conv", "name": "c2", "w": w2.astype(np.float64), "b": b2.astype(np.float64), "pad": (1, 0, 1, 0)},
+              {"kind": "relu", "name": "r2"}]
+    return nodes, {"w1": w1, "b1": b1, "w2": w2, "b2": b2}, layers
+
+
 def preprocess(path):
     """A PNG read as cnnscope's Keras 'caffe' preprocessing sees it at its own size: BGR minus the mean, (3,H,W)."""
     from PIL import Image

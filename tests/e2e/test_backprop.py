@@ -78,27 +78,9 @@ class BackpropTest(CliTest):
                 else:
                     self.assertLess(rel_err(got[0], want), 1e-4, f"{layer} {mode}")
 
-    def onnx_net(self, rng, mid="MaxPool"):
-        w1 = rng.normal(0, 0.3, (4, 3, 3, 3)).astype(np.float32)
-        b1 = rng.uniform(-5, 5, 4).astype(np.float32)
-        w2 = rng.normal(0, 0.3, (5, 4, 3, 2)).astype(np.float32)
-        b2 = rng.uniform(-1, 1, 5).astype(np.float32)
-        from onnx import helper
-        mid_node = (helper.make_node("MaxPool", ["r1"], ["p1"], kernel_shape=[3, 3], strides=[2, 2]) if mid == "MaxPool"
-                    else helper.make_node(mid, ["r1"], ["p1"]))
-        nodes = [helper.make_node("Conv", ["input", "w1", "b1"], ["c1"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
-                 helper.make_node("Relu", ["c1"], ["r1"]), mid_node,
-                 helper.make_node("Conv", ["p1", "w2", "b2"], ["c2"], kernel_shape=[3, 2], pads=[1, 0, 1, 0]),
-                 helper.make_node("Relu", ["c2"], ["r2"])]
-        layers = [{"kind": "conv", "name": "c1", "w": w1.astype(np.float64), "b": b1.astype(np.float64), "stride": (2, 2), "pad": (1, 1, 1, 1)},
-                  {"kind": "relu", "name": "r1"}, {"kind": "pool", "name": "p1", "k": 3, "s": 2},
-                  {"kind": "conv", "name": "c2", "w": w2.astype(np.float64), "b": b2.astype(np.float64), "pad": (1, 0, 1, 0)},
-                  {"kind": "relu", "name": "r2"}]
-        return nodes, {"w1": w1, "b1": b1, "w2": w2, "b2": b2}, layers
-
     def test_onnx_conv_relu_maxpool_with_strides_and_overlapping_pools(self):
         rng = np.random.default_rng(7)
-        nodes, inits, layers = self.onnx_net(rng)
+        nodes, inits, layers = ref.onnx_chain(rng)
         model = self.path("chain.onnx")
         ref.write_onnx(model, nodes, inits, (1, 3, 27, 34), "r2")
         image = self.crop(34, 27)  # stride-2 conv: 34 wide needs the transposed conv's extra column
@@ -136,7 +118,7 @@ class BackpropTest(CliTest):
 
     def test_refuses_layers_it_cannot_go_through(self):
         rng = np.random.default_rng(5)
-        nodes, inits, _ = self.onnx_net(rng, mid="Sigmoid")
+        nodes, inits, _ = ref.onnx_chain(rng, mid="Sigmoid")
         model = self.path("sigmoid.onnx")
         ref.write_onnx(model, nodes, inits, (1, 3, 27, 34), "r2")
         image = self.crop(34, 27)

@@ -101,7 +101,7 @@ ConvReport convReport(cv::dnn::Net& net, bool cpuTarget) {
 
 std::string convReportJson(const ConvReport& r) {
     std::string s = std::string("{\"mode\": \"") + convModeName(convMode()) + "\", \"summary\": \"" + jsonEscape(r.summary) +
-                    "\", \"layers\": [";
+                    "\", \"engine\": \"" + jsonEscape(r.engine) + "\", \"precision\": \"" + r.precision + "\", \"layers\": [";
     for (size_t i = 0; i < r.layers.size(); ++i) {
         const ConvLayerReport& l = r.layers[i];
         s += (i ? ", " : "") + std::string("{\"layer\": \"") + jsonEscape(l.name) + "\", \"kernel\": \"" + l.kernel +

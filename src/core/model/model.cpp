@@ -376,6 +376,12 @@ Status Model::forward(const cv::Mat& frame, const std::string& layer, cv::Mat& o
     if (frame.empty()) return Error{"empty frame"};
     auto l = requireSpatialLayer(layer);
     if (!l) return Error{l.error()};
+    if (auto stages = executorStages({(*l)->netName}); !stages.empty()) {
+        preprocess(frame, m_pre, m_buffers);
+        m_scratch.resize(1);
+        if (auto st = forwardExecutor(stages, {layer}, m_scratch); !st) return st;
+        return copyFinite(m_scratch[0], out, "layer '" + layer + "'");
+    }
     return guard([&]() -> Status {
         m_net.setInput(preprocess(frame, m_pre, m_buffers));
         cv::Mat r = m_net.forward((*l)->netName);  // aliases the net's blob: copy out before the next forward
@@ -391,6 +397,15 @@ Status Model::forward(const cv::Mat& frame, const std::vector<std::string>& laye
         if (!l) return Error{l.error()};
         m_names.push_back((*l)->netName);
     }
+    if (auto stages = executorStages(std::vector<std::string>(m_names.begin(), m_names.end())); !stages.empty()) {
+        preprocess(frame, m_pre, m_buffers);
+        m_scratch.resize(stages.size());
+        if (auto st = forwardExecutor(stages, layers, m_scratch); !st) return st;
+        outs.resize(stages.size());
+        for (size_t i = 0; i < stages.size(); ++i)
+            if (auto st = copyFinite(m_scratch[i], outs[i], "layer '" + layers[i] + "'"); !st) return st;
+        return {};
+    }
     return guard([&]() -> Status {
         m_net.setInput(preprocess(frame, m_pre, m_buffers));
         m_net.forward(m_scratch, m_names);
@@ -405,9 +420,15 @@ Status Model::forward(const cv::Mat& frame, const std::vector<std::string>& laye
 Status Model::forwardBlob(const cv::Mat& blob, const std::string& layer) {
     const LayerInfo* l = find(layer);
     if (!l) return Error{"unknown layer '" + layer + "'"};
+    if (auto stages = executorStages({l->netName}); !stages.empty()) {
+        blob.copyTo(m_buffers.blob);
+        m_scratch.resize(1);
+        return forwardExecutor(stages, {layer}, m_scratch);  // the layer made f32 NCHW: what a reader needs
+    }
     return guard([&]() -> Status {
         m_net.setInput(blob);
         m_net.forward(l->netName);
+        m_engine = "OpenCV dnn";
         return {};
     });
 }
@@ -415,6 +436,7 @@ Status Model::forwardBlob(const cv::Mat& blob, const std::string& layer) {
 ConvReport Model::convReport() const {
     cv::dnn::Net net = m_net;  // a handle on the same net
     ConvReport report = cnnscope::convReport(net, m_target.actual == "cpu");
+    executorReport(report);
     for (auto& row : report.layers)  // the names the catalogue shows (ONNX without "onnx_node!")
         for (const auto& l : m_layers)
             if (l.netName == row.name) row.name = l.name;

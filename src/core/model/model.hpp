@@ -9,10 +9,12 @@
 #include "core/model/keras_h5.hpp"
 #include "core/model/model_zoo.hpp"
 #include "core/model/preprocess.hpp"
+#include "core/model/precision.hpp"
 
 #include <opencv2/dnn.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -104,6 +106,12 @@ public:
     // from the thread that runs forward (the report reads layer state set up there).
     ConvReport convReport() const;  // 2 x multiply-adds of convs up to the layer
 
+    // The precision the next forward runs in (the process-wide request, resolved).
+    PrecisionChoice precisionChoice() const { return currentPrecision(); }
+    // What ran the last forward: "oneDNN executor, bf16" or "OpenCV dnn" with the reason when the
+    // executor could not take it. Empty before the first forward.
+    const std::string& engine() const { return m_engine; }
+
     // The network itself, for code that reads its layers and weights (the backward engine).
     cv::dnn::Net& net() { return m_net; }
 
@@ -123,8 +131,18 @@ public:
     // The logits of a frame, (1, classes) CV_32F, before any softmax; reuses out's memory.
     Status logits(const cv::Mat& frame, cv::Mat& out);
 
+    ~Model();
+    Model(Model&&) noexcept;
+    Model& operator=(Model&&) noexcept;
+
 private:
-    Model() = default;
+    Model();
+    struct Exec;
+    // The executor's stages for these net layers when it can run them all (building or
+    // rebuilding it for the current precision and conv mode), else empty with m_engine saying why.
+    std::vector<size_t> executorStages(const std::vector<std::string>& netNames);
+    Status forwardExecutor(const std::vector<size_t>& stages, const std::vector<std::string>& what, std::vector<cv::Mat>& outs);
+    void executorReport(ConvReport& report) const;
     void finishSetup();
     void shapesAt(cv::Size size);  // computeShapes, OpenCV's failures as one CoreError
     void setKerasHead(SeqHead head);
@@ -146,6 +164,8 @@ private:
     cv::dnn::Net m_headNet;
     std::string m_headInputNet, m_logitsNet, m_logitsName, m_headProblem;
     int m_classes = 0;
+    std::unique_ptr<Exec> m_exec;
+    std::string m_engine;
 };
 
 }  // namespace cnnscope

@@ -2,7 +2,9 @@
 // (transposed convolutions with the forward weights) and our own ReLU / max-pool routing.
 #include "core/unit/backward.hpp"
 
+#include "core/model/conv_mode.hpp"
 #include "core/model/model.hpp"
+#include "core/model/precision.hpp"
 
 #include <opencv2/dnn/all_layers.hpp>
 #include <opencv2/imgproc.hpp>
@@ -18,19 +20,10 @@ double msSince(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-constexpr int kPoolMax = 0;  // OpenCV's PoolingLayer::type for max pooling
-
 }  // namespace
 
-struct BackwardChain::Stage {
-    enum class Kind { Conv, Relu, MaxPool, Identity, Dense, Flatten };
-    Kind kind = Kind::Relu;
-    std::string name;               // the net's layer name
-    std::string label;              // the catalogue's name for it (`layers`; ONNX without "onnx_node!")
-    int kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
-    bool ceil = false;
-    cv::Mat weights, bias;          // conv: (out, in, kh, kw), (1, out); dense: (out, in), (1, out), shared
-    cv::dnn::Net deconv;            // conv: the transposed convolution for the current shapes
+struct BackwardChain::Stage : ChainStage {
+    cv::dnn::Net deconv;            // conv: the transposed convolution for the current shapes (OpenCV path)
     std::vector<int> deconvIn;      // the input shape `deconv` was built for
     std::vector<int> deconvOut;
 };
@@ -56,68 +49,7 @@ const char* reluModeName(ReluMode m) {
     return "?";
 }
 
-const char* backwardSupportedTypes() {
-    return "Convolution (any kernel, stride and padding; no groups or dilation), ReLU, max Pooling, Identity, Dropout, "
-           "Flatten, InnerProduct (dense)";
-}
-
-// One layer of the model's net as a stage, or why it cannot be one. `channels`: its input's
-// channel count, updated to its output's.
-static Expected<BackwardChain::Stage> stageFrom(const cv::Ptr<cv::dnn::Layer>& l, int& channels) {
-    using Stage = BackwardChain::Stage;
-    Stage s;
-    s.name = l->name;
-    if (l->type == "Convolution") {
-        auto* c = dynamic_cast<cv::dnn::BaseConvolutionLayer*>(l.get());
-        if (!c || l->blobs.empty() || c->kernel_size.size() != 2) return Error{"not a 2-D convolution"};
-        if (!c->padMode.empty() && c->padMode != "VALID") return Error{"padding mode " + c->padMode};
-        for (size_t d : c->dilations)
-            if (d != 1) return Error{"dilated"};
-        s.kind = Stage::Kind::Conv;
-        s.kh = int(c->kernel_size[0]), s.kw = int(c->kernel_size[1]);
-        s.sh = int(c->strides[0]), s.sw = int(c->strides[1]);
-        s.pt = int(c->pads_begin[0]), s.pl = int(c->pads_begin[1]);
-        s.pb = int(c->pads_end[0]), s.pr = int(c->pads_end[1]);
-        const int outC = c->numOutput;
-        const cv::Mat& w = l->blobs[0];
-        if (int(w.total()) != outC * channels * s.kh * s.kw)
-            return Error{"grouped (weights do not match " + std::to_string(channels) + " input channels)"};
-        const int wshape[] = {outC, channels, s.kh, s.kw};
-        s.weights = w.reshape(1, 4, wshape).clone();
-        s.bias = l->blobs.size() > 1 ? l->blobs[1].reshape(1, 1).clone() : cv::Mat::zeros(1, outC, CV_32F);
-        channels = outC;
-    } else if (l->type == "ReLU") {
-        auto* r = dynamic_cast<cv::dnn::ReLULayer*>(l.get());
-        if (r && r->negativeSlope != 0.f) return Error{"leaky (negative slope)"};
-        s.kind = Stage::Kind::Relu;
-    } else if (l->type == "Identity" || l->type == "Dropout") {
-        s.kind = Stage::Kind::Identity;  // e.g. the ONNX importer's layer for a graph output
-    } else if (l->type == "Flatten") {
-        s.kind = Stage::Kind::Flatten;
-    } else if (l->type == "InnerProduct") {
-        if (l->blobs.empty() || l->blobs[0].dims != 2) return Error{"no 2-D weight matrix"};
-        s.kind = Stage::Kind::Dense;
-        s.weights = l->blobs[0];  // (out, in), shared with the model
-        const int outN = s.weights.rows;
-        s.bias = l->blobs.size() > 1 ? l->blobs[1].reshape(1, 1) : cv::Mat::zeros(1, outN, CV_32F);
-        if (int(s.bias.total()) != outN) return Error{"bias of another size than the outputs"};
-        channels = outN;
-    } else if (l->type == "Pooling") {
-        auto* p = dynamic_cast<cv::dnn::PoolingLayer*>(l.get());
-        if (!p || p->type != kPoolMax) return Error{"not max pooling"};
-        if (p->globalPooling || p->kernel_size.size() != 2) return Error{"global or not 2-D"};
-        if (!p->padMode.empty() && p->padMode != "VALID") return Error{"padding mode " + p->padMode};
-        s.kind = Stage::Kind::MaxPool;
-        s.kh = int(p->kernel_size[0]), s.kw = int(p->kernel_size[1]);
-        s.sh = int(p->strides[0]), s.sw = int(p->strides[1]);
-        if (!p->pads_begin.empty()) s.pt = int(p->pads_begin[0]), s.pl = int(p->pads_begin[1]);
-        if (!p->pads_end.empty()) s.pb = int(p->pads_end[0]), s.pr = int(p->pads_end[1]);
-        s.ceil = p->ceilMode;
-    } else {
-        return Error{""};
-    }
-    return s;
-}
+const char* backwardSupportedTypes() { return chainSupportedTypes(); }
 
 // The chain's own forward net: the same layers, outputs kept for every stage the backward reads
 // (ReLU outputs, pool inputs, the top); a conv followed by a ReLU is not asked for, so OpenCV
@@ -173,24 +105,19 @@ Expected<BackwardChain> BackwardChain::build(Model& model, const std::string& la
         const LayerInfo* info = model.find(layer);
         const int top = info ? net.getLayerId(info->netName) : -1;
         if (top <= 0) return Error{"unknown layer '" + layer + "' for back-projection (see `cnnscope layers`)"};
+        auto stages = plainChain(net, top, "on the way down from '" + layer + "'");
+        if (!stages) return Error{stages.error()};
         BackwardChain chain;
         chain.m_top = layer;
-        int channels = 3;
-        for (int id = 1; id <= top; ++id) {
-            cv::Ptr<cv::dnn::Layer> l = net.getLayer(id);
-            const auto inputs = net.getLayerInputs(id);
-            auto s = inputs.size() != 1 || (id > 1 && inputs[0]->name != net.getLayer(id - 1)->name)
-                         ? Expected<Stage>(Error{"the net is not a plain chain here"})
-                         : stageFrom(l, channels);
-            if (!s)
-                return Error{"cannot go back through layer '" + l->name + "' (type " + l->type + ")" +
-                             (s.error().empty() ? "" : ": " + s.error()) + " on the way down from '" + layer +
-                             "'; supported: " + backwardSupportedTypes()};
+        for (ChainStage& cs : *stages) {
+            Stage s;
+            static_cast<ChainStage&>(s) = std::move(cs);
             for (const LayerInfo& li : model.layers())
-                if (li.netName == s->name) s->label = li.name;
-            chain.m_stages.push_back(std::move(*s));
+                if (li.netName == s.name) s.label = li.name;
+            chain.m_stages.push_back(std::move(s));
         }
         chain.buildForwardNet();
+        chain.chooseEngine();
         return chain;
     });
 }
@@ -221,8 +148,32 @@ Expected<BackwardChain> BackwardChain::buildToLogits(Model& model) {
         c.m_net = cv::dnn::Net();
         c.m_outNames.clear();
         c.buildForwardNet();
+        c.m_execPrecision = -1;
+        c.chooseEngine();
         return c;
     });
+}
+
+void BackwardChain::chooseEngine() {
+#if CNNSCOPE_ONEDNN
+    const PrecisionChoice pc = currentPrecision();
+    if (convMode() == ConvMode::OpenCV) {
+        m_useExec = false;
+        m_engine = "OpenCV dnn (--conv opencv)";
+        return;
+    }
+    if (m_useExec && m_execPrecision == int(pc.actual)) return;
+    std::vector<ChainStage> stages(m_stages.begin(), m_stages.end());  // weights shared, not copied
+    auto exec = OneDnnChain::create(std::move(stages), pc.actual == Precision::BF16, true);
+    m_useExec = bool(exec);
+    if (!exec) {
+        m_engine = "OpenCV dnn (" + exec.error() + ")";
+        return;
+    }
+    m_exec = std::move(*exec);
+    m_execPrecision = int(pc.actual);
+    m_engine = std::string("oneDNN ") + precisionName(pc.actual) + (pc.note.empty() ? "" : " (" + pc.note + ")");
+#endif
 }
 
 std::vector<std::string> BackwardChain::layerNames() const {
@@ -238,6 +189,7 @@ int BackwardChain::stageOf(const std::string& name) const {
 }
 
 std::vector<int> BackwardChain::shapeOf(int stage) const {
+    if (m_useExec) return m_exec.shape(stage);
     if (stage < 0) return {m_input.size[0], m_input.size[1], m_input.size[2], m_input.size[3]};
     const int k = m_outIndex[size_t(stage)] >= 0 ? stage : stage + 1;  // a fused conv has its ReLU's shape
     const cv::Mat& m = m_outs[size_t(m_outIndex[size_t(k)])];
@@ -247,6 +199,14 @@ std::vector<int> BackwardChain::shapeOf(int stage) const {
 Status BackwardChain::forward(const cv::Mat& blob) {
     if (blob.dims != 4 || blob.size[0] != 1 || blob.size[1] != 3 || blob.type() != CV_32F)
         return Error{"the backward engine needs a (1, 3, H, W) float32 input blob"};
+    chooseEngine();
+    if (m_useExec) {
+        m_read.assign(m_stages.size(), cv::Mat());
+        blob.copyTo(m_input);
+        auto st = m_exec.forward(m_input, m_stages.size() - 1);
+        m_forwardMs = m_exec.lastForwardMs();
+        return st;
+    }
     return guard([&]() -> Status {
         const auto t0 = std::chrono::steady_clock::now();
         blob.copyTo(m_input);
@@ -259,6 +219,11 @@ Status BackwardChain::forward(const cv::Mat& blob) {
 
 cv::Mat BackwardChain::output(const std::string& layer) const {
     const int k = stageOf(layer);
+    if (m_useExec) {
+        if (k < 0 || m_read.empty() || !m_exec.readable(size_t(k))) return {};
+        if (m_read[size_t(k)].empty() && !m_exec.read(size_t(k), m_read[size_t(k)])) return {};
+        return m_read[size_t(k)];
+    }
     if (k < 0 || m_outs.empty()) return {};
     const int idx = m_outIndex[size_t(k)];
     if (idx < 0) return {};  // a conv fused with its ReLU: only the ReLU's output exists
@@ -326,6 +291,19 @@ Status BackwardChain::backwardTo(const std::vector<std::pair<std::string, cv::Ma
 }
 
 Status BackwardChain::runBackward(const std::vector<std::pair<std::string, cv::Mat>>& seeds, ReluMode mode, int stop, cv::Mat& inputGrad) {
+    if (m_useExec) {
+        if (m_read.empty()) return Error{"backward before forward"};
+        std::vector<std::pair<int, cv::Mat>> at;
+        for (const auto& [name, g] : seeds) {
+            const int k = stageOf(name);
+            if (k < 0) return Error{"layer '" + name + "' is not in the chain up to '" + m_top + "'"};
+            at.emplace_back(k, g);
+        }
+        const GradRelu g = mode == ReluMode::Guided ? GradRelu::Guided : mode == ReluMode::Deconv ? GradRelu::Deconv : GradRelu::Grad;
+        auto st = m_exec.backward(at, g, stop, inputGrad);
+        m_backwardMs = m_exec.lastBackwardMs();
+        return st;
+    }
     if (m_outs.empty()) return Error{"backward before forward"};
     int start = -1;
     std::vector<int> seedStage;

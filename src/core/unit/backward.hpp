@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/base/expected.hpp"
+#include "core/model/onednn_chain.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
@@ -63,6 +64,9 @@ public:
 
     double lastForwardMs() const { return m_forwardMs; }
     double lastBackwardMs() const { return m_backwardMs; }
+    // What runs the chain: "oneDNN bf16 (brgconv:avx512_core_bf16)", "oneDNN f32 (...)" or
+    // "OpenCV dnn" (built without oneDNN, or --conv opencv), with the precision note if any.
+    const std::string& engine() const { return m_engine; }
 
     struct Stage;
     BackwardChain();
@@ -75,6 +79,14 @@ private:
     int stageOf(const std::string& name) const;
     std::vector<int> shapeOf(int stage) const;
     Status runBackward(const std::vector<std::pair<std::string, cv::Mat>>& seeds, ReluMode mode, int stop, cv::Mat& grad);
+    void chooseEngine();  // the oneDNN executor in the requested precision where it can run
+
+    // The oneDNN executor (when m_useExec); outputs are made f32 on first read after a forward.
+    mutable OneDnnChain m_exec;
+    bool m_useExec = false;
+    int m_execPrecision = -1;
+    mutable std::vector<cv::Mat> m_read;
+    std::string m_engine = "OpenCV dnn";
 
     std::vector<Stage> m_stages;
     std::string m_top;

@@ -1,0 +1,125 @@
+// Model's use of the oneDNN executor (core/model/onednn_chain.hpp): the plain prefix of the net
+// runs there, in the requested precision, when the target is the CPU and the conv mode is not
+// opencv; a layer it cannot take (or a build without oneDNN) runs OpenCV dnn as before.
+#include "core/model/model.hpp"
+
+#include "core/model/chain.hpp"
+#include "core/model/conv_mode.hpp"
+#include "core/model/onednn_chain.hpp"
+#if CNNSCOPE_ONEDNN
+#include "core/model/onednn_conv.hpp"
+#endif
+
+#include <map>
+
+namespace cnnscope {
+
+struct Model::Exec {
+#if CNNSCOPE_ONEDNN
+    OneDnnChain chain;
+#endif
+    std::map<std::string, size_t> stageOf;  // net layer name -> stage
+    int precision = -1, mode = -1;
+    bool lastRan = false;                   // the last forward ran on the executor
+    std::string problem;                    // why the net has no executor at all
+};
+
+Model::Model() = default;
+Model::~Model() = default;
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+
+std::vector<size_t> Model::executorStages(const std::vector<std::string>& netNames) {
+    if (!m_exec) m_exec = std::make_unique<Exec>();
+    m_exec->lastRan = false;
+#if CNNSCOPE_ONEDNN
+    if (m_target.actual != "cpu") {
+        m_engine = "OpenCV dnn (target " + m_target.actual + ")";
+        return {};
+    }
+    if (convMode() == ConvMode::OpenCV) {
+        m_engine = "OpenCV dnn (--conv opencv)";
+        return {};
+    }
+    const PrecisionChoice pc = precisionChoice();
+    Exec& e = *m_exec;
+    if (e.precision != int(pc.actual) || e.mode != int(convMode())) {
+        e.stageOf.clear();
+        e.problem.clear();
+        e.precision = int(pc.actual), e.mode = int(convMode());
+        const int top = int(m_net.getLayerNames().size());
+        const int prefix = plainPrefix(m_net, top);
+        auto stages = prefix > 0 ? plainChain(m_net, prefix, "") : Expected<std::vector<ChainStage>>(Error{"no plain chain"});
+        auto chain = stages ? OneDnnChain::create(std::move(*stages), pc.actual == Precision::BF16, false,
+                                                  convMode() == ConvMode::Auto || convMode() == ConvMode::Winograd)
+                            : Expected<OneDnnChain>(Error{stages.error()});
+        if (!chain) {
+            e.problem = prefix > 0 ? chain.error() : "its first layer is not one the executor runs";
+        } else {
+            e.chain = std::move(*chain);
+            for (size_t k = 0; k < e.chain.size(); ++k) e.stageOf[e.chain.stage(k).name] = k;
+        }
+    }
+    if (!e.problem.empty()) {
+        m_engine = "OpenCV dnn (" + e.problem + ")";
+        return {};
+    }
+    std::vector<size_t> out;
+    for (const std::string& n : netNames) {
+        auto it = e.stageOf.find(n);
+        if (it == e.stageOf.end() || !e.chain.readable(it->second)) {
+            m_engine = "OpenCV dnn ('" + n + "' is " + (it == e.stageOf.end() ? "past the layers the executor runs" : "a pre-ReLU output") + ")";
+            return {};
+        }
+        out.push_back(it->second);
+    }
+    return out;
+#else
+    (void)netNames;
+    m_engine = "OpenCV dnn (built without oneDNN)";
+    return {};
+#endif
+}
+
+Status Model::forwardExecutor(const std::vector<size_t>& stages, const std::vector<std::string>& what, std::vector<cv::Mat>& outs) {
+#if CNNSCOPE_ONEDNN
+    Exec& e = *m_exec;
+    size_t last = 0;
+    for (size_t k : stages) last = std::max(last, k);
+    if (auto st = e.chain.forward(m_buffers.blob, last); !st) return st;
+    for (size_t i = 0; i < what.size() && i < outs.size(); ++i)
+        if (auto st = e.chain.read(stages[i], outs[i]); !st) return Error{"layer '" + what[i] + "': " + st.error()};
+    e.lastRan = true;
+    const PrecisionChoice pc = precisionChoice();
+    m_engine = std::string("oneDNN executor, ") + precisionName(pc.actual) + (pc.note.empty() ? "" : " (" + pc.note + ")");
+    return {};
+#else
+    (void)stages, (void)what, (void)outs;
+    return Error{"built without oneDNN"};
+#endif
+}
+
+void Model::executorReport(ConvReport& report) const {
+    report.engine = m_engine;
+    report.precision = precisionName(precisionChoice().actual);
+#if CNNSCOPE_ONEDNN
+    if (!m_exec || !m_exec->lastRan) return;
+    const OneDnnChain& c = m_exec->chain;
+    int counts[2] = {0, 0};
+    for (auto& row : report.layers) {
+        const std::string net = row.name + (m_kerasNames ? "/conv" : "");
+        auto it = m_exec->stageOf.find(net);
+        if (it == m_exec->stageOf.end()) it = m_exec->stageOf.find(row.name);
+        if (it == m_exec->stageOf.end()) continue;  // past the executor: OpenCV dnn's report stands
+        row.kernel = c.kernel(it->second);
+        row.impl = c.impl(it->second);
+        row.why.clear();
+        row.planned = false;
+        counts[row.kernel == "winograd" ? 0 : 1]++;
+    }
+    report.summary = std::string(convModeName(convMode())) + ": oneDNN executor, " + report.precision + ", " +
+                     std::to_string(counts[0]) + " winograd, " + std::to_string(counts[1]) + " direct (oneDNN " + oneDnnVersion() + ")";
+#endif
+}
+
+}  // namespace cnnscope

@@ -1,0 +1,458 @@
+// The oneDNN executor (see onednn_chain.hpp): one primitive per stage, tensors in oneDNN's own
+// layout between stages, f32 NCHW made on request.
+#include "core/model/onednn_chain.hpp"
+
+#include <dnnl.hpp>
+
+#include <chrono>
+#include <optional>
+#include <unordered_map>
+
+namespace cnnscope {
+
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+using Kind = ChainStage::Kind;
+using Args = std::unordered_map<int, memory>;
+
+namespace {
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// A primitive with its arguments, run in order.
+struct Step {
+    primitive p;
+    Args args;
+};
+
+memory::dims dimsOf(const std::vector<int>& s) { return memory::dims(s.begin(), s.end()); }
+
+tag plainTag(size_t rank) { return rank == 4 ? tag::nchw : tag::nc; }
+
+}  // namespace
+
+struct OneDnnChain::State {
+    struct Op {
+        ChainStage st;
+        bool fusedIntoNext = false;  // conv / dense whose ReLU is its post-op
+        bool alias = false;          // output is the input's memory (fused ReLU, identity, flatten)
+        std::vector<int> outShape;
+        memory out, ws;
+        std::vector<Step> fwd;       // reorder of the input if needed, then the primitive
+        std::string impl, kernel;
+        // the forward primitive descriptors, hints for the backward
+        std::optional<convolution_forward::primitive_desc> cpd;
+        std::optional<pooling_v2_forward::primitive_desc> ppd;
+        std::optional<inner_product_forward::primitive_desc> ipd;
+        memory::desc inDesc;         // the memory this stage read (after its input reorder)
+        // backward, planned on first use after a forward plan
+        bool bwdPlanned = false;
+        std::vector<Step> bwdPre;    // weights reorder (run once)
+        memory bwdWeights;
+        std::optional<convolution_backward_data::primitive_desc> cbd;
+        std::optional<pooling_v2_backward::primitive_desc> pbd;
+        std::optional<inner_product_backward_data::primitive_desc> ibd;
+    };
+
+    engine eng{engine::kind::cpu, 0};
+    stream strm{eng};
+    bool bf16 = false, training = false, winograd = false;
+    std::vector<Op> ops;
+    std::vector<int> inShape;
+    cv::Mat input;                   // the blob as given (f32 NCHW)
+    memory inMem;
+    double fwdMs = 0, bwdMs = 0;
+    bool ran = false;
+
+    dt T() const { return bf16 ? dt::bf16 : dt::f32; }
+    const memory& outOf(int k) const { return k < 0 ? inMem : ops[size_t(k)].out; }
+    const std::vector<int>& shapeOf(int k) const { return k < 0 ? inShape : ops[size_t(k)].outShape; }
+
+    // mem in `want`'s layout: itself or a reorder appended to steps.
+    memory adapt(const memory& mem, const memory::desc& want, std::vector<Step>& steps) {
+        if (mem.get_desc() == want) return mem;
+        memory r(want, eng);
+        steps.push_back({reorder(mem, r), {{DNNL_ARG_FROM, mem}, {DNNL_ARG_TO, r}}});
+        return r;
+    }
+    void run(std::vector<Step>& steps) {
+        for (Step& s : steps) s.p.execute(strm, s.args);
+    }
+    memory reordered(const memory& mem, const memory::desc& want) {
+        if (mem.get_desc() == want) return mem;
+        memory r(want, eng);
+        reorder(mem, r).execute(strm, const_cast<memory&>(mem), r);
+        return r;
+    }
+
+    primitive_attr reluAttr(bool relu) const {
+        primitive_attr a;
+        if (relu) {
+            post_ops po;
+            po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+            a.set_post_ops(po);
+        }
+        return a;
+    }
+    prop_kind prop() const { return training ? prop_kind::forward_training : prop_kind::forward_inference; }
+
+    void planConv(Op& op, memory& cur, const std::vector<int>& in) {
+        const ChainStage& s = op.st;
+        const int O = s.weights.size[0], I = in[1];
+        const int Ho = (in[2] + s.pt + s.pb - s.kh) / s.sh + 1, Wo = (in[3] + s.pl + s.pr - s.kw) / s.sw + 1;
+        op.outShape = {1, O, Ho, Wo};
+        memory::desc src(dimsOf(in), T(), tag::any), wd({O, I, s.kh, s.kw}, T(), tag::any), bd({O}, dt::f32, tag::x),
+            dd(dimsOf(op.outShape), T(), tag::any);
+        auto make = [&](algorithm alg) {
+            return convolution_forward::primitive_desc(
+                convolution_forward::desc(prop(), alg, src, wd, bd, dd, {s.sh, s.sw}, {s.pt, s.pl}, {s.pb, s.pr}),
+                reluAttr(op.fusedIntoNext), eng);
+        };
+        op.kernel = "direct";
+        const bool wino = winograd && !bf16 && !training && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && I >= 16;
+        if (wino) {
+            try {
+                op.cpd = make(algorithm::convolution_winograd);
+                op.kernel = "winograd";
+            } catch (const dnnl::error&) {
+                // no Winograd for this shape or CPU: direct below
+            }
+        }
+        if (!op.cpd || op.kernel == "direct") op.cpd = make(algorithm::convolution_direct);
+        memory user({{O, I, s.kh, s.kw}, dt::f32, tag::oihw}, eng, const_cast<float*>(s.weights.ptr<float>()));
+        memory w = reordered(user, op.cpd->weights_desc());
+        memory b({{O}, dt::f32, tag::x}, eng, const_cast<float*>(op.st.bias.ptr<float>()));
+        memory x = adapt(cur, op.cpd->src_desc(), op.fwd);
+        op.inDesc = x.get_desc();
+        op.out = memory(op.cpd->dst_desc(), eng);
+        op.fwd.push_back({convolution_forward(*op.cpd),
+                          {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, op.out}}});
+        op.impl = op.cpd->impl_info_str();
+    }
+
+    void planPool(Op& op, memory& cur, const std::vector<int>& in) {
+        const ChainStage& s = op.st;
+        auto outSide = [&](int n, int k, int st, int p0, int p1) {
+            const int span = n + p0 + p1 - k;
+            int o = (s.ceil ? (span + st - 1) / st : span / st) + 1;
+            if (s.ceil && (o - 1) * st >= n + p0) --o;  // the last window starts inside (as OpenCV)
+            return o;
+        };
+        const int Ho = outSide(in[2], s.kh, s.sh, s.pt, s.pb), Wo = outSide(in[3], s.kw, s.sw, s.pl, s.pr);
+        op.outShape = {1, in[1], Ho, Wo};
+        const int padB = std::max(s.pb, (Ho - 1) * s.sh + s.kh - in[2] - s.pt);
+        const int padR = std::max(s.pr, (Wo - 1) * s.sw + s.kw - in[3] - s.pl);
+        memory::desc dd(dimsOf(op.outShape), T(), tag::any);
+        op.ppd = pooling_v2_forward::primitive_desc(
+            pooling_v2_forward::desc(prop(), algorithm::pooling_max, cur.get_desc(), dd, {s.sh, s.sw}, {s.kh, s.kw},
+                                     {0, 0}, {s.pt, s.pl}, {padB, padR}),
+            eng);
+        op.inDesc = cur.get_desc();
+        op.out = memory(op.ppd->dst_desc(), eng);
+        Args a{{DNNL_ARG_SRC, cur}, {DNNL_ARG_DST, op.out}};
+        if (training) {
+            op.ws = memory(op.ppd->workspace_desc(), eng);
+            a[DNNL_ARG_WORKSPACE] = op.ws;
+        }
+        op.fwd.push_back({pooling_v2_forward(*op.ppd), a});
+        op.impl = op.ppd->impl_info_str();
+    }
+
+    void planDense(Op& op, memory& cur, const std::vector<int>& in) {
+        const ChainStage& s = op.st;
+        const int O = s.weights.rows;
+        memory::dims wdims{O};
+        for (size_t i = 1; i < in.size(); ++i) wdims.push_back(in[i]);
+        op.outShape = {1, O};
+        memory::desc src(dimsOf(in), T(), tag::any), wd(wdims, T(), tag::any), bd({O}, dt::f32, tag::x), dd({1, O}, T(), tag::any);
+        op.ipd = inner_product_forward::primitive_desc(inner_product_forward::desc(prop(), src, wd, bd, dd),
+                                                       reluAttr(op.fusedIntoNext), eng);
+        memory user({wdims, dt::f32, wdims.size() == 4 ? tag::oihw : tag::oi}, eng, const_cast<float*>(s.weights.ptr<float>()));
+        memory w = reordered(user, op.ipd->weights_desc());
+        memory b({{O}, dt::f32, tag::x}, eng, const_cast<float*>(s.bias.ptr<float>()));
+        memory x = adapt(cur, op.ipd->src_desc(), op.fwd);
+        op.inDesc = x.get_desc();
+        op.out = memory(op.ipd->dst_desc(), eng);
+        op.fwd.push_back({inner_product_forward(*op.ipd),
+                          {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, op.out}}});
+        op.impl = op.ipd->impl_info_str();
+    }
+
+    void planRelu(Op& op, memory& cur) {
+        auto pd = eltwise_forward::primitive_desc(
+            eltwise_forward::desc(prop(), algorithm::eltwise_relu, cur.get_desc(), 0.f, 0.f), eng);
+        op.inDesc = cur.get_desc();
+        op.out = memory(pd.dst_desc(), eng);
+        op.fwd.push_back({eltwise_forward(pd), {{DNNL_ARG_SRC, cur}, {DNNL_ARG_DST, op.out}}});
+        op.impl = pd.impl_info_str();
+    }
+
+    void plan(const std::vector<int>& shape) {
+        inShape = shape;
+        input.create(int(shape.size()), shape.data(), CV_32F);
+        inMem = memory({dimsOf(shape), dt::f32, tag::nchw}, eng, input.ptr<float>());
+        memory cur = inMem;
+        std::vector<int> in = shape;
+        for (Op& op : ops) {
+            op.fwd.clear();
+            op.bwdPlanned = false;
+            op.ws = memory();
+            op.impl.clear();
+            op.cpd.reset();
+            if (op.alias) {
+                op.out = cur;
+                op.inDesc = cur.get_desc();
+                op.outShape = in;
+                if (op.st.kind == Kind::Flatten) {
+                    int n = 1;
+                    for (size_t i = 1; i < in.size(); ++i) n *= in[i];
+                    op.outShape = {1, n};  // what a reader sees; the memory keeps its dims for the dense layer
+                }
+            } else if (op.st.kind == Kind::Conv) {
+                planConv(op, cur, in);
+            } else if (op.st.kind == Kind::MaxPool) {
+                planPool(op, cur, in);
+            } else if (op.st.kind == Kind::Dense) {
+                planDense(op, cur, in);
+            } else {
+                planRelu(op, cur);
+            }
+            cur = op.out;
+            if (op.st.kind != Kind::Flatten) in = op.outShape;
+        }
+        strm.wait();
+    }
+
+    memory plainMemory(const std::vector<int>& shape, const memory::desc& like, cv::Mat& m) {
+        m.create(int(shape.size()), shape.data(), CV_32F);
+        memory::dims d = like.dims();  // a flatten's reader gets the 4-D memory's values in NCHW order
+        return memory({d, dt::f32, plainTag(d.size())}, eng, m.ptr<float>());
+    }
+
+    void planBackward(Op& op, int k);
+    memory backStage(Op& op, int k, memory g, GradRelu mode);
+};
+
+void OneDnnChain::State::planBackward(Op& op, int k) {
+    op.bwdPlanned = true;
+    const ChainStage& s = op.st;
+    const std::vector<int>& in = shapeOf(k - 1);
+    if (op.st.kind == Kind::Conv) {
+        const int O = s.weights.size[0], I = in[1];
+        memory::desc ds(dimsOf(in), T(), tag::any), wd({O, I, s.kh, s.kw}, T(), tag::any), dd(dimsOf(op.outShape), T(), tag::any);
+        op.cbd = convolution_backward_data::primitive_desc(
+            convolution_backward_data::desc(algorithm::convolution_direct, ds, wd, dd, {s.sh, s.sw}, {s.pt, s.pl}, {s.pb, s.pr}),
+            eng, *op.cpd);
+        memory user({{O, I, s.kh, s.kw}, dt::f32, tag::oihw}, eng, const_cast<float*>(s.weights.ptr<float>()));
+        op.bwdWeights = reordered(user, op.cbd->weights_desc());
+    } else if (op.st.kind == Kind::MaxPool) {
+        const ChainStage& p = op.st;
+        memory::desc ds(dimsOf(in), T(), tag::any), dd(dimsOf(op.outShape), T(), tag::any);
+        const int padB = std::max(p.pb, (op.outShape[2] - 1) * p.sh + p.kh - in[2] - p.pt);
+        const int padR = std::max(p.pr, (op.outShape[3] - 1) * p.sw + p.kw - in[3] - p.pl);
+        op.pbd = pooling_v2_backward::primitive_desc(
+            pooling_v2_backward::desc(algorithm::pooling_max, ds, dd, {p.sh, p.sw}, {p.kh, p.kw}, {0, 0}, {p.pt, p.pl},
+                                      {padB, padR}),
+            eng, *op.ppd);
+    } else if (op.st.kind == Kind::Dense) {
+        const memory::desc& src = op.inDesc;
+        memory::desc ds(src.dims(), T(), tag::any), wd(op.ipd->weights_desc().dims(), T(), tag::any), dd({1, s.weights.rows}, T(), tag::any);
+        op.ibd = inner_product_backward_data::primitive_desc(inner_product_backward_data::desc(ds, wd, dd), eng, *op.ipd);
+        const memory::dims wdims = op.ipd->weights_desc().dims();
+        memory user({wdims, dt::f32, wdims.size() == 4 ? tag::oihw : tag::oi}, eng, const_cast<float*>(s.weights.ptr<float>()));
+        op.bwdWeights = reordered(user, op.ibd->weights_desc());
+    }
+    strm.wait();
+}
+
+// g: the gradient at stage k's output (in its output's layout) -> at its input (in the layout
+// of stage k-1's output).
+memory OneDnnChain::State::backStage(Op& op, int k, memory g, GradRelu mode) {
+    const memory::desc below = outOf(k - 1).get_desc();
+    std::vector<Step> steps;
+    memory r;
+    switch (op.st.kind) {
+        case Kind::Identity:
+        case Kind::Flatten: return g;
+        case Kind::Relu: {
+            const memory& y = op.out;
+            if (mode != GradRelu::Deconv) {
+                auto hint = eltwise_forward::primitive_desc(
+                    eltwise_forward::desc(prop_kind::forward_training, algorithm::eltwise_relu_use_dst_for_bwd, y.get_desc(), 0.f, 0.f), eng);
+                auto pd = eltwise_backward::primitive_desc(
+                    eltwise_backward::desc(algorithm::eltwise_relu_use_dst_for_bwd, y.get_desc(), y.get_desc(), 0.f, 0.f), eng, hint);
+                memory gy = adapt(g, y.get_desc(), steps);
+                r = memory(pd.diff_src_desc(), eng);
+                steps.push_back({eltwise_backward(pd), {{DNNL_ARG_DST, y}, {DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_DIFF_SRC, r}}});
+            } else {
+                r = g;
+            }
+            if (mode != GradRelu::Grad) {
+                auto pd = eltwise_forward::primitive_desc(
+                    eltwise_forward::desc(prop_kind::forward_inference, algorithm::eltwise_relu, r.get_desc(), 0.f, 0.f), eng);
+                memory o(pd.dst_desc(), eng);
+                steps.push_back({eltwise_forward(pd), {{DNNL_ARG_SRC, r}, {DNNL_ARG_DST, o}}});
+                r = o;
+            }
+            break;
+        }
+        case Kind::Conv: {
+            memory gd = adapt(g, op.cbd->diff_dst_desc(), steps);
+            r = memory(op.cbd->diff_src_desc(), eng);
+            steps.push_back({convolution_backward_data(*op.cbd),
+                             {{DNNL_ARG_DIFF_DST, gd}, {DNNL_ARG_WEIGHTS, op.bwdWeights}, {DNNL_ARG_DIFF_SRC, r}}});
+            break;
+        }
+        case Kind::MaxPool: {
+            memory gd = adapt(g, op.pbd->diff_dst_desc(), steps);
+            r = memory(op.pbd->diff_src_desc(), eng);
+            steps.push_back({pooling_v2_backward(*op.pbd), {{DNNL_ARG_DIFF_DST, gd}, {DNNL_ARG_WORKSPACE, op.ws}, {DNNL_ARG_DIFF_SRC, r}}});
+            break;
+        }
+        case Kind::Dense: {
+            memory gd = adapt(g, op.ibd->diff_dst_desc(), steps);
+            r = memory(op.ibd->diff_src_desc(), eng);
+            steps.push_back({inner_product_backward_data(*op.ibd),
+                             {{DNNL_ARG_DIFF_DST, gd}, {DNNL_ARG_WEIGHTS, op.bwdWeights}, {DNNL_ARG_DIFF_SRC, r}}});
+            break;
+        }
+    }
+    // The gradient of the stage below in that stage's own layout (f32 NCHW for the input blob,
+    // whose gradient is kept in the chain's precision until read).
+    memory::desc want = k == 0 ? memory::desc(below.dims(), T(), plainTag(below.dims().size())) : below;
+    r = adapt(r, want, steps);
+    run(steps);
+    return r;
+}
+
+OneDnnChain::OneDnnChain() = default;
+OneDnnChain::~OneDnnChain() = default;
+OneDnnChain::OneDnnChain(OneDnnChain&&) noexcept = default;
+OneDnnChain& OneDnnChain::operator=(OneDnnChain&&) noexcept = default;
+
+Expected<OneDnnChain> OneDnnChain::create(std::vector<ChainStage> stages, bool bf16, bool training, bool winograd) {
+    return guard([&]() -> Expected<OneDnnChain> {
+        OneDnnChain c;
+        c.m = std::make_unique<State>();
+        c.m->bf16 = bf16;
+        c.m->training = training;
+        c.m->winograd = winograd;
+        for (size_t i = 0; i < stages.size(); ++i) {
+            State::Op op;
+            op.st = std::move(stages[i]);
+            c.m->ops.push_back(std::move(op));
+        }
+        auto& ops = c.m->ops;
+        for (size_t i = 0; i < ops.size(); ++i) {
+            const Kind k = ops[i].st.kind;
+            const bool prevFuses = i > 0 && ops[i - 1].fusedIntoNext;
+            ops[i].fusedIntoNext = (k == Kind::Conv || k == Kind::Dense) && i + 1 < ops.size() && ops[i + 1].st.kind == Kind::Relu;
+            ops[i].alias = k == Kind::Identity || k == Kind::Flatten || (k == Kind::Relu && prevFuses);
+            if (k == Kind::Flatten && i + 1 < ops.size() && ops[i + 1].st.kind != Kind::Dense)
+                return Error{"the executor takes a flatten only before a dense layer"};
+        }
+        return c;
+    });
+}
+
+bool OneDnnChain::bf16() const { return m->bf16; }
+size_t OneDnnChain::size() const { return m->ops.size(); }
+const ChainStage& OneDnnChain::stage(size_t k) const { return m->ops[k].st; }
+bool OneDnnChain::readable(size_t k) const { return !m->ops[k].fusedIntoNext; }
+std::string OneDnnChain::impl(size_t k) const { return m->ops[k].impl; }
+std::string OneDnnChain::kernel(size_t k) const { return m->ops[k].kernel; }
+double OneDnnChain::lastForwardMs() const { return m->fwdMs; }
+double OneDnnChain::lastBackwardMs() const { return m->bwdMs; }
+std::vector<int> OneDnnChain::shape(int k) const { return m->shapeOf(k); }
+
+Status OneDnnChain::forward(const cv::Mat& blob, size_t last) {
+    if (blob.dims != 4 || blob.size[0] != 1 || blob.type() != CV_32F || !blob.isContinuous())
+        return Error{"the executor needs a continuous (1, C, H, W) float32 blob"};
+    if (last >= m->ops.size()) return Error{"stage out of range"};
+    return guard([&]() -> Status {
+        const auto t0 = std::chrono::steady_clock::now();
+        const std::vector<int> shape(blob.size.p, blob.size.p + 4);
+        if (shape != m->inShape) m->plan(shape);
+        blob.copyTo(m->input);  // same shape: keeps the buffer inMem wraps
+        for (size_t k = 0; k <= last; ++k) m->run(m->ops[k].fwd);
+        m->strm.wait();
+        m->ran = true;
+        m->fwdMs = msSince(t0);
+        return {};
+    });
+}
+
+Status OneDnnChain::read(size_t k, cv::Mat& out) {
+    if (!m->ran || k >= m->ops.size()) return Error{"nothing to read before a forward"};
+    if (!readable(k)) return Error{"the pre-ReLU output of '" + m->ops[k].st.name + "' is not kept (its ReLU is fused)"};
+    return guard([&]() -> Status {
+        const memory& src = m->ops[k].out;
+        cv::Mat tmp;
+        memory dst = m->plainMemory(m->ops[k].outShape, src.get_desc(), tmp);
+        reorder(src, dst).execute(m->strm, const_cast<memory&>(src), dst);
+        m->strm.wait();
+        const std::vector<int>& s = m->ops[k].outShape;
+        if (out.empty() || out.dims != int(s.size()) || !std::equal(s.begin(), s.end(), out.size.p) || out.type() != CV_32F)
+            out.create(int(s.size()), s.data(), CV_32F);
+        std::copy_n(tmp.ptr<float>(), tmp.total(), out.ptr<float>());
+        return {};
+    });
+}
+
+Status OneDnnChain::backward(const std::vector<std::pair<int, cv::Mat>>& seeds, GradRelu mode, int stop, cv::Mat& grad) {
+    if (!m->training) return Error{"the executor was not built for the backward"};
+    if (!m->ran) return Error{"backward before forward"};
+    int start = -1;
+    for (const auto& [k, g] : seeds) {
+        if (k < 0 || size_t(k) >= m->ops.size()) return Error{"seed stage out of range"};
+        const std::vector<int>& s = m->shapeOf(k);
+        if (g.type() != CV_32F || g.dims != int(s.size()) || !std::equal(s.begin(), s.end(), g.size.p))
+            return Error{"the gradient seeded at '" + m->ops[size_t(k)].st.name + "' does not have the layer's shape"};
+        start = std::max(start, k);
+    }
+    if (start < 0) return Error{"backward needs at least one seed"};
+    if (start <= stop) return Error{"the seeds must lie above the stage where the backward stops"};
+    return guard([&]() -> Status {
+        const auto t0 = std::chrono::steady_clock::now();
+        memory g;
+        for (int k = start; k > stop; --k) {
+            State::Op& op = m->ops[size_t(k)];
+            for (const auto& [sk, sg] : seeds) {
+                if (sk != k) continue;
+                const memory::desc& d = m->outOf(k).get_desc();
+                memory user({d.dims(), dt::f32, plainTag(d.dims().size())}, m->eng, const_cast<float*>(sg.ptr<float>()));
+                memory add = m->reordered(user, d);
+                if (add.get_data_handle() == user.get_data_handle()) {  // same layout: copy, the seed is the caller's
+                    memory c(d, m->eng);
+                    reorder(user, c).execute(m->strm, user, c);
+                    add = c;
+                }
+                if (!g) {
+                    g = add;
+                } else {
+                    memory gd = m->reordered(g, d);
+                    auto spd = sum::primitive_desc({1.f, 1.f}, {d, d}, m->eng);
+                    memory s(spd.dst_desc(), m->eng);
+                    sum(spd).execute(m->strm, {{DNNL_ARG_MULTIPLE_SRC, gd}, {DNNL_ARG_MULTIPLE_SRC + 1, add}, {DNNL_ARG_DST, s}});
+                    g = s;
+                }
+            }
+            if (!op.bwdPlanned) m->planBackward(op, k);
+            g = m->backStage(op, k, g, mode);
+        }
+        m->strm.wait();
+        const std::vector<int>& s = m->shapeOf(stop);
+        cv::Mat tmp;
+        memory dst = m->plainMemory(s, g.get_desc(), tmp);
+        reorder(g, dst).execute(m->strm, g, dst);
+        m->strm.wait();
+        tmp.reshape(1, int(s.size()), s.data()).copyTo(grad);
+        m->bwdMs = msSince(t0);
+        return {};
+    });
+}
+
+}  // namespace cnnscope
