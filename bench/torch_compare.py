@@ -8,7 +8,8 @@ that drifts of a shared machine's speed hit both; prints medians over the rounds
 cnnscope/PyTorch per case; then the article's matplotlib 8x8 'hot' grid against cnnscope's grid.
 
 Needs: apt-get install python3-torch python3-torchvision python3-matplotlib
-Usage: bench/torch_compare.py [--frames N] [--rounds R] [--conv opencv,direct,winograd,auto] [--input-size WxH ...]
+Usage: bench/torch_compare.py [--frames N] [--rounds R] [--conv opencv,direct,winograd,auto] [--precision f32,bf16]
+                              [--input-size WxH ...]
                               [--layer L ...] [--model FILE.h5] [--json OUT]
 """
 import argparse
@@ -54,12 +55,18 @@ def torch_features(model_path):
     return feats
 
 
-def time_torch(feats, layer, w, h, frames, warmup):
-    """Per-frame times in ms."""
+def time_torch(feats, layer, w, h, frames, warmup, bf16=False):
+    """Per-frame times in ms; bf16: torch.autocast("cpu", torch.bfloat16) with model and input
+    channels_last, as PyTorch's CPU bf16 guide does."""
+    import contextlib
     import torch
     net = feats[:TORCH_INDEX[layer] + 1]
     x = torch.randn(1, 3, h, w)
-    with torch.no_grad():
+    if bf16:
+        net = net.to(memory_format=torch.channels_last)
+        x = x.to(memory_format=torch.channels_last)
+    cast = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+    with torch.no_grad(), cast:
         for _ in range(warmup + 1):
             net(x)
         times = []
@@ -107,6 +114,8 @@ def main():
     ap.add_argument("--frames", type=int, default=10, help="timed frames per case in all (spread over the rounds)")
     ap.add_argument("--rounds", type=int, default=5, help="rounds alternating cnnscope and PyTorch")
     ap.add_argument("--conv", default="opencv,direct,winograd,auto", help="cnnscope --conv kernels to time (comma-separated; auto is the default kernel choice)")
+    ap.add_argument("--precision", default="f32,bf16", help="cnnscope --precision values to time (comma-separated); "
+                    "PyTorch is timed in f32 and, with bf16 in the list, in bf16 autocast channels_last")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--input-size", action="append", dest="sizes")
     ap.add_argument("--layer", action="append", dest="layers")
@@ -133,33 +142,38 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         bench_json = os.path.join(tmp, "bench.json")
         cmd = [a.bin, "bench", "--frames", str(per_round), "--warmup", str(a.warmup), "--json", bench_json, "-q",
-               "--conv", a.conv, *model_args]
+               "--conv", a.conv, "--precision", a.precision, *model_args]
         for s in sizes:
             cmd += ["--input-size", s]
         for l in layers:
             cmd += ["--layer", l]
         print("running", rounds, "rounds of:", " ".join(cmd), flush=True)
-        runs = {}   # (layer, size, conv) -> list of per-round medians and rows
-        torch_times = {}  # (layer, size) -> all frame times
+        runs = {}   # (layer, size, conv, precision) -> list of per-round medians and rows
+        torch_times = {}  # (layer, size, precision) -> all frame times
+        torch_precisions = ["f32"] + (["bf16"] if "bf16" in a.precision.split(",") else [])
         for r in range(rounds):
             subprocess.run(cmd, check=True)
             with open(bench_json) as f:
                 bench = json.load(f)
             for row in bench["results"]:
-                runs.setdefault((row["layer"], row["input_size"], row["conv"]), []).append(row)
+                runs.setdefault((row["layer"], row["input_size"], row["conv"], row.get("precision_requested", "f32")), []).append(row)
             for (layer, size) in dict.fromkeys((row["layer"], row["input_size"]) for row in bench["results"]):
                 w, h = map(int, size.split("x"))
-                torch_times.setdefault((layer, size), []).extend(time_torch(feats, layer, w, h, per_round, a.warmup))
+                for tp in torch_precisions:
+                    torch_times.setdefault((layer, size, tp), []).extend(
+                        time_torch(feats, layer, w, h, per_round, a.warmup, bf16=tp == "bf16"))
             print(f"round {r + 1}/{rounds} done", flush=True)
 
         tuned = "default malloc" if a.plain_malloc else "MALLOC_MMAP/TRIM_THRESHOLD_=4G"
         print(f"\nPyTorch {torch.__version__}, {torch.get_num_threads()} threads, {tuned}; cnnscope {bench['machine']['opencv']} "
               f"dnn, {bench['machine']['threads']} threads, oneDNN layer {'on' if bench['machine'].get('onednn') else 'off'}; "
               f"{bench['machine']['cpu']}; {rounds} rounds x {per_round} frames")
-        print(f"{'layer':<14} {'input':<9} {'conv':<9} {'cnnscope_ms':>11} {'torch_ms':>9} {'ratio':>7} {'cnnscope_pipeline_ms':>21}")
+        print(f"{'layer':<14} {'input':<9} {'conv/precision':<15} {'cnnscope_ms':>11} {'torch_ms':>9} {'ratio':>7} "
+              f"{'torch_bf16_ms':>13} {'ratio_bf16':>10} {'cnnscope_pipeline_ms':>21}")
         results = []
-        for (layer, size, conv), rows in runs.items():
-            t = torch_times[(layer, size)]
+        for (layer, size, conv, prec), rows in runs.items():
+            t = torch_times[(layer, size, "f32")]
+            tb = torch_times.get((layer, size, "bf16"))
             row = dict(rows[-1])
             row["forward_ms"] = median([x["forward_ms"] for x in rows])
             row["forward_min_ms"] = min(x["forward_min_ms"] for x in rows)
@@ -168,9 +182,14 @@ def main():
             row["gflops"] = rows[-1]["gflops"] * rows[-1]["forward_ms"] / row["forward_ms"]
             row["torch_ms"], row["torch_min_ms"] = median(t), min(t)
             row["ratio_vs_torch"] = row["forward_ms"] / row["torch_ms"]
+            if tb:
+                row["torch_bf16_ms"], row["torch_bf16_min_ms"] = median(tb), min(tb)
+                row["ratio_vs_torch_bf16"] = row["forward_ms"] / row["torch_bf16_ms"]
             results.append(row)
-            print(f"{layer:<14} {size:<9} {conv:<9} {row['forward_ms']:11.1f} {row['torch_ms']:9.1f} {row['ratio_vs_torch']:7.2f} "
-                  f"{row['pipeline_ms']:21.1f}", flush=True)
+            ran = f"{conv}/{row.get('precision', 'f32')}"
+            bf = f"{row['torch_bf16_ms']:13.1f} {row['ratio_vs_torch_bf16']:10.2f}" if tb else f"{'-':>13} {'-':>10}"
+            print(f"{layer:<14} {size:<9} {ran:<15} {row['forward_ms']:11.1f} {row['torch_ms']:9.1f} {row['ratio_vs_torch']:7.2f} "
+                  f"{bf} {row['pipeline_ms']:21.1f}", flush=True)
         bench["results"] = results
         bench["machine"]["frames"] = rounds * per_round
         bench["rounds"] = rounds

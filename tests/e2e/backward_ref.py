@@ -114,6 +114,17 @@ def back_project(layers, x, index, channel, mode):
     return backward(layers, recs, {index: seed}, mode)
 
 
+def vgg19_specs():
+    """VGG19's conv and pool layers as vgg_layers takes them: (name, in, out) or (name,)."""
+    specs, cin = [], 3
+    for block, (n, c) in enumerate([(2, 64), (2, 128), (4, 256), (4, 512), (4, 512)], start=1):
+        for i in range(1, n + 1):
+            specs.append((f"block{block}_conv{i}", cin, c))
+            cin = c
+        specs.append((f"block{block}_pool",))
+    return specs
+
+
 def vgg_layers(specs, rng):
     """Keras VGG-style layers from [(name, cin, cout) | (pool_name,)]: conv+ReLU pairs and 2x2 pools."""
     layers = []

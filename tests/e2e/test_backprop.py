@@ -51,13 +51,7 @@ class BackpropTest(CliTest):
 
     def test_vgg19_shapes_to_block5_conv4(self):
         rng = np.random.default_rng(19)
-        specs, cin = [], 3
-        for block, (n, c) in enumerate([(2, 64), (2, 128), (4, 256), (4, 512), (4, 512)], start=1):
-            for i in range(1, n + 1):
-                specs.append((f"block{block}_conv{i}", cin, c))
-                cin = c
-            specs.append((f"block{block}_pool",))
-        layers = ref.vgg_layers(specs, rng)
+        layers = ref.vgg_layers(ref.vgg19_specs(), rng)
         model = self.path("vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5")
         ref.write_keras_h5(model, layers)
         image = self.crop(48, 40)  # 48x40 -> block5 3x2 (floors on the way)

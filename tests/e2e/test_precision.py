@@ -31,21 +31,11 @@ def err_of_max(got, want):
     return np.abs(got - want).max() / max(np.abs(want).max(), 1e-30)
 
 
-def vgg19_specs():
-    specs, cin = [], 3
-    for block, (n, c) in enumerate([(2, 64), (2, 128), (4, 256), (4, 512), (4, 512)], start=1):
-        for i in range(1, n + 1):
-            specs.append((f"block{block}_conv{i}", cin, c))
-            cin = c
-        specs.append((f"block{block}_pool",))
-    return specs
-
-
 class PrecisionTest(CliTest):
     @classmethod
     def setUpClass(cls):
         rng = np.random.default_rng(21)
-        cls.layers = ref.vgg_layers(vgg19_specs(), rng)
+        cls.layers = ref.vgg_layers(ref.vgg19_specs(), rng)
         cls.names = [l["name"] for l in cls.layers]
 
     def setUp(self):

@@ -105,20 +105,24 @@ void Model::executorReport(ConvReport& report) const {
 #if CNNSCOPE_ONEDNN
     if (!m_exec || !m_exec->lastRan) return;
     const OneDnnChain& c = m_exec->chain;
-    int counts[2] = {0, 0};
+    int counts[3] = {0, 0, 0};  // winograd, direct, opencv
     for (auto& row : report.layers) {
         const std::string net = row.name + (m_kerasNames ? "/conv" : "");
         auto it = m_exec->stageOf.find(net);
         if (it == m_exec->stageOf.end()) it = m_exec->stageOf.find(row.name);
-        if (it == m_exec->stageOf.end()) continue;  // past the executor: OpenCV dnn's report stands
-        row.kernel = c.kernel(it->second);
-        row.impl = c.impl(it->second);
-        row.why.clear();
-        row.planned = false;
-        counts[row.kernel == "winograd" ? 0 : 1]++;
+        if (it != m_exec->stageOf.end()) {
+            // The layer's own plan applies the same rule; its reason stands when the choice agrees.
+            if (row.kernel != c.kernel(it->second)) row.why.clear();
+            row.kernel = c.kernel(it->second);
+            row.impl = c.impl(it->second);
+            row.planned = false;
+        }  // else past the executor: OpenCV dnn's report stands
+        counts[row.kernel == "winograd" ? 0 : row.kernel == "direct" ? 1 : 2]++;
     }
-    report.summary = std::string(convModeName(convMode())) + ": oneDNN executor, " + report.precision + ", " +
-                     std::to_string(counts[0]) + " winograd, " + std::to_string(counts[1]) + " direct (oneDNN " + oneDnnVersion() + ")";
+    // The summary keeps its old shape, the engine after it.
+    report.summary = std::string(convModeName(convMode())) + ": " + std::to_string(counts[0]) + " winograd, " +
+                     std::to_string(counts[1]) + " direct, " + std::to_string(counts[2]) + " opencv (oneDNN " + oneDnnVersion() + ")" +
+                     (winogradOnThisCpu() ? "" : std::string("; ") + kNoWinogradOnCpu) + "; " + m_engine;
 #endif
 }
 

@@ -41,6 +41,7 @@ struct OneDnnChain::State {
         bool alias = false;          // output is the input's memory (fused ReLU, identity, flatten)
         std::vector<int> outShape;
         memory out, ws;
+        memory fwdWeights;           // conv / dense weights in the forward primitive's layout
         std::vector<Step> fwd;       // reorder of the input if needed, then the primitive
         std::string impl, kernel;
         // the forward primitive descriptors, hints for the backward
@@ -52,9 +53,8 @@ struct OneDnnChain::State {
         bool bwdPlanned = false;
         std::vector<Step> bwdPre;    // weights reorder (run once)
         memory bwdWeights;
-        std::optional<convolution_backward_data::primitive_desc> cbd;
-        std::optional<pooling_v2_backward::primitive_desc> pbd;
-        std::optional<inner_product_backward_data::primitive_desc> ibd;
+        primitive bwd;               // conv / dense: backward data; pool: backward through the workspace
+        memory::desc bwdDiffDst, bwdDiffSrc;
     };
 
     engine eng{engine::kind::cpu, 0};
@@ -64,8 +64,12 @@ struct OneDnnChain::State {
     std::vector<int> inShape;
     cv::Mat input;                   // the blob as given (f32 NCHW)
     memory inMem;
+    size_t planned = 0;              // stages 0..planned-1 are planned for inShape
+    memory planCur;                  // the output of the last planned stage
+    std::vector<int> planIn;         // its shape as the next stage reads it
     double fwdMs = 0, bwdMs = 0;
     bool ran = false;
+    size_t lastRun = 0;              // the last forward ran stages 0..lastRun
 
     dt T() const { return bf16 ? dt::bf16 : dt::f32; }
     const memory& outOf(int k) const { return k < 0 ? inMem : ops[size_t(k)].out; }
@@ -122,8 +126,7 @@ struct OneDnnChain::State {
             }
         }
         if (!op.cpd || op.kernel == "direct") op.cpd = make(algorithm::convolution_direct);
-        memory user({{O, I, s.kh, s.kw}, dt::f32, tag::oihw}, eng, const_cast<float*>(s.weights.ptr<float>()));
-        memory w = reordered(user, op.cpd->weights_desc());
+        memory w = weightsFor(op, op.cpd->weights_desc(), {O, I, s.kh, s.kw});
         memory b({{O}, dt::f32, tag::x}, eng, const_cast<float*>(op.st.bias.ptr<float>()));
         memory x = adapt(cur, op.cpd->src_desc(), op.fwd);
         op.inDesc = x.get_desc();
@@ -170,8 +173,7 @@ struct OneDnnChain::State {
         memory::desc src(dimsOf(in), T(), tag::any), wd(wdims, T(), tag::any), bd({O}, dt::f32, tag::x), dd({1, O}, T(), tag::any);
         op.ipd = inner_product_forward::primitive_desc(inner_product_forward::desc(prop(), src, wd, bd, dd),
                                                        reluAttr(op.fusedIntoNext), eng);
-        memory user({wdims, dt::f32, wdims.size() == 4 ? tag::oihw : tag::oi}, eng, const_cast<float*>(s.weights.ptr<float>()));
-        memory w = reordered(user, op.ipd->weights_desc());
+        memory w = weightsFor(op, op.ipd->weights_desc(), wdims);
         memory b({{O}, dt::f32, tag::x}, eng, const_cast<float*>(s.bias.ptr<float>()));
         memory x = adapt(cur, op.ipd->src_desc(), op.fwd);
         op.inDesc = x.get_desc();
@@ -190,13 +192,23 @@ struct OneDnnChain::State {
         op.impl = pd.impl_info_str();
     }
 
-    void plan(const std::vector<int>& shape) {
+    // A new input shape: nothing planned yet (stages are planned when a forward first reaches them).
+    void reset(const std::vector<int>& shape) {
         inShape = shape;
         input.create(int(shape.size()), shape.data(), CV_32F);
         inMem = memory({dimsOf(shape), dt::f32, tag::nchw}, eng, input.ptr<float>());
-        memory cur = inMem;
-        std::vector<int> in = shape;
-        for (Op& op : ops) {
+        planned = 0;
+        planCur = inMem;
+        planIn = shape;
+    }
+
+    // Plans stages planned..last (their primitives, output memories and weights in the layout
+    // each primitive wants; the weights are kept across input sizes while that layout holds).
+    void plan(size_t last) {
+        for (; planned <= last && planned < ops.size(); ++planned) {
+            Op& op = ops[planned];
+            memory& cur = planCur;
+            const std::vector<int>& in = planIn;
             op.fwd.clear();
             op.bwdPlanned = false;
             op.ws = memory();
@@ -220,10 +232,23 @@ struct OneDnnChain::State {
             } else {
                 planRelu(op, cur);
             }
-            cur = op.out;
-            if (op.st.kind != Kind::Flatten) in = op.outShape;
+            planCur = op.out;
+            if (op.st.kind != Kind::Flatten) planIn = op.outShape;
         }
         strm.wait();
+    }
+
+    // The stage's weights in `want`'s layout: the kept copy when it has that layout.
+    memory weightsFor(Op& op, const memory::desc& want, memory::dims dims) {
+        if (op.fwdWeights && op.fwdWeights.get_desc() == want) return op.fwdWeights;
+        memory user({dims, dt::f32, dims.size() == 4 ? tag::oihw : tag::oi}, eng, const_cast<float*>(op.st.weights.ptr<float>()));
+        op.fwdWeights = reordered(user, want);
+        if (op.fwdWeights.get_data_handle() == user.get_data_handle()) {  // same layout: own a copy
+            memory c(want, eng);
+            reorder(user, c).execute(strm, user, c);
+            op.fwdWeights = c;
+        }
+        return op.fwdWeights;
     }
 
     memory plainMemory(const std::vector<int>& shape, const memory::desc& like, cv::Mat& m) {
@@ -243,27 +268,33 @@ void OneDnnChain::State::planBackward(Op& op, int k) {
     if (op.st.kind == Kind::Conv) {
         const int O = s.weights.size[0], I = in[1];
         memory::desc ds(dimsOf(in), T(), tag::any), wd({O, I, s.kh, s.kw}, T(), tag::any), dd(dimsOf(op.outShape), T(), tag::any);
-        op.cbd = convolution_backward_data::primitive_desc(
+        auto pd = convolution_backward_data::primitive_desc(
             convolution_backward_data::desc(algorithm::convolution_direct, ds, wd, dd, {s.sh, s.sw}, {s.pt, s.pl}, {s.pb, s.pr}),
             eng, *op.cpd);
         memory user({{O, I, s.kh, s.kw}, dt::f32, tag::oihw}, eng, const_cast<float*>(s.weights.ptr<float>()));
-        op.bwdWeights = reordered(user, op.cbd->weights_desc());
+        op.bwdWeights = reordered(user, pd.weights_desc());
+        op.bwd = convolution_backward_data(pd);
+        op.bwdDiffDst = pd.diff_dst_desc(), op.bwdDiffSrc = pd.diff_src_desc();
     } else if (op.st.kind == Kind::MaxPool) {
         const ChainStage& p = op.st;
         memory::desc ds(dimsOf(in), T(), tag::any), dd(dimsOf(op.outShape), T(), tag::any);
         const int padB = std::max(p.pb, (op.outShape[2] - 1) * p.sh + p.kh - in[2] - p.pt);
         const int padR = std::max(p.pr, (op.outShape[3] - 1) * p.sw + p.kw - in[3] - p.pl);
-        op.pbd = pooling_v2_backward::primitive_desc(
+        auto pd = pooling_v2_backward::primitive_desc(
             pooling_v2_backward::desc(algorithm::pooling_max, ds, dd, {p.sh, p.sw}, {p.kh, p.kw}, {0, 0}, {p.pt, p.pl},
                                       {padB, padR}),
             eng, *op.ppd);
+        op.bwd = pooling_v2_backward(pd);
+        op.bwdDiffDst = pd.diff_dst_desc(), op.bwdDiffSrc = pd.diff_src_desc();
     } else if (op.st.kind == Kind::Dense) {
         const memory::desc& src = op.inDesc;
         memory::desc ds(src.dims(), T(), tag::any), wd(op.ipd->weights_desc().dims(), T(), tag::any), dd({1, s.weights.rows}, T(), tag::any);
-        op.ibd = inner_product_backward_data::primitive_desc(inner_product_backward_data::desc(ds, wd, dd), eng, *op.ipd);
+        auto pd = inner_product_backward_data::primitive_desc(inner_product_backward_data::desc(ds, wd, dd), eng, *op.ipd);
         const memory::dims wdims = op.ipd->weights_desc().dims();
         memory user({wdims, dt::f32, wdims.size() == 4 ? tag::oihw : tag::oi}, eng, const_cast<float*>(s.weights.ptr<float>()));
-        op.bwdWeights = reordered(user, op.ibd->weights_desc());
+        op.bwdWeights = reordered(user, pd.weights_desc());
+        op.bwd = inner_product_backward_data(pd);
+        op.bwdDiffDst = pd.diff_dst_desc(), op.bwdDiffSrc = pd.diff_src_desc();
     }
     strm.wait();
 }
@@ -299,24 +330,15 @@ memory OneDnnChain::State::backStage(Op& op, int k, memory g, GradRelu mode) {
             }
             break;
         }
-        case Kind::Conv: {
-            memory gd = adapt(g, op.cbd->diff_dst_desc(), steps);
-            r = memory(op.cbd->diff_src_desc(), eng);
-            steps.push_back({convolution_backward_data(*op.cbd),
-                             {{DNNL_ARG_DIFF_DST, gd}, {DNNL_ARG_WEIGHTS, op.bwdWeights}, {DNNL_ARG_DIFF_SRC, r}}});
-            break;
-        }
-        case Kind::MaxPool: {
-            memory gd = adapt(g, op.pbd->diff_dst_desc(), steps);
-            r = memory(op.pbd->diff_src_desc(), eng);
-            steps.push_back({pooling_v2_backward(*op.pbd), {{DNNL_ARG_DIFF_DST, gd}, {DNNL_ARG_WORKSPACE, op.ws}, {DNNL_ARG_DIFF_SRC, r}}});
-            break;
-        }
-        case Kind::Dense: {
-            memory gd = adapt(g, op.ibd->diff_dst_desc(), steps);
-            r = memory(op.ibd->diff_src_desc(), eng);
-            steps.push_back({inner_product_backward_data(*op.ibd),
-                             {{DNNL_ARG_DIFF_DST, gd}, {DNNL_ARG_WEIGHTS, op.bwdWeights}, {DNNL_ARG_DIFF_SRC, r}}});
+        case Kind::Conv:
+        case Kind::MaxPool:
+        case Kind::Dense: {  // the primitive planBackward made: data gradient through weights or pool winners
+            memory gd = adapt(g, op.bwdDiffDst, steps);
+            r = memory(op.bwdDiffSrc, eng);
+            Args args{{DNNL_ARG_DIFF_DST, gd}, {DNNL_ARG_DIFF_SRC, r}};
+            if (op.st.kind == Kind::MaxPool) args[DNNL_ARG_WORKSPACE] = op.ws;
+            else args[DNNL_ARG_WEIGHTS] = op.bwdWeights;
+            steps.push_back({op.bwd, args});
             break;
         }
     }
@@ -375,18 +397,20 @@ Status OneDnnChain::forward(const cv::Mat& blob, size_t last) {
     return guard([&]() -> Status {
         const auto t0 = std::chrono::steady_clock::now();
         const std::vector<int> shape(blob.size.p, blob.size.p + 4);
-        if (shape != m->inShape) m->plan(shape);
+        if (shape != m->inShape) m->reset(shape);
+        if (last >= m->planned) m->plan(last);
         blob.copyTo(m->input);  // same shape: keeps the buffer inMem wraps
         for (size_t k = 0; k <= last; ++k) m->run(m->ops[k].fwd);
         m->strm.wait();
         m->ran = true;
+        m->lastRun = last;
         m->fwdMs = msSince(t0);
         return {};
     });
 }
 
 Status OneDnnChain::read(size_t k, cv::Mat& out) {
-    if (!m->ran || k >= m->ops.size()) return Error{"nothing to read before a forward"};
+    if (!m->ran || k > m->lastRun) return Error{"stage " + std::to_string(k) + " did not run in the last forward"};
     if (!readable(k)) return Error{"the pre-ReLU output of '" + m->ops[k].st.name + "' is not kept (its ReLU is fused)"};
     return guard([&]() -> Status {
         const memory& src = m->ops[k].out;
@@ -407,7 +431,7 @@ Status OneDnnChain::backward(const std::vector<std::pair<int, cv::Mat>>& seeds, 
     if (!m->ran) return Error{"backward before forward"};
     int start = -1;
     for (const auto& [k, g] : seeds) {
-        if (k < 0 || size_t(k) >= m->ops.size()) return Error{"seed stage out of range"};
+        if (k < 0 || size_t(k) > m->lastRun) return Error{"a seed at a stage the last forward did not reach"};
         const std::vector<int>& s = m->shapeOf(k);
         if (g.type() != CV_32F || g.dims != int(s.size()) || !std::equal(s.begin(), s.end(), g.size.p))
             return Error{"the gradient seeded at '" + m->ops[size_t(k)].st.name + "' does not have the layer's shape"};
