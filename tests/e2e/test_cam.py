@@ -13,7 +13,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from helpers import VTEST, CliTest, read_json, read_png_bgr  # noqa: E402
 from test_classify import save_crop, small_with_top, write_with_top_h5  # noqa: E402
-from why_nets import keras_autograd, keras_forward, scorecam  # noqa: E402
+from why_nets import keras_autograd, keras_forward, scorecam, vgglike_onnx  # noqa: E402
 
 METHODS = ("gradcam", "gradcam++", "layercam", "eigencam")
 
@@ -169,19 +169,8 @@ class CamTest(CliTest):
 
     def test_scorecam_on_a_torch_onnx_classifier(self):
         import torch
-        import torch.nn as nn
-        torch.set_num_threads(2)
-        torch.manual_seed(5)
-        net = nn.Sequential(
-            nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)),
-            nn.Flatten(), nn.Sequential(nn.Linear(16 * 8 * 8, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 10))).eval()
-        with torch.no_grad():
-            net[2][3].weight.mul_(8.0)
-        model = self.path("vgglike.onnx")
-        torch.onnx.export(net, torch.zeros(1, 3, 32, 32), model, input_names=["input"], output_names=["out"], opset_version=11)
-        labels = self.path("labels.txt")
-        with open(labels, "w") as f:
-            f.write("\n".join(f"c{i}" for i in range(10)) + "\n")
+        model, labels = self.path("vgglike.onnx"), self.path("labels.txt")
+        net = vgglike_onnx(model, 5, fc_scale=8.0, labels=labels)
         image = self.path("crop.png")
         blob = save_crop(image, src="baboon.jpg", left=100, top=100)
         net = net.double()
@@ -273,17 +262,8 @@ class CamTest(CliTest):
 
     def test_gradcam_on_a_torch_onnx_classifier(self):
         import torch
-        import torch.nn as nn
-        torch.set_num_threads(2)
-        torch.manual_seed(25)
-        net = nn.Sequential(
-            nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)),
-            nn.Flatten(), nn.Sequential(nn.Linear(16 * 8 * 8, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 10))).eval()
-        model = self.path("vgglike.onnx")
-        torch.onnx.export(net, torch.zeros(1, 3, 32, 32), model, input_names=["input"], output_names=["out"], opset_version=11)
-        labels = self.path("labels.txt")
-        with open(labels, "w") as f:
-            f.write("\n".join(f"c{i}" for i in range(10)) + "\n")
+        model, labels = self.path("vgglike.onnx"), self.path("labels.txt")
+        net = vgglike_onnx(model, 25, labels=labels)
         image = self.path("crop.png")
         blob = save_crop(image)
         net = net.double()

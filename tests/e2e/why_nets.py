@@ -1,14 +1,15 @@
-"""The small with-top Keras-layout net of test_classify.py in torch (float64, batched), for the
-tests of `cam` and `attribute`: activations and gradients at a layer, an edit of that layer's
-output (ablation), and pytorch-grad-cam's definitions computed from them."""
+"""The small test classifiers in torch: the with-top Keras-layout net of test_classify.py
+(float64, batched: activations and gradients at a layer, an edit of that layer's output for
+ablation) and a VGG-like torch classifier exported to ONNX; Score-CAM's definition from them.
+Shared by test_classify, test_cam and test_attribute."""
 import numpy as np
 
 from test_classify import CONVS
 
 
-def keras_forward(x, convs, dense, layer=None, edit=None):
-    """Logits (N, classes) of the with-top net on a torch (N, 3, H, W) float64 batch, and the
-    activation at LAYER (after `edit(activation)` when given, which may replace it)."""
+def keras_features(x, convs, layer=None, edit=None):
+    """The conv stack of the with-top net on a torch (N, 3, H, W) float64 batch: its last map, and
+    the activation at LAYER (after `edit(activation)` when given, which may replace it)."""
     import torch
     import torch.nn.functional as F
     A = None
@@ -24,6 +25,14 @@ def keras_forward(x, convs, dense, layer=None, edit=None):
             if x.requires_grad:
                 x.retain_grad()
             A = x
+    return x, A
+
+
+def keras_forward(x, convs, dense, layer=None, edit=None):
+    """Logits (N, classes) of the with-top net and the activation at LAYER (see keras_features)."""
+    import torch.nn.functional as F
+    import torch
+    x, A = keras_features(x, convs, layer, edit)
     v = x.permute(0, 2, 3, 1).reshape(x.shape[0], -1)  # Keras's (h, w, c) flatten
     for i, (_, k, b) in enumerate(dense):
         v = v @ torch.from_numpy(k.astype(np.float64)) + torch.from_numpy(b.astype(np.float64))
@@ -60,3 +69,27 @@ def scorecam(blob, A, logits_of, cls):
         scores = logits_of(inputs[0])[:, cls]
     w = torch.softmax(scores, dim=0).numpy()
     return np.maximum(np.einsum("c,chw->hw", w, A), 0)
+
+
+def vgglike_onnx(path, seed, fc_scale=None, softmax_at_end=False, labels=None):
+    """A VGG-like torch classifier (two conv blocks, Flatten, Linear/ReLU/Dropout/Linear, 10
+    classes) seeded with SEED (the last Linear's weights times FC_SCALE: logits spread wider),
+    exported to PATH (with a trailing Softmax when asked); LABELS: also write c0..c9 there.
+    Returns the torch net (eval mode, without the Softmax)."""
+    import torch
+    import torch.nn as nn
+    torch.set_num_threads(2)
+    torch.manual_seed(seed)
+    net = nn.Sequential(
+        nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)),
+        nn.Flatten(), nn.Sequential(nn.Linear(16 * 8 * 8, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 10)))
+    if fc_scale is not None:
+        with torch.no_grad():
+            net[2][3].weight.mul_(fc_scale)
+    net.eval()
+    exported = nn.Sequential(net, nn.Softmax(dim=1)).eval() if softmax_at_end else net
+    torch.onnx.export(exported, torch.zeros(1, 3, 32, 32), path, input_names=["input"], output_names=["out"], opset_version=11)
+    if labels:
+        with open(labels, "w") as f:
+            f.write("\n".join(f"c{i}" for i in range(10)) + "\n")
+    return net
