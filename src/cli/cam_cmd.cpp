@@ -91,7 +91,7 @@ struct CamCmd {
                (ablated.empty() ? "" : " | " + std::to_string(ablated.size()) + " channel(s) ablated");
     }
     std::string captionFull(const FrameResult& r, int64_t index) const {
-        return cv::format("%s | frame %lld | top 20%% blurred: p -%.3f, random: p -%.3f | hot, min-max", pipelineLabel(*why.model, std::string()).c_str(),
+        return cv::format("%s | frame %lld | p drop, top 20%% blurred %.3f, 20%% random %.3f | hot, min-max", pipelineLabel(*why.model, std::string()).c_str(),
                           (long long)index, r.faith.topDrop(), r.faith.randomDrop());
     }
 
