@@ -2,6 +2,7 @@
 // model's net and head, their class logits turned into a map.
 #include "core/unit/cam_forwards.hpp"
 
+#include "core/base/interrupt.hpp"
 #include "core/model/model.hpp"
 
 #include <algorithm>
@@ -21,6 +22,7 @@ Status runBatches(Model& model, const cv::Mat& blob, int count, int classIndex, 
     scores.assign(size_t(count), 0.0);
     cv::Mat logits;
     for (int first = 0; first < count; first += batch) {
+        if (interrupted()) return Error{"stopped by a signal after " + std::to_string(first) + " of " + std::to_string(count) + " forwards"};
         const int n = std::min(batch, count - first);
         const int shape[] = {n, 3, H, W};
         cv::Mat inputs(4, shape, CV_32F);
