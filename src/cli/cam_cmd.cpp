@@ -77,13 +77,14 @@ struct CamCmd {
             r.top = topClasses(head.logits, std::min(5, model.classCount()), why.names);
             cls = head.classIndex;
         }
-        BackwardChain& used = ablatedChain ? *ablatedChain : *chain;
-        const Status st = camIsForwardsOnly(m) ? computeForwardsCam(used, model, blob, why.layer, m, cls, fo, r.cam)
-                                               : computeCam(used, blob, why.layer, m, cls, r.cam);
+        const Status st = camIsForwardsOnly(m) ? computeForwardsCam(model, image, blob, why.layer, m, cls, fo, r.cam)
+                                               : computeCam(ablatedChain ? *ablatedChain : *chain, blob, why.layer, m, cls, r.cam);
         if (!st) return st;
         progress.clear();
         (ablatedChain ? r.ablatedTop : r.top) = topClasses(r.cam.logits, std::min(5, model.classCount()), why.names);
-        return faithfulness(used, blob, r.cam.map, r.cam.classIndex, r.cam.probability, 0.2, seed, r.faith);
+        const LogitsOf logitsOf = chain ? chainLogits(ablatedChain ? *ablatedChain : *chain)
+                                        : LogitsOf([&model](const cv::Mat& b, cv::Mat& z) { return batchLogits(model, b, z); });
+        return faithfulness(logitsOf, blob, r.cam.map, r.cam.classIndex, r.cam.probability, 0.2, seed, r.faith);
     }
 
     std::string captionShort(const FrameResult& r) const {
@@ -159,8 +160,9 @@ struct CamCmd {
             !st)
             return st;
         if (auto st = checkChoices(video); !st) return st;
+        if (camIsForwardsOnly(m)) return {};  // the model's own net: any layer types OpenCV runs
         auto c = BackwardChain::buildToLogits(*why.model);
-        if (!c) return Error{c.error()};
+        if (!c) return Error{c.error() + "; scorecam and occlusion need no backward"};
         chain.emplace(std::move(*c));
         if (ablate.empty()) return {};
         auto list = parseAblateList(ablate, why.model->find(why.layer)->channels());

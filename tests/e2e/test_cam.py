@@ -13,7 +13,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from helpers import VTEST, CliTest, read_json, read_png_bgr  # noqa: E402
 from test_classify import save_crop, small_with_top, write_with_top_h5  # noqa: E402
-from why_nets import keras_autograd, keras_forward, scorecam, vgglike_onnx  # noqa: E402
+from why_nets import keras_autograd, keras_forward, residual_onnx, scorecam, vgglike_onnx  # noqa: E402
 
 METHODS = ("gradcam", "gradcam++", "layercam", "eigencam")
 
@@ -183,6 +183,33 @@ class CamTest(CliTest):
         self.run_cli("cam", image, "--model", model, "--input-size", "32x32", "--labels", labels, "--method", "scorecam", "--layer", "0.4",
                      "--batch", "5", "--out", out, "-q")
         self.assert_map(np.load(out), want, "onnx scorecam")
+
+    def test_forwards_only_methods_on_a_net_the_backward_cannot_take(self):
+        import torch
+        model, labels = self.path("residual.onnx"), self.path("labels.txt")
+        net = residual_onnx(model, 3, labels=labels).double()
+        image = self.path("crop.png")
+        blob = save_crop(image, src="baboon.jpg", left=100, top=100)
+        x = torch.from_numpy(blob[None].astype(np.float64))
+        with torch.no_grad():
+            A = net[1](net[0](x))[0].numpy()  # the block's output, after its ReLU: OpenCV's relu_1
+            z = net(x)[0]
+            k = int(z.argmax())
+            want = scorecam(blob, A, net, k)
+            occ = np.zeros((4, 4))
+            for i in range(4):
+                for j in range(4):
+                    y = x.clone()
+                    y[:, :, i * 8:i * 8 + 8, j * 8:j * 8 + 8] = 0
+                    occ[i, j] = float(z[k] - net(y)[0, k])
+        base = ["cam", image, "--model", model, "--input-size", "32x32", "--labels", labels]
+        self.run_cli(*base, "--method", "scorecam", "--layer", "relu_1", "--out", self.path("s.npy"), "-q")
+        self.assert_map(np.load(self.path("s.npy")), want, "scorecam through an Add")
+        self.run_cli(*base, "--method", "occlusion", "--patch", "8", "--stride", "8", "--out", self.path("o.npy"), "-q")
+        got = np.load(self.path("o.npy"))
+        self.assertLess(np.abs(got - occ).max(), 1e-3 * np.abs(occ).max())
+        p = self.run_cli(*base, "--method", "gradcam", "--layer", "relu_1", "--out", self.path("g.npy"), expect=1)
+        self.assert_clean_failure(p, "Eltwise", "scorecam and occlusion")
 
     def test_overlay_outputs_gif_mp4_and_json(self):
         from PIL import Image

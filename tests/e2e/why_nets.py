@@ -93,3 +93,35 @@ def vgglike_onnx(path, seed, fc_scale=None, softmax_at_end=False, labels=None):
         with open(labels, "w") as f:
             f.write("\n".join(f"c{i}" for i in range(10)) + "\n")
     return net
+
+
+def residual_onnx(path, seed, labels=None):
+    """A small residual classifier (stem conv/ReLU/max-pool, one basic block with BatchNorm and a
+    skip connection, global average pooling, Linear, 10 classes), exported to PATH: OpenCV runs it,
+    the backward engine cannot go through its Add. Returns the torch net (eval mode)."""
+    import torch
+    import torch.nn as nn
+
+    class Block(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.conv1, self.bn1, self.relu = nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU()
+            self.conv2, self.bn2 = nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c)
+
+        def forward(self, x):
+            return self.relu(x + self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x))))))
+
+    torch.set_num_threads(2)
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)), Block(8),
+                        nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10)))
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.2, 0.2), m.running_var.uniform_(0.5, 1.5), m.weight.uniform_(0.5, 1.5)
+    net.eval()
+    torch.onnx.export(net, torch.zeros(1, 3, 32, 32), path, input_names=["input"], output_names=["out"], opset_version=11)
+    if labels:
+        with open(labels, "w") as f:
+            f.write("\n".join(f"c{i}" for i in range(10)) + "\n")
+    return net

@@ -53,7 +53,7 @@ cv::Mat blurPixels(const cv::Mat& blob, const std::vector<int>& pixels, double s
     return out;
 }
 
-Status faithfulness(BackwardChain& chain, const cv::Mat& blob, const cv::Mat& map, int classIndex, double probability, double fraction, uint64_t seed,
+Status faithfulness(const LogitsOf& logitsOf, const cv::Mat& blob, const cv::Mat& map, int classIndex, double probability, double fraction, uint64_t seed,
                     Faithfulness& out) {
     const int H = blob.size[2], W = blob.size[3];
     out.fraction = fraction;
@@ -63,16 +63,32 @@ Status faithfulness(BackwardChain& chain, const cv::Mat& blob, const cv::Mat& ma
     upsampleAlignCorners(map, cv::Size(W, H), up);
     const int count = int(std::lround(fraction * H * W));
     out.probability = probability;
-    double* probs[] = {&out.topProbability, &out.randomProbability};
-    double* logits[] = {&out.topLogit, &out.randomLogit};
-    const cv::Mat inputs[] = {blurPixels(blob, topPixels(up, count), out.sigma), blurPixels(blob, randomPixels(H * W, count, seed), out.sigma)};
-    for (int i = 0; i < 2; ++i) {
-        if (auto st = chain.forward(inputs[i]); !st) return st;
-        const cv::Mat z = chain.output(chain.topLayer()).reshape(1, 1);
-        *probs[i] = softmaxAt(z, classIndex);
-        *logits[i] = z.at<float>(0, classIndex);
-    }
+    const int shape[] = {2, 3, H, W};
+    cv::Mat inputs(4, shape, CV_32F), logits;
+    const size_t one = size_t(3) * H * W;
+    blurPixels(blob, topPixels(up, count), out.sigma).reshape(1, 1).copyTo(cv::Mat(1, int(one), CV_32F, inputs.ptr<float>()));
+    blurPixels(blob, randomPixels(H * W, count, seed), out.sigma).reshape(1, 1).copyTo(cv::Mat(1, int(one), CV_32F, inputs.ptr<float>() + one));
+    if (auto st = logitsOf(inputs, logits); !st) return st;
+    out.topProbability = softmaxAt(logits.row(0), classIndex);
+    out.randomProbability = softmaxAt(logits.row(1), classIndex);
+    out.topLogit = logits.at<float>(0, classIndex);
+    out.randomLogit = logits.at<float>(1, classIndex);
     return {};
+}
+
+LogitsOf chainLogits(BackwardChain& chain) {
+    return [&chain](const cv::Mat& blobs, cv::Mat& logits) -> Status {
+        const int n = blobs.size[0], H = blobs.size[2], W = blobs.size[3];
+        const int shape[] = {1, 3, H, W};
+        cv::Mat rows;
+        for (int i = 0; i < n; ++i) {
+            const cv::Mat one(4, shape, CV_32F, const_cast<float*>(blobs.ptr<float>()) + size_t(i) * 3 * H * W);
+            if (auto st = chain.forward(one); !st) return st;
+            rows.push_back(chain.output(chain.topLayer()).reshape(1, 1));
+        }
+        logits = rows;
+        return {};
+    };
 }
 
 }  // namespace cnnscope

@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace cnnscope {
@@ -35,11 +36,16 @@ std::vector<int> randomPixels(int pixels, int count, uint64_t seed);
 // min(H, W) / 16, kernel 2 * ceil(3 sigma) + 1, borders reflected without repeating the edge).
 cv::Mat blurPixels(const cv::Mat& blob, const std::vector<int>& pixels, double sigma);
 
+// The logits (N, classes) of a batch of blobs (N, 3, H, W): the network the map is about.
+using LogitsOf = std::function<Status(const cv::Mat& blobs, cv::Mat& logits)>;
+// The same through a chain built to the logits, one blob at a time.
+LogitsOf chainLogits(BackwardChain& chain);
+
 // The map (any h x w, upsampled with aligned corners to the input) ranks the pixels; the class's
-// probability through the chain (built to the logits) with the top `fraction`
+// probability through `logitsOf` with the top `fraction`
 // of pixels blurred, and with as many random pixels (seeded) blurred; `probability`: the class's
 // on the blob itself (the forward that made the map).
-Status faithfulness(BackwardChain& chain, const cv::Mat& blob, const cv::Mat& map, int classIndex, double probability, double fraction, uint64_t seed,
+Status faithfulness(const LogitsOf& logitsOf, const cv::Mat& blob, const cv::Mat& map, int classIndex, double probability, double fraction, uint64_t seed,
                     Faithfulness& out);
 
 }  // namespace cnnscope

@@ -42,8 +42,10 @@ Status occlusionMap(Model& model, const cv::Mat& blob, int classIndex, const For
 // Empty when the patch fits the input (size), else one line naming --patch/--stride and their ranges.
 std::string occlusionProblem(cv::Size input, int patch, int stride);
 
-// camForward through the chain (class, probability, activations), then the forwards-only map.
-Status computeForwardsCam(BackwardChain& chain, Model& model, const cv::Mat& blob, const std::string& layer, CamMethod method,
+// The class (classIndex < 0: the frame's top-1), its probability and the logits, and the layer's
+// activations, from the model's own net (no backward chain: any net OpenCV runs), then the
+// forwards-only map. `frame` as read; `blob` its preprocessed input.
+Status computeForwardsCam(Model& model, const cv::Mat& frame, const cv::Mat& blob, const std::string& layer, CamMethod method,
                           int classIndex, const ForwardsOptions& o, CamResult& out);
 
 }  // namespace cnnscope
