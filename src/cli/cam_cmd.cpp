@@ -6,6 +6,7 @@
 #include "cli/stream_loop.hpp"
 #include "cli/why_common.hpp"
 
+#include "core/base/limits.hpp"
 #include "core/base/parse.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/io/npy.hpp"
@@ -18,6 +19,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -148,6 +150,12 @@ struct CamCmd {
                          " runs the model's own net); drop --ablate or pick one of those"};
         if (m == CamMethod::Occlusion)
             if (auto p = occlusionProblem(why.model->preprocessing().size, patch, stride); !p.empty()) return Error{p};
+        if (camIsForwardsOnly(m)) {  // a batch holds every layer's activations for each of its inputs
+            const double one = why.model->forwardBytesEstimate(why.model->preprocessing().size);
+            const int fits = int(std::max(1.0, std::floor(memoryBudgetBytes() / std::max(one, 1.0))));
+            if (auto st = checkMemory("--batch " + std::to_string(batch) + " (forwards at once)", one * batch); !st)
+                return Error{st.error() + ": --batch " + std::to_string(std::min(fits, batch - 1)) + " or less fits"};
+        }
         if (!video && frames > 1) return Error{"--frames " + std::to_string(frames) + " needs a .gif or .mp4 --out (one map per frame)"};
         return {};
     }

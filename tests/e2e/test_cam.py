@@ -5,6 +5,7 @@ ReLUs and convs; Grad-CAM on a torch-exported ONNX net (Flatten, Gemm, Dropout);
 overlay; bad input."""
 import json
 import os
+import re
 import sys
 import unittest
 
@@ -210,6 +211,16 @@ class CamTest(CliTest):
         self.assertLess(np.abs(got - occ).max(), 1e-3 * np.abs(occ).max())
         p = self.run_cli(*base, "--method", "gradcam", "--layer", "relu_1", "--out", self.path("g.npy"), expect=1)
         self.assert_clean_failure(p, "Eltwise", "scorecam and occlusion")
+        # A batch holds every layer's activations per input: one that does not fit the memory
+        # budget is refused with the batch that does, which then runs.
+        self.env["CNNSCOPE_MAX_MEMORY_MB"] = "1"
+        p = self.run_cli(*base, "--method", "scorecam", "--layer", "relu_1", "--batch", "256", "--out", self.path("b.npy"), expect=1)
+        self.assert_clean_failure(p, "--batch 256", "budget", "or less fits")
+        self.assertFalse(os.path.exists(self.path("b.npy")))
+        fits = re.search(r"--batch (\d+) or less fits", p.stderr).group(1)
+        self.assertLess(int(fits), 256)
+        self.run_cli(*base, "--method", "scorecam", "--layer", "relu_1", "--batch", fits, "--out", self.path("b.npy"), "-q")
+        self.assert_map(np.load(self.path("b.npy")), want, f"scorecam in batches of {fits}")
 
     def test_overlay_outputs_gif_mp4_and_json(self):
         from PIL import Image
