@@ -94,12 +94,11 @@ struct CamCmd {
                (ablated.empty() ? "" : " | " + std::to_string(ablated.size()) + " channel(s) ablated");
     }
     std::string captionFull(const FrameResult& r, int64_t index) const {
-        return cv::format("%s | frame %lld | p drop, top 20%% blurred %.3f, 20%% random %.3f | hot, min-max", pipelineLabel(*why.model, std::string()).c_str(),
-                          (long long)index, r.faith.topDrop(), r.faith.randomDrop());
+        return cv::format("%s | frame %lld | p drop, top 20%% blurred %.3f, 20%% random %.3f | hot, min-max",
+                          pipelineLabel(*why.model, std::string()).c_str(), (long long)index, r.faith.topDrop(), r.faith.randomDrop());
     }
 
-    std::string frameJson(const FrameResult& r, int64_t index) const {
-        const FrameResult& f = r;
+    std::string frameJson(const FrameResult& f, int64_t index) const {
         std::ostringstream js;
         js << "{\"frame\": " << index << ", \"class\": "
            << classJson(f.cam.classIndex, why.names[size_t(f.cam.classIndex)], f.cam.probability, f.cam.logit)
@@ -109,7 +108,8 @@ struct CamCmd {
            << ", \"probability\": " << jsonNumber(f.faith.probability, 9) << ", \"top_blurred_probability\": "
            << jsonNumber(f.faith.topProbability, 9) << ", \"random_blurred_probability\": " << jsonNumber(f.faith.randomProbability, 9)
            << ", \"top_blurred_logit\": " << jsonNumber(f.faith.topLogit, 9) << ", \"random_blurred_logit\": "
-           << jsonNumber(f.faith.randomLogit, 9) << ", \"top_drop\": " << jsonNumber(f.faith.topDrop(), 9) << ", \"random_drop\": " << jsonNumber(f.faith.randomDrop(), 9)
+           << jsonNumber(f.faith.randomLogit, 9) << ", \"top_drop\": " << jsonNumber(f.faith.topDrop(), 9)
+           << ", \"random_drop\": " << jsonNumber(f.faith.randomDrop(), 9)
            << "}, \"forward_ms\": " << jsonNumber(f.cam.forwardMs, 6) << ", \"backward_ms\": " << jsonNumber(f.cam.backwardMs, 6) << "}";
         return js.str();
     }
