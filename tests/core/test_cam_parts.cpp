@@ -27,7 +27,7 @@ TEST_CASE("splitmix64At follows the reference stream") {
     CHECK(splitmix64At(0, 1) == 0x6E789E6AA1B965F4ull);
 }
 
-TEST_CASE("pixel rankings: largest values first with ties by index; random ones seeded and distinct") {
+TEST_CASE("pixel rankings put the largest values first (ties by index) and random ones are seeded and distinct") {
     const cv::Mat v = (cv::Mat_<float>(2, 3) << 1, 5, 5, 0, 7, 1);
     CHECK(topPixels(v, 3) == std::vector<int>{4, 1, 2});
     const auto a = randomPixels(100, 20, 7), b = randomPixels(100, 20, 7), c = randomPixels(100, 20, 8);
@@ -46,7 +46,7 @@ TEST_CASE("blurPixels changes only the chosen pixels") {
     CHECK(changed == 9);  // 3 pixels x 3 planes
 }
 
-TEST_CASE("--ablate lists: channels and ranges, sorted and unique; bad items named") {
+TEST_CASE("ablate lists take channels and ranges and name bad items") {
     auto ok = parseAblateList("12,3-5,4", 16);
     REQUIRE(ok);
     CHECK(*ok == std::vector<int>{3, 4, 5, 12});
