@@ -107,6 +107,12 @@ Status camForward(BackwardChain& chain, const cv::Mat& blob, const std::string& 
     if (logits.empty()) return Error{"the chain has no logits"};
     if (act.empty() || act.dims != 4) return Error{"layer '" + layer + "' has no (C, H, W) output in the chain to the logits"};
     logits.reshape(1, 1).copyTo(out.logits);
+    if (auto st = pickClass(classIndex, out); !st) return st;
+    A = act.clone();  // the chain's memory is reused by the backward's deconvolutions
+    return {};
+}
+
+Status pickClass(int classIndex, CamResult& out) {
     const int n = int(out.logits.total());
     const float* z = out.logits.ptr<float>();
     if (classIndex < 0) classIndex = int(std::max_element(z, z + n) - z);
@@ -116,7 +122,6 @@ Status camForward(BackwardChain& chain, const cv::Mat& blob, const std::string& 
     out.classIndex = classIndex;
     out.logit = z[classIndex];
     out.probability = softmaxAt(out.logits, classIndex);
-    A = act.clone();  // the chain's memory is reused by the backward's deconvolutions
     return {};
 }
 

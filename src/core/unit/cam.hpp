@@ -43,6 +43,10 @@ struct CamResult {
     double forwardMs = 0, backwardMs = 0;
 };
 
+// out.classIndex, logit and probability from out.logits: `classIndex`, or the top-1 when < 0;
+// an error naming the range when it is out of it.
+Status pickClass(int classIndex, CamResult& out);
+
 // Forward of `blob` through `chain` (built with BackwardChain::buildToLogits): the target class
 // (`classIndex` < 0: the frame's top-1), its probability and logit in `out`, and a copy of
 // `layer`'s activations in `A`.

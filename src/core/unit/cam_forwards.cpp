@@ -158,17 +158,9 @@ Status computeForwardsCam(Model& model, const cv::Mat& frame, const cv::Mat& blo
         if (auto st = model.forward(frame, layer, A); !st) return st;
     out.forwardMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     out.backwardMs = 0;
-    const int n = int(out.logits.total());
-    const float* z = out.logits.ptr<float>();
-    if (classIndex < 0) classIndex = int(std::max_element(z, z + n) - z);
-    if (classIndex >= n)
-        return Error{"class " + std::to_string(classIndex) + " is out of range: the model has " + std::to_string(n) + " classes (0.." +
-                     std::to_string(n - 1) + ")"};
-    out.classIndex = classIndex;
-    out.logit = z[classIndex];
-    out.probability = softmaxAt(out.logits, classIndex);
-    if (method == CamMethod::ScoreCam) return scoreCamMap(model, blob, A, classIndex, o, out.map);
-    if (method == CamMethod::Occlusion) return occlusionMap(model, blob, classIndex, o, out.map);
+    if (auto st = pickClass(classIndex, out); !st) return st;
+    if (method == CamMethod::ScoreCam) return scoreCamMap(model, blob, A, out.classIndex, o, out.map);
+    if (method == CamMethod::Occlusion) return occlusionMap(model, blob, out.classIndex, o, out.map);
     return Error{std::string(camMethodName(method)) + " is not a forwards-only method"};
 }
 
