@@ -48,7 +48,7 @@ struct FrameResult {
 struct CamCmd {
     CommonOptions common;
     std::string source, method, layer, out, labels, json, caption = "short", ablate;
-    int classIndex = -1, batch = 16, patch = 32, stride = 16;
+    int classIndex = -1, batch = 8, patch = 32, stride = 16;
     int64_t frame = 0, frames = 0;
     uint64_t seed = 0;
 
@@ -271,7 +271,8 @@ void registerCam(CLI::App& app, std::function<int()>& action) {
     c->add_option("--labels", cmd.labels, "Class names, one per line (default: ImageNet's from opencv-doc)");
     c->add_option("--frame", cmd.frame, "Frame index of a video, from 0 (GIF/MP4: the first frame)")->default_val(0);
     c->add_option("--frames", cmd.frames, "GIF/MP4: frames to map (default: to the end of the file)")->default_val(0);
-    c->add_option("--batch", cmd.batch, "scorecam, occlusion: inputs per forward")->default_val(16);
+    c->add_option("--batch", cmd.batch, "scorecam, occlusion: inputs per forward (VGG19 at 224x224: about 0.4 GB of RSS each)")
+        ->default_val(8);
     c->add_option("--patch", cmd.patch, "occlusion: side of the grey (mean-colour) square, in input pixels")->default_val(32);
     c->add_option("--stride", cmd.stride, "occlusion: step between patch positions, in input pixels")->default_val(16);
     c->add_option("--seed", cmd.seed, "Seed of the faithfulness figure's random pixels")->default_val(0);

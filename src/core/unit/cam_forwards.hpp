@@ -14,7 +14,7 @@ namespace cnnscope {
 class Model;
 
 struct ForwardsOptions {
-    int batch = 16;   // inputs per forward (pytorch-grad-cam's ScoreCAM default)
+    int batch = 8;    // inputs per forward (pytorch-grad-cam's ScoreCAM uses 16, on GPUs)
     int patch = 32;   // occlusion: the square patch's side in input pixels
     int stride = 16;  // occlusion: its step
     // Called after each batch with the inputs done and the total.
