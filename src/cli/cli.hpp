@@ -139,5 +139,7 @@ void registerFetch(CLI::App& app, std::function<int()>& action);
 void registerClassify(CLI::App& app, std::function<int()>& action);
 // `cam` (cam_cmd.cpp), called by registerCommands.
 void registerCam(CLI::App& app, std::function<int()>& action);
+// `attribute` (attribute_cmd.cpp), called by registerCommands.
+void registerAttribute(CLI::App& app, std::function<int()>& action);
 
 }  // namespace cnnscope::cli

@@ -423,6 +423,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     registerFeatvis(app, action);
     registerClassify(app, action);
     registerCam(app, action);
+    registerAttribute(app, action);
     registerOptions(app, action);
 
     auto* targets = app.add_subcommand("targets", "List compute targets and which this OpenCV build and machine offer");

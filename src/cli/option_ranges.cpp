@@ -56,6 +56,10 @@ const Range kRanges[] = {
     // classify, cam: then checked against the model's class count
     {"--top", 1, 100000},
     {"--class", 0, 1e6},
+    // cam: scorecam/occlusion batches; occlusion's patch (then checked against the input size)
+    {"--batch", 1, 256},
+    {"--patch", 1, 4096},
+    {"--stride", 1, 4096},
 };
 
 // Whole numbers as written ("60000", "1000000000"), others as %g.

@@ -58,15 +58,9 @@ def torch_keras_logits(blob, convs, dense, keras_flatten=True):
     """The with-top net in torch (float64) on a (3, H, W) BGR-minus-mean blob; Keras flattens
     (h, w, c), so the map is permuted to channels-last before fc1 (keras_flatten=False: not)."""
     import torch
-    import torch.nn.functional as F
+    from why_nets import keras_features
     torch.set_num_threads(2)
-    x = torch.from_numpy(blob[None].astype(np.float64))
-    for s in CONVS:
-        if len(s) == 1:
-            x = F.max_pool2d(x, 2)
-        else:
-            k, b = convs[s[0]]
-            x = F.relu(F.conv2d(x, torch.from_numpy(k.astype(np.float64)).permute(3, 2, 0, 1), torch.from_numpy(b.astype(np.float64)), padding=1))
+    x, _ = keras_features(torch.from_numpy(blob[None].astype(np.float64)), convs)
     return head_logits(x[0].numpy(), dense, keras_flatten)
 
 
@@ -159,21 +153,9 @@ class ClassifyTest(CliTest):
             self.check_top(f["top"], head_logits(np.load(npy)[0].astype(np.float64), dense), imagenet, 3)
 
     def export_onnx(self, softmax_at_end):
-        import torch
-        import torch.nn as nn
-        torch.set_num_threads(2)
-        torch.manual_seed(25)
-        net = nn.Sequential(
-            nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)),
-            nn.Flatten(),
-            nn.Sequential(nn.Linear(16 * 8 * 8, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 10)))
-        with torch.no_grad():
-            net[2][3].weight.mul_(8.0)
-        net.eval()
-        exported = nn.Sequential(net, nn.Softmax(dim=1)).eval() if softmax_at_end else net
+        from why_nets import vgglike_onnx
         path = self.path(f"vgglike_{int(softmax_at_end)}.onnx")
-        torch.onnx.export(exported, torch.zeros(1, 3, 32, 32), path, input_names=["input"], output_names=["out"], opset_version=11)
-        return net, path
+        return vgglike_onnx(path, 25, fc_scale=8.0, softmax_at_end=softmax_at_end), path
 
     def test_torch_onnx_classifier_matches_torch(self):
         import torch

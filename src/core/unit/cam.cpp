@@ -12,6 +12,8 @@ Expected<CamMethod> parseCamMethod(const std::string& name) {
     if (name == "gradcam++") return CamMethod::GradCamPlusPlus;
     if (name == "layercam") return CamMethod::LayerCam;
     if (name == "eigencam") return CamMethod::EigenCam;
+    if (name == "scorecam") return CamMethod::ScoreCam;
+    if (name == "occlusion") return CamMethod::Occlusion;
     return Error{"unknown method '" + name + "'; use " + std::string(camMethodNames())};
 }
 
@@ -21,15 +23,20 @@ const char* camMethodName(CamMethod m) {
         case CamMethod::GradCamPlusPlus: return "gradcam++";
         case CamMethod::LayerCam: return "layercam";
         case CamMethod::EigenCam: return "eigencam";
+        case CamMethod::ScoreCam: return "scorecam";
+        case CamMethod::Occlusion: return "occlusion";
     }
     return "?";
 }
 
-const char* camMethodNames() { return "gradcam, gradcam++, layercam or eigencam"; }
+const char* camMethodNames() { return "gradcam, gradcam++, layercam, eigencam, scorecam or occlusion"; }
 
-bool camNeedsGradient(CamMethod m) { return m != CamMethod::EigenCam; }
+bool camIsForwardsOnly(CamMethod m) { return m == CamMethod::ScoreCam || m == CamMethod::Occlusion; }
+
+bool camNeedsGradient(CamMethod m) { return m != CamMethod::EigenCam && !camIsForwardsOnly(m); }
 
 Status camMap(CamMethod method, const cv::Mat& A, const cv::Mat& G, cv::Mat& map) {
+    if (camIsForwardsOnly(method)) return Error{std::string(camMethodName(method)) + " is made from forwards (cam_forwards.hpp)"};
     if (A.dims != 4 || A.size[0] != 1 || A.type() != CV_32F) return Error{"class maps need a (1, C, H, W) float32 map"};
     const int C = A.size[1], H = A.size[2], W = A.size[3];
     const size_t P = size_t(H) * W;
@@ -91,8 +98,7 @@ Status camMap(CamMethod method, const cv::Mat& A, const cv::Mat& G, cv::Mat& map
     return {};
 }
 
-Status computeCam(BackwardChain& chain, const cv::Mat& blob, const std::string& layer, CamMethod method, int classIndex,
-                  CamResult& out) {
+Status camForward(BackwardChain& chain, const cv::Mat& blob, const std::string& layer, int classIndex, CamResult& out, cv::Mat& A) {
     if (auto st = chain.forward(blob); !st) return st;
     out.forwardMs = chain.lastForwardMs();
     out.backwardMs = 0;
@@ -101,23 +107,42 @@ Status computeCam(BackwardChain& chain, const cv::Mat& blob, const std::string& 
     if (logits.empty()) return Error{"the chain has no logits"};
     if (act.empty() || act.dims != 4) return Error{"layer '" + layer + "' has no (C, H, W) output in the chain to the logits"};
     logits.reshape(1, 1).copyTo(out.logits);
+    if (auto st = pickClass(classIndex, out); !st) return st;
+    A = act.clone();  // the chain's memory is reused by the backward's deconvolutions
+    return {};
+}
+
+Status pickClass(int classIndex, CamResult& out) {
     const int n = int(out.logits.total());
     const float* z = out.logits.ptr<float>();
     if (classIndex < 0) classIndex = int(std::max_element(z, z + n) - z);
     if (classIndex >= n)
         return Error{"class " + std::to_string(classIndex) + " is out of range: the model has " + std::to_string(n) + " classes (0.." +
                      std::to_string(n - 1) + ")"};
+    out.classIndex = classIndex;
+    out.logit = z[classIndex];
+    out.probability = softmaxAt(out.logits, classIndex);
+    return {};
+}
+
+double softmaxAt(const cv::Mat& logits, int index) {
+    const float* z = logits.ptr<float>();
+    const int n = int(logits.total());
     const double top = *std::max_element(z, z + n);
     double sum = 0;
     for (int i = 0; i < n; ++i) sum += std::exp(double(z[i]) - top);
-    out.classIndex = classIndex;
-    out.logit = z[classIndex];
-    out.probability = std::exp(double(z[classIndex]) - top) / sum;
-    const cv::Mat A = act.clone();  // the chain's memory is reused by the backward's deconvolutions
-    cv::Mat G;
+    return std::exp(double(z[index]) - top) / sum;
+}
+
+Status computeCam(BackwardChain& chain, const cv::Mat& blob, const std::string& layer, CamMethod method, int classIndex,
+                  CamResult& out) {
+    if (camIsForwardsOnly(method)) return Error{std::string(camMethodName(method)) + " needs the model's forwards (computeForwardsCam)"};
+    cv::Mat A, G;
+    if (auto st = camForward(chain, blob, layer, classIndex, out, A); !st) return st;
     if (camNeedsGradient(method)) {
+        const cv::Mat logits = chain.output(chain.topLayer());
         cv::Mat seed = cv::Mat::zeros(logits.dims, logits.size.p, CV_32F);
-        seed.ptr<float>()[classIndex] = 1.f;
+        seed.ptr<float>()[out.classIndex] = 1.f;
         if (auto st = chain.backwardTo({{chain.topLayer(), seed}}, ReluMode::Grad, layer, G); !st) return st;
         out.backwardMs = chain.lastBackwardMs();
     }

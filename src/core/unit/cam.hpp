@@ -18,15 +18,21 @@ namespace cnnscope {
 // eigencam: the positions' activation vectors (h*w, C), centred over positions, projected on
 //   their first principal direction (first right singular vector, signed so that its entries sum
 //   to >= 0: SVD's sign is arbitrary), ReLU; no gradient.
-enum class CamMethod { GradCam, GradCamPlusPlus, LayerCam, EigenCam };
+// scorecam, occlusion: forwards only, many of them (cam_forwards.hpp); camMap does not make them.
+enum class CamMethod { GradCam, GradCamPlusPlus, LayerCam, EigenCam, ScoreCam, Occlusion };
 Expected<CamMethod> parseCamMethod(const std::string& name);
 const char* camMethodName(CamMethod m);
-const char* camMethodNames();  // "gradcam, gradcam++, layercam, eigencam"
+const char* camMethodNames();  // "gradcam, gradcam++, layercam, eigencam, scorecam or occlusion"
 bool camNeedsGradient(CamMethod m);
+// Score-CAM and occlusion: built from forwards of changed inputs, not from one frame's maps.
+bool camIsForwardsOnly(CamMethod m);
 
 // The map (h, w) CV_32F from a layer's activations A and gradients G, both (1, C, h, w) CV_32F
 // (G unused by eigencam).
 Status camMap(CamMethod method, const cv::Mat& activations, const cv::Mat& gradients, cv::Mat& map);
+
+// softmax(logits)[index], in double.
+double softmaxAt(const cv::Mat& logits, int index);
 
 struct CamResult {
     cv::Mat map;             // (h, w) CV_32F at the layer's resolution, before upsampling or normalisation
@@ -36,6 +42,15 @@ struct CamResult {
     cv::Mat logits;          // (1, classes)
     double forwardMs = 0, backwardMs = 0;
 };
+
+// out.classIndex, logit and probability from out.logits: `classIndex`, or the top-1 when < 0;
+// an error naming the range when it is out of it.
+Status pickClass(int classIndex, CamResult& out);
+
+// Forward of `blob` through `chain` (built with BackwardChain::buildToLogits): the target class
+// (`classIndex` < 0: the frame's top-1), its probability and logit in `out`, and a copy of
+// `layer`'s activations in `A`.
+Status camForward(BackwardChain& chain, const cv::Mat& blob, const std::string& layer, int classIndex, CamResult& out, cv::Mat& A);
 
 // Forward of `blob` through `chain` (built with BackwardChain::buildToLogits), the target class
 // (`classIndex` < 0: the frame's top-1), its logit's gradient down to `layer` (the plain
