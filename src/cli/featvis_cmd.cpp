@@ -5,6 +5,7 @@
 #include "cli/cli.hpp"
 
 #include "core/base/interrupt.hpp"
+#include "core/base/json_read.hpp"
 #include "core/base/parse.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/io/output_set.hpp"
@@ -234,15 +235,6 @@ struct FeatvisCmd {
     }
 };
 
-Expected<std::string> readSmallFile(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return Error{"cannot read '" + path + "'"};
-    std::ostringstream s;
-    s << f.rdbuf();
-    if (s.str().size() > (64u << 20)) return Error{"'" + path + "' is too large for a featvis shard file"};
-    return s.str();
-}
-
 struct MergeCmd {
     std::vector<std::string> dirs;
     std::string out;
@@ -257,7 +249,7 @@ struct MergeCmd {
             if (!fs::is_directory(d, ec)) return fail("featvis merge: '" + d + "' is not a folder; give the folders `featvis --shard I/N --out DIR/` wrote");
             if (!fs::exists(file, ec))
                 return fail("featvis merge: '" + d + "' has no shard.json: not a folder written by `featvis --shard I/N`");
-            auto text = readSmallFile(file);
+            auto text = readSmallFile(file, "a featvis shard file");
             if (!text) return fail("featvis merge: " + text.error());
             auto r = parseFeatvisJson(*text, file);
             if (!r) return fail("featvis merge: " + r.error());

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace cnnscope {
 
@@ -126,5 +128,14 @@ private:
 }  // namespace
 
 bool parseJson(const std::string& text, Json& root, std::string& error) { return Reader(text).parse(root, error); }
+
+Expected<std::string> readSmallFile(const std::string& path, const std::string& what, size_t maxBytes) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return Error{"cannot read '" + path + "'"};
+    std::ostringstream s;
+    s << f.rdbuf();
+    if (s.str().size() > maxBytes) return Error{"'" + path + "' is too large for " + what};
+    return s.str();
+}
 
 }  // namespace cnnscope

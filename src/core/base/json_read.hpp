@@ -3,6 +3,8 @@
 // null; at most 16 levels deep.
 #pragma once
 
+#include "core/base/expected.hpp"
+
 #include <map>
 #include <string>
 #include <vector>
@@ -20,5 +22,9 @@ struct Json {
 
 // Parses `text` into `root`; false with `error` ("unexpected text at byte N", ...) when it is not JSON.
 bool parseJson(const std::string& text, Json& root, std::string& error);
+
+// A whole small file read as text; an error naming the file when it cannot be read or is over
+// `maxBytes` (`what` says what the file should have been, e.g. "a featvis shard file").
+Expected<std::string> readSmallFile(const std::string& path, const std::string& what, size_t maxBytes = 64u << 20);
 
 }  // namespace cnnscope
