@@ -420,10 +420,10 @@ void registerTopk(CLI::App& app, std::function<int()>& action) {
                                          "as one sheet PNG per channel, an index PNG, and JSON/CSV");
     t->add_option("SOURCE", cmd.source, "Video file, folder of images (name order), image, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")
         ;
-    t->add_option("--layer", cmd.layer, "Layer name (see `cnnscope layers`); required");
+    t->add_option("--layer", cmd.layer, "Layer name (see `cnnscope layers`)");
     t->add_option("--out", cmd.out, "Output folder: channel_NNNN.png, index.png, topk.json, topk.csv, all renamed into place at the end (a failed run "
                   "leaves none); its .cnnscope-files lists them, and a later run into the folder removes the listed files it does "
-                  "not write again. Exit status 3: the source ended before its header's frame count (outputs hold the frames read); required");
+                  "not write again. Exit status 3: the source ended before its header's frame count (outputs hold the frames read)");
     t->add_option("--k", cmd.k, "Patches kept per channel (one per frame at most)")->default_val(9);
     t->add_option("--every", cmd.every, "Scan every Nth frame (frames 0, N, 2N, ...)")->default_val(1);
     t->add_option("--frames", cmd.frames, "Read at most this many frames of the source (default: all; live sources until Ctrl-C)");

@@ -10,8 +10,6 @@ import os
 import sys
 import unittest
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(__file__))
 from helpers import DATA, VTEST, CliTest, read_png_bgr  # noqa: E402
 import style_nets  # noqa: E402

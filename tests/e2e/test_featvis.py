@@ -14,7 +14,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, CliTest, read_bytes, read_json  # noqa: E402
+from helpers import BIN, DATA, CliTest, assert_same_outputs, read_bytes, read_json  # noqa: E402
 import backward_ref as ref  # noqa: E402
 
 
@@ -164,11 +164,7 @@ class FeatvisTest(CliTest):
             self.featvis(*common, "--shard", f"{i}/2", "--out", dirs[-1] + "/")
         merged = self.path("dmerged")
         self.run_cli("featvis", "merge", dirs[1], dirs[0], "--out", merged, "-q")
-        names = sorted(f for f in os.listdir(whole) if not f.startswith("."))
-        self.assertEqual(len(names), 5 * 2 + 2)
-        self.assertEqual(names, sorted(f for f in os.listdir(merged) if not f.startswith(".")))
-        for f in names:
-            self.assertEqual(read_bytes(os.path.join(whole, f)), read_bytes(os.path.join(merged, f)), f)
+        assert_same_outputs(self, whole, merged, 5 * 2 + 2)
         # A channel alone gives the same K images; a shard of another weight is refused.
         alone = self.path("alone") + "/"
         self.featvis("--channel", "3", "--iterations", "10", "--seed", "3", "--diversity", "2", "-q", "--out", alone)
@@ -205,11 +201,7 @@ class FeatvisTest(CliTest):
             dirs.append(d)
         merged = self.path("merged")
         self.run_cli("featvis", "merge", dirs[2], dirs[0], dirs[1], "--out", merged, "-q")
-        names = sorted(f for f in os.listdir(whole) if not f.startswith("."))
-        self.assertEqual(names, sorted(f for f in os.listdir(merged) if not f.startswith(".")))
-        self.assertEqual(len(names), 7 + 2)
-        for f in names:
-            self.assertEqual(read_bytes(os.path.join(whole, f)), read_bytes(os.path.join(merged, f)), f)
+        assert_same_outputs(self, whole, merged, 7 + 2)
         # One channel to F.png: the same image as that channel in the folder.
         single = self.path("c4.png")
         self.featvis("--channel", "4", "--iterations", "12", "--seed", "9", "-q", "--out", single)

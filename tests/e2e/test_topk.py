@@ -13,7 +13,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, VTEST, CliTest, read_bytes, read_png_bgr  # noqa: E402
+from helpers import BIN, DATA, VTEST, CliTest, assert_same_outputs, read_png_bgr  # noqa: E402
 
 # VGG19's conv part: (name, kind) with 3x3 'same' convs and 2x2/2 pools (reference.md).
 VGG19 = []
@@ -247,18 +247,10 @@ class TopkTest(CliTest):
             self.assertTrue(all((e["frame"] // 2) % 3 == i for e in shard["entries"]))
         merged = self.path("merged")
         self.run_cli("topk", "merge", dirs[2], dirs[0], dirs[1], "--out", merged, "-q")
-        names = sorted(f for f in os.listdir(whole) if not f.startswith("."))
-        self.assertEqual(names, sorted(f for f in os.listdir(merged) if not f.startswith(".")))
-        self.assertEqual(len(names), 128 + 3)
-        for f in names:
-            if f != "topk.json":
-                self.assertEqual(read_bytes(os.path.join(whole, f)), read_bytes(os.path.join(merged, f)), f)
-        a, b = load_json(os.path.join(whole, "topk.json")), load_json(os.path.join(merged, "topk.json"))
-        for doc in (a, b):
-            del doc["ms_per_frame"]  # timings of different runs
-        self.assertEqual(a, b)
+        assert_same_outputs(self, whole, merged, 128 + 3, timed="topk.json")
         # The shards' entries are not just the whole run's: each shard alone ranks other frames first.
-        self.assertNotEqual(load_json(os.path.join(dirs[1], "shard.json"))["entries"][:4], a["entries"][:4])
+        self.assertNotEqual(load_json(os.path.join(dirs[1], "shard.json"))["entries"][:4],
+                            load_json(os.path.join(whole, "topk.json"))["entries"][:4])
 
         bad = self.path("bad")
         other = self.path("other")
