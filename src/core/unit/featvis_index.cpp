@@ -6,6 +6,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -189,11 +190,13 @@ cv::Mat renderFeatvisSheet(const FeatvisRun& run, const std::vector<cv::Mat>& im
     const bool against = !s.against.empty();
     const int labelH = against ? 30 : 16, gap = 4, titleH = 22;
     const int cellW = std::max(tw, 90) + gap, cellH = th + labelH + gap;
-    const int W = std::max(cols * cellW + gap, 420), H = titleH + rows * cellH + gap;
-    cv::Mat sheet(H, W, CV_8UC3, cv::Scalar(24, 24, 24));
     std::string title = cv::format("%s  %s  %dx%d  %d steps  seed %llu", s.model.c_str(), s.layer.c_str(), s.width, s.height,
                                    s.iterations, (unsigned long long)s.seed);
     if (s.diversity > 1) title += cv::format("  diversity %d (weight %g)", s.diversity, s.diversityWeight);
+    int base = 0;
+    const int titleW = cv::getTextSize(title, cv::FONT_HERSHEY_SIMPLEX, 0.42, 1, &base).width + 2 * gap;
+    const int W = std::max({cols * cellW + gap, 420, titleW}), H = titleH + rows * cellH + gap;
+    cv::Mat sheet(H, W, CV_8UC3, cv::Scalar(24, 24, 24));
     cv::putText(sheet, title, cv::Point(gap, 15), cv::FONT_HERSHEY_SIMPLEX, 0.42, cv::Scalar(235, 235, 235), 1, cv::LINE_AA);
     for (int i = 0; i < n; ++i) {
         const FeatvisUnit& u = run.units[size_t(i)];
