@@ -3,7 +3,9 @@
 # untrained VGG19 (f32, cpu), cnnscope against the same loop in PyTorch (bench/featvis_torch.py)
 # on the same THREADS cores, for each LAYER; then per unit at 512 steps and the whole network
 # (5,504 conv units) on N Slurm nodes, projected from the per-layer step times.
-#   bench/featvis.sh [BUILD_DIR] (env: STEPS=8 SIZE=128 THREADS=2 LAYERS="block1_conv1 block3_conv1 block4_conv1 block5_conv4")
+# Also one step of --diversity K (K images together) at DIVERSITY_LAYER.
+#   bench/featvis.sh [BUILD_DIR] (env: STEPS=8 SIZE=128 THREADS=2 LAYERS="block1_conv1 block3_conv1 block4_conv1 block5_conv4"
+#                                 DIVERSITY=4 DIVERSITY_LAYER=block4_conv1; DIVERSITY=1 skips it)
 set -euo pipefail
 build=${1:-build}
 steps=${STEPS:-8}
@@ -24,6 +26,14 @@ for l in $layers; do
   ms[$l]=$line
   printf '%-14s %14s %14s %12.1f %12.1f\n' "$l" "$line" "$t" "$(echo "$line*512/1000" | bc -l)" "$(echo "$t*512/1000" | bc -l)"
 done
+div=${DIVERSITY:-4}
+dlayer=${DIVERSITY_LAYER:-block4_conv1}
+if [[ $div -gt 1 ]]; then
+  line=$(OPENCV_FOR_THREADS_NUM=$threads "$build/cnnscope" featvis --untrained --layer "$dlayer" --channel 0 --size "$size" \
+    --iterations "$steps" --diversity "$div" --out "$tmp/div/" 2>&1 | grep -o '[0-9.]* ms per step' | cut -d' ' -f1)
+  printf '%s with --diversity %d: %s ms per step (%d images), %.1f s per unit (512 steps)\n' "$dlayer" "$div" "$line" "$div" \
+    "$(echo "$line*512/1000" | bc -l)"
+fi
 # Whole network: every conv layer's units at the step time of the deepest measured layer not
 # deeper than it (an underestimate for the layers in between), 512 steps each.
 conv=(block1_conv1:64 block1_conv2:64 block2_conv1:128 block2_conv2:128 block3_conv1:256 block3_conv2:256 block3_conv3:256

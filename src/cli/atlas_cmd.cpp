@@ -20,13 +20,15 @@ double msBetween(std::chrono::steady_clock::time_point a, std::chrono::steady_cl
 
 struct AtlasCmd {
     CommonOptions common;
-    std::string source, out, kind = "conv", layoutJson;
+    std::string source, out, kind = "conv", layoutJson, caption = "none";
     int64_t frame = 0;
     AtlasOptions opts;
 
     int run() {
         if (!endsWith(lower(out), ".png")) return fail("--out must name a .png file, got '" + out + "'");
         if (!layoutJson.empty() && !endsWith(lower(layoutJson), ".json")) return fail("--layout must name a .json file, got '" + layoutJson + "'");
+        auto cs = parseCaptionStyle(caption);
+        if (!cs) return fail(cs.error());
         auto k = parseAtlasKind(kind);
         if (!k) return fail("--kind: " + k.error());
         auto display = parseDisplay(common);
@@ -62,6 +64,10 @@ struct AtlasCmd {
         progress.step(2, "colouring");
         cv::Mat canvas;
         renderAtlas(af, *layout, display->norm.gamma, display->colormap, canvas);
+        canvas = captioned(canvas, *cs,
+                           cv::format("%s | %d %s channels in %zu layers | frame %lld", pipelineLabel(*model, *style).c_str(),
+                                      layout->tileCount(), atlasKindName(*k), layers.size(), (long long)frame),
+                           displayFacts(display->colormap, display->norm));
         const auto t3 = std::chrono::steady_clock::now();
         // Both files or neither: each is renamed into place only after both were written.
         OutputBatch batch;
@@ -97,6 +103,8 @@ void registerAtlas(CLI::App& app, std::function<int()>& action) {
     addModelOptions(*c, cmd.common);
     addDisplayOptions(*c, cmd.common);
     addStyleOptions(*c, cmd.common);
+    addCaptionOption(*c, cmd.caption, "none", "the atlas (its bands keep their layer labels)",
+                     "short (model | channels and layers | frame) or full (also colormap | normalize | gamma)");
     c->callback([&] { action = [] { return cmd.run(); }; });
 }
 

@@ -21,7 +21,7 @@ double median(std::vector<double> v) {
 
 struct BackpropCmd {
     CommonOptions common;
-    std::string source, layer, out, mode = "guided";
+    std::string source, layer, out, mode = "guided", caption = "none";
     int channel = 0;
     int64_t frame = 0;
     int repeat = 1;
@@ -32,6 +32,10 @@ struct BackpropCmd {
         const bool npy = endsWith(o, ".npy");
         if (!npy && !endsWith(o, ".png")) return fail("--out must name a .npy or .png file, got '" + out + "'");
         if (repeat < 1 || repeat > 1000) return fail("--repeat must be between 1 and 1000");
+        auto cs = parseCaptionStyle(caption);
+        if (!cs) return fail(cs.error());
+        if (npy && *cs != CaptionStyle::None)
+            return fail("--caption is for a .png --out; a .npy holds the bare gradient (give F.png, or drop --caption)");
         auto m = parseReluMode(mode);
         if (!m) return fail(modeOption + ": " + m.error());
         auto model = loadModel(common);
@@ -54,6 +58,10 @@ struct BackpropCmd {
         } else {
             cv::Mat png;
             renderBackprop(grad, model->preprocessing().swapRB, image.size(), png);
+            png = captioned(png, *cs,
+                            cv::format("%s | %s channel %d | %s back-projection | frame %lld", pipelineLabel(*model, std::string()).c_str(),
+                                       layer.c_str(), channel, mode.c_str(), (long long)frame),
+                            "signed RGB: grey 128 = 0, each colour scaled by the largest |value|");
             if (auto st = writeImageAtomic(out, png); !st) return fail(st.error());
         }
         if (!common.quiet)
@@ -87,6 +95,8 @@ void registerBackprop(CLI::App& app, std::function<int()>& action) {
     c->add_option("--frame", cmd.frame, kFrameHelp)->default_val(0);
     c->add_option("--repeat", cmd.repeat, "Run N times and report the median forward and backward time (timing)")->default_val(1);
     addModelOptions(*c, cmd.common);
+    addCaptionOption(*c, cmd.caption, "none", "the .png",
+                     "short (model | layer channel | mode | frame) or full (also how the colours read)");
     c->callback([&, c] {
         if (c->count("--mode")) cmd.modeOption = "--mode";
         action = [] { return cmd.run(); };

@@ -14,7 +14,7 @@ namespace {
 
 struct CompareModelsCmd {
     CommonOptions common;
-    std::string source, model2, layer, out, diffNpy;
+    std::string source, model2, layer, out, diffNpy, caption = "short";
     int channel = -1, tiles = kDefaultTiles, column = 320;
     int64_t frame = 0;
 
@@ -22,6 +22,8 @@ struct CompareModelsCmd {
         if (!endsWith(lower(out), ".png")) return fail("--out must name a .png file, got '" + out + "'");
         if (!diffNpy.empty() && !endsWith(lower(diffNpy), ".npy")) return fail("--diff must name a .npy file, got '" + diffNpy + "'");
         if (column < 64 || column > 2048) return fail("--column must be between 64 and 2048 pixels");
+        auto cs = parseCaptionStyle(caption);
+        if (!cs) return fail(cs.error());
         auto display = parseDisplay(common);
         if (!display) return fail(display.error());
         auto a = loadModel(common);
@@ -56,7 +58,12 @@ struct CompareModelsCmd {
         if (!r) return fail(r.error());
         if (!diffNpy.empty())
             if (auto st = writeNpy(diffNpy, r->diff); !st) return fail(st.error());
-        if (auto st = writeImageAtomic(out, r->figure); !st) return fail(st.error());
+        // The figure ends in its short caption (frame | view | layers | max |A-B|): none cuts it
+        // off below the panels, full adds the colour facts.
+        cv::Mat figure = r->figure;
+        if (*cs == CaptionStyle::None) figure = r->figure.rowRange(0, r->panels[0].br().y).clone();
+        if (*cs == CaptionStyle::Full) figure = withCaption(figure, displayFacts(display->colormap, display->norm));
+        if (auto st = writeImageAtomic(out, figure); !st) return fail(st.error());
         if (!common.quiet)
             std::fprintf(stderr, "compare-models: %s vs %s, frame %lld -> %s; max |A-B| = %.4g (max |A| = %.4g)\n", in.labelA.c_str(),
                          in.labelB.c_str(), (long long)frame, out.c_str(), double(r->maxAbs), cv::norm(in.actA, cv::NORM_INF));
@@ -85,6 +92,8 @@ void registerCompareModels(CLI::App& app, std::function<int()>& action) {
     c->add_option("--diff", cmd.diffNpy, "Also write the difference A - B as float32 .npy, shape (1, C, H, W)");
     addModelOptions(*c, cmd.common);
     addDisplayOptions(*c, cmd.common);
+    addCaptionOption(*c, cmd.caption, "short", "the figure (the panels keep their titles)",
+                     "short (frame | view | layers | max |A-B|) or full (also colormap | normalize | gamma)");
     c->callback([&] { action = [] { return cmd.run(); }; });
 }
 

@@ -5,6 +5,7 @@
 #include "cli/cli.hpp"
 
 #include "core/base/interrupt.hpp"
+#include "core/base/json_read.hpp"
 #include "core/base/parse.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/io/output_set.hpp"
@@ -52,9 +53,38 @@ struct FeatvisCmd {
     int channel = -1;
     int iterations = 512;
     int againstFrames = 20;
+    int diversity = 1;
     uint64_t seed = 0;
-    double lr = 0.05, tv = 0.05, decay = 1.0;
+    double lr = 0.05, tv = 0.05, decay = 1.0, diversityWeight = FeatvisOptions{}.diversityWeight;
     bool noTransforms = false;
+    std::vector<double> best;        // per channel: the best mean activation over --against's frames
+    std::vector<int64_t> bestFrame;  // and its frame
+
+    // The unit's K images as they are now: each written, measured (its mean activation and, with
+    // --diversity, the mean Gram cosine between them) and listed in `run`.
+    Status addUnit(FeatureVis& fv, int c, FeatvisRun& run, std::vector<cv::Mat>& images, OutputBatch* batch, OutputFolder* folder) {
+        std::vector<cv::Mat> mineNow(static_cast<size_t>(diversity));
+        for (int i = 0; i < diversity; ++i) fv.image(mineNow[size_t(i)], i);
+        double similarity = 0;
+        if (diversity > 1)
+            if (auto st = fv.gramSimilarity(mineNow, similarity); !st) return st;
+        for (int i = 0; i < diversity; ++i) {
+            std::vector<double> means;
+            if (auto st = fv.meanActivations(mineNow[size_t(i)], means); !st) return st;
+            FeatvisUnit u;
+            u.channel = c;
+            u.index = i;
+            u.similarity = similarity;
+            u.file = featvisFileName(c, i, diversity);
+            u.activation = means[size_t(c)];
+            if (!against.empty()) u.hasAgainst = true, u.againstBest = best[size_t(c)], u.againstFrame = bestFrame[size_t(c)];
+            run.units.push_back(u);
+            if (auto st = batch ? batch->addImage(out, mineNow[size_t(i)], "--out") : folder->addImage(u.file, mineNow[size_t(i)]); !st)
+                return st;
+            images.push_back(mineNow[size_t(i)]);
+        }
+        return {};
+    }
 
     int run() {
         if (layer.empty()) return fail("featvis needs --layer L (see `cnnscope layers`), or `featvis merge DIR... --out DIR`");
@@ -71,6 +101,8 @@ struct FeatvisCmd {
         }
         const bool single = endsWith(lower(out), ".png");
         if (single && shardCount > 0) return fail("--shard writes a folder of the shard's files: give --out DIR/, not a .png");
+        if (single && diversity > 1)
+            return fail(cv::format("--diversity %d writes %d images per unit: give --out DIR/, not a .png", diversity, diversity));
         if (!single && endsWith(lower(out), ".json")) return fail("--out must be a .png file or a folder, got '" + out + "'");
         std::error_code ec;
         if (!single && fs::exists(out, ec) && !fs::is_directory(out, ec))
@@ -87,6 +119,8 @@ struct FeatvisCmd {
         o.tv = tv;
         o.decay = decay;
         o.transforms = !noTransforms;
+        o.diversity = diversity;
+        o.diversityWeight = diversityWeight;
         auto fv = FeatureVis::create(*model, layer, o);
         if (!fv) return fail(fv.error());
         const std::string spec = channel >= 0 ? std::to_string(channel) : channelsSpec;
@@ -102,7 +136,8 @@ struct FeatvisCmd {
         if (single) {
             outs.push_back({"--out", out});
         } else if (fs::is_directory(out, ec)) {
-            for (int c : mine) outs.push_back({"--out", (fs::path(out) / featvisFileName(c)).string()});
+            for (int c : mine)
+                for (int i = 0; i < diversity; ++i) outs.push_back({"--out", (fs::path(out) / featvisFileName(c, i, diversity)).string()});
             for (const char* name : {"sheet.png", "index.json", "shard.json"}) outs.push_back({"--out", (fs::path(out) / name).string()});
         }
         if (auto st = checkRunOutputs(common, against, outs, &*model); !st) return fail(st.error());
@@ -120,11 +155,13 @@ struct FeatvisCmd {
         s.learningRate = lr, s.tv = tv, s.decay = decay;
         s.against = against;
         s.againstFrames = against.empty() ? 0 : againstFrames;
+        s.diversity = diversity;
+        s.diversityWeight = diversity > 1 ? diversityWeight : 0.0;
         run.shard = shardIndex, run.shards = shardCount;
 
         // --against: the best mean activation of each unit over the source's first frames.
-        std::vector<double> best(size_t(fv->channels()), -1e300);
-        std::vector<int64_t> bestFrame(size_t(fv->channels()), -1);
+        best.assign(size_t(fv->channels()), -1e300);
+        bestFrame.assign(size_t(fv->channels()), -1);
         int64_t againstRead = 0;
         if (!against.empty()) {
             auto src = FrameSource::open(against);
@@ -169,24 +206,11 @@ struct FeatvisCmd {
                 if (interrupted()) return fail("interrupted; nothing was written");
                 if (auto st = fv->step(); !st) return fail(cv::format("%s channel %d, step %d: ", layer.c_str(), c, it) + st.error());
             }
-            cv::Mat image;
-            fv->image(image);
-            std::vector<double> means;
-            if (auto st = fv->meanActivations(image, means); !st) return fail(st.error());
-            FeatvisUnit u;
-            u.channel = c;
-            u.file = featvisFileName(c);
-            u.activation = means[size_t(c)];
-            if (!against.empty()) u.hasAgainst = true, u.againstBest = best[size_t(c)], u.againstFrame = bestFrame[size_t(c)];
-            run.units.push_back(u);
-            if (single) {
-                if (auto st = batch.addImage(out, image, "--out"); !st) return fail(st.error());
-            } else {
-                if (auto st = folder->addImage(u.file, image); !st) return fail(st.error());
-            }
-            images.push_back(image);
+            if (auto st = addUnit(*fv, c, run, images, single ? &batch : nullptr, folder ? &*folder : nullptr); !st) return fail(st.error());
+            const FeatvisUnit& u = run.units.back();
             const double el = secondsSince(t0), left = el / double(i + 1) * double(mine.size() - i - 1);
-            const std::string detail = cv::format("channel %d: activation %.4g%s, %.1f s, %s left", c, u.activation,
+            const std::string detail = cv::format("channel %d: activation %.4g%s%s, %.1f s, %s left", c, u.activation,
+                                                  diversity > 1 ? cv::format(" (image %d; Gram similarity %.3f)", u.index, u.similarity).c_str() : "",
                                                   u.hasAgainst ? cv::format(" (real best over --against %.4g)", u.againstBest).c_str() : "",
                                                   secondsSince(tc), clock(left).c_str());
             if (progress.tty())
@@ -211,15 +235,6 @@ struct FeatvisCmd {
     }
 };
 
-Expected<std::string> readSmallFile(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return Error{"cannot read '" + path + "'"};
-    std::ostringstream s;
-    s << f.rdbuf();
-    if (s.str().size() > (64u << 20)) return Error{"'" + path + "' is too large for a featvis shard file"};
-    return s.str();
-}
-
 struct MergeCmd {
     std::vector<std::string> dirs;
     std::string out;
@@ -234,7 +249,7 @@ struct MergeCmd {
             if (!fs::is_directory(d, ec)) return fail("featvis merge: '" + d + "' is not a folder; give the folders `featvis --shard I/N --out DIR/` wrote");
             if (!fs::exists(file, ec))
                 return fail("featvis merge: '" + d + "' has no shard.json: not a folder written by `featvis --shard I/N`");
-            auto text = readSmallFile(file);
+            auto text = readSmallFile(file, "a featvis shard file");
             if (!text) return fail("featvis merge: " + text.error());
             auto r = parseFeatvisJson(*text, file);
             if (!r) return fail("featvis merge: " + r.error());
@@ -271,32 +286,37 @@ struct MergeCmd {
         FeatvisRun whole;
         whole.settings = first.settings;
         std::vector<cv::Mat> images;
+        const int K = first.settings.diversity;
         for (int c : *channels) {
             const size_t k = seen[c % first.shards];
             const FeatvisRun& r = shards[k];
-            const FeatvisUnit* unit = nullptr;
-            for (const auto& u : r.units)
-                if (u.channel == c) unit = &u;
-            if (!unit)
-                return fail(cv::format("featvis merge: '%s' (shard %d/%d) lacks channel %d; rerun that shard", dirs[k].c_str(), r.shard,
-                                       r.shards, c));
-            const std::string png = (fs::path(dirs[k]) / featvisFileName(c)).string();
-            cv::Mat image = cv::imread(png, cv::IMREAD_COLOR);
-            if (image.empty()) return fail("featvis merge: cannot read '" + png + "' (missing or damaged); rerun that shard");
-            if (image.cols != r.settings.width || image.rows != r.settings.height)
-                return fail(cv::format("featvis merge: '%s' is %dx%d, not the run's %dx%d; rerun that shard", png.c_str(), image.cols,
-                                       image.rows, r.settings.width, r.settings.height));
-            FeatvisUnit u = *unit;
-            u.file = featvisFileName(c);
-            whole.units.push_back(u);
-            images.push_back(image);
+            for (int i = 0; i < K; ++i) {
+                const FeatvisUnit* unit = nullptr;
+                for (const auto& u : r.units)
+                    if (u.channel == c && u.index == i) unit = &u;
+                if (!unit)
+                    return fail(cv::format("featvis merge: '%s' (shard %d/%d) lacks channel %d%s; rerun that shard", dirs[k].c_str(),
+                                           r.shard, r.shards, c, K > 1 ? cv::format(" image %d", i).c_str() : ""));
+                const std::string png = (fs::path(dirs[k]) / featvisFileName(c, i, K)).string();
+                cv::Mat image = cv::imread(png, cv::IMREAD_COLOR);
+                if (image.empty()) return fail("featvis merge: cannot read '" + png + "' (missing or damaged); rerun that shard");
+                if (image.cols != r.settings.width || image.rows != r.settings.height)
+                    return fail(cv::format("featvis merge: '%s' is %dx%d, not the run's %dx%d; rerun that shard", png.c_str(), image.cols,
+                                           image.rows, r.settings.width, r.settings.height));
+                FeatvisUnit u = *unit;
+                u.file = featvisFileName(c, i, K);
+                whole.units.push_back(u);
+                images.push_back(image);
+            }
         }
         for (const auto& r : shards)
-            if (r.units.size() != size_t(std::count_if(channels->begin(), channels->end(), [&](int c) { return inShard(c, r.shard, r.shards); })))
+            if (r.units.size() !=
+                size_t(K) * size_t(std::count_if(channels->begin(), channels->end(), [&](int c) { return inShard(c, r.shard, r.shards); })))
                 return fail(cv::format("featvis merge: shard %d/%d lists channels that are not its own; rerun that shard", r.shard, r.shards));
         std::vector<OutputPath> outs;
         if (fs::is_directory(out, ec)) {
-            for (int c : *channels) outs.push_back({"--out", (fs::path(out) / featvisFileName(c)).string()});
+            for (int c : *channels)
+                for (int i = 0; i < K; ++i) outs.push_back({"--out", (fs::path(out) / featvisFileName(c, i, K)).string()});
             for (const char* name : {"sheet.png", "index.json"}) outs.push_back({"--out", (fs::path(out) / name).string()});
         }
         std::vector<InputPath> ins;
@@ -344,6 +364,15 @@ void registerFeatvis(CLI::App& app, std::function<int()>& action) {
     c->add_option("--tv", cmd.tv, "Weight of the total-variation prior (squared neighbour differences of the [0,1] image, per pixel)")
         ->default_val(0.05);
     c->add_option("--decay", cmd.decay, "Spectrum scale 1/f^decay of the Fourier parametrisation")->default_val(1.0);
+    c->add_option("--diversity", cmd.diversity,
+                  "K images per unit, optimised together with Lucid's diversity term: the objective minus W/K times the sum "
+                  "over pairs of images of the cosine similarity of their Gram matrices at --layer (channel co-activations); "
+                  "a folder gets channel_KKKK_I.png (I = 0..K-1), index.json lists each image with its Gram similarity")
+        ->default_val(1);
+    c->add_option("--diversity-weight", cmd.diversityWeight,
+                  "W, the weight of the diversity term against the unit's mean activation (Lucid's examples use 100 on a trained "
+                  "net; scale it with the unit's activation)")
+        ->default_val(FeatvisOptions{}.diversityWeight);
     c->add_flag("--no-transforms", cmd.noTransforms, "No random jitter, scale and rotation (transformation robustness off)");
     addModelOptions(*c, cmd.common);
 

@@ -53,6 +53,8 @@ const Range kRanges[] = {
     {"--seed", 0, 4294967295.0},
     {"--against-frames", 1, 100000},
     {"--decay", 0, 4},
+    {"--diversity", 1, 8},
+    {"--diversity-weight", 0, 1e6},
     // classify, cam: then checked against the model's class count
     {"--top", 1, 100000},
     {"--class", 0, 1e6},

@@ -26,6 +26,14 @@ struct RecordCmd {
     int tiles = kDefaultTiles, page = 0;
     bool all = false, colorbar = false;
 
+    // --colorbar: one channel's range; a grid's shared range (layer, fixed), or, where each tile
+    // has its own (channel, percentile), bare words that say so.
+    static cv::Mat legend(const cv::Mat& image, const ViewSpec& spec, const MosaicScratch& scratch, int C) {
+        const bool own = spec.norm.mode == NormMode::Channel || spec.norm.mode == NormMode::Percentile;
+        if (spec.grid && own) return withColorbar(image, spec.colormap, "max", "min", "per channel");
+        return withColorbar(image, spec.colormap, scratch.ranges[size_t(spec.grid ? 0 : std::min(spec.channel, C - 1))]);
+    }
+
     int run() {
         auto display = parseDisplay(common);
         if (!display) return fail(display.error());
@@ -78,7 +86,7 @@ struct RecordCmd {
             const double seconds = sourceFps > 0 ? double(index) / sourceFps : std::chrono::duration<double>(now - t0).count();
             annotated = captioned(view, *captionStyle, viewCaption(label, layer, spec, C, index, seconds),
                                   displayFacts(spec.colormap, spec.norm));
-            if (colorbar) annotated = withColorbar(annotated, spec.colormap, scratch.ranges[size_t(std::min(spec.channel, C - 1))]);
+            if (colorbar) annotated = legend(annotated, spec, scratch, C);
             return Status{};
         });
         if (!r) return fail(r.error());
@@ -114,7 +122,8 @@ void registerRecord(CLI::App& app, std::function<int()>& action) {
     rec->add_option("--page", cmd.page, "Grid: which page of tiles*tiles channels (0 = channels 0..N*N-1)")->default_val(0);
     rec->add_flag("--all", cmd.all, "Grid: every channel at once, in one near-square grid instead of a page");
     addCaptionOption(*rec, cmd.caption, "short", "each frame");
-    rec->add_flag("--colorbar", cmd.colorbar, "Add a colorbar with the value range of the channel (channel 0 for a grid)");
+    rec->add_flag("--colorbar", cmd.colorbar, "Add a colorbar: the channel's value range; for a grid the layer's (--normalize layer or fixed), or "
+                  "'max'/'min' 'per channel' where each tile has its own range (channel, percentile)");
     addModelOptions(*rec, cmd.common);
     addDisplayOptions(*rec, cmd.common);
     addStyleOptions(*rec, cmd.common);

@@ -27,12 +27,23 @@ bool isImageFile(const std::string& path) {
 
 struct StylizeCmd {
     CommonOptions common;
-    std::string source, out;
+    std::string source, out, caption = "none";
+    CaptionStyle captionStyle = CaptionStyle::None;
+
+    // --caption: short "style LABEL | frame N", full also "run at WxH | SOURCE".
+    cv::Mat withCaptionOf(const cv::Mat& styled, const StyleStage& net, const cv::Size& in, int64_t index) const {
+        const cv::Size run = net.runSize(in);
+        return captioned(styled, captionStyle, cv::format("style %s | frame %lld", net.label().c_str(), (long long)index),
+                         cv::format("run at %dx%d | %s", run.width, run.height, source.c_str()));
+    }
     int64_t frame = 0, frames = 0;
     double fps = 0;
 
     int run() {
         const OutputKind kind = isImageFile(out) ? OutputKind::File : outputKindFor(out);
+        auto cs = parseCaptionStyle(caption);
+        if (!cs) return fail(cs.error());
+        captionStyle = *cs;
         if (auto st = checkRunOutputs(common, source, {{"--out", out, kind}}); !st) return fail(st.error());
         auto style = loadStyle(common);
         if (!style) return fail(style.error());
@@ -46,7 +57,8 @@ struct StylizeCmd {
             const auto t0 = std::chrono::steady_clock::now();
             if (auto st = style->value().apply(image, styled); !st) return fail(st.error());
             const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-            if (auto st = writeImageAtomic(out, styled, "--out"); !st) return fail(st.error());
+            if (auto st = writeImageAtomic(out, withCaptionOf(styled, style->value(), image.size(), frame), "--out"); !st)
+                return fail(st.error());
             if (!common.quiet)
                 std::fprintf(stderr, "stylize: frame %lld of %s -> %s (%s at %dx%d, %.0f ms)\n", (long long)frame, source.c_str(),
                              out.c_str(), style->value().label().c_str(), style->value().runSize(image.size()).width,
@@ -62,8 +74,11 @@ struct StylizeCmd {
         Progress progress("stylize", frames ? frames : std::max<int64_t>(0, s.claimedFrames() - s.framesRead()), common.quiet);
         StreamLoop loop{source, out, frames, outFps, "; finishing with the frames so far", style->value().label()};
         double styleMs = 0;
+        int64_t index = frame;
         auto r = runStream(s, loop, progress, [&](cv::Mat& in, cv::Mat& styled, int& delayMs) {
             if (auto st = style->value().apply(in, styled); !st) return st;
+            if (captionStyle != CaptionStyle::None) styled = withCaptionOf(styled, style->value(), in.size(), index);
+            ++index;
             styleMs += style->value().lastMs();
             delayMs = int(std::lround(1000.0 / outFps));
             return Status{};
@@ -81,12 +96,14 @@ struct StylizeCmd {
 
 struct CompareCmd {
     CommonOptions common;
-    std::string source, layer, out, gramPrefix;
+    std::string source, layer, out, gramPrefix, caption = "short";
     int channel = -1, tiles = kDefaultTiles, column = 448;
     int64_t frame = 0;
 
     int run() {
         if (!endsWith(lower(out), ".png")) return fail("--out must name a .png file, got '" + out + "'");
+        auto cs = parseCaptionStyle(caption);
+        if (!cs) return fail(cs.error());
         auto display = parseDisplay(common);
         if (!display) return fail(display.error());
         auto model = loadModel(common);
@@ -114,6 +131,7 @@ struct CompareCmd {
         in.layer = layer;
         in.column = column;
         in.view = viewSpec(channel, tiles, *display);
+        in.caption = *cs;
         auto r = renderComparison(in);
         if (!r) return fail(r.error());
         if (!gramPrefix.empty()) {
@@ -150,6 +168,8 @@ void registerStyle(CLI::App& app, std::function<int()>& action) {
     s->add_flag("-q,--quiet", sty.common.quiet, "No progress or warnings on stderr");
     addConvOption(*s, sty.common.conv);
     addStyleOptions(*s, sty.common, true);
+    addCaptionOption(*s, sty.caption, "none", "the image (each frame of a stream)",
+                     "short (style | frame) or full (also the size the network ran at | SOURCE)");
     s->callback([&] { action = [] { return sty.run(); }; });
 
     auto* c = app.add_subcommand("compare",
@@ -163,6 +183,8 @@ void registerStyle(CLI::App& app, std::function<int()>& action) {
     c->add_option("--column", cmp.column, "Width of each column in pixels")->default_val(448);
     c->add_option("--frame", cmp.frame, kFrameHelp)->default_val(0);
     c->add_option("--gram", cmp.gramPrefix, "Also write PREFIX_original.npy and PREFIX_stylised.npy, the (C, C) Gram matrices");
+    addCaptionOption(*c, cmp.caption, "short", "the figure (the columns keep their titles)",
+                     "short (model | layer | Gram distance) or full (also colormap | normalize | gamma)");
     addModelOptions(*c, cmp.common);
     addDisplayOptions(*c, cmp.common);
     addStyleOptions(*c, cmp.common, true);

@@ -4,6 +4,7 @@
 #include "cli/cli.hpp"
 #include "cli/stream_loop.hpp"
 
+#include "core/base/json_read.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/io/image_header.hpp"
 #include "core/io/output_set.hpp"
@@ -11,10 +12,13 @@
 #include "core/base/parse.hpp"
 #include "core/unit/receptive_field.hpp"
 #include "core/pipeline/source.hpp"
+#include "core/unit/featvis_index.hpp"
 #include "core/unit/topk.hpp"
+#include "core/unit/topk_index.hpp"
 #include "core/render/mosaic.hpp"
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -103,14 +107,49 @@ private:
     std::string m_error;
 };
 
-std::string rectJson(const cv::Rect& r) { return cv::format("[%d, %d, %d, %d]", r.x, r.y, r.width, r.height); }
+// Writes a run's (or a merge's) files: one sheet per channel, then index.png, topk.json and
+// topk.csv for a whole run, or shard.json for a shard; all renamed into place together.
+Status writeRecord(OutputFolder& folder, TopkRecord& r) {
+    const TopkSettings& s = r.settings;
+    auto cs = parseCaptionStyle(s.caption);
+    if (!cs) return Error{cs.error()};
+    // The channel first, so that a narrow sheet cuts the end of its title, never the channel;
+    // the model goes to the full caption's strip, which is sized to fit.
+    const bool titled = *cs != CaptionStyle::None;
+    for (size_t c = 0; c < r.entries.size(); ++c) {
+        const std::string title =
+            titled ? cv::format("ch %zu | %s | top %d of %lld frames", c, s.layer.c_str(), s.k, (long long)r.framesScanned) : std::string();
+        cv::Mat sheet = renderTopKSheet(r.entries[c], s.k, s.thumb, title);
+        if (*cs == CaptionStyle::Full) sheet = withCaption(sheet, s.model);
+        r.sheetSize = sheet.size();
+        if (auto st = folder.addImage(cv::format("channel_%04zu.png", c), sheet); !st) return st;
+    }
+    if (r.shard >= 0) {
+        if (auto st = folder.addText("shard.json", topkJson(r)); !st) return st;
+        return folder.commit();
+    }
+    TopKSnapshot snap;
+    snap.layer = s.layer;
+    snap.k = s.k;
+    snap.thumbSide = s.thumb;
+    snap.framesSeen = r.framesScanned;
+    snap.channels = r.entries;
+    const std::string title = titled ? cv::format("%s | top %d per channel | %d channels | %lld frames", s.layer.c_str(), s.k, s.channels,
+                                                  (long long)r.framesScanned)
+                                     : std::string();
+    cv::Mat index = renderTopKIndex(snap, title);
+    if (*cs == CaptionStyle::Full) index = withCaption(index, s.model);
+    if (auto st = folder.addImage("index.png", index); !st) return st;
+    if (auto st = folder.addText("topk.json", topkJson(r)); !st) return st;
+    if (auto st = folder.addText("topk.csv", topkCsv(r)); !st) return st;
+    return folder.commit();
+}
 
 struct TopkCmd {
     CommonOptions common;
-    std::string source, layer, out, caption = "full";
+    std::string source, layer, out, caption = "full", shard;
     int k = 9, every = 1, thumb = 64;
-    CaptionStyle captionStyle = CaptionStyle::Full;
-    mutable cv::Size sheetSize;  // as written (the layout's, plus the full caption's strip)
+    int shardIndex = -1, shardCount = 0;
     int64_t frames = 0;
 
     struct Stats {
@@ -122,6 +161,10 @@ struct TopkCmd {
     };
 
     Status validate() const {
+        // Not CLI11-required, so that `topk merge` parses without them.
+        if (source.empty()) return Error{"topk needs SOURCE (a video, folder of images, ...), or `topk merge DIR... --out DIR`"};
+        if (layer.empty()) return Error{"topk needs --layer L (see `cnnscope layers`)"};
+        if (out.empty()) return Error{"topk needs --out DIR/ (a folder)"};
         if (k < 1 || k > 64) return Error{"--k must be between 1 and 64, got " + std::to_string(k)};
         if (every < 1) return Error{"--every must be at least 1, got " + std::to_string(every)};
         if (thumb < 16 || thumb > 256) return Error{"--tile-size must be between 16 and 256, got " + std::to_string(thumb)};
@@ -140,8 +183,13 @@ struct TopkCmd {
     int run() {
         auto cs = parseCaptionStyle(caption);
         if (!cs) return fail(cs.error());
-        captionStyle = *cs;
+        caption = captionStyleName(*cs);
         if (auto st = validate(); !st) return fail(st.error());
+        if (!shard.empty()) {
+            auto sh = parseShard(shard);
+            if (!sh) return fail(sh.error());
+            shardIndex = sh->first, shardCount = sh->second;
+        }
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         auto info = model->requireSpatialLayer(layer);
@@ -149,11 +197,14 @@ struct TopkCmd {
         const LayerInfo li = **info;
         auto src = ScanSource::open(source);
         if (!src) return fail(src.error());
+        if (shardCount > 0 && (*src)->live())
+            return fail("--shard splits the frames of a file or folder, and '" + source + "' is live (its frames differ per run); "
+                        "give a video file or a folder of images");
         std::error_code ec;
         if (fs::is_directory(out, ec)) {  // the files this run writes there may not be its inputs
             std::vector<OutputPath> outs;
             for (int c = 0; c < li.channels(); ++c) outs.push_back({"--out", (fs::path(out) / cv::format("channel_%04d.png", c)).string()});
-            for (const char* name : {"index.png", "topk.json", "topk.csv"}) outs.push_back({"--out", (fs::path(out) / name).string()});
+            for (const char* name : {"index.png", "topk.json", "topk.csv", "shard.json"}) outs.push_back({"--out", (fs::path(out) / name).string()});
             if (auto st = checkRunOutputs(common, source, outs, &*model); !st) return fail(st.error());
         }
         // The whole set or nothing: every file is renamed into place only after all were written, and
@@ -164,25 +215,27 @@ struct TopkCmd {
         TopKOptions opts;
         opts.k = k;
         opts.thumbSide = thumb;
+        opts.exactThumbnails = true;  // a frame's thumbnails do not depend on how the frames are split
         TopKAccumulator acc(opts);
         const cv::Size inputSize = model->preprocessing().size;
         const std::string label = pipelineLabel(*model, std::string());
         if (!common.quiet)
-            std::fprintf(stderr, "topk: %s, %s %d channels, k %d, thumbnails %dx%d: at most %.1f MB\n", label.c_str(), layer.c_str(),
-                         li.channels(), k, thumb, thumb, double(TopKAccumulator::budgetBytes(li.channels(), opts)) / 1e6);
+            std::fprintf(stderr, "topk: %s, %s %d channels, k %d, thumbnails %dx%d: at most %.1f MB%s\n", label.c_str(), layer.c_str(),
+                         li.channels(), k, thumb, thumb, double(TopKAccumulator::budgetBytes(li.channels(), opts)) / 1e6,
+                         shardCount ? cv::format("; shard %d/%d of the scanned frames", shardIndex, shardCount).c_str() : "");
 
         Stats st;
         if (auto s = scan(**src, *model, li, inputSize, acc, st); !s) return fail(s.error());
-        if (st.scanned == 0) return fail("'" + source + "' gave no frames; nothing was written");
+        if (st.scanned == 0 && shardCount == 0) return fail("'" + source + "' gave no frames; nothing was written");
         size_t row = 0;
         while (model->layers()[row].name != layer) ++row;
-        if (auto s = writeOutputs(*folder, acc.snapshot(), model->layers(), row, label, inputSize, **src, st); !s)
-            return fail(s.error());
+        TopkRecord r = record(acc.snapshot(), *model, row, label, inputSize, **src, st);
+        if (auto s = writeRecord(*folder, r); !s) return fail(s.error());
         if (!common.quiet)
             std::fprintf(stderr, "topk: %lld of %lld frames scanned -> %s%s (per scanned frame: forward %.1f ms, top-k %.2f ms)\n",
                          (long long)st.scanned, (long long)st.read, out.c_str(),
                          st.stopped ? " (stopped by signal; outputs hold the frames scanned)" : "",
-                         st.forwardMs / double(st.scanned), st.topkMs / double(st.scanned));
+                         st.forwardMs / double(std::max<int64_t>(1, st.scanned)), st.topkMs / double(std::max<int64_t>(1, st.scanned)));
         if (!st.shortSource.empty()) return reportShortSource(st.shortSource);
         return st.stopped ? 130 : 0;
     }
@@ -210,7 +263,7 @@ struct TopkCmd {
                 break;
             }
             const int64_t index = st.read++;
-            if (index % every != 0) continue;
+            if (index % every != 0 || !topkFrameInShard(index, every, shardIndex, shardCount)) continue;
             const auto f0 = Clock::now();
             if (auto s = model.forward(frame, layer, act); !s) return s;
             const auto f1 = Clock::now();
@@ -229,77 +282,132 @@ struct TopkCmd {
         return {};
     }
 
-    Status writeOutputs(OutputFolder& folder, const TopKSnapshot& snap, const std::vector<LayerInfo>& rows, size_t row,
-                        const std::string& label, cv::Size inputSize, const ScanSource& src, const Stats& st) const {
-        const int C = int(snap.channels.size());
-        // The channel first, so that a narrow sheet cuts the end of its title, never the channel;
-        // the model goes to the full caption's strip, which is sized to fit.
-        const bool titled = captionStyle != CaptionStyle::None;
-        for (int c = 0; c < C; ++c) {
-            const std::string title = titled ? cv::format("ch %d | %s | top %d of %lld frames", c, layer.c_str(), k, (long long)st.scanned)
-                                             : std::string();
-            cv::Mat sheet = renderTopKSheet(snap.channels[size_t(c)], k, thumb, title);
-            if (captionStyle == CaptionStyle::Full) sheet = withCaption(sheet, label);
-            sheetSize = sheet.size();
-            if (auto s = folder.addImage(cv::format("channel_%04d.png", c), sheet); !s) return s;
-        }
-        const std::string title = titled ? cv::format("%s | top %d per channel | %d channels | %lld frames", layer.c_str(), k, C,
-                                                      (long long)st.scanned)
-                                         : std::string();
-        cv::Mat index = renderTopKIndex(snap, title);
-        if (captionStyle == CaptionStyle::Full) index = withCaption(index, label);
-        if (auto s = folder.addImage("index.png", index); !s) return s;
-        if (auto s = folder.addText("topk.json", json(snap, rows, row, label, inputSize, src, st)); !s) return s;
-        if (auto s = folder.addText("topk.csv", csv(snap, src)); !s) return s;
-        return folder.commit();
-    }
-
-    std::string json(const TopKSnapshot& snap, const std::vector<LayerInfo>& rows, size_t row, const std::string& label,
-                     cv::Size inputSize, const ScanSource& src, const Stats& st) const {
+    // The run as its files say it: the settings, counts and times, and each entry's place.
+    TopkRecord record(const TopKSnapshot& snap, const Model& model, size_t row, const std::string& label, cv::Size inputSize,
+                      const ScanSource& src, const Stats& st) const {
+        const std::vector<LayerInfo>& rows = model.layers();
         const LayerInfo& li = rows[row];
-        const SheetLayout sl = sheetLayout(k, thumb);
-        std::ostringstream o;
-        o << "{\n  \"model\": \"" << jsonEscape(label) << "\",\n  \"untrained\": " << (label.find("untrained") != std::string::npos ? "true" : "false")
-          << ",\n  \"source\": \"" << jsonEscape(source) << "\",\n  \"layer\": \"" << jsonEscape(layer) << "\",\n  \"channels\": "
-          << snap.channels.size() << ",\n  \"input_size\": [" << inputSize.width << ", " << inputSize.height << "],\n  \"receptive_field\": "
-          << li.receptiveField << ", \"stride\": " << li.stride << ", \"rf_offset\": " << li.rfOffset << ",\n  \"k\": " << k
-          << ", \"every\": " << every << ", \"thumb\": " << thumb << ", \"pad_colour_bgr\": [128, 128, 128],\n  \"frames_read\": " << st.read
-          << ", \"frames_scanned\": " << st.scanned << ", \"stopped\": " << (st.stopped ? "true" : "false") << ",\n  \"source_ended_early\": "
-          << (st.shortSource.empty() ? std::string("null") : "\"" + jsonEscape(st.shortSource) + "\"")
-          << ",\n  \"ms_per_frame\": {\"forward\": " << jsonNumber(st.forwardMs / double(st.scanned), 6)
-          << ", \"topk\": " << jsonNumber(st.topkMs / double(st.scanned), 6) << ", \"total\": " << jsonNumber(st.totalMs / double(st.scanned), 6) << "}"
-          << ",\n  \"budget_bytes\": " << TopKAccumulator::budgetBytes(int(snap.channels.size()), {k, thumb, {}})
-          << ",\n  \"sheet\": {\"size\": [" << sheetSize.width << ", " << sheetSize.height << "], \"thumb_rects\": [";
-        for (int r = 0; r < k; ++r) o << (r ? ", " : "") << rectJson(sl.thumbRect(r, thumb));
-        o << "]},\n  \"entries\": [";
-        bool first = true;
+        TopkRecord r;
+        TopkSettings& s = r.settings;
+        s.model = label;
+        s.weights = model.source();
+        s.source = source;
+        s.layer = layer;
+        s.caption = caption;
+        s.channels = int(snap.channels.size());
+        s.receptiveField = li.receptiveField, s.stride = li.stride, s.rfOffset = li.rfOffset;
+        s.inputSize = inputSize;
+        s.k = k, s.every = every, s.thumb = thumb;
+        s.framesLimit = frames;
+        r.shard = shardIndex, r.shards = shardCount;
+        r.framesRead = st.read, r.framesScanned = st.scanned;
+        r.stopped = st.stopped;
+        r.shortSource = st.shortSource;
+        r.forwardMs = st.forwardMs, r.topkMs = st.topkMs, r.totalMs = st.totalMs;
+        r.entries = snap.channels;
+        r.places.resize(snap.channels.size());
         for (size_t c = 0; c < snap.channels.size(); ++c)
-            for (size_t r = 0; r < snap.channels[c].size(); ++r) {
-                const TopKEntry& e = snap.channels[c][r];
-                const cv::Size fsz = st.frameSizes.at(e.frame);
-                const ReceptiveField f = receptiveField(rows, row, e.pos.y, e.pos.x, fsz);
-                o << (first ? "\n" : ",\n") << cv::format("    {\"channel\": %zu, \"rank\": %zu, \"value\": ", c, r)
-                  << jsonNumber(double(e.value)) << ", \"frame\": " << (long long)e.frame << ", \"time\": " << jsonNumber(e.seconds, 6) << ", "
-                  << "\"file\": \"" << jsonEscape(src.name(e.frame)) << "\", \"y\": " << e.pos.y << ", \"x\": " << e.pos.x
-                  << ", \"frame_size\": [" << fsz.width << ", " << fsz.height << "], \"rect\": " << rectJson(e.field)
-                  << ", \"rect_clipped\": " << rectJson(f.frameClipped) << ", \"blob_rect\": " << rectJson(f.blob)
-                  << ", \"blob_rect_clipped\": " << rectJson(f.blobClipped) << "}";
-                first = false;
+            for (const TopKEntry& e : snap.channels[c]) {
+                TopkPlace p;
+                p.file = src.name(e.frame);
+                p.frameSize = st.frameSizes.at(e.frame);
+                const ReceptiveField f = receptiveField(rows, row, e.pos.y, e.pos.x, p.frameSize);
+                p.rectClipped = f.frameClipped, p.blob = f.blob, p.blobClipped = f.blobClipped;
+                r.places[c].push_back(p);
             }
-        o << "\n  ]\n}\n";
-        return o.str();
+        return r;
+    }
+};
+
+// Each entry's thumbnail, read back from its shard's channel sheet at the layout's place.
+Status readThumbnails(const std::string& dir, TopkRecord& r) {
+    const SheetLayout l = sheetLayout(r.settings.k, r.settings.thumb);
+    for (size_t c = 0; c < r.entries.size(); ++c) {
+        if (r.entries[c].empty()) continue;
+        const std::string png = (fs::path(dir) / cv::format("channel_%04zu.png", c)).string();
+        const cv::Mat sheet = cv::imread(png, cv::IMREAD_COLOR);
+        if (sheet.empty()) return Error{"cannot read '" + png + "' (missing or damaged); rerun that shard"};
+        if (sheet.size() != r.sheetSize) return Error{"'" + png + "' is not the size shard.json gives; rerun that shard"};
+        for (size_t k = 0; k < r.entries[c].size(); ++k) r.entries[c][k].thumb = sheet(l.thumbRect(int(k), r.settings.thumb)).clone();
+    }
+    return {};
+}
+
+struct MergeCmd {
+    std::vector<std::string> dirs;
+    std::string out;
+    bool quiet = false;
+
+    // The shard files, each its folder's; refusals name the folder and the fix.
+    Status load(std::vector<TopkRecord>& shards) const {
+        std::error_code ec;
+        for (const auto& d : dirs) {
+            const std::string file = (fs::path(d) / "shard.json").string();
+            if (!fs::is_directory(d, ec)) return Error{"'" + d + "' is not a folder; give the folders `topk --shard I/N --out DIR/` wrote"};
+            if (!fs::exists(file, ec)) return Error{"'" + d + "' has no shard.json: not a folder written by `topk --shard I/N`"};
+            auto text = readSmallFile(file, "a topk shard file", size_t(256) << 20);
+            if (!text) return Error{text.error()};
+            auto r = parseTopkShard(*text, file);
+            if (!r) return Error{r.error()};
+            shards.push_back(std::move(*r));
+        }
+        return {};
     }
 
-    std::string csv(const TopKSnapshot& snap, const ScanSource& src) const {
-        std::ostringstream o;
-        o << "channel,rank,value,frame,time,file,y,x,rect_x,rect_y,rect_w,rect_h\n";
-        for (size_t c = 0; c < snap.channels.size(); ++c)
-            for (size_t r = 0; r < snap.channels[c].size(); ++r) {
-                const TopKEntry& e = snap.channels[c][r];
-                o << cv::format("%zu,%zu,%.9g,%lld,%.4f,", c, r, double(e.value), (long long)e.frame, e.seconds) << src.name(e.frame)
-                  << cv::format(",%d,%d,%d,%d,%d,%d\n", e.pos.y, e.pos.x, e.field.x, e.field.y, e.field.width, e.field.height);
-            }
-        return o.str();
+    // Shards of one run, each once, all of them, complete.
+    Status check(const std::vector<TopkRecord>& shards) const {
+        const TopkRecord& first = shards[0];
+        std::map<int, size_t> seen;
+        for (size_t i = 0; i < shards.size(); ++i) {
+            const TopkRecord& r = shards[i];
+            const std::string diff = topkSettingsDiffer(first.settings, r.settings);
+            const std::string one = "; merge only the shards of one run";
+            if (!diff.empty()) return Error{"'" + dirs[i] + "' and '" + dirs[0] + "' come from different runs: they differ in " + diff + one};
+            if (r.shards != first.shards || r.shard < 0 || r.shard >= r.shards)
+                return Error{cv::format("'%s' is shard %d/%d but '%s' is %d/%d", dirs[i].c_str(), r.shard, r.shards, dirs[0].c_str(),
+                                        first.shard, first.shards) + one};
+            if (r.framesRead != first.framesRead || r.shortSource != first.shortSource)
+                return Error{cv::format("'%s' read %lld frames of the source but '%s' read %lld (the file changed, or a shard was cut "
+                                        "short); rerun the shards", dirs[i].c_str(), (long long)r.framesRead, dirs[0].c_str(),
+                                        (long long)first.framesRead)};
+            if (r.stopped) return Error{cv::format("shard %d/%d ('%s') was stopped before the end; rerun it", r.shard, r.shards, dirs[i].c_str())};
+            if (auto it = seen.find(r.shard); it != seen.end())
+                return Error{cv::format("shard %d/%d is given twice ('%s' and '%s'); give each shard once", r.shard, r.shards,
+                                        dirs[it->second].c_str(), dirs[i].c_str())};
+            seen[r.shard] = i;
+        }
+        for (int k = 0; k < first.shards; ++k)
+            if (!seen.count(k)) return Error{cv::format("shard %d/%d is missing; give all %d shard folders", k, first.shards, first.shards)};
+        return {};
+    }
+
+    int run() {
+        std::vector<TopkRecord> shards;
+        if (auto st = load(shards); !st) return fail("topk merge: " + st.error());
+        if (auto st = check(shards); !st) return fail("topk merge: " + st.error());
+        std::error_code ec;
+        for (const auto& d : dirs)
+            if (fs::exists(out, ec) && fs::equivalent(d, out, ec))
+                return fail("topk merge: --out '" + out + "' is one of the shard folders; give a new folder");
+        if (fs::exists(out, ec) && !fs::is_directory(out, ec)) return fail("--out '" + out + "' is a file; give a folder");
+        for (size_t i = 0; i < shards.size(); ++i)
+            if (auto st = readThumbnails(dirs[i], shards[i]); !st) return fail("topk merge: " + st.error());
+        TopkRecord whole = mergeTopkShards(shards);
+        std::vector<OutputPath> outs;
+        if (fs::is_directory(out, ec)) {
+            for (int c = 0; c < whole.settings.channels; ++c) outs.push_back({"--out", (fs::path(out) / cv::format("channel_%04d.png", c)).string()});
+            for (const char* name : {"index.png", "topk.json", "topk.csv"}) outs.push_back({"--out", (fs::path(out) / name).string()});
+        }
+        std::vector<InputPath> ins;
+        for (const auto& d : dirs) ins.push_back({"DIR", (fs::path(d) / "shard.json").string()});
+        if (auto st = checkOutputs(ins, outs); !st) return fail(st.error());
+        auto folder = OutputFolder::open(out);
+        if (!folder) return fail(folder.error());
+        if (auto st = writeRecord(*folder, whole); !st) return fail(st.error());
+        if (!quiet)
+            std::fprintf(stderr, "topk merge: %zu shard(s), %lld frames scanned, %d channels of %s -> %s\n", shards.size(),
+                         (long long)whole.framesScanned, whole.settings.channels, whole.settings.layer.c_str(), out.c_str());
+        return 0;
     }
 };
 
@@ -307,22 +415,38 @@ struct TopkCmd {
 
 void registerTopk(CLI::App& app, std::function<int()>& action) {
     static TopkCmd cmd;
+    static MergeCmd merge;
     auto* t = app.add_subcommand("topk", "For every channel of a layer, the k frame patches (receptive fields) that excite it most, "
                                          "as one sheet PNG per channel, an index PNG, and JSON/CSV");
     t->add_option("SOURCE", cmd.source, "Video file, folder of images (name order), image, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL")
-        ->required();
-    t->add_option("--layer", cmd.layer, "Layer name (see `cnnscope layers`)")->required();
+        ;
+    t->add_option("--layer", cmd.layer, "Layer name (see `cnnscope layers`)");
     t->add_option("--out", cmd.out, "Output folder: channel_NNNN.png, index.png, topk.json, topk.csv, all renamed into place at the end (a failed run "
                   "leaves none); its .cnnscope-files lists them, and a later run into the folder removes the listed files it does "
-                  "not write again. Exit status 3: the source ended before its header's frame count (outputs hold the frames read)")->required();
+                  "not write again. Exit status 3: the source ended before its header's frame count (outputs hold the frames read)");
     t->add_option("--k", cmd.k, "Patches kept per channel (one per frame at most)")->default_val(9);
     t->add_option("--every", cmd.every, "Scan every Nth frame (frames 0, N, 2N, ...)")->default_val(1);
     t->add_option("--frames", cmd.frames, "Read at most this many frames of the source (default: all; live sources until Ctrl-C)");
     addCaptionOption(*t, cmd.caption, "full", "each sheet and the index",
                      "short (channel | layer | top k of frames, in the sheet's title) or full (also the model, in a strip below)");
     t->add_option("--tile-size", cmd.thumb, "A patch's side in pixels on the sheets (memory: channels x k x side^2 x 3 bytes)")->default_val(64);
+    t->add_option("--shard", cmd.shard,
+                  "I/N: scan only the frames whose scan number (frame / --every) mod N is I (every shard still decodes the "
+                  "whole source; the forward, the cost, is split) and write their sheets with shard.json to --out; "
+                  "`topk merge` joins the N folders into exactly what one run writes. Files and folders only, not live sources");
     addModelOptions(*t, cmd.common);
-    t->callback([&] { action = [] { return cmd.run(); }; });
+    auto* m = t->add_subcommand("merge", "Join the folders of `topk --shard I/N` runs into the folder one whole run writes (each "
+                                         "channel's k strongest over all shards); refuses shards of different settings, missing, "
+                                         "duplicate or stopped shards");
+    m->add_option("DIR", merge.dirs, "The shard folders (all N of them)")->required();
+    m->add_option("--out", merge.out, "The merged folder (channel_NNNN.png, index.png, topk.json, topk.csv)")->required();
+    m->add_flag("-q,--quiet", merge.quiet, "No summary line");
+    t->callback([m, &action] {
+        if (m->parsed())
+            action = [] { return merge.run(); };
+        else
+            action = [] { return cmd.run(); };
+    });
 }
 
 }  // namespace cnnscope::cli

@@ -5,6 +5,7 @@
 #include "core/model/model.hpp"
 #include "../support/keras_file.hpp"
 #include "core/unit/featvis.hpp"
+#include "core/unit/featvis_diversity.hpp"
 
 #include <doctest/doctest.h>
 
@@ -138,4 +139,111 @@ TEST_CASE("featvis: steps raise the unit's activation, and a channel depends onl
     run(*b, 3, b3);  // channel 3 alone, in another instance
     CHECK(cv::norm(a3, b3, cv::NORM_INF) == 0);
     CHECK(cv::norm(a2, a3, cv::NORM_INF) > 0);
+}
+
+TEST_CASE("featvis diversity: the Gram cosine sum's gradient matches finite differences") {
+    std::mt19937 rng(24);
+    std::normal_distribution<float> n(0.f, 1.f);
+    const int shape[4] = {1, 5, 4, 3};
+    std::vector<cv::Mat> acts;
+    for (int k = 0; k < 3; ++k) {
+        cv::Mat a(4, shape, CV_32F);
+        for (size_t i = 0; i < a.total(); ++i) a.ptr<float>()[i] = std::max(0.f, n(rng));  // post-ReLU-like
+        acts.push_back(a);
+    }
+    double D = 0;
+    std::vector<cv::Mat> g;
+    REQUIRE(gramCosineSum(acts, D, &g));
+    // 6 ordered pairs of cosines of non-negative matrices: in (0, 6].
+    CHECK(D > 0);
+    CHECK(D <= 6 + 1e-9);
+    for (int k = 0; k < 3; ++k)
+        for (int trial = 0; trial < 5; ++trial) {
+            const size_t i = size_t(std::uniform_int_distribution<int>(0, int(acts[0].total()) - 1)(rng));
+            const float h = 1e-3f;
+            std::vector<cv::Mat> plus, minus;
+            for (const cv::Mat& a : acts) plus.push_back(a.clone()), minus.push_back(a.clone());
+            plus[size_t(k)].ptr<float>()[i] += h;
+            minus[size_t(k)].ptr<float>()[i] -= h;
+            double dp = 0, dm = 0;
+            REQUIRE(gramCosineSum(plus, dp));
+            REQUIRE(gramCosineSum(minus, dm));
+            const double fd = (dp - dm) / (2.0 * double(h)), an = g[size_t(k)].ptr<float>()[i];
+            INFO("image " << k << " element " << i << ": finite difference " << fd << ", gradient " << an);
+            CHECK(std::abs(fd - an) <= 1e-3 * std::max(1e-3, std::abs(an)) + 1e-6);
+        }
+    // Identical images: every cosine is 1, and a zero map counts as dissimilar (cosine 0).
+    double same = 0;
+    REQUIRE(gramCosineSum({acts[0], acts[0].clone()}, same));
+    CHECK(same == doctest::Approx(2.0).epsilon(1e-12));
+    cv::Mat zero(4, shape, CV_32F, cv::Scalar(0));
+    double withZero = 0;
+    REQUIRE(gramCosineSum({acts[0], zero}, withZero, &g));
+    CHECK(withZero == 0);
+    CHECK(cv::countNonZero(cv::Mat(5, 12, CV_32F, g[1].ptr<float>())) == 0);
+}
+
+TEST_CASE("featvis diversity: the K-image objective's gradient (activations, TV, diversity) matches finite differences") {
+    std::mt19937 rng(31);
+    FeatvisOptions o;
+    o.size = cv::Size(18, 14);
+    o.diversity = 3;
+    for (int pass = 0; pass < 2; ++pass) {
+        Model model = pass == 0 ? Model::fromSequential({fvConv("block1_conv1", 3, 4, rng)}, "tiny", "test") : tinyModel(rng);
+        const std::string layer = pass == 0 ? "block1_conv1" : "block2_conv1";
+        auto fv = FeatureVis::create(model, layer, o);
+        REQUIRE_MESSAGE(fv, fv.error());
+        std::vector<FeatvisTransform> t(3);
+        t[1].angleDeg = 4.1, t[1].scale = 0.95, t[1].dx = -1.2;
+        t[2].angleDeg = -6.0, t[2].scale = 1.04, t[2].dy = 0.8;
+        std::vector<FeatvisParams> x;
+        for (int k = 0; k < 3; ++k) x.push_back(randomParams(o.size, rng, 0.3f));
+        const int channel = 1;
+        const double tvWeight = 0.3, w = pass == 0 ? 2.0 : 0.5;
+        double J = 0, sim = 0;
+        std::vector<FeatvisParams> g;
+        std::vector<double> acts;
+        REQUIRE(fv->objectiveBatch(x, channel, t, tvWeight, w, J, &g, &acts, &sim));
+        for (double a : acts) REQUIRE(a > 0);
+        CHECK(sim > 0);
+        CHECK(sim <= 1.0 + 1e-9);
+        // The diversity term moves the objective: without it J is larger by w * 6 * sim / 3.
+        double J0 = 0;
+        REQUIRE(fv->objectiveBatch(x, channel, t, tvWeight, 0.0, J0, nullptr));
+        CHECK(J0 - J == doctest::Approx(w * 2.0 * sim).epsilon(1e-6));
+        std::vector<FeatvisParams> g0;
+        REQUIRE(fv->objectiveBatch(x, channel, t, tvWeight, 0.0, J0, &g0));
+        // J's (weight w) and the diversity term's alone (J at w minus J at 0) directional
+        // derivatives along random directions, against central differences.
+        auto value = [&](const std::vector<FeatvisParams>& at, bool divOnly) {
+            double jw = 0, j0 = 0;
+            REQUIRE(fv->objectiveBatch(at, channel, t, tvWeight, w, jw, nullptr));
+            if (divOnly) REQUIRE(fv->objectiveBatch(at, channel, t, tvWeight, 0.0, j0, nullptr));
+            return jw - j0;
+        };
+        for (int trial = 0; trial < 4; ++trial) {
+            const bool divOnly = trial % 2 == 1;
+            std::vector<FeatvisParams> d;
+            double nn = 0;
+            for (int k = 0; k < 3; ++k) d.push_back(randomParams(o.size, rng, 1.f)), nn += dot(d.back(), d.back());
+            double an = 0;
+            for (int k = 0; k < 3; ++k) {
+                for (auto& m : d[size_t(k)].spectrum) m /= std::sqrt(nn);
+                an += dot(g[size_t(k)], d[size_t(k)]) - (divOnly ? dot(g0[size_t(k)], d[size_t(k)]) : 0.0);
+            }
+            double best = 1e300, bestFd = 0;
+            for (double h : {0.1, 0.03, 0.01, 0.003}) {
+                std::vector<FeatvisParams> xp, xm;
+                for (int k = 0; k < 3; ++k) xp.push_back(axpy(x[size_t(k)], h, d[size_t(k)])), xm.push_back(axpy(x[size_t(k)], -h, d[size_t(k)]));
+                const double fd = (value(xp, divOnly) - value(xm, divOnly)) / (2 * h);
+                if (std::abs(fd - an) < best) best = std::abs(fd - an), bestFd = fd;
+            }
+            const std::string what = layer + (divOnly ? " (diversity term)" : " (whole objective)");
+            INFO(what << " trial " << trial << ": finite difference " << bestFd << ", gradient " << an);
+            CHECK(std::abs(an) > 1e-6);
+            // float32 forwards: the one-conv net to a few 1e-3; through a ReLU and max pool, kinks
+            // too (the diversity term alone is the difference of two such objectives).
+            CHECK(std::abs(bestFd - an) <= (pass == 0 ? 3e-3 : 5e-2) * std::abs(an));
+        }
+    }
 }

@@ -160,6 +160,21 @@ def read_json(path):
         return json.load(f)
 
 
+def assert_same_outputs(test, whole, merged, count, timed=None):
+    """Two output folders (a whole run's and a merge's) hold the same `count` files, byte for byte;
+    the JSON file `timed` may differ only in its "ms_per_frame" (timings of different runs)."""
+    names = sorted(f for f in os.listdir(whole) if not f.startswith("."))
+    test.assertEqual(names, sorted(f for f in os.listdir(merged) if not f.startswith(".")))
+    test.assertEqual(len(names), count)
+    for f in names:
+        if f != timed:
+            test.assertEqual(read_bytes(os.path.join(whole, f)), read_bytes(os.path.join(merged, f)), f)
+    if timed:
+        a, b = read_json(os.path.join(whole, timed)), read_json(os.path.join(merged, timed))
+        del a["ms_per_frame"], b["ms_per_frame"]
+        test.assertEqual(a, b)
+
+
 def read_png_bgr(path):
     from PIL import Image
     return np.asarray(Image.open(path).convert("RGB"))[:, :, ::-1].astype(np.int16)

@@ -14,7 +14,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, CliTest, read_bytes, read_json  # noqa: E402
+from helpers import BIN, DATA, CliTest, assert_same_outputs, read_bytes, read_json  # noqa: E402
 import backward_ref as ref  # noqa: E402
 
 
@@ -47,6 +47,11 @@ def tiny_net(seed=26):
 def torch_means(layers, images):
     """Mean activation of every channel of the last layer, by torch on the written weights, for
     (3,H,W) preprocessed float64 inputs."""
+    return torch_maps(layers, images).mean(axis=(2, 3))
+
+
+def torch_maps(layers, images):
+    """The last layer's (N, C, H, W) activations, by torch on the written weights."""
     import torch
     torch.set_num_threads(2)
     x = torch.tensor(np.stack(images))
@@ -58,7 +63,15 @@ def torch_means(layers, images):
                 x = torch.relu(x)
             else:
                 x = torch.nn.functional.max_pool2d(x, 2, 2)
-    return x.mean(dim=(2, 3)).numpy()
+    return x.numpy()
+
+
+def gram_cosine(maps):
+    """Mean Frobenius cosine of the Gram matrices of (C, H, W) maps over ordered pairs (numpy)."""
+    grams = [m.reshape(m.shape[0], -1) @ m.reshape(m.shape[0], -1).T for m in maps]
+    unit = [g / np.linalg.norm(g) for g in grams]
+    pairs = [(i, j) for i in range(len(unit)) for j in range(len(unit)) if i != j]
+    return sum(float((unit[i] * unit[j]).sum()) for i, j in pairs) / len(pairs)
 
 
 def natural(path, size):
@@ -107,6 +120,64 @@ class FeatvisTest(CliTest):
         sheet = Image.open(os.path.join(out, "sheet.png"))
         self.assertGreaterEqual(sheet.size[0], 3 * SIZE * 2)  # 3 columns of tiles enlarged to >= 96 px
 
+    def test_diversity_gives_different_images_that_each_excite_their_unit(self):
+        out = self.path("div") + "/"
+        common = ["--channels", "0-2", "--iterations", "128", "--lr", "0.2", "--seed", "5", "--diversity", "3", "-q"]
+        self.featvis(*common, "--out", out)
+        index = read_json(os.path.join(out, "index.json"))
+        self.assertEqual(index["diversity"], 3)
+        self.assertEqual([(u["channel"], u["index"]) for u in index["units"]], [(c, i) for c in range(3) for i in range(3)])
+        self.assertEqual([u["file"] for u in index["units"]][:3], ["channel_0000_0.png", "channel_0000_1.png", "channel_0000_2.png"])
+        # The same run without the diversity term: K images from K different starts only.
+        plain = self.path("plain") + "/"
+        self.featvis(*common, "--diversity-weight", "0", "--out", plain)
+        plain_index = read_json(os.path.join(plain, "index.json"))
+        others = [os.path.join(DATA, f) for f in OTHERS if os.path.exists(os.path.join(DATA, f))][:20]
+        nat = torch_means(self.layers, [natural(f, SIZE) for f in others])
+        for c in range(3):
+            units = [u for u in index["units"] if u["channel"] == c]
+            files = [os.path.join(out, u["file"]) for u in units]
+            maps = torch_maps(self.layers, [ref.preprocess(f) for f in files])
+            sim = gram_cosine(maps)
+            sim_plain = gram_cosine(torch_maps(self.layers, [ref.preprocess(os.path.join(plain, u["file"]))
+                                                             for u in plain_index["units"] if u["channel"] == c]))
+            # index.json's similarity is the written images' (torch here), lower than without the term.
+            for u in units:
+                self.assertAlmostEqual(u["similarity"], sim, delta=1e-4)
+            self.assertLess(sim, sim_plain - 0.02, f"channel {c}: Gram cosine {sim:.4f} with the term, {sim_plain:.4f} without")
+            # Each still excites its unit, far more than any of the real pictures.
+            for u, m in zip(units, maps):
+                mine = float(m[c].mean())
+                self.assertAlmostEqual(u["activation"], mine, delta=1e-4 * max(1.0, abs(mine)))
+                self.assertGreaterEqual(mine, 3 * nat[:, c].max(), f"channel {c} image {u['index']}")
+        from PIL import Image
+        with Image.open(os.path.join(out, "sheet.png")) as sheet:
+            self.assertGreaterEqual(sheet.size[0], 3 * 96)  # a row of 3 images per unit
+
+    def test_diversity_is_shard_invariant_and_merges(self):
+        common = ["--channels", "0-4", "--iterations", "10", "--seed", "3", "--diversity", "2", "-q"]
+        whole = self.path("dwhole") + "/"
+        self.featvis(*common, "--out", whole)
+        dirs = []
+        for i in range(2):
+            dirs.append(self.path(f"dshard{i}"))
+            self.featvis(*common, "--shard", f"{i}/2", "--out", dirs[-1] + "/")
+        merged = self.path("dmerged")
+        self.run_cli("featvis", "merge", dirs[1], dirs[0], "--out", merged, "-q")
+        assert_same_outputs(self, whole, merged, 5 * 2 + 2)
+        # A channel alone gives the same K images; a shard of another weight is refused.
+        alone = self.path("alone") + "/"
+        self.featvis("--channel", "3", "--iterations", "10", "--seed", "3", "--diversity", "2", "-q", "--out", alone)
+        for i in range(2):
+            self.assertEqual(read_bytes(os.path.join(alone, f"channel_0003_{i}.png")), read_bytes(os.path.join(whole, f"channel_0003_{i}.png")))
+        other = self.path("dother")
+        self.featvis(*common, "--diversity-weight", "7", "--shard", "1/2", "--out", other + "/")
+        p = self.run_cli("featvis", "merge", dirs[0], other, "--out", self.path("dbad"), expect=1)
+        self.assert_clean_failure(p, "--diversity-weight")
+        p = self.featvis("--channel", "1", "--diversity", "2", "--out", "one.png", expect=1)
+        self.assert_clean_failure(p, "give --out DIR/")
+        self.assertFalse(os.path.exists(self.path("one.png")))
+
     def test_against_a_video_reads_its_frames(self):
         out = self.path("v") + "/"
         self.featvis("--channels", "0-1", "--iterations", "16", "--against", os.path.join(DATA, "vtest.avi"), "--against-frames",
@@ -130,11 +201,7 @@ class FeatvisTest(CliTest):
             dirs.append(d)
         merged = self.path("merged")
         self.run_cli("featvis", "merge", dirs[2], dirs[0], dirs[1], "--out", merged, "-q")
-        names = sorted(f for f in os.listdir(whole) if not f.startswith("."))
-        self.assertEqual(names, sorted(f for f in os.listdir(merged) if not f.startswith(".")))
-        self.assertEqual(len(names), 7 + 2)
-        for f in names:
-            self.assertEqual(read_bytes(os.path.join(whole, f)), read_bytes(os.path.join(merged, f)), f)
+        assert_same_outputs(self, whole, merged, 7 + 2)
         # One channel to F.png: the same image as that channel in the folder.
         single = self.path("c4.png")
         self.featvis("--channel", "4", "--iterations", "12", "--seed", "9", "-q", "--out", single)

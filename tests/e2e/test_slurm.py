@@ -1,4 +1,4 @@
-"""The Slurm array job of featvis (scripts/slurm/featvis-all.sh + featvis.sbatch) on a single-node
+"""The Slurm array jobs of featvis and topk (scripts/slurm/featvis-all.sh, topk-all.sh: sharded-all.sh + shard.sbatch) on a single-node
 Slurm started here in a scratch folder (munged, slurmctld, slurmd on localhost, private ports and
 socket; ../shared/docs/slurm.md's recipe): the array's shards merged by the dependent job equal an
 unsharded run, file for file. Skips when Slurm or munge is not installed or not root; stops every
@@ -13,12 +13,13 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, CliTest, read_bytes, read_json  # noqa: E402
+from helpers import BIN, VTEST, CliTest, assert_same_outputs, read_bytes, read_json  # noqa: E402
 import backward_ref as ref  # noqa: E402
 
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DRIVER = os.path.join(ROOT, "scripts", "slurm", "featvis-all.sh")
+TOPK_DRIVER = os.path.join(ROOT, "scripts", "slurm", "topk-all.sh")
 
 
 def missing():
@@ -161,20 +162,10 @@ PartitionName=local Nodes={host} Default=YES MaxTime=INFINITE State=UP
                     text += f"\n--- {f}\n" + fh.read()[-3000:]
         return text
 
-    def test_array_job_and_merge_equal_the_unsharded_run(self):
-        layers = ref.vgg_layers([("block1_conv1", 3, 6), ("block1_pool",), ("block2_conv1", 6, 7)],
-                                __import__("numpy").random.default_rng(4))
-        model = self.path("tiny.h5")
-        ref.write_keras_h5(model, layers)
-        args = ["--model", model, "--layer", "block2_conv1", "--channels", "all", "--size", "32", "--iterations", "10", "--seed",
-                "3", "-q"]
-        whole = self.path("whole") + "/"
-        self.run_cli("featvis", *args, "--out", whole)
-
-        self.start_slurm()
-        out = self.path("fv")
+    def submit_and_wait(self, driver, out, args):
+        """Runs a sharded-all.sh driver with 3 shards, waits for the array and the merge; the merged folder."""
         env = dict(self.env, CNNSCOPE=BIN)
-        p = subprocess.run([DRIVER, "-n", "3", "-o", out, "-c", "1", "--", *args], env=env, capture_output=True, text=True,
+        p = subprocess.run([driver, "-n", "3", "-o", out, "-c", "1", "--", *args], env=env, capture_output=True, text=True,
                            timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         words = p.stdout.split()
@@ -196,11 +187,30 @@ PartitionName=local Nodes={host} Default=YES MaxTime=INFINITE State=UP
         for i in range(3):  # each array task ran its own shard
             shard = read_json(os.path.join(out, f"shard-{i}", "shard.json"))
             self.assertEqual((shard["shard"], shard["shards"]), (i, 3))
-        names = sorted(f for f in os.listdir(whole) if not f.startswith("."))
-        self.assertEqual(names, sorted(f for f in os.listdir(merged) if not f.startswith(".")))
-        self.assertEqual(len(names), 7 + 2)
-        for f in names:
-            self.assertEqual(read_bytes(os.path.join(whole, f)), read_bytes(os.path.join(merged, f)), f)
+        return merged
+
+    def test_topk_array_job_and_merge_equal_the_unsharded_run(self):
+        args = [VTEST, "--untrained", "--layer", "block2_conv1", "--input-size", "64x48", "--frames", "9", "--k", "3", "-q"]
+        whole = self.path("whole")
+        self.run_cli("topk", *args, "--out", whole)
+        self.start_slurm()
+        merged = self.submit_and_wait(TOPK_DRIVER, self.path("tk"), args)
+        assert_same_outputs(self, whole, merged, 128 + 3, timed="topk.json")
+
+    def test_array_job_and_merge_equal_the_unsharded_run(self):
+        layers = ref.vgg_layers([("block1_conv1", 3, 6), ("block1_pool",), ("block2_conv1", 6, 7)],
+                                __import__("numpy").random.default_rng(4))
+        model = self.path("tiny.h5")
+        ref.write_keras_h5(model, layers)
+        args = ["--model", model, "--layer", "block2_conv1", "--channels", "all", "--size", "32", "--iterations", "10", "--seed",
+                "3", "-q"]
+        whole = self.path("whole") + "/"
+        self.run_cli("featvis", *args, "--out", whole)
+
+        self.start_slurm()
+        out = self.path("fv")
+        merged = self.submit_and_wait(DRIVER, out, args)
+        assert_same_outputs(self, whole, merged, 7 + 2)
 
 
 if __name__ == "__main__":

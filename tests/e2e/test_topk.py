@@ -13,7 +13,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, DATA, VTEST, CliTest, read_png_bgr  # noqa: E402
+from helpers import BIN, DATA, VTEST, CliTest, assert_same_outputs, read_png_bgr  # noqa: E402
 
 # VGG19's conv part: (name, kind) with 3x3 'same' convs and 2x2/2 pools (reference.md).
 VGG19 = []
@@ -229,6 +229,39 @@ class TopkTest(CliTest):
         p = self.run_cli("topk", VTEST, "--layer", "block1_conv1", "--out", blocker, "--untrained", expect=1)
         self.assert_clean_failure(p, "is a file")
         self.assertFalse(os.path.exists(out))
+
+    def test_shards_merged_equal_the_unsharded_run(self):
+        # block2_conv1's fields are 80 frame pixels at 96x96 input: thumbnails shrink, and early
+        # frames bring many candidates at once (where the window's top-k shares one integral image).
+        common = [VTEST, "--layer", "block2_conv1", "--input-size", "96x96", "--untrained", "--frames", "13", "--every", "2",
+                  "--k", "4", "-q"]
+        whole = self.path("whole")
+        self.run_cli("topk", *common, "--out", whole)
+        dirs = []
+        for i in range(3):
+            dirs.append(self.path(f"shard{i}"))
+            self.run_cli("topk", *common, "--shard", f"{i}/3", "--out", dirs[-1])
+            shard = load_json(os.path.join(dirs[-1], "shard.json"))
+            self.assertEqual(shard["frames_read"], 13)
+            self.assertEqual(shard["frames_scanned"], len([f for f in range(0, 13, 2) if (f // 2) % 3 == i]))
+            self.assertTrue(all((e["frame"] // 2) % 3 == i for e in shard["entries"]))
+        merged = self.path("merged")
+        self.run_cli("topk", "merge", dirs[2], dirs[0], dirs[1], "--out", merged, "-q")
+        assert_same_outputs(self, whole, merged, 128 + 3, timed="topk.json")
+        # The shards' entries are not just the whole run's: each shard alone ranks other frames first.
+        self.assertNotEqual(load_json(os.path.join(dirs[1], "shard.json"))["entries"][:4],
+                            load_json(os.path.join(whole, "topk.json"))["entries"][:4])
+
+        bad = self.path("bad")
+        other = self.path("other")
+        self.run_cli("topk", *common[:-3], "--k", "3", "-q", "--shard", "1/3", "--out", other)
+        for args, needle in (([dirs[0], other, dirs[2]], "--k"), ([dirs[0], dirs[2]], "shard 1/3 is missing"),
+                             ([dirs[0], dirs[1], dirs[1], dirs[2]], "given twice"), ([dirs[0], whole], "no shard.json")):
+            p = self.run_cli("topk", "merge", *args, "--out", bad, expect=1)
+            self.assert_clean_failure(p, needle)
+        p = self.run_cli("topk", *common, "--shard", "3/3", "--out", bad, expect=1)
+        self.assert_clean_failure(p, "--shard")
+        self.assertFalse(os.path.exists(bad))
 
     def test_sigint_writes_what_was_scanned(self):
         import re

@@ -53,8 +53,10 @@ Expected<ComparisonResult> renderComparison(const ComparisonInput& in) {
         cv::copyMakeBorder(b, b, 0, h - b.rows, 0, 0, cv::BORDER_CONSTANT, cv::Scalar::all(0));
         cv::Mat both;
         cv::hconcat(a, b, both);
-        r.figure = withCaption(both, cv::format("%s | %s | Gram distance %.3f (||Gs - Go|| / ||Go||)", in.modelLabel.c_str(),
-                                                in.layer.c_str(), r.gramDistance));
+        r.figure = captioned(both, in.caption,
+                             cv::format("%s | %s | Gram distance %.3f (||Gs - Go|| / ||Go||)", in.modelLabel.c_str(), in.layer.c_str(),
+                                        r.gramDistance),
+                             displayFacts(in.view.colormap, in.view.norm));
         return r;
     });
 }

@@ -17,6 +17,9 @@ struct ComparisonInput {
     std::string modelLabel, styleLabel, layer;
     ViewSpec view;                       // grid page or one channel, colormap, normalisation
     int column = 448;                    // width of each column in pixels
+    // The strip below both columns: none, short (model | layer | Gram distance) or full (also
+    // colormap | normalize | gamma). The columns keep their titles either way.
+    CaptionStyle caption = CaptionStyle::Short;
 };
 
 struct ComparisonResult {

@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <sstream>
 #include <cmath>
 
 namespace cnnscope {
@@ -154,6 +155,10 @@ std::string viewCaption(const std::string& modelLabel, const std::string& layer,
 }
 
 cv::Mat withColorbar(const cv::Mat& image, Colormap c, Range r) {
+    return withColorbar(image, c, cv::format("%.3g", double(r.hi) + 0.0), cv::format("%.3g", double(r.lo) + 0.0));
+}
+
+cv::Mat withColorbar(const cv::Mat& image, Colormap c, const std::string& hi, const std::string& lo, const std::string& note) {
     const int barW = 16, strip = 84, top = 18, h = std::max(16, image.rows - 2 * top);
     cv::Mat out(image.rows, image.cols + strip, CV_8UC3, cv::Scalar(0, 0, 0));
     image.copyTo(out(cv::Rect(0, 0, image.cols, image.rows)));
@@ -162,12 +167,14 @@ cv::Mat withColorbar(const cv::Mat& image, Colormap c, Range r) {
         const int idx = std::min(255, (h - 1 - y) * 256 / h);
         cv::rectangle(out, cv::Rect(x0, top + y, barW, 1), cv::Scalar(lutBgr8(c, idx)), cv::FILLED);
     }
-    auto text = [&](double v, int y) {
-        cv::putText(out, cv::format("%.3g", v + 0.0), cv::Point(x0 + barW + 4, y), cv::FONT_HERSHEY_SIMPLEX, 0.4,
-                    cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
+    auto text = [&](const std::string& s, int y) {
+        cv::putText(out, s, cv::Point(x0 + barW + 4, y), cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
     };
-    text(r.hi, top + 8);
-    text(r.lo, top + h);
+    text(hi, top + 8);
+    text(lo, top + h);
+    std::istringstream words(note);
+    int y = top + h / 2;
+    for (std::string w; words >> w; y += 14) text(w, y);
     return out;
 }
 

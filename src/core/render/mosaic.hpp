@@ -83,5 +83,9 @@ std::string viewCaption(const std::string& modelLabel, const std::string& layer,
 
 // Adds a vertical colorbar with the value range at the right of an image.
 cv::Mat withColorbar(const cv::Mat& image, Colormap c, Range r);
+// The same with words for labels: `hi` at the top, `lo` at the bottom and `note` (one word a
+// line) beside the bar's middle, e.g. "max", "min", "per channel" for a grid whose every tile
+// has its own range.
+cv::Mat withColorbar(const cv::Mat& image, Colormap c, const std::string& hi, const std::string& lo, const std::string& note = {});
 
 }  // namespace cnnscope

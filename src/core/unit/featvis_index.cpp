@@ -1,10 +1,12 @@
 // featvis's JSON (written and read back by merge with a small strict parser) and sheet.
 #include "core/unit/featvis_index.hpp"
 
+#include "core/base/json_read.hpp"
 #include "core/base/parse.hpp"
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -51,7 +53,9 @@ Expected<std::pair<int, int>> parseShard(const std::string& spec) {
     return std::make_pair(I, N);
 }
 
-std::string featvisFileName(int channel) { return cv::format("channel_%04d.png", channel); }
+std::string featvisFileName(int channel, int index, int diversity) {
+    return diversity > 1 ? cv::format("channel_%04d_%d.png", channel, index) : cv::format("channel_%04d.png", channel);
+}
 
 std::string featvisJson(const FeatvisRun& run) {
     const int digits = run.shard >= 0 ? 17 : 9;
@@ -64,7 +68,8 @@ std::string featvisJson(const FeatvisRun& run) {
       << "  \"channels\": \"" << jsonEscape(s.channels) << "\",\n  \"size\": [" << s.width << ", " << s.height << "],\n"
       << "  \"iterations\": " << s.iterations << ",\n  \"seed\": " << s.seed << ",\n"
       << "  \"learning_rate\": " << jsonNumber(s.learningRate, 17) << ",\n  \"tv\": " << jsonNumber(s.tv, 17)
-      << ",\n  \"decay\": " << jsonNumber(s.decay, 17) << ",\n";
+      << ",\n  \"decay\": " << jsonNumber(s.decay, 17) << ",\n  \"diversity\": " << s.diversity
+      << ",\n  \"diversity_weight\": " << jsonNumber(s.diversityWeight, 17) << ",\n";
     if (s.against.empty())
         o << "  \"against\": null,\n";
     else
@@ -72,8 +77,9 @@ std::string featvisJson(const FeatvisRun& run) {
     o << "  \"units\": [";
     for (size_t i = 0; i < run.units.size(); ++i) {
         const FeatvisUnit& u = run.units[i];
-        o << (i ? ",\n    " : "\n    ") << "{\"channel\": " << u.channel << ", \"file\": \"" << jsonEscape(u.file)
-          << "\", \"activation\": " << jsonNumber(u.activation, digits);
+        o << (i ? ",\n    " : "\n    ") << "{\"channel\": " << u.channel;
+        if (s.diversity > 1) o << ", \"index\": " << u.index << ", \"similarity\": " << jsonNumber(u.similarity, digits);
+        o << ", \"file\": \"" << jsonEscape(u.file) << "\", \"activation\": " << jsonNumber(u.activation, digits);
         if (u.hasAgainst)
             o << ", \"against_best\": " << jsonNumber(u.againstBest, digits) << ", \"against_frame\": " << u.againstFrame
               << ", \"ratio\": " << jsonNumber(u.againstBest > 0 ? u.activation / u.againstBest : NAN, digits);
@@ -83,136 +89,11 @@ std::string featvisJson(const FeatvisRun& run) {
     return o.str();
 }
 
-namespace {
-
-// A strict little JSON reader: objects, arrays, strings (with \" \\ \/ \n \t \uXXXX<128), numbers,
-// true, false, null. Enough for the files featvisJson writes.
-struct Json {
-    enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
-    double number = 0;
-    bool boolean = false;
-    std::string text;  // String; for Number the literal as written
-    std::vector<Json> items;
-    std::map<std::string, Json> members;
-};
-
-class Reader {
-public:
-    explicit Reader(const std::string& s) : m_s(s) {}
-    bool parse(Json& v, std::string& error) {
-        if (!value(v, 0) || (skip(), m_i != m_s.size())) {
-            error = m_error.empty() ? cv::format("unexpected text at byte %zu", m_i) : m_error;
-            return false;
-        }
-        return true;
-    }
-
-private:
-    void skip() {
-        while (m_i < m_s.size() && (m_s[m_i] == ' ' || m_s[m_i] == '\n' || m_s[m_i] == '\t' || m_s[m_i] == '\r')) ++m_i;
-    }
-    bool fail(const std::string& what) {
-        if (m_error.empty()) m_error = cv::format("%s at byte %zu", what.c_str(), m_i);
-        return false;
-    }
-    bool literal(const char* word) {
-        const size_t n = std::char_traits<char>::length(word);
-        if (m_s.compare(m_i, n, word) != 0) return fail("unexpected text");
-        m_i += n;
-        return true;
-    }
-    bool string(std::string& out) {
-        if (m_i >= m_s.size() || m_s[m_i] != '"') return fail("a string expected");
-        ++m_i;
-        while (m_i < m_s.size() && m_s[m_i] != '"') {
-            char c = m_s[m_i++];
-            if (c == '\\') {
-                if (m_i >= m_s.size()) return fail("unterminated string");
-                const char e = m_s[m_i++];
-                if (e == 'n') c = '\n';
-                else if (e == 't') c = '\t';
-                else if (e == 'r') c = '\r';
-                else if (e == 'b') c = '\b';
-                else if (e == 'f') c = '\f';
-                else if (e == '"' || e == '\\' || e == '/') c = e;
-                else if (e == 'u' && m_i + 4 <= m_s.size()) {
-                    const long u = std::strtol(m_s.substr(m_i, 4).c_str(), nullptr, 16);
-                    m_i += 4;
-                    if (u >= 128) return fail("a non-ASCII \\u escape");
-                    c = char(u);
-                } else
-                    return fail("a bad escape");
-            }
-            out += c;
-        }
-        if (m_i >= m_s.size()) return fail("unterminated string");
-        ++m_i;
-        return true;
-    }
-    bool value(Json& v, int depth) {
-        if (depth > 16) return fail("nesting too deep");
-        skip();
-        if (m_i >= m_s.size()) return fail("unexpected end");
-        const char c = m_s[m_i];
-        if (c == '{') {
-            v.kind = Json::Object;
-            ++m_i;
-            skip();
-            if (m_i < m_s.size() && m_s[m_i] == '}') return ++m_i, true;
-            for (;;) {
-                skip();
-                std::string key;
-                if (!string(key)) return false;
-                skip();
-                if (m_i >= m_s.size() || m_s[m_i] != ':') return fail("':' expected");
-                ++m_i;
-                if (!value(v.members[key], depth + 1)) return false;
-                skip();
-                if (m_i < m_s.size() && m_s[m_i] == ',') { ++m_i; continue; }
-                if (m_i < m_s.size() && m_s[m_i] == '}') return ++m_i, true;
-                return fail("',' or '}' expected");
-            }
-        }
-        if (c == '[') {
-            v.kind = Json::Array;
-            ++m_i;
-            skip();
-            if (m_i < m_s.size() && m_s[m_i] == ']') return ++m_i, true;
-            for (;;) {
-                v.items.emplace_back();
-                if (!value(v.items.back(), depth + 1)) return false;
-                skip();
-                if (m_i < m_s.size() && m_s[m_i] == ',') { ++m_i; continue; }
-                if (m_i < m_s.size() && m_s[m_i] == ']') return ++m_i, true;
-                return fail("',' or ']' expected");
-            }
-        }
-        if (c == '"') return v.kind = Json::String, string(v.text);
-        if (c == 't') return v.kind = Json::Bool, v.boolean = true, literal("true");
-        if (c == 'f') return v.kind = Json::Bool, v.boolean = false, literal("false");
-        if (c == 'n') return v.kind = Json::Null, literal("null");
-        const size_t start = m_i;
-        while (m_i < m_s.size() && std::strchr("+-0123456789.eE", m_s[m_i])) ++m_i;
-        if (m_i == start) return fail("unexpected text");
-        v.kind = Json::Number;
-        v.text = m_s.substr(start, m_i - start);
-        char* end = nullptr;
-        errno = 0;
-        v.number = std::strtod(v.text.c_str(), &end);
-        if (end != v.text.c_str() + v.text.size()) return fail("a bad number");
-        return true;
-    }
-    const std::string& m_s;
-    size_t m_i = 0;
-    std::string m_error;
-};
-
-}  // namespace
 
 Expected<FeatvisRun> parseFeatvisJson(const std::string& text, const std::string& what) {
     Json root;
     std::string error;
-    if (!Reader(text).parse(root, error)) return Error{what + " is not valid JSON (" + error + ")"};
+    if (!parseJson(text, root, error)) return Error{what + " is not valid JSON (" + error + ")"};
     std::string missing;
     auto get = [&](const Json& obj, const std::string& key, Json::Kind kind) -> const Json* {
         auto it = obj.members.find(key);
@@ -248,6 +129,10 @@ Expected<FeatvisRun> parseFeatvisJson(const std::string& text, const std::string
     s.learningRate = num(root, "learning_rate");
     s.tv = num(root, "tv");
     s.decay = num(root, "decay");
+    if (root.members.count("diversity")) {  // files of runs before --diversity: 1
+        s.diversity = int(num(root, "diversity"));
+        s.diversityWeight = num(root, "diversity_weight");
+    }
     if (auto it = root.members.find("against"); it != root.members.end() && it->second.kind == Json::String) {
         s.against = it->second.text;
         s.againstFrames = int(num(root, "against_frames"));
@@ -260,6 +145,7 @@ Expected<FeatvisRun> parseFeatvisJson(const std::string& text, const std::string
         for (const Json& u : units->items) {
             FeatvisUnit unit;
             unit.channel = int(num(u, "channel"));
+            if (s.diversity > 1) unit.index = int(num(u, "index")), unit.similarity = num(u, "similarity");
             unit.file = str(u, "file");
             unit.activation = num(u, "activation");
             if (u.members.count("against_best")) {
@@ -287,7 +173,9 @@ std::string featvisSettingsDiffer(const FeatvisSettings& a, const FeatvisSetting
           d("--iterations", std::to_string(a.iterations), std::to_string(b.iterations)),
           d("--seed", std::to_string(a.seed), std::to_string(b.seed)), d("--lr", n(a.learningRate), n(b.learningRate)),
           d("--tv", n(a.tv), n(b.tv)), d("--decay", n(a.decay), n(b.decay)), d("--against", a.against, b.against),
-          d("--against-frames", std::to_string(a.againstFrames), std::to_string(b.againstFrames))})
+          d("--against-frames", std::to_string(a.againstFrames), std::to_string(b.againstFrames)),
+          d("--diversity", std::to_string(a.diversity), std::to_string(b.diversity)),
+          d("--diversity-weight", n(a.diversityWeight), n(b.diversityWeight))})
         if (r.empty() && !s.empty()) r = s;
     return r;
 }
@@ -295,17 +183,20 @@ std::string featvisSettingsDiffer(const FeatvisSettings& a, const FeatvisSetting
 cv::Mat renderFeatvisSheet(const FeatvisRun& run, const std::vector<cv::Mat>& images) {
     const FeatvisSettings& s = run.settings;
     const int n = int(run.units.size());
-    const int cols = std::max(1, int(std::ceil(std::sqrt(double(std::max(n, 1))))));
+    const int cols = s.diversity > 1 ? s.diversity : std::max(1, int(std::ceil(std::sqrt(double(std::max(n, 1))))));
     const int rows = (n + cols - 1) / cols;
     const int factor = std::max(1, (96 + std::max(s.width, s.height) - 1) / std::max(s.width, s.height));
     const int tw = s.width * factor, th = s.height * factor;
     const bool against = !s.against.empty();
     const int labelH = against ? 30 : 16, gap = 4, titleH = 22;
     const int cellW = std::max(tw, 90) + gap, cellH = th + labelH + gap;
-    const int W = std::max(cols * cellW + gap, 420), H = titleH + rows * cellH + gap;
+    std::string title = cv::format("%s  %s  %dx%d  %d steps  seed %llu", s.model.c_str(), s.layer.c_str(), s.width, s.height,
+                                   s.iterations, (unsigned long long)s.seed);
+    if (s.diversity > 1) title += cv::format("  diversity %d (weight %g)", s.diversity, s.diversityWeight);
+    int base = 0;
+    const int titleW = cv::getTextSize(title, cv::FONT_HERSHEY_SIMPLEX, 0.42, 1, &base).width + 2 * gap;
+    const int W = std::max({cols * cellW + gap, 420, titleW}), H = titleH + rows * cellH + gap;
     cv::Mat sheet(H, W, CV_8UC3, cv::Scalar(24, 24, 24));
-    const std::string title = cv::format("%s  %s  %dx%d  %d steps  seed %llu", s.model.c_str(), s.layer.c_str(), s.width,
-                                         s.height, s.iterations, (unsigned long long)s.seed);
     cv::putText(sheet, title, cv::Point(gap, 15), cv::FONT_HERSHEY_SIMPLEX, 0.42, cv::Scalar(235, 235, 235), 1, cv::LINE_AA);
     for (int i = 0; i < n; ++i) {
         const FeatvisUnit& u = run.units[size_t(i)];
@@ -315,7 +206,8 @@ cv::Mat renderFeatvisSheet(const FeatvisRun& run, const std::vector<cv::Mat>& im
             cv::resize(images[size_t(i)], big, cv::Size(tw, th), 0, 0, cv::INTER_NEAREST);
             big.copyTo(sheet(cv::Rect(x, y, tw, th)));
         }
-        cv::putText(sheet, cv::format("c%d  %.3g", u.channel, u.activation), cv::Point(x, y + th + 12), cv::FONT_HERSHEY_SIMPLEX,
+        const std::string name = s.diversity > 1 ? cv::format("c%d.%d", u.channel, u.index) : cv::format("c%d", u.channel);
+        cv::putText(sheet, cv::format("%s  %.3g", name.c_str(), u.activation), cv::Point(x, y + th + 12), cv::FONT_HERSHEY_SIMPLEX,
                     0.36, cv::Scalar(235, 235, 235), 1, cv::LINE_AA);
         if (u.hasAgainst)
             cv::putText(sheet, cv::format("real best %.3g", u.againstBest), cv::Point(x, y + th + 26), cv::FONT_HERSHEY_SIMPLEX,

@@ -25,11 +25,16 @@ struct FeatvisSettings {
     double learningRate = 0, tv = 0, decay = 0;
     std::string against;     // --against SOURCE (empty: none)
     int againstFrames = 0;
+    int diversity = 1;       // images per unit
+    double diversityWeight = 0;
 };
 
+// One image: a unit's (index 0..K-1 of its K with --diversity K).
 struct FeatvisUnit {
     int channel = 0;
-    std::string file;          // channel_KKKK.png
+    int index = 0;
+    double similarity = 0;     // --diversity: mean Gram cosine between the unit's written images
+    std::string file;          // channel_KKKK.png (--diversity K > 1: channel_KKKK_I.png)
     double activation = 0;     // mean activation of the written (8-bit) image
     bool hasAgainst = false;
     double againstBest = 0;    // best mean activation over --against's frames
@@ -39,7 +44,7 @@ struct FeatvisUnit {
 struct FeatvisRun {
     FeatvisSettings settings;
     int shard = -1, shards = 0;  // -1: a whole run
-    std::vector<FeatvisUnit> units;
+    std::vector<FeatvisUnit> units;  // in channel order, then index
 };
 
 // Channels of "K", "A-B" (inclusive) or "all" for a layer of `layerChannels` channels.
@@ -48,7 +53,8 @@ Expected<std::vector<int>> parseChannelList(const std::string& spec, int layerCh
 Expected<std::pair<int, int>> parseShard(const std::string& spec);
 // Channel c belongs to shard c mod N (round robin: every shard gets a similar share of any range).
 inline bool inShard(int channel, int shard, int shards) { return shards <= 0 || channel % shards == shard; }
-std::string featvisFileName(int channel);
+// channel_KKKK.png, or channel_KKKK_I.png for image I of a run with diversity > 1.
+std::string featvisFileName(int channel, int index = 0, int diversity = 1);
 
 // index.json (whole run: activations with 9 significant digits) or shard.json (17 digits, so
 // merge reads the exact doubles back).
@@ -58,8 +64,9 @@ Expected<FeatvisRun> parseFeatvisJson(const std::string& text, const std::string
 // The first setting in which b differs from a, as "--iterations (64 vs 32)"; empty when equal.
 std::string featvisSettingsDiffer(const FeatvisSettings& a, const FeatvisSettings& b);
 
-// The labelled sheet: a title line, then one tile per unit (its image, enlarged by a whole
-// factor to at least 96 px) over "cK  A" (A its activation; "real best B" below with --against), in channel order.
+// The labelled sheet: a title line, then one tile per image (enlarged by a whole factor to at
+// least 96 px) over "cK  A" (A its activation; "cK.I  A" with diversity, one row per unit;
+// "real best B" below with --against), in channel order.
 cv::Mat renderFeatvisSheet(const FeatvisRun& run, const std::vector<cv::Mat>& images);
 
 }  // namespace cnnscope

@@ -104,7 +104,7 @@ void TopKAccumulator::cutThumbnails(const cv::Mat& frame, const LayerInfo& layer
         box = box.empty() ? in : (in.empty() ? box : (box | in));
         fieldPixels += double(in.area());
     }
-    const bool integral = !box.empty() && fieldPixels > double(box.area());
+    const bool integral = !m_options.exactThumbnails && !box.empty() && fieldPixels > double(box.area());
     if (integral) cv::integral((*bgr)(box), m_integral, CV_64F);
     std::map<int, cv::Mat> cut;  // one thumbnail per map position of this frame
     for (Candidate& cand : m_candidates) {

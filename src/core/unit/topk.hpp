@@ -18,6 +18,10 @@ struct TopKOptions {
     int k = 9;                                // entries kept per channel (1..64)
     int thumbSide = 64;                       // thumbnails are thumbSide x thumbSide, 8-bit BGR
     cv::Scalar padColour{128, 128, 128};      // where a field leaves the frame (mid grey)
+    // Every thumbnail cut from its own field (cutThumbnail), never from an integral image shared
+    // with the frame's other candidates: the same pixels whichever entries a frame brings, so
+    // that shards of a scan (topk --shard) merge into exactly the unsharded result.
+    bool exactThumbnails = false;
 };
 
 // One of a channel's strongest activations. Only the frame's peak of a channel is a candidate
