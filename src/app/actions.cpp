@@ -97,7 +97,6 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
         case K::NormChanged:
             refreshRanges();
             if (!m_ranges.empty()) m_renderer.uploadRanges(m_ranges);
-            if (comparing() && !m_origRanges.empty()) m_origRenderer.uploadRanges(m_origRanges);
             break;
         case K::Screenshot: applyKey(KeyAction::Screenshot); break;
         case K::ToggleRecord: applyKey(KeyAction::ToggleRecord); break;
@@ -225,7 +224,6 @@ Status Gui::loadStyleStage(const std::string& text) {
 void Gui::refreshRanges() {
     if (!m_act.empty()) channelRanges(m_act, m_view.norm, m_ranges, m_rangeScratch);
     channelExtents(m_act, m_extent);  // each channel's own min and max: constant channels, the legend
-    if (!m_result.originalAct.empty()) channelRanges(m_result.originalAct, m_view.norm, m_origRanges, m_rangeScratch);
 }
 
 void Gui::startPrefetch() {
@@ -257,18 +255,9 @@ void Gui::takeResults() {
     m_act = m_result.act;
     m_shownLayer = m_result.layer;
     refreshRanges();
-    if (!m_result.originalAct.empty() && !m_result.gram.empty()) {
-        // One shared scale for both Gram matrices: equal colours are equal values.
-        const Range g = gramRange(m_result.gram, m_result.originalGram);
-        const int C = m_result.gram.rows;
-        const int shape[4] = {1, 1, C, C};
-        m_gramRenderer.upload(m_result.gram.reshape(1, 4, shape), {g});
-        m_origGramRenderer.upload(m_result.originalGram.reshape(1, 4, shape), {g});
-        m_origRenderer.upload(m_result.originalAct, m_origRanges);
-        m_origRenderer.uploadFrame(m_result.original);
-        m_gramDistance = gramDistance(m_result.gram, m_result.originalGram);
-    } else {
-        m_gramDistance = -1;
+    {
+        ViewContext c = context();
+        m_views.onResult(c);  // e.g. the compare view's original side and Gram matrices
     }
     m_renderer.upload(m_act, m_ranges);
     m_renderer.uploadFrame(m_result.frame);
@@ -288,7 +277,7 @@ ViewContext Gui::context() const {
     Gui& g = const_cast<Gui&>(*this);  // the views may act on the window through WindowActions
     return ViewContext{g.m_view,      g.m_inputs,       *m_pipeline, m_pipelineGeneration, m_result,     m_act,
                        m_shownLayer,  m_shownFrameId,   g.m_renderer, m_screen,            keptFrame(),  g.m_jobs,
-                       m_opts.common, m_scripted,       comparing(),  m_views.mapsOwned(), m_stats.framesRendered(),
+                       m_opts.common, m_scripted,       m_plan,       m_plan.compare,      m_style.get(), m_views.mapsOwned(), m_stats.framesRendered(),
                        static_cast<WindowActions&>(g), m_hover};
 }
 

@@ -8,17 +8,13 @@ namespace cnnscope::app {
 namespace detail {
 
 bool Gui::setupWindow(std::string& error) {
-    return m_window.open(m_view.windowW, m_view.windowH, error) && m_renderer.init(&error) && m_origRenderer.init(&error) &&
-           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error) && m_views.initGl(&error);
+    return m_window.open(m_view.windowW, m_view.windowH, error) && m_renderer.init(&error) && m_views.initGl(&error);
 }
 
 void Gui::teardown() {
     if (m_pipeline) m_pipeline->stop();
     if (!m_window.isOpen()) return;
     m_renderer = gfx::ActivationRenderer();  // GL objects go while the context is current
-    m_origRenderer = gfx::ActivationRenderer();
-    m_gramRenderer = gfx::ActivationRenderer();
-    m_origGramRenderer = gfx::ActivationRenderer();
     m_views.releaseGl();
     m_offscreen = gfx::OffscreenTarget();
     m_historyGif.reset();

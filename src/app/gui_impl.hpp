@@ -119,10 +119,7 @@ private:
     void decideCanvas();
     void drawCanvas(const gfx::PixelRect& canvas, DrawTarget& t);
     void drawMaps(gfx::PixelRect area, DrawTarget& t);  // the window's own maps pane
-    // Original | stylised: both frames, their maps and their Gram matrices, right of the column
-    // views. A live target keeps the layout for hover and labels.
-    void drawCompare(const gfx::PixelRect& area, DrawTarget& t, ViewContext& c);
-    bool comparing() const { return m_view.compare && m_style && m_origRenderer.hasActivations(); }
+    bool comparing() const { return m_plan.compare; }  // the compare view has the canvas this UI frame
     Status loadStyleStage(const std::string& text);
     std::string pipelineLabel() const;
     // Draws the maps view (no panel, no overlays) into the offscreen target at `size`.
@@ -157,6 +154,7 @@ private:
     std::string legendJson() const;
     Status saveWindowScreenshot(const std::string& path);
     Status writeStats(const std::string& path);
+    std::string canvasJson() const;
     int channels() const { return m_act.empty() ? 0 : m_act.size[1]; }
     // The history and its timeline (app/history_view.cpp).
     void historyPush();  // a new live result: keep its frame
@@ -188,15 +186,10 @@ private:
     ViewOptions m_opts;
     Window m_window;
     std::unique_ptr<Pipeline> m_pipeline;
-    gfx::ActivationRenderer m_renderer;
-    // Compare view: the original frame's maps, and both Gram matrices as one-channel maps.
-    gfx::ActivationRenderer m_origRenderer, m_gramRenderer, m_origGramRenderer;
+    gfx::ActivationRenderer m_renderer;  // the maps on screen (and the input frame)
     std::shared_ptr<StyleStage> m_style;  // also held by the pipeline's inference thread
-    std::vector<Range> m_origRanges;
     std::vector<std::string> m_styleNames;  // models.yml style entries, for the panel
     std::vector<bool> m_styleHave;
-    double m_gramDistance = -1;
-    gfx::CompareRects m_cmp[2], m_cmpOffscreen[2];  // 0: original, 1: stylised; the window's and the last offscreen layout
     ViewState m_view;
     ui::PanelInputs m_inputs;
     std::string m_sourceNote, m_message, m_spec;

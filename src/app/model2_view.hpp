@@ -31,7 +31,9 @@ public:
     void releaseGl() override { m_panes.reset(); }    // while the context is current
     void tick(ViewContext& c) override;  // takes B's newest result; asks for the frame and layer on screen
     bool onPanelEvent(const ui::PanelEvent& e, ViewContext& c) override;
-    CanvasClaim claim(const ViewContext& c) const override { return shown(c) ? CanvasClaim::Maps : CanvasClaim::None; }
+    CanvasClaim claim(const ViewContext& c) const override {  // (the compare layout, earlier in the registry, comes first)
+        return loaded() && !c.view.atlas && !c.mapsOwned && c.maps.hasActivations() ? CanvasClaim::Maps : CanvasClaim::None;
+    }
     gfx::PixelRect draw(const gfx::PixelRect& area, DrawTarget& t, ViewContext& c) override;
     void overlay(ImDrawList* dl, ViewContext& c) override;
     cv::Mat burnLabels(const cv::Mat& pixels, const ViewContext& c) const override;
@@ -82,9 +84,7 @@ public:
     double differenceMax() const { return m_result.actB.empty() || !m_result.error.empty() ? -1.0 : double(m_result.maxAbs); }
 
 private:
-    bool shown(const ViewContext& c) const {
-        return loaded() && !c.view.atlas && !c.comparing && !c.mapsOwned && c.maps.hasActivations();
-    }
+    bool shown(const ViewContext& c) const { return c.plan.maps == this; }  // this UI frame's canvas has it
     Labels labels(const ViewContext& c) const { return {c.pipeline.model().label(), c.shownLayer, c.view.norm.mode}; }
     std::array<std::string, 2> label(int pane, const Labels& l) const;  // two lines; pane 0 A, 1 B, 2 A - B
     void take(const Normalization& norm, const Post& post);  // B's newest result, uploaded

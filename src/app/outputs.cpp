@@ -34,7 +34,8 @@ CaptionFacts Gui::captionFacts() const {
         f.seconds = origin == Clock::time_point{} ? 0.0 : std::max(0.0, std::chrono::duration<double>(at - origin).count());
     }
     f.paused = m_pipeline->paused();
-    f.gramDistance = comparing() ? m_gramDistance : -1;
+    f.gramDistance = -1;
+    m_views.captionFacts(f, context());  // the compare view's Gram distance
     return f;
 }
 
@@ -44,20 +45,6 @@ std::string Gui::currentCaption() const {
 
 cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const {
     cv::Mat labelled = view;
-    if (comparing()) {  // the window draws these labels with ImGui; files get them burnt in
-        labelled = view.clone();
-        const int C = m_gramRenderer.mapSize().width;
-        for (int side = 0; side < 2; ++side) {
-            const gfx::CompareRects& r = m_cmpOffscreen[side];
-            const CompareLabels l = compareLabels(side, m_pipeline->styleLabel(), m_shownLayer, C, m_gramDistance, CaptionFor::File);
-            auto text = [&](const std::string& t, const gfx::PixelRect& at) {
-                cv::putText(labelled, t, {at.x, std::max(12, at.y - 5)}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar::all(235), 1, cv::LINE_AA);
-            };
-            text(l.title, r.frame);
-            text(l.layer, r.maps);
-            text(l.gram, r.gram);
-        }
-    }
     labelled = m_views.burnLabels(labelled, context());  // the views' labels (A | B | A - B, the compare column)
     const DrawTarget& drawn = m_offscreenDraw;
     const bool gridNumbers = drawn.gridShown && drawn.grid.cols > 0;
@@ -195,6 +182,28 @@ Status Gui::checkViewOutputs(const Model* model) const {
     return session::checkRunOutputs(m_opts.common, m_opts.source, outs, model, m_style.get());
 }
 
+namespace {
+std::string rectJson(const gfx::PixelRect& r) {
+    return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h);
+}
+std::string paneNames(const std::vector<gfx::Pane>& panes) {
+    std::string t;
+    for (const gfx::Pane& p : panes) t += (t.empty() ? "\"" : ", \"") + p.name + "\"";
+    return "[" + t + "]";
+}
+}  // namespace
+
+// This UI frame's canvas plan (which view has what), and what the last offscreen render drew where.
+std::string Gui::canvasJson() const {
+    auto name = [](const View* v) { return v ? "\"" + std::string(v->name()) + "\"" : std::string("null"); };
+    std::string columns;
+    for (const View* v : m_plan.columns) columns += (columns.empty() ? "" : ", ") + name(v);
+    return "{\"canvas\": " + name(m_plan.canvas) + ", \"compare\": " + (m_plan.compare ? "true" : "false") + ", \"columns\": [" +
+           columns + "], \"maps\": " + name(m_plan.maps) + ", \"window\": {\"maps_rect\": " + rectJson(m_screen.mapsRect) +
+           ", \"panes\": " + paneNames(m_screen.panes) + "}, \"offscreen\": {\"maps_rect\": " + rectJson(m_offscreenDraw.mapsRect) +
+           ", \"panes\": " + paneNames(m_offscreenDraw.panes) + "}}";
+}
+
 Status Gui::writeStats(const std::string& path) {
     const PipelineStats s = m_pipeline->stats();
     const double seconds = m_script.seconds();
@@ -221,21 +230,8 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"rss_mb\": " << residentMemoryMb() << ",\n"
       << "  \"model\": \"" << jsonEscape(m_pipeline->model().label()) << "\",\n"
       << "  \"style\": \"" << jsonEscape(m_pipeline->styleLabel()) << "\",\n"
-      << "  \"compare\": " << (comparing() ? "true" : "false") << ",\n"
       << "  \"history\": " << historyStatsJson() << ",\n"
-      << "  \"gram_distance\": " << m_gramDistance << ",\n"
-      << "  \"compare_rects\": [" << [&] {
-             std::string t;
-             for (int side = 0; side < 2; ++side) {
-                 auto rect = [](const gfx::PixelRect& r) {
-                     return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h);
-                 };
-                 t += cv::format("%s{\"frame\": %s, \"maps\": %s, \"gram\": %s}", side ? ", " : "", rect(m_cmp[side].frame).c_str(),
-                                 rect(m_cmp[side].maps).c_str(), rect(m_cmp[side].gram).c_str());
-             }
-             return t;
-         }() << "],\n"
-      << m_views.statsJson(context())  // "atlas", "unit", "model2", "transfer", ...
+      << m_views.statsJson(context())  // "atlas", "unit", "compare", "model2", "transfer", ...
       << extrasJson()
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
       << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"
@@ -258,6 +254,7 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"layout\": " << gfx::layoutJson(layoutElements(), fbW, fbH) << ",\n"
       << "  \"layout_problem\": \"" << jsonEscape(gfx::layoutProblem(layoutElements(), fbW, fbH)) << "\",\n"
       << "  \"legend\": " << legendJson() << ",\n"
+      << "  \"canvas\": " << canvasJson() << ",\n"
       << "  \"panes\": [" << [&] {
              std::string t;
              const std::vector<gfx::Pane>& panes = m_screen.panes;

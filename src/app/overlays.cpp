@@ -41,17 +41,6 @@ void Gui::drawOverlays(const gfx::PixelRect&) {
         fill(r, IM_COL32(0, 0, 0, 190));
         textIn(dl, r, bs[i].text, bs[i].colour, 3);
     }
-    if (comparing()) {
-        const int C = m_gramRenderer.mapSize().width;
-        for (int side = 0; side < 2; ++side) {
-            const gfx::CompareRects& r = m_cmp[side];
-            const CompareLabels l = compareLabels(side, m_pipeline->styleLabel(), m_shownLayer, C, m_gramDistance, CaptionFor::Screen);
-            auto label = [&](const gfx::PixelRect& at, const std::string& t, ImU32 c) { textIn(dl, {at.x, at.y - 17, at.w, 17}, t, c, 1); };
-            label(r.frame, l.title, IM_COL32(255, 255, 255, 255));
-            label(r.maps, l.layer, IM_COL32(200, 200, 200, 255));
-            label(r.gram, l.gram, IM_COL32(200, 200, 200, 255));
-        }
-    }
     for (const gfx::Pane& p : m_screen.panes) textIn(dl, p.titleRect, p.title, IM_COL32(235, 235, 235, 255), 1);
 
     drawHighlightAndHover(dl);  // the views' overlays (labels, the receptive field, the atlas's) in between
@@ -249,7 +238,6 @@ ui::PanelInfo Gui::panelInfo() const {
         info.styleSource = m_style->source();
         info.styleSize = m_style->runSize(m_result.original.empty() ? m_result.frame.size() : m_result.original.size());
         info.styleMs = m_result.styleMs;
-        info.gramDistance = m_gramDistance;
     }
     info.sourceNote = m_sourceNote;
     info.messages = m_messages;

@@ -277,7 +277,7 @@ void UnitView::overlay(ImDrawList* dl, ViewContext& c) {
 cv::Mat UnitView::burnLabels(const cv::Mat& pixels, const ViewContext& c) const {
     const gfx::PixelRect& u = m_rectOffscreen;
     if (!c.comparing || u.w <= 0) return pixels;
-    cv::Mat out = pixels;  // the compare labels' copy (the window burnt them in first)
+    cv::Mat out = pixels.clone();
     cv::putText(out, compareLabel(c.inputs.backprop), {u.x, std::max(12, u.y - 5)}, cv::FONT_HERSHEY_SIMPLEX, 0.4,
                 cv::Scalar::all(235), 1, cv::LINE_AA);
     return out;

@@ -6,12 +6,13 @@
 //
 // Each UI frame the window asks, in the registry's order:
 //   supplyMaps  - does this view's own result replace the pipeline's maps (the style transfer)?
+//   onResult    - the pipeline's newest result is on screen
 //   tick        - take results, request work (never wait)
 //   claim       - what it takes of the canvas: all of it, a column left of the maps, the maps pane
 //   draw        - into a rectangle, for the window and offscreen targets alike (DrawTarget)
 //   overlay     - labels, hover and clicks over the window (ImGui); burnLabels: the same in files
-//   panel, banner, legends, captionSuffix - what the panel, banners, colorbar and caption show
-//   statsJson   - its key in the scripted run's stats JSON
+//   panel, banner, legends, captionSuffix, captionFacts - what the panel, banners, colorbar and caption show
+//   statsJson   - its key in the scripted run's stats JSON (statsFields: its lines)
 //   computing / showing / scriptState - the scripted run's idle and start conditions
 // and once: checkOptions and beforeWindow (start-up), initGl / releaseGl (GL objects, while the
 // context is current), stop (threads joined at shutdown).
@@ -21,6 +22,7 @@
 #include "app/keys.hpp"
 #include "app/legend.hpp"
 #include "core/base/expected.hpp"
+#include "core/model/style.hpp"
 #include "core/pipeline/pipeline.hpp"
 #include "core/render/view.hpp"
 #include "gfx/activation_renderer.hpp"
@@ -42,6 +44,17 @@ namespace cnnscope::app {
 namespace detail {
 struct ViewOptions;
 }
+class View;
+
+// The canvas of one UI frame: one view takes it all, or column views beside the maps pane, which
+// one view may replace (else the window draws its own maps there).
+struct CanvasPlan {
+    View* canvas = nullptr;       // takes it all
+    std::vector<View*> columns;   // left of the maps
+    View* maps = nullptr;         // replaces the maps pane
+    bool compare = false;         // `maps` claimed Compare: the columns draw their compare variant
+    bool mapsDrawn() const { return !canvas && !maps; }  // the window's own maps pane
+};
 
 // Where a view draws: the window (`live`: its rects are kept for the pointer and the overlays) or
 // an offscreen target (screenshots, recordings). One per target; the canvas fills it each draw.
@@ -64,9 +77,10 @@ struct DrawTarget {
 };
 
 // What a view takes of the canvas. The canvas (ViewRegistry::plan) goes to the first view that
-// claims all of it; else the column views stack left of the maps and the first Maps claimer
-// replaces the maps pane (else the window's own maps are drawn there).
-enum class CanvasClaim { None, Canvas, Column, Maps };
+// claims all of it; else the column views stack left of the maps and the first Maps (or Compare)
+// claimer replaces the maps pane (else the window's own maps are drawn there). Compare: as Maps,
+// and the column views draw their compare variant (ViewContext::comparing).
+enum class CanvasClaim { None, Canvas, Column, Maps, Compare };
 
 // The kept frame on screen while the history is scrubbed.
 struct KeptFrame {
@@ -109,7 +123,9 @@ struct ViewContext {
     JobRunner& jobs;
     const session::CommonOptions& common;
     bool scripted;
-    bool comparing;                 // the compare (style) layout is on screen
+    const CanvasPlan& plan;         // this UI frame's canvas (ViewRegistry::plan, decided once per frame)
+    bool comparing;                 // the compare (style) layout is on screen (plan.compare)
+    const StyleStage* style;        // the style network the pipeline runs, if any
     bool mapsOwned;                 // a view supplies the maps (supplyMaps)
     uint64_t framesRendered;
     WindowActions& window;
@@ -138,6 +154,7 @@ public:
     virtual void stop() {}
 
     virtual bool supplyMaps(ViewContext&) { return false; }
+    virtual void onResult(ViewContext&) {}  // the pipeline's newest result (c.result) is now the one on screen
     virtual void tick(ViewContext&) {}
     virtual bool onKey(KeyAction, ViewContext&) { return false; }  // true: handled
     virtual bool onPanelEvent(const ui::PanelEvent&, ViewContext&) { return false; }
@@ -152,9 +169,15 @@ public:
     virtual std::string banner(const ViewContext&) const { return {}; }
     virtual void legends(std::vector<Legend>&, const ViewContext&) const {}
     virtual std::string captionSuffix(const ViewContext&) const { return {}; }
+    virtual void captionFacts(CaptionFacts&, const ViewContext&) const {}
     virtual const char* inputTitle(const ViewContext&) const { return nullptr; }  // the input frame pane's, while supplying maps
 
     virtual std::string statsJson(const ViewContext&) const { return {}; }  // empty: no key
+    // Its lines of the stats JSON ("  \"key\": value,\n"): by default one, its name and statsJson.
+    virtual std::string statsFields(const ViewContext& c) const {
+        const std::string j = statsJson(c);
+        return j.empty() ? j : "  \"" + std::string(name()) + "\": " + j + ",\n";
+    }
     virtual bool computing(const ViewContext&) const { return false; }  // the scripted 'idle' waits while true
     virtual bool showing(const ViewContext&) const { return true; }     // the scripted frames count once true
     // The scripted run: 1 ready, 0 still running (the run waits), -1 failed (*error says why).

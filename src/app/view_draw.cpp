@@ -59,17 +59,13 @@ void Gui::renderOffscreen(cv::Size size) {
 }
 
 // The canvas as this UI frame's plan has it, for the window and offscreen targets alike: one
-// view's, or the compare layout, or the column views (input frame, back-projection, top-9 sheet)
-// beside the maps pane, which a view (the second model's A | B | A - B) may replace.
+// view's (the atlas), or the column views (input frame, back-projection, top-9 sheet) beside the
+// maps pane, which a view may replace (original | stylised; the second model's A | B | A - B).
 void Gui::drawCanvas(const gfx::PixelRect& canvas, DrawTarget& t) {
     ViewContext c = context();
     if (const char* title = m_views.inputTitle(c)) t.inputTitle = title;
     if (m_plan.canvas) {
         m_plan.canvas->draw(canvas, t, c);
-        return;
-    }
-    if (m_plan.compare) {
-        drawCompare(canvas, t, c);
         return;
     }
     gfx::PixelRect area = canvas;
@@ -94,30 +90,6 @@ void Gui::drawMaps(gfx::PixelRect area, DrawTarget& t) {
     t.gridShown = p.mode == ViewMode::Grid;
     m_renderer.draw(t.mapsRect, t.fbHeight, p);
     if (mapsTitle.w > 0) t.panes.push_back({"maps", mapsTitleText(m_view, m_shownLayer, channels()), mapsTitle, t.mapsRect});
-}
-
-void Gui::drawCompare(const gfx::PixelRect& area, DrawTarget& t, ViewContext& c) {
-    gfx::ActivationRenderer* maps[2] = {&m_origRenderer, &m_renderer};
-    gfx::ActivationRenderer* grams[2] = {&m_origGramRenderer, &m_gramRenderer};
-    gfx::PixelRect rest = area;
-    for (View* v : m_plan.columns) rest = v->draw(rest, t, c);  // the back-projection of the stylised frame
-    const gfx::CompareLayout l = gfx::drawCompare(m_view, maps, grams, rest, t.fbHeight);
-    gfx::CompareRects* rects = t.live ? m_cmp : m_cmpOffscreen;
-    rects[0] = l.side[0];
-    rects[1] = l.side[1];
-    if (!t.live) return;
-    std::vector<gfx::Pane> sides;
-    const char* parts[] = {"frame", "maps", "gram"};
-    for (int side = 0; side < 2; ++side) {
-        const gfx::PixelRect* r[] = {&l.side[side].frame, &l.side[side].maps, &l.side[side].gram};
-        for (int k = 0; k < 3; ++k)
-            if (r[k]->w > 0) sides.push_back({std::string(side ? "stylised_" : "original_") + parts[k], "", {r[k]->x, r[k]->y - 17, r[k]->w, 17}, *r[k]});
-    }
-    t.panes.insert(t.panes.begin(), sides.begin(), sides.end());
-    // Hover, clicks and the highlight follow the stylised side.
-    t.mapsRect = l.side[1].maps;
-    t.grid = l.grid;
-    t.frameRect = l.side[1].frame;
 }
 
 }  // namespace cnnscope::app::detail

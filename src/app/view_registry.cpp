@@ -2,6 +2,7 @@
 #include "app/view_registry.hpp"
 
 #include "app/atlas_view.hpp"
+#include "app/compare_view.hpp"
 #include "app/model2_view.hpp"
 #include "app/transfer_view.hpp"
 #include "app/unit_view.hpp"
@@ -16,6 +17,7 @@ void registerViews(ViewRegistry& r) {
     r.add(std::make_unique<TransferView>());
     r.add(std::make_unique<AtlasView>());
     r.add(std::make_unique<UnitView>());
+    r.add(std::make_unique<CompareView>());
     r.add(std::make_unique<Model2View>());
 }
 
@@ -56,11 +58,13 @@ CanvasPlan ViewRegistry::plan(const ViewContext& c) const {
             p.canvas = v.get();
             return p;
         }
-    p.compare = c.comparing;
     for (const auto& v : m_views) {
         const CanvasClaim k = v->claim(c);
         if (k == CanvasClaim::Column) p.columns.push_back(v.get());
-        else if (k == CanvasClaim::Maps && !p.maps && !p.compare) p.maps = v.get();
+        else if ((k == CanvasClaim::Maps || k == CanvasClaim::Compare) && !p.maps) {
+            p.maps = v.get();
+            p.compare = k == CanvasClaim::Compare;
+        }
     }
     return p;
 }
@@ -84,6 +88,10 @@ bool ViewRegistry::supplyMaps(ViewContext& c) {
     for (auto& v : m_views)
         if (v->supplyMaps(c)) return m_mapsOwned = true;
     return false;
+}
+
+void ViewRegistry::onResult(ViewContext& c) {
+    for (auto& v : m_views) v->onResult(c);
 }
 
 void ViewRegistry::tick(ViewContext& c) {
@@ -133,6 +141,10 @@ std::string ViewRegistry::captionSuffix(const ViewContext& c) const {
     return s;
 }
 
+void ViewRegistry::captionFacts(CaptionFacts& f, const ViewContext& c) const {
+    for (const auto& v : m_views) v->captionFacts(f, c);
+}
+
 const char* ViewRegistry::inputTitle(const ViewContext& c) const {
     for (const auto& v : m_views)
         if (const char* t = v->inputTitle(c)) return t;
@@ -142,7 +154,7 @@ const char* ViewRegistry::inputTitle(const ViewContext& c) const {
 std::string ViewRegistry::statsJson(const ViewContext& c) const {
     std::string j;
     for (const auto& v : m_views)
-        if (std::string s = v->statsJson(c); !s.empty()) j += "  \"" + std::string(v->name()) + "\": " + s + ",\n";
+        j += v->statsFields(c);
     return j;
 }
 

@@ -10,15 +10,6 @@
 
 namespace cnnscope::app {
 
-// The canvas of one UI frame: one view takes it all, or column views beside the maps pane, which
-// one view may replace (else the window draws its own maps there).
-struct CanvasPlan {
-    View* canvas = nullptr;       // takes it all
-    bool compare = false;         // else the window's compare layout takes it (with the column views)
-    std::vector<View*> columns;   // left of the maps
-    View* maps = nullptr;         // replaces the maps pane
-    bool mapsDrawn() const { return !canvas && !compare && !maps; }  // the window's own maps pane
-};
 
 class ViewRegistry {
 public:
@@ -30,8 +21,8 @@ public:
     }
     const std::vector<std::unique_ptr<View>>& all() const { return m_views; }
 
-    // The first Canvas claimer, else the compare layout (c.comparing), else the Column claimers
-    // and the first Maps claimer: the canvas's priority is the registry's order.
+    // The first Canvas claimer, else the Column claimers and the first Maps or Compare claimer:
+    // the canvas's priority is the registry's order.
     CanvasPlan plan(const ViewContext& c) const;
 
     bool initGl(std::string* error);
@@ -39,6 +30,7 @@ public:
     void stop();
     bool supplyMaps(ViewContext& c);  // the first view whose own maps are on screen (the rest not asked)
     bool mapsOwned() const { return m_mapsOwned; }  // as the last supplyMaps found
+    void onResult(ViewContext& c);
     void tick(ViewContext& c);
     bool onKey(KeyAction a, ViewContext& c);
     bool onPanelEvent(const ui::PanelEvent& e, ViewContext& c);
@@ -48,8 +40,9 @@ public:
     std::vector<std::string> banners(const ViewContext& c) const;
     void legends(std::vector<Legend>& out, const ViewContext& c) const;
     std::string captionSuffix(const ViewContext& c) const;
+    void captionFacts(CaptionFacts& f, const ViewContext& c) const;
     const char* inputTitle(const ViewContext& c) const;
-    std::string statsJson(const ViewContext& c) const;  // "  \"name\": {...},\n" per view
+    std::string statsJson(const ViewContext& c) const;  // every view's statsFields
     bool computing(const ViewContext& c) const;
     bool showing(const ViewContext& c) const;
     int scriptState(const ViewContext& c, std::string* error) const;  // the first not ready
@@ -59,8 +52,8 @@ private:
     bool m_mapsOwned = false;
 };
 
-// The window's views, in the canvas's priority: atlas > unit column > second model, and the
-// transfer (which supplies the maps). The one place their types are named outside their files.
+// The window's views, in the canvas's priority: atlas > unit column > compare > second model, and
+// the transfer (which supplies the maps). The one place their types are named outside their files.
 void registerViews(ViewRegistry& registry);
 
 }  // namespace cnnscope::app
