@@ -190,6 +190,7 @@ bool Gui::frame() {
                            Clock::now() - std::chrono::milliseconds(100));
 
     const bool keyboardBusy = ImGui::GetIO().WantCaptureKeyboard;
+    if (!keys.empty()) m_stats.inputEvent();
     for (int key : keys)
         if (auto action = actionForKey(key, keyboardBusy)) applyKey(*action);
     takeResults();
@@ -200,6 +201,7 @@ bool Gui::frame() {
         m_views.tick(c);
     }
 
+    m_stats.frameBegins();
     m_window.beginFrame();
     int fbW = 0, fbH = 0;
     m_window.framebufferSize(fbW, fbH);
@@ -219,6 +221,7 @@ bool Gui::frame() {
     m_stats.frameDrawn();
     const bool more = !m_scripted || !m_renderer.hasActivations() || scriptStep();
     m_window.swap();
+    m_stats.frameSwapped();
     return more;
 }
 
@@ -250,6 +253,7 @@ bool Gui::scriptStep() {
         [this] { return m_pipeline->stats().inferences; }, [this] { return m_history.stats().pushed; }};
     if (std::optional<KeyAction> key; m_script.keys(probe, key)) {
         if (key) {
+            if (*key != KeyAction::Idle && *key != KeyAction::WaitFrame) m_stats.inputEvent();  // shown by the next frame
             m_script.inStep = true;
             applyKey(*key);
             m_script.inStep = false;

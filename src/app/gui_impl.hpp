@@ -1,12 +1,13 @@
-// The window's private header: the Gui class, which owns the session (pipeline, renderers, view)
-// and one member per stand-alone part (AtlasView, Recorder, WeightsDownload, ScriptedRun,
-// FrameStats, UnitView, TransferView, Model2View, JobRunner, Window: each its own state, given
-// what it needs as arguments, holding no pointer back). Gui's member functions live in one file per
-// concern: gui.cpp (startup, loop, scripted run, shutdown), actions.cpp (keys and panel events ->
-// pipeline), view_draw.cpp (the maps view, window and offscreen), overlays.cpp (caption, banners,
-// hover, panel facts), outputs.cpp (screenshots, recording, sweeps, stats JSON), gui_atlas.cpp,
-// gui_unit.cpp, gui_transfer.cpp, gui_model2.cpp and extras.cpp (the parts' glue: atlas, unit,
-// transfer, second model, download and conv). Only app/ includes it.
+// The window's private header: the Gui class, which owns the session (pipeline, the maps on
+// screen, the history), the registry of views (app/view.hpp, app/view_registry: the atlas, the
+// unit column, compare, the second model, the transfer; Gui never names their types) and one
+// member per part of its own (Recorder, WeightsDownload, ScriptedRun, FrameStats, JobRunner,
+// Window: each its own state, given what it needs as arguments, holding no pointer back). Gui's
+// member functions live in one file per concern: gui.cpp (startup, loop, scripted run, shutdown),
+// actions.cpp (keys and panel events -> views and pipeline; the views' context), view_draw.cpp
+// (the canvas plan and its draw, window and offscreen), overlays.cpp (caption, banners, hover,
+// panel facts), outputs.cpp (screenshots, recording, sweeps, stats JSON), history_view.cpp and
+// history_gif.cpp (the timeline), extras.cpp (download and conv). Only app/ includes it.
 #pragma once
 
 #include "app/view_options.hpp"

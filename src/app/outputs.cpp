@@ -223,6 +223,8 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"capture_fps\": " << s.captureFps << ",\n"
       << "  \"latency_ms\": {\"p50\": " << m_stats.latencyPercentile(50) << ", \"p95\": " << m_stats.latencyPercentile(95)
       << ", \"samples\": " << m_stats.latencySamples() << "},\n"
+      << "  \"ui_latency_ms\": {\"p50\": " << m_stats.uiLatencyPercentile(50) << ", \"p99\": " << m_stats.uiLatencyPercentile(99)
+      << ", \"samples\": " << m_stats.uiLatencySamples() << "},\n"
       << "  \"frames_captured\": " << s.framesCaptured << ",\n"
       << "  \"dropped_frames\": " << s.framesDropped << ",\n"
       << "  \"source_failures\": " << s.sourceFailures << ",\n"

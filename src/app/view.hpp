@@ -9,6 +9,7 @@
 //   onResult    - the pipeline's newest result is on screen
 //   tick        - take results, request work (never wait)
 //   claim       - what it takes of the canvas: all of it, a column left of the maps, the maps pane
+//                 (decided once per UI frame, after the panel's events: CanvasPlan)
 //   draw        - into a rectangle, for the window and offscreen targets alike (DrawTarget)
 //   overlay     - labels, hover and clicks over the window (ImGui); burnLabels: the same in files
 //   panel, banner, legends, captionSuffix, captionFacts - what the panel, banners, colorbar and caption show
@@ -178,8 +179,10 @@ public:
         const std::string j = statsJson(c);
         return j.empty() ? j : "  \"" + std::string(name()) + "\": " + j + ",\n";
     }
-    virtual bool computing(const ViewContext&) const { return false; }  // the scripted 'idle' waits while true
-    virtual bool showing(const ViewContext&) const { return true; }     // the scripted frames count once true
+    // The scripted run: 'idle' waits while a view is computing for the view on screen, and so does
+    // the start of the counted frames; the frames count only while every view is showing.
+    virtual bool computing(const ViewContext&) const { return false; }
+    virtual bool showing(const ViewContext&) const { return true; }
     // The scripted run: 1 ready, 0 still running (the run waits), -1 failed (*error says why).
     virtual int scriptState(const ViewContext&, std::string* /*error*/) const { return 1; }
 };

@@ -73,6 +73,18 @@ class ViewsTest(CliTest):
         self.assertAlmostEqual(w["width"] / w["height"], 768 / 576, delta=0.02, msg=w)
         self.assertAlmostEqual(o["width"] / o["height"], 768 / 576, delta=0.02, msg=o)
 
+    def test_ui_latency_is_reported_per_input_event(self):
+        # Each scripted key is an input event, shown by the next frame drawn: one sample each
+        # ('idle' is a wait, not input).
+        st = self.view(BABOON, "--layer", "block1_conv1", "--keys", "right,idle,right,g,g")
+        u = st["ui_latency_ms"]
+        self.assertEqual(u["samples"], 4, u)
+        self.assertGreater(u["p50"], 0, u)
+        self.assertGreaterEqual(u["p99"], u["p50"], u)
+        self.assertLess(u["p99"], 10000, u)  # a frame, not a wait on inference
+        st = self.view(BABOON, "--layer", "block1_conv1")
+        self.assertEqual(st["ui_latency_ms"]["samples"], 0)
+
 
 if __name__ == "__main__":
     unittest.main()
