@@ -9,7 +9,7 @@ void Gui::selectLayer(const std::string& layer) {
     // A layer already computed for the frame on screen shows now, without recomputing.
     // (Not in the compare view: the original frame's maps of that layer are not cached.)
     auto it = m_layerCache.find(layer);
-    const bool cached = it != m_layerCache.end() && !(m_view.compare && m_style) && !m_transfer.active();
+    const bool cached = it != m_layerCache.end() && !(m_view.compare && m_style) && !m_views.mapsOwned();
     m_pipeline->setLayer(layer, !cached);
     if (cached) {
         m_act = it->second;
@@ -26,7 +26,8 @@ void Gui::applyKey(KeyAction action) {
         auto it = std::find(m_layerNames.begin(), m_layerNames.end(), m_view.layer);
         return it == m_layerNames.end() ? 0 : int(it - m_layerNames.begin());
     };
-    switch (action) {
+    ViewContext c = context();
+    if (!m_views.onKey(action, c)) switch (action) {
         case KeyAction::NextChannel: m_view.channel = (m_view.channel + 1) % C; break;
         case KeyAction::PrevChannel: m_view.channel = (m_view.channel + C - 1) % C; break;
         case KeyAction::NextRow: m_view.channel = std::min(C - 1, m_view.channel + step); break;
@@ -50,7 +51,7 @@ void Gui::applyKey(KeyAction action) {
             m_view.compare = !m_view.compare;
             m_pipeline->setCompare(m_view.compare);
             break;
-        case KeyAction::ToggleAtlas: toggleAtlas(); break;
+        case KeyAction::ToggleAtlas: break;  // the atlas view's
         case KeyAction::Screenshot: takeScreenshot(); break;
         case KeyAction::ToggleRecord:
             if (m_recorder.active()) stopRecording();
@@ -90,14 +91,12 @@ void Gui::applyScriptArgument(KeyAction action) {
 
 void Gui::applyPanelEvent(const ui::PanelEvent& e) {
     using K = ui::PanelEvent::Kind;
+    if (ViewContext c = context(); m_views.onPanelEvent(e, c)) return;  // a view's section (second model, transfer)
     switch (e.kind) {
         case K::SelectLayer: selectLayer(e.text); break;
-        case K::LoadModel2: loadModel2(e.text); break;
-        case K::UnloadModel2: m_model2.unload(poster()); break;
         case K::NormChanged:
             refreshRanges();
             if (!m_ranges.empty()) m_renderer.uploadRanges(m_ranges);
-            if (comparing() && !m_origRanges.empty()) m_origRenderer.uploadRanges(m_origRanges);
             break;
         case K::Screenshot: applyKey(KeyAction::Screenshot); break;
         case K::ToggleRecord: applyKey(KeyAction::ToggleRecord); break;
@@ -147,11 +146,11 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
         case K::ConvMode: setConv(e.text); break;
         case K::Download: startDownload(); break;
         case K::CancelDownload: cancelDownload(); break;
+        case K::LoadModel2:
+        case K::UnloadModel2:
         case K::TransferStart:
-            if (auto st = startTransfer(e.text, int(e.value)); !st) post(st.error(), st);
-            break;
-        case K::TransferStop: stopTransfer(e.text == "close"); break;
-        case K::TransferSave: m_transfer.save(pipelineLabel(), poster()); break;
+        case K::TransferStop:
+        case K::TransferSave: break;  // the views'
     }
 }
 
@@ -225,7 +224,6 @@ Status Gui::loadStyleStage(const std::string& text) {
 void Gui::refreshRanges() {
     if (!m_act.empty()) channelRanges(m_act, m_view.norm, m_ranges, m_rangeScratch);
     channelExtents(m_act, m_extent);  // each channel's own min and max: constant channels, the legend
-    if (!m_result.originalAct.empty()) channelRanges(m_result.originalAct, m_view.norm, m_origRanges, m_rangeScratch);
 }
 
 void Gui::startPrefetch() {
@@ -242,7 +240,7 @@ void Gui::startPrefetch() {
 
 void Gui::takeResults() {
     m_jobs.poll();  // background results (the prefetch, sweeps) are applied here, on the main thread
-    if (transferTick()) return;  // the transfer image and its maps own the view
+    if (ViewContext c = context(); m_views.supplyMaps(c)) return;  // a view's own maps own the view (the transfer's)
     if (!m_pipeline->takeResult(m_result, m_resultSeen)) return;
     historyPush();
     if (m_historyPos >= 0) return;  // scrubbing the history: the live result is kept, not shown
@@ -257,21 +255,57 @@ void Gui::takeResults() {
     m_act = m_result.act;
     m_shownLayer = m_result.layer;
     refreshRanges();
-    if (!m_result.originalAct.empty() && !m_result.gram.empty()) {
-        // One shared scale for both Gram matrices: equal colours are equal values.
-        const Range g = gramRange(m_result.gram, m_result.originalGram);
-        const int C = m_result.gram.rows;
-        const int shape[4] = {1, 1, C, C};
-        m_gramRenderer.upload(m_result.gram.reshape(1, 4, shape), {g});
-        m_origGramRenderer.upload(m_result.originalGram.reshape(1, 4, shape), {g});
-        m_origRenderer.upload(m_result.originalAct, m_origRanges);
-        m_origRenderer.uploadFrame(m_result.original);
-        m_gramDistance = gramDistance(m_result.gram, m_result.originalGram);
-    } else {
-        m_gramDistance = -1;
+    {
+        ViewContext c = context();
+        m_views.onResult(c);  // e.g. the compare view's original side and Gram matrices
     }
     m_renderer.upload(m_act, m_ranges);
     m_renderer.uploadFrame(m_result.frame);
+}
+
+// [SECTION] What the views are told, and may ask.
+
+KeptFrame Gui::keptFrame() const {
+    KeptFrame k;
+    k.scrubbing = m_historyPos >= 0;
+    k.valid = historySource(k.frame, k.id, k.index);
+    k.shownIndex = m_historyShownIndex;
+    return k;
+}
+
+ViewContext Gui::context() const {
+    Gui& g = const_cast<Gui&>(*this);  // the views may act on the window through WindowActions
+    return ViewContext{g.m_view,      g.m_inputs,       *m_pipeline, m_pipelineGeneration, m_result,     m_act,
+                       m_shownLayer,  m_shownFrameId,   g.m_renderer, m_screen,            keptFrame(),  g.m_jobs,
+                       m_opts.common, m_scripted,       m_plan,       m_plan.compare,      m_style.get(), m_views.mapsOwned(), m_stats.framesRendered(),
+                       static_cast<WindowActions&>(g), m_hover};
+}
+
+void Gui::showMaps(const cv::Mat& act, const std::string& layer, const cv::Mat& frame) {
+    m_act = act;
+    m_shownLayer = layer;
+    refreshRanges();
+    m_renderer.upload(m_act, m_ranges);
+    m_renderer.uploadFrame(frame);
+}
+
+void Gui::restoreLiveMaps() {
+    m_resultSeen = 0;  // the pipeline's frame and maps come back
+    m_layerCache.clear();
+}
+
+session::CommonOptions Gui::workerModelOptions() const {
+    // What the pipeline runs now (the panel may have changed the model, input size or target since
+    // startup), as options a worker loads its own copy from. The kernel choice is process-wide.
+    const Model& m = m_pipeline->model();
+    session::CommonOptions o = m_opts.common;
+    o.model = m.untrained() ? std::string() : m.source();
+    o.untrained = m.untrained();
+    const cv::Size s = m.preprocessing().size;
+    o.inputSize = s.area() > 0 ? std::to_string(s.width) + "x" + std::to_string(s.height) : std::string();
+    o.target = m.target().actual;
+    o.quiet = true;
+    return o;
 }
 
 }  // namespace cnnscope::app::detail

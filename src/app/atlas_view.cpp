@@ -3,6 +3,7 @@
 // frames) and the tiles are packed on a job thread, one request in flight, always for the newest
 // frame (latest-wins); the main thread only uploads the packed maps and draws them with the shader.
 #include "app/atlas_view.hpp"
+#include "app/view_options.hpp"
 
 #include "app/frame_stats.hpp"
 
@@ -159,6 +160,64 @@ std::string AtlasView::statsJson(bool shown) const {
                       ps.height, m_layout->uploadBytes(), (unsigned long long)m_frames, (long long)m_frame.frameIndex,
                       percentile(m_times, 50), percentile(m_times, 95), m_forwardMs, m_packMs, m_uploadMs, m_rect.x, m_rect.y, m_rect.w,
                       m_rect.h, m_cam.offsetX, m_cam.offsetY, m_cam.zoom);
+}
+
+// [SECTION] The view contract.
+
+Status AtlasView::afterPipeline(const detail::ViewOptions& o, ViewContext& c) {
+    if (!o.atlas) return {};
+    if (auto st = ensureLayout(c.pipeline.model(), c.generation); !st) return Error{"--atlas: " + st.error()};
+    return {};
+}
+
+bool AtlasView::onKey(KeyAction a, ViewContext& c) {
+    if (a != KeyAction::ToggleAtlas) return false;
+    if (!c.view.atlas)
+        if (auto st = ensureLayout(c.pipeline.model(), c.generation); !st) {
+            c.window.post(st.error(), ui::Message::Level::Error);
+            return true;
+        }
+    c.view.atlas = !c.view.atlas;
+    return true;
+}
+
+void AtlasView::tick(ViewContext& c) {
+    if (!c.view.atlas || c.jobs.running("atlas") || retryLater()) return;
+    // The newest live frame, or the history frame on screen.
+    cv::Mat source = c.kept.valid ? c.kept.frame : c.result.frame;
+    const uint64_t frameId = c.kept.valid ? c.kept.id : c.result.frameId;
+    const int64_t frameIndex = c.kept.valid ? c.kept.index : c.result.frameIndex;
+    if (source.empty() || !ensureLayout(c.pipeline.model(), c.generation)) return;
+    auto asked = request(c.pipeline, source, frameId, frameIndex, c.view.norm);
+    if (!asked) return;
+    // Applied on the main thread by the job runner, unless the pipeline was rebuilt meanwhile.
+    c.jobs.run<AtlasJobResult>("atlas", std::move(asked->work),
+                               [this, window = &c.window, now = &c.generation, generation = c.generation, frameId,
+                                normKey = asked->normKey](AtlasJobResult& r) {
+                                   if (generation != *now || !hasLayout()) return;
+                                   if (auto st = apply(r, frameId, normKey); !st) window->post("atlas: " + st.error(), ui::Message::Level::Error);
+                               });
+}
+
+gfx::PixelRect AtlasView::draw(const gfx::PixelRect& area, DrawTarget& t, ViewContext& c) {
+    draw(area, t.fbHeight, t.live, c.view.colormap, c.view.norm.gamma);
+    if (t.live) t.panes.push_back({"atlas", "", {}, area});
+    return {};
+}
+
+void AtlasView::overlay(ImDrawList* dl, ViewContext& c) {
+    if (!c.view.atlas) return;
+    if (const auto pick = drawOverlay(dl, !c.scripted)) {
+        c.view.atlas = false;
+        c.view.mode = ViewMode::Single;
+        c.view.channel = pick->channel;
+        c.window.selectLayer(pick->layer);
+    }
+}
+
+bool AtlasView::showing(const ViewContext& c) const {
+    if (c.view.atlas && !hasData()) return false;
+    return !(c.view.atlas && c.kept.scrubbing && frameIndex() != c.kept.shownIndex);
 }
 
 }  // namespace cnnscope::app

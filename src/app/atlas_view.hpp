@@ -6,6 +6,7 @@
 #pragma once
 
 #include "app/jobs.hpp"
+#include "app/view.hpp"
 #include "core/base/expected.hpp"
 #include "core/pipeline/pipeline.hpp"
 #include "core/render/atlas.hpp"
@@ -28,8 +29,21 @@ struct AtlasJobResult {
     double forwardMs = 0, packMs = 0, totalMs = 0;
 };
 
-class AtlasView {
+class AtlasView : public View {
 public:
+    // The view contract (app/view.hpp): key a toggles it; it takes the whole canvas while on.
+    const char* name() const override { return "atlas"; }
+    Status afterPipeline(const detail::ViewOptions& o, ViewContext& c) override;  // --atlas
+    bool initGl(std::string* error) override { return m_renderer.init(error); }
+    void releaseGl() override { m_renderer = gfx::AtlasRenderer(); }  // while the context is current
+    void tick(ViewContext& c) override;  // asks for the newest (or the kept) frame's atlas when none is in flight
+    bool onKey(KeyAction a, ViewContext& c) override;
+    CanvasClaim claim(const ViewContext& c) const override { return c.view.atlas ? CanvasClaim::Canvas : CanvasClaim::None; }
+    gfx::PixelRect draw(const gfx::PixelRect& area, DrawTarget& t, ViewContext& c) override;
+    void overlay(ImDrawList* dl, ViewContext& c) override;  // band labels, hover, zoom, pan; a click shows that channel
+    std::string statsJson(const ViewContext& c) const override { return statsJson(c.view.atlas); }
+    bool showing(const ViewContext& c) const override;  // its data, of the kept frame while scrubbing
+
     // A request for a frame's atlas: `work` runs on a job thread, then apply() on the main thread.
     struct Request {
         uint64_t frameId = 0;
@@ -41,9 +55,6 @@ public:
         std::string layer;
         int channel = 0;
     };
-
-    bool initGl(std::string* error) { return m_renderer.init(error); }
-    void releaseGl() { m_renderer = gfx::AtlasRenderer(); }  // while the context is current
 
     // The layout of `model`'s conv layers; rebuilt when `generation` (the pipeline's) changed.
     Status ensureLayout(const Model& model, uint64_t generation);

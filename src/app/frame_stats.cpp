@@ -23,6 +23,26 @@ void FrameStats::frameDrawn() {
     }
 }
 
+void FrameStats::inputEvent() {
+    if (m_inputPending) return;  // the oldest event waiting counts
+    m_inputPending = true;
+    m_inputAt = Clock::now();
+}
+
+void FrameStats::frameBegins() {
+    if (!m_inputPending || m_inputInFrame) return;
+    m_inputInFrame = true;
+    m_inputInFrameAt = m_inputAt;
+    m_inputPending = false;
+}
+
+void FrameStats::frameSwapped() {
+    if (!m_inputInFrame) return;
+    m_inputInFrame = false;
+    m_uiLatencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - m_inputInFrameAt).count());
+    if (m_uiLatencies.size() > 2000) m_uiLatencies.erase(m_uiLatencies.begin(), m_uiLatencies.begin() + 1000);
+}
+
 void FrameStats::latency(double ms) {
     m_latencies.push_back(ms);
     if (m_latencies.size() > 2000) m_latencies.erase(m_latencies.begin(), m_latencies.begin() + 1000);

@@ -25,8 +25,18 @@ public:
     double latencyPercentile(double p) const { return percentile(m_latencies, p); }
     size_t latencySamples() const { return m_latencies.size(); }
 
+    // UI latency, input event -> the frame that shows it on screen: an event (a key, a scripted
+    // key) is shown by the first frame whose drawing starts after it.
+    void inputEvent();
+    void frameBegins();   // the frame's drawing starts: the events so far are in it
+    void frameSwapped();  // it is on screen: one sample per frame that had events
+    double uiLatencyPercentile(double p) const { return percentile(m_uiLatencies, p); }
+    size_t uiLatencySamples() const { return m_uiLatencies.size(); }
+
 private:
-    std::vector<double> m_latencies;
+    std::vector<double> m_latencies, m_uiLatencies;
+    bool m_inputPending = false, m_inputInFrame = false;
+    Clock::time_point m_inputAt{}, m_inputInFrameAt{};  // the oldest event not yet shown
     double m_renderFps = 0;
     uint64_t m_framesRendered = 0;
     Clock::time_point m_windowStart = Clock::now();

@@ -1,7 +1,6 @@
 // The live visualizer: startup (options -> session), the loop, the scripted run and shutdown.
 // Capture and inference run on their own threads (core/pipeline) and hand over latest-wins;
 // only this thread touches GL. The other parts of the window: see app/gui_impl.hpp.
-#include "app/gui.hpp"
 #include "app/gui_impl.hpp"
 
 namespace cnnscope::app {
@@ -9,21 +8,14 @@ namespace cnnscope::app {
 namespace detail {
 
 bool Gui::setupWindow(std::string& error) {
-    return m_window.open(m_view.windowW, m_view.windowH, error) && m_renderer.init(&error) && m_origRenderer.init(&error) &&
-           m_gramRenderer.init(&error) && m_origGramRenderer.init(&error) && m_atlas.initGl(&error) &&
-           m_unit.initGl(&error);
+    return m_window.open(m_view.windowW, m_view.windowH, error) && m_renderer.init(&error) && m_views.initGl(&error);
 }
 
 void Gui::teardown() {
     if (m_pipeline) m_pipeline->stop();
     if (!m_window.isOpen()) return;
     m_renderer = gfx::ActivationRenderer();  // GL objects go while the context is current
-    m_origRenderer = gfx::ActivationRenderer();
-    m_gramRenderer = gfx::ActivationRenderer();
-    m_origGramRenderer = gfx::ActivationRenderer();
-    m_atlas.releaseGl();
-    m_unit.releaseGl();
-    m_model2.releaseGl();
+    m_views.releaseGl();
     m_offscreen = gfx::OffscreenTarget();
     m_historyGif.reset();
     m_window.close();
@@ -43,22 +35,23 @@ int Gui::startup() {
     // Scripted runs start from the defaults (reproducible); the window from the saved settings,
     // with what the command line gives on top.
     if (!m_scripted) m_settings = ui::loadSettings(ViewState());
-    for (const auto& p : m_settings.problems) cli::warn(p);
+    for (const auto& p : m_settings.problems) session::warn(p);
     m_view = m_settings.view;
-    if (auto st = applyViewOptions(); !st) return cli::fail(st.error());
+    if (auto st = applyViewOptions(); !st) return session::fail(st.error());
     std::vector<std::string> warnings;  // also on stderr; the panel lists them too
     auto model = session::loadModel(m_opts.common, &warnings);
-    if (!model) return cli::fail(model.error());
-    if (auto st = applyModelOptions(*model, warnings); !st) return cli::fail(st.error());
-    if (auto st = checkViewOutputs(&*model); !st) return cli::fail(st.error());
-    if (auto st = m_model2.start(m_opts.common, m_opts.model2, *model, m_view.layer); !st) return cli::fail(st.error());
+    if (!model) return session::fail(model.error());
+    if (auto st = applyModelOptions(*model, warnings); !st) return session::fail(st.error());
+    if (auto st = checkViewOutputs(&*model); !st) return session::fail(st.error());
+    for (const auto& v : m_views.all())
+        if (auto st = v->beforeWindow(m_opts, *model, m_view.layer); !st) return session::fail(st.error());
     if (!m_opts.model2.empty()) m_inputs.model2Text = m_opts.model2;
     auto spec = chooseSource();
-    if (!spec) return cli::fail(spec.error());
+    if (!spec) return session::fail(spec.error());
     std::string error;
     if (!setupWindow(error)) {
         teardown();
-        return cli::fail(error);
+        return session::fail(error);
     }
     m_pipeline = std::make_unique<Pipeline>(std::move(*model));
     m_pipeline->setLayer(m_view.layer);
@@ -66,8 +59,10 @@ int Gui::startup() {
     m_pipeline->setStyle(m_style);
     m_pipeline->setCompare(m_view.compare);
     if (auto st = m_pipeline->openSource(*spec); !st) post(st.error(), st);
-    if (m_opts.atlas)
-        if (auto st = ensureAtlasLayout(); !st) return cli::fail("--atlas: " + st.error());
+    for (const auto& v : m_views.all()) {
+        ViewContext c = context();
+        if (auto st = v->afterPipeline(m_opts, c); !st) return session::fail(st.error());
+    }
     m_view.atlas = m_opts.atlas;
     m_history.setBudget(size_t(m_opts.historyMb) << 20);
     for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
@@ -111,15 +106,16 @@ Status Gui::applyViewOptions() {
         if (std::sscanf(m_opts.hover.c_str(), "%d,%d%c", &x, &y, &end) != 2 || x < 0 || y < 0)
             return Error{"--hover: expected X,Y in window pixels (e.g. 900,300), got '" + m_opts.hover + "'"};
         if (!m_scripted) return Error{"--hover needs --frames N (a scripted run); move the pointer in the window instead"};
-        m_unit.setHover({x, y});
+        m_hover = cv::Point(x, y);
     }
     auto keys = parseKeyList(m_opts.keys, &m_scriptArgs);
     if (!keys) return Error{keys.error()};
     m_script.configure(m_opts.frames, std::move(*keys));
     if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !m_scripted)
         return Error{"--screenshot and --stats need --frames N (a scripted run)"};
+    for (const auto& v : m_views.all())
+        if (auto st = v->checkOptions(m_opts, m_scripted); !st) return st;
     if (!m_opts.transfer.empty()) {
-        if (auto st = TransferView::checkOptions(m_opts.transfer, m_opts.transferSize, m_opts.transferIterations); !st) return st;
         m_inputs.transferStyle = m_opts.transfer;
         m_inputs.transferIterations = m_opts.transferIterations;
     }
@@ -194,16 +190,18 @@ bool Gui::frame() {
                            Clock::now() - std::chrono::milliseconds(100));
 
     const bool keyboardBusy = ImGui::GetIO().WantCaptureKeyboard;
+    if (!keys.empty()) m_stats.inputEvent();
     for (int key : keys)
         if (auto action = actionForKey(key, keyboardBusy)) applyKey(*action);
     takeResults();
     historyTick();
-    atlasTick();
     pollDownload();
-    unitTick();
-    topkTick();
-    model2Tick();
+    {
+        ViewContext c = context();
+        m_views.tick(c);
+    }
 
+    m_stats.frameBegins();
     m_window.beginFrame();
     int fbW = 0, fbH = 0;
     m_window.framebufferSize(fbW, fbH);
@@ -212,6 +210,7 @@ bool Gui::frame() {
         ui::drawPanel(m_view, m_inputs, panelInfo(), kPanelWidth, float(fbH), events);
         for (const ui::PanelEvent& e : events) applyPanelEvent(e);
     }
+    decideCanvas();
     drawFrame();
     recordTick();
     drawOverlays(viewArea());
@@ -222,35 +221,29 @@ bool Gui::frame() {
     m_stats.frameDrawn();
     const bool more = !m_scripted || !m_renderer.hasActivations() || scriptStep();
     m_window.swap();
+    m_stats.frameSwapped();
     return more;
 }
 
 // [SECTION] Scripted run: keys, then N frames of the requested view, then the files asked for.
 
-bool Gui::mapsOfCurrentModel() const {
-    const LayerInfo* shown = m_pipeline->model().find(m_shownLayer);
-    return shown && m_act.dims == 4 && m_act.size[1] == shown->shape[0] && m_act.size[2] == shown->shape[1] &&
-           m_act.size[3] == shown->shape[2];
-}
-
 bool Gui::viewComputed() const {
     if (m_jobs.running("prefetch") || m_jobs.running("history-gif") || m_shownLayer != m_view.layer || m_download.running() ||
-        !convReportCurrent() || !unitCurrent() || !model2Current())
-        return false;
+        !convReportCurrent() || m_views.computing(context()))
+        return false;  // a view's work for the view on screen (a back-projection, B's maps, a scripted --transfer)
     if (!m_act.empty() && !mapsOfCurrentModel()) return false;  // an input-size or model change has not come through yet
     // A scrubbed history frame's maps are on screen.
     if (m_historyPos >= 0) {
         auto kept = m_history.at(size_t(m_historyPos));
         if (kept && m_historyShown != std::to_string(kept->index) + "/" + m_view.layer) return false;
     }
-    // A scripted --transfer has finished (or failed).
-    return m_opts.transfer.empty() || !m_transfer.error().empty() || (m_transfer.shot().finished && m_transfer.shot().layer == m_view.layer);
+    return true;
 }
 
 bool Gui::startScriptRecording() {
     startRecording(m_opts.record);
     if (m_recorder.active()) return true;
-    m_exitCode = cli::fail(m_message);
+    m_exitCode = session::fail(m_message);
     return false;
 }
 
@@ -260,6 +253,7 @@ bool Gui::scriptStep() {
         [this] { return m_pipeline->stats().inferences; }, [this] { return m_history.stats().pushed; }};
     if (std::optional<KeyAction> key; m_script.keys(probe, key)) {
         if (key) {
+            if (*key != KeyAction::Idle && *key != KeyAction::WaitFrame) m_stats.inputEvent();  // shown by the next frame
             m_script.inStep = true;
             applyKey(*key);
             m_script.inStep = false;
@@ -267,7 +261,7 @@ bool Gui::scriptStep() {
         if (m_script.failure().empty()) return true;
     }
     if (!m_script.failure().empty()) {  // a step of --keys failed: the run is not what was asked
-        m_exitCode = cli::fail("--keys: " + m_script.failure());
+        m_exitCode = session::fail("--keys: " + m_script.failure());
         m_script.complete();
         return false;
     }
@@ -275,11 +269,17 @@ bool Gui::scriptStep() {
     // into the style (the recording then goes on for --frames more frames of the result).
     if (!m_opts.transfer.empty() && !m_opts.record.empty() && !m_recorder.active() && !m_script.started())
         if (!startScriptRecording()) return false;
-    if (const int t = transferScriptState(); t <= 0) return t == 0;
+    std::string failure;  // a view's scripted work failed (said so: no second "stopped" line)
+    if (const int t = m_views.scriptState(context(), &failure); t <= 0) {
+        if (t < 0) {
+            m_exitCode = session::fail(failure);
+            m_script.complete();
+        }
+        return t == 0;
+    }
     if (!scriptViewShown()) return true;
     if (!m_script.started()) {
-        if (!unitCurrent()) return true;  // the back-projection of the view's frame first
-        if (!model2Current()) return true;  // B's maps of the view's frame and layer too
+        if (m_views.computing(context())) return true;  // the views' work for the view's frame first (back-projection, B's maps)
         if (!m_opts.record.empty() && !m_recorder.active() && !startScriptRecording()) return false;
         m_script.start(m_pipeline->stats().inferences);
         m_stats.clearLatencies();
@@ -287,23 +287,22 @@ bool Gui::scriptStep() {
     if (m_script.countFrame()) return true;
     if (m_recorder.active()) {
         stopRecording();
-        if (m_recorder.status().rfind("saved", 0) != 0) m_exitCode = cli::fail(m_recorder.status());
+        if (m_recorder.status().rfind("saved", 0) != 0) m_exitCode = session::fail(m_recorder.status());
         else std::fprintf(stderr, "view: %s\n", m_recorder.status().c_str());
     }
     if (!m_opts.screenshot.empty())
-        if (auto st = saveWindowScreenshot(m_opts.screenshot); !st) m_exitCode = cli::fail(st.error());
+        if (auto st = saveWindowScreenshot(m_opts.screenshot); !st) m_exitCode = session::fail(st.error());
     if (!m_opts.stats.empty())
-        if (auto st = writeStats(m_opts.stats); !st) m_exitCode = cli::fail(st.error());
+        if (auto st = writeStats(m_opts.stats); !st) m_exitCode = session::fail(st.error());
     m_script.complete();
     return false;
 }
 
-// The view the scripted run asked for is on screen: its layer, the atlas and the history frame.
+// The view the scripted run asked for is on screen: its layer, the history frame and what the views show.
 bool Gui::scriptViewShown() const {
     if (m_shownLayer != m_view.layer) return false;
-    if (m_view.atlas && !m_atlas.hasData()) return false;
     if (m_historyPos >= 0 && m_historyShown != std::to_string(m_historyShownIndex) + "/" + m_view.layer) return false;
-    return !(m_view.atlas && m_historyPos >= 0 && m_atlas.frameIndex() != m_historyShownIndex);
+    return m_views.showing(context());  // e.g. the atlas of the frame on screen
 }
 
 // [SECTION] Shutdown: finish a recording, stop the threads, save the settings, close the window.
@@ -317,88 +316,23 @@ int Gui::shutdown() {
     if (m_scripted && !m_script.completed() && m_exitCode == 0) {
         // Stopped before --frames: say so, and never exit 0 without what was asked.
         const bool signalled = interrupted();
-        cli::fail(m_script.stoppedMessage(signalled, {{"--screenshot", m_opts.screenshot}, {"--stats", m_opts.stats}}));
+        session::fail(m_script.stoppedMessage(signalled, {{"--screenshot", m_opts.screenshot}, {"--stats", m_opts.stats}}));
         m_exitCode = signalled ? 130 : 1;
     }
     m_download.reset();  // cancels and joins a download in progress (its temporary file goes)
-    m_unit.stop();
-    m_model2.stop();
+    m_views.stop();
     m_pipeline->stop();  // answers a pending layer-sweep or prefetch request
     m_jobs.cancelAndJoin();
     if (!m_scripted && m_settings.writable) {
         m_window.windowSize(m_view.windowW, m_view.windowH);
-        if (auto st = ui::saveSettings(m_view); !st) cli::warn("settings not saved: " + st.error());
+        if (auto st = ui::saveSettings(m_view); !st) session::warn("settings not saved: " + st.error());
     }
     teardown();
     return m_exitCode;
 }
 
+int runWindow(const ViewOptions& opts) { return Gui(opts).run(); }
+
 }  // namespace detail
-
-using detail::Gui;
-using detail::ViewOptions;
-
-void registerView(CLI::App& app, std::function<int()>& action, std::function<int()>& defaultAction) {
-    static ViewOptions opts;
-    auto* view = app.add_subcommand("view", "Open the live window on a video, image, camera index, GStreamer pipeline or URL "
-                                            "(no SOURCE: camera 0, else sample footage)");
-    view->add_option("SOURCE", opts.source, "Image, video file, camera (cam:N; a bare N when no file N exists), GStreamer pipeline or URL");
-    view->add_option("--layer", opts.layer, "Layer to show first (default: the model's first conv layer, or the last one used)");
-    auto* channel = view->add_option("--channel", opts.channel, "Show this channel alone");
-    view->add_flag("--grid", opts.grid, "Show the grid of channels")->excludes(channel);
-    view->add_option("--frames", opts.frames,
-                     "Scripted run: render N frames once the requested view is on screen, then exit (with --screenshot/--stats)");
-    view->add_option("--screenshot", opts.screenshot, "Scripted run: save a PNG of the window at the end");
-    view->add_option("--stats", opts.stats, "Scripted run: save render/inference fps, latency, layout as JSON at the end");
-    view->add_option("--record", opts.record, "Scripted run: record the view to F.gif, F.mp4 or a new folder while it runs");
-    view->add_option("--keys", opts.keys,
-                     "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g); 'idle' waits until "
-                     "the view is computed (with --model2, B's maps too; and a download or history GIF has finished); 'conv' picks the next convolution "
-                     "kernel, 'download' starts the trained-weights download, 'mark' and 'historygif' are the timeline's "
-                     "buttons, 'input=WxH', 'model=FILE' and 'target=NAME' the panel's input size, model and target");
-    view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
-    view->add_flag("--paused", opts.paused, "Start paused on the first frame");
-    view->add_flag("--atlas", opts.atlas,
-                   "Start in the atlas: every conv channel of the network in one zoomable, pannable view (key a; wheel zooms, "
-                   "drag pans, a click shows that channel)");
-    view->add_option("--history-mb", opts.historyMb,
-                     "Keep the last N MB of frames for the timeline (scrub back with , and . or the slider; also in the timeline)")
-        ->default_val(int(kDefaultHistoryMb))
-        ->check(CLI::Range(16, 65536));
-    view->add_flag("--compare", opts.compare,
-                   "With --style: original and stylised side by side, with their maps and Gram matrices (key c)");
-    view->add_option("--backprop", opts.backprop,
-                     "Back-projection of the selected unit beside the input: guided, deconv, grad or off (default off; "
-                     "about one more forward per frame; panel: Unit)");
-    view->add_flag("--input", opts.input, "Show the input frame beside the maps (panel: input frame beside)");
-    view->add_flag("--topk", opts.topk,
-                   "The top-9 sheet of the selected channel beside the maps, fed from the stream (panel: Unit)");
-    view->add_option("--hover", opts.hover,
-                     "Scripted run: the pointer rests at X,Y (window pixels): its map pixel's receptive field is outlined "
-                     "on the input frame");
-    view->add_option("--transfer", opts.transfer,
-                     "Style transfer (Gatys et al., as the transfer command) on the first frame towards this style image, live in "
-                     "the view: the image beside the maps of the layer on screen, the losses and Gram distances in the panel's "
-                     "Transfer section (also there: pick a style image and run on the paused frame); a scripted run waits for it");
-    view->add_option("--transfer-iterations", opts.transferIterations, "With --transfer: Adam iterations")->default_val(100);
-    view->add_option("--transfer-size", opts.transferSize,
-                     "With --transfer: working size WxH (default: the frame scaled to 256 on its longer side)");
-    view->add_option("--model2", opts.model2,
-                     "A second network beside the first: a model file or models.yml name as for --model, or 'untrained'; "
-                     "the view shows A | B | A - B at the same layer (matched by name, else by position among conv layers), "
-                     "the difference on rdbu scaled symmetrically around 0 per channel, per layer with --normalize layer "
-                     "(panel: Second model)")
-        ->check([](const std::string& s) { return s.empty() ? std::string("give a model file, a models.yml name or 'untrained'") : std::string(); });
-    cli::addModelOptions(*view, opts.common);
-    cli::addDisplayOptions(*view, opts.common);
-    cli::addStyleOptions(*view, opts.common);
-    view->callback([&, view] {
-        opts.colormapGiven = view->count("--colormap") > 0;
-        opts.normalizeGiven = view->count("--normalize") > 0;
-        opts.gammaGiven = view->count("--gamma") > 0;
-        action = [] { return Gui(opts).run(); };
-    });
-    defaultAction = [] { return Gui(opts).run(); };
-}
 
 }  // namespace cnnscope::app

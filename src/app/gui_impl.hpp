@@ -1,17 +1,17 @@
-// The window's private header: the Gui class, which owns the session (pipeline, renderers, view)
-// and one member per stand-alone part (AtlasView, Recorder, WeightsDownload, ScriptedRun,
-// FrameStats, UnitView, TransferView, Model2View, JobRunner, Window: each its own state, given
-// what it needs as arguments, holding no pointer back). Gui's member functions live in one file per
-// concern: gui.cpp (startup, loop, scripted run, shutdown), actions.cpp (keys and panel events ->
-// pipeline), view_draw.cpp (the maps view, window and offscreen), overlays.cpp (caption, banners,
-// hover, panel facts), outputs.cpp (screenshots, recording, sweeps, stats JSON), gui_atlas.cpp,
-// gui_unit.cpp, gui_transfer.cpp, gui_model2.cpp and extras.cpp (the parts' glue: atlas, unit,
-// transfer, second model, download and conv). Only app/ includes it.
+// The window's private header: the Gui class, which owns the session (pipeline, the maps on
+// screen, the history), the registry of views (app/view.hpp, app/view_registry: the atlas, the
+// unit column, compare, the second model, the transfer; Gui never names their types) and one
+// member per part of its own (Recorder, WeightsDownload, ScriptedRun, FrameStats, JobRunner,
+// Window: each its own state, given what it needs as arguments, holding no pointer back). Gui's
+// member functions live in one file per concern: gui.cpp (startup, loop, scripted run, shutdown),
+// actions.cpp (keys and panel events -> views and pipeline; the views' context), view_draw.cpp
+// (the canvas plan and its draw, window and offscreen), overlays.cpp (caption, banners, hover,
+// panel facts), outputs.cpp (screenshots, recording, sweeps, stats JSON), history_view.cpp and
+// history_gif.cpp (the timeline), extras.cpp (download and conv). Only app/ includes it.
 #pragma once
 
-#include "app/gui.hpp"
+#include "app/view_options.hpp"
 
-#include "app/atlas_view.hpp"
 #include "app/frame_stats.hpp"
 #include "app/history_gif.hpp"
 #include "app/jobs.hpp"
@@ -19,17 +19,15 @@
 #include "app/legend.hpp"
 #include "app/recorder.hpp"
 #include "app/scripted_run.hpp"
+#include "app/view_registry.hpp"
 #include "app/weights_download.hpp"
-#include "app/model2_view.hpp"
-#include "app/unit_view.hpp"
-#include "app/transfer_view.hpp"
 #include "app/window.hpp"
 
-#include "cli/cli.hpp"
 #include "session/session.hpp"
 #include "core/base/alloc_counter.hpp"
 #include "core/render/atlas.hpp"
 #include "core/io/atomic_file.hpp"
+#include "core/unit/backward.hpp"
 #include "core/unit/gram.hpp"
 #include "core/pipeline/history.hpp"
 #include "core/base/interrupt.hpp"
@@ -68,36 +66,13 @@ constexpr double kTargetFps = 60.0;
 constexpr int kTimelineHeight = 34;  // the history timeline under the view
 const char* const kSampleFootage = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
 
-struct ViewOptions {
-    session::CommonOptions common;
-    std::string source;
-    std::string layer;
-    int channel = -1;
-    bool grid = false;
-    int frames = 0;  // scripted run: exit after this many UI frames showing the requested view
-    std::string screenshot, stats, size, keys, record;
-    bool paused = false;
-    bool compare = false;
-    bool atlas = false;
-    int historyMb = int(kDefaultHistoryMb);
-    std::string backprop;  // off|guided|deconv|grad
-    bool input = false;    // the input frame beside the maps
-    bool topk = false;     // the top-9 sheet of the selected channel beside the maps
-    std::string hover;     // scripted run: the pointer at X,Y window pixels
-    std::string transfer, transferSize;  // --transfer STYLE_IMAGE, --transfer-size WxH
-    int transferIterations = 100;
-    std::string model2;  // --model2 FILE|NAME|untrained: a second network beside the first
-    // Given on the command line (else the saved settings decide, in a window that is not scripted).
-    bool colormapGiven = false, normalizeGiven = false, gammaGiven = false;
-};
-
 std::string shapeText(const std::vector<int>& s);
 
 
 
-class Gui {
+class Gui final : private WindowActions {
 public:
-    explicit Gui(ViewOptions opts) : m_opts(std::move(opts)) {}
+    explicit Gui(ViewOptions opts) : m_opts(std::move(opts)) { registerViews(m_views); }
     // startup(); while (frame()); shutdown();
     int run();
 
@@ -113,7 +88,7 @@ private:
     bool viewComputed() const;
     // The maps on screen have the shape the current model gives the shown layer: right after a
     // model, input-size or target change they may still be the old model's.
-    bool mapsOfCurrentModel() const;
+    bool mapsOfCurrentModel() const { return mapsOfModel(m_act, m_shownLayer, m_pipeline->model()); }
     bool startScriptRecording();  // --record in a scripted run; false (the error said) when it cannot start  // the scripted 'idle': nothing is being computed for the view on screen
     bool scriptViewShown() const;
     int shutdown();     // the exit code
@@ -121,7 +96,14 @@ private:
     void teardown();
     void applyKey(KeyAction action);
     void applyScriptArgument(KeyAction action);  // input=WxH, model=FILE (the next of m_scriptArgs)
-    void selectLayer(const std::string& layer);
+    // WindowActions: what the views may ask of the window.
+    void selectLayer(const std::string& layer) override;
+    void showMaps(const cv::Mat& act, const std::string& layer, const cv::Mat& frame) override;
+    void restoreLiveMaps() override;
+    session::CommonOptions workerModelOptions() const override;  // the pipeline's model now, for a worker's own copy
+    // The facts the views are told (app/view.hpp), as of now.
+    ViewContext context() const;
+    KeptFrame keptFrame() const;
     void takeResults();
     void refreshRanges();
     // Stops the pipeline, applies `change` to its model, and starts a new one on the same source.
@@ -131,13 +113,14 @@ private:
     void applyPanelEvent(const ui::PanelEvent& e);
     // The message channel: the panel's Messages section lists them all; the status line under the
     // view shows the newest that is not a warning.
-    void post(const std::string& text, ui::Message::Level level = ui::Message::Level::Info);
+    void post(const std::string& text, ui::Message::Level level = ui::Message::Level::Info) override;
     void post(const std::string& text, const Status& outcome);
     void drawFrame();
-    // Original | stylised: both frames, their maps and their Gram matrices. `live` keeps the
-    // layout for hover and labels (the window), not for offscreen renders.
-    void drawCompare(const gfx::PixelRect& area, int fbHeight, bool live);
-    bool comparing() const { return m_view.compare && m_style && m_origRenderer.hasActivations(); }
+    // The canvas of this UI frame (m_plan), decided once and read by the window's and offscreen draws.
+    void decideCanvas();
+    void drawCanvas(const gfx::PixelRect& canvas, DrawTarget& t);
+    void drawMaps(gfx::PixelRect area, DrawTarget& t);  // the window's own maps pane
+    bool comparing() const { return m_plan.compare; }  // the compare view has the canvas this UI frame
     Status loadStyleStage(const std::string& text);
     std::string pipelineLabel() const;
     // Draws the maps view (no panel, no overlays) into the offscreen target at `size`.
@@ -164,8 +147,6 @@ private:
         unsigned colour;
     };
     std::vector<Banner> banners() const;
-    std::string inputTitle() const;
-    cv::Size singleShape(const gfx::PixelRect& frameBeside) const;
     std::vector<Legend> legends(int hovered) const;
     std::vector<gfx::LayoutElement> layoutElements() const;
     void drawLegends(ImDrawList* dl, const gfx::PixelRect& column, const std::vector<Legend>& legends) const;
@@ -174,13 +155,8 @@ private:
     std::string legendJson() const;
     Status saveWindowScreenshot(const std::string& path);
     Status writeStats(const std::string& path);
+    std::string canvasJson() const;
     int channels() const { return m_act.empty() ? 0 : m_act.size[1]; }
-    // The atlas view's glue (app/gui_atlas.cpp; the part itself: app/atlas_view).
-    Status ensureAtlasLayout();
-    void toggleAtlas();
-    void atlasTick();  // each UI frame: asks for the newest frame's atlas when none is in flight
-    void drawAtlas(const gfx::PixelRect& area, int fbHeight, bool live);
-    void drawAtlasOverlay(ImDrawList* dl);  // band labels, hover, wheel zoom, drag pan, click to select
     // The history and its timeline (app/history_view.cpp).
     void historyPush();  // a new live result: keep its frame
     bool historySource(cv::Mat& frame, uint64_t& id, int64_t& index) const;  // the scrubbed frame, if any
@@ -207,40 +183,14 @@ private:
     void fillExtras(ui::PanelInfo& info) const;
     std::string extrasJson() const;
     Status checkViewOutputs(const Model* model) const;
-    // The unit features' glue (app/gui_unit.cpp; the part itself: app/unit_view).
-    UnitView::Shown unitShown() const;      // the maps on screen
-    UnitView::Pointer unitPointer() const;  // where they are drawn, for the pointer
-    void unitTick();  // the back-projection of the view's frame, layer and channel asked for
-    bool unitCurrent() const;  // the back-projection and sheet on screen are the view's (or failed)
-    session::CommonOptions workerModelOptions() const;  // the pipeline's model now, for a worker's own copy
-    void topkTick();  // feed the accumulator, refresh the sheet, reset / export requests
-
-    // The style transfer's glue (app/gui_transfer.cpp; the part itself: app/transfer_view).
-    Status startTransfer(const std::string& styleImage, int iterations);
-    void stopTransfer(bool close);
-    bool transferTick();        // takes the worker's newest snapshot; true while transfer owns the view
-    int transferScriptState();  // scripted --transfer: 1 done, 0 still running, -1 failed
-
-    // The second model's glue (app/gui_model2.cpp; the part itself: app/model2_view).
-    Model2View::Post poster();  // post(), for the parts
-    void loadModel2(const std::string& spec);
-    void model2Tick();  // takes B's newest result; asks for the frame and layer on screen
-    bool model2Shown() const;    // A | B | A - B replaces the maps view
-    bool model2Current() const;  // scripted runs wait for B's result of the view's frame and layer
-    Model2View::Labels model2Labels() const;
 
     ViewOptions m_opts;
     Window m_window;
     std::unique_ptr<Pipeline> m_pipeline;
-    gfx::ActivationRenderer m_renderer;
-    // Compare view: the original frame's maps, and both Gram matrices as one-channel maps.
-    gfx::ActivationRenderer m_origRenderer, m_gramRenderer, m_origGramRenderer;
+    gfx::ActivationRenderer m_renderer;  // the maps on screen (and the input frame)
     std::shared_ptr<StyleStage> m_style;  // also held by the pipeline's inference thread
-    std::vector<Range> m_origRanges;
     std::vector<std::string> m_styleNames;  // models.yml style entries, for the panel
     std::vector<bool> m_styleHave;
-    double m_gramDistance = -1;
-    gfx::CompareRects m_cmp[2], m_cmpOffscreen[2];  // 0: original, 1: stylised; the window's and the last offscreen layout
     ViewState m_view;
     ui::PanelInputs m_inputs;
     std::string m_sourceNote, m_message, m_spec;
@@ -259,12 +209,10 @@ private:
     std::vector<Range> m_extent;  // each channel's own min and max (refreshRanges)
     std::vector<float> m_rangeScratch;
 
-    gfx::PixelRect m_mapsRect, m_frameRect;
-    gfx::GridLayout m_grid;
     gfx::ScreenLayout m_layout;                          // this UI frame's
-    std::vector<gfx::Pane> m_panes, m_panesOffscreen;    // the canvas's panes (window; last offscreen render)
-    gfx::PixelRect m_mapsRectOffscreen;
-    gfx::GridLayout m_gridOffscreen;                     // cols 0: no grid in the last offscreen render
+    CanvasPlan m_plan;                                   // this UI frame's canvas (decideCanvas)
+    DrawTarget m_screen, m_offscreenDraw;                // what the window's and the last offscreen draw drew where
+    std::optional<cv::Point> m_hover;                    // --hover X,Y: the pointer rests there
     int m_hoverChannel = -1;                             // the channel under the pointer (or --hover), -1: none
     std::string m_hoverText;                             // its read-out, on the status line
 
@@ -290,15 +238,15 @@ private:
     std::unique_ptr<HistoryGifState> m_historyGif;  // an export in progress (GL objects: gone by teardown)
     std::string m_historyGifJson;                   // the last export, for the stats JSON
 
-    // Stand-alone parts: each keeps its own state and is given what it needs as arguments.
-    AtlasView m_atlas;          // atlas_view: layout, camera, the frame on screen, timings
+    // The views (app/view.hpp): each its own state, asked through the contract; the registry's
+    // list is app/view_registry.cpp.
+    ViewRegistry m_views;
+    // Stand-alone parts of the window itself: each keeps its own state and is given what it needs.
     Recorder m_recorder;        // recorder: offscreen frames -> PBO read-back -> bounded encoder
     WeightsDownload m_download; // weights_download: the trained-weights download and its banner
     ScriptedRun m_script;       // scripted_run: --keys, then --frames N of the requested view
     FrameStats m_stats;         // frame_stats: render rate and display latency
-    UnitView m_unit;            // unit_view: back-projection, top-9 sheet, receptive field under the pointer
-    TransferView m_transfer;    // transfer_view: Gatys transfer on the frame on screen (worker, snapshot, counters)
-    Model2View m_model2;        // model2_view: model B beside A and A - B (worker, result, panes, timings)
+
 };
 
 }  // namespace cnnscope::app::detail

@@ -5,6 +5,7 @@
 #include "app/model2_view.hpp"
 
 #include "app/frame_stats.hpp"
+#include "app/view_options.hpp"
 #include "core/base/parse.hpp"
 #include "core/render/normalize.hpp"
 
@@ -285,6 +286,62 @@ std::string Model2View::statsJson(bool shown) const {
                       r.forwardMs, percentile(m_ms, 50), int(m_ms.size()), r.diffMs, double(r.maxAbs),
                       (unsigned long long)r.frameId, (long long)r.frameIndex, shown ? "true" : "false") +
            "\"label_b\": \"" + jsonEscape(label(1, Labels{})[1]) + "\", \"rects\": " + rects[0] + ", \"offscreen_rects\": " + rects[1] + "}";
+}
+
+// [SECTION] The view contract.
+
+Status Model2View::beforeWindow(const detail::ViewOptions& o, const Model& a, const std::string& layer) {
+    return start(o.common, o.model2, a, layer);
+}
+
+bool Model2View::onPanelEvent(const ui::PanelEvent& e, ViewContext& c) {
+    const Post post = [&c](const std::string& text, ui::Message::Level level) { c.window.post(text, level); };
+    if (e.kind == ui::PanelEvent::Kind::LoadModel2) load(c.common, e.text, c.pipeline.model().target().actual, post);
+    else if (e.kind == ui::PanelEvent::Kind::UnloadModel2) unload(post);
+    else return false;
+    return true;
+}
+
+bool Model2View::computing(const ViewContext& c) const {
+    return !current(c.shownLayer, c.shownFrameId, !(c.pipeline.paused() || c.pipeline.sourceIsStill()));
+}
+
+void Model2View::tick(ViewContext& c) {
+    if (!active()) return;
+    update(c.view.norm, [&c](const std::string& text, ui::Message::Level level) { c.window.post(text, level); });
+    if (!loaded() || c.act.empty() || c.mapsOwned || c.shownLayer.empty()) return;
+    // The frame whose maps are on screen: live, or a kept frame while scrubbing the history.
+    cv::Mat frame = c.kept.frame;
+    int64_t index = c.kept.index;
+    if (!c.kept.valid || c.kept.id != c.shownFrameId) {
+        if (c.kept.scrubbing || c.result.frameId != c.shownFrameId) return;  // the maps on screen are being replaced
+        frame = c.result.frame;
+        index = c.result.frameIndex;
+    }
+    // Right after a model, size or target change the maps on screen may still be the old model's
+    // (and a new pipeline numbers its frames from 1 again): wait for maps of A's current shape.
+    if (!mapsOfModel(c.act, c.shownLayer, c.pipeline.model())) return;
+    request(frame, index, c.shownFrameId, c.act, c.shownLayer, c.pipeline.model().layers(), c.pipeline.model().preprocessing().size,
+            c.view.norm);
+}
+
+gfx::PixelRect Model2View::draw(const gfx::PixelRect& area, DrawTarget& t, ViewContext& c) {
+    draw(area, t.fbHeight, t.live, c.view, c.maps, t.mapsRect, t.grid);
+    if (t.live) layoutPanes(t.panes);
+    return {};
+}
+
+void Model2View::overlay(ImDrawList* dl, ViewContext& c) {
+    if (shown(c)) drawLabels(dl, labels(c));
+}
+
+cv::Mat Model2View::burnLabels(const cv::Mat& pixels, const ViewContext& c) const {
+    return shown(c) ? labelOffscreen(pixels, labels(c)) : pixels;  // A | B | A - B: the labels burnt in
+}
+
+void Model2View::legends(std::vector<Legend>& out, const ViewContext& c) const {
+    if (!shown(c)) return;
+    if (const double d = differenceMax(); d >= 0) out.push_back(differenceLegend(d, c.view.norm.mode));
 }
 
 }  // namespace cnnscope::app

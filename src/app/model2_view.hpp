@@ -5,6 +5,7 @@
 #pragma once
 
 #include "app/model2_worker.hpp"
+#include "app/view.hpp"
 #include "core/render/view.hpp"
 #include "gfx/activation_renderer.hpp"
 #include "gfx/view_layout.hpp"
@@ -21,8 +22,27 @@ struct ImDrawList;
 
 namespace cnnscope::app {
 
-class Model2View {
+class Model2View : public View {
 public:
+    // The view contract (app/view.hpp): A | B | A - B replaces the maps pane while B is loaded.
+    const char* name() const override { return "model2"; }
+    Status beforeWindow(const detail::ViewOptions& o, const Model& a, const std::string& layer) override;  // --model2
+    void stop() override { m_worker.reset(); }        // joins the worker
+    void releaseGl() override { m_panes.reset(); }    // while the context is current
+    void tick(ViewContext& c) override;  // takes B's newest result; asks for the frame and layer on screen
+    bool onPanelEvent(const ui::PanelEvent& e, ViewContext& c) override;
+    CanvasClaim claim(const ViewContext& c) const override {  // (the compare layout, earlier in the registry, comes first)
+        return loaded() && !c.view.atlas && !c.mapsOwned && c.maps.hasActivations() ? CanvasClaim::Maps : CanvasClaim::None;
+    }
+    gfx::PixelRect draw(const gfx::PixelRect& area, DrawTarget& t, ViewContext& c) override;
+    void overlay(ImDrawList* dl, ViewContext& c) override;
+    cv::Mat burnLabels(const cv::Mat& pixels, const ViewContext& c) const override;
+    void panel(ui::PanelInfo& info, const ViewContext&) const override { this->info(info.model2); }
+    void legends(std::vector<Legend>& out, const ViewContext& c) const override;  // the difference's
+    std::string statsJson(const ViewContext& c) const override { return statsJson(shown(c)); }
+    bool computing(const ViewContext& c) const override;  // until B's result of the view's frame and layer is on screen
+
+
     using Post = std::function<void(const std::string&, ui::Message::Level)>;
     // What A's side of the view is: for the labels.
     struct Labels {
@@ -38,8 +58,6 @@ public:
     // The panel's Load: on the worker's thread, on `target` (where A runs now).
     void load(const session::CommonOptions& base, const std::string& spec, const std::string& target, const Post& post);
     void unload(const Post& post);
-    void stop() { m_worker.reset(); }        // joins the worker
-    void releaseGl() { m_panes.reset(); }    // while the context is current
 
     bool active() const { return m_worker != nullptr; }
     bool loaded() const { return m_worker && m_state.loaded; }
@@ -66,6 +84,8 @@ public:
     double differenceMax() const { return m_result.actB.empty() || !m_result.error.empty() ? -1.0 : double(m_result.maxAbs); }
 
 private:
+    bool shown(const ViewContext& c) const { return c.plan.maps == this; }  // this UI frame's canvas has it
+    Labels labels(const ViewContext& c) const { return {c.pipeline.model().label(), c.shownLayer, c.view.norm.mode}; }
     std::array<std::string, 2> label(int pane, const Labels& l) const;  // two lines; pane 0 A, 1 B, 2 A - B
     void take(const Normalization& norm, const Post& post);  // B's newest result, uploaded
     void upload(bool maps, const Normalization& norm);  // the three panes' ranges (and maps) for the result on screen

@@ -18,14 +18,6 @@ std::string model2LoadError(std::string error) {
     return error;
 }
 
-Model2Worker::Model2Worker() : m_thread([this] { loop(); }) {}
-
-Model2Worker::~Model2Worker() {
-    m_running = false;
-    m_requests.wake();
-    if (m_thread.joinable()) m_thread.join();
-}
-
 uint64_t Model2Worker::queueLoad(std::unique_ptr<PendingLoad> pending, std::string spec) {
     uint64_t g = 0;
     {
@@ -38,7 +30,7 @@ uint64_t Model2Worker::queueLoad(std::unique_ptr<PendingLoad> pending, std::stri
         pending->generation = g;
         m_pending = std::move(pending);
     }
-    m_requests.wake();
+    m_loop.wake();
     return g;
 }
 
@@ -64,7 +56,7 @@ uint64_t Model2Worker::unload() {
         m_pending = std::make_unique<PendingLoad>();
         m_pending->generation = g;
     }
-    m_requests.wake();
+    m_loop.wake();
     return g;
 }
 
@@ -72,10 +64,6 @@ Model2State Model2Worker::state() const {
     std::lock_guard<std::mutex> lock(m_mutex);
     return m_state;
 }
-
-void Model2Worker::submit(Model2Request request) { m_requests.publish(request); }
-
-bool Model2Worker::take(Model2Result& out) { return m_results.take(out, m_resultSeen); }
 
 void Model2Worker::applyPendingLoad() {
     std::unique_ptr<PendingLoad> p;
@@ -110,17 +98,11 @@ void Model2Worker::applyPendingLoad() {
     m_model = std::move(model);
 }
 
-void Model2Worker::loop() {
-    Model2Request req;
-    uint64_t seen = 0;
-    while (m_running) {
-        const bool got = m_requests.waitTake(req, seen, std::chrono::milliseconds(100));
-        if (!m_running) break;
-        applyPendingLoad();
-        if (!got || !m_model || req.generation != m_modelGeneration) continue;  // a stale request: the UI asks again
-        Model2Result res = compute(req);
-        m_results.publish(res);
-    }
+bool Model2Worker::step(bool got, Model2Request& req, Model2Result& out) {
+    applyPendingLoad();
+    if (!got || !m_model || req.generation != m_modelGeneration) return false;  // a stale request: the UI asks again
+    out = compute(req);
+    return true;
 }
 
 Model2Result Model2Worker::compute(Model2Request& r) {

@@ -6,16 +6,14 @@
 #pragma once
 
 #include "core/model/catalogue.hpp"
-#include "core/base/latest.hpp"
+#include "app/latest_worker.hpp"
 #include "core/model/model_diff.hpp"
 #include "session/session.hpp"
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace cnnscope::app {
@@ -58,11 +56,6 @@ std::string model2LoadError(std::string error);
 
 class Model2Worker {
 public:
-    Model2Worker();
-    ~Model2Worker();
-    Model2Worker(const Model2Worker&) = delete;
-    Model2Worker& operator=(const Model2Worker&) = delete;
-
     // Loads `opts`' model on the worker thread (replacing the one held); returns the generation
     // whose state will say how it went. `spec` is what the user typed, for the panel.
     uint64_t load(session::CommonOptions opts, std::string spec);
@@ -71,18 +64,14 @@ public:
     uint64_t unload();
     Model2State state() const;
 
-    void submit(Model2Request request);  // replaces a request not yet started
-    bool take(Model2Result& out);        // the newest result, if there is a new one
+    void submit(Model2Request request) { m_loop.submit(std::move(request)); }  // replaces a request not yet started
+    bool take(Model2Result& out) { return m_loop.take(out); }                   // the newest result, if new
 
 private:
-    void loop();
+    bool step(bool got, Model2Request& req, Model2Result& out);  // on the worker's thread
     void applyPendingLoad();
     Model2Result compute(Model2Request& r);
 
-    LatestSlot<Model2Request> m_requests;
-    LatestSlot<Model2Result> m_results;
-    std::atomic<bool> m_running{true};
-    uint64_t m_resultSeen = 0;
     mutable std::mutex m_mutex;
     Model2State m_state;
     struct PendingLoad {
@@ -96,7 +85,8 @@ private:
     // Worker thread only:
     std::unique_ptr<Model> m_model;
     uint64_t m_modelGeneration = 0;
-    std::thread m_thread;  // last: starts after the members above exist
+    LatestWorker<Model2Request, Model2Result> m_loop{[this](bool got, Model2Request& r, Model2Result& out) { return step(got, r, out); }};
+    // last: its thread starts after the members above exist
 };
 
 }  // namespace cnnscope::app

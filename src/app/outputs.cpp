@@ -14,8 +14,8 @@ CaptionFacts Gui::captionFacts() const {
     f.label = pipelineLabel();
     f.layer = m_shownLayer;
     f.channels = channels();
-    f.gridFirst = m_grid.first;
-    f.gridCount = m_grid.cols * m_grid.rows;
+    f.gridFirst = m_screen.grid.first;
+    f.gridCount = m_screen.grid.cols * m_screen.grid.rows;
     f.frameIndex = m_result.frameIndex;
     const double fps = m_pipeline->stats().sourceFps;
     if (m_historyPos >= 0 && m_historyShownIndex >= 0) {
@@ -34,38 +34,21 @@ CaptionFacts Gui::captionFacts() const {
         f.seconds = origin == Clock::time_point{} ? 0.0 : std::max(0.0, std::chrono::duration<double>(at - origin).count());
     }
     f.paused = m_pipeline->paused();
-    f.gramDistance = comparing() ? m_gramDistance : -1;
+    f.gramDistance = -1;
+    m_views.captionFacts(f, context());  // the compare view's Gram distance
     return f;
 }
 
 std::string Gui::currentCaption() const {
-    std::string c = caption(m_view, captionFacts(), CaptionFor::File);
-    if (m_transfer.active() && !m_transfer.shot().totals.empty())  // the view shows the transfer's image and its maps
-        c += cv::format(" | Gatys transfer iteration %d, loss %.4g", int(m_transfer.shot().totals.size()), m_transfer.shot().losses.total);
-    return c;
+    return caption(m_view, captionFacts(), CaptionFor::File) + m_views.captionSuffix(context());  // e.g. a transfer's iteration
 }
 
 cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const {
     cv::Mat labelled = view;
-    if (comparing()) {  // the window draws these labels with ImGui; files get them burnt in
-        labelled = view.clone();
-        const int C = m_gramRenderer.mapSize().width;
-        for (int side = 0; side < 2; ++side) {
-            const gfx::CompareRects& r = m_cmpOffscreen[side];
-            const CompareLabels l = compareLabels(side, m_pipeline->styleLabel(), m_shownLayer, C, m_gramDistance, CaptionFor::File);
-            auto text = [&](const std::string& t, const gfx::PixelRect& at) {
-                cv::putText(labelled, t, {at.x, std::max(12, at.y - 5)}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar::all(235), 1, cv::LINE_AA);
-            };
-            text(l.title, r.frame);
-            text(l.layer, r.maps);
-            text(l.gram, r.gram);
-        }
-        if (const gfx::PixelRect& u = m_unit.rectOffscreen(); u.w > 0)
-            cv::putText(labelled, UnitView::compareLabel(m_inputs.backprop), {u.x, std::max(12, u.y - 5)},
-                        cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar::all(235), 1, cv::LINE_AA);
-    }
-    if (model2Shown()) labelled = m_model2.labelOffscreen(view, model2Labels());  // A | B | A - B: the labels burnt in
-    if (!m_panesOffscreen.empty() || m_gridOffscreen.cols > 0) {
+    labelled = m_views.burnLabels(labelled, context());  // the views' labels (A | B | A - B, the compare column)
+    const DrawTarget& drawn = m_offscreenDraw;
+    const bool gridNumbers = drawn.gridShown && drawn.grid.cols > 0;
+    if (!drawn.panes.empty() || gridNumbers) {
         if (labelled.data == view.data) labelled = view.clone();
         auto put = [&](const std::string& t, int x, int y, double scale, cv::Scalar colour, const cv::Rect& clip) {
             const cv::Rect at = clip & cv::Rect(0, 0, labelled.cols, labelled.rows);
@@ -74,15 +57,15 @@ cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colo
             cv::putText(roi, t, {x - at.x, y - at.y}, cv::FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv::LINE_AA);
         };
         // Each pane's title in its strip, clipped to it.
-        for (const gfx::Pane& p : m_panesOffscreen)
+        for (const gfx::Pane& p : drawn.panes)
             put(p.title, p.titleRect.x + 4, p.titleRect.y + p.titleRect.h - 5, 0.4, cv::Scalar::all(235),
                 {p.titleRect.x, p.titleRect.y, p.titleRect.w, p.titleRect.h});
         // The grid's channel numbers above their tiles.
-        const gfx::GridLayout& g = m_gridOffscreen;
+        const gfx::GridLayout& g = drawn.grid;
         const int C = channels();
-        if (g.cols > 0 && g.label > 0)
+        if (gridNumbers && g.label > 0)
             for (int i = 0; i < g.cols * g.rows && g.first + i < C; ++i) {
-                const int x = m_mapsRectOffscreen.x + g.tileX(i), y = m_mapsRectOffscreen.y + g.tileY(i);
+                const int x = drawn.mapsRect.x + g.tileX(i), y = drawn.mapsRect.y + g.tileY(i);
                 const bool constant = !constantText(m_extent, g.first + i).empty();
                 put(std::to_string(g.first + i) + (constant ? " const" : ""), x + 1, y - 3, 0.35,
                     constant ? cv::Scalar(60, 190, 255) : cv::Scalar::all(200), {x, y - g.label, g.tileW, g.label});
@@ -196,7 +179,29 @@ Status Gui::checkViewOutputs(const Model* model) const {
     if (outs.empty()) return {};
     if (!m_opts.model2.empty())
         if (auto st = checkOutputs({{"--model2", m_opts.model2}}, outs); !st) return st;
-    return cli::checkRunOutputs(m_opts.common, m_opts.source, outs, model, m_style.get());
+    return session::checkRunOutputs(m_opts.common, m_opts.source, outs, model, m_style.get());
+}
+
+namespace {
+std::string rectJson(const gfx::PixelRect& r) {
+    return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h);
+}
+std::string paneNames(const std::vector<gfx::Pane>& panes) {
+    std::string t;
+    for (const gfx::Pane& p : panes) t += (t.empty() ? "\"" : ", \"") + p.name + "\"";
+    return "[" + t + "]";
+}
+}  // namespace
+
+// This UI frame's canvas plan (which view has what), and what the last offscreen render drew where.
+std::string Gui::canvasJson() const {
+    auto name = [](const View* v) { return v ? "\"" + std::string(v->name()) + "\"" : std::string("null"); };
+    std::string columns;
+    for (const View* v : m_plan.columns) columns += (columns.empty() ? "" : ", ") + name(v);
+    return "{\"canvas\": " + name(m_plan.canvas) + ", \"compare\": " + (m_plan.compare ? "true" : "false") + ", \"columns\": [" +
+           columns + "], \"maps\": " + name(m_plan.maps) + ", \"window\": {\"maps_rect\": " + rectJson(m_screen.mapsRect) +
+           ", \"panes\": " + paneNames(m_screen.panes) + "}, \"offscreen\": {\"maps_rect\": " + rectJson(m_offscreenDraw.mapsRect) +
+           ", \"panes\": " + paneNames(m_offscreenDraw.panes) + "}}";
 }
 
 Status Gui::writeStats(const std::string& path) {
@@ -218,6 +223,8 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"capture_fps\": " << s.captureFps << ",\n"
       << "  \"latency_ms\": {\"p50\": " << m_stats.latencyPercentile(50) << ", \"p95\": " << m_stats.latencyPercentile(95)
       << ", \"samples\": " << m_stats.latencySamples() << "},\n"
+      << "  \"ui_latency_ms\": {\"p50\": " << m_stats.uiLatencyPercentile(50) << ", \"p99\": " << m_stats.uiLatencyPercentile(99)
+      << ", \"samples\": " << m_stats.uiLatencySamples() << "},\n"
       << "  \"frames_captured\": " << s.framesCaptured << ",\n"
       << "  \"dropped_frames\": " << s.framesDropped << ",\n"
       << "  \"source_failures\": " << s.sourceFailures << ",\n"
@@ -225,25 +232,9 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"rss_mb\": " << residentMemoryMb() << ",\n"
       << "  \"model\": \"" << jsonEscape(m_pipeline->model().label()) << "\",\n"
       << "  \"style\": \"" << jsonEscape(m_pipeline->styleLabel()) << "\",\n"
-      << "  \"compare\": " << (comparing() ? "true" : "false") << ",\n"
-      << "  \"atlas\": " << m_atlas.statsJson(m_view.atlas) << ",\n"
       << "  \"history\": " << historyStatsJson() << ",\n"
-      << "  \"gram_distance\": " << m_gramDistance << ",\n"
-      << "  \"compare_rects\": [" << [&] {
-             std::string t;
-             for (int side = 0; side < 2; ++side) {
-                 auto rect = [](const gfx::PixelRect& r) {
-                     return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h);
-                 };
-                 t += cv::format("%s{\"frame\": %s, \"maps\": %s, \"gram\": %s}", side ? ", " : "", rect(m_cmp[side].frame).c_str(),
-                                 rect(m_cmp[side].maps).c_str(), rect(m_cmp[side].gram).c_str());
-             }
-             return t;
-         }() << "],\n"
-      << "  \"unit\": " << m_unit.statsJson(unitPointer(), unitShown(), m_inputs.backprop) << ",\n"
-      << "  \"model2\": " << m_model2.statsJson(model2Shown()) << ",\n"
+      << m_views.statsJson(context())  // "atlas", "unit", "compare", "model2", "transfer", ...
       << extrasJson()
-      << m_transfer.statsJson(m_frameRect)
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
       << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"
       << "  " << targetJsonFields(m_pipeline->model().target()) << ",\n"
@@ -256,19 +247,21 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"caption\": \"" << jsonEscape(currentCaption()) << "\",\n"
       << "  \"colormap\": \"" << colormapName(m_view.colormap) << "\",\n"
       << "  \"window\": {\"width\": " << fbW << ", \"height\": " << fbH << "},\n"
-      << "  \"maps_rect\": {\"x\": " << m_mapsRect.x << ", \"y\": " << m_mapsRect.y << ", \"width\": " << m_mapsRect.w
-      << ", \"height\": " << m_mapsRect.h << "},\n"
-      << "  \"grid\": {\"cols\": " << m_grid.cols << ", \"rows\": " << m_grid.rows << ", \"first\": " << m_grid.first
-      << ", \"tile_width\": " << m_grid.tileW << ", \"tile_height\": " << m_grid.tileH << ", \"gutter\": " << m_grid.gutter
-      << ", \"origin_x\": " << m_grid.originX << ", \"origin_y\": " << m_grid.originY << ", \"label_height\": " << m_grid.label
-      << ", \"pitch_x\": " << m_grid.pitchX() << ", \"pitch_y\": " << m_grid.pitchY() << "},\n"
+      << "  \"maps_rect\": {\"x\": " << m_screen.mapsRect.x << ", \"y\": " << m_screen.mapsRect.y << ", \"width\": " << m_screen.mapsRect.w
+      << ", \"height\": " << m_screen.mapsRect.h << "},\n"
+      << "  \"grid\": {\"cols\": " << m_screen.grid.cols << ", \"rows\": " << m_screen.grid.rows << ", \"first\": " << m_screen.grid.first
+      << ", \"tile_width\": " << m_screen.grid.tileW << ", \"tile_height\": " << m_screen.grid.tileH << ", \"gutter\": " << m_screen.grid.gutter
+      << ", \"origin_x\": " << m_screen.grid.originX << ", \"origin_y\": " << m_screen.grid.originY << ", \"label_height\": " << m_screen.grid.label
+      << ", \"pitch_x\": " << m_screen.grid.pitchX() << ", \"pitch_y\": " << m_screen.grid.pitchY() << "},\n"
       << "  \"layout\": " << gfx::layoutJson(layoutElements(), fbW, fbH) << ",\n"
       << "  \"layout_problem\": \"" << jsonEscape(gfx::layoutProblem(layoutElements(), fbW, fbH)) << "\",\n"
       << "  \"legend\": " << legendJson() << ",\n"
+      << "  \"canvas\": " << canvasJson() << ",\n"
       << "  \"panes\": [" << [&] {
              std::string t;
-             for (size_t i = 0; i < m_panes.size(); ++i)
-                 t += cv::format("%s{\"name\": \"%s\", \"title\": \"%s\"}", i ? ", " : "", m_panes[i].name.c_str(), jsonEscape(m_panes[i].title).c_str());
+             const std::vector<gfx::Pane>& panes = m_screen.panes;
+             for (size_t i = 0; i < panes.size(); ++i)
+                 t += cv::format("%s{\"name\": \"%s\", \"title\": \"%s\"}", i ? ", " : "", panes[i].name.c_str(), jsonEscape(panes[i].title).c_str());
              return t;
          }() << "],\n"
       << "  \"status_line\": \"" << jsonEscape(m_hoverText.empty() ? m_message : m_hoverText) << "\"\n"

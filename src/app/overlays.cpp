@@ -1,5 +1,6 @@
 // What is drawn over the view (caption, banners, compare labels, highlight, hover, colorbar, status) and the facts the panel shows.
 #include "app/gui_impl.hpp"
+#include "app/draw_text.hpp"
 
 namespace cnnscope::app::detail {
 
@@ -15,30 +16,12 @@ std::vector<Gui::Banner> Gui::banners() const {
     add(m_sourceNote, IM_COL32(255, 190, 60, 255));
     add(m_pipeline->sourceError(), IM_COL32(255, 90, 80, 255));
     add(m_pipeline->inferenceError(), IM_COL32(255, 90, 80, 255));
-    if (m_transfer.active()) add(m_transfer.banner(m_pipeline->model().untrained()), IM_COL32(160, 220, 255, 255));
+    for (const std::string& b : m_views.banners(context())) add(b, IM_COL32(160, 220, 255, 255));  // the views' (a transfer's progress)
     if (!m_renderer.hasActivations()) add("waiting for the first result...", IM_COL32(200, 200, 200, 255));
     if (m_view.compare && m_style && !comparing()) add("computing the comparison...", IM_COL32(200, 200, 200, 255));
     return out;
 }
 
-namespace {
-// `text` cut to `width` pixels with "..." (ImGui's font); `cut` says whether it was.
-std::string fitText(const std::string& text, float width, bool* cut = nullptr) {
-    if (cut) *cut = false;
-    if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
-    if (cut) *cut = true;
-    size_t n = text.size();
-    while (n > 0 && ImGui::CalcTextSize((text.substr(0, n) + "...").c_str()).x > width) --n;
-    return text.substr(0, n) + "...";
-}
-
-void textIn(ImDrawList* dl, const gfx::PixelRect& r, const std::string& text, ImU32 colour, float dy = 2) {
-    if (r.w <= 0 || r.h <= 0 || text.empty()) return;
-    dl->PushClipRect(ImVec2(float(r.x), float(r.y)), ImVec2(float(r.x + r.w), float(r.y + r.h)), true);
-    dl->AddText(ImVec2(float(r.x + 4), float(r.y) + dy), colour, fitText(text, float(r.w - 8)).c_str());
-    dl->PopClipRect();
-}
-}  // namespace
 
 void Gui::drawOverlays(const gfx::PixelRect&) {
     // Behind every ImGui window (the help, tooltips, the timeline), over the GL maps.
@@ -58,25 +41,10 @@ void Gui::drawOverlays(const gfx::PixelRect&) {
         fill(r, IM_COL32(0, 0, 0, 190));
         textIn(dl, r, bs[i].text, bs[i].colour, 3);
     }
-    if (comparing()) {
-        const int C = m_gramRenderer.mapSize().width;
-        for (int side = 0; side < 2; ++side) {
-            const gfx::CompareRects& r = m_cmp[side];
-            const CompareLabels l = compareLabels(side, m_pipeline->styleLabel(), m_shownLayer, C, m_gramDistance, CaptionFor::Screen);
-            auto label = [&](const gfx::PixelRect& at, const std::string& t, ImU32 c) { textIn(dl, {at.x, at.y - 17, at.w, 17}, t, c, 1); };
-            label(r.frame, l.title, IM_COL32(255, 255, 255, 255));
-            label(r.maps, l.layer, IM_COL32(200, 200, 200, 255));
-            label(r.gram, l.gram, IM_COL32(200, 200, 200, 255));
-        }
-        if (const gfx::PixelRect& u = m_unit.rect(); u.w > 0)
-            textIn(dl, {u.x, u.y - 17, u.w, 17}, UnitView::compareLabel(m_inputs.backprop), IM_COL32(255, 255, 255, 255), 1);
-    }
-    for (const gfx::Pane& p : m_panes) textIn(dl, p.titleRect, p.title, IM_COL32(235, 235, 235, 255), 1);
+    for (const gfx::Pane& p : m_screen.panes) textIn(dl, p.titleRect, p.title, IM_COL32(235, 235, 235, 255), 1);
 
-    if (model2Shown()) m_model2.drawLabels(dl, model2Labels());
-    drawHighlightAndHover(dl);
+    drawHighlightAndHover(dl);  // the views' overlays (labels, the receptive field, the atlas's) in between
     drawTileNumbers(dl);
-    drawAtlasOverlay(dl);
     if (!m_view.atlas && L.colorbar.w > 0) drawLegends(dl, L.colorbar, legends(m_hoverChannel));
     drawStatusLine(dl);
 }
@@ -99,14 +67,16 @@ void Gui::drawStatusLine(ImDrawList* dl) {
 void Gui::drawTileNumbers(ImDrawList* dl) const {
     // Each grid tile's channel number in the strip above it (when the tiles are large enough).
     const int C = channels();
-    if (C == 0 || m_view.mode != ViewMode::Grid || m_grid.label <= 0 || m_view.atlas || comparing()) return;
-    const int n = m_grid.cols * m_grid.rows;
-    for (int i = 0; i < n && m_grid.first + i < C; ++i) {
-        const float x = float(m_mapsRect.x + m_grid.tileX(i)), y = float(m_mapsRect.y + m_grid.tileY(i) - m_grid.label);
-        const int ch = m_grid.first + i;
+    const gfx::GridLayout& grid = m_screen.grid;
+    const gfx::PixelRect& maps = m_screen.mapsRect;
+    if (C == 0 || m_view.mode != ViewMode::Grid || grid.label <= 0 || m_view.atlas || comparing()) return;
+    const int n = grid.cols * grid.rows;
+    for (int i = 0; i < n && grid.first + i < C; ++i) {
+        const float x = float(maps.x + grid.tileX(i)), y = float(maps.y + grid.tileY(i) - grid.label);
+        const int ch = grid.first + i;
         const std::string k = constantText(m_extent, ch);
         const std::string t = std::to_string(ch) + (k.empty() ? "" : " const");
-        dl->PushClipRect(ImVec2(x, y), ImVec2(x + float(m_grid.tileW), y + float(m_grid.label)), true);
+        dl->PushClipRect(ImVec2(x, y), ImVec2(x + float(grid.tileW), y + float(grid.label)), true);
         dl->AddText(ImGui::GetFont(), k.empty() ? 12.f : 11.f, ImVec2(x + 1, y), k.empty() ? IM_COL32(190, 190, 190, 255) : IM_COL32(255, 190, 60, 255), t.c_str());
         dl->PopClipRect();
     }
@@ -114,28 +84,31 @@ void Gui::drawTileNumbers(ImDrawList* dl) const {
 
 void Gui::drawHighlightAndHover(ImDrawList* dl) {
     const int C = channels();
+    const gfx::GridLayout& grid = m_screen.grid;
+    const gfx::PixelRect& maps = m_screen.mapsRect;
     // Highlight the selected channel in the grid, and the hover read-out.
     if (C > 0 && m_view.mode == ViewMode::Grid) {
-        const int idx = m_view.channel - m_grid.first;
-        if (idx >= 0 && idx < m_grid.cols * m_grid.rows) {
-            const float x = float(m_mapsRect.x + m_grid.tileX(idx));
-            const float yy = float(m_mapsRect.y + m_grid.tileY(idx));
-            dl->AddRect(ImVec2(x - 1, yy - 1), ImVec2(x + float(m_grid.tileW) + 1, yy + float(m_grid.tileH) + 1), IM_COL32(80, 200, 255, 255), 0, 0, 2);
+        const int idx = m_view.channel - grid.first;
+        if (idx >= 0 && idx < grid.cols * grid.rows) {
+            const float x = float(maps.x + grid.tileX(idx));
+            const float yy = float(maps.y + grid.tileY(idx));
+            dl->AddRect(ImVec2(x - 1, yy - 1), ImVec2(x + float(grid.tileW) + 1, yy + float(grid.tileH) + 1), IM_COL32(80, 200, 255, 255), 0, 0, 2);
         }
     }
-    m_unit.drawReceptiveField(dl, unitPointer(), unitShown(), m_pipeline->model().layers(), m_renderer.frameSize());
+    ViewContext c = context();
+    m_views.overlay(dl, c);
     // The read-out goes on the status line (a scripted --hover too, so screenshots show it); a
     // user also gets it as a tooltip, and a click on a grid tile shows that channel alone.
     int ch = -1, tx = 0, ty = 0;
     m_hoverChannel = -1;
     m_hoverText.clear();
-    if (!m_view.atlas && m_unit.hoveredPixel(unitPointer(), unitShown(), ch, tx, ty)) {
+    if (!m_view.atlas && c.hovered(ch, tx, ty)) {
         const int W = m_act.size[3];
         const float v = m_act.ptr<float>(0, ch)[ty * W + tx];
         m_hoverChannel = ch;
         m_hoverText = cv::format("%s ch %d at (%d, %d): value %.4g", m_shownLayer.c_str(), ch, tx, ty, double(v));
         if (const std::string k = constantText(m_extent, ch); !k.empty()) m_hoverText += " (channel " + k + ")";
-        if (!m_unit.hoverGiven()) {
+        if (!m_hover) {
             ImGui::SetTooltip("channel %d  (%d, %d)  value %.4g", ch, tx, ty, double(v));
             if (ImGui::IsMouseClicked(0) && m_view.mode == ViewMode::Grid) {
                 m_view.channel = ch;
@@ -155,8 +128,7 @@ std::vector<Legend> Gui::legends(int hovered) const {
     f.channel = m_view.channel;
     f.hovered = hovered;
     out.push_back(mapsLegend(m_view, f));
-    if (model2Shown())
-        if (const double d = m_model2.differenceMax(); d >= 0) out.push_back(differenceLegend(d, m_view.norm.mode));
+    m_views.legends(out, context());  // e.g. the second model's A - B
     return out;
 }
 
@@ -196,13 +168,13 @@ std::vector<gfx::LayoutElement> Gui::layoutElements() const {
     std::vector<gfx::LayoutElement> e = {{"panel", L.panel}, {"caption", L.caption}, {"banners", L.banners}, {"status", L.status},
                                          {"timeline", L.timeline}};
     if (!m_view.atlas && !legends(-1).empty()) e.push_back({"colorbar", L.colorbar});
-    bool maps = !m_view.atlas && !comparing() && !model2Shown();
-    for (const gfx::Pane& p : m_panes) {
+    bool maps = m_plan.mapsDrawn();
+    for (const gfx::Pane& p : m_screen.panes) {
         if (p.name == "maps") maps = false;  // a titled pane already
         e.push_back({p.name + "_title", p.titleRect});
         e.push_back({p.name, p.rect});
     }
-    if (maps) e.push_back({"maps", m_mapsRect});
+    if (maps) e.push_back({"maps", m_screen.mapsRect});
     return e;
 }
 
@@ -266,13 +238,11 @@ ui::PanelInfo Gui::panelInfo() const {
         info.styleSource = m_style->source();
         info.styleSize = m_style->runSize(m_result.original.empty() ? m_result.frame.size() : m_result.original.size());
         info.styleMs = m_result.styleMs;
-        info.gramDistance = m_gramDistance;
     }
     info.sourceNote = m_sourceNote;
     info.messages = m_messages;
     fillExtras(info);
-    m_transfer.info(info.transfer, m_pipeline->model().untrained());
-    m_model2.info(info.model2);
+    m_views.panel(info, context());  // the views' sections (transfer, second model)
     info.styleNames = m_styleNames;
     info.styleHave = m_styleHave;
     for (const auto& l : m.layers())

@@ -3,11 +3,10 @@
 // one; the UI never waits). The main thread reads the selected channel through accumulator().
 #pragma once
 
-#include "core/base/latest.hpp"
+#include "app/latest_worker.hpp"
 #include "core/unit/topk.hpp"
 
 #include <atomic>
-#include <thread>
 
 namespace cnnscope::app {
 
@@ -22,25 +21,21 @@ struct TopKFrame {
 
 class TopKFeeder {
 public:
-    TopKFeeder();
-    ~TopKFeeder();
-    TopKFeeder(const TopKFeeder&) = delete;
-    TopKFeeder& operator=(const TopKFeeder&) = delete;
-
-    void feed(TopKFrame f);
+    void feed(TopKFrame f) { m_loop.submit(std::move(f)); }
     TopKAccumulator& accumulator() { return m_acc; }
     uint64_t fed() const { return m_fed.load(); }  // frames merged
     double lastMs() const { return m_lastMs.load(); }
 
 private:
-    void loop();
+    void merge(const TopKFrame& f);  // on the feeder's thread
     TopKAccumulator m_acc;
-    LatestSlot<TopKFrame> m_slot;
-    std::atomic<bool> m_running{true};
     std::atomic<uint64_t> m_fed{0};
     std::atomic<double> m_lastMs{0};
     uint64_t m_generation = 0;  // feeder thread only
-    std::thread m_thread;  // last
+    LatestWorker<TopKFrame> m_loop{[this](bool got, TopKFrame& f, NoResult&) {
+        if (got) merge(f);
+        return false;
+    }};  // last
 };
 
 }  // namespace cnnscope::app

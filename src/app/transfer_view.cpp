@@ -3,6 +3,7 @@
 #include "app/transfer_view.hpp"
 
 #include "app/recorder.hpp"
+#include "app/view_options.hpp"
 #include "core/base/parse.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/io/image_header.hpp"
@@ -99,7 +100,9 @@ bool TransferView::update(const std::string& layer, uint64_t framesRendered, con
     return true;
 }
 
-void TransferView::info(ui::TransferInfo& t, bool untrained) const {
+void TransferView::panel(ui::PanelInfo& info, const ViewContext& c) const {
+    ui::TransferInfo& t = info.transfer;
+    const bool untrained = c.pipeline.model().untrained();
     t.error = m_error;
     t.active = m_worker != nullptr;
     if (!m_worker) return;
@@ -123,7 +126,7 @@ void TransferView::info(ui::TransferInfo& t, bool untrained) const {
     t.styleImage = m_style;
 }
 
-std::string TransferView::banner(bool untrained) const {
+std::string TransferView::bannerText(bool untrained) const {
     const TransferSnapshot& s = m_shot;
     if (s.totals.empty()) return "Gatys transfer" + std::string(untrained ? " (untrained VGG19)" : "") + ": starting...";
     double gram = 0;
@@ -133,11 +136,12 @@ std::string TransferView::banner(bool untrained) const {
                       s.running ? "" : (s.finished ? " (done)" : " (stopped)"));
 }
 
-std::string TransferView::statsJson(const gfx::PixelRect& frameRect) const {
-    if (!m_worker && m_error.empty()) return "  \"transfer\": null,\n";
+std::string TransferView::statsJson(const ViewContext& c) const {
+    if (!m_worker && m_error.empty()) return "null";
+    const gfx::PixelRect& frameRect = c.screen.frameRect;
     const TransferSnapshot& s = m_shot;
     const TransferLosses& l = s.losses;
-    return "  \"transfer\": {\"style_image\": \"" + jsonEscape(m_style) + "\", \"error\": \"" + jsonEscape(m_error) +
+    return "{\"style_image\": \"" + jsonEscape(m_style) + "\", \"error\": \"" + jsonEscape(m_error) +
            cv::format("\", \"iterations\": %d, \"iterations_asked\": %d, \"size\": [%d, %d], \"seconds\": %.4f, "
                       "\"iterations_per_second\": %.4f, \"ui_fps\": %.3f, ",
                       int(s.totals.size()), s.iterations, s.size.width, s.size.height, s.seconds,
@@ -145,8 +149,87 @@ std::string TransferView::statsJson(const gfx::PixelRect& frameRect) const {
            cv::format("\"total\": %.9g, \"content\": %.9g, \"style\": %.9g, \"tv\": %.9g, \"forward_ms\": %.3f, \"backward_ms\": %.3f, ",
                       l.total, l.content, l.style, l.tv, l.forwardMs, l.backwardMs) +
            "\"losses\": " + numbers(s.totals) + ", \"gram_distance\": " + numbers(l.gramDistance) +
-           cv::format(", \"layer\": \"%s\", \"frame_rect\": {\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}},\n",
+           cv::format(", \"layer\": \"%s\", \"frame_rect\": {\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}}",
                       jsonEscape(s.layer).c_str(), frameRect.x, frameRect.y, frameRect.w, frameRect.h);
+}
+
+// [SECTION] The view contract.
+
+Status TransferView::checkOptions(const detail::ViewOptions& o, bool) {
+    if (o.transfer.empty()) return {};
+    if (auto st = checkOptions(o.transfer, o.transferSize, o.transferIterations); !st) return st;
+    m_scriptStyle = o.transfer;
+    m_scriptSize = o.transferSize;
+    m_scriptIterations = o.transferIterations;
+    return {};
+}
+
+Status TransferView::start(ViewContext& c, const std::string& styleImage, int iterations) {
+    if (c.result.frame.empty()) return Error{"transfer: no frame on screen yet"};
+    const Model& m = c.pipeline.model();
+    TransferRequest r;
+    r.common = c.common;
+    r.common.model = m.untrained() ? std::string() : m.source();
+    r.common.untrained = m.untrained();
+    r.target = m.target().actual;
+    r.content = c.result.frame.clone();
+    cv::Size size;  // empty: the default working size
+    if (!m_scriptSize.empty() && m_scriptStyle == styleImage)
+        if (auto s = parseSize(m_scriptSize, 16, 2048); s) size = *s;
+    r.layer = c.view.layer;
+    r.iterations = iterations;
+    if (auto st = start(std::move(r), styleImage, size, c.framesRendered); !st) return st;
+    c.pipeline.setPaused(true);
+    c.view.showInput = true;  // the image as it changes, beside its maps
+    c.window.post("transfer: " + std::to_string(iterations) + " iterations towards " + styleImage, ui::Message::Level::Info);
+    return {};
+}
+
+bool TransferView::supplyMaps(ViewContext& c) {
+    if (!m_scriptStyle.empty() && !m_autoStarted && !c.result.frame.empty()) {
+        m_autoStarted = true;
+        if (auto st = start(c, m_scriptStyle, m_scriptIterations); !st) m_error = st.error();
+    }
+    if (!active()) return false;
+    const Post post = [&c](const std::string& text, ui::Message::Level level) { c.window.post(text, level); };
+    if (!update(c.view.layer, c.framesRendered, post)) return true;
+    if (!m_shot.act.empty()) c.window.showMaps(m_shot.act, m_shot.layer, m_shot.image);
+    return true;
+}
+
+bool TransferView::onPanelEvent(const ui::PanelEvent& e, ViewContext& c) {
+    using K = ui::PanelEvent::Kind;
+    const Post post = [&c](const std::string& text, ui::Message::Level level) { c.window.post(text, level); };
+    switch (e.kind) {
+        case K::TransferStart:
+            if (auto st = start(c, e.text, int(e.value)); !st) post(st.error(), ui::Message::Level::Error);
+            return true;
+        case K::TransferStop:
+            if (!active()) return true;
+            stop(e.text == "close");
+            if (e.text != "close") return true;
+            c.window.restoreLiveMaps();  // the pipeline's frame and maps come back
+            post("transfer closed", ui::Message::Level::Info);
+            return true;
+        case K::TransferSave: save(session::pipelineLabel(c.pipeline.model(), c.pipeline.styleLabel()), post); return true;
+        default: return false;
+    }
+}
+
+std::string TransferView::banner(const ViewContext& c) const { return active() ? bannerText(c.pipeline.model().untrained()) : std::string(); }
+
+std::string TransferView::captionSuffix(const ViewContext&) const {
+    if (!active() || m_shot.totals.empty()) return {};  // the view shows the transfer's image and its maps
+    return cv::format(" | Gatys transfer iteration %d, loss %.4g", int(m_shot.totals.size()), m_shot.losses.total);
+}
+
+int TransferView::scriptState(const ViewContext& c, std::string* error) const {
+    if (m_scriptStyle.empty()) return 1;
+    if (!m_error.empty()) {
+        if (error) *error = m_error;
+        return -1;
+    }
+    return m_shot.finished && m_shot.layer == c.view.layer ? 1 : 0;
 }
 
 }  // namespace cnnscope::app

@@ -4,12 +4,14 @@
 // with the channel's strongest position marked.
 #include "app/unit_view.hpp"
 
+#include "app/draw_text.hpp"
 #include "app/frame_stats.hpp"
 #include "app/recorder.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/unit/receptive_field.hpp"
 
 #include <imgui.h>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 
@@ -68,23 +70,24 @@ void UnitView::request(const cv::Mat& frame, const Shown& s, int backprop, const
     m_worker->submit(std::move(req));
 }
 
-gfx::PixelRect UnitView::drawColumn(const gfx::PixelRect& area, int fbH, bool live, gfx::ActivationRenderer& input, bool showInput,
-                                    int backprop, bool topk, gfx::PixelRect& frameRect, std::vector<gfx::Pane>* panes,
-                                    const std::string& inputTitle) {
+gfx::PixelRect UnitView::drawColumn(const gfx::PixelRect& area, DrawTarget& t, const ViewContext& c) {
     // Stacked in the left half, top to bottom: input frame, back-projection, top-9 sheet, each
     // under its own title strip, top-aligned so that the title sits on it.
-    gfx::ActivationRenderer* items[3] = {&input, &m_renderer, &m_topkRenderer};
-    const bool shown[3] = {showInput && input.hasFrame(), backprop > 0 && m_renderer.hasFrame(), topk && m_topkRenderer.hasFrame()};
-    gfx::PixelRect* rects[3] = {&frameRect, &m_rect, &m_topkRect};
-    if (live)
+    const int backprop = c.inputs.backprop;
+    gfx::ActivationRenderer* items[3] = {&c.maps, &m_renderer, &m_topkRenderer};
+    const bool shown[3] = {c.view.showInput && c.maps.hasFrame(), backprop > 0 && m_renderer.hasFrame(),
+                           c.inputs.topk && m_topkRenderer.hasFrame()};
+    gfx::PixelRect* rects[3] = {&t.frameRect, &m_rect, &m_topkRect};
+    if (t.live)
         for (auto* r : rects) *r = {};
+    t.besideFrame = shown[0] || shown[1];  // a single map beside them takes the frame's shape
     const int n = int(shown[0]) + int(shown[1]) + int(shown[2]);
     if (n == 0) return area;
     constexpr int kGap = 8;
     const int half = area.w / 2;
     const gfx::PixelRect left{area.x, area.y, std::max(1, half - kGap), area.h};
     const std::string names[3] = {"input", "backprop", "topk"};
-    const std::string titles[3] = {inputTitle, backpropTitle(backprop, m_result.channel),
+    const std::string titles[3] = {t.inputTitle, backpropTitle(backprop, m_result.channel),
                                    "top-9 frames of ch " + std::to_string(std::max(0, m_topkSheetChannel))};
     gfx::ActivationRenderer::Params fp;
     fp.mode = ViewMode::Frame;
@@ -95,9 +98,9 @@ gfx::PixelRect UnitView::drawColumn(const gfx::PixelRect& area, int fbH, bool li
         const gfx::TitledPane tp = gfx::titled({left.x, y0, left.w, std::max(1, y1 - y0 - kGap / 2)});
         gfx::PixelRect r = gfx::fitAspect(tp.content, items[i]->frameSize().width, items[i]->frameSize().height);
         r.y = tp.content.y;
-        items[i]->draw(r, fbH, fp);
-        if (live) *rects[i] = r;
-        if (panes) panes->push_back({names[i], titles[i], {left.x, tp.title.y, left.w, tp.title.h}, r});
+        items[i]->draw(r, t.fbHeight, fp);
+        if (t.live || i == 0) *rects[i] = r;
+        t.panes.push_back({names[i], titles[i], {left.x, tp.title.y, left.w, tp.title.h}, r});
     }
     return {area.x + half, area.y, area.w - half, area.h};
 }
@@ -108,7 +111,7 @@ std::string UnitView::backpropTitle(int backprop, int channel) {
            ", grey = 0";
 }
 
-gfx::PixelRect UnitView::drawCompareColumn(const gfx::PixelRect& area, int fbH, bool live, int backprop) {
+gfx::PixelRect UnitView::drawCompareColumn(const gfx::PixelRect& area, DrawTarget& t, int backprop) {
     // The compare layout's maps, hover and clicks are the stylised frame's, and so is the unit the
     // back-projection shows: a column left of original | stylised, level with their frames.
     gfx::PixelRect r{};
@@ -120,11 +123,12 @@ gfx::PixelRect UnitView::drawCompareColumn(const gfx::PixelRect& area, int fbH, 
         r.y = area.y + kLabel;  // top-aligned with the frames row
         gfx::ActivationRenderer::Params fp;
         fp.mode = ViewMode::Frame;
-        m_renderer.draw(r, fbH, fp);
+        m_renderer.draw(r, t.fbHeight, fp);
     }
-    if (live) {
+    if (t.live) {
         m_rect = r;
         m_topkRect = {};
+        if (r.w > 0) t.panes.push_back({"backprop", "", {r.x, r.y - 17, r.w, 17}, r});
     } else {
         m_rectOffscreen = r;
     }
@@ -186,36 +190,15 @@ void UnitView::topkTick(ui::PanelInputs& inputs, const InferenceResult& result, 
                                        m_topk->lastMs(), double(TopKAccumulator::budgetBytes(channels(s), acc.options())) / 1e6);
 }
 
-bool UnitView::hoveredPixel(const Pointer& pt, const Shown& s, int& ch, int& tx, int& ty) const {
-    const int C = channels(s);
-    const gfx::PixelRect& maps = pt.mapsRect;
-    if (C == 0 || maps.w <= 0) return false;
-    cv::Point2f p;
-    if (m_hoverGiven) {
-        p = cv::Point2f(float(m_hover.x), float(m_hover.y));
-    } else {
-        const ImVec2 mouse = ImGui::GetIO().MousePos;
-        if (pt.scripted || ImGui::GetIO().WantCaptureMouse) return false;  // scripted runs have no user
-        p = cv::Point2f(mouse.x, mouse.y);
-    }
-    if (!maps.contains(p.x, p.y)) return false;
-    const int px = int(p.x) - maps.x, py = int(p.y) - maps.y;
-    const int H = s.act->size[2], W = s.act->size[3];
-    if (pt.mode == ViewMode::Grid) {
-        ch = pt.grid->channelAt(px, py, C, W, H, &tx, &ty);
-    } else {
-        ch = std::min(s.channel, C - 1);
-        tx = std::min(W - 1, int((px + 0.5) * W / maps.w));
-        ty = std::min(H - 1, int((py + 0.5) * H / maps.h));
-    }
-    return ch >= 0;
-}
-
-void UnitView::drawReceptiveField(ImDrawList* dl, const Pointer& pt, const Shown& s, const std::vector<LayerInfo>& rows, cv::Size fs) {
+void UnitView::drawReceptiveField(ImDrawList* dl, const ViewContext& c) {
     m_hoverField = {};
     m_hoverPeak = {-1, -1};
     int ch = -1, tx = 0, ty = 0;
-    if (!hoveredPixel(pt, s, ch, tx, ty)) return;
+    if (!c.hovered(ch, tx, ty)) return;
+    const std::vector<LayerInfo>& rows = c.pipeline.model().layers();
+    const cv::Size fs = c.maps.frameSize();
+    const Shown s = shown(c);
+    const DrawTarget& pt = c.screen;
     size_t row = 0;
     while (row < rows.size() && rows[row].name != s.layer) ++row;
     if (row == rows.size() || fs.area() == 0) return;
@@ -224,7 +207,7 @@ void UnitView::drawReceptiveField(ImDrawList* dl, const Pointer& pt, const Shown
     m_hoverPeak = peak.pos;
     // The input frame: beside the maps, or under them in the overlay layout.
     const gfx::PixelRect& f = pt.frameRect.w > 0 ? pt.frameRect : pt.mapsRect;
-    if (pt.frameRect.w <= 0 && pt.mode != ViewMode::Overlay) return;
+    if (pt.frameRect.w <= 0 && c.view.mode != ViewMode::Overlay) return;
     auto sx = [&](double x) { return float(f.x + x * f.w / fs.width); };
     auto sy = [&](double y) { return float(f.y + y * f.h / fs.height); };
     const cv::Rect& r = m_hoverField;
@@ -238,11 +221,14 @@ void UnitView::drawReceptiveField(ImDrawList* dl, const Pointer& pt, const Shown
     }
 }
 
-std::string UnitView::statsJson(const Pointer& pt, const Shown& s, int backprop) const {
+std::string UnitView::statsJson(const ViewContext& c) const {
+    const Shown s = shown(c);
+    const int backprop = c.inputs.backprop;
+    const DrawTarget& pt = c.screen;
     auto rect = [](const gfx::PixelRect& r) { return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h); };
     const char* names[] = {"off", "guided", "deconv", "grad"};
     int ch = -1, tx = -1, ty = -1;
-    hoveredPixel(pt, s, ch, tx, ty);
+    c.hovered(ch, tx, ty);
     return cv::format(
         "{\"backprop\": \"%s\", \"backprop_rect\": %s, \"frame_rect\": %s, \"backprop_ms\": {\"p50\": %g, \"forward\": %g, "
         "\"backward\": %g, \"samples\": %d}, \"backprop_frame_id\": %llu, \"shown_frame_id\": %llu, \"hover\": {\"channel\": %d, "
@@ -255,6 +241,46 @@ std::string UnitView::statsJson(const Pointer& pt, const Shown& s, int backprop)
         (unsigned long long)(m_topk ? m_topk->fed() : 0), m_topk ? m_topk->lastMs() : 0.0, m_result.blobSize.width,
         m_result.blobSize.height, (unsigned long long)m_result.generation, (unsigned long long)s.generation,
         rect(m_rectOffscreen).c_str());
+}
+
+// [SECTION] The view contract.
+
+bool UnitView::computing(const ViewContext& c) const {
+    return !current(shown(c), c.inputs.backprop, c.inputs.topk, !(c.pipeline.paused() || c.pipeline.sourceIsStill()));
+}
+
+void UnitView::tick(ViewContext& c) {
+    const Post post = [&c](const std::string& text, ui::Message::Level level) { c.window.post(text, level); };
+    if (c.inputs.backprop > 0 && !c.act.empty() && !c.result.frame.empty()) {
+        take(c.generation, post);
+        // The frame whose maps are on screen: a kept frame while scrubbing the history (once its
+        // maps are shown), else the newest result's (also for a layer shown from the paused frame's cache).
+        const bool kept = c.kept.valid;
+        const cv::Mat& frame = kept ? c.kept.frame : c.result.frame;
+        const uint64_t frameId = kept ? c.kept.id : c.result.frameId;
+        if (!(kept && c.kept.shownIndex != c.kept.index) && frameId == c.shownFrameId)
+            request(frame, shown(c), c.inputs.backprop, [&c] { return c.window.workerModelOptions(); });
+    }
+    if (c.inputs.topk && !c.act.empty() && !c.result.frame.empty()) topkTick(c.inputs, c.result, c.pipeline, shown(c), post);
+}
+
+gfx::PixelRect UnitView::draw(const gfx::PixelRect& area, DrawTarget& t, ViewContext& c) {
+    return c.comparing ? drawCompareColumn(area, t, c.inputs.backprop) : drawColumn(area, t, c);
+}
+
+void UnitView::overlay(ImDrawList* dl, ViewContext& c) {
+    if (c.comparing && m_rect.w > 0)  // the compare layout's column label
+        textIn(dl, {m_rect.x, m_rect.y - 17, m_rect.w, 17}, compareLabel(c.inputs.backprop), IM_COL32(255, 255, 255, 255), 1);
+    drawReceptiveField(dl, c);
+}
+
+cv::Mat UnitView::burnLabels(const cv::Mat& pixels, const ViewContext& c) const {
+    const gfx::PixelRect& u = m_rectOffscreen;
+    if (!c.comparing || u.w <= 0) return pixels;
+    cv::Mat out = pixels.clone();
+    cv::putText(out, compareLabel(c.inputs.backprop), {u.x, std::max(12, u.y - 5)}, cv::FONT_HERSHEY_SIMPLEX, 0.4,
+                cv::Scalar::all(235), 1, cv::LINE_AA);
+    return out;
 }
 
 }  // namespace cnnscope::app

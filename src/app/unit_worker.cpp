@@ -7,29 +7,6 @@
 
 namespace cnnscope::app {
 
-UnitWorker::UnitWorker() : m_thread([this] { loop(); }) {}
-
-UnitWorker::~UnitWorker() {
-    m_running = false;
-    m_requests.wake();
-    if (m_thread.joinable()) m_thread.join();
-}
-
-void UnitWorker::submit(UnitRequest request) { m_requests.publish(request); }
-
-bool UnitWorker::take(UnitResult& out) { return m_results.take(out, m_resultSeen); }
-
-void UnitWorker::loop() {
-    UnitRequest req;
-    uint64_t seen = 0;
-    while (m_running) {
-        if (!m_requests.waitTake(req, seen, std::chrono::milliseconds(100))) continue;
-        if (!m_running) break;
-        UnitResult res = compute(req);
-        m_results.publish(res);
-    }
-}
-
 UnitResult UnitWorker::compute(const UnitRequest& r) {
     const auto t0 = std::chrono::steady_clock::now();
     UnitResult res;

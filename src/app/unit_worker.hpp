@@ -5,12 +5,10 @@
 #pragma once
 
 #include "core/unit/backward.hpp"
-#include "core/base/latest.hpp"
+#include "app/latest_worker.hpp"
 #include "session/session.hpp"
 
-#include <atomic>
 #include <string>
-#include <thread>
 
 namespace cnnscope::app {
 
@@ -38,29 +36,22 @@ struct UnitResult {
 
 class UnitWorker {
 public:
-    UnitWorker();
-    ~UnitWorker();
-    UnitWorker(const UnitWorker&) = delete;
-    UnitWorker& operator=(const UnitWorker&) = delete;
-
-    void submit(UnitRequest request);  // replaces a request not yet started
-    bool take(UnitResult& out);        // the newest result, if there is a new one
+    void submit(UnitRequest request) { m_loop.submit(std::move(request)); }  // replaces a request not yet started
+    bool take(UnitResult& out) { return m_loop.take(out); }                   // the newest result, if new
 
 private:
-    void loop();
     UnitResult compute(const UnitRequest& r);
 
-    LatestSlot<UnitRequest> m_requests;
-    LatestSlot<UnitResult> m_results;
-    std::atomic<bool> m_running{true};
-    uint64_t m_resultSeen = 0;
     // Worker thread only:
     std::unique_ptr<Model> m_model;
     std::string m_modelError;
     uint64_t m_modelGeneration = 0;
     BackwardChain m_chain;
     std::string m_chainLayer;
-    std::thread m_thread;  // last: starts after the members above exist
+    LatestWorker<UnitRequest, UnitResult> m_loop{[this](bool got, UnitRequest& r, UnitResult& out) {
+        if (got) out = compute(r);
+        return got;
+    }};  // last: its thread starts after the members above exist
 };
 
 }  // namespace cnnscope::app

@@ -82,25 +82,6 @@ void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required) {
         ->group("Style");
 }
 
-Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
-                       const Model* model, const StyleStage* style, const std::vector<InputPath>& extra) {
-    std::vector<InputPath> inputs = {{"SOURCE", source}, {"--model", o.model}, {"--config", o.config}, {"--style", o.style}};
-    inputs.insert(inputs.end(), extra.begin(), extra.end());
-    if (model) inputs.push_back({"--model", model->source()});
-    if (style) inputs.push_back({"--style", style->source()});
-    return checkOutputs(inputs, outputs);
-}
-
-Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
-                       const Model& model, const std::optional<StyleStage>& style, const std::vector<InputPath>& extra) {
-    return checkRunOutputs(o, source, outputs, &model, style ? &*style : nullptr, extra);
-}
-
-int fail(const std::string& message) {
-    std::cerr << "cnnscope: error: " << oneLine(message) << std::endl;
-    return 1;
-}
-
 Progress::Progress(std::string what, int64_t total, bool quiet)
     : m_what(std::move(what)),
       m_total(total),

@@ -34,6 +34,8 @@ using session::requireLayerChannel;
 using session::stylise;
 using session::oneLine;
 using session::warn;
+using session::fail;
+using session::checkRunOutputs;
 
 void addModelOptions(CLI::App& cmd, CommonOptions& o);
 void addDisplayOptions(CLI::App& cmd, CommonOptions& o);
@@ -42,15 +44,6 @@ void addConvOption(CLI::App& cmd, std::string& conv);
 void addPrecisionOption(CLI::App& cmd, std::string& precision);
 // --style and --style-size; `required` for commands that need a style network.
 void addStyleOptions(CLI::App& cmd, CommonOptions& o, bool required = false);
-
-// The run's outputs against its inputs: SOURCE, --model, --config, --style and the files a model
-// and style network were really loaded from (checkOutputs). Call before anything is written.
-// `extra`: the command's other inputs (a second model, a style image).
-Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
-                       const Model* model = nullptr, const StyleStage* style = nullptr, const std::vector<InputPath>& extra = {});
-// The same with the style stage as loadStyle gives it (none without --style).
-Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
-                       const Model& model, const std::optional<StyleStage>& style, const std::vector<InputPath>& extra = {});
 
 // Adds the range of OPT from the one table of numeric option ranges (option_ranges.cpp), for
 // `command` where its meaning differs; NaN, infinities and out-of-range values are parse errors.
@@ -84,9 +77,6 @@ constexpr int kDefaultTiles = 8;
 // `levels`: what short and full show, where they differ from a map's.
 void addCaptionOption(CLI::App& cmd, std::string& caption, const std::string& def, const std::string& what,
                       const std::string& levels = {});
-
-// Prints "cnnscope: error: MSG" to stderr (always one line) and returns 1.
-int fail(const std::string& message);
 
 // Progress on a terminal: one stderr line that rewrites itself with the count, the rate and the
 // time left (from the rate so far). Silent when stderr is not a terminal or with -q; done()'s

@@ -98,6 +98,25 @@ std::string oneLine(const std::string& message) {
 
 void warn(const std::string& message) { std::cerr << "cnnscope: warning: " << oneLine(message) << std::endl; }
 
+int fail(const std::string& message) {
+    std::cerr << "cnnscope: error: " << oneLine(message) << std::endl;
+    return 1;
+}
+
+Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
+                       const Model* model, const StyleStage* style, const std::vector<InputPath>& extra) {
+    std::vector<InputPath> inputs = {{"SOURCE", source}, {"--model", o.model}, {"--config", o.config}, {"--style", o.style}};
+    inputs.insert(inputs.end(), extra.begin(), extra.end());
+    if (model) inputs.push_back({"--model", model->source()});
+    if (style) inputs.push_back({"--style", style->source()});
+    return checkOutputs(inputs, outputs);
+}
+
+Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
+                       const Model& model, const std::optional<StyleStage>& style, const std::vector<InputPath>& extra) {
+    return checkRunOutputs(o, source, outputs, &model, style ? &*style : nullptr, extra);
+}
+
 Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* out, bool withHead) {
     if (auto st = applyConvOption(o.conv); !st) return Error{st.error()};
     if (auto st = applyPrecisionOption(o.precision); !st) return Error{st.error()};

@@ -6,6 +6,7 @@
 #include "core/render/colormap.hpp"
 #include "core/base/expected.hpp"
 #include "core/model/model.hpp"
+#include "core/io/output_guard.hpp"
 #include "core/render/mosaic.hpp"
 #include "core/render/normalize.hpp"
 #include "core/model/style.hpp"
@@ -75,5 +76,16 @@ std::string shapeText(const std::vector<int>& shape, const std::string& separato
 std::string oneLine(const std::string& message);
 // Prints "cnnscope: warning: MSG" to stderr (always one line).
 void warn(const std::string& message);
+// Prints "cnnscope: error: MSG" to stderr (always one line) and returns 1.
+int fail(const std::string& message);
+
+// The run's outputs against its inputs: SOURCE, --model, --config, --style and the files a model
+// and style network were really loaded from (checkOutputs). Call before anything is written.
+// `extra`: the command's other inputs (a second model, a style image).
+Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
+                       const Model* model = nullptr, const StyleStage* style = nullptr, const std::vector<InputPath>& extra = {});
+// The same with the style stage as loadStyle gives it (none without --style).
+Status checkRunOutputs(const CommonOptions& o, const std::string& source, const std::vector<OutputPath>& outputs,
+                       const Model& model, const std::optional<StyleStage>& style, const std::vector<InputPath>& extra = {});
 
 }  // namespace cnnscope::session
