@@ -2,6 +2,7 @@
 // (gradient x activation summed over positions), ranked; with --ablate the same after zeroing
 // channels of that layer, and the top 5 classes before and after.
 #include "cli/cli.hpp"
+#include "core/model/precision.hpp"
 #include "cli/why_common.hpp"
 
 #include "core/base/parse.hpp"
@@ -56,6 +57,7 @@ struct AttributeCmd {
     }
 
     int run() {
+        setExactOutputs(true);  // a ranking of numbers: --precision auto means f32
         if (auto st = prepareWhy(common, labels, classIndex, layer, true, why); !st) return fail(st.error());
         Model& model = *why.model;
         const int C = model.find(why.layer)->channels();

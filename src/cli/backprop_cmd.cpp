@@ -1,6 +1,7 @@
 // Headless `backprop`: one unit's back-projection to the input image (guided, deconv or grad),
 // as float32 .npy (1, 3, H, W) or a PNG rendered as the window shows it.
 #include "cli/cli.hpp"
+#include "core/model/precision.hpp"
 
 #include "core/io/atomic_file.hpp"
 #include "core/unit/backward.hpp"
@@ -31,6 +32,7 @@ struct BackpropCmd {
         const std::string o = lower(out);
         const bool npy = endsWith(o, ".npy");
         if (!npy && !endsWith(o, ".png")) return fail("--out must name a .npy or .png file, got '" + out + "'");
+        setExactOutputs(npy);  // exported numbers: --precision auto means f32
         if (repeat < 1 || repeat > 1000) return fail("--repeat must be between 1 and 1000");
         auto cs = parseCaptionStyle(caption);
         if (!cs) return fail(cs.error());

@@ -3,6 +3,7 @@
 // the layer's resolution, a PNG overlay on the frame with a colorbar and a caption, or a GIF/MP4
 // of a video's frames; the faithfulness figure and, with --ablate, the network with channels zeroed.
 #include "cli/cli.hpp"
+#include "core/model/precision.hpp"
 #include "cli/stream_loop.hpp"
 #include "cli/why_common.hpp"
 
@@ -229,6 +230,7 @@ struct CamCmd {
         const bool npy = endsWith(o, ".npy"), png = endsWith(o, ".png");
         const bool video = !npy && !png && (endsWith(o, ".gif") || sinkKindFor(out) == SinkKind::Mp4);
         if (!npy && !png && !video) return fail("--out must name a .npy, .png, .gif or .mp4 file, got '" + out + "'");
+        setExactOutputs(npy || !json.empty());  // exported numbers: --precision auto means f32
         auto style = parseCaptionStyle(caption);
         if (!style) return fail(style.error());
         if (auto st = prepare(video); !st) return fail(st.error());

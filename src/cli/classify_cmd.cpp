@@ -1,6 +1,7 @@
 // Headless `classify`: the top K classes of each frame of a source through the model's
 // classifier head (label, index, softmax probability, logit), printed and as JSON.
 #include "cli/cli.hpp"
+#include "core/model/precision.hpp"
 #include "cli/stream_loop.hpp"
 
 #include "core/base/interrupt.hpp"
@@ -30,6 +31,7 @@ struct ClassifyCmd {
     int64_t frames = 0;
 
     int run() {
+        setExactOutputs(true);  // probabilities and logits are numbers: --precision auto means f32
         auto model = loadModel(common, nullptr, /*withHead=*/true);
         if (!model) return fail(model.error());
         if (!model->hasHead()) return fail(model->headProblem());

@@ -112,6 +112,10 @@ public:
     // executor could not take it. Empty before the first forward.
     const std::string& engine() const { return m_engine; }
 
+    // After net()'s weights were changed in place (channel ablation): the executor, which keeps
+    // its own copy in its layout, is rebuilt at the next forward.
+    void weightsChanged();
+
     // The network itself, for code that reads its layers and weights (the backward engine).
     cv::dnn::Net& net() { return m_net; }
 

@@ -15,19 +15,25 @@
 namespace cnnscope {
 
 struct Model::Exec {
+    bool read = false;                      // the net's plain prefix was read (stages or problem)
+    std::vector<ChainStage> stages;         // its stages (weights copied once, shared by the chains)
+    std::string problem;                    // why the net has no executor at all
 #if CNNSCOPE_ONEDNN
-    OneDnnChain chain;
+    // One executor per (precision, conv mode) asked for, kept: bench alternates them frame by
+    // frame, the window switches live.
+    std::map<std::pair<int, int>, OneDnnChain> chains;
+    OneDnnChain* chain = nullptr;           // the one the last request chose
 #endif
     std::map<std::string, size_t> stageOf;  // net layer name -> stage
-    int precision = -1, mode = -1;
     bool lastRan = false;                   // the last forward ran on the executor
-    std::string problem;                    // why the net has no executor at all
 };
 
 Model::Model() = default;
 Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
+
+void Model::weightsChanged() { m_exec.reset(); }
 
 std::vector<size_t> Model::executorStages(const std::vector<std::string>& netNames) {
     if (!m_exec) m_exec = std::make_unique<Exec>();
@@ -43,31 +49,34 @@ std::vector<size_t> Model::executorStages(const std::vector<std::string>& netNam
     }
     const PrecisionChoice pc = precisionChoice();
     Exec& e = *m_exec;
-    if (e.precision != int(pc.actual) || e.mode != int(convMode())) {
-        e.stageOf.clear();
-        e.problem.clear();
-        e.precision = int(pc.actual), e.mode = int(convMode());
-        const int top = int(m_net.getLayerNames().size());
-        const int prefix = plainPrefix(m_net, top);
-        auto stages = prefix > 0 ? plainChain(m_net, prefix, "") : Expected<std::vector<ChainStage>>(Error{"no plain chain"});
-        auto chain = stages ? OneDnnChain::create(std::move(*stages), pc.actual == Precision::BF16, false,
-                                                  convMode() == ConvMode::Auto || convMode() == ConvMode::Winograd)
-                            : Expected<OneDnnChain>(Error{stages.error()});
-        if (!chain) {
-            e.problem = prefix > 0 ? chain.error() : "its first layer is not one the executor runs";
-        } else {
-            e.chain = std::move(*chain);
-            for (size_t k = 0; k < e.chain.size(); ++k) e.stageOf[e.chain.stage(k).name] = k;
-        }
+    if (!e.read) {
+        e.read = true;
+        const int prefix = plainPrefix(m_net, int(m_net.getLayerNames().size()));
+        auto stages = prefix > 0 ? plainChain(m_net, prefix, "") : Expected<std::vector<ChainStage>>(Error{"its first layer is not one the executor runs"});
+        if (!stages) e.problem = stages.error();
+        else e.stages = std::move(*stages);
+        for (size_t k = 0; k < e.stages.size(); ++k) e.stageOf[e.stages[k].name] = k;
     }
     if (!e.problem.empty()) {
         m_engine = "OpenCV dnn (" + e.problem + ")";
         return {};
     }
+    const auto key = std::make_pair(int(pc.actual), int(convMode()));
+    auto it = e.chains.find(key);
+    if (it == e.chains.end()) {
+        auto chain = OneDnnChain::create(e.stages, pc.actual == Precision::BF16, false,
+                                         convMode() == ConvMode::Auto || convMode() == ConvMode::Winograd);
+        if (!chain) {
+            m_engine = "OpenCV dnn (" + chain.error() + ")";
+            return {};
+        }
+        it = e.chains.emplace(key, std::move(*chain)).first;
+    }
+    e.chain = &it->second;
     std::vector<size_t> out;
     for (const std::string& n : netNames) {
         auto it = e.stageOf.find(n);
-        if (it == e.stageOf.end() || !e.chain.readable(it->second)) {
+        if (it == e.stageOf.end() || !e.chain->readable(it->second)) {
             m_engine = "OpenCV dnn ('" + n + "' is " + (it == e.stageOf.end() ? "past the layers the executor runs" : "a pre-ReLU output") + ")";
             return {};
         }
@@ -86,9 +95,9 @@ Status Model::forwardExecutor(const std::vector<size_t>& stages, const std::vect
     Exec& e = *m_exec;
     size_t last = 0;
     for (size_t k : stages) last = std::max(last, k);
-    if (auto st = e.chain.forward(m_buffers.blob, last); !st) return st;
+    if (auto st = e.chain->forward(m_buffers.blob, last); !st) return st;
     for (size_t i = 0; i < what.size() && i < outs.size(); ++i)
-        if (auto st = e.chain.read(stages[i], outs[i]); !st) return Error{"layer '" + what[i] + "': " + st.error()};
+        if (auto st = e.chain->read(stages[i], outs[i]); !st) return Error{"layer '" + what[i] + "': " + st.error()};
     e.lastRan = true;
     const PrecisionChoice pc = precisionChoice();
     m_engine = std::string("oneDNN executor, ") + precisionName(pc.actual) + (pc.note.empty() ? "" : " (" + pc.note + ")");
@@ -103,14 +112,14 @@ void Model::executorReport(ConvReport& report) const {
     report.engine = m_engine;
     report.precision = precisionName(precisionChoice().actual);
 #if CNNSCOPE_ONEDNN
-    if (!m_exec || !m_exec->lastRan) return;
-    const OneDnnChain& c = m_exec->chain;
+    if (!m_exec || !m_exec->lastRan || !m_exec->chain) return;
+    const OneDnnChain& c = *m_exec->chain;
     int counts[3] = {0, 0, 0};  // winograd, direct, opencv
     for (auto& row : report.layers) {
         const std::string net = row.name + (m_kerasNames ? "/conv" : "");
         auto it = m_exec->stageOf.find(net);
         if (it == m_exec->stageOf.end()) it = m_exec->stageOf.find(row.name);
-        if (it != m_exec->stageOf.end()) {
+        if (it != m_exec->stageOf.end() && !c.kernel(it->second).empty()) {  // planned: what ran or runs there
             // The layer's own plan applies the same rule; its reason stands when the choice agrees.
             if (row.kernel != c.kernel(it->second)) row.why.clear();
             row.kernel = c.kernel(it->second);

@@ -384,8 +384,8 @@ bool OneDnnChain::bf16() const { return m->bf16; }
 size_t OneDnnChain::size() const { return m->ops.size(); }
 const ChainStage& OneDnnChain::stage(size_t k) const { return m->ops[k].st; }
 bool OneDnnChain::readable(size_t k) const { return !m->ops[k].fusedIntoNext; }
-std::string OneDnnChain::impl(size_t k) const { return m->ops[k].impl; }
-std::string OneDnnChain::kernel(size_t k) const { return m->ops[k].kernel; }
+std::string OneDnnChain::impl(size_t k) const { return k < m->planned ? m->ops[k].impl : std::string(); }
+std::string OneDnnChain::kernel(size_t k) const { return k < m->planned ? m->ops[k].kernel : std::string(); }
 double OneDnnChain::lastForwardMs() const { return m->fwdMs; }
 double OneDnnChain::lastBackwardMs() const { return m->bwdMs; }
 std::vector<int> OneDnnChain::shape(int k) const { return m->shapeOf(k); }

@@ -47,7 +47,8 @@ public:
     Status backward(const std::vector<std::pair<int, cv::Mat>>& seeds, GradRelu mode, int stop, cv::Mat& grad);
 
     // oneDNN's implementation for stage k at the last plan ("brgconv:avx512_core_bf16"), empty
-    // for stages that run no primitive of their own (a fused ReLU, identity, flatten).
+    // for stages that run no primitive of their own (a fused ReLU, identity, flatten) and for
+    // stages no forward has reached at this input size.
     std::string impl(size_t k) const;
     // "winograd" or "direct" for a conv stage at the last plan, else empty.
     std::string kernel(size_t k) const;

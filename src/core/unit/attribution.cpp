@@ -78,6 +78,7 @@ Status ablateChannels(Model& model, const std::string& layer, const std::vector<
             w.row(c).setTo(0);
             if (conv->blobs.size() > 1) conv->blobs[1].reshape(1, 1).at<float>(0, c) = 0.f;
         }
+        model.weightsChanged();  // the executor holds its own copy in its layout
         return {};
     });
 }
