@@ -125,6 +125,10 @@ void Model::executorReport(ConvReport& report) const {
             row.kernel = c.kernel(it->second);
             row.impl = c.impl(it->second);
             row.planned = false;
+        } else if (it != m_exec->stageOf.end()) {  // not reached yet at this size: what will run
+            if (c.bf16() && row.kernel == "winograd") row.kernel = "direct", row.why = "bf16 has no Winograd";
+            row.impl.clear();
+            row.planned = true;
         }  // else past the executor: OpenCV dnn's report stands
         counts[row.kernel == "winograd" ? 0 : row.kernel == "direct" ? 1 : 2]++;
     }

@@ -116,7 +116,7 @@ struct OneDnnChain::State {
                 reluAttr(op.fusedIntoNext), eng);
         };
         op.kernel = "direct";
-        const bool wino = winograd && !bf16 && !training && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && I >= 16;
+        const bool wino = winograd && !bf16 && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && I >= 16;
         if (wino) {
             try {
                 op.cpd = make(algorithm::convolution_winograd);

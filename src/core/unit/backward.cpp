@@ -164,7 +164,8 @@ void BackwardChain::chooseEngine() {
     }
     if (m_useExec && m_execPrecision == int(pc.actual)) return;
     std::vector<ChainStage> stages(m_stages.begin(), m_stages.end());  // weights shared, not copied
-    auto exec = OneDnnChain::create(std::move(stages), pc.actual == Precision::BF16, true);
+    auto exec = OneDnnChain::create(std::move(stages), pc.actual == Precision::BF16, true,
+                                    convMode() == ConvMode::Auto || convMode() == ConvMode::Winograd);
     m_useExec = bool(exec);
     if (!exec) {
         m_engine = "OpenCV dnn (" + exec.error() + ")";
