@@ -66,6 +66,7 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::HistoryGif: exportHistoryMarkToHere(); break;
         case KeyAction::SetInputSize:
         case KeyAction::SetTarget:
+        case KeyAction::SetPrecision:
         case KeyAction::LoadModel: applyScriptArgument(action); break;
     }
     // Keep the selected channel's page on screen in the grid.
@@ -80,6 +81,8 @@ void Gui::applyScriptArgument(KeyAction action) {
     if (action == KeyAction::LoadModel) {
         m_inputs.modelText = arg;
         applyPanelEvent({ui::PanelEvent::Kind::LoadModel, arg});
+    } else if (action == KeyAction::SetPrecision) {
+        applyPanelEvent({ui::PanelEvent::Kind::Precision, arg});
     } else if (action == KeyAction::SetTarget) {
         applyPanelEvent({ui::PanelEvent::Kind::Target, arg});  // the target combo: checked like --target
     } else if (auto size = parseSize(arg, kMinInputSide, kMaxInputSide); size) {
@@ -144,6 +147,7 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
         case K::Seek: m_pipeline->seek(int64_t(e.value)); break;
         case K::Speed: m_pipeline->setSpeed(e.value); break;
         case K::ConvMode: setConv(e.text); break;
+        case K::Precision: setPrecisionName(e.text); break;
         case K::Download: startDownload(); break;
         case K::CancelDownload: cancelDownload(); break;
         case K::LoadModel2:

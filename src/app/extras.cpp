@@ -3,6 +3,7 @@
 #include "app/gui_impl.hpp"
 
 #include "core/model/conv_mode.hpp"
+#include "core/model/precision.hpp"
 
 namespace cnnscope::app::detail {
 
@@ -39,6 +40,21 @@ void Gui::setConv(const std::string& name) {
     post(std::string("convolution: ") + convModeName(*mode));
 }
 
+void Gui::setPrecisionName(const std::string& name) {
+    auto p = parsePrecision(name);
+    if (!p) {
+        post("--precision: " + p.error(), ui::Message::Level::Error);
+        return;
+    }
+    setPrecision(*p);
+    m_opts.common.precision = precisionName(*p);  // a later model or target reload keeps it
+    m_layerCache.clear();  // cached layers were computed in the other precision
+    m_prefetchFrameId = 0;
+    m_pipeline->recompute();
+    const PrecisionChoice c = currentPrecision();
+    post(std::string("precision: ") + precisionName(*p) + " runs " + precisionName(c.actual) + (c.note.empty() ? "" : " (" + c.note + ")"));
+}
+
 bool Gui::convReportCurrent() const {
     const auto conv = m_pipeline->stats().conv;
     return !conv || conv->summary.rfind(std::string(convModeName(convMode())) + ":", 0) == 0;
@@ -50,8 +66,10 @@ void Gui::cycleConv() {
 
 void Gui::fillExtras(ui::PanelInfo& info) const {
     info.convMode = convModeName(convMode());
+    info.precision = precisionName(requestedPrecision());
     if (const auto conv = m_pipeline->stats().conv) {
         info.convSummary = conv->summary;
+        info.precisionRan = conv->engine;
         for (const ConvLayerReport& l : conv->layers) info.convLayers.push_back(l.name + ": " + describe(l) + (l.planned ? " (planned)" : ""));
     }
     m_download.fill(info);
@@ -61,6 +79,7 @@ void Gui::fillExtras(ui::PanelInfo& info) const {
 std::string Gui::extrasJson() const {
     const auto conv = m_pipeline->stats().conv;
     std::string j = "  \"conv_mode\": \"" + std::string(convModeName(convMode())) + "\",\n";
+    j += "  \"precision_requested\": \"" + std::string(precisionName(requestedPrecision())) + "\",\n";
     j += "  \"conv\": " + (conv ? convReportJson(*conv) : std::string("null")) + ",\n";
     j += "  \"model_source\": \"" + jsonEscape(m_pipeline->model().source()) + "\",\n";
     j += m_download.json();

@@ -178,6 +178,7 @@ private:
     void cancelDownload();
     void pollDownload();
     void setConv(const std::string& name);
+    void setPrecisionName(const std::string& name);  // the panel's precision combo and precision=
     void cycleConv();
     bool convReportCurrent() const;  // the report handed over was taken under the current mode
     void fillExtras(ui::PanelInfo& info) const;

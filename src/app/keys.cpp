@@ -40,6 +40,7 @@ const std::vector<KeyBinding>& keyTable() {
         {0, "input=", KeyAction::SetInputSize, nullptr, nullptr},
         {0, "model=", KeyAction::LoadModel, nullptr, nullptr},
         {0, "target=", KeyAction::SetTarget, nullptr, nullptr},
+        {0, "precision=", KeyAction::SetPrecision, nullptr, nullptr},
     };
     return table;
 }

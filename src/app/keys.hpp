@@ -21,6 +21,7 @@ enum class KeyAction {
     WaitFrame,  // scripted pseudo-key: wait for the next new frame (the history grows by one)
     HistoryMark, HistoryGif,  // scripted: the timeline's Mark and "GIF mark..here" buttons
     SetInputSize, LoadModel, SetTarget,  // scripted, with an argument (input=WxH, model=FILE, target=NAME): the panel's model section
+    SetPrecision,                        // scripted precision=auto|f32|bf16: the panel's precision combo
 };
 
 struct KeyBinding {

@@ -25,7 +25,8 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g); 'idle' waits until "
                      "the view is computed (with --model2, B's maps too; and a download or history GIF has finished); 'conv' picks the next convolution "
                      "kernel, 'download' starts the trained-weights download, 'mark' and 'historygif' are the timeline's "
-                     "buttons, 'input=WxH', 'model=FILE' and 'target=NAME' the panel's input size, model and target");
+                     "buttons, 'input=WxH', 'model=FILE', 'target=NAME' and 'precision=auto|f32|bf16' the panel's input size, model, "
+                     "target and precision");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");
     view->add_flag("--atlas", opts.atlas,

@@ -35,6 +35,7 @@ struct PanelEvent {
         SweepChannels,   // GIF through every channel of the layer on screen
         SweepLayers,     // GIF through every layer at the selected channel index
         ConvMode,        // text: auto, winograd, direct or opencv
+        Precision,       // text: auto, f32 or bf16
         Download,        // fetch the trained VGG19 weights in the background
         CancelDownload,
         TransferStart,   // text: the style image; value: iterations (Gatys transfer on the frame on screen)
@@ -104,6 +105,8 @@ struct PanelInfo {
     std::vector<Message> messages;            // newest last: status, warnings (model loading too), errors
     // Convolution kernel (panel_extras.cpp)
     std::string convMode;                     // auto, winograd, direct, opencv
+    std::string precision;                    // requested: auto, f32, bf16
+    std::string precisionRan;                 // what ran: "oneDNN executor, f32", "OpenCV dnn (...)"
     std::string convSummary;                  // what really runs; empty until the first forward
     std::vector<std::string> convLayers;      // "layer: kernel (impl)" per conv layer
     // Trained-weights download (panel_extras.cpp)

@@ -38,6 +38,16 @@ void convSection(const PanelInfo& info, PanelEvents& events) {
     }
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("CPU convolution: auto (oneDNN Winograd where it pays, direct otherwise),\nwinograd, direct (oneDNN) or opencv (OpenCV's own)");
+    static const char* const kPrecisions[] = {"auto", "f32", "bf16"};
+    ImGui::SetNextItemWidth(-70);
+    if (ImGui::BeginCombo("precision", info.precision.c_str())) {
+        for (const char* p : kPrecisions)
+            if (ImGui::Selectable(p, info.precision == p) && info.precision != p) events.push_back({PanelEvent::Kind::Precision, p});
+        ImGui::EndCombo();
+    }
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("CPU executor precision: auto (bf16 with AMX-BF16, f32 elsewhere),\nf32, or bf16 (runs f32 on a CPU without bf16 units)");
+    if (!info.precisionRan.empty()) ImGui::TextWrapped("runs on: %s", info.precisionRan.c_str());
     ImGui::TextWrapped("%s", info.convSummary.empty() ? "runs: (after the first frame)" : info.convSummary.c_str());
     if (info.convLayers.empty()) return;
     if (ImGui::TreeNode("per layer")) {

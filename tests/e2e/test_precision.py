@@ -10,7 +10,7 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import DATA, CliTest  # noqa: E402
+from helpers import BIN, DATA, CliTest, run_group, window_env  # noqa: E402
 import backward_ref as ref  # noqa: E402
 
 GRAF = os.path.join(DATA, "graf1.png")  # lossless
@@ -138,6 +138,21 @@ class PrecisionTest(CliTest):
         self.assertEqual(seen, {"f32", "bf16" if bf16 else "f32"} if bf16 else {"f32"}, runs)
         for r in runs:
             self.assertIn("oneDNN executor", r["engine"], r)
+
+    def test_the_window_switches_precision_and_reports_what_ran(self):
+        bf16 = self.has_bf16()
+        stats = self.path("st.json")
+        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", self.image, *self.base,
+               "--layer", "block3_conv4", "--keys", "idle,precision=bf16,idle", "--frames", "5", "--stats", stats]
+        p = run_group(cmd, env=window_env(self.env), cwd=self.tmp, capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(stats) as f:
+            st = json.load(f)
+        self.assertEqual(st["precision_requested"], "bf16")
+        self.assertEqual(st["conv"]["precision"], "bf16" if bf16 else "f32", st["conv"])
+        self.assertTrue(st["conv"]["engine"].startswith("oneDNN executor, " + ("bf16" if bf16 else "f32")), st["conv"])
+        if not bf16:
+            self.assertIn("runs f32", st["conv"]["engine"])
 
     def test_bad_values_are_refused(self):
         p = self.run_cli("layers", "--untrained", "--precision", "fp8", expect=1)

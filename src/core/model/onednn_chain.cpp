@@ -2,6 +2,7 @@
 // layout between stages, f32 NCHW made on request.
 #include "core/model/onednn_chain.hpp"
 
+#if CNNSCOPE_ONEDNN
 #include <dnnl.hpp>
 
 #include <chrono>
@@ -480,3 +481,39 @@ Status OneDnnChain::backward(const std::vector<std::pair<int, cv::Mat>>& seeds, 
 }
 
 }  // namespace cnnscope
+
+#else  // built without oneDNN: create() says so; callers run OpenCV dnn.
+
+namespace cnnscope {
+
+struct OneDnnChain::State {};
+
+OneDnnChain::OneDnnChain() = default;
+OneDnnChain::~OneDnnChain() = default;
+OneDnnChain::OneDnnChain(OneDnnChain&&) noexcept = default;
+OneDnnChain& OneDnnChain::operator=(OneDnnChain&&) noexcept = default;
+
+Expected<OneDnnChain> OneDnnChain::create(std::vector<ChainStage>, bool, bool, bool) {
+    return Error{"built without oneDNN"};
+}
+
+bool OneDnnChain::bf16() const { return false; }
+size_t OneDnnChain::size() const { return 0; }
+const ChainStage& OneDnnChain::stage(size_t) const {
+    static const ChainStage none;
+    return none;
+}
+bool OneDnnChain::readable(size_t) const { return false; }
+std::string OneDnnChain::impl(size_t) const { return {}; }
+std::string OneDnnChain::kernel(size_t) const { return {}; }
+double OneDnnChain::lastForwardMs() const { return 0; }
+double OneDnnChain::lastBackwardMs() const { return 0; }
+std::vector<int> OneDnnChain::shape(int) const { return {}; }
+Status OneDnnChain::forward(const cv::Mat&, size_t) { return Error{"built without oneDNN"}; }
+Status OneDnnChain::read(size_t, cv::Mat&) { return Error{"built without oneDNN"}; }
+Status OneDnnChain::backward(const std::vector<std::pair<int, cv::Mat>>&, GradRelu, int, cv::Mat&) {
+    return Error{"built without oneDNN"};
+}
+
+}  // namespace cnnscope
+#endif
