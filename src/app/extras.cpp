@@ -57,7 +57,8 @@ void Gui::setPrecisionName(const std::string& name) {
 
 bool Gui::convReportCurrent() const {
     const auto conv = m_pipeline->stats().conv;
-    return !conv || conv->summary.rfind(std::string(convModeName(convMode())) + ":", 0) == 0;
+    return !conv || (conv->summary.rfind(std::string(convModeName(convMode())) + ":", 0) == 0 &&
+                     conv->requested == precisionName(requestedPrecision()));
 }
 
 void Gui::cycleConv() {

@@ -13,6 +13,7 @@
 #include <opencv2/core/utility.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -66,7 +67,14 @@ struct BenchCmd {
     int run() {
         if (threads > 0) cv::setNumThreads(threads);
         if (convs.empty()) convs = {"auto"};
-        if (precisions.empty()) precisions = {"auto"};
+        if (precisions.empty()) {  // $CNNSCOPE_PRECISION, as every command
+            const char* env = std::getenv("CNNSCOPE_PRECISION");
+            precisions = {env && *env ? env : "auto"};
+            if (auto st = applyPrecisionOption(""); !st) return fail(st.error());
+        }
+        for (size_t i = 1; i < precisions.size(); ++i)  // each once, in the order given
+            if (std::find(precisions.begin(), precisions.begin() + long(i), precisions[i]) != precisions.begin() + long(i))
+                precisions.erase(precisions.begin() + long(i--));
         for (const auto& c : convs) {
             auto mode = parseConvMode(c);
             if (!mode) return fail("--conv: " + mode.error());

@@ -3,6 +3,8 @@
 // channel, a labelled sheet, index.json); `--shard I/N` runs channel c mod N == I only and writes
 // shard.json instead, and `featvis merge` joins the shard folders into the folder a whole run writes.
 #include "cli/cli.hpp"
+#include "core/model/conv_mode.hpp"
+#include "core/model/precision.hpp"
 
 #include "core/base/interrupt.hpp"
 #include "core/base/json_read.hpp"
@@ -157,6 +159,8 @@ struct FeatvisCmd {
         s.againstFrames = against.empty() ? 0 : againstFrames;
         s.diversity = diversity;
         s.diversityWeight = diversity > 1 ? diversityWeight : 0.0;
+        s.engine = std::string(precisionName(currentPrecision().actual)) + " " + convModeName(convMode()) +
+                   (noTransforms ? " no-transforms" : " transforms");
         run.shard = shardIndex, run.shards = shardCount;
 
         // --against: the best mean activation of each unit over the source's first frames.

@@ -2,6 +2,8 @@
 // layer, a sheet of the k frames' receptive-field patches that excite it most, an index of all
 // sheets, and the entries as JSON and CSV.
 #include "cli/cli.hpp"
+#include "core/model/conv_mode.hpp"
+#include "core/model/precision.hpp"
 #include "cli/stream_loop.hpp"
 
 #include "core/base/json_read.hpp"
@@ -294,7 +296,8 @@ struct TopkCmd {
         s.source = source;
         s.layer = layer;
         s.caption = caption;
-        s.channels = int(snap.channels.size());
+        s.channels = snap.channels.empty() ? li.channels() : int(snap.channels.size());  // a shard that scanned nothing too
+        s.engine = std::string(precisionName(currentPrecision().actual)) + " " + convModeName(convMode());
         s.receptiveField = li.receptiveField, s.stride = li.stride, s.rfOffset = li.rfOffset;
         s.inputSize = inputSize;
         s.k = k, s.every = every, s.thumb = thumb;
@@ -305,7 +308,8 @@ struct TopkCmd {
         r.shortSource = st.shortSource;
         r.forwardMs = st.forwardMs, r.topkMs = st.topkMs, r.totalMs = st.totalMs;
         r.entries = snap.channels;
-        r.places.resize(snap.channels.size());
+        r.entries.resize(size_t(s.channels));  // no frames scanned: every channel empty
+        r.places.resize(size_t(s.channels));
         for (size_t c = 0; c < snap.channels.size(); ++c)
             for (const TopKEntry& e : snap.channels[c]) {
                 TopkPlace p;

@@ -22,7 +22,7 @@ Status applyConvOption(const std::string& conv) {
 
 Status applyPrecisionOption(const std::string& precision) {
     const char* env = std::getenv("CNNSCOPE_PRECISION");
-    const std::string value = !precision.empty() ? precision : env ? env : "auto";
+    const std::string value = !precision.empty() ? precision : env && *env ? env : "auto";  // empty: unset
     auto p = parsePrecision(value);
     if (!p) return Error{std::string(precision.empty() ? "CNNSCOPE_PRECISION" : "--precision") + ": " + p.error()};
     setPrecision(*p);
@@ -62,8 +62,12 @@ Status stylise(std::optional<StyleStage>& style, cv::Mat& frame) {
 }
 
 std::string pipelineLabel(const Model& model, const std::string& styleLabel) {
-    // Captions name a target other than the cpu and its device: "VGG19 [opencl on NAME (PLATFORM, GPU)]".
-    const std::string label = model.target().actual == "cpu" ? model.label() : model.label() + " [" + targetLabel(model.target()) + "]";
+    // Captions name a target other than the cpu and its device: "VGG19 [opencl on NAME (PLATFORM, GPU)]",
+    // and bf16 where the cpu executor runs it ("VGG19 [bf16]"; f32 is not named).
+    const bool bf16 = model.target().actual == "cpu" && model.precisionChoice().actual == Precision::BF16 && oneDnnBuilt() &&
+                      convMode() != ConvMode::OpenCV;
+    const std::string label = model.target().actual == "cpu" ? model.label() + (bf16 ? " [bf16]" : "")
+                                                             : model.label() + " [" + targetLabel(model.target()) + "]";
     return styleLabel.empty() ? label : label + " on " + styleLabel;
 }
 

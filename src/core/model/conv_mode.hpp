@@ -59,6 +59,7 @@ struct ConvReport {
     std::string summary;                   // e.g. "auto: 14 winograd, 2 direct, 0 opencv (oneDNN 2.6.3)"
     std::string engine;                    // what ran the last forward: "oneDNN executor, bf16", "OpenCV dnn (...)"
     std::string precision = "f32";         // the precision it ran in: f32 or bf16
+    std::string requested = "auto";        // --precision when the report was taken
     std::vector<ConvLayerReport> layers;   // one per convolution layer, in net order
 };
 

@@ -110,7 +110,8 @@ Status Model::forwardExecutor(const std::vector<size_t>& stages, const std::vect
 
 void Model::executorReport(ConvReport& report) const {
     report.engine = m_engine;
-    report.precision = precisionName(precisionChoice().actual);
+    report.requested = precisionName(requestedPrecision());
+    report.precision = m_exec && m_exec->lastRan ? precisionName(precisionChoice().actual) : "f32";  // OpenCV dnn runs f32
 #if CNNSCOPE_ONEDNN
     if (!m_exec || !m_exec->lastRan || !m_exec->chain) return;
     const OneDnnChain& c = *m_exec->chain;

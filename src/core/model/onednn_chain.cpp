@@ -374,8 +374,11 @@ Expected<OneDnnChain> OneDnnChain::create(std::vector<ChainStage> stages, bool b
             const bool prevFuses = i > 0 && ops[i - 1].fusedIntoNext;
             ops[i].fusedIntoNext = (k == Kind::Conv || k == Kind::Dense) && i + 1 < ops.size() && ops[i + 1].st.kind == Kind::Relu;
             ops[i].alias = k == Kind::Identity || k == Kind::Flatten || (k == Kind::Relu && prevFuses);
-            if (k == Kind::Flatten && i + 1 < ops.size() && ops[i + 1].st.kind != Kind::Dense)
-                return Error{"the executor takes a flatten only before a dense layer"};
+            // After a flatten the data is (1, N): a convolution or pool there is not a plain chain's.
+            if (k == Kind::Flatten)
+                for (size_t j = i + 1; j < ops.size(); ++j)
+                    if (ops[j].st.kind == Kind::Conv || ops[j].st.kind == Kind::MaxPool)
+                        return Error{"a convolution or pooling after a flatten ('" + ops[j].st.name + "')"};
         }
         return c;
     });

@@ -1,6 +1,8 @@
 // The live pipeline.
 #include "core/pipeline/pipeline.hpp"
 
+#include "core/model/precision.hpp"
+
 #include "core/unit/gram.hpp"
 
 #include <algorithm>
@@ -257,6 +259,7 @@ void Pipeline::inferenceLoop() {
     Clock::time_point lastDone{};
     std::string convLayer;
     ConvMode convModeSeen = ConvMode::Auto;
+    Precision precisionSeen = requestedPrecision();
     bool convPlanned = true;
     Clock::time_point convAt{};
     while (m_running) {
@@ -319,8 +322,11 @@ void Pipeline::inferenceLoop() {
         result.inferMs = std::chrono::duration<double, std::milli>(t1 - t0).count();
         // The conv report reads the net, so it is taken here, between forwards.
         // Layers past the one shown stay "planned": those are looked at again once a second.
-        if (layer != convLayer || convMode() != convModeSeen || (convPlanned && t1 - convAt > std::chrono::seconds(1))) {
+        const Precision asked = requestedPrecision();
+        if (layer != convLayer || convMode() != convModeSeen || asked != precisionSeen ||
+            (convPlanned && t1 - convAt > std::chrono::seconds(1))) {
             convModeSeen = convMode();
+            precisionSeen = asked;
             convAt = t1;
             auto report = std::make_shared<const ConvReport>(m_model.convReport());
             convLayer = layer;

@@ -69,7 +69,8 @@ std::string featvisJson(const FeatvisRun& run) {
       << "  \"iterations\": " << s.iterations << ",\n  \"seed\": " << s.seed << ",\n"
       << "  \"learning_rate\": " << jsonNumber(s.learningRate, 17) << ",\n  \"tv\": " << jsonNumber(s.tv, 17)
       << ",\n  \"decay\": " << jsonNumber(s.decay, 17) << ",\n  \"diversity\": " << s.diversity
-      << ",\n  \"diversity_weight\": " << jsonNumber(s.diversityWeight, 17) << ",\n";
+      << ",\n  \"diversity_weight\": " << jsonNumber(s.diversityWeight, 17) << ",\n  \"engine\": \"" << jsonEscape(s.engine)
+      << "\",\n";
     if (s.against.empty())
         o << "  \"against\": null,\n";
     else
@@ -133,6 +134,7 @@ Expected<FeatvisRun> parseFeatvisJson(const std::string& text, const std::string
         s.diversity = int(num(root, "diversity"));
         s.diversityWeight = num(root, "diversity_weight");
     }
+    if (auto it = root.members.find("engine"); it != root.members.end() && it->second.kind == Json::String) s.engine = it->second.text;
     if (auto it = root.members.find("against"); it != root.members.end() && it->second.kind == Json::String) {
         s.against = it->second.text;
         s.againstFrames = int(num(root, "against_frames"));
@@ -175,7 +177,8 @@ std::string featvisSettingsDiffer(const FeatvisSettings& a, const FeatvisSetting
           d("--tv", n(a.tv), n(b.tv)), d("--decay", n(a.decay), n(b.decay)), d("--against", a.against, b.against),
           d("--against-frames", std::to_string(a.againstFrames), std::to_string(b.againstFrames)),
           d("--diversity", std::to_string(a.diversity), std::to_string(b.diversity)),
-          d("--diversity-weight", n(a.diversityWeight), n(b.diversityWeight))})
+          d("--diversity-weight", n(a.diversityWeight), n(b.diversityWeight)),
+          d("the engine (--precision, --conv, --no-transforms)", a.engine, b.engine)})
         if (r.empty() && !s.empty()) r = s;
     return r;
 }

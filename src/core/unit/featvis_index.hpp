@@ -27,6 +27,9 @@ struct FeatvisSettings {
     int againstFrames = 0;
     int diversity = 1;       // images per unit
     double diversityWeight = 0;
+    // What computed the images: precision that ran, --conv, transforms ("f32 auto transforms");
+    // shards that differ here are not one run. Empty in files of runs before it was recorded.
+    std::string engine;
 };
 
 // One image: a unit's (index 0..K-1 of its K with --diversity K).

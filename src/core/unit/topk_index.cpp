@@ -24,7 +24,7 @@ void settingsJson(std::ostringstream& o, const TopkRecord& r) {
       << s.inputSize.height << "],\n  \"receptive_field\": " << s.receptiveField << ", \"stride\": " << s.stride
       << ", \"rf_offset\": " << s.rfOffset << ",\n  \"k\": " << s.k << ", \"every\": " << s.every << ", \"thumb\": " << s.thumb
       << ", \"pad_colour_bgr\": [128, 128, 128],\n  \"frames_limit\": " << s.framesLimit << ", \"caption\": \"" << jsonEscape(s.caption)
-      << "\",\n";
+      << "\", \"engine\": \"" << jsonEscape(s.engine) << "\",\n";
 }
 
 }  // namespace
@@ -165,6 +165,7 @@ Expected<TopkRecord> parseTopkShard(const std::string& text, const std::string& 
     s.source = f.str(root, "source");
     s.layer = f.str(root, "layer");
     s.caption = f.str(root, "caption");
+    if (auto it = root.members.find("engine"); it != root.members.end() && it->second.kind == Json::String) s.engine = it->second.text;
     s.channels = int(f.integer(root, "channels"));
     s.inputSize = f.size(root, "input_size");
     s.receptiveField = int(f.integer(root, "receptive_field"));
@@ -203,7 +204,8 @@ std::string topkSettingsDiffer(const TopkSettings& a, const TopkSettings& b) {
           d("--layer", a.layer, b.layer), d("the layer's channel count", i(a.channels), i(b.channels)),
           d("--input-size", sz(a.inputSize), sz(b.inputSize)), d("the receptive field", i(a.receptiveField), i(b.receptiveField)),
           d("--k", i(a.k), i(b.k)), d("--every", i(a.every), i(b.every)), d("--tile-size", i(a.thumb), i(b.thumb)),
-          d("--frames", i(a.framesLimit), i(b.framesLimit)), d("--caption", a.caption, b.caption)})
+          d("--frames", i(a.framesLimit), i(b.framesLimit)), d("--caption", a.caption, b.caption),
+          d("the engine (--precision, --conv)", a.engine, b.engine)})
         if (!s.empty()) return s;
     return {};
 }

@@ -30,6 +30,7 @@ struct TopkSettings {
     cv::Size inputSize;
     int k = 0, every = 1, thumb = 0;
     int64_t framesLimit = 0;  // --frames (0: all)
+    std::string engine;       // precision that ran and --conv ("f32 auto"); empty in older files
 };
 
 struct TopkRecord {
