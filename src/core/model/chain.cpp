@@ -96,11 +96,15 @@ Expected<std::vector<ChainStage>> plainChain(cv::dnn::Net& net, int top, const s
     return stages;
 }
 
-int plainPrefix(cv::dnn::Net& net, int top) {
+std::vector<ChainStage> longestPlainChain(cv::dnn::Net& net, int top) {
+    std::vector<ChainStage> stages;
     int channels = 3;
-    for (int id = 1; id <= top; ++id)
-        if (!readsPrevious(net, id) || !stageFrom(net.getLayer(id), channels)) return id - 1;
-    return top;
+    for (int id = 1; id <= top && readsPrevious(net, id); ++id) {
+        auto s = stageFrom(net.getLayer(id), channels);
+        if (!s) break;
+        stages.push_back(std::move(*s));
+    }
+    return stages;
 }
 
 }  // namespace cnnscope

@@ -34,7 +34,8 @@ Expected<ChainStage> stageFrom(const cv::Ptr<cv::dnn::Layer>& l, int& channels);
 // from 'block5_conv4'"). Labels are left empty.
 Expected<std::vector<ChainStage>> plainChain(cv::dnn::Net& net, int top, const std::string& purpose);
 
-// How many of layers 1..top are a plain chain of stages from the input (0 if the first is not).
-int plainPrefix(cv::dnn::Net& net, int top);
+// The stages of the longest plain chain from the input among layers 1..top (empty if the first
+// layer is not one), each layer read once.
+std::vector<ChainStage> longestPlainChain(cv::dnn::Net& net, int top);
 
 }  // namespace cnnscope

@@ -51,10 +51,8 @@ std::vector<size_t> Model::executorStages(const std::vector<std::string>& netNam
     Exec& e = *m_exec;
     if (!e.read) {
         e.read = true;
-        const int prefix = plainPrefix(m_net, int(m_net.getLayerNames().size()));
-        auto stages = prefix > 0 ? plainChain(m_net, prefix, "") : Expected<std::vector<ChainStage>>(Error{"its first layer is not one the executor runs"});
-        if (!stages) e.problem = stages.error();
-        else e.stages = std::move(*stages);
+        e.stages = longestPlainChain(m_net, int(m_net.getLayerNames().size()));
+        if (e.stages.empty()) e.problem = "its first layer is not one the executor runs";
         for (size_t k = 0; k < e.stages.size(); ++k) e.stageOf[e.stages[k].name] = k;
     }
     if (!e.problem.empty()) {

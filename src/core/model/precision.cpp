@@ -19,11 +19,8 @@ const char* const kNames[] = {"auto", "f32", "bf16"};
 // message; here a bad value is `auto`).
 int fromEnvironment() {
     const char* e = std::getenv("CNNSCOPE_PRECISION");
-    if (!e || !*e) return int(Precision::Auto);
-    const std::string n = lower(e);
-    for (int i = 0; i < 3; ++i)
-        if (n == kNames[i]) return i;
-    return int(Precision::Auto);
+    const auto p = e && *e ? parsePrecision(e) : Expected<Precision>(Precision::Auto);
+    return int(p ? *p : Precision::Auto);
 }
 
 std::atomic<int> g_precision{fromEnvironment()};
