@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <random>
+#include <thread>
 
 using namespace cnnscope;
 
@@ -104,4 +105,31 @@ TEST_CASE("executor: f32 equals OpenCV dnn, bf16 within its bounds, forward and 
     }
     setConvMode(ConvMode::Auto);
     setPrecision(Precision::F32);
+}
+
+// oneDNN's library-managed scratchpad is per thread: a model planned on one thread (the window's
+// inference thread, gone by shutdown) and then run on another must plan again there, not write
+// through the second thread's scratchpad (the window crashed so answering a request at exit).
+TEST_CASE("executor: a model first run on a thread that has ended runs on another one") {
+    if (!oneDnnBuilt()) return;
+    setConvMode(ConvMode::Auto);
+    setPrecision(Precision::F32);
+    Model m = tinyModel();
+    const std::vector<std::string> layers = {"block1_conv1", "block1_conv2", "block1_pool", "block2_conv1"};
+    std::vector<cv::Mat> onThread, here;
+    bool ok = false;
+    std::thread([&] { ok = bool(m.forward(frame(), layers, onThread)); }).join();
+    REQUIRE(ok);
+    REQUIRE(m.forward(frame(), layers, here));
+    CHECK(m.engine() == "oneDNN executor, f32");
+    for (size_t i = 0; i < layers.size(); ++i) CHECK(cv::norm(here[i], onThread[i], cv::NORM_INF) == 0);
+    // and back onto yet another thread, the backward with it
+    auto chain = BackwardChain::build(m, "block2_conv1");
+    REQUIRE_MESSAGE(chain, chain.error());
+    const cv::Mat blob = m.preprocessFrame(frame()).clone();
+    cv::Mat g1, g2;
+    REQUIRE(backProject(*chain, blob, "block2_conv1", 5, ReluMode::Guided, g1));
+    std::thread([&] { ok = bool(backProject(*chain, blob, "block2_conv1", 5, ReluMode::Guided, g2)); }).join();
+    REQUIRE(ok);
+    CHECK(cv::norm(g1, g2, cv::NORM_INF) == 0);
 }

@@ -6,6 +6,7 @@
 #include <dnnl.hpp>
 
 #include <chrono>
+#include <thread>
 #include <optional>
 #include <unordered_map>
 
@@ -71,6 +72,10 @@ struct OneDnnChain::State {
     double fwdMs = 0, bwdMs = 0;
     bool ran = false;
     size_t lastRun = 0;              // the last forward ran stages 0..lastRun
+    // The thread that planned the primitives. Their scratchpad is oneDNN's library-managed one,
+    // which is per thread: a primitive run on another thread would write through that thread's
+    // (maybe none), so a forward from another thread plans again there.
+    std::thread::id owner;
 
     dt T() const { return bf16 ? dt::bf16 : dt::f32; }
     const memory& outOf(int k) const { return k < 0 ? inMem : ops[size_t(k)].out; }
@@ -196,6 +201,7 @@ struct OneDnnChain::State {
     // A new input shape: nothing planned yet (stages are planned when a forward first reaches them).
     void reset(const std::vector<int>& shape) {
         inShape = shape;
+        owner = std::this_thread::get_id();
         input.create(int(shape.size()), shape.data(), CV_32F);
         inMem = memory({dimsOf(shape), dt::f32, tag::nchw}, eng, input.ptr<float>());
         planned = 0;
@@ -401,7 +407,7 @@ Status OneDnnChain::forward(const cv::Mat& blob, size_t last) {
     return guard([&]() -> Status {
         const auto t0 = std::chrono::steady_clock::now();
         const std::vector<int> shape(blob.size.p, blob.size.p + 4);
-        if (shape != m->inShape) m->reset(shape);
+        if (shape != m->inShape || m->owner != std::this_thread::get_id()) m->reset(shape);
         if (last >= m->planned) m->plan(last);
         blob.copyTo(m->input);  // same shape: keeps the buffer inMem wraps
         for (size_t k = 0; k <= last; ++k) m->run(m->ops[k].fwd);
@@ -433,6 +439,7 @@ Status OneDnnChain::read(size_t k, cv::Mat& out) {
 Status OneDnnChain::backward(const std::vector<std::pair<int, cv::Mat>>& seeds, GradRelu mode, int stop, cv::Mat& grad) {
     if (!m->training) return Error{"the executor was not built for the backward"};
     if (!m->ran) return Error{"backward before forward"};
+    if (m->owner != std::this_thread::get_id()) return Error{"backward on another thread than the forward"};
     int start = -1;
     for (const auto& [k, g] : seeds) {
         if (k < 0 || size_t(k) > m->lastRun) return Error{"a seed at a stage the last forward did not reach"};

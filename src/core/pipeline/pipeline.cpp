@@ -33,13 +33,16 @@ void Pipeline::stop() {
     if (!m_running.exchange(false)) return;
     stopCapture();
     m_frames.wake();
-    if (m_inference.joinable()) m_inference.join();
+    if (m_inference.joinable()) {
+        m_inference.join();  // the loop answers a request still waiting before it ends (its own thread)
+        return;
+    }
     std::function<void(Model&)> task;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         task.swap(m_task);
     }
-    if (task) task(m_model);  // answer a waiting caller rather than leave its future broken
+    if (task) task(m_model);  // no inference thread ever ran: answer a waiting caller here
 }
 
 Model Pipeline::release() {
@@ -343,6 +346,14 @@ void Pipeline::inferenceLoop() {
         }
         m_results.publish(result);
     }
+    // Stopped: a layer request set before the stop is answered here, on the thread that ran the
+    // model's forwards (the oneDNN executor's scratchpad belongs to it), not on the stopping one.
+    std::function<void(Model&)> task;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        task.swap(m_task);
+    }
+    if (task) task(m_model);
 }
 
 }  // namespace cnnscope
