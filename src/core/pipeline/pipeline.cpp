@@ -33,16 +33,18 @@ void Pipeline::stop() {
     if (!m_running.exchange(false)) return;
     stopCapture();
     m_frames.wake();
-    if (m_inference.joinable()) {
-        m_inference.join();  // the loop answers a request still waiting before it ends (its own thread)
-        return;
-    }
+    if (m_inference.joinable()) m_inference.join();  // the loop answers a request still waiting before it ends
+}
+
+// The layer request waiting, if any, run on the calling thread: the inference thread's, which
+// runs the model's forwards (the oneDNN executor's scratchpad belongs to it).
+void Pipeline::runPendingTask() {
     std::function<void(Model&)> task;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         task.swap(m_task);
     }
-    if (task) task(m_model);  // no inference thread ever ran: answer a waiting caller here
+    if (task) task(m_model);
 }
 
 Model Pipeline::release() {
@@ -268,12 +270,7 @@ void Pipeline::inferenceLoop() {
     while (m_running) {
         m_frames.waitTake(current, seenFrame, std::chrono::milliseconds(50));
         if (!m_running) break;
-        std::function<void(Model&)> task;
-        {
-            std::lock_guard<std::mutex> lock(m_mutex);
-            task.swap(m_task);
-        }
-        if (task) task(m_model);
+        runPendingTask();
         const uint64_t layerVersion = m_layerVersion.load();
         if (current.frame.empty() || (current.id == doneFrameId && layerVersion == doneLayerVersion)) continue;
         const std::string layer = this->layer();
@@ -346,14 +343,7 @@ void Pipeline::inferenceLoop() {
         }
         m_results.publish(result);
     }
-    // Stopped: a layer request set before the stop is answered here, on the thread that ran the
-    // model's forwards (the oneDNN executor's scratchpad belongs to it), not on the stopping one.
-    std::function<void(Model&)> task;
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        task.swap(m_task);
-    }
-    if (task) task(m_model);
+    runPendingTask();  // stopped: a request set before the stop is answered here, not on the stopping thread
 }
 
 }  // namespace cnnscope

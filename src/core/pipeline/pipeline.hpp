@@ -110,6 +110,7 @@ public:
 private:
     void captureLoop();
     void inferenceLoop();
+    void runPendingTask();
     void stopCapture();
 
     Model m_model;
