@@ -6,7 +6,6 @@
 #include <dnnl.hpp>
 
 #include <chrono>
-#include <thread>
 #include <optional>
 #include <unordered_map>
 
@@ -56,7 +55,7 @@ struct OneDnnChain::State {
         std::vector<Step> bwdPre;    // weights reorder (run once)
         memory bwdWeights;
         primitive bwd;               // conv / dense: backward data; pool: backward through the workspace
-        memory::desc bwdDiffDst, bwdDiffSrc;
+        memory::desc bwdDiffDst, bwdDiffSrc, bwdScratch;
     };
 
     engine eng{engine::kind::cpu, 0};
@@ -72,20 +71,45 @@ struct OneDnnChain::State {
     double fwdMs = 0, bwdMs = 0;
     bool ran = false;
     size_t lastRun = 0;              // the last forward ran stages 0..lastRun
-    // The thread that planned the primitives. Their scratchpad is oneDNN's library-managed one,
-    // which is per thread: a primitive run on another thread would write through that thread's
-    // (maybe none), so a forward from another thread plans again there.
-    std::thread::id owner;
+    // Every primitive's scratchpad is this one buffer (oneDNN's user-managed mode), grown to the
+    // largest any primitive asks; the primitives run one after another on one stream. oneDNN's
+    // library-managed scratchpad is per thread and tied to the thread that made the primitive:
+    // run on another thread it wrote through that thread's (maybe none, a segfault), and a
+    // primitive outliving its thread leaked it. With this one the chain runs on any thread.
+    memory scratch;
 
     dt T() const { return bf16 ? dt::bf16 : dt::f32; }
     const memory& outOf(int k) const { return k < 0 ? inMem : ops[size_t(k)].out; }
     const std::vector<int>& shapeOf(int k) const { return k < 0 ? inShape : ops[size_t(k)].outShape; }
 
+    // Attributes for every primitive here: the user-managed scratchpad (see `scratch`).
+    static primitive_attr attr() {
+        primitive_attr a;
+        a.set_scratchpad_mode(scratchpad_mode::user);
+        return a;
+    }
+    // args with the scratchpad a primitive of `pd` needs (none when it needs none).
+    Args withScratch(Args args, const memory::desc& need) {
+        const size_t bytes = need.get_size();
+        if (bytes == 0) return args;
+        if (!scratch || scratch.get_desc().get_size() < bytes)
+            scratch = memory({{memory::dim(bytes)}, dt::u8, tag::x}, eng);  // steps planned before keep the smaller one
+        args[DNNL_ARG_SCRATCHPAD] = scratch;
+        return args;
+    }
+    template <class P, class PD>
+    Step step(const PD& pd, Args args) { return {P(pd), withScratch(std::move(args), pd.scratchpad_desc())}; }
+    Step reorderStep(const memory& from, const memory& to) {
+        return step<reorder>(reorder::primitive_desc(from, to, attr()), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
+    }
+    void runNow(Step s) { s.p.execute(strm, s.args); }
+    void copyInto(const memory& from, const memory& to) { runNow(reorderStep(from, to)); }
+
     // mem in `want`'s layout: itself or a reorder appended to steps.
     memory adapt(const memory& mem, const memory::desc& want, std::vector<Step>& steps) {
         if (mem.get_desc() == want) return mem;
         memory r(want, eng);
-        steps.push_back({reorder(mem, r), {{DNNL_ARG_FROM, mem}, {DNNL_ARG_TO, r}}});
+        steps.push_back(reorderStep(mem, r));
         return r;
     }
     void run(std::vector<Step>& steps) {
@@ -94,12 +118,12 @@ struct OneDnnChain::State {
     memory reordered(const memory& mem, const memory::desc& want) {
         if (mem.get_desc() == want) return mem;
         memory r(want, eng);
-        reorder(mem, r).execute(strm, const_cast<memory&>(mem), r);
+        copyInto(mem, r);
         return r;
     }
 
     primitive_attr reluAttr(bool relu) const {
-        primitive_attr a;
+        primitive_attr a = attr();
         if (relu) {
             post_ops po;
             po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
@@ -137,8 +161,8 @@ struct OneDnnChain::State {
         memory x = adapt(cur, op.cpd->src_desc(), op.fwd);
         op.inDesc = x.get_desc();
         op.out = memory(op.cpd->dst_desc(), eng);
-        op.fwd.push_back({convolution_forward(*op.cpd),
-                          {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, op.out}}});
+        op.fwd.push_back(step<convolution_forward>(
+            *op.cpd, {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, op.out}}));
         op.impl = op.cpd->impl_info_str();
     }
 
@@ -158,7 +182,7 @@ struct OneDnnChain::State {
         op.ppd = pooling_v2_forward::primitive_desc(
             pooling_v2_forward::desc(prop(), algorithm::pooling_max, cur.get_desc(), dd, {s.sh, s.sw}, {s.kh, s.kw},
                                      {0, 0}, {s.pt, s.pl}, {padB, padR}),
-            eng);
+            attr(), eng);
         op.inDesc = cur.get_desc();
         op.out = memory(op.ppd->dst_desc(), eng);
         Args a{{DNNL_ARG_SRC, cur}, {DNNL_ARG_DST, op.out}};
@@ -166,7 +190,7 @@ struct OneDnnChain::State {
             op.ws = memory(op.ppd->workspace_desc(), eng);
             a[DNNL_ARG_WORKSPACE] = op.ws;
         }
-        op.fwd.push_back({pooling_v2_forward(*op.ppd), a});
+        op.fwd.push_back(step<pooling_v2_forward>(*op.ppd, a));
         op.impl = op.ppd->impl_info_str();
     }
 
@@ -184,24 +208,23 @@ struct OneDnnChain::State {
         memory x = adapt(cur, op.ipd->src_desc(), op.fwd);
         op.inDesc = x.get_desc();
         op.out = memory(op.ipd->dst_desc(), eng);
-        op.fwd.push_back({inner_product_forward(*op.ipd),
-                          {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, op.out}}});
+        op.fwd.push_back(step<inner_product_forward>(
+            *op.ipd, {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, b}, {DNNL_ARG_DST, op.out}}));
         op.impl = op.ipd->impl_info_str();
     }
 
     void planRelu(Op& op, memory& cur) {
         auto pd = eltwise_forward::primitive_desc(
-            eltwise_forward::desc(prop(), algorithm::eltwise_relu, cur.get_desc(), 0.f, 0.f), eng);
+            eltwise_forward::desc(prop(), algorithm::eltwise_relu, cur.get_desc(), 0.f, 0.f), attr(), eng);
         op.inDesc = cur.get_desc();
         op.out = memory(pd.dst_desc(), eng);
-        op.fwd.push_back({eltwise_forward(pd), {{DNNL_ARG_SRC, cur}, {DNNL_ARG_DST, op.out}}});
+        op.fwd.push_back(step<eltwise_forward>(pd, {{DNNL_ARG_SRC, cur}, {DNNL_ARG_DST, op.out}}));
         op.impl = pd.impl_info_str();
     }
 
     // A new input shape: nothing planned yet (stages are planned when a forward first reaches them).
     void reset(const std::vector<int>& shape) {
         inShape = shape;
-        owner = std::this_thread::get_id();
         input.create(int(shape.size()), shape.data(), CV_32F);
         inMem = memory({dimsOf(shape), dt::f32, tag::nchw}, eng, input.ptr<float>());
         planned = 0;
@@ -252,7 +275,7 @@ struct OneDnnChain::State {
         op.fwdWeights = reordered(user, want);
         if (op.fwdWeights.get_data_handle() == user.get_data_handle()) {  // same layout: own a copy
             memory c(want, eng);
-            reorder(user, c).execute(strm, user, c);
+            copyInto(user, c);
             op.fwdWeights = c;
         }
         return op.fwdWeights;
@@ -277,10 +300,11 @@ void OneDnnChain::State::planBackward(Op& op, int k) {
         memory::desc ds(dimsOf(in), T(), tag::any), wd({O, I, s.kh, s.kw}, T(), tag::any), dd(dimsOf(op.outShape), T(), tag::any);
         auto pd = convolution_backward_data::primitive_desc(
             convolution_backward_data::desc(algorithm::convolution_direct, ds, wd, dd, {s.sh, s.sw}, {s.pt, s.pl}, {s.pb, s.pr}),
-            eng, *op.cpd);
+            attr(), eng, *op.cpd);
         memory user({{O, I, s.kh, s.kw}, dt::f32, tag::oihw}, eng, const_cast<float*>(s.weights.ptr<float>()));
         op.bwdWeights = reordered(user, pd.weights_desc());
         op.bwd = convolution_backward_data(pd);
+        op.bwdScratch = pd.scratchpad_desc();
         op.bwdDiffDst = pd.diff_dst_desc(), op.bwdDiffSrc = pd.diff_src_desc();
     } else if (op.st.kind == Kind::MaxPool) {
         const ChainStage& p = op.st;
@@ -290,17 +314,19 @@ void OneDnnChain::State::planBackward(Op& op, int k) {
         auto pd = pooling_v2_backward::primitive_desc(
             pooling_v2_backward::desc(algorithm::pooling_max, ds, dd, {p.sh, p.sw}, {p.kh, p.kw}, {0, 0}, {p.pt, p.pl},
                                       {padB, padR}),
-            eng, *op.ppd);
+            attr(), eng, *op.ppd);
         op.bwd = pooling_v2_backward(pd);
+        op.bwdScratch = pd.scratchpad_desc();
         op.bwdDiffDst = pd.diff_dst_desc(), op.bwdDiffSrc = pd.diff_src_desc();
     } else if (op.st.kind == Kind::Dense) {
         const memory::desc& src = op.inDesc;
         memory::desc ds(src.dims(), T(), tag::any), wd(op.ipd->weights_desc().dims(), T(), tag::any), dd({1, s.weights.rows}, T(), tag::any);
-        auto pd = inner_product_backward_data::primitive_desc(inner_product_backward_data::desc(ds, wd, dd), eng, *op.ipd);
+        auto pd = inner_product_backward_data::primitive_desc(inner_product_backward_data::desc(ds, wd, dd), attr(), eng, *op.ipd);
         const memory::dims wdims = op.ipd->weights_desc().dims();
         memory user({wdims, dt::f32, wdims.size() == 4 ? tag::oihw : tag::oi}, eng, const_cast<float*>(s.weights.ptr<float>()));
         op.bwdWeights = reordered(user, pd.weights_desc());
         op.bwd = inner_product_backward_data(pd);
+        op.bwdScratch = pd.scratchpad_desc();
         op.bwdDiffDst = pd.diff_dst_desc(), op.bwdDiffSrc = pd.diff_src_desc();
     }
     strm.wait();
@@ -319,20 +345,20 @@ memory OneDnnChain::State::backStage(Op& op, int k, memory g, GradRelu mode) {
             const memory& y = op.out;
             if (mode != GradRelu::Deconv) {
                 auto hint = eltwise_forward::primitive_desc(
-                    eltwise_forward::desc(prop_kind::forward_training, algorithm::eltwise_relu_use_dst_for_bwd, y.get_desc(), 0.f, 0.f), eng);
+                    eltwise_forward::desc(prop_kind::forward_training, algorithm::eltwise_relu_use_dst_for_bwd, y.get_desc(), 0.f, 0.f), attr(), eng);
                 auto pd = eltwise_backward::primitive_desc(
-                    eltwise_backward::desc(algorithm::eltwise_relu_use_dst_for_bwd, y.get_desc(), y.get_desc(), 0.f, 0.f), eng, hint);
+                    eltwise_backward::desc(algorithm::eltwise_relu_use_dst_for_bwd, y.get_desc(), y.get_desc(), 0.f, 0.f), attr(), eng, hint);
                 memory gy = adapt(g, y.get_desc(), steps);
                 r = memory(pd.diff_src_desc(), eng);
-                steps.push_back({eltwise_backward(pd), {{DNNL_ARG_DST, y}, {DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_DIFF_SRC, r}}});
+                steps.push_back(step<eltwise_backward>(pd, {{DNNL_ARG_DST, y}, {DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_DIFF_SRC, r}}));
             } else {
                 r = g;
             }
             if (mode != GradRelu::Grad) {
                 auto pd = eltwise_forward::primitive_desc(
-                    eltwise_forward::desc(prop_kind::forward_inference, algorithm::eltwise_relu, r.get_desc(), 0.f, 0.f), eng);
+                    eltwise_forward::desc(prop_kind::forward_inference, algorithm::eltwise_relu, r.get_desc(), 0.f, 0.f), attr(), eng);
                 memory o(pd.dst_desc(), eng);
-                steps.push_back({eltwise_forward(pd), {{DNNL_ARG_SRC, r}, {DNNL_ARG_DST, o}}});
+                steps.push_back(step<eltwise_forward>(pd, {{DNNL_ARG_SRC, r}, {DNNL_ARG_DST, o}}));
                 r = o;
             }
             break;
@@ -345,7 +371,7 @@ memory OneDnnChain::State::backStage(Op& op, int k, memory g, GradRelu mode) {
             Args args{{DNNL_ARG_DIFF_DST, gd}, {DNNL_ARG_DIFF_SRC, r}};
             if (op.st.kind == Kind::MaxPool) args[DNNL_ARG_WORKSPACE] = op.ws;
             else args[DNNL_ARG_WEIGHTS] = op.bwdWeights;
-            steps.push_back({op.bwd, args});
+            steps.push_back({op.bwd, withScratch(args, op.bwdScratch)});
             break;
         }
     }
@@ -407,7 +433,7 @@ Status OneDnnChain::forward(const cv::Mat& blob, size_t last) {
     return guard([&]() -> Status {
         const auto t0 = std::chrono::steady_clock::now();
         const std::vector<int> shape(blob.size.p, blob.size.p + 4);
-        if (shape != m->inShape || m->owner != std::this_thread::get_id()) m->reset(shape);
+        if (shape != m->inShape) m->reset(shape);
         if (last >= m->planned) m->plan(last);
         blob.copyTo(m->input);  // same shape: keeps the buffer inMem wraps
         for (size_t k = 0; k <= last; ++k) m->run(m->ops[k].fwd);
@@ -426,7 +452,7 @@ Status OneDnnChain::read(size_t k, cv::Mat& out) {
         const memory& src = m->ops[k].out;
         cv::Mat tmp;
         memory dst = m->plainMemory(m->ops[k].outShape, src.get_desc(), tmp);
-        reorder(src, dst).execute(m->strm, const_cast<memory&>(src), dst);
+        m->copyInto(src, dst);
         m->strm.wait();
         const std::vector<int>& s = m->ops[k].outShape;
         if (out.empty() || out.dims != int(s.size()) || !std::equal(s.begin(), s.end(), out.size.p) || out.type() != CV_32F)
@@ -439,7 +465,6 @@ Status OneDnnChain::read(size_t k, cv::Mat& out) {
 Status OneDnnChain::backward(const std::vector<std::pair<int, cv::Mat>>& seeds, GradRelu mode, int stop, cv::Mat& grad) {
     if (!m->training) return Error{"the executor was not built for the backward"};
     if (!m->ran) return Error{"backward before forward"};
-    if (m->owner != std::this_thread::get_id()) return Error{"backward on another thread than the forward"};
     int start = -1;
     for (const auto& [k, g] : seeds) {
         if (k < 0 || size_t(k) > m->lastRun) return Error{"a seed at a stage the last forward did not reach"};
@@ -462,16 +487,16 @@ Status OneDnnChain::backward(const std::vector<std::pair<int, cv::Mat>>& seeds, 
                 memory add = m->reordered(user, d);
                 if (add.get_data_handle() == user.get_data_handle()) {  // same layout: copy, the seed is the caller's
                     memory c(d, m->eng);
-                    reorder(user, c).execute(m->strm, user, c);
+                    m->copyInto(user, c);
                     add = c;
                 }
                 if (!g) {
                     g = add;
                 } else {
                     memory gd = m->reordered(g, d);
-                    auto spd = sum::primitive_desc({1.f, 1.f}, {d, d}, m->eng);
+                    auto spd = sum::primitive_desc({1.f, 1.f}, {d, d}, m->eng, State::attr());
                     memory s(spd.dst_desc(), m->eng);
-                    sum(spd).execute(m->strm, {{DNNL_ARG_MULTIPLE_SRC, gd}, {DNNL_ARG_MULTIPLE_SRC + 1, add}, {DNNL_ARG_DST, s}});
+                    m->runNow(m->step<sum>(spd, {{DNNL_ARG_MULTIPLE_SRC, gd}, {DNNL_ARG_MULTIPLE_SRC + 1, add}, {DNNL_ARG_DST, s}}));
                     g = s;
                 }
             }
@@ -482,7 +507,7 @@ Status OneDnnChain::backward(const std::vector<std::pair<int, cv::Mat>>& seeds, 
         const std::vector<int>& s = m->shapeOf(stop);
         cv::Mat tmp;
         memory dst = m->plainMemory(s, g.get_desc(), tmp);
-        reorder(g, dst).execute(m->strm, g, dst);
+        m->copyInto(g, dst);
         m->strm.wait();
         tmp.reshape(1, int(s.size()), s.data()).copyTo(grad);
         m->bwdMs = msSince(t0);
