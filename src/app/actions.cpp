@@ -1,6 +1,10 @@
 // Actions: keys and panel events applied to the view and the pipeline; results taken from it.
 #include "app/gui_impl.hpp"
 
+#include "core/unit/attribution.hpp"
+
+#include <cstdlib>
+
 namespace cnnscope::app::detail {
 
 void Gui::selectLayer(const std::string& layer) {
@@ -67,6 +71,9 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::SetInputSize:
         case KeyAction::SetTarget:
         case KeyAction::SetPrecision:
+        case KeyAction::SetWhy:
+        case KeyAction::SetClass:
+        case KeyAction::SetAblate:
         case KeyAction::LoadModel: applyScriptArgument(action); break;
     }
     // Keep the selected channel's page on screen in the grid.
@@ -83,6 +90,8 @@ void Gui::applyScriptArgument(KeyAction action) {
         applyPanelEvent({ui::PanelEvent::Kind::LoadModel, arg});
     } else if (action == KeyAction::SetPrecision) {
         applyPanelEvent({ui::PanelEvent::Kind::Precision, arg});
+    } else if (action == KeyAction::SetWhy || action == KeyAction::SetClass || action == KeyAction::SetAblate) {
+        if (auto st = applyWhyArgument(action, arg); !st) post(st.error(), ui::Message::Level::Error);
     } else if (action == KeyAction::SetTarget) {
         applyPanelEvent({ui::PanelEvent::Kind::Target, arg});  // the target combo: checked like --target
     } else if (auto size = parseSize(arg, kMinInputSide, kMaxInputSide); size) {
@@ -90,6 +99,45 @@ void Gui::applyScriptArgument(KeyAction action) {
     } else {
         post("input=" + arg + ": " + size.error(), ui::Message::Level::Error);
     }
+}
+
+Status Gui::applyWhyArgument(KeyAction action, const std::string& arg) {
+    // The Why section's controls: why=METHOD|off, class=K|top, ablate=12:40:3-5|none.
+    if (action == KeyAction::SetWhy) {
+        if (arg == "off") {
+            m_inputs.why = false;
+            return {};
+        }
+        for (int i = 0; i < ui::kWhyMethodCount; ++i)
+            if (arg == ui::kWhyMethods[i]) {
+                m_inputs.why = true;
+                m_inputs.whyMethod = i;
+                return {};
+            }
+        return Error{"why=" + arg + ": use off, gradcam, gradcam++, layercam or eigencam"};
+    }
+    if (action == KeyAction::SetClass) {
+        if (arg == "top") {
+            m_inputs.whyClass = -1;
+            return {};
+        }
+        char* end = nullptr;
+        const long k = std::strtol(arg.c_str(), &end, 10);
+        if (arg.empty() || *end != '\0' || k < 0 || k > 1000000)
+            return Error{"class=" + arg + ": expected a class index 0..1000000 (or 'top': follow the top-1)"};
+        m_inputs.whyClass = int(k);
+        return {};
+    }
+    if (arg == "none") {
+        m_inputs.whyAblate.clear();
+        return {};
+    }
+    std::string list = arg;
+    std::replace(list.begin(), list.end(), ':', ',');  // ',' separates the keys
+    auto channels = parseAblateList(list, 1 << 20);
+    if (!channels) return Error{"ablate=" + arg + ": " + channels.error()};
+    m_inputs.whyAblate = *channels;
+    return {};
 }
 
 void Gui::applyPanelEvent(const ui::PanelEvent& e) {
@@ -154,7 +202,8 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
         case K::UnloadModel2:
         case K::TransferStart:
         case K::TransferStop:
-        case K::TransferSave: break;  // the views'
+        case K::TransferSave:
+        case K::WhyShowChannel: break;  // the views'
     }
 }
 

@@ -95,7 +95,8 @@ private:
     bool setupWindow(std::string& error);
     void teardown();
     void applyKey(KeyAction action);
-    void applyScriptArgument(KeyAction action);  // input=WxH, model=FILE (the next of m_scriptArgs)
+    void applyScriptArgument(KeyAction action);
+    Status applyWhyArgument(KeyAction action, const std::string& arg);  // why=, class=, ablate=  // input=WxH, model=FILE (the next of m_scriptArgs)
     // WindowActions: what the views may ask of the window.
     void selectLayer(const std::string& layer) override;
     void showMaps(const cv::Mat& act, const std::string& layer, const cv::Mat& frame) override;

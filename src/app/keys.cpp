@@ -41,6 +41,9 @@ const std::vector<KeyBinding>& keyTable() {
         {0, "model=", KeyAction::LoadModel, nullptr, nullptr},
         {0, "target=", KeyAction::SetTarget, nullptr, nullptr},
         {0, "precision=", KeyAction::SetPrecision, nullptr, nullptr},
+        {0, "why=", KeyAction::SetWhy, nullptr, nullptr},
+        {0, "class=", KeyAction::SetClass, nullptr, nullptr},
+        {0, "ablate=", KeyAction::SetAblate, nullptr, nullptr},
     };
     return table;
 }

@@ -22,6 +22,7 @@ enum class KeyAction {
     HistoryMark, HistoryGif,  // scripted: the timeline's Mark and "GIF mark..here" buttons
     SetInputSize, LoadModel, SetTarget,  // scripted, with an argument (input=WxH, model=FILE, target=NAME): the panel's model section
     SetPrecision,                        // scripted precision=auto|f32|bf16: the panel's precision combo
+    SetWhy, SetClass, SetAblate,         // scripted why=METHOD|off, class=K|top, ablate=C:C:A-B|none: the panel's Why section
 };
 
 struct KeyBinding {

@@ -26,7 +26,7 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "the view is computed (with --model2, B's maps too; and a download or history GIF has finished); 'conv' picks the next convolution "
                      "kernel, 'download' starts the trained-weights download, 'mark' and 'historygif' are the timeline's "
                      "buttons, 'input=WxH', 'model=FILE', 'target=NAME' and 'precision=auto|f32|bf16' the panel's input size, model, "
-                     "target and precision");
+                     "target and precision; 'why=METHOD|off', 'class=K|top' and 'ablate=C:C:A-B|none' the Why section's");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");
     view->add_flag("--atlas", opts.atlas,
@@ -54,6 +54,12 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--transfer-iterations", opts.transferIterations, "With --transfer: Adam iterations")->default_val(100);
     view->add_option("--transfer-size", opts.transferSize,
                      "With --transfer: working size WxH (default: the frame scaled to 256 on its longer side)");
+    view->add_option("--why", opts.why,
+                     "The classifier head's top-5, the class map over the input frame beside the maps and the channels that "
+                     "lead there: gradcam, gradcam++, layercam, eigencam or off (default off; needs a model with its head, e.g. "
+                     "vgg19_keras_top; one forward and one backward per frame on its own thread; panel: Why)");
+    view->add_option("--class", opts.classIndex, "With --why: the class the map and attribution follow (default: each frame's top-1)")
+        ->check(CLI::Range(0, 1000000));
     view->add_option("--model2", opts.model2,
                      "A second network beside the first: a model file or models.yml name as for --model, or 'untrained'; "
                      "the view shows A | B | A - B at the same layer (matched by name, else by position among conv layers), "

@@ -27,6 +27,8 @@ struct ViewOptions {
     std::string hover;     // scripted run: the pointer at X,Y window pixels
     std::string transfer, transferSize;  // --transfer STYLE_IMAGE, --transfer-size WxH
     int transferIterations = 100;
+    std::string why;      // --why METHOD: the Why section on with that class map method
+    int classIndex = -1;  // --class K: the class the map follows (default the top-1)
     std::string model2;  // --model2 FILE|NAME|untrained: a second network beside the first
     // Given on the command line (else the saved settings decide, in a window that is not scripted).
     bool colormapGiven = false, normalizeGiven = false, gammaGiven = false;

@@ -6,6 +6,7 @@
 #include "app/model2_view.hpp"
 #include "app/transfer_view.hpp"
 #include "app/unit_view.hpp"
+#include "app/why_view.hpp"
 
 #include <imgui.h>
 
@@ -16,6 +17,7 @@ namespace cnnscope::app {
 void registerViews(ViewRegistry& r) {
     r.add(std::make_unique<TransferView>());
     r.add(std::make_unique<AtlasView>());
+    r.add(std::make_unique<WhyView>());
     r.add(std::make_unique<UnitView>());
     r.add(std::make_unique<CompareView>());
     r.add(std::make_unique<Model2View>());

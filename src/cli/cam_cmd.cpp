@@ -28,16 +28,11 @@ namespace cnnscope::cli {
 
 namespace {
 
-// The map over the frame: upsampled (linear), min-max, 'hot' blended half and half, a colorbar
-// of the map's own values, and the caption.
+// The map over the frame (camBlend), a colorbar of the map's own values, and the caption.
 cv::Mat camOverlay(const cv::Mat& frame, const cv::Mat& map, CaptionStyle style, const std::string& shortText, const std::string& fullText) {
-    cv::Mat up, heat, blend;
-    cv::resize(map, up, frame.size(), 0, 0, cv::INTER_LINEAR);
-    double lo = 0, hi = 0;
-    cv::minMaxLoc(map, &lo, &hi);
-    colorize(up, Range{float(lo), float(hi > lo ? hi : lo + 1)}, 1.f, Colormap::Hot, heat);
-    cv::addWeighted(frame, 0.5, heat, 0.5, 0, blend);
-    return captioned(withColorbar(blend, Colormap::Hot, Range{float(lo), float(hi)}), style, shortText, fullText);
+    Range range;
+    const cv::Mat blend = camBlend(frame, map, &range);
+    return captioned(withColorbar(blend, Colormap::Hot, range), style, shortText, fullText);
 }
 
 struct FrameResult {

@@ -6,16 +6,6 @@
 
 namespace cnnscope::cli {
 
-std::string lastConvLayer(const Model& model) {
-    const auto& rows = model.layers();
-    for (size_t i = rows.size(); i-- > 0;) {
-        if (!rows[i].spatial() || rows[i].type.find("Conv") == std::string::npos) continue;
-        if (i + 1 < rows.size() && rows[i + 1].type == "ReLU" && rows[i + 1].spatial()) return rows[i + 1].name;
-        return rows[i].name;
-    }
-    return {};
-}
-
 namespace {
 
 Status checkLayer(const Model& model, const std::string& layer) {
@@ -26,15 +16,11 @@ Status checkLayer(const Model& model, const std::string& layer) {
         return Error{"--layer '" + layer + "' is not a layer with a (C,H,W) map before the classifier head (" +
                      (info ? "it is part of the head or has no map" : "no such layer") + "); choose one of: " + list};
     }
-    // OpenCV runs a convolution followed by its own ReLU layer as one: only the ReLU's output exists.
-    const auto& rows = model.layers();
-    for (size_t i = 0; i + 1 < rows.size(); ++i)
-        if (rows[i].name == info->name && rows[i].type == "Convolution" && rows[i + 1].type == "ReLU")
-            return Error{"--layer '" + layer + "' is a convolution that runs fused with its ReLU, so its own output is not kept; "
-                         "take the map after the ReLU: --layer " + rows[i + 1].name};
+    if (const std::string fused = fusedConvReluOutput(model, info->name); !fused.empty())
+        return Error{"--layer '" + layer + "' is a convolution that runs fused with its ReLU, so its own output is not kept; "
+                     "take the map after the ReLU: --layer " + fused};
     return {};
 }
-
 }  // namespace
 
 Status prepareWhy(const CommonOptions& common, const std::string& labels, int classIndex, const std::string& layer, bool needLayer,

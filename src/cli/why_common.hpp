@@ -19,10 +19,6 @@ struct WhyModel {
     std::string layer;               // checked
 };
 
-// The last convolution's output: its row, or the ReLU right after it when the net has the
-// activation as a layer of its own (ONNX, Caffe).
-std::string lastConvLayer(const Model& model);
-
 // Loads the model with its head and the labels, checks --class and --layer (empty: the last
 // convolution's output; `needLayer` false: none is used). Errors are the one line to print.
 Status prepareWhy(const CommonOptions& common, const std::string& labels, int classIndex, const std::string& layer, bool needLayer,

@@ -318,6 +318,7 @@ void drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, float width
     layersSection(v, info, events);
     viewSection(v, info, events);
     unitSection(in);
+    whySection(info, in, events);
     recordSection(info, in, events);
     model2Section(info, in, events);
     styleSection(v, info, in, events);

@@ -43,6 +43,7 @@ struct PanelEvent {
         TransferSave,    // PNG of the transfer image
         LoadModel2,      // text: the second model's path, models.yml name or 'untrained'
         UnloadModel2,
+        WhyShowChannel,  // text: the class map's layer; value: a channel of it (the attribution list's click)
     };
     PanelEvent(Kind k, std::string t = {}, cv::Size s = {}, double v = 0) : kind(k), text(std::move(t)), size(s), value(v) {}
     Kind kind;
@@ -78,6 +79,32 @@ struct Model2Info {
     double forwardMs = 0, maxAbs = 0;
 };
 
+// The Why section's facts (the classifier head: top-5, the class map, channel attribution).
+struct WhyInfo {
+    bool active = false;     // the section is on and the worker has answered
+    bool computing = false;  // a request is out
+    std::string error;       // e.g. no classifier head, and how to get one
+    std::string layer, method;
+    struct Class {
+        int index = 0;
+        std::string label;
+        double probability = 0;  // smoothed when smoothing is on
+    };
+    std::vector<Class> top;       // the top-5, largest first
+    Class followed;               // the class the map is for
+    bool following = false;       // a clicked class (else the top-1)
+    struct Channel {
+        int channel = 0;
+        double attribution = 0;
+        bool ablated = false;
+    };
+    std::vector<Channel> channels;  // by attribution, largest first (the first 12)
+    int channelCount = 0;           // the layer's
+    double ms = 0;                  // the worker's last frame (forward, backward, map, attribution)
+    double faithTop = -1, faithRandom = -1;  // the drop in the class's probability (-1: not computed)
+    std::string ablatedNote;        // with channels ablated: the class's probability before and after
+};
+
 // Read-only facts the panel shows.
 struct PanelInfo {
     std::string modelLabel, modelSource, target, targetNote, sourceDescription, sourceNote;
@@ -102,6 +129,7 @@ struct PanelInfo {
     std::vector<bool> styleHave;              // whose file is present
     TransferInfo transfer;
     Model2Info model2;
+    WhyInfo why;
     std::vector<Message> messages;            // newest last: status, warnings (model loading too), errors
     // Convolution kernel (panel_extras.cpp)
     std::string convMode;                     // auto, winograd, direct, opencv
@@ -135,6 +163,16 @@ struct PanelInputs {
     bool topk = false;            // Unit section: the top-9 sheet of the selected channel
     bool topkReset = false, topkExport = false;  // requests, cleared by the window when done
     std::string unitStatus;       // the Unit section's read-out (set by the window)
+    // Why section (the classifier head): on, the map's method (index into kWhyMethods), the class
+    // followed (-1: the top-1), smoothing of the probabilities over frames, the faithfulness
+    // figure, channels of the map's layer zeroed.
+    bool why = false;
+    int whyMethod = 0;
+    int whyClass = -1;
+    float whySmooth = 0.f;
+    bool whyFaith = false;
+    bool whyAtShown = false;      // the map at the layer on screen (else the last conv layer's output)
+    std::vector<int> whyAblate;
     std::string transferStyle = "/usr/share/doc/opencv-doc/examples/data/starry_night.jpg";  // style image
     int transferIterations = 200;
 };
@@ -158,6 +196,14 @@ struct HelpRow {
     std::string keys, help;
 };
 void drawHelp(bool* open, const std::vector<HelpRow>& rows);
+
+// The class map's methods the window offers (the gradient ones and eigencam; scorecam and
+// occlusion take hundreds of forwards: `cnnscope cam`).
+inline const char* const kWhyMethods[] = {"gradcam", "gradcam++", "layercam", "eigencam"};
+constexpr int kWhyMethodCount = 4;
+
+// The Why section (panel_why.cpp): top-5, the followed class, the map's method, attribution and ablation.
+void whySection(const PanelInfo& info, PanelInputs& in, PanelEvents& events);
 
 // The Unit section (panel_unit.cpp): back-projection mode of the selected unit.
 void unitSection(PanelInputs& in);

@@ -9,18 +9,13 @@
 
 namespace cnnscope {
 
-Status channelAttribution(BackwardChain& chain, const cv::Mat& blob, const std::string& layer, int classIndex, CamResult& head,
-                          std::vector<double>& perChannel) {
-    cv::Mat A, G;
-    if (auto st = camForward(chain, blob, layer, classIndex, head, A); !st) return st;
-    const cv::Mat logits = chain.output(chain.topLayer());
-    cv::Mat seed = cv::Mat::zeros(logits.dims, logits.size.p, CV_32F);
-    seed.ptr<float>()[head.classIndex] = 1.f;
-    if (auto st = chain.backwardTo({{chain.topLayer(), seed}}, ReluMode::Grad, layer, G); !st) return st;
-    head.backwardMs = chain.lastBackwardMs();
+namespace {
+
+// sum over positions of A_c * G_c, per channel, in double.
+std::vector<double> gradTimesActivation(const cv::Mat& A, const cv::Mat& G) {
     const int C = A.size[1];
     const size_t P = size_t(A.size[2]) * A.size[3];
-    perChannel.assign(size_t(C), 0.0);
+    std::vector<double> perChannel(size_t(C), 0.0);
     for (int c = 0; c < C; ++c) {
         const float* a = A.ptr<float>() + size_t(c) * P;
         const float* g = G.ptr<float>() + size_t(c) * P;
@@ -28,7 +23,38 @@ Status channelAttribution(BackwardChain& chain, const cv::Mat& blob, const std::
         for (size_t p = 0; p < P; ++p) s += double(a[p]) * g[p];
         perChannel[size_t(c)] = s;
     }
+    return perChannel;
+}
+
+// The forward, the class, and its logit's gradient at `layer` (A and G).
+Status forwardBackward(BackwardChain& chain, const cv::Mat& blob, const std::string& layer, int classIndex, CamResult& head, cv::Mat& A,
+                       cv::Mat& G) {
+    if (auto st = camForward(chain, blob, layer, classIndex, head, A); !st) return st;
+    const cv::Mat logits = chain.output(chain.topLayer());
+    cv::Mat seed = cv::Mat::zeros(logits.dims, logits.size.p, CV_32F);
+    seed.ptr<float>()[head.classIndex] = 1.f;
+    if (auto st = chain.backwardTo({{chain.topLayer(), seed}}, ReluMode::Grad, layer, G); !st) return st;
+    head.backwardMs = chain.lastBackwardMs();
     return {};
+}
+
+}  // namespace
+
+Status channelAttribution(BackwardChain& chain, const cv::Mat& blob, const std::string& layer, int classIndex, CamResult& head,
+                          std::vector<double>& perChannel) {
+    cv::Mat A, G;
+    if (auto st = forwardBackward(chain, blob, layer, classIndex, head, A, G); !st) return st;
+    perChannel = gradTimesActivation(A, G);
+    return {};
+}
+
+Status camWithAttribution(BackwardChain& chain, const cv::Mat& blob, const std::string& layer, CamMethod method, int classIndex,
+                          CamResult& out, std::vector<double>& perChannel) {
+    if (camIsForwardsOnly(method)) return Error{std::string(camMethodName(method)) + " is made from forwards only, not from one backward"};
+    cv::Mat A, G;
+    if (auto st = forwardBackward(chain, blob, layer, classIndex, out, A, G); !st) return st;
+    perChannel = gradTimesActivation(A, G);
+    return camMap(method, A, G, out.map);
 }
 
 std::vector<ChannelScore> rankChannels(const std::vector<double>& perChannel) {
@@ -55,7 +81,20 @@ Expected<std::vector<int>> parseAblateList(const std::string& text, int channels
     return out;
 }
 
-Status ablateChannels(Model& model, const std::string& layer, const std::vector<int>& channels) {
+Status ablateChannels(Model& model, const std::string& layer, const std::vector<int>& channels) { return ablateChannels(model, layer, channels, nullptr); }
+
+Status restoreAblation(Model& model, AblationBackup& backup) {
+    if (backup.layerId <= 0) return {};
+    return guard([&]() -> Status {
+        cv::Ptr<cv::dnn::Layer> conv = model.net().getLayer(backup.layerId);
+        for (size_t i = 0; i < backup.blobs.size() && i < conv->blobs.size(); ++i) backup.blobs[i].copyTo(conv->blobs[i]);
+        backup = AblationBackup();
+        model.weightsChanged();
+        return {};
+    });
+}
+
+Status ablateChannels(Model& model, const std::string& layer, const std::vector<int>& channels, AblationBackup* backup) {
     const LayerInfo* info = model.find(layer);
     cv::dnn::Net& net = model.net();
     int id = info ? net.getLayerId(info->netName) : -1;
@@ -72,6 +111,14 @@ Status ablateChannels(Model& model, const std::string& layer, const std::vector<
         }
         if (id <= 0) return Error{"--ablate: no convolution makes '" + layer + "'"};
         cv::Ptr<cv::dnn::Layer> conv = net.getLayer(id);
+        for (int c : channels)
+            if (c < 0 || c >= conv->blobs[0].size[0])
+                return Error{"--ablate: channel " + std::to_string(c) + " is past the layer's " + std::to_string(conv->blobs[0].size[0])};
+        if (backup) {
+            backup->layerId = id;
+            backup->blobs.clear();
+            for (const cv::Mat& b : conv->blobs) backup->blobs.push_back(b.clone());
+        }
         cv::Mat w = conv->blobs[0].reshape(1, conv->blobs[0].size[0]);
         for (int c : channels) {
             if (c >= w.rows) return Error{"--ablate: channel " + std::to_string(c) + " is past the layer's " + std::to_string(w.rows)};

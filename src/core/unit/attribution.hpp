@@ -21,6 +21,11 @@ class Model;
 Status channelAttribution(BackwardChain& chain, const cv::Mat& blob, const std::string& layer, int classIndex, CamResult& head,
                           std::vector<double>& perChannel);
 
+// The map (camMap's methods) and the attribution from one forward and one backward: the
+// logit's gradient at `layer` gives both.
+Status camWithAttribution(BackwardChain& chain, const cv::Mat& blob, const std::string& layer, CamMethod method, int classIndex,
+                          CamResult& out, std::vector<double>& perChannel);
+
 struct ChannelScore {
     int channel = 0;
     double attribution = 0;
@@ -37,5 +42,13 @@ Expected<std::vector<int>> parseAblateList(const std::string& text, int channels
 // between, which keep a zero channel zero. BackwardChains built from the model afterwards run the
 // ablated network. Errors when no convolution makes the layer.
 Status ablateChannels(Model& model, const std::string& layer, const std::vector<int>& channels);
+// The same, keeping the convolution's weights as they were in `backup` first, for restoreAblation
+// (which puts them back; BackwardChains built afterwards run the intact network again).
+struct AblationBackup {
+    int layerId = -1;  // none kept
+    std::vector<cv::Mat> blobs;
+};
+Status ablateChannels(Model& model, const std::string& layer, const std::vector<int>& channels, AblationBackup* backup);
+Status restoreAblation(Model& model, AblationBackup& backup);
 
 }  // namespace cnnscope

@@ -1,11 +1,49 @@
 // Class activation maps: Grad-CAM, Grad-CAM++, LayerCAM, EigenCAM.
 #include "core/unit/cam.hpp"
 
+#include "core/model/model.hpp"
+#include "core/render/colormap.hpp"
+
+#include <opencv2/imgproc.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
 namespace cnnscope {
+
+std::string lastConvLayer(const Model& model) {
+    const auto& rows = model.layers();
+    for (size_t i = rows.size(); i-- > 0;) {
+        if (!rows[i].spatial() || rows[i].type.find("Conv") == std::string::npos) continue;
+        if (i + 1 < rows.size() && rows[i + 1].type == "ReLU" && rows[i + 1].spatial()) return rows[i + 1].name;
+        return rows[i].name;
+    }
+    return {};
+}
+
+std::string fusedConvReluOutput(const Model& model, const std::string& layer) {
+    const auto& rows = model.layers();
+    for (size_t i = 0; i + 1 < rows.size(); ++i)
+        if (rows[i].name == layer && rows[i].type == "Convolution" && rows[i + 1].type == "ReLU") return rows[i + 1].name;
+    return {};
+}
+
+bool camLayerUsable(const Model& model, const std::string& layer) {
+    const LayerInfo* info = model.find(layer);
+    return info && info->spatial() && info->name != "input" && fusedConvReluOutput(model, info->name).empty();
+}
+
+cv::Mat camBlend(const cv::Mat& frame, const cv::Mat& map, Range* range) {
+    cv::Mat up, heat, blend;
+    cv::resize(map, up, frame.size(), 0, 0, cv::INTER_LINEAR);
+    double lo = 0, hi = 0;
+    cv::minMaxLoc(map, &lo, &hi);
+    colorize(up, Range{float(lo), float(hi > lo ? hi : lo + 1)}, 1.f, Colormap::Hot, heat);
+    cv::addWeighted(frame, 0.5, heat, 0.5, 0, blend);
+    if (range) *range = Range{float(lo), float(hi)};
+    return blend;
+}
 
 Expected<CamMethod> parseCamMethod(const std::string& name) {
     if (name == "gradcam") return CamMethod::GradCam;

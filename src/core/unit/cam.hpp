@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/base/expected.hpp"
+#include "core/render/normalize.hpp"
 #include "core/unit/backward.hpp"
 
 #include <opencv2/core.hpp>
@@ -10,6 +11,8 @@
 #include <string>
 
 namespace cnnscope {
+
+class Model;
 
 // gradcam: w_c = mean over positions of dY/dA_c, map = ReLU(sum_c w_c A_c).
 // gradcam++: alpha = g^2 / (2 g^2 + (sum over positions of A_c) g^3 + 1e-6), 0 where g = 0;
@@ -30,6 +33,19 @@ bool camIsForwardsOnly(CamMethod m);
 // The map (h, w) CV_32F from a layer's activations A and gradients G, both (1, C, h, w) CV_32F
 // (G unused by eigencam).
 Status camMap(CamMethod method, const cv::Mat& activations, const cv::Mat& gradients, cv::Mat& map);
+
+// The last convolution's output: its row, or the ReLU right after it when the net has the
+// activation as a layer of its own (ONNX, Caffe). Empty: no convolution.
+std::string lastConvLayer(const Model& model);
+// A convolution that OpenCV runs fused with the ReLU after it keeps only the ReLU's output: that
+// ReLU's name, else empty.
+std::string fusedConvReluOutput(const Model& model, const std::string& layer);
+// `layer` has a (C,H,W) map before the classifier head that a class map can be made at.
+bool camLayerUsable(const Model& model, const std::string& layer);
+
+// The map over the frame (BGR, any size): upsampled (linear), min-max ('hot'), blended half and
+// half with the frame; `range`: the map's own min and max (the colorbar's).
+cv::Mat camBlend(const cv::Mat& frame, const cv::Mat& map, Range* range = nullptr);
 
 // softmax(logits)[index], in double.
 double softmaxAt(const cv::Mat& logits, int index);

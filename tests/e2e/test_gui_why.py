@@ -1,0 +1,130 @@
+"""Why the network decides, in the window (issue 25): scripted runs under Xvfb of `view --why` on
+the small with-top Keras-layout net test_classify.py writes, on a still crop. The stats JSON's
+top-5, followed class, class map (shape, max, sum, peak) and channel attribution are checked
+against torch autograd of the same net (pytorch-grad-cam's definitions, as test_cam checks the
+headless command); a clicked class (`class=K`), another method (`why=layercam`) and ablated
+channels (`ablate=1:3`, zeroed in torch's forward) likewise; the class map pane is on screen with
+its peak where the map's is; a model without a head says so and draws no pane; bad options fail
+before any window opens."""
+import os
+import sys
+import unittest
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from helpers import BIN, CliTest, read_json, read_png_bgr, run_group  # noqa: E402
+from test_attribute import zero_channels  # noqa: E402
+from test_cam import definition  # noqa: E402
+from test_classify import IMAGENET, read_lines, save_crop, small_with_top, softmax, write_with_top_h5  # noqa: E402
+from why_nets import keras_autograd  # noqa: E402
+
+LAYER = "block2_conv1"  # the last convolution's output: the map's default layer
+
+
+class GuiWhyTest(CliTest):
+    def setUp(self):
+        super().setUp()
+        self.convs, self.dense = small_with_top(np.random.default_rng(25))
+        self.model = self.path("with_top.h5")
+        write_with_top_h5(self.model, self.convs, self.dense)
+        self.image = self.path("crop.png")
+        self.blob = save_crop(self.image)
+        self.labels = read_lines(IMAGENET)
+
+    def view(self, *args, model=None, frames=3):
+        shot, stats = self.path("shot.png"), self.path("stats.json")
+        for f in (shot, stats):
+            if os.path.exists(f):
+                os.remove(f)
+        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", self.image, "--model", model or self.model,
+               "--input-size", "32x32", *args, "--frames", str(frames), "--screenshot", shot, "--stats", stats, "--size", "1280x720"]
+        p = run_group(cmd, env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return read_json(stats), read_png_bgr(shot)
+
+    def check(self, why, method, cls=None, ablate=()):
+        edit = zero_channels(list(ablate)) if ablate else None
+        A, G, k, z = keras_autograd(self.blob, self.convs, self.dense, LAYER, cls, edit)
+        self.assertEqual(why["error"], "")
+        self.assertEqual(why["layer"], LAYER)
+        self.assertEqual(why["method"], method)
+        self.assertEqual(why["ablated"], list(ablate))
+        # the head: the followed class and the top-5 of this (maybe ablated) network
+        self.assertEqual(why["class"]["index"], k)
+        self.assertEqual(why["class"]["label"], self.labels[k])
+        p = softmax(z)
+        self.assertAlmostEqual(why["class"]["probability"], p[k], delta=1e-5)
+        self.assertEqual([t["index"] for t in why["top"]], np.argsort(-p, kind="stable")[:5].tolist())
+        for t in why["top"]:
+            self.assertAlmostEqual(t["probability"], p[t["index"]], delta=1e-5)
+            self.assertEqual(t["label"], self.labels[t["index"]])
+        # the map: pytorch-grad-cam's definition on torch's activations and gradients
+        want = definition(method, A, G)
+        self.assertGreater(want.max(), 0)
+        self.assertEqual(why["map_shape"], list(want.shape))
+        self.assertLess(abs(why["map_max"] - want.max()), 1e-3 * want.max())
+        self.assertLess(abs(why["map_sum"] - want.sum()), 1e-3 * want.max() * want.size ** 0.5)
+        y, x = why["map_argmax"]
+        self.assertGreater(want[y, x], want.max() * (1 - 1e-3))
+        # the channels, by gradient x activation summed over positions
+        attr = (A * G).sum(axis=(1, 2))
+        got = [c["channel"] for c in why["channels"]]
+        self.assertEqual(got, np.argsort(-attr, kind="stable")[:len(got)].tolist())
+        self.assertEqual(len(got), min(12, len(attr)))
+        for c in why["channels"]:
+            self.assertLess(abs(c["attribution"] - attr[c["channel"]]), 1e-4 * np.abs(attr).max())
+        return want, z
+
+    def test_top5_map_and_attribution_match_torch(self):
+        stats, shot = self.view("--why", "gradcam")
+        why = stats["why"]
+        want, _ = self.check(why, "gradcam")
+        self.assertEqual(why["frame_id"], why["shown_frame_id"])
+        # The pane is on screen beside the maps, titled with the class, and its hottest spot is
+        # where the map peaks: the overlay is half frame, half 'hot' (white at the map's max).
+        r = why["rect"]
+        self.assertGreater(r["width"], 100)
+        pane = shot[r["y"]:r["y"] + r["height"], r["x"]:r["x"] + r["width"]].astype(np.float64)
+        heat = pane.sum(axis=2)
+        cell_h, cell_w = r["height"] / want.shape[0], r["width"] / want.shape[1]
+        cells = np.array([[heat[int(i * cell_h):int((i + 1) * cell_h), int(j * cell_w):int((j + 1) * cell_w)].mean()
+                           for j in range(want.shape[1])] for i in range(want.shape[0])])
+        self.assertGreater(np.corrcoef(cells.ravel(), want.ravel())[0, 1], 0.5)
+        elements = {e["name"]: e for e in stats["layout"]["elements"]}
+        self.assertEqual(stats["layout_problem"], "")  # nothing drawn over anything
+        self.assertEqual(elements["why"]["x"], r["x"])
+        self.assertIn("why_title", elements)
+
+    def test_followed_class_method_and_ablation(self):
+        _, _, top1, z = keras_autograd(self.blob, self.convs, self.dense, LAYER)
+        second = int(np.argsort(-z, kind="stable")[1])
+        stats, _ = self.view("--why", "gradcam", "--keys", f"class={second},why=layercam,idle")
+        self.check(stats["why"], "layercam", cls=second)
+        # channels off: torch's forward with them zeroed, for the same followed class
+        stats, _ = self.view("--why", "gradcam++", "--class", str(second), "--keys", "ablate=1:3,idle")
+        self.check(stats["why"], "gradcam++", cls=second, ablate=(1, 3))
+        # back on: the intact network again
+        stats, _ = self.view("--why", "eigencam", "--keys", "ablate=1:3,idle,ablate=none,idle")
+        self.check(stats["why"], "eigencam")
+
+    def test_model_without_head_says_so_and_draws_no_pane(self):
+        notop = self.path("notop.h5")
+        write_with_top_h5(notop, self.convs, [])
+        stats, _ = self.view("--why", "gradcam", model=notop)
+        why = stats["why"]
+        self.assertIn("no classifier head", why["error"])
+        self.assertIn("vgg19_keras_top", why["error"])
+        self.assertEqual(why["rect"]["width"], 0)
+
+    def test_bad_options_fail_before_the_window(self):
+        for args, words in ((["--why", "scorecam"], "cnnscope cam"), (["--why", "bogus"], "gradcam"), (["--class", "3"], "--why")):
+            p = run_group([BIN, "view", self.image, "--model", self.model, "--input-size", "32x32", *args, "--frames", "1"],
+                          env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=120)
+            self.assertNotEqual(p.returncode, 0, args)
+            self.assertIn(words, p.stderr, args)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
