@@ -140,9 +140,12 @@ struct OneDnnChain::State {
         op.outShape = {1, O, Ho, Wo};
         memory::desc src(dimsOf(in), T(), tag::any), wd({O, I, s.kh, s.kw}, T(), tag::any), bd({O}, dt::f32, tag::x),
             dd(dimsOf(op.outShape), T(), tag::any);
+        // Inference even in a chain built for the backward: a convolution keeps no workspace, and
+        // oneDNN has Winograd for inference only (forward_training fell back to direct, 2.2x the
+        // time). planBackward makes its own training descriptor as the backward's hint.
         auto make = [&](algorithm alg) {
             return convolution_forward::primitive_desc(
-                convolution_forward::desc(prop(), alg, src, wd, bd, dd, {s.sh, s.sw}, {s.pt, s.pl}, {s.pb, s.pr}),
+                convolution_forward::desc(prop_kind::forward_inference, alg, src, wd, bd, dd, {s.sh, s.sw}, {s.pt, s.pl}, {s.pb, s.pr}),
                 reluAttr(op.fusedIntoNext), eng);
         };
         op.kernel = "direct";
@@ -298,9 +301,14 @@ void OneDnnChain::State::planBackward(Op& op, int k) {
     if (op.st.kind == Kind::Conv) {
         const int O = s.weights.size[0], I = in[1];
         memory::desc ds(dimsOf(in), T(), tag::any), wd({O, I, s.kh, s.kw}, T(), tag::any), dd(dimsOf(op.outShape), T(), tag::any);
+        const memory::desc bd({O}, dt::f32, tag::x);
+        const auto hint = convolution_forward::primitive_desc(
+            convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, ds, wd, bd, dd, {s.sh, s.sw}, {s.pt, s.pl},
+                                      {s.pb, s.pr}),
+            attr(), eng);
         auto pd = convolution_backward_data::primitive_desc(
             convolution_backward_data::desc(algorithm::convolution_direct, ds, wd, dd, {s.sh, s.sw}, {s.pt, s.pl}, {s.pb, s.pr}),
-            attr(), eng, *op.cpd);
+            attr(), eng, hint);
         memory user({{O, I, s.kh, s.kw}, dt::f32, tag::oihw}, eng, const_cast<float*>(s.weights.ptr<float>()));
         op.bwdWeights = reordered(user, pd.weights_desc());
         op.bwd = convolution_backward_data(pd);
