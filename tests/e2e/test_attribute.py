@@ -24,15 +24,21 @@ def zero_channels(channels):
     return edit
 
 
+def with_top_fixture(test):
+    """The small with-top net (seed 25) written as TEST.model, the crop as TEST.image with its
+    blob, and ImageNet's labels; shared with test_gui_why."""
+    test.convs, test.dense = small_with_top(np.random.default_rng(25))
+    test.model = test.path("with_top.h5")
+    write_with_top_h5(test.model, test.convs, test.dense)
+    test.image = test.path("crop.png")
+    test.blob = save_crop(test.image)
+    test.labels = read_lines(IMAGENET)
+
+
 class AttributeTest(CliTest):
     def setUp(self):
         super().setUp()
-        self.convs, self.dense = small_with_top(np.random.default_rng(25))
-        self.model = self.path("with_top.h5")
-        write_with_top_h5(self.model, self.convs, self.dense)
-        self.image = self.path("crop.png")
-        self.blob = save_crop(self.image)
-        self.labels = read_lines(IMAGENET)
+        with_top_fixture(self)
 
     def check_part(self, part, A, G, k, z):
         want = (A * G).sum(axis=(1, 2))

@@ -14,9 +14,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from helpers import BIN, CliTest, read_json, read_png_bgr, run_group  # noqa: E402
-from test_attribute import zero_channels  # noqa: E402
+from test_attribute import with_top_fixture, zero_channels  # noqa: E402
 from test_cam import definition  # noqa: E402
-from test_classify import IMAGENET, read_lines, save_crop, small_with_top, softmax, write_with_top_h5  # noqa: E402
+from test_classify import softmax, write_with_top_h5  # noqa: E402
 from why_nets import keras_autograd  # noqa: E402
 
 LAYER = "block2_conv1"  # the last convolution's output: the map's default layer
@@ -25,12 +25,7 @@ LAYER = "block2_conv1"  # the last convolution's output: the map's default layer
 class GuiWhyTest(CliTest):
     def setUp(self):
         super().setUp()
-        self.convs, self.dense = small_with_top(np.random.default_rng(25))
-        self.model = self.path("with_top.h5")
-        write_with_top_h5(self.model, self.convs, self.dense)
-        self.image = self.path("crop.png")
-        self.blob = save_crop(self.image)
-        self.labels = read_lines(IMAGENET)
+        with_top_fixture(self)
 
     def view(self, *args, model=None, frames=3):
         shot, stats = self.path("shot.png"), self.path("stats.json")
