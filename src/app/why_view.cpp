@@ -110,8 +110,7 @@ void WhyView::tick(ViewContext& c) {
     const uint64_t frameId = kept ? c.kept.id : c.result.frameId;
     if (kept && c.kept.shownIndex != c.kept.index) return;
     WhyRequest req = wanted(c, cv::Mat(), frameId);
-    if (m_pending && same(req, m_asked)) return;
-    if (!m_pending && same(req, m_asked)) return;  // answered
+    if (same(req, m_asked)) return;  // asked already (answered or on its way)
     req.frame = frame.clone();  // the pipeline reuses its buffers
     req.model = c.window.workerModelOptions();
     m_asked = req;
@@ -171,7 +170,7 @@ void WhyView::panel(ui::PanelInfo& info, const ViewContext& c) const {
     });
     for (size_t i = 0; i < k; ++i) w.top.push_back({order[i], className(order[i]), m_smoothed[size_t(order[i])]});
     w.followed = {m_result.cam.classIndex, className(m_result.cam.classIndex), m_result.cam.probability};
-    w.following = m_result.requestedClass >= 0;
+    w.following = m_result.requestedClass >= 0 && m_result.requestedClass == m_result.cam.classIndex;  // (past the model's classes: its top-1)
     w.channelCount = int(m_result.channels.size());
     for (size_t i = 0; i < m_result.channels.size() && i < 12; ++i) {
         const ChannelScore& s = m_result.channels[i];
