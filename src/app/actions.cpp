@@ -134,8 +134,8 @@ Status Gui::applyWhyArgument(KeyAction action, const std::string& arg) {
     }
     std::string list = arg;
     std::replace(list.begin(), list.end(), ':', ',');  // ',' separates the keys
-    auto channels = parseAblateList(list, 1 << 20);
-    if (!channels) return Error{"ablate=" + arg + ": " + channels.error()};
+    auto channels = parseAblateList(list, 1 << 20);  // the layer's count is checked by the worker, which has the model
+    if (!channels) return Error{"ablate=" + arg + ": expected channels of the map's layer, one or a range A-B, separated by ':' (e.g. ablate=12:40:3-5), or 'none'"};
     m_inputs.whyAblate = *channels;
     return {};
 }

@@ -76,8 +76,11 @@ bool WhyView::same(const WhyRequest& a, const WhyRequest& b) const {
 void WhyView::take(ViewContext& c) {
     WhyResult r;
     if (!m_worker->take(r) || r.generation != c.generation) return;  // older models' results are dropped
-    m_pending = false;
+    m_pending = r.serial != m_asked.serial;  // an older request's answer: the newest is still on its way
     if (!r.error.empty() && r.error != m_result.error) c.window.post(r.error, ui::Message::Level::Error);
+    // A failed ablation (channels past the layer's, a layer no convolution makes) is dropped, so
+    // that the next request runs the intact network and the panel is not stuck on the error.
+    if (!r.error.empty() && !c.inputs.whyAblate.empty() && r.error.find("--ablate") != std::string::npos) c.inputs.whyAblate.clear();
     if (r.error.empty()) {
         m_renderer.uploadFrame(r.overlay);
         m_mapRange = r.range;
@@ -100,11 +103,23 @@ void WhyView::take(ViewContext& c) {
 void WhyView::tick(ViewContext& c) {
     if (!c.inputs.why || c.result.frame.empty()) return;
     if (!m_worker) m_worker = std::make_unique<WhyWorker>();
+    if (m_generation != c.generation) {  // another model, input size or target: its classes and channels are not the old ones
+        if (m_generation != ~uint64_t(0)) {
+            c.inputs.whyAblate.clear();
+            c.inputs.whyClass = -1;
+        }
+        m_generation = c.generation;
+        m_intactProbability = -1;
+        m_intactClass = -1;
+    }
     take(c);
-    // A layer change drops the ablation (its channels were the old layer's).
-    if (!c.inputs.whyAblate.empty() && m_result.error.empty() && !m_result.layer.empty() && !m_result.ablated.empty() &&
-        m_asked.layer != (c.inputs.whyAtShown ? c.shownLayer : std::string()))
-        c.inputs.whyAblate.clear();
+    // A change of the map's layer drops the ablation (its channels were the old layer's).
+    const std::string layerKey = c.inputs.whyAtShown ? c.shownLayer : std::string();
+    if (layerKey != m_layerKey) {
+        if (m_layerKeySet) c.inputs.whyAblate.clear();
+        m_layerKey = layerKey;
+        m_layerKeySet = true;
+    }
     const bool kept = c.kept.valid;
     const cv::Mat& frame = kept ? c.kept.frame : c.result.frame;
     const uint64_t frameId = kept ? c.kept.id : c.result.frameId;
@@ -113,6 +128,7 @@ void WhyView::tick(ViewContext& c) {
     if (same(req, m_asked)) return;  // asked already (answered or on its way)
     req.frame = frame.clone();  // the pipeline reuses its buffers
     req.model = c.window.workerModelOptions();
+    req.serial = ++m_serial;
     m_asked = req;
     m_asked.frame.release();
     m_pending = true;
@@ -123,6 +139,7 @@ bool WhyView::onPanelEvent(const ui::PanelEvent& e, ViewContext& c) {
     if (e.kind != ui::PanelEvent::Kind::WhyShowChannel) return false;
     c.window.selectLayer(e.text);
     c.view.channel = int(e.value);
+    c.view.mode = ViewMode::Single;  // the channel itself (in the grid it may be on another page)
     return true;
 }
 
@@ -170,12 +187,13 @@ void WhyView::panel(ui::PanelInfo& info, const ViewContext& c) const {
     });
     for (size_t i = 0; i < k; ++i) w.top.push_back({order[i], className(order[i]), m_smoothed[size_t(order[i])]});
     w.followed = {m_result.cam.classIndex, className(m_result.cam.classIndex), m_result.cam.probability};
-    w.following = m_result.requestedClass >= 0 && m_result.requestedClass == m_result.cam.classIndex;  // (past the model's classes: its top-1)
+    w.following = m_result.requestedClass >= 0 && m_result.requestedClass == m_result.cam.classIndex;
     w.channelCount = int(m_result.channels.size());
-    for (size_t i = 0; i < m_result.channels.size() && i < 12; ++i) {
+    // The first 12 by attribution, then the channels that are off (their attribution is 0 now).
+    for (size_t i = 0; i < m_result.channels.size(); ++i) {
         const ChannelScore& s = m_result.channels[i];
-        const bool off = std::find(m_result.ablated.begin(), m_result.ablated.end(), s.channel) != m_result.ablated.end();
-        w.channels.push_back({s.channel, s.attribution, off});
+        const bool off = std::find(c.inputs.whyAblate.begin(), c.inputs.whyAblate.end(), s.channel) != c.inputs.whyAblate.end();
+        if (i < 12 || off) w.channels.push_back({s.channel, s.attribution, off});
     }
     w.ms = m_result.ms;
     w.faithTop = m_result.faithTop;
@@ -238,7 +256,7 @@ std::string WhyView::statsJson(const ViewContext& c) const {
 
 bool WhyView::computing(const ViewContext& c) const {
     if (!c.inputs.why) return false;
-    if (m_pending) return true;
+    if (m_pending || m_result.serial != m_asked.serial) return true;  // the newest request is not answered
     if (m_result.generation != c.generation) return true;
     if (!m_result.error.empty()) return false;  // said in the messages; nothing more will come
     const bool live = !(c.pipeline.paused() || c.pipeline.sourceIsStill());

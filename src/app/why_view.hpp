@@ -27,7 +27,8 @@ public:
     void tick(ViewContext& c) override;  // takes the newest result, asks for the frame on screen
     bool onPanelEvent(const ui::PanelEvent& e, ViewContext& c) override;
     CanvasClaim claim(const ViewContext& c) const override {
-        return c.inputs.why && m_renderer.hasFrame() && m_result.error.empty() ? CanvasClaim::Column : CanvasClaim::None;
+        return c.inputs.why && m_renderer.hasFrame() && m_result.error.empty() && m_result.generation == c.generation ? CanvasClaim::Column
+                                                                                                                    : CanvasClaim::None;
     }
     gfx::PixelRect draw(const gfx::PixelRect& area, DrawTarget& t, ViewContext& c) override;
     void panel(ui::PanelInfo& info, const ViewContext& c) const override;
@@ -54,8 +55,11 @@ private:
     std::vector<double> m_smoothed;       // softmax of the logits, averaged over frames
     uint64_t m_smoothGeneration = ~uint64_t(0);
     WhyRequest m_asked;                   // the last request (frame left empty)
-    bool m_pending = false;
-    std::string m_intactNote;             // the followed class's probability before the first ablation
+    bool m_pending = false;               // the answer to m_asked has not come
+    uint64_t m_serial = 0;                // requests made
+    std::string m_layerKey;               // the layer asked for ('' : the last conv layer's output)
+    bool m_layerKeySet = false;
+    uint64_t m_generation = ~uint64_t(0); // the pipeline's, as last seen (a change resets class and ablation)
     double m_intactProbability = -1;
     int m_intactClass = -1;
     gfx::PixelRect m_rect;

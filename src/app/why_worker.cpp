@@ -66,6 +66,7 @@ WhyResult WhyWorker::compute(const WhyRequest& r) {
     res.generation = r.generation;
     res.method = r.method;
     res.requestedClass = r.classIndex;
+    res.serial = r.serial;
     auto fail = [&](const std::string& e) {
         res.error = "why: " + e;
         return res;
@@ -74,8 +75,7 @@ WhyResult WhyWorker::compute(const WhyRequest& r) {
     res.ablated = m_ablated;
     res.names = m_names;
     const cv::Mat blob = m_model->preprocessFrame(r.frame).clone();
-    int cls = r.classIndex;
-    if (cls >= m_model->classCount()) cls = -1;  // a class of another model: the top-1
+    const int cls = r.classIndex;  // past the model's classes: pickClass's error names the range
     std::vector<double> perChannel;
     if (auto st = camWithAttribution(*m_chain, blob, res.layer, r.method, cls, res.cam, perChannel); !st) return fail(st.error());
     res.channels = rankChannels(perChannel);

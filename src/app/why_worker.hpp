@@ -27,10 +27,11 @@ struct WhyRequest {
     bool faithfulness = false;
     session::CommonOptions model;  // the window's current model, as loadModel options
     uint64_t generation = 0;       // the window's pipeline generation `model` belongs to
+    uint64_t serial = 0;           // the view's count of requests: a result answers the one with its serial
 };
 
 struct WhyResult {
-    uint64_t frameId = 0, generation = 0;
+    uint64_t frameId = 0, generation = 0, serial = 0;
     std::string layer;  // where the map was made
     CamMethod method = CamMethod::GradCam;
     int requestedClass = -1;

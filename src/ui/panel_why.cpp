@@ -28,7 +28,7 @@ void topList(const WhyInfo& w, PanelInputs& in) {
         ImGui::ProgressBar(float(std::clamp(c.probability, 0.0, 1.0)), ImVec2(barW, 0), "");
         ImGui::SameLine();
         char text[160];
-        std::snprintf(text, sizeof text, "%5.1f%%  %s (%d)", c.probability * 100, c.label.c_str(), c.index);
+        std::snprintf(text, sizeof text, "%5.1f%%  %s (%d)###cls", c.probability * 100, c.label.c_str(), c.index);  // the ID stays while the text changes
         if (ImGui::Selectable(text, followed)) in.whyClass = c.index;
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("follow this class: the map and the attribution are for it");
         ImGui::PopID();
@@ -38,6 +38,16 @@ void topList(const WhyInfo& w, PanelInputs& in) {
         ImGui::SameLine();
         if (ImGui::SmallButton("follow top-1")) in.whyClass = -1;
     }
+}
+
+// The channels that are off and the way back, shown on an error too.
+void ablatedLine(const WhyInfo& w, PanelInputs& in) {
+    if (in.whyAblate.empty()) return;
+    std::string list;
+    for (int c : in.whyAblate) list += (list.empty() ? "" : ", ") + std::to_string(c);
+    ImGui::TextWrapped("off: %s", list.c_str());
+    if (!w.ablatedNote.empty()) ImGui::TextWrapped("%s", w.ablatedNote.c_str());
+    if (ImGui::SmallButton("all on")) in.whyAblate.clear();
 }
 
 void channelList(const WhyInfo& w, PanelInputs& in, PanelEvents& events) {
@@ -53,20 +63,15 @@ void channelList(const WhyInfo& w, PanelInputs& in, PanelEvents& events) {
             if (off) a.push_back(ch.channel);
             else a.erase(std::remove(a.begin(), a.end(), ch.channel), a.end());
             std::sort(a.begin(), a.end());
+            a.erase(std::unique(a.begin(), a.end()), a.end());
         }
         ImGui::SameLine();
         char text[64];
-        std::snprintf(text, sizeof text, "ch %d  %+.4g", ch.channel, ch.attribution);
+        std::snprintf(text, sizeof text, "ch %d  %+.4g###ch", ch.channel, ch.attribution);
         if (ImGui::Selectable(text)) events.push_back({PanelEvent::Kind::WhyShowChannel, w.layer, {}, double(ch.channel)});
         ImGui::PopID();
     }
-    if (!in.whyAblate.empty()) {
-        std::string list;
-        for (int c : in.whyAblate) list += (list.empty() ? "" : ", ") + std::to_string(c);
-        ImGui::TextWrapped("off: %s", list.c_str());
-        if (!w.ablatedNote.empty()) ImGui::TextWrapped("%s", w.ablatedNote.c_str());
-        if (ImGui::SmallButton("all on")) in.whyAblate.clear();
-    }
+    ablatedLine(w, in);
 }
 
 }  // namespace
@@ -99,9 +104,11 @@ void whySection(const PanelInfo& info, PanelInputs& in, PanelEvents& events) {
                           "against 20%% random pixels (two more forwards per frame)");
     if (!w.active) {
         ImGui::TextDisabled(w.error.empty() ? "computing..." : "");
+        ablatedLine(w, in);
         return;
     }
     topList(w, in);
+    if (in.whySmooth > 0.f) ImGui::TextDisabled("probabilities averaged over frames; the map's title: this frame's");
     ImGui::Text("%s at %s, %.0f ms", w.method.c_str(), w.layer.c_str(), w.ms);
     if (w.faithTop >= 0 || w.faithRandom >= 0)
         ImGui::Text("faithfulness: top 20%% -%.3f, random -%.3f", w.faithTop, w.faithRandom);

@@ -103,6 +103,24 @@ class GuiWhyTest(CliTest):
         stats, _ = self.view("--why", "eigencam", "--keys", "ablate=1:3,idle,ablate=none,idle")
         self.check(stats["why"], "eigencam")
 
+    def test_a_failed_ablation_or_class_is_said_and_the_view_recovers(self):
+        # channel 99 of a 6-channel layer: the error, the list dropped, the intact network after
+        stats, _ = self.view("--why", "gradcam", "--keys", "ablate=99,idle,idle")
+        self.check(stats["why"], "gradcam")
+        self.assertIn("channel 99 is past the layer's 6", stats["status_line"])
+        # a class past the head's 1000: one error naming the range, no map of another class
+        stats, _ = self.view("--why", "gradcam", "--class", "5000")
+        self.assertIn("out of range", stats["why"]["error"])
+        self.assertIn("0..999", stats["why"]["error"])
+        self.assertEqual(stats["why"]["rect"]["width"], 0)
+        # a scripted list that is not channels: one error in the key's own words, a non-zero exit
+        p = run_group(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", self.image, "--model", self.model, "--input-size",
+                       "32x32", "--why", "gradcam", "--keys", "ablate=x,idle", "--frames", "1"],
+                      env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("ablate=x: expected channels", p.stderr)
+        self.assertIn("ablate=12:40:3-5", p.stderr)
+
     def test_model_without_head_says_so_and_draws_no_pane(self):
         notop = self.path("notop.h5")
         write_with_top_h5(notop, self.convs, [])
