@@ -64,7 +64,7 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::ToggleHelp: m_view.showHelp = !m_view.showHelp; break;
         case KeyAction::Quit: m_window.requestClose(); break;
         case KeyAction::CycleConv: cycleConv(); break;
-        case KeyAction::Download: startDownload(); break;
+        case KeyAction::Download: startDownload(kDefaultFetchEntry); break;
         case KeyAction::Idle: break;
         case KeyAction::HistoryMark: historyMark(); break;
         case KeyAction::HistoryGif: exportHistoryMarkToHere(); break;
@@ -74,6 +74,7 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::SetWhy:
         case KeyAction::SetClass:
         case KeyAction::SetAblate:
+        case KeyAction::DownloadEntry:
         case KeyAction::LoadModel: applyScriptArgument(action); break;
     }
     // Keep the selected channel's page on screen in the grid.
@@ -90,6 +91,8 @@ void Gui::applyScriptArgument(KeyAction action) {
         applyPanelEvent({ui::PanelEvent::Kind::LoadModel, arg});
     } else if (action == KeyAction::SetPrecision) {
         applyPanelEvent({ui::PanelEvent::Kind::Precision, arg});
+    } else if (action == KeyAction::DownloadEntry) {
+        applyPanelEvent({ui::PanelEvent::Kind::Download, arg});
     } else if (action == KeyAction::SetWhy || action == KeyAction::SetClass || action == KeyAction::SetAblate) {
         if (auto st = applyWhyArgument(action, arg); !st) post(st.error(), ui::Message::Level::Error);
     } else if (action == KeyAction::SetTarget) {
@@ -196,7 +199,7 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
         case K::Speed: m_pipeline->setSpeed(e.value); break;
         case K::ConvMode: setConv(e.text); break;
         case K::Precision: setPrecisionName(e.text); break;
-        case K::Download: startDownload(); break;
+        case K::Download: startDownload(e.text.empty() ? std::string(kDefaultFetchEntry) : e.text); break;
         case K::CancelDownload: cancelDownload(); break;
         case K::LoadModel2:
         case K::UnloadModel2:

@@ -7,8 +7,8 @@
 
 namespace cnnscope::app::detail {
 
-void Gui::startDownload() {
-    auto started = m_download.start();
+void Gui::startDownload(const std::string& entry) {
+    auto started = m_download.start(entry);
     if (!started) post(started.error(), ui::Message::Level::Error);
     else post(*started);
 }

@@ -175,7 +175,7 @@ private:
     void drawTimeline(const gfx::PixelRect& area);
     std::string historyStatsJson() const;
     // extras.cpp: the trained-weights download's glue and the convolution kernel choice.
-    void startDownload();
+    void startDownload(const std::string& entry);
     void cancelDownload();
     void pollDownload();
     void setConv(const std::string& name);

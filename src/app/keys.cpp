@@ -35,6 +35,7 @@ const std::vector<KeyBinding>& keyTable() {
         {0, "frame", KeyAction::WaitFrame, nullptr, nullptr},
         {0, "conv", KeyAction::CycleConv, nullptr, nullptr},
         {0, "download", KeyAction::Download, nullptr, nullptr},
+        {0, "download=", KeyAction::DownloadEntry, nullptr, nullptr},
         {0, "mark", KeyAction::HistoryMark, nullptr, nullptr},
         {0, "historygif", KeyAction::HistoryGif, nullptr, nullptr},
         {0, "input=", KeyAction::SetInputSize, nullptr, nullptr},

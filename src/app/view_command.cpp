@@ -24,7 +24,7 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--keys", opts.keys,
                      "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g); 'idle' waits until "
                      "the view is computed (with --model2, B's maps too; and a download or history GIF has finished); 'conv' picks the next convolution "
-                     "kernel, 'download' starts the trained-weights download, 'mark' and 'historygif' are the timeline's "
+                     "kernel, 'download' starts the trained-weights download ('download=ENTRY' a models.yml entry's, e.g. vgg19_keras_top), 'mark' and 'historygif' are the timeline's "
                      "buttons, 'input=WxH', 'model=FILE', 'target=NAME' and 'precision=auto|f32|bf16' the panel's input size, model, "
                      "target and precision; 'why=METHOD|off', 'class=K|top' and 'ablate=C:C:A-B|none' the Why section's");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");

@@ -22,13 +22,18 @@ const char* stateName(DownloadState s) {
 }
 }  // namespace
 
-Expected<std::string> WeightsDownload::start() {
-    if (m_download) return std::string();
+Expected<std::string> WeightsDownload::start(const std::string& entry) {
+    if (m_download) {
+        if (entry == m_entry) return std::string();  // already under way
+        return Error{"download: " + m_entry + " is still downloading; cancel it first (the panel's Cancel)"};
+    }
     std::string catalogue;
-    auto d = startModelDownload(kDefaultFetchEntry, &catalogue);
+    auto d = startModelDownload(entry, &catalogue);
     if (!d) return Error{"download: " + d.error()};
     m_download = std::move(*d);
-    return "downloading VGG19 weights to " + m_download->request().destPath + (catalogue.empty() ? "" : " (using " + catalogue + ")");
+    m_entry = entry;
+    m_what = entry == kDefaultFetchEntry ? "VGG19 weights" : entry == kTopFetchEntry ? "VGG19 with its classifier head" : entry;
+    return "downloading " + m_what + " to " + m_download->request().destPath + (catalogue.empty() ? "" : " (using " + catalogue + ")");
 }
 
 void WeightsDownload::cancel() {
@@ -51,6 +56,7 @@ void WeightsDownload::fill(ui::PanelInfo& info) const {
     if (!m_download) return;
     const DownloadProgress p = m_download->progress();
     info.download.running = true;
+    info.download.entry = m_entry;
     info.download.fraction = p.total > 0 ? double(p.bytes) / double(p.total) : -1;
     std::string d = p.state == DownloadState::Verifying ? "checking " : "";
     d += formatBytes(p.bytes);
@@ -63,17 +69,17 @@ void WeightsDownload::fill(ui::PanelInfo& info) const {
 std::string WeightsDownload::bannerText() const {
     if (!m_download) return {};
     const DownloadProgress p = m_download->progress();
-    std::string t = "downloading VGG19 weights: " + formatBytes(p.bytes);
+    std::string t = "downloading " + m_what + ": " + formatBytes(p.bytes);
     if (p.total > 0) t += " of " + formatBytes(p.total) + cv::format(" (%.0f%%)", 100.0 * double(p.bytes) / double(p.total));
     if (p.secondsLeft >= 0) t += ", " + formatDuration(p.secondsLeft) + " left";
     return t;
 }
 
 std::string WeightsDownload::json() const {
-    if (!m_download) return "  \"download\": {\"state\": \"" + m_lastState + "\"},\n";
+    if (!m_download) return "  \"download\": {\"state\": \"" + m_lastState + "\", \"entry\": \"" + m_entry + "\"},\n";
     const DownloadProgress p = m_download->progress();
-    return cv::format("  \"download\": {\"state\": \"%s\", \"bytes\": %lld, \"total\": %lld},\n", stateName(p.state), (long long)p.bytes,
-                      (long long)p.total);
+    return cv::format("  \"download\": {\"state\": \"%s\", \"entry\": \"%s\", \"bytes\": %lld, \"total\": %lld},\n", stateName(p.state),
+                      m_entry.c_str(), (long long)p.bytes, (long long)p.total);
 }
 
 }  // namespace cnnscope::app

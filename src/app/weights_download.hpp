@@ -4,6 +4,7 @@
 #pragma once
 
 #include "fetch/download.hpp"
+#include "fetch/model_fetch.hpp"
 #include "ui/panel.hpp"
 
 #include <memory>
@@ -21,8 +22,9 @@ public:
         std::string modelPath;  // set on success: load this model
     };
 
-    // Starts the models.yml default entry's download; its message ("downloading ... to PATH" or why not).
-    Expected<std::string> start();
+    // Starts the download of a models.yml entry (default: the notop VGG19); its message
+    // ("downloading ... to PATH") or why not. One at a time: while one runs, another is refused.
+    Expected<std::string> start(const std::string& entry = kDefaultFetchEntry);
     void cancel();
     // Cancels and joins a download in progress (its temporary file goes).
     void reset() { m_download.reset(); }
@@ -36,6 +38,7 @@ public:
 
 private:
     std::unique_ptr<Download> m_download;
+    std::string m_entry, m_what;        // the entry downloading, and its words ("VGG19 weights")
     std::string m_lastState = "none";  // the last one's final state
 };
 

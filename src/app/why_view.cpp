@@ -175,6 +175,7 @@ void WhyView::panel(ui::PanelInfo& info, const ViewContext& c) const {
     ui::WhyInfo& w = info.why;
     w.computing = m_pending;
     w.error = m_result.error;
+    w.noHead = m_result.noHead;
     if (!c.inputs.why || !m_result.error.empty() || m_result.cam.logits.empty()) return;
     w.active = true;
     w.layer = m_result.layer;

@@ -15,6 +15,7 @@ Status WhyWorker::prepare(const WhyRequest& r, std::string& layer) {
         m_chain.reset();
         m_model.reset();
         m_modelError.clear();
+        m_noHead = false;
         m_ablated.clear();
         m_ablatedLayer.clear();
         m_backup = AblationBackup();
@@ -26,6 +27,7 @@ Status WhyWorker::prepare(const WhyRequest& r, std::string& layer) {
             m_modelError = model.error();
         } else if (!model->hasHead()) {
             m_modelError = model->headProblem();
+            m_noHead = true;
         } else if (auto p = model->headSizeProblem(); !p.empty()) {
             m_modelError = p;
         } else if (auto names = loadClassLabels(std::string(), model->classCount()); !names) {
@@ -69,6 +71,7 @@ WhyResult WhyWorker::compute(const WhyRequest& r) {
     res.serial = r.serial;
     auto fail = [&](const std::string& e) {
         res.error = "why: " + e;
+        res.noHead = m_noHead;
         return res;
     };
     if (auto st = prepare(r, res.layer); !st) return fail(st.error());

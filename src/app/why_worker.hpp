@@ -43,7 +43,8 @@ struct WhyResult {
     cv::Mat overlay;  // camBlend of the map over the request's frame (BGR, the frame's size)
     Range range;      // the map's min and max
     double ms = 0;
-    std::string error;  // empty: the fields above are set
+    std::string error;    // empty: the fields above are set
+    bool noHead = false;  // the error is that the model has no classifier head
 };
 
 class WhyWorker {
@@ -58,6 +59,7 @@ private:
     // Worker thread only:
     std::unique_ptr<Model> m_model;
     std::string m_modelError;
+    bool m_noHead = false;  // m_modelError is the model's missing head
     uint64_t m_modelGeneration = 0;
     std::vector<std::string> m_names;
     std::unique_ptr<BackwardChain> m_chain;  // to the logits, for the model as ablated now

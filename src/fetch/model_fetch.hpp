@@ -14,6 +14,7 @@ namespace cnnscope {
 // The entry `cnnscope fetch` with no name and the window's download button get: the article's
 // notop VGG19 weights (80 MB).
 inline constexpr const char* kDefaultFetchEntry = "vgg19_keras";
+inline constexpr const char* kTopFetchEntry = "vgg19_keras_top";  // VGG19 with its classifier head (548 MB)
 
 // `url`, or with $CNNSCOPE_MODEL_URL_BASE set, that base + "/" + the URL's last path segment
 // (a mirror, or a test server).

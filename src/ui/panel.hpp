@@ -36,7 +36,7 @@ struct PanelEvent {
         SweepLayers,     // GIF through every layer at the selected channel index
         ConvMode,        // text: auto, winograd, direct or opencv
         Precision,       // text: auto, f32 or bf16
-        Download,        // fetch the trained VGG19 weights in the background
+        Download,        // text: the models.yml entry ('' : the notop VGG19), fetched in the background
         CancelDownload,
         TransferStart,   // text: the style image; value: iterations (Gatys transfer on the frame on screen)
         TransferStop,
@@ -84,6 +84,7 @@ struct WhyInfo {
     bool active = false;     // the section is on and the worker has answered
     bool computing = false;  // a request is out
     std::string error;       // e.g. no classifier head, and how to get one
+    bool noHead = false;     // the error is the missing head: the section offers the with-top weights
     std::string layer, method;
     struct Class {
         int index = 0;
@@ -140,6 +141,7 @@ struct PanelInfo {
     // Trained-weights download (panel_extras.cpp)
     struct Download {
         bool running = false;
+        std::string entry;                    // the models.yml entry downloading
         double fraction = -1;                 // -1: size unknown
         std::string detail;                   // "12.0 MB of 80.0 MB, 3.1 MB/s, 20 s left"
     } download;
@@ -183,6 +185,8 @@ void drawPanel(ViewState& view, PanelInputs& in, const PanelInfo& info, float wi
 // Sections in panel_extras.cpp: the untrained banner with its download offer and progress, and
 // the convolution kernel choice with what really runs.
 void untrainedBanner(const PanelInfo& info, PanelEvents& events);
+// The download's progress bar, Cancel and detail (shown where it was started).
+void downloadProgress(const PanelInfo& info, PanelEvents& events);
 // A section header that starts collapsed, and opens once when `open` (the section is in use).
 bool sectionHeader(const char* name, bool open);
 void convSection(const PanelInfo& info, PanelEvents& events);

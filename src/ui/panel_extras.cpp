@@ -19,6 +19,11 @@ void untrainedBanner(const PanelInfo& info, PanelEvents& events) {
             ImGui::SetTooltip("the article's notop VGG19 (md5-checked) into your models folder;\nthe model reloads when it is done, the stream keeps running");
         return;
     }
+    downloadProgress(info, events);
+}
+
+void downloadProgress(const PanelInfo& info, PanelEvents& events) {
+    const PanelInfo::Download& d = info.download;
     // Unknown size: an indeterminate bar that moves with time.
     const float fraction = d.fraction >= 0 ? float(d.fraction) : float(-0.3 * ImGui::GetTime());
     ImGui::ProgressBar(fraction, ImVec2(-70, 0), d.fraction >= 0 ? nullptr : "downloading");

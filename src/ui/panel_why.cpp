@@ -85,6 +85,17 @@ void whySection(const PanelInfo& info, PanelInputs& in, PanelEvents& events) {
     if (!in.why) return;
     const WhyInfo& w = info.why;
     if (!w.error.empty()) errorText(w.error);
+    if (w.noHead) {  // the with-top weights, in one click, as the untrained banner offers the notop ones
+        if (info.download.running) {
+            ImGui::TextWrapped("downloading %s", info.download.entry.c_str());
+            downloadProgress(info, events);
+        } else if (ImGui::Button("Download VGG19 with its head (548 MB)")) {
+            events.push_back({PanelEvent::Kind::Download, "vgg19_keras_top"});
+        }
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("vgg19_keras_top from models.yml (md5-checked) into your models folder;\n"
+                              "the window loads it when it is done (its conv part is the notop VGG19's), the stream keeps running");
+    }
     ImGui::SetNextItemWidth(-120);
     ImGui::Combo("class map", &in.whyMethod, kWhyMethods, kWhyMethodCount);
     if (ImGui::IsItemHovered())

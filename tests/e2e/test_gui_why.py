@@ -6,6 +6,7 @@ headless command); a clicked class (`class=K`), another method (`why=layercam`) 
 channels (`ablate=1:3`, zeroed in torch's forward) likewise; the class map pane is on screen with
 its peak where the map's is; a model without a head says so and draws no pane; bad options fail
 before any window opens."""
+import hashlib
 import os
 import sys
 import unittest
@@ -14,11 +15,30 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from helpers import BIN, CliTest, read_json, read_png_bgr, run_group  # noqa: E402
+from http_fixture import Server  # noqa: E402
 from test_attribute import with_top_fixture, zero_channels  # noqa: E402
 from test_cam import definition  # noqa: E402
 from test_classify import softmax, write_with_top_h5  # noqa: E402
 from why_nets import keras_autograd  # noqa: E402
 
+TOP_FILE = "tiny_keras_top.h5"  # not vgg19*: a file so named is checked for all 16 VGG19 convs
+# The small net's entry: its head reads block2_pool at 32x32, its input size (the window takes it on loading).
+TOP_CATALOGUE = """%YAML:1.0
+---
+models:
+  - name: vgg19_keras_top
+    title: "VGG19"
+    framework: keras
+    file: {file}
+    url: "https://example.invalid/keras-applications/vgg19/{file}"
+    md5: "{md5}"
+    size: {size}
+    width: 32
+    height: 32
+    mean: [ 103.939, 116.779, 123.68 ]
+    scale: 1.0
+    rgb: 0
+"""
 LAYER = "block2_conv1"  # the last convolution's output: the map's default layer
 
 
@@ -129,6 +149,37 @@ class GuiWhyTest(CliTest):
         self.assertIn("no classifier head", why["error"])
         self.assertIn("vgg19_keras_top", why["error"])
         self.assertEqual(why["rect"]["width"], 0)
+
+    def test_no_head_offers_the_with_top_download_and_the_map_follows(self):
+        # A notop model: the section's button downloads models.yml's vgg19_keras_top (here a local
+        # server's with-top file, md5-checked), the window loads it and the map is torch's.
+        notop = self.path("notop.h5")
+        write_with_top_h5(notop, self.convs, [])
+        with open(self.model, "rb") as f:
+            data = f.read()
+        models = self.env["CNNSCOPE_MODELS_DIR"]
+        os.makedirs(models)
+        with open(os.path.join(models, "models.yml"), "w") as f:
+            f.write(TOP_CATALOGUE.format(file=TOP_FILE, md5=hashlib.md5(data).hexdigest(), size=len(data)))
+        for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+            self.env.pop(k, None)
+        with Server({TOP_FILE: data}) as server:
+            self.env["CNNSCOPE_MODEL_URL_BASE"] = server.base("ok")
+            stats, _ = self.view("--why", "gradcam", "--keys", "idle,download=vgg19_keras_top,idle,idle", model=notop)
+        dest = os.path.join(models, TOP_FILE)
+        self.assertEqual(stats["download"], {"state": "succeeded", "entry": "vgg19_keras_top"})
+        self.assertEqual(stats["model_source"], dest)
+        with open(dest, "rb") as f:
+            self.assertEqual(f.read(), data)
+        self.assertEqual(sorted(os.listdir(models)), sorted(["models.yml", TOP_FILE]))  # no temporary left
+        self.check(stats["why"], "gradcam")
+        self.assertGreater(stats["why"]["rect"]["width"], 100)
+        # An entry models.yml does not have: one error naming it, a non-zero exit.
+        p = run_group(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", self.image, "--model", notop, "--input-size",
+                       "32x32", "--why", "gradcam", "--keys", "download=vgg19_bogus,idle", "--frames", "1"],
+                      env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("no model named 'vgg19_bogus'", p.stderr)
 
     def test_bad_options_fail_before_the_window(self):
         for args, words in ((["--why", "scorecam"], "cnnscope cam"), (["--why", "bogus"], "gradcam"), (["--class", "3"], "--why")):
