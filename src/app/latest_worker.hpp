@@ -37,12 +37,16 @@ public:
     bool take(Result& out) { return m_results.take(out, m_resultSeen); }  // the newest result, if new
     void wake() { m_requests.wake(); }  // the step runs once without a request (e.g. a load to apply)
 
+    // For a long step, on the worker thread: hand over a result so far (the step's own result
+    // follows), and whether to give up (a newer request waits, or the worker is ending).
+    void publishPartial(Result partial) { m_results.publish(partial); }
+    bool superseded() const { return !m_running || m_requests.published() != m_requestSeen; }
+
 private:
     void loop() {
         Request request;
-        uint64_t seen = 0;
         while (m_running) {
-            const bool got = m_requests.waitTake(request, seen, std::chrono::milliseconds(100));
+            const bool got = m_requests.waitTake(request, m_requestSeen, std::chrono::milliseconds(100));
             if (!m_running) break;
             Result result;
             if (m_step(got, request, result)) m_results.publish(result);
@@ -53,6 +57,7 @@ private:
     LatestSlot<Request> m_requests;
     LatestSlot<Result> m_results;
     uint64_t m_resultSeen = 0;  // the UI thread's
+    uint64_t m_requestSeen = 0;  // the worker thread's (superseded() is called there)
     std::atomic<bool> m_running{true};
     std::thread m_thread;  // last: starts after the members above exist
 };

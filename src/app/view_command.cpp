@@ -56,8 +56,9 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "With --transfer: working size WxH (default: the frame scaled to 256 on its longer side)");
     view->add_option("--why", opts.why,
                      "The classifier head's top-5, the class map over the input frame beside the maps and the channels that "
-                     "lead there: gradcam, gradcam++, layercam, eigencam or off (default off; needs a model with its head, e.g. "
-                     "vgg19_keras_top; one forward and one backward per frame on its own thread; panel: Why)");
+                     "lead there: gradcam, gradcam++, layercam, eigencam (one forward and one backward per frame), scorecam or "
+                     "occlusion (hundreds of forwards, built up on the frame with progress), or off (default off; needs a model "
+                     "with its head, e.g. vgg19_keras_top; on its own thread; panel: Why)");
     view->add_option("--class", opts.classIndex, "With --why: the class the map and attribution follow (default: each frame's top-1)")
         ->check(CLI::Range(0, 1000000));
     view->add_option("--model2", opts.model2,

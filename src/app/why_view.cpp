@@ -42,8 +42,7 @@ Status WhyView::checkOptions(const detail::ViewOptions& o, bool) {
     }
     for (int i = 0; i < ui::kWhyMethodCount; ++i)
         if (o.why == ui::kWhyMethods[i]) return {};
-    return Error{"--why: unknown method '" + o.why + "'; use off, gradcam, gradcam++, layercam or eigencam "
-                 "(scorecam and occlusion: cnnscope cam --method ...)"};
+    return Error{"--why: unknown method '" + o.why + "'; use off, gradcam, gradcam++, layercam, eigencam, scorecam or occlusion"};
 }
 
 Status WhyView::afterPipeline(const detail::ViewOptions& o, ViewContext& c) {
@@ -76,7 +75,14 @@ bool WhyView::same(const WhyRequest& a, const WhyRequest& b) const {
 void WhyView::take(ViewContext& c) {
     WhyResult r;
     if (!m_worker->take(r) || r.generation != c.generation) return;  // older models' results are dropped
-    m_pending = r.serial != m_asked.serial;  // an older request's answer: the newest is still on its way
+    // An older request's answer (the newest is still on its way), or a map still building up.
+    m_pending = r.serial != m_asked.serial || r.partial;
+    // The request this answers (what it asked, for computing()); older ones will not be answered.
+    while (!m_inFlight.empty() && m_inFlight.front().serial < r.serial) m_inFlight.pop_front();
+    if (!m_inFlight.empty() && m_inFlight.front().serial == r.serial) {
+        m_answered = m_inFlight.front();
+        m_answeredSet = true;
+    }
     if (!r.error.empty() && r.error != m_result.error) c.window.post(r.error, ui::Message::Level::Error);
     // A failed ablation (channels past the layer's, a layer no convolution makes) is dropped, so
     // that the next request runs the intact network and the panel is not stuck on the error.
@@ -86,7 +92,9 @@ void WhyView::take(ViewContext& c) {
         m_mapRange = r.range;
         std::vector<double> p = softmax(r.cam.logits);
         const double s = std::clamp(double(c.inputs.whySmooth), 0.0, 0.95);
-        if (s > 0 && m_smoothed.size() == p.size() && m_smoothGeneration == r.generation)
+        if (r.serial == m_result.serial && m_smoothed.size() == p.size()) {
+            // a building map's next step: the same frame's probabilities, already counted
+        } else if (s > 0 && m_smoothed.size() == p.size() && m_smoothGeneration == r.generation)
             for (size_t i = 0; i < p.size(); ++i) m_smoothed[i] = s * m_smoothed[i] + (1 - s) * p[i];
         else
             m_smoothed = std::move(p);
@@ -126,11 +134,19 @@ void WhyView::tick(ViewContext& c) {
     if (kept && c.kept.shownIndex != c.kept.index) return;
     WhyRequest req = wanted(c, cv::Mat(), frameId);
     if (same(req, m_asked)) return;  // asked already (answered or on its way)
+    if (m_pending && camIsForwardsOnly(req.method)) {  // a map of many forwards builds up on its frame: a new frame alone waits
+        WhyRequest sameFrame = req;
+        sameFrame.frameId = m_asked.frameId;
+        if (same(sameFrame, m_asked)) return;
+    }
     req.frame = frame.clone();  // the pipeline reuses its buffers
     req.model = c.window.workerModelOptions();
     req.serial = ++m_serial;
     m_asked = req;
     m_asked.frame.release();
+    m_asked.model = {};
+    m_inFlight.push_back(m_asked);
+    if (m_inFlight.size() > 64) m_inFlight.pop_front();  // replaced in the worker's slot, never answered
     m_pending = true;
     m_worker->submit(std::move(req));
 }
@@ -150,7 +166,8 @@ std::string WhyView::className(int index) const {
 std::string WhyView::title() const {
     const double p = m_result.cam.probability;
     return cv::format("%s map of %s (%.1f%%)", camMethodName(m_result.method), firstName(className(m_result.cam.classIndex)).c_str(), p * 100) +
-           (m_result.ablated.empty() ? "" : cv::format(" | %zu off", m_result.ablated.size()));
+           (m_result.ablated.empty() ? "" : cv::format(" | %zu off", m_result.ablated.size())) +
+           (m_result.partial ? cv::format(" | %d/%d", m_result.done, m_result.total) : "");
 }
 
 gfx::PixelRect WhyView::draw(const gfx::PixelRect& area, DrawTarget& t, ViewContext& c) {
@@ -197,6 +214,10 @@ void WhyView::panel(ui::PanelInfo& info, const ViewContext& c) const {
         if (i < 12 || off) w.channels.push_back({s.channel, s.attribution, off});
     }
     w.ms = m_result.ms;
+    w.partial = m_result.partial;
+    w.done = m_result.done;
+    w.total = m_result.total;
+    w.note = m_result.note;
     w.faithTop = m_result.faithTop;
     w.faithRandom = m_result.faithRandom;
     if (!m_result.ablated.empty() && m_intactClass == m_result.cam.classIndex && m_intactProbability >= 0)
@@ -251,19 +272,25 @@ std::string WhyView::statsJson(const ViewContext& c) const {
                         jsonNumber(hi, 9).c_str(), jsonNumber(cv::sum(map)[0], 9).c_str(), at.y, at.x);
         s += ", \"faithfulness\": {\"top_drop\": " + jsonNumber(m_result.faithTop, 9) + ", \"random_drop\": " +
              jsonNumber(m_result.faithRandom, 9) + "}, \"ms\": " + jsonNumber(m_result.ms, 4);
+        s += cv::format(", \"partial\": %s, \"forwards_done\": %d, \"forwards_total\": %d", m_result.partial ? "true" : "false", m_result.done,
+                        m_result.total) +
+             ", \"note\": \"" + jsonEscape(m_result.note) + "\"";
     }
     return s + "}";
 }
 
 bool WhyView::computing(const ViewContext& c) const {
     if (!c.inputs.why) return false;
-    if (m_pending || m_result.serial != m_asked.serial) return true;  // the newest request is not answered
-    if (m_result.generation != c.generation) return true;
+    // Computed when the newest result answers what the panel asks now: on a live source, for any
+    // recent frame (the worker runs on the newest it can take); else for the frame on screen.
+    if (!m_answeredSet || m_result.partial || m_result.generation != c.generation) return true;
+    const WhyRequest want = wanted(c, cv::Mat(), c.shownFrameId);
+    WhyRequest sameFrame = want;
+    sameFrame.frameId = m_answered.frameId;
+    if (!same(sameFrame, m_answered)) return true;
     if (!m_result.error.empty()) return false;  // said in the messages; nothing more will come
     const bool live = !(c.pipeline.paused() || c.pipeline.sourceIsStill());
-    const WhyRequest want = wanted(c, cv::Mat(), c.shownFrameId);
-    return !(m_result.frameId == c.shownFrameId || live) || m_asked.layer != want.layer || m_result.method != want.method ||
-           m_result.requestedClass != want.classIndex || m_result.ablated != want.ablate;
+    return !live && m_answered.frameId != c.shownFrameId;
 }
 
 }  // namespace cnnscope::app

@@ -10,6 +10,7 @@
 #include "app/why_worker.hpp"
 #include "gfx/activation_renderer.hpp"
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,9 @@ private:
     uint64_t m_smoothGeneration = ~uint64_t(0);
     WhyRequest m_asked;                   // the last request (frame left empty)
     bool m_pending = false;               // the answer to m_asked has not come
+    std::deque<WhyRequest> m_inFlight;    // asked, not answered yet (frames left empty), oldest first
+    WhyRequest m_answered;                // what m_result answers
+    bool m_answeredSet = false;
     uint64_t m_serial = 0;                // requests made
     std::string m_layerKey;               // the layer asked for ('' : the last conv layer's output)
     bool m_layerKeySet = false;

@@ -4,6 +4,7 @@
 #include "core/model/classifier.hpp"
 #include "core/model/model.hpp"
 #include "core/unit/cam_faith.hpp"
+#include "core/unit/cam_forwards.hpp"
 
 #include <chrono>
 
@@ -13,6 +14,7 @@ Status WhyWorker::prepare(const WhyRequest& r, std::string& layer) {
     if ((!m_model && m_modelError.empty()) || r.generation != m_modelGeneration) {
         // First use, or the window changed its model: never classify through an old copy.
         m_chain.reset();
+        m_chainError.clear();
         m_model.reset();
         m_modelError.clear();
         m_noHead = false;
@@ -44,6 +46,7 @@ Status WhyWorker::prepare(const WhyRequest& r, std::string& layer) {
     const std::vector<int> want = r.ablate;
     if (want != m_ablated || (!want.empty() && layer != m_ablatedLayer)) {
         m_chain.reset();
+        m_chainError.clear();
         if (auto st = restoreAblation(*m_model, m_backup); !st) return st;
         m_ablated.clear();
         m_ablatedLayer.clear();
@@ -53,11 +56,14 @@ Status WhyWorker::prepare(const WhyRequest& r, std::string& layer) {
             m_ablatedLayer = layer;
         }
     }
-    if (!m_chain) {
+    if (!m_chain && m_chainError.empty()) {
         auto chain = BackwardChain::buildToLogits(*m_model);
-        if (!chain) return Error{chain.error()};
-        m_chain = std::make_unique<BackwardChain>(std::move(*chain));
+        if (!chain) m_chainError = chain.error();
+        else m_chain = std::make_unique<BackwardChain>(std::move(*chain));
     }
+    // The forwards-only maps run through the model's own net: without a backward they still work
+    // (the channels' attribution is left out).
+    if (!m_chain && !camIsForwardsOnly(r.method)) return Error{m_chainError};
     return {};
 }
 
@@ -80,11 +86,19 @@ WhyResult WhyWorker::compute(const WhyRequest& r) {
     const cv::Mat blob = m_model->preprocessFrame(r.frame).clone();
     const int cls = r.classIndex;  // past the model's classes: pickClass's error names the range
     std::vector<double> perChannel;
-    if (auto st = camWithAttribution(*m_chain, blob, res.layer, r.method, cls, res.cam, perChannel); !st) return fail(st.error());
+    if (camIsForwardsOnly(r.method)) {
+        if (auto st = forwardsOnly(r, blob, res, perChannel, t0); !st) {
+            res.cancelled = m_loop.superseded();
+            return fail(st.error());
+        }
+    } else if (auto st = camWithAttribution(*m_chain, blob, res.layer, r.method, cls, res.cam, perChannel); !st) {
+        return fail(st.error());
+    }
     res.channels = rankChannels(perChannel);
     if (r.faithfulness) {
         Faithfulness f;
-        if (auto st = faithfulness(chainLogits(*m_chain), blob, res.cam.map, res.cam.classIndex, res.cam.probability, 0.2, 0, f); !st)
+        LogitsOf logitsOf = m_chain ? chainLogits(*m_chain) : LogitsOf([this](const cv::Mat& b, cv::Mat& z) { return batchLogits(*m_model, b, z); });
+        if (auto st = faithfulness(logitsOf, blob, res.cam.map, res.cam.classIndex, res.cam.probability, 0.2, 0, f); !st)
             return fail(st.error());
         res.faithTop = f.topDrop();
         res.faithRandom = f.randomDrop();
@@ -92,6 +106,45 @@ WhyResult WhyWorker::compute(const WhyRequest& r) {
     res.overlay = camBlend(r.frame, res.cam.map, &res.range);
     res.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return res;
+}
+
+Status WhyWorker::forwardsOnly(const WhyRequest& r, const cv::Mat& blob, WhyResult& res, std::vector<double>& perChannel,
+                               std::chrono::steady_clock::time_point t0) {
+    // The class and its probability, and the channels' attribution when the backward runs.
+    if (m_chain) {
+        if (auto st = channelAttribution(*m_chain, blob, res.layer, r.classIndex, res.cam, perChannel); !st) return st;
+    } else {
+        if (auto st = m_model->logits(r.frame, res.cam.logits); !st) return st;
+        if (auto st = pickClass(r.classIndex, res.cam); !st) return st;
+        res.note = "no channel attribution: " + m_chainError;
+    }
+    cv::Mat A;
+    const bool score = r.method == CamMethod::ScoreCam;
+    if (score)  // (occlusion's map is of the input's patches; res.layer stays the attribution's)
+        if (auto st = m_model->forward(r.frame, res.layer, A); !st) return st;
+    ForwardsOptions o;
+    const cv::Size input(blob.size[3], blob.size[2]);
+    occlusionDefaults(input, o.patch, o.stride);
+    if (!score) res.note = cv::format("%d px patches, stride %d", o.patch, o.stride) + (res.note.empty() ? "" : "; " + res.note);
+    const int rows = (input.height - o.patch) / o.stride + 1, cols = (input.width - o.patch) / o.stride + 1;
+    auto last = std::chrono::steady_clock::now();
+    o.cancelled = [this] { return m_loop.superseded(); };
+    o.partial = [&](int done, int total, const std::vector<double>& scores) {
+        res.done = done;
+        res.total = total;
+        const auto now = std::chrono::steady_clock::now();
+        if (done == total || now - last < std::chrono::milliseconds(250)) return;  // the UI takes a few a second
+        last = now;
+        WhyResult p = res;
+        p.partial = true;
+        p.cam.map = score ? scoreCamFromScores(A, scores, done) : occlusionFromScores(scores, done, rows, cols);
+        p.channels = rankChannels(perChannel);
+        p.overlay = camBlend(r.frame, p.cam.map, &p.range);
+        p.ms = std::chrono::duration<double, std::milli>(now - t0).count();
+        m_loop.publishPartial(std::move(p));
+    };
+    if (score) return scoreCamMap(*m_model, blob, A, res.cam.classIndex, o, res.cam.map);
+    return occlusionMap(*m_model, blob, res.cam.classIndex, o, res.cam.map);
 }
 
 }  // namespace cnnscope::app

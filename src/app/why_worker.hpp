@@ -11,6 +11,7 @@
 #include "core/unit/cam.hpp"
 #include "session/session.hpp"
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,10 @@ struct WhyResult {
     cv::Mat overlay;  // camBlend of the map over the request's frame (BGR, the frame's size)
     Range range;      // the map's min and max
     double ms = 0;
+    bool partial = false;  // a forwards-only map building up: `done` of `total` forwards so far
+    int done = 0, total = 0;
+    std::string note;      // e.g. the occlusion's patch, or why there is no attribution
+    bool cancelled = false;  // given up for a newer request (never handed over)
     std::string error;    // empty: the fields above are set
     bool noHead = false;  // the error is that the model has no classifier head
 };
@@ -55,6 +60,9 @@ public:
 private:
     WhyResult compute(const WhyRequest& r);
     Status prepare(const WhyRequest& r, std::string& layer);  // model, layer, ablation, chain
+    // Score-CAM or occlusion in batches through the model's net, partial maps published as they build up.
+    Status forwardsOnly(const WhyRequest& r, const cv::Mat& blob, WhyResult& res, std::vector<double>& perChannel,
+                        std::chrono::steady_clock::time_point t0);
 
     // Worker thread only:
     std::unique_ptr<Model> m_model;
@@ -63,12 +71,13 @@ private:
     uint64_t m_modelGeneration = 0;
     std::vector<std::string> m_names;
     std::unique_ptr<BackwardChain> m_chain;  // to the logits, for the model as ablated now
+    std::string m_chainError;                // why there is none (the forwards-only maps go on without)
     std::string m_ablatedLayer;
     std::vector<int> m_ablated;
     AblationBackup m_backup;
     LatestWorker<WhyRequest, WhyResult> m_loop{[this](bool got, WhyRequest& r, WhyResult& out) {
         if (got) out = compute(r);
-        return got;
+        return got && !out.cancelled;  // a map given up for a newer request: that one answers
     }};  // last: its thread starts after the members above exist
 };
 

@@ -61,7 +61,7 @@ struct CamCmd {
     Status mapFrame(const cv::Mat& image, int64_t index, FrameResult& r) {
         Model& model = *why.model;
         const cv::Mat blob = model.preprocessFrame(image).clone();
-        ForwardsOptions fo{batch, patch, stride, {}};
+        ForwardsOptions fo{batch, patch, stride, {}, {}, {}};
         Progress progress(cv::format("cam %s", camMethodName(m)), 0, common.quiet);
         fo.progress = [&](int done, int total) {
             progress.setTotal(total);

@@ -102,6 +102,9 @@ struct WhyInfo {
     std::vector<Channel> channels;  // by attribution, largest first (the first 12)
     int channelCount = 0;           // the layer's
     double ms = 0;                  // the worker's last frame (forward, backward, map, attribution)
+    bool partial = false;           // scorecam / occlusion building up: done of total forwards
+    int done = 0, total = 0;
+    std::string note;               // e.g. the occlusion's patch size
     double faithTop = -1, faithRandom = -1;  // the drop in the class's probability (-1: not computed)
     std::string ablatedNote;        // with channels ablated: the class's probability before and after
 };
@@ -203,8 +206,8 @@ void drawHelp(bool* open, const std::vector<HelpRow>& rows);
 
 // The class map's methods the window offers (the gradient ones and eigencam; scorecam and
 // occlusion take hundreds of forwards: `cnnscope cam`).
-inline const char* const kWhyMethods[] = {"gradcam", "gradcam++", "layercam", "eigencam"};
-constexpr int kWhyMethodCount = 4;
+inline const char* const kWhyMethods[] = {"gradcam", "gradcam++", "layercam", "eigencam", "scorecam", "occlusion"};
+constexpr int kWhyMethodCount = 6;
 
 // The Why section (panel_why.cpp): top-5, the followed class, the map's method, attribution and ablation.
 void whySection(const PanelInfo& info, PanelInputs& in, PanelEvents& events);

@@ -100,8 +100,10 @@ void whySection(const PanelInfo& info, PanelInputs& in, PanelEvents& events) {
     ImGui::Combo("class map", &in.whyMethod, kWhyMethods, kWhyMethodCount);
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("gradcam: channels weighted by their mean gradient; gradcam++: the closed-form weights;\n"
-                          "layercam: each position by its positive gradient; eigencam: the first principal component\n"
-                          "(scorecam and occlusion take hundreds of forwards: cnnscope cam --method scorecam)");
+                          "layercam: each position by its positive gradient; eigencam: the first principal component;\n"
+                          "scorecam: each channel as a mask on the input, weighted by the class's score (one forward per channel);\n"
+                          "occlusion: the score's drop with each patch of the input hidden (one forward per patch).\n"
+                          "The last two build up on their frame with progress (pause, or a still image, to keep that frame)");
     ImGui::Checkbox("at the layer on screen", &in.whyAtShown);
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("the map (and the attribution) at the layer the maps show, when it has a (C,H,W) map before the head;\n"
@@ -118,9 +120,18 @@ void whySection(const PanelInfo& info, PanelInputs& in, PanelEvents& events) {
         ablatedLine(w, in);
         return;
     }
+    if (w.partial && w.total > 0) {
+        const double left = w.done > 0 ? w.ms / 1000.0 * (w.total - w.done) / w.done : -1;
+        char text[96];
+        std::snprintf(text, sizeof text, "%d / %d forwards%s", w.done, w.total, left >= 0 ? cv::format(", %.0f s left", left).c_str() : "");
+        ImGui::ProgressBar(float(w.done) / float(w.total), ImVec2(-1, 0), text);
+    }
+    if (!w.note.empty()) ImGui::TextDisabled("%s", w.note.c_str());
     topList(w, in);
     if (in.whySmooth > 0.f) ImGui::TextDisabled("probabilities averaged over frames; the map's title: this frame's");
-    ImGui::Text("%s at %s, %.0f ms", w.method.c_str(), w.layer.c_str(), w.ms);
+    const std::string took = w.ms >= 10000 ? cv::format("%.1f s", w.ms / 1000) : cv::format("%.0f ms", w.ms);
+    if (w.method == "occlusion") ImGui::Text("occlusion of the input's patches, %s", took.c_str());
+    else ImGui::Text("%s at %s, %s", w.method.c_str(), w.layer.c_str(), took.c_str());
     if (w.faithTop >= 0 || w.faithRandom >= 0)
         ImGui::Text("faithfulness: top 20%% -%.3f, random -%.3f", w.faithTop, w.faithRandom);
     channelList(w, in, events);

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <set>
 
 using namespace cnnscope;
@@ -60,4 +61,49 @@ TEST_CASE("ablate lists take channels and ranges and name bad items") {
 TEST_CASE("occlusion patches must fit the input") {
     CHECK(occlusionProblem(cv::Size(32, 24), 24, 8).empty());
     CHECK(occlusionProblem(cv::Size(32, 24), 25, 8).find("1..24") != std::string::npos);
+}
+
+TEST_CASE("a Score-CAM map building up is the softmax over the channels scored so far") {
+    // A (1, 3, 1, 2): channel c is [c+1, -(c+1)]; scores 0, ln 2, ln 3.
+    const int shape[] = {1, 3, 1, 2};
+    cv::Mat A(4, shape, CV_32F);
+    for (int c = 0; c < 3; ++c) {
+        A.ptr<float>()[2 * c] = float(c + 1);
+        A.ptr<float>()[2 * c + 1] = -float(c + 1);
+    }
+    const std::vector<double> scores = {0.0, std::log(2.0), std::log(3.0)};
+    // Two channels: weights 1/3, 2/3 -> 1/3 * 1 + 2/3 * 2 = 5/3; the negative side ReLU'd to 0.
+    cv::Mat two = scoreCamFromScores(A, scores, 2);
+    REQUIRE(two.size() == cv::Size(2, 1));
+    CHECK(two.at<float>(0, 0) == doctest::Approx(5.0 / 3.0));
+    CHECK(two.at<float>(0, 1) == 0.f);
+    // All: weights 1/6, 2/6, 3/6 -> (1 + 4 + 9) / 6.
+    CHECK(scoreCamFromScores(A, scores, 3).at<float>(0, 0) == doctest::Approx(14.0 / 6.0));
+    CHECK(cv::countNonZero(scoreCamFromScores(A, scores, 0)) == 0);
+}
+
+TEST_CASE("an occlusion map building up has the patches done so far, 0 elsewhere") {
+    const std::vector<double> scores = {10, 7, 12, 9, 0};  // the frame, then 2x2 patches row by row
+    cv::Mat m = occlusionFromScores(scores, 3, 2, 2);
+    CHECK(m.at<float>(0, 0) == 3.f);
+    CHECK(m.at<float>(0, 1) == -2.f);
+    CHECK(m.at<float>(1, 0) == 0.f);
+    CHECK(m.at<float>(1, 1) == 0.f);
+    m = occlusionFromScores(scores, 5, 2, 2);
+    CHECK(m.at<float>(1, 0) == 1.f);
+    CHECK(m.at<float>(1, 1) == 10.f);
+}
+
+TEST_CASE("the window's occlusion patch is the CLI's 32 / 16 at 224 and in proportion elsewhere") {
+    int patch = 0, stride = 0;
+    occlusionDefaults(cv::Size(224, 224), patch, stride);
+    CHECK(patch == 32);
+    CHECK(stride == 16);
+    occlusionDefaults(cv::Size(640, 448), patch, stride);
+    CHECK(patch == 64);
+    CHECK(stride == 32);
+    occlusionDefaults(cv::Size(8, 8), patch, stride);
+    CHECK(patch == 2);
+    CHECK(stride == 1);
+    CHECK(occlusionProblem(cv::Size(8, 8), patch, stride).empty());
 }

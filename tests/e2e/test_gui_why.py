@@ -14,12 +14,12 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from helpers import BIN, CliTest, read_json, read_png_bgr, run_group  # noqa: E402
+from helpers import BIN, VTEST, CliTest, read_json, read_png_bgr, run_group  # noqa: E402
 from http_fixture import Server  # noqa: E402
 from test_attribute import with_top_fixture, zero_channels  # noqa: E402
 from test_cam import definition  # noqa: E402
 from test_classify import softmax, write_with_top_h5  # noqa: E402
-from why_nets import keras_autograd  # noqa: E402
+from why_nets import keras_autograd, keras_forward, scorecam  # noqa: E402
 
 TOP_FILE = "tiny_keras_top.h5"  # not vgg19*: a file so named is checked for all 16 VGG19 convs
 # The small net's entry: its head reads block2_pool at 32x32, its input size (the window takes it on loading).
@@ -58,7 +58,7 @@ class GuiWhyTest(CliTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         return read_json(stats), read_png_bgr(shot)
 
-    def check(self, why, method, cls=None, ablate=()):
+    def check(self, why, method, cls=None, ablate=(), forwards=None):
         edit = zero_channels(list(ablate)) if ablate else None
         A, G, k, z = keras_autograd(self.blob, self.convs, self.dense, LAYER, cls, edit)
         self.assertEqual(why["error"], "")
@@ -74,8 +74,9 @@ class GuiWhyTest(CliTest):
         for t in why["top"]:
             self.assertAlmostEqual(t["probability"], p[t["index"]], delta=1e-5)
             self.assertEqual(t["label"], self.labels[t["index"]])
-        # the map: pytorch-grad-cam's definition on torch's activations and gradients
-        want = definition(method, A, G)
+        # the map: pytorch-grad-cam's definition on torch's activations and gradients (or the
+        # forwards-only map torch makes from its own forwards, FORWARDS(A, k, edit))
+        want = definition(method, A, G) if forwards is None else forwards(A, k, edit)
         self.assertGreater(want.max(), 0)
         self.assertEqual(why["map_shape"], list(want.shape))
         self.assertLess(abs(why["map_max"] - want.max()), 1e-3 * want.max())
@@ -141,6 +142,64 @@ class GuiWhyTest(CliTest):
         self.assertIn("ablate=x: expected channels", p.stderr)
         self.assertIn("ablate=12:40:3-5", p.stderr)
 
+    def test_scorecam_and_occlusion_build_up_to_torchs_maps(self):
+        import torch
+
+        def logits_of(edit):
+            return lambda x: keras_forward(x, self.convs, self.dense, LAYER, edit)[0]  # noqa: E731
+
+        def score(A, k, edit):
+            with torch.no_grad():
+                return scorecam(self.blob, A, logits_of(edit), k)
+
+        # The window's occlusion patch at 32x32: the CLI's 32 px at 224, in proportion (5 px), stride 2.
+        patch, stride = 5, 2
+
+        def occlusion(A, k, edit):
+            x = torch.from_numpy(self.blob[None].astype(np.float64))
+            n = (32 - patch) // stride + 1
+            with torch.no_grad():
+                base = logits_of(edit)(x)[0, k]
+                inputs = x.repeat(n * n, 1, 1, 1)
+                for i in range(n * n):
+                    y0, x0 = i // n * stride, i % n * stride
+                    inputs[i, :, y0:y0 + patch, x0:x0 + patch] = 0
+                return (base - logits_of(edit)(inputs)[:, k]).reshape(n, n).numpy()
+
+        stats, _ = self.view("--why", "scorecam")
+        why = stats["why"]
+        self.check(why, "scorecam", forwards=score)
+        self.assertEqual((why["partial"], why["forwards_done"], why["forwards_total"]), (False, 6, 6))  # one per channel
+        _, _, _, z = keras_autograd(self.blob, self.convs, self.dense, LAYER)
+        second = int(np.argsort(-z, kind="stable")[1])
+        # Occlusion from another method by key; a followed class; a channel off (the net's own
+        # forwards see the zeroed channel, after it ran intact); both.
+        n = (32 - patch) // stride + 1
+        for keys, cls, ablate in (("why=occlusion,idle", None, ()), (f"why=occlusion,class={second},idle", second, ()),
+                                  ("why=occlusion,idle,ablate=2,idle", None, [2]), (f"why=occlusion,class={second},ablate=2,idle", second, [2])):
+            stats, _ = self.view("--why", "gradcam", "--keys", keys)
+            why = stats["why"]
+            self.check(why, "occlusion", cls=cls, ablate=ablate, forwards=occlusion)
+            self.assertEqual((why["partial"], why["forwards_done"], why["forwards_total"]), (False, n * n + 1, n * n + 1), keys)
+            self.assertIn(f"{patch} px patches, stride {stride}", why["note"])
+        self.assertEqual(stats["layout_problem"], "")
+
+    def test_a_live_video_is_computed_on_recent_frames(self):
+        # The worker is slower than the stream at times: `idle` waits for a result of what the
+        # panel asks (for a recent frame), not for the frame on screen, which keeps moving.
+        for keys, method in (("idle,frame,frame,idle", "gradcam"), ("why=scorecam,frame,frame,idle", "scorecam"),
+                             ("why=occlusion,frame,why=layercam,idle", "layercam")):
+            shot, stats = self.path("live.png"), self.path("live.json")
+            p = run_group(["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", VTEST, "--model", self.model, "--input-size",
+                           "32x32", "--why", "gradcam", "--keys", keys, "--frames", "3", "--stats", stats, "--size", "1280x720"],
+                          env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            why = read_json(stats)["why"]
+            self.assertEqual((why["error"], why["method"], why["partial"]), ("", method, False), keys)
+            self.assertGreater(why["frame_id"], 1, keys)
+            self.assertLessEqual(why["frame_id"], why["shown_frame_id"], keys)
+            self.assertEqual(len(why["top"]), 5, keys)
+
     def test_model_without_head_says_so_and_draws_no_pane(self):
         notop = self.path("notop.h5")
         write_with_top_h5(notop, self.convs, [])
@@ -182,7 +241,7 @@ class GuiWhyTest(CliTest):
         self.assertIn("no model named 'vgg19_bogus'", p.stderr)
 
     def test_bad_options_fail_before_the_window(self):
-        for args, words in ((["--why", "scorecam"], "cnnscope cam"), (["--why", "bogus"], "gradcam"), (["--class", "3"], "--why")):
+        for args, words in ((["--why", "gradcam+"], "scorecam or occlusion"), (["--why", "bogus"], "gradcam"), (["--class", "3"], "--why")):
             p = run_group([BIN, "view", self.image, "--model", self.model, "--input-size", "32x32", *args, "--frames", "1"],
                           env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=120)
             self.assertNotEqual(p.returncode, 0, args)

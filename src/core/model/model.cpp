@@ -64,10 +64,22 @@ Expected<std::string> resolveModelFile(const std::string& what, const std::strin
     return Error{"model file '" + what + "' (" + from + ") does not exist"};
 }
 
-void avoidNormFusionBug(cv::dnn::Net& net) {
+static bool fusesBadly(cv::dnn::Net& net) {
     std::vector<cv::String> types;
     net.getLayerTypes(types);
-    if (std::find(types.begin(), types.end(), "MVN") != types.end()) net.enableFusion(false);
+    return std::find(types.begin(), types.end(), "MVN") != types.end();
+}
+
+void avoidNormFusionBug(cv::dnn::Net& net) {
+    if (fusesBadly(net)) net.enableFusion(false);
+}
+
+void resetNetSetup(cv::dnn::Net& net) {
+    // OpenCV keeps what each layer's setup made of its weights (aligned copies, fused activations)
+    // until the net is set up again: a change of fusion clears it (and back, so nothing else changes).
+    const bool fusion = !fusesBadly(net);
+    net.enableFusion(!fusion);
+    net.enableFusion(fusion);
 }
 
 static ModelLocation located(std::string path, std::string how, const std::vector<ZooEntry>& zoo) {

@@ -54,6 +54,9 @@ Expected<std::string> resolveModelFile(const std::string& what, const std::strin
 // then applies its scale twice and its shift as beta * (1 + gamma). Turns fusion off for nets
 // that have MVN layers (found by tests/e2e/test_style.py against a numpy computation).
 void avoidNormFusionBug(cv::dnn::Net& net);
+// After a layer's blobs were changed in place (ablation): the net sets itself up again from them
+// at the next forward, and the oneDNN convolutions drop their reordered weights.
+void resetNetSetup(cv::dnn::Net& net);
 
 class Model {
 public:

@@ -33,7 +33,16 @@ Model::~Model() = default;
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 
-void Model::weightsChanged() { m_exec.reset(); }
+void Model::weightsChanged() {
+    m_exec.reset();
+#if CNNSCOPE_ONEDNN
+    for (const std::string& name : m_net.getLayerNames()) {
+        cv::Ptr<cv::dnn::Layer> layer = m_net.getLayer(m_net.getLayerId(name));
+        if (auto* fast = dynamic_cast<FastConvLayer*>(layer.get())) fast->weightsChanged();
+    }
+#endif
+    resetNetSetup(m_net);
+}
 
 std::vector<size_t> Model::executorStages(const std::vector<std::string>& netNames) {
     if (!m_exec) m_exec = std::make_unique<Exec>();

@@ -86,6 +86,12 @@ public:
         copyGeometry();
     }
 
+    void weightsChanged() override {
+        m_plans.clear();  // their reordered weights are the old ones
+        m_biasMem = memory();
+        m_bias.release();
+    }
+
     ConvLayerReport report(const std::string& target) const override {
         ConvLayerReport r;
         r.name = name;

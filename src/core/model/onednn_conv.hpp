@@ -20,6 +20,8 @@ public:
     // What runs at the last forward if it matches the current mode and input shape, else what
     // will run (planned). `target`: the net's target name, "cpu" or another (then opencv).
     virtual ConvLayerReport report(const std::string& target) const = 0;
+    // The blobs were changed in place (ablation): the plans' reordered weights go.
+    virtual void weightsChanged() = 0;
 };
 
 std::string oneDnnVersion();  // e.g. "2.6.3"

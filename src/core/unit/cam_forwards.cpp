@@ -24,6 +24,7 @@ Status runBatches(Model& model, const cv::Mat& blob, int count, int classIndex, 
     cv::Mat logits;
     for (int first = 0; first < count; first += batch) {
         if (interrupted()) return Error{"stopped by a signal after " + std::to_string(first) + " of " + std::to_string(count) + " forwards"};
+        if (o.cancelled && o.cancelled()) return Error{"cancelled after " + std::to_string(first) + " of " + std::to_string(count) + " forwards"};
         const int n = std::min(batch, count - first);
         const int shape[] = {n, 3, H, W};
         cv::Mat inputs(4, shape, CV_32F);
@@ -31,6 +32,7 @@ Status runBatches(Model& model, const cv::Mat& blob, int count, int classIndex, 
         if (auto st = batchLogits(model, inputs, logits); !st) return st;
         for (int i = 0; i < n; ++i) scores[size_t(first + i)] = logits.at<float>(i, classIndex);
         if (o.progress) o.progress(first + n, count);
+        if (o.partial) o.partial(first + n, count, scores);
     }
     return {};
 }
@@ -106,18 +108,32 @@ Status scoreCamMap(Model& model, const cv::Mat& blob, const cv::Mat& A, int clas
         }
     };
     if (auto st = runBatches(model, blob, C, classIndex, o, fill, scores); !st) return st;
-    const double top = *std::max_element(scores.begin(), scores.end());
+    map = scoreCamFromScores(A, scores, C);
+    return {};
+}
+
+cv::Mat scoreCamFromScores(const cv::Mat& A, const std::vector<double>& scores, int done) {
+    const int C = A.size[1], h = A.size[2], w = A.size[3];
+    done = std::clamp(done, 0, std::min(C, int(scores.size())));
+    cv::Mat map(h, w, CV_32F, cv::Scalar(0));
+    if (done == 0) return map;
+    const double top = *std::max_element(scores.begin(), scores.begin() + done);
     double sum = 0;
-    for (double s : scores) sum += std::exp(s - top);
+    for (int c = 0; c < done; ++c) sum += std::exp(scores[size_t(c)] - top);
     std::vector<double> acc(size_t(h) * w, 0.0);
-    for (int c = 0; c < C; ++c) {
+    for (int c = 0; c < done; ++c) {
         const double weight = std::exp(scores[size_t(c)] - top) / sum;
         const float* a = A.ptr<float>() + size_t(c) * h * w;
         for (size_t p = 0; p < acc.size(); ++p) acc[p] += weight * a[p];
     }
-    map.create(h, w, CV_32F);
     for (size_t p = 0; p < acc.size(); ++p) map.ptr<float>()[p] = float(std::max(acc[p], 0.0));
-    return {};
+    return map;
+}
+
+void occlusionDefaults(cv::Size input, int& patch, int& stride) {
+    const int side = std::min(input.width, input.height);
+    patch = std::clamp(int(std::lround(side * 32.0 / 224.0)), std::min(2, side), std::max(1, side));
+    stride = std::max(1, patch / 2);
 }
 
 std::string occlusionProblem(cv::Size input, int patch, int stride) {
@@ -144,9 +160,15 @@ Status occlusionMap(Model& model, const cv::Mat& blob, int classIndex, const For
     };
     std::vector<double> scores;
     if (auto st = runBatches(model, blob, rows * cols + 1, classIndex, o, fill, scores); !st) return st;
-    map.create(rows, cols, CV_32F);
-    for (int i = 0; i < rows * cols; ++i) map.ptr<float>()[i] = float(scores[0] - scores[size_t(i) + 1]);
+    map = occlusionFromScores(scores, rows * cols + 1, rows, cols);
     return {};
+}
+
+cv::Mat occlusionFromScores(const std::vector<double>& scores, int done, int rows, int cols) {
+    cv::Mat map(rows, cols, CV_32F, cv::Scalar(0));
+    done = std::min(done, int(scores.size()));
+    for (int i = 0; i + 1 < done && i < rows * cols; ++i) map.ptr<float>()[i] = float(scores[0] - scores[size_t(i) + 1]);
+    return map;
 }
 
 Status computeForwardsCam(Model& model, const cv::Mat& frame, const cv::Mat& blob, const std::string& layer, CamMethod method,

@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include <functional>
+#include <vector>
 
 namespace cnnscope {
 
@@ -19,7 +20,16 @@ struct ForwardsOptions {
     int stride = 16;  // occlusion: its step
     // Called after each batch with the inputs done and the total.
     std::function<void(int done, int total)> progress;
+    // Called after each batch with the class logits of the inputs done so far (scores[0..done)):
+    // the window builds the map up from them (scoreCamFromScores, occlusionFromScores).
+    std::function<void(int done, int total, const std::vector<double>& scores)> partial;
+    // Asked before each batch: true stops the map with an error ("cancelled ...").
+    std::function<bool()> cancelled;
 };
+
+// The patch and stride the window uses for an input: the CLI's defaults (32, 16) at 224, in
+// proportion elsewhere (at least 2 and 1).
+void occlusionDefaults(cv::Size input, int& patch, int& stride);
 
 // The logits (N, classes) CV_32F of a batch of preprocessed blobs (N, 3, H, W) through the
 // model's net and its classifier head. Not thread-safe (the model's net).
@@ -33,12 +43,18 @@ void upsampleAlignCorners(const cv::Mat& src, cv::Size size, cv::Mat& dst);
 // min-max normalised (x - min) / (max - min + 1e-8), multiplies the input blob; the class's logit
 // for each masked input is s_c; w = softmax(s); map = ReLU(sum_c w_c A_c), (h, w) CV_32F.
 Status scoreCamMap(Model& model, const cv::Mat& blob, const cv::Mat& A, int classIndex, const ForwardsOptions& o, cv::Mat& map);
+// The map from the first `done` channels' scores (all C: Score-CAM's; fewer: the softmax over
+// those channels only, the map building up), (h, w) CV_32F.
+cv::Mat scoreCamFromScores(const cv::Mat& A, const std::vector<double>& scores, int done);
 
 // Occlusion: a patch x patch square of the input set to 0 in the blob (the model's mean colour, a
 // grey) at every position (y, x) = (i * stride, j * stride) that fits; map(i, j) = the class's
 // logit on the frame minus its logit with that patch occluded (signed: < 0 where hiding the patch
 // raises it), (rows, cols) CV_32F with rows = (H - patch) / stride + 1.
 Status occlusionMap(Model& model, const cv::Mat& blob, int classIndex, const ForwardsOptions& o, cv::Mat& map);
+// The map from the first `done` scores (score 0: the frame; then the patches row by row); the
+// positions not done yet are 0. (rows, cols) CV_32F.
+cv::Mat occlusionFromScores(const std::vector<double>& scores, int done, int rows, int cols);
 // Empty when the patch fits the input (size), else one line naming --patch/--stride and their ranges.
 std::string occlusionProblem(cv::Size input, int patch, int stride);
 
