@@ -230,6 +230,7 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"source_failures\": " << s.sourceFailures << ",\n"
       << "  \"source_reconnects\": " << s.sourceReconnects << ",\n"
       << "  \"rss_mb\": " << residentMemoryMb() << ",\n"
+      << "  \"rss_peak_mb\": " << peakResidentMemoryMb() << ",\n"
       << "  \"model\": \"" << jsonEscape(m_pipeline->model().label()) << "\",\n"
       << "  \"style\": \"" << jsonEscape(m_pipeline->styleLabel()) << "\",\n"
       << "  \"history\": " << historyStatsJson() << ",\n"

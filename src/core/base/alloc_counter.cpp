@@ -15,6 +15,17 @@ double residentMemoryMb() {
     return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
+double peakResidentMemoryMb() {
+    double kb = 0;
+    if (FILE* f = std::fopen("/proc/self/status", "r")) {
+        char line[256];
+        while (std::fgets(line, sizeof line, f))
+            if (std::sscanf(line, "VmHWM: %lf kB", &kb) == 1) break;
+        std::fclose(f);
+    }
+    return kb / 1024.0;
+}
+
 }  // namespace cnnscope
 
 #ifdef CNNSCOPE_COUNT_ALLOCS

@@ -12,5 +12,6 @@ int64_t heapAllocations();
 
 // Resident memory of this process in MiB (from /proc/self/statm), 0 when unknown.
 double residentMemoryMb();
+double peakResidentMemoryMb();  // VmHWM: the most resident memory the process has had (0 if unknown)
 
 }  // namespace cnnscope

@@ -203,7 +203,10 @@ struct OneDnnChain::State {
         memory::dims wdims{O};
         for (size_t i = 1; i < in.size(); ++i) wdims.push_back(in[i]);
         op.outShape = {1, O};
-        memory::desc src(dimsOf(in), T(), tag::any), wd(wdims, T(), tag::any), bd({O}, dt::f32, tag::x), dd({1, O}, T(), tag::any);
+        // f32: the weights in the model's own (out, in) rows, used in place (the with-top VGG19's
+        // fc1 alone is 411 MB; oneDNN's gemm inner product takes them as they are at batch 1).
+        memory::desc src(dimsOf(in), T(), tag::any), wd(wdims, T(), denseWeightsTag(wdims.size())), bd({O}, dt::f32, tag::x),
+            dd({1, O}, T(), tag::any);
         op.ipd = inner_product_forward::primitive_desc(inner_product_forward::desc(prop(), src, wd, bd, dd),
                                                        reluAttr(op.fusedIntoNext), eng);
         memory w = weightsFor(op, op.ipd->weights_desc(), wdims);
@@ -271,18 +274,18 @@ struct OneDnnChain::State {
         strm.wait();
     }
 
-    // The stage's weights in `want`'s layout: the kept copy when it has that layout.
+    // The stage's weights in `want`'s layout: the kept copy when it has that layout, the stage's
+    // own when `want` is their layout (op.st holds them: conv weights are the stage's copy, dense
+    // ones the model's, never changed in place; an ablation builds a new chain).
     memory weightsFor(Op& op, const memory::desc& want, memory::dims dims) {
         if (op.fwdWeights && op.fwdWeights.get_desc() == want) return op.fwdWeights;
-        memory user({dims, dt::f32, dims.size() == 4 ? tag::oihw : tag::oi}, eng, const_cast<float*>(op.st.weights.ptr<float>()));
+        memory user({dims, dt::f32, plainTag(dims.size())}, eng, const_cast<float*>(op.st.weights.ptr<float>()));
         op.fwdWeights = reordered(user, want);
-        if (op.fwdWeights.get_data_handle() == user.get_data_handle()) {  // same layout: own a copy
-            memory c(want, eng);
-            copyInto(user, c);
-            op.fwdWeights = c;
-        }
         return op.fwdWeights;
     }
+
+    // Dense weights: f32 as the model has them (no copy), bf16 in the layout oneDNN picks.
+    memory::format_tag denseWeightsTag(size_t dims) const { return T() == dt::f32 ? plainTag(dims) : tag::any; }
 
     memory plainMemory(const std::vector<int>& shape, const memory::desc& like, cv::Mat& m) {
         m.create(int(shape.size()), shape.data(), CV_32F);
@@ -328,11 +331,12 @@ void OneDnnChain::State::planBackward(Op& op, int k) {
         op.bwdDiffDst = pd.diff_dst_desc(), op.bwdDiffSrc = pd.diff_src_desc();
     } else if (op.st.kind == Kind::Dense) {
         const memory::desc& src = op.inDesc;
-        memory::desc ds(src.dims(), T(), tag::any), wd(op.ipd->weights_desc().dims(), T(), tag::any), dd({1, s.weights.rows}, T(), tag::any);
+        memory::desc ds(src.dims(), T(), tag::any), wd(op.ipd->weights_desc().dims(), T(), denseWeightsTag(op.ipd->weights_desc().dims().size())),
+            dd({1, s.weights.rows}, T(), tag::any);
         auto pd = inner_product_backward_data::primitive_desc(inner_product_backward_data::desc(ds, wd, dd), attr(), eng, *op.ipd);
         const memory::dims wdims = op.ipd->weights_desc().dims();
-        memory user({wdims, dt::f32, wdims.size() == 4 ? tag::oihw : tag::oi}, eng, const_cast<float*>(s.weights.ptr<float>()));
-        op.bwdWeights = reordered(user, pd.weights_desc());
+        memory user({wdims, dt::f32, plainTag(wdims.size())}, eng, const_cast<float*>(s.weights.ptr<float>()));
+        op.bwdWeights = reordered(user, pd.weights_desc());  // f32: the same rows, no copy
         op.bwd = inner_product_backward_data(pd);
         op.bwdScratch = pd.scratchpad_desc();
         op.bwdDiffDst = pd.diff_dst_desc(), op.bwdDiffSrc = pd.diff_src_desc();
