@@ -16,6 +16,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from helpers import BIN, VTEST, CliTest, read_json, read_png_bgr, run_group  # noqa: E402
 from http_fixture import Server  # noqa: E402
+from test_fetch import CATALOGUE  # noqa: E402
 from test_attribute import with_top_fixture, zero_channels  # noqa: E402
 from test_cam import definition  # noqa: E402
 from test_classify import softmax, write_with_top_h5  # noqa: E402
@@ -23,22 +24,7 @@ from why_nets import keras_autograd, keras_forward, scorecam  # noqa: E402
 
 TOP_FILE = "tiny_keras_top.h5"  # not vgg19*: a file so named is checked for all 16 VGG19 convs
 # The small net's entry: its head reads block2_pool at 32x32, its input size (the window takes it on loading).
-TOP_CATALOGUE = """%YAML:1.0
----
-models:
-  - name: vgg19_keras_top
-    title: "VGG19"
-    framework: keras
-    file: {file}
-    url: "https://example.invalid/keras-applications/vgg19/{file}"
-    md5: "{md5}"
-    size: {size}
-    width: 32
-    height: 32
-    mean: [ 103.939, 116.779, 123.68 ]
-    scale: 1.0
-    rgb: 0
-"""
+TOP_CATALOGUE = CATALOGUE.replace("name: vgg19_keras\n", "name: vgg19_keras_top\n").replace(": 224\n", ": 32\n")
 LAYER = "block2_conv1"  # the last convolution's output: the map's default layer
 
 
