@@ -11,34 +11,25 @@ DEFAULT_FRAMES=60
 # shellcheck source=bench/window_common.sh
 source "$(dirname "$0")/window_common.sh"
 weights="$out/vgg19_top_random.h5"
-/usr/bin/python3 - "$weights" <<'PY'
+/usr/bin/python3 - "$weights" "$(dirname "$0")/../tests/e2e" <<'PY'
 import sys
-import h5py
 import numpy as np
+sys.path.insert(0, sys.argv[2])
+from test_classify import write_with_top_h5  # the tests' writer of the with-top layout
 cfg = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"]
 rng = np.random.default_rng(19)
-names, weights, cin, block, conv = ["input_1"], {}, 3, 1, 1
+layers, convs, cin, block, conv = [], {}, 3, 1, 1
 for c in cfg:
     if c == "M":
-        names.append(f"block{block}_pool"); block += 1; conv = 1
+        layers.append(f"block{block}_pool"); block += 1; conv = 1
         continue
     n = f"block{block}_conv{conv}"; conv += 1
-    names.append(n)
-    weights[n] = ((rng.standard_normal((3, 3, cin, c), dtype=np.float32) * np.sqrt(2 / (9 * cin))).astype(np.float32), np.zeros(c, np.float32))
+    layers.append(n)
+    convs[n] = ((rng.standard_normal((3, 3, cin, c), dtype=np.float32) * np.sqrt(2 / (9 * cin))).astype(np.float32), np.zeros(c, np.float32))
     cin = c
-names.append("flatten")
-for n, i, o in (("fc1", 25088, 4096), ("fc2", 4096, 4096), ("predictions", 4096, 1000)):
-    names.append(n)
-    weights[n] = ((rng.standard_normal((i, o), dtype=np.float32) * np.sqrt(2 / i)).astype(np.float32), np.zeros(o, np.float32))
-with h5py.File(sys.argv[1], "w") as f:
-    f.attrs["layer_names"] = np.array([n.encode() for n in names])
-    for n in names:
-        g = f.create_group(n)
-        if n in weights:
-            g.attrs["weight_names"] = np.array([f"{n}/kernel:0".encode(), f"{n}/bias:0".encode()])
-            g[f"{n}/kernel:0"], g[f"{n}/bias:0"] = weights[n]
-        else:
-            g.attrs["weight_names"] = np.array([], dtype=np.float64)
+dense = [(n, (rng.standard_normal((i, o), dtype=np.float32) * np.sqrt(2 / i)).astype(np.float32), np.zeros(o, np.float32))
+         for n, i, o in (("fc1", 25088, 4096), ("fc2", 4096, 4096), ("predictions", 4096, 1000))]
+write_with_top_h5(sys.argv[1], convs, dense, layers=layers)
 PY
 grep -m1 "model name" /proc/cpuinfo | sed 's/.*: /cpu: /'
 printf 'with-top file (random weights, real layout): %s MB\n' "$(( $(stat -c %s "$weights") / 1048576 ))"

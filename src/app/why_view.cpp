@@ -67,22 +67,14 @@ WhyRequest WhyView::wanted(const ViewContext& c, const cv::Mat& frame, uint64_t 
     return r;
 }
 
-bool WhyView::same(const WhyRequest& a, const WhyRequest& b) const {
-    return a.frameId == b.frameId && a.layer == b.layer && a.method == b.method && a.classIndex == b.classIndex && a.ablate == b.ablate &&
+bool WhyView::sameSettings(const WhyRequest& a, const WhyRequest& b) {
+    return a.layer == b.layer && a.method == b.method && a.classIndex == b.classIndex && a.ablate == b.ablate &&
            a.faithfulness == b.faithfulness && a.generation == b.generation;
 }
 
 void WhyView::take(ViewContext& c) {
     WhyResult r;
     if (!m_worker->take(r) || r.generation != c.generation) return;  // older models' results are dropped
-    // An older request's answer (the newest is still on its way), or a map still building up.
-    m_pending = r.serial != m_asked.serial || r.partial;
-    // The request this answers (what it asked, for computing()); older ones will not be answered.
-    while (!m_inFlight.empty() && m_inFlight.front().serial < r.serial) m_inFlight.pop_front();
-    if (!m_inFlight.empty() && m_inFlight.front().serial == r.serial) {
-        m_answered = m_inFlight.front();
-        m_answeredSet = true;
-    }
     if (!r.error.empty() && r.error != m_result.error) c.window.post(r.error, ui::Message::Level::Error);
     // A failed ablation (channels past the layer's, a layer no convolution makes) is dropped, so
     // that the next request runs the intact network and the panel is not stuck on the error.
@@ -92,7 +84,7 @@ void WhyView::take(ViewContext& c) {
         m_mapRange = r.range;
         std::vector<double> p = softmax(r.cam.logits);
         const double s = std::clamp(double(c.inputs.whySmooth), 0.0, 0.95);
-        if (r.serial == m_result.serial && m_smoothed.size() == p.size()) {
+        if (r.asked.serial == m_result.asked.serial && m_smoothed.size() == p.size()) {
             // a building map's next step: the same frame's probabilities, already counted
         } else if (s > 0 && m_smoothed.size() == p.size() && m_smoothGeneration == r.generation)
             for (size_t i = 0; i < p.size(); ++i) m_smoothed[i] = s * m_smoothed[i] + (1 - s) * p[i];
@@ -133,11 +125,9 @@ void WhyView::tick(ViewContext& c) {
     const uint64_t frameId = kept ? c.kept.id : c.result.frameId;
     if (kept && c.kept.shownIndex != c.kept.index) return;
     WhyRequest req = wanted(c, cv::Mat(), frameId);
-    if (same(req, m_asked)) return;  // asked already (answered or on its way)
-    if (m_pending && camIsForwardsOnly(req.method)) {  // a map of many forwards builds up on its frame: a new frame alone waits
-        WhyRequest sameFrame = req;
-        sameFrame.frameId = m_asked.frameId;
-        if (same(sameFrame, m_asked)) return;
+    if (sameSettings(req, m_asked)) {
+        if (req.frameId == m_asked.frameId) return;  // asked already (answered or on its way)
+        if (pending() && camIsForwardsOnly(req.method)) return;  // a map of many forwards builds up on its frame: a new frame alone waits
     }
     req.frame = frame.clone();  // the pipeline reuses its buffers
     req.model = c.window.workerModelOptions();
@@ -145,9 +135,6 @@ void WhyView::tick(ViewContext& c) {
     m_asked = req;
     m_asked.frame.release();
     m_asked.model = {};
-    m_inFlight.push_back(m_asked);
-    if (m_inFlight.size() > 64) m_inFlight.pop_front();  // replaced in the worker's slot, never answered
-    m_pending = true;
     m_worker->submit(std::move(req));
 }
 
@@ -190,7 +177,7 @@ gfx::PixelRect WhyView::draw(const gfx::PixelRect& area, DrawTarget& t, ViewCont
 
 void WhyView::panel(ui::PanelInfo& info, const ViewContext& c) const {
     ui::WhyInfo& w = info.why;
-    w.computing = m_pending;
+    w.computing = pending();
     w.error = m_result.error;
     w.noHead = m_result.noHead;
     if (!c.inputs.why || !m_result.error.empty() || m_result.cam.logits.empty()) return;
@@ -283,14 +270,12 @@ bool WhyView::computing(const ViewContext& c) const {
     if (!c.inputs.why) return false;
     // Computed when the newest result answers what the panel asks now: on a live source, for any
     // recent frame (the worker runs on the newest it can take); else for the frame on screen.
-    if (!m_answeredSet || m_result.partial || m_result.generation != c.generation) return true;
-    const WhyRequest want = wanted(c, cv::Mat(), c.shownFrameId);
-    WhyRequest sameFrame = want;
-    sameFrame.frameId = m_answered.frameId;
-    if (!same(sameFrame, m_answered)) return true;
+    const WhyRequest& answered = m_result.asked;
+    if (answered.serial == 0 || m_result.partial || m_result.generation != c.generation) return true;
+    if (!sameSettings(wanted(c, cv::Mat(), c.shownFrameId), answered)) return true;
     if (!m_result.error.empty()) return false;  // said in the messages; nothing more will come
     const bool live = !(c.pipeline.paused() || c.pipeline.sourceIsStill());
-    return !live && m_answered.frameId != c.shownFrameId;
+    return !live && answered.frameId != c.shownFrameId;
 }
 
 }  // namespace cnnscope::app

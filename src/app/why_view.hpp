@@ -10,7 +10,6 @@
 #include "app/why_worker.hpp"
 #include "gfx/activation_renderer.hpp"
 
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,7 +44,9 @@ public:
 
 private:
     WhyRequest wanted(const ViewContext& c, const cv::Mat& frame, uint64_t frameId) const;
-    bool same(const WhyRequest& a, const WhyRequest& b) const;
+    static bool sameSettings(const WhyRequest& a, const WhyRequest& b);  // all but the frame
+    // The newest request is not answered in full (an older one's answer, or a map building up).
+    bool pending() const { return m_result.asked.serial != m_asked.serial || m_result.partial; }
     void take(ViewContext& c);
     std::string className(int index) const;
 
@@ -56,10 +57,6 @@ private:
     std::vector<double> m_smoothed;       // softmax of the logits, averaged over frames
     uint64_t m_smoothGeneration = ~uint64_t(0);
     WhyRequest m_asked;                   // the last request (frame left empty)
-    bool m_pending = false;               // the answer to m_asked has not come
-    std::deque<WhyRequest> m_inFlight;    // asked, not answered yet (frames left empty), oldest first
-    WhyRequest m_answered;                // what m_result answers
-    bool m_answeredSet = false;
     uint64_t m_serial = 0;                // requests made
     std::string m_layerKey;               // the layer asked for ('' : the last conv layer's output)
     bool m_layerKeySet = false;

@@ -74,7 +74,9 @@ WhyResult WhyWorker::compute(const WhyRequest& r) {
     res.generation = r.generation;
     res.method = r.method;
     res.requestedClass = r.classIndex;
-    res.serial = r.serial;
+    res.asked = r;
+    res.asked.frame = cv::Mat();
+    res.asked.model = {};
     auto fail = [&](const std::string& e) {
         res.error = "why: " + e;
         res.noHead = m_noHead;
@@ -85,16 +87,16 @@ WhyResult WhyWorker::compute(const WhyRequest& r) {
     res.names = m_names;
     const cv::Mat blob = m_model->preprocessFrame(r.frame).clone();
     const int cls = r.classIndex;  // past the model's classes: pickClass's error names the range
-    std::vector<double> perChannel;
     if (camIsForwardsOnly(r.method)) {
-        if (auto st = forwardsOnly(r, blob, res, perChannel, t0); !st) {
+        if (auto st = forwardsOnly(r, blob, res, t0); !st) {
             res.cancelled = m_loop.superseded();
             return fail(st.error());
         }
-    } else if (auto st = camWithAttribution(*m_chain, blob, res.layer, r.method, cls, res.cam, perChannel); !st) {
-        return fail(st.error());
+    } else {
+        std::vector<double> perChannel;
+        if (auto st = camWithAttribution(*m_chain, blob, res.layer, r.method, cls, res.cam, perChannel); !st) return fail(st.error());
+        res.channels = rankChannels(perChannel);
     }
-    res.channels = rankChannels(perChannel);
     if (r.faithfulness) {
         Faithfulness f;
         LogitsOf logitsOf = m_chain ? chainLogits(*m_chain) : LogitsOf([this](const cv::Mat& b, cv::Mat& z) { return batchLogits(*m_model, b, z); });
@@ -108,11 +110,12 @@ WhyResult WhyWorker::compute(const WhyRequest& r) {
     return res;
 }
 
-Status WhyWorker::forwardsOnly(const WhyRequest& r, const cv::Mat& blob, WhyResult& res, std::vector<double>& perChannel,
-                               std::chrono::steady_clock::time_point t0) {
+Status WhyWorker::forwardsOnly(const WhyRequest& r, const cv::Mat& blob, WhyResult& res, std::chrono::steady_clock::time_point t0) {
     // The class and its probability, and the channels' attribution when the backward runs.
     if (m_chain) {
+        std::vector<double> perChannel;
         if (auto st = channelAttribution(*m_chain, blob, res.layer, r.classIndex, res.cam, perChannel); !st) return st;
+        res.channels = rankChannels(perChannel);
     } else {
         if (auto st = m_model->logits(r.frame, res.cam.logits); !st) return st;
         if (auto st = pickClass(r.classIndex, res.cam); !st) return st;
@@ -126,7 +129,7 @@ Status WhyWorker::forwardsOnly(const WhyRequest& r, const cv::Mat& blob, WhyResu
     const cv::Size input(blob.size[3], blob.size[2]);
     occlusionDefaults(input, o.patch, o.stride);
     if (!score) res.note = cv::format("%d px patches, stride %d", o.patch, o.stride) + (res.note.empty() ? "" : "; " + res.note);
-    const int rows = (input.height - o.patch) / o.stride + 1, cols = (input.width - o.patch) / o.stride + 1;
+    const cv::Size grid = occlusionGrid(input, o.patch, o.stride);
     auto last = std::chrono::steady_clock::now();
     o.cancelled = [this] { return m_loop.superseded(); };
     o.partial = [&](int done, int total, const std::vector<double>& scores) {
@@ -137,8 +140,7 @@ Status WhyWorker::forwardsOnly(const WhyRequest& r, const cv::Mat& blob, WhyResu
         last = now;
         WhyResult p = res;
         p.partial = true;
-        p.cam.map = score ? scoreCamFromScores(A, scores, done) : occlusionFromScores(scores, done, rows, cols);
-        p.channels = rankChannels(perChannel);
+        p.cam.map = score ? scoreCamFromScores(A, scores, done) : occlusionFromScores(scores, done, grid.height, grid.width);
         p.overlay = camBlend(r.frame, p.cam.map, &p.range);
         p.ms = std::chrono::duration<double, std::milli>(now - t0).count();
         m_loop.publishPartial(std::move(p));

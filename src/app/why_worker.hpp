@@ -32,7 +32,8 @@ struct WhyRequest {
 };
 
 struct WhyResult {
-    uint64_t frameId = 0, generation = 0, serial = 0;
+    WhyRequest asked;  // the request this answers (frame and model options left empty)
+    uint64_t frameId = 0, generation = 0;
     std::string layer;  // where the map was made
     CamMethod method = CamMethod::GradCam;
     int requestedClass = -1;
@@ -61,8 +62,7 @@ private:
     WhyResult compute(const WhyRequest& r);
     Status prepare(const WhyRequest& r, std::string& layer);  // model, layer, ablation, chain
     // Score-CAM or occlusion in batches through the model's net, partial maps published as they build up.
-    Status forwardsOnly(const WhyRequest& r, const cv::Mat& blob, WhyResult& res, std::vector<double>& perChannel,
-                        std::chrono::steady_clock::time_point t0);
+    Status forwardsOnly(const WhyRequest& r, const cv::Mat& blob, WhyResult& res, std::chrono::steady_clock::time_point t0);
 
     // Worker thread only:
     std::unique_ptr<Model> m_model;

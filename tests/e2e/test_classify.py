@@ -35,11 +35,12 @@ def small_with_top(rng):
     return convs, dense
 
 
-def write_with_top_h5(path, convs, dense, nested=False):
+def write_with_top_h5(path, convs, dense, nested=False, layers=None):
     """The layout of vgg19_weights_tf_dim_ordering_tf_kernels.h5: layer_names with input, convs,
-    pools, flatten, fc1, fc2, predictions; weight_names per layer ('NAME/kernel:0', 'NAME/bias:0')."""
+    pools, flatten, fc1, fc2, predictions; weight_names per layer ('NAME/kernel:0', 'NAME/bias:0').
+    LAYERS: the conv and pool names in order (default the small net's, CONVS)."""
     import h5py
-    names = ["input_1"] + [s[0] for s in CONVS] + ["flatten"] + [d[0] for d in dense]
+    names = ["input_1"] + (layers or [s[0] for s in CONVS]) + ["flatten"] + [d[0] for d in dense]
     weights = dict(convs)
     weights.update({n: (k, b) for n, k, b in dense})
     with h5py.File(path, "w") as f:

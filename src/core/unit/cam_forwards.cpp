@@ -130,6 +130,10 @@ cv::Mat scoreCamFromScores(const cv::Mat& A, const std::vector<double>& scores, 
     return map;
 }
 
+cv::Size occlusionGrid(cv::Size input, int patch, int stride) {
+    return {(input.width - patch) / stride + 1, (input.height - patch) / stride + 1};
+}
+
 void occlusionDefaults(cv::Size input, int& patch, int& stride) {
     const int side = std::min(input.width, input.height);
     patch = std::clamp(int(std::lround(side * 32.0 / 224.0)), std::min(2, side), std::max(1, side));
@@ -148,7 +152,8 @@ std::string occlusionProblem(cv::Size input, int patch, int stride) {
 Status occlusionMap(Model& model, const cv::Mat& blob, int classIndex, const ForwardsOptions& o, cv::Mat& map) {
     const int H = blob.size[2], W = blob.size[3];
     if (auto p = occlusionProblem(cv::Size(W, H), o.patch, o.stride); !p.empty()) return Error{p};
-    const int rows = (H - o.patch) / o.stride + 1, cols = (W - o.patch) / o.stride + 1;
+    const cv::Size grid = occlusionGrid(cv::Size(W, H), o.patch, o.stride);
+    const int rows = grid.height, cols = grid.width;
     const size_t plane = size_t(H) * W;
     // Input 0 is the frame itself: the base logit comes from the same net as the occluded ones.
     auto fill = [&](int i, float* dst) {

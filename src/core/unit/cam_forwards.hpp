@@ -30,6 +30,8 @@ struct ForwardsOptions {
 // The patch and stride the window uses for an input: the CLI's defaults (32, 16) at 224, in
 // proportion elsewhere (at least 2 and 1).
 void occlusionDefaults(cv::Size input, int& patch, int& stride);
+// The occlusion map's size: the patch positions that fit, (cols, rows).
+cv::Size occlusionGrid(cv::Size input, int patch, int stride);
 
 // The logits (N, classes) CV_32F of a batch of preprocessed blobs (N, 3, H, W) through the
 // model's net and its classifier head. Not thread-safe (the model's net).
