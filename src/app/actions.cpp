@@ -74,6 +74,7 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::SetWhy:
         case KeyAction::SetClass:
         case KeyAction::SetAblate:
+        case KeyAction::SetFeatvis:
         case KeyAction::DownloadEntry:
         case KeyAction::LoadModel: applyScriptArgument(action); break;
     }
@@ -95,6 +96,8 @@ void Gui::applyScriptArgument(KeyAction action) {
         applyPanelEvent({ui::PanelEvent::Kind::Download, arg});
     } else if (action == KeyAction::SetWhy || action == KeyAction::SetClass || action == KeyAction::SetAblate) {
         if (auto st = applyWhyArgument(action, arg); !st) post(st.error(), ui::Message::Level::Error);
+    } else if (action == KeyAction::SetFeatvis) {
+        if (const std::string e = ui::applyFeatvisArgument(m_inputs, arg); !e.empty()) post(e, ui::Message::Level::Error);
     } else if (action == KeyAction::SetTarget) {
         applyPanelEvent({ui::PanelEvent::Kind::Target, arg});  // the target combo: checked like --target
     } else if (auto size = parseSize(arg, kMinInputSide, kMaxInputSide); size) {
@@ -117,7 +120,7 @@ Status Gui::applyWhyArgument(KeyAction action, const std::string& arg) {
                 m_inputs.whyMethod = i;
                 return {};
             }
-        return Error{"why=" + arg + ": use off, gradcam, gradcam++, layercam or eigencam"};
+        return Error{"why=" + arg + ": use off, gradcam, gradcam++, layercam, eigencam, scorecam or occlusion"};
     }
     if (action == KeyAction::SetClass) {
         if (arg == "top") {

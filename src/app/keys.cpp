@@ -45,6 +45,7 @@ const std::vector<KeyBinding>& keyTable() {
         {0, "why=", KeyAction::SetWhy, nullptr, nullptr},
         {0, "class=", KeyAction::SetClass, nullptr, nullptr},
         {0, "ablate=", KeyAction::SetAblate, nullptr, nullptr},
+        {0, "featvis=", KeyAction::SetFeatvis, nullptr, nullptr},
     };
     return table;
 }

@@ -26,7 +26,7 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "the view is computed (with --model2, B's maps too; and a download or history GIF has finished); 'conv' picks the next convolution "
                      "kernel, 'download' starts the trained-weights download ('download=ENTRY' a models.yml entry's, e.g. vgg19_keras_top), 'mark' and 'historygif' are the timeline's "
                      "buttons, 'input=WxH', 'model=FILE', 'target=NAME' and 'precision=auto|f32|bf16' the panel's input size, model, "
-                     "target and precision; 'why=METHOD|off', 'class=K|top' and 'ablate=C:C:A-B|none' the Why section's");
+                     "target and precision; 'why=METHOD|off', 'class=K|top' and 'ablate=C:C:A-B|none' the Why section's; 'featvis=on|off|sheet|nosheet|N' the Unit section's feature visualisation (N: steps per unit)");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");
     view->add_flag("--atlas", opts.atlas,
@@ -61,6 +61,16 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "with its head, e.g. vgg19_keras_top; on its own thread; panel: Why)");
     view->add_option("--class", opts.classIndex, "With --why: the class the map and attribution follow (default: each frame's top-1)")
         ->check(CLI::Range(0, 1000000));
+    view->add_flag("--featvis", opts.featvis,
+                   "What the unit wants to see: the feature visualisation (as the featvis command) of the selected channel, or "
+                   "of the grid tile the pointer rests on, optimised in the background and shown as it builds up, cached on disk "
+                   "($CNNSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/cnnscope or ~/.cache/cnnscope) so a second look is instant; a "
+                   "column beside the unit's back-projection and top-9 (panel: Unit)");
+    view->add_flag("--featvis-sheet", opts.featvisSheet,
+                   "With --featvis: then every unit of the layer, filling in a sheet under the card");
+    view->add_option("--featvis-iterations", opts.featvisIterations, "With --featvis: optimisation steps per unit")
+        ->default_val(detail::kDefaultFeatvisIterations);
+    view->add_option("--featvis-size", opts.featvisSize, "With --featvis: working size N (or NxN) of the image, 16..512 (default 128)");
     view->add_option("--model2", opts.model2,
                      "A second network beside the first: a model file or models.yml name as for --model, or 'untrained'; "
                      "the view shows A | B | A - B at the same layer (matched by name, else by position among conv layers), "

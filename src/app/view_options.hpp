@@ -9,6 +9,8 @@
 
 namespace cnnscope::app::detail {
 
+constexpr int kDefaultFeatvisIterations = 256;  // the window's feature visualisation: steps per unit
+
 struct ViewOptions {
     session::CommonOptions common;
     std::string source;
@@ -29,6 +31,10 @@ struct ViewOptions {
     int transferIterations = 100;
     std::string why;      // --why METHOD: the Why section on with that class map method
     int classIndex = -1;  // --class K: the class the map follows (default the top-1)
+    bool featvis = false;       // --featvis: what the card's unit wants to see
+    bool featvisSheet = false;  // --featvis-sheet: the whole layer too
+    int featvisIterations = kDefaultFeatvisIterations;
+    std::string featvisSize;    // --featvis-size WxH|N (square); empty: 128
     std::string model2;  // --model2 FILE|NAME|untrained: a second network beside the first
     // Given on the command line (else the saved settings decide, in a window that is not scripted).
     bool colormapGiven = false, normalizeGiven = false, gammaGiven = false;

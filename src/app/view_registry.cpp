@@ -3,6 +3,7 @@
 
 #include "app/atlas_view.hpp"
 #include "app/compare_view.hpp"
+#include "app/featvis_view.hpp"
 #include "app/model2_view.hpp"
 #include "app/transfer_view.hpp"
 #include "app/unit_view.hpp"
@@ -19,6 +20,7 @@ void registerViews(ViewRegistry& r) {
     r.add(std::make_unique<AtlasView>());
     r.add(std::make_unique<WhyView>());
     r.add(std::make_unique<UnitView>());
+    r.add(std::make_unique<FeatvisView>());
     r.add(std::make_unique<CompareView>());
     r.add(std::make_unique<Model2View>());
 }

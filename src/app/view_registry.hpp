@@ -52,7 +52,7 @@ private:
     bool m_mapsOwned = false;
 };
 
-// The window's views, in the canvas's priority: atlas > class map column > unit column > compare > second model, and
+// The window's views, in the canvas's priority: atlas > class map column > unit column > feature visualisation column > compare > second model, and
 // the transfer (which supplies the maps). The one place their types are named outside their files.
 void registerViews(ViewRegistry& registry);
 

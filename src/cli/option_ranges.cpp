@@ -40,6 +40,7 @@ const Range kRanges[] = {
     {"--iterations", 1, 100000},
     {"--every", 1, 1000000},
     {"--transfer-iterations", 1, 100000},
+    {"--featvis-iterations", 1, 100000},
     // topk
     {"--k", 1, 64},
     {"topk:--tile-size", 16, 256},

@@ -317,7 +317,7 @@ void drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, float width
     modelSection(info, in, events);
     layersSection(v, info, events);
     viewSection(v, info, events);
-    unitSection(in);
+    unitSection(info, in);
     whySection(info, in, events);
     recordSection(info, in, events);
     model2Section(info, in, events);

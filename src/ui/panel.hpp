@@ -109,6 +109,14 @@ struct WhyInfo {
     std::string ablatedNote;        // with channels ablated: the class's probability before and after
 };
 
+// The feature visualisation's facts (the Unit section).
+struct FeatvisInfo {
+    bool on = false, done = false, cached = false;
+    int channel = -1, step = 0, total = 0, sheetDone = 0, sheetTotal = 0;
+    std::string layer, cacheDir, error;
+    double activation = 0, frameActivation = 0, msPerStep = 0;
+};
+
 // Read-only facts the panel shows.
 struct PanelInfo {
     std::string modelLabel, modelSource, target, targetNote, sourceDescription, sourceNote;
@@ -134,6 +142,7 @@ struct PanelInfo {
     TransferInfo transfer;
     Model2Info model2;
     WhyInfo why;
+    FeatvisInfo featvis;
     std::vector<Message> messages;            // newest last: status, warnings (model loading too), errors
     // Convolution kernel (panel_extras.cpp)
     std::string convMode;                     // auto, winograd, direct, opencv
@@ -178,6 +187,9 @@ struct PanelInputs {
     bool whyFaith = false;
     bool whyAtShown = false;      // the map at the layer on screen (else the last conv layer's output)
     std::vector<int> whyAblate;
+    // Unit section: the feature visualisation of the card's unit (and the layer's sheet)
+    bool featvis = false, featvisSheet = false;
+    int featvisIterations = 256, featvisSize = 128;
     std::string transferStyle = "/usr/share/doc/opencv-doc/examples/data/starry_night.jpg";  // style image
     int transferIterations = 200;
 };
@@ -213,6 +225,9 @@ constexpr int kWhyMethodCount = 6;
 void whySection(const PanelInfo& info, PanelInputs& in, PanelEvents& events);
 
 // The Unit section (panel_unit.cpp): back-projection mode of the selected unit.
-void unitSection(PanelInputs& in);
+void unitSection(const PanelInfo& info, PanelInputs& in);
+// The scripted key featvis=on|off|sheet|nosheet|N (steps per unit) as the Unit section's controls;
+// the error text, empty when applied.
+std::string applyFeatvisArgument(PanelInputs& in, const std::string& arg);
 
 }  // namespace cnnscope::ui

@@ -1,11 +1,16 @@
-// The panel's Unit section: back-projection of the selected unit (off, guided, deconv, grad).
+// The panel's Unit section: back-projection of the selected unit (off, guided, deconv, grad), its
+// top-9 frames, and what it wants to see (feature visualisation, with the layer's sheet).
 #include "ui/panel.hpp"
 
 #include <imgui.h>
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <cstdlib>
 
 namespace cnnscope::ui {
 
-void unitSection(PanelInputs& in) {
+void unitSection(const PanelInfo& info, PanelInputs& in) {
     if (!ImGui::CollapsingHeader("Unit", ImGuiTreeNodeFlags_DefaultOpen)) return;
     const char* modes[] = {"off", "guided", "deconv", "grad"};
     ImGui::SetNextItemWidth(-120);
@@ -22,10 +27,66 @@ void unitSection(PanelInputs& in) {
         ImGui::SameLine();
         if (ImGui::SmallButton("export PNG")) in.topkExport = true;
     }
+    ImGui::Checkbox("what the unit wants", &in.featvis);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Feature visualisation: the image that maximises the unit's mean activation (as `cnnscope featvis`), "
+                          "optimised in the background for the selected channel or the grid tile the pointer rests on; "
+                          "cached on disk, so a second look is instant");
+    if (in.featvis) {
+        const FeatvisInfo& f = info.featvis;
+        static const int sizes[] = {64, 96, 128, 192, 256};
+        const char* sizeNames[] = {"64", "96", "128", "192", "256"};
+        int si = 2;
+        for (int i = 0; i < 5; ++i)
+            if (sizes[i] == in.featvisSize) si = i;
+        ImGui::SetNextItemWidth(70);
+        if (ImGui::Combo("size", &si, sizeNames, 5)) in.featvisSize = sizes[si];
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(100);
+        ImGui::InputInt("steps", &in.featvisIterations, 64, 256);
+        in.featvisIterations = std::clamp(in.featvisIterations, 1, 100000);
+        ImGui::Checkbox("whole layer sheet", &in.featvisSheet);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("After the card's unit, every unit of the layer, filling in a sheet beside it");
+        if (f.total > 0 && f.channel >= 0) {
+            const float frac = f.done ? 1.f : float(f.step) / float(std::max(1, f.total));
+            const std::string label = f.done ? (f.cached ? "cached" : "done")
+                                             : cv::format("%d/%d, %.0f s left", f.step, f.total, f.msPerStep * (f.total - f.step) / 1e3);
+            ImGui::ProgressBar(frac, ImVec2(-1, 0), label.c_str());
+            if (ImGui::IsItemHovered() && !f.cacheDir.empty()) ImGui::SetTooltip("cached in %s", f.cacheDir.c_str());
+            if (f.done)
+                ImGui::TextWrapped("ch %d: mean activation %.3g on its image, %.3g on the frame", f.channel, f.activation, f.frameActivation);
+            if (in.featvisSheet && f.sheetTotal > 0) ImGui::Text("sheet: %d of %d units", f.sheetDone, f.sheetTotal);
+        }
+        if (!f.error.empty()) {
+            ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.f, 0.45f, 0.4f, 1.f));
+            ImGui::TextWrapped("%s", f.error.c_str());
+            ImGui::PopStyleColor();
+        }
+    }
     if (!in.unitStatus.empty()) ImGui::TextWrapped("%s", in.unitStatus.c_str());
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::TextWrapped("hover a map pixel: its receptive field on the input frame");
     ImGui::PopStyleColor();
+}
+
+std::string applyFeatvisArgument(PanelInputs& in, const std::string& arg) {
+    if (arg == "on" || arg == "off") {
+        in.featvis = arg == "on";
+        return {};
+    }
+    if (arg == "sheet" || arg == "nosheet") {
+        in.featvisSheet = arg == "sheet";
+        in.featvis = in.featvis || in.featvisSheet;
+        return {};
+    }
+    char* end = nullptr;
+    const long n = std::strtol(arg.c_str(), &end, 10);
+    if (!arg.empty() && *end == '\0' && n >= 1 && n <= 100000) {
+        in.featvisIterations = int(n);
+        in.featvis = true;
+        return {};
+    }
+    return "featvis=" + arg + ": use on, off, sheet (the whole layer too), nosheet, or N (steps per unit, 1..100000)";
 }
 
 }  // namespace cnnscope::ui

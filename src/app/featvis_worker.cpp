@@ -1,0 +1,214 @@
+// The window's feature-visualisation worker (see featvis_worker.hpp).
+#include "app/featvis_worker.hpp"
+
+#include "core/io/atomic_file.hpp"
+#include "core/io/image_header.hpp"
+#include "core/model/conv_mode.hpp"
+#include "core/model/model.hpp"
+#include "core/model/precision.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace fs = std::filesystem;
+
+namespace cnnscope::app {
+
+namespace {
+
+uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
+    for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;
+    return h;
+}
+
+std::string safeName(const std::string& s) {
+    std::string out;
+    for (unsigned char ch : s) {
+        if (std::isalnum(ch) || ch == '_' || ch == '-' || (ch == '.' && !out.empty())) out += char(ch);
+        else out += cv::format("_%02x", ch);
+    }
+    return out.empty() ? "_" : out;
+}
+
+bool sameSettings(const FeatvisUnitKey& a, const FeatvisRequest& r) {
+    return a.layer == r.layer && a.size == r.size && a.iterations == r.iterations && a.seed == r.seed;
+}
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+std::string featvisCacheDir() {
+    auto env = [](const char* name) {
+        const char* v = std::getenv(name);
+        return std::string(v && *v ? v : "");
+    };
+    std::string base = env("CNNSCOPE_CACHE_DIR");
+    if (base.empty() && !env("XDG_CACHE_HOME").empty()) base = env("XDG_CACHE_HOME") + "/cnnscope";
+    if (base.empty() && !env("HOME").empty()) base = env("HOME") + "/.cache/cnnscope";
+    return base.empty() ? base : base + "/featvis";
+}
+
+std::string featvisModelKey(const Model& model) {
+    std::string id = model.label() + "\n" + model.source() + "\n";
+    std::error_code ec;
+    if (!model.untrained() && fs::is_regular_file(model.source(), ec)) {
+        const auto size = fs::file_size(model.source(), ec);
+        const auto mtime = fs::last_write_time(model.source(), ec).time_since_epoch().count();
+        id += cv::format("%llu %lld\n", (unsigned long long)size, (long long)mtime);
+    }
+    const Preprocess& p = model.preprocessing();
+    id += cv::format("%.9g %.9g %.9g / %.9g %.9g %.9g * %.9g %d\n", p.mean[0], p.mean[1], p.mean[2], p.stddev[0], p.stddev[1],
+                     p.stddev[2], p.scale, int(p.swapRB));
+    id += std::string(precisionName(currentPrecision().actual)) + " " + convModeName(convMode());
+    return cv::format("%016llx", (unsigned long long)fnv1a(id));
+}
+
+std::string featvisCachePath(const std::string& dir, const std::string& modelKey, const FeatvisUnitKey& k) {
+    return dir + "/" + modelKey + "/" + safeName(k.layer) +
+           cv::format("/c%d_%dx%d_i%d_s%llu.png", k.channel, k.size.width, k.size.height, k.iterations, (unsigned long long)k.seed);
+}
+
+cv::Mat readFeatvisCache(const std::string& file, cv::Size size) {
+    std::error_code ec;
+    if (!fs::is_regular_file(fs::symlink_status(file, ec))) return {};
+    const auto bytes = fs::file_size(file, ec);
+    if (ec || bytes > (64u << 20)) return {};
+    std::ifstream in(file, std::ios::binary);
+    std::vector<unsigned char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const ImageHeader h = parseImageHeader(data.data(), data.size());
+    if (!h.known || h.format != "PNG" || h.size != size) return {};
+    cv::Mat img = cv::imdecode(data, cv::IMREAD_COLOR);
+    return img.size() == size ? img : cv::Mat();
+}
+
+bool FeatvisWorker::run(const FeatvisRequest& r, FeatvisResult& last) {
+    last = FeatvisResult();
+    last.generation = r.generation;
+    last.layer = r.layer;
+    last.channel = r.channels.empty() ? -1 : r.channels.front();
+    if (!m_loaded || r.generation != m_modelGeneration) {
+        // First use, or the window changed its model: never optimise through an old copy.
+        m_fv.reset();
+        m_model.reset();
+        m_modelError.clear();
+        m_loaded = true;
+        m_modelGeneration = r.generation;
+        session::CommonOptions o = r.model;
+        o.quiet = true;
+        o.style.clear();  // the unit's own network: no style stage in front
+        auto model = session::loadModel(o);
+        if (model) {
+            m_model = std::make_unique<Model>(std::move(*model));
+            m_modelKey = featvisModelKey(*m_model);
+        } else {
+            m_modelError = model.error();
+        }
+    }
+    if (!m_model) {
+        last.error = "feature visualisation: " + m_modelError;
+        return true;
+    }
+    if (!m_fv || !sameSettings(m_fvKey, r)) {
+        m_fv.reset();
+        if (auto l = m_model->requireSpatialLayer(r.layer); !l) {
+            last.error = "feature visualisation: " + l.error();
+            return true;
+        }
+        FeatvisOptions o;  // featvis's defaults, but for these
+        o.size = r.size;
+        o.iterations = r.iterations;
+        o.seed = r.seed;
+        auto fv = FeatureVis::create(*m_model, r.layer, o);
+        if (!fv) {
+            last.error = "feature visualisation: " + fv.error();
+            return true;
+        }
+        m_fv.emplace(std::move(*fv));
+        m_fvKey = {r.layer, -1, r.size, r.iterations, r.seed};
+    }
+    for (int c : r.channels) {
+        FeatvisResult out;
+        if (!unit(r, c, out)) {
+            if (out.error.empty()) return false;  // cancelled: the newer request runs next
+            m_loop.publishPartial(out);
+            return false;
+        }
+        m_loop.publishPartial(out);
+        if (m_loop.superseded()) return false;
+    }
+    return false;  // every unit was handed over as it finished
+}
+
+bool FeatvisWorker::unit(const FeatvisRequest& r, int c, FeatvisResult& out) {
+    FeatureVis& fv = *m_fv;
+    out.generation = r.generation;
+    out.layer = r.layer;
+    out.channel = c;
+    out.size = r.size;
+    out.iterations = r.iterations;
+    out.seed = r.seed;
+    out.channels = fv.channels();
+    out.modelKey = m_modelKey;
+    if (c < 0 || c >= fv.channels()) {
+        out.error = cv::format("feature visualisation: channel %d is not one of %s's 0..%d", c, r.layer.c_str(), fv.channels() - 1);
+        return false;
+    }
+    if (!r.cacheDir.empty()) out.cacheFile = featvisCachePath(r.cacheDir, m_modelKey, {r.layer, c, r.size, r.iterations, r.seed});
+    std::vector<double> means;
+    if (!out.cacheFile.empty()) {
+        cv::Mat img = readFeatvisCache(out.cacheFile, r.size);
+        if (!img.empty()) {  // else (missing, damaged, another size) made again
+            if (auto st = fv.meanActivations(img, means); st) {
+                out.image = img;
+                out.step = r.iterations;
+                out.done = out.cached = true;
+                out.activation = means[size_t(c)];
+                return true;
+            }
+        }
+    }
+    if (auto st = fv.start(c); !st) {
+        out.error = "feature visualisation: " + st.error();
+        return false;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto lastShown = t0;
+    for (int it = 0; it < r.iterations; ++it) {
+        if (m_loop.superseded()) return false;
+        if (auto st = fv.step(); !st) {
+            out.error = cv::format("feature visualisation: %s channel %d, step %d: ", r.layer.c_str(), c, it) + st.error();
+            return false;
+        }
+        out.step = it + 1;
+        out.msPerStep = msSince(t0) / double(it + 1);
+        if (msSince(lastShown) > 250 && it + 1 < r.iterations) {  // the image so far, a few times a second
+            lastShown = std::chrono::steady_clock::now();
+            FeatvisResult partial = out;
+            fv.image(partial.image);
+            m_loop.publishPartial(partial);
+        }
+    }
+    fv.image(out.image);
+    if (auto st = fv.meanActivations(out.image, means); !st) {
+        out.error = "feature visualisation: " + st.error();
+        return false;
+    }
+    out.activation = means[size_t(c)];
+    out.done = true;
+    if (!out.cacheFile.empty()) {
+        Status st = ensureDirectory(fs::path(out.cacheFile).parent_path().string());
+        if (st) st = writeImageAtomic(out.cacheFile, out.image, "the feature visualisation cache");
+        if (!st) out.error = "feature visualisation: not cached (" + st.error() + ")";  // the image is still shown
+    }
+    return true;
+}
+
+}  // namespace cnnscope::app

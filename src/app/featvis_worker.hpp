@@ -1,0 +1,99 @@
+// The window's feature-visualisation worker (core/unit/featvis: the input that maximises a
+// unit's mean activation): its own thread and its own copy of the model (loaded again when a
+// request names another generation). A request is a list of units, the one on the card first and
+// then a layer sheet's; each unit is looked up in the disk cache (featvisCachePath) and otherwise
+// optimised, its image so far handed over every few steps, and written to the cache when done.
+// A newer request cancels the unit that runs within one step (newest first); a cancelled unit is
+// not cached.
+#pragma once
+
+#include "app/latest_worker.hpp"
+#include "core/unit/featvis.hpp"
+#include "session/session.hpp"
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cnnscope::app {
+
+// What a visualisation depends on besides the model: the layer, the unit and the optimisation.
+struct FeatvisUnitKey {
+    std::string layer;
+    int channel = -1;
+    cv::Size size{128, 128};
+    int iterations = 256;
+    uint64_t seed = 0;
+};
+
+// The cache folder: $CNNSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/cnnscope, else ~/.cache/cnnscope;
+// then featvis/. Empty when none can be named (no HOME).
+std::string featvisCacheDir();
+// The model's part of the cache key: its label, weights file (with its size and modification
+// time), preprocessing, and the process's precision and convolution kernel, hashed (16 hex digits).
+std::string featvisModelKey(const Model& model);
+// DIR/MODELKEY/LAYER/cK_WxH_iN_sS.png (the layer name's characters other than [A-Za-z0-9_.-]
+// written as '_' plus their hex code).
+std::string featvisCachePath(const std::string& dir, const std::string& modelKey, const FeatvisUnitKey& k);
+
+// A cached image: a plain file (not a link), a PNG whose header says `size`, decoded as 8-bit BGR;
+// empty otherwise (missing, damaged, another size: it is made again).
+cv::Mat readFeatvisCache(const std::string& file, cv::Size size);
+
+struct FeatvisRequest {
+    session::CommonOptions model;  // the window's model, as loadModel options
+    uint64_t generation = 0;       // the pipeline generation `model` belongs to
+    std::string layer;
+    std::vector<int> channels;     // in order: the card's unit, then the sheet's
+    cv::Size size{128, 128};
+    int iterations = 256;
+    uint64_t seed = 0;
+    std::string cacheDir;          // empty: no cache
+};
+
+struct FeatvisResult {
+    uint64_t generation = 0;
+    std::string layer;
+    int channel = -1;
+    cv::Size size;
+    int iterations = 0;
+    uint64_t seed = 0;
+    cv::Mat image;             // 8-bit BGR at the working size, so far (empty on error)
+    int step = 0;              // steps done (iterations when done)
+    bool done = false;         // finished (or read from the cache)
+    bool cached = false;       // read from the cache
+    double activation = 0;     // done: the unit's mean activation for the image (one forward, untransformed)
+    double msPerStep = 0;      // this unit's steps so far
+    int channels = 0;          // the layer's
+    std::string cacheFile;     // where it is (or was to be) written
+    std::string modelKey;
+    std::string error;         // e.g. a layer the backward cannot go through; the cache not writable (a warning)
+};
+
+class FeatvisWorker {
+public:
+    void submit(FeatvisRequest request) { m_loop.submit(std::move(request)); }
+    bool take(FeatvisResult& out) { return m_loop.take(out); }
+
+private:
+    bool run(const FeatvisRequest& r, FeatvisResult& last);
+    // The unit `c` of r: from the cache or optimised; false when cancelled (or failed: out.error).
+    bool unit(const FeatvisRequest& r, int c, FeatvisResult& out);
+
+    // Worker thread only:
+    std::unique_ptr<Model> m_model;
+    std::string m_modelError, m_modelKey;
+    uint64_t m_modelGeneration = 0;
+    bool m_loaded = false;
+    std::optional<FeatureVis> m_fv;
+    FeatvisUnitKey m_fvKey;  // the settings m_fv was made for (channel unused)
+    LatestWorker<FeatvisRequest, FeatvisResult> m_loop{[this](bool got, FeatvisRequest& r, FeatvisResult& out) {
+        return got && run(r, out);
+    }};  // last: its thread starts after the members above exist
+};
+
+}  // namespace cnnscope::app
