@@ -111,6 +111,8 @@ void FeatvisView::markDone(int k, const cv::Mat& image) {
 
 void FeatvisView::scanCache() {
     if (m_cacheDir.empty() || m_sheetModelKey.empty()) return;
+    const std::string folder = fs::path(featvisCachePath(m_cacheDir, m_sheetModelKey, {m_sheetFor.layer, 0, m_sheetFor.size})).parent_path();
+    if (!checkCacheFolders(m_cacheDir, folder + "/x.png")) return;  // a planted link: the worker says so
     std::error_code ec;
     for (int k = 0; k < int(m_done.size()); ++k) {
         if (m_done[size_t(k)]) continue;
@@ -127,14 +129,24 @@ void FeatvisView::takeResults(ViewContext& c) {
     const bool ours = r.generation == m_asked.generation && r.layer == m_asked.layer && r.seed == m_asked.seed &&
                       (r.size.area() == 0 || r.size == m_asked.size) && (r.iterations == 0 || r.iterations == m_asked.iterations);
     if (!ours) return;  // for settings asked before the last change
-    if (!r.error.empty() && r.error != m_postedError) {
-        c.window.post(r.error, r.done ? ui::Message::Level::Warning : ui::Message::Level::Error);
-        m_postedError = r.error;
-    }
+    for (const std::string* e : {&r.head.error, &r.error})
+        if (!e->empty() && *e != m_postedError) {
+            c.window.post(*e, ui::Message::Level::Error);  // also "not cached": the status line says it
+            m_postedError = *e;
+        }
     if (r.channel == m_cardChannel || r.channel < 0) {
         m_card = r;
         if (!r.image.empty()) m_cardRenderer.uploadFrame(r.image);
         m_card.image.release();
+    } else if (r.head.done && r.head.channel == m_cardChannel && !(m_card.done && m_card.channel == m_cardChannel)) {
+        // The card's unit finished while its own result was replaced by a later unit's (latest-wins).
+        FeatvisResult h;
+        h.generation = r.generation, h.layer = r.layer, h.channel = r.head.channel, h.size = r.size, h.iterations = r.iterations;
+        h.seed = r.seed, h.step = r.iterations, h.done = true, h.cached = r.head.cached, h.activation = r.head.activation;
+        h.msPerStep = r.head.msPerStep, h.channels = r.channels, h.cacheFile = r.head.cacheFile, h.modelKey = r.modelKey;
+        h.error = r.head.error;
+        if (!r.head.image.empty()) m_cardRenderer.uploadFrame(r.head.image);
+        m_card = h;
     }
     if (r.channels > 0 && (m_done.size() != size_t(r.channels) || !sameSettings(m_sheetFor, m_asked) || m_sheetModelKey != r.modelKey)) {
         resetSheet(r);
@@ -148,7 +160,15 @@ void FeatvisView::takeResults(ViewContext& c) {
 }
 
 void FeatvisView::tick(ViewContext& c) {
-    if (!c.inputs.featvis || c.comparing || c.act.empty()) return;
+    if (!c.inputs.featvis || c.comparing) {
+        if (m_worker && m_hasAsked) {  // turned off (or hidden): the unit that runs, and the sheet's, stop
+            m_worker->submit(FeatvisRequest());
+            m_hasAsked = false;
+            m_card = FeatvisResult();
+        }
+        return;
+    }
+    if (c.act.empty()) return;
     if (!m_worker) {
         m_worker = std::make_unique<FeatvisWorker>();
         m_cacheDir = featvisCacheDir();
@@ -170,11 +190,14 @@ void FeatvisView::tick(ViewContext& c) {
     if (sheet && !sameSettings(m_sheetFor, want))  // the layer's count comes with the first result: ask for all
         for (int k = 0; k < C; ++k)
             if (k != want.channels.front()) want.channels.push_back(k);
+    if (!(m_hasAsked && sameSettings(m_asked, want) && m_card.channel == want.channels.front())) {  // another unit, or other settings
+        m_card = FeatvisResult();
+        m_card.channel = want.channels.front();
+    }
     want.model = c.window.workerModelOptions();
     m_asked = want;
     m_askedSheet = sheet;
     m_hasAsked = true;
-    if (!(m_card.channel == want.channels.front() && m_card.layer == want.layer)) m_card = FeatvisResult(), m_card.channel = want.channels.front();
     m_postedError.clear();
     m_worker->submit(std::move(want));
 }
@@ -192,9 +215,13 @@ gfx::PixelRect FeatvisView::draw(const gfx::PixelRect& area, DrawTarget& t, View
         m_sheetDirty = false;
     }
     const int titleH = gfx::kTitleHeight;
-    int w = std::clamp(area.w * 2 / 9, 128, 360);
+    // A fifth of the width or so, never more than a third (the maps keep the rest), and as tall
+    // as there is room for; too narrow a canvas gets no card (the panel says so).
+    int w = std::min(std::clamp(area.w * 2 / 9, 128, 360), area.w / 3);
     w = std::min(w, (sheet ? area.h / 2 : area.h) - titleH - kGap);
-    if (w < 32) return area;
+    const bool noRoom = w < 48;
+    if (t.live) m_noRoom = noRoom;
+    if (noRoom) return area;
     gfx::ActivationRenderer::Params fp;
     fp.mode = ViewMode::Frame;
     const int ch = std::max(0, m_card.channel);
@@ -233,7 +260,8 @@ void FeatvisView::panel(ui::PanelInfo& info, const ViewContext& c) const {
     f.sheetDone = m_doneCount;
     f.sheetTotal = int(m_done.size());
     f.cacheDir = m_cacheDir;
-    f.error = m_card.error;
+    f.error = m_noRoom ? "no room for the card beside the maps: widen the window (or turn off the input frame, back-projection or top-9)"
+                       : m_card.error;
 }
 
 std::string FeatvisView::statsJson(const ViewContext& c) const {
@@ -245,11 +273,11 @@ std::string FeatvisView::statsJson(const ViewContext& c) const {
     return cv::format(
         "{\"on\": %s, \"layer\": \"%s\", \"channel\": %d, \"step\": %d, \"iterations\": %d, \"size\": %d, \"done\": %s, \"cached\": %s, "
         "\"activation\": %.9g, \"frame_activation\": %.9g, \"ms_per_step\": %g, \"cache_file\": \"%s\", \"sheet\": %s, "
-        "\"sheet_done\": %d, \"sheet_total\": %d, \"card_rect\": %s, \"sheet_rect\": %s, \"error\": \"%s\"}",
+        "\"sheet_done\": %d, \"sheet_total\": %d, \"card_rect\": %s, \"sheet_rect\": %s, \"no_room\": %s, \"error\": \"%s\"}",
         c.inputs.featvis ? "true" : "false", m_asked.layer.c_str(), m_card.channel, m_card.step, m_asked.iterations, m_asked.size.width,
         m_card.done ? "true" : "false", m_card.cached ? "true" : "false", m_card.activation, m_frameMean, m_card.msPerStep, file.c_str(),
         c.inputs.featvisSheet ? "true" : "false", m_doneCount, int(m_done.size()), rect(m_cardRect).c_str(), rect(m_sheetRect).c_str(),
-        err.c_str());
+        m_noRoom ? "true" : "false", err.c_str());
 }
 
 bool FeatvisView::computing(const ViewContext& c) const {

@@ -64,7 +64,8 @@ private:
     int m_lastResultChannel = -1;
     gfx::ActivationRenderer m_cardRenderer, m_sheetRenderer;
     gfx::PixelRect m_cardRect, m_sheetRect;
-    double m_frameMean = 0;  // the card's unit's mean activation on the frame on screen
+    double m_frameMean = 0;
+    bool m_noRoom = false;  // the window's canvas had no room for the card  // the card's unit's mean activation on the frame on screen
 };
 
 }  // namespace cnnscope::app

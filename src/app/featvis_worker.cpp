@@ -3,6 +3,7 @@
 
 #include "core/io/atomic_file.hpp"
 #include "core/io/image_header.hpp"
+#include "core/base/quiet.hpp"
 #include "core/model/conv_mode.hpp"
 #include "core/model/model.hpp"
 #include "core/model/precision.hpp"
@@ -29,7 +30,8 @@ uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
 std::string safeName(const std::string& s) {
     std::string out;
     for (unsigned char ch : s) {
-        if (std::isalnum(ch) || ch == '_' || ch == '-' || (ch == '.' && !out.empty())) out += char(ch);
+        if (std::isalnum(ch) || ch == '-') out += char(ch);
+        else if (ch == '_') out += "__";
         else out += cv::format("_%02x", ch);
     }
     return out.empty() ? "_" : out;
@@ -51,9 +53,33 @@ std::string featvisCacheDir() {
         return std::string(v && *v ? v : "");
     };
     std::string base = env("CNNSCOPE_CACHE_DIR");
-    if (base.empty() && !env("XDG_CACHE_HOME").empty()) base = env("XDG_CACHE_HOME") + "/cnnscope";
+    std::error_code ec;
+    if (!base.empty()) base = fs::absolute(base, ec).lexically_normal().string();
+    const std::string xdg = env("XDG_CACHE_HOME");
+    if (base.empty() && !xdg.empty() && fs::path(xdg).is_absolute()) base = xdg + "/cnnscope";
     if (base.empty() && !env("HOME").empty()) base = env("HOME") + "/.cache/cnnscope";
     return base.empty() ? base : base + "/featvis";
+}
+
+Status checkCacheFolders(const std::string& dir, const std::string& file) {
+    const fs::path d = fs::path(dir).lexically_normal(), parent = fs::path(file).lexically_normal().parent_path();
+    const std::string rel = parent.lexically_relative(d).string();
+    if (rel.empty() || rel.rfind("..", 0) == 0) return Error{"'" + file + "' is not inside the cache " + dir};
+    fs::path at = d;
+    std::error_code ec;
+    for (const fs::path& part : fs::path(rel)) {
+        const fs::file_status st = fs::symlink_status(at, ec);
+        if (fs::is_symlink(st))
+            return Error{"the cache folder " + at.string() + " is a link; remove it (or set CNNSCOPE_CACHE_DIR to another folder)"};
+        if (fs::exists(st) && !fs::is_directory(st))
+            return Error{"the cache folder " + at.string() + " is not a folder; remove it (or set CNNSCOPE_CACHE_DIR to another folder)"};
+        if (part == ".") continue;
+        at /= part;
+    }
+    const fs::file_status st = fs::symlink_status(at, ec);
+    if (fs::is_symlink(st) || (fs::exists(st) && !fs::is_directory(st)))
+        return Error{"the cache folder " + at.string() + " is a link or a file; remove it (or set CNNSCOPE_CACHE_DIR to another folder)"};
+    return {};
 }
 
 std::string featvisModelKey(const Model& model) {
@@ -85,7 +111,11 @@ cv::Mat readFeatvisCache(const std::string& file, cv::Size size) {
     std::vector<unsigned char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const ImageHeader h = parseImageHeader(data.data(), data.size());
     if (!h.known || h.format != "PNG" || h.size != size) return {};
-    cv::Mat img = cv::imdecode(data, cv::IMREAD_COLOR);
+    cv::Mat img;
+    {
+        QuietStderr quiet;  // libpng's own message for a damaged file (it is made again)
+        img = cv::imdecode(data, cv::IMREAD_COLOR);
+    }
     return img.size() == size ? img : cv::Mat();
 }
 
@@ -94,6 +124,7 @@ bool FeatvisWorker::run(const FeatvisRequest& r, FeatvisResult& last) {
     last.generation = r.generation;
     last.layer = r.layer;
     last.channel = r.channels.empty() ? -1 : r.channels.front();
+    if (r.channels.empty()) return false;  // nothing wanted (featvis turned off): the unit that ran is dropped
     if (!m_loaded || r.generation != m_modelGeneration) {
         // First use, or the window changed its model: never optimise through an old copy.
         m_fv.reset();
@@ -134,17 +165,22 @@ bool FeatvisWorker::run(const FeatvisRequest& r, FeatvisResult& last) {
         m_fv.emplace(std::move(*fv));
         m_fvKey = {r.layer, -1, r.size, r.iterations, r.seed};
     }
+    m_head = FeatvisResult::Head();
     for (int c : r.channels) {
         FeatvisResult out;
-        if (!unit(r, c, out)) {
-            if (out.error.empty()) return false;  // cancelled: the newer request runs next
-            m_loop.publishPartial(out);
-            return false;
-        }
-        m_loop.publishPartial(out);
-        if (m_loop.superseded()) return false;
+        const bool ok = unit(r, c, out);
+        if (!ok && out.error.empty()) return false;  // cancelled: the newer request runs next
+        if (m_head.channel < 0)  // the card's unit: said with every later result
+            m_head = {out.channel, out.done, out.cached, out.image, out.activation, out.msPerStep, out.cacheFile, out.error};
+        publish(std::move(out));
+        if (!ok || m_loop.superseded()) return false;
     }
     return false;  // every unit was handed over as it finished
+}
+
+void FeatvisWorker::publish(FeatvisResult r) {
+    r.head = m_head;
+    m_loop.publishPartial(std::move(r));
 }
 
 bool FeatvisWorker::unit(const FeatvisRequest& r, int c, FeatvisResult& out) {
@@ -162,6 +198,9 @@ bool FeatvisWorker::unit(const FeatvisRequest& r, int c, FeatvisResult& out) {
         return false;
     }
     if (!r.cacheDir.empty()) out.cacheFile = featvisCachePath(r.cacheDir, m_modelKey, {r.layer, c, r.size, r.iterations, r.seed});
+    std::string cacheProblem = r.cacheDir.empty() ? "no cache folder: HOME is not set" : "";
+    if (!out.cacheFile.empty())
+        if (Status st = checkCacheFolders(r.cacheDir, out.cacheFile); !st) cacheProblem = st.error(), out.cacheFile.clear();
     std::vector<double> means;
     if (!out.cacheFile.empty()) {
         cv::Mat img = readFeatvisCache(out.cacheFile, r.size);
@@ -193,7 +232,7 @@ bool FeatvisWorker::unit(const FeatvisRequest& r, int c, FeatvisResult& out) {
             lastShown = std::chrono::steady_clock::now();
             FeatvisResult partial = out;
             fv.image(partial.image);
-            m_loop.publishPartial(partial);
+            publish(std::move(partial));
         }
     }
     fv.image(out.image);
@@ -205,9 +244,13 @@ bool FeatvisWorker::unit(const FeatvisRequest& r, int c, FeatvisResult& out) {
     out.done = true;
     if (!out.cacheFile.empty()) {
         Status st = ensureDirectory(fs::path(out.cacheFile).parent_path().string());
+        if (st) st = checkCacheFolders(r.cacheDir, out.cacheFile);  // made just now: still no link
         if (st) st = writeImageAtomic(out.cacheFile, out.image, "the feature visualisation cache");
-        if (!st) out.error = "feature visualisation: not cached (" + st.error() + ")";  // the image is still shown
+        if (!st) cacheProblem = st.error();
     }
+    if (!cacheProblem.empty())  // the image is still shown
+        out.error = "feature visualisation: not cached (" + cacheProblem + ")" +
+                    (cacheProblem.find("CNNSCOPE_CACHE_DIR") == std::string::npos ? "; set CNNSCOPE_CACHE_DIR to a writable folder" : "");
     return true;
 }
 

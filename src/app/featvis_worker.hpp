@@ -30,16 +30,20 @@ struct FeatvisUnitKey {
     uint64_t seed = 0;
 };
 
-// The cache folder: $CNNSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/cnnscope, else ~/.cache/cnnscope;
-// then featvis/. Empty when none can be named (no HOME).
+// The cache folder: $CNNSCOPE_CACHE_DIR (made absolute), else $XDG_CACHE_HOME/cnnscope (when
+// absolute, as the XDG spec says), else ~/.cache/cnnscope; then featvis/. Empty when none can be
+// named (no HOME).
 std::string featvisCacheDir();
 // The model's part of the cache key: its label, weights file (with its size and modification
 // time), preprocessing, and the process's precision and convolution kernel, hashed (16 hex digits).
 std::string featvisModelKey(const Model& model);
-// DIR/MODELKEY/LAYER/cK_WxH_iN_sS.png (the layer name's characters other than [A-Za-z0-9_.-]
-// written as '_' plus their hex code).
+// DIR/MODELKEY/LAYER/cK_WxH_iN_sS.png, LAYER the layer's name with '_' written "__" and every
+// character other than [A-Za-z0-9-] as '_' and its two hex digits (so no two names share a folder).
 std::string featvisCachePath(const std::string& dir, const std::string& modelKey, const FeatvisUnitKey& k);
 
+// The folders from `dir` (the featvis cache) down to `file`'s are real folders where they exist,
+// not links (a link planted in the cache would move reads and writes elsewhere).
+Status checkCacheFolders(const std::string& dir, const std::string& file);
 // A cached image: a plain file (not a link), a PNG whose header says `size`, decoded as 8-bit BGR;
 // empty otherwise (missing, damaged, another size: it is made again).
 cv::Mat readFeatvisCache(const std::string& file, cv::Size size);
@@ -71,7 +75,16 @@ struct FeatvisResult {
     int channels = 0;          // the layer's
     std::string cacheFile;     // where it is (or was to be) written
     std::string modelKey;
-    std::string error;         // e.g. a layer the backward cannot go through; the cache not writable (a warning)
+    std::string error;         // e.g. a layer the backward cannot go through; the cache not writable (the image still shown)
+    // The request's first unit (the card's) once it is done, carried by every later result of the
+    // request, so a view that missed its result (latest-wins) still gets it.
+    struct Head {
+        int channel = -1;
+        bool done = false, cached = false;
+        cv::Mat image;
+        double activation = 0, msPerStep = 0;
+        std::string cacheFile, error;
+    } head;
 };
 
 class FeatvisWorker {
@@ -83,6 +96,9 @@ private:
     bool run(const FeatvisRequest& r, FeatvisResult& last);
     // The unit `c` of r: from the cache or optimised; false when cancelled (or failed: out.error).
     bool unit(const FeatvisRequest& r, int c, FeatvisResult& out);
+    void publish(FeatvisResult r);  // with the head attached
+
+    FeatvisResult::Head m_head;  // the running request's first unit, once done
 
     // Worker thread only:
     std::unique_ptr<Model> m_model;

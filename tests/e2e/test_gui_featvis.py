@@ -53,7 +53,7 @@ class GuiFeatvisTest(CliTest):
         return read_json(stats), read_png_bgr(shot)
 
     def cached(self, channel, steps=STEPS):
-        return glob.glob(os.path.join(self.cache, "*", LAYER, f"c{channel}_{SIZE}x{SIZE}_i{steps}_s0.png"))
+        return glob.glob(os.path.join(self.cache, "*", LAYER.replace("_", "__"), f"c{channel}_{SIZE}x{SIZE}_i{steps}_s0.png"))
 
     def test_the_sheet_is_the_featvis_commands_images_and_they_excite_their_units(self):
         st, shot = self.view("--featvis", "--featvis-size", str(SIZE), "--featvis-iterations", str(STEPS), "--featvis-sheet")
@@ -127,6 +127,31 @@ class GuiFeatvisTest(CliTest):
         fv = st["featvis"]
         self.assertEqual((fv["channel"], fv["done"], fv["cached"]), (5, True, False), fv)
         self.assertEqual(len(self.cached(5)), 1)
+        # The sheet asked on the command line, the card on another unit than the last one made:
+        # the card's result is not lost among the sheet's (latest-wins), and the run ends.
+        st, _ = self.view(*args, "--featvis-sheet", "--keys", "right,right,idle")
+        fv = st["featvis"]
+        self.assertEqual((fv["channel"], fv["done"], fv["sheet_done"]), (2, True, 8), fv)
+        self.assertTrue(fv["activation"] > 0, fv)
+
+    def test_links_planted_in_the_cache_are_not_followed(self):
+        args = ["--featvis", "--featvis-size", str(SIZE), "--featvis-iterations", "20"]
+        st, _ = self.view(*args)
+        key_dir = os.path.dirname(os.path.dirname(st["featvis"]["cache_file"]))
+        layer_dir = os.path.join(key_dir, LAYER.replace("_", "__"))
+        self.assertEqual(os.path.dirname(st["featvis"]["cache_file"]), layer_dir)
+        outside = self.path("outside")
+        os.makedirs(outside)
+        for f in os.listdir(layer_dir):
+            os.remove(os.path.join(layer_dir, f))
+        os.rmdir(layer_dir)
+        os.symlink(outside, layer_dir)
+        st, _ = self.view(*args)
+        fv = st["featvis"]
+        self.assertTrue(fv["done"] and not fv["cached"], fv)  # shown, not cached
+        self.assertIn("is a link", fv["error"])
+        self.assertIn("is a link", st["status_line"] if "status_line" in st else fv["error"])
+        self.assertEqual(os.listdir(outside), [])
 
     def test_a_newer_unit_cancels_the_one_that_runs(self):
         # Long optimisations: channel 0's and 1's are replaced by the next key before they finish,
