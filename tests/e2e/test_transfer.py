@@ -100,7 +100,7 @@ class TransferTest(CliTest):
                                  "--iterations", "100000", "--every", "1", "--out", out, "--json", self.path("s.json")],
                                 env=self.env, cwd=self.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 120
-        while time.time() < deadline and not any(f.startswith(".stop") or f.startswith("stop") for f in os.listdir(self.tmp)):
+        while time.time() < deadline and not any(f.startswith(".cnnscope-partial") or f.startswith("stop") for f in os.listdir(self.tmp)):
             time.sleep(0.2)
         time.sleep(2)
         proc.send_signal(signal.SIGINT)
