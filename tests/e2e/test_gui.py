@@ -25,7 +25,7 @@ def shader_resize(img, w, h):
     return img[ys][:, xs]
 
 
-class GuiTest(CliTest):
+class GuiBase(CliTest):
     def view(self, *args, frames=20):
         shot, stats = self.path("shot.png"), self.path("stats.json")
         for f in (shot, stats):
@@ -42,6 +42,10 @@ class GuiTest(CliTest):
         out = self.path(f"{layer}.npy")
         self.run_cli("dump", source, "--layer", layer, "--out", out, "--untrained")
         return np.load(out)[0]
+
+
+class GuiTest(GuiBase):
+    """Everything but the real-time rates (these run in parallel with other tests)."""
 
     def test_grid_on_screen_matches_the_cpu_colouring(self):
         shot, st = self.view(BABOON, "--untrained", "--layer", "block1_conv1", "--grid")
@@ -89,44 +93,6 @@ class GuiTest(CliTest):
         tile = shot[y0:y0 + g["tile_height"], x0:x0 + g["tile_width"]]
         ref = shader_resize(colour_with_matplotlib(act[c]), g["tile_width"], g["tile_height"])
         self.assertLess(np.mean(np.any(np.abs(tile - ref) > 2, axis=2)), 0.01)
-
-    def test_ui_does_not_wait_on_a_deep_layer(self):
-        # At 640x480 block5_conv4 takes hundreds of ms on these CPUs (at 224x224 oneDNN's Winograd
-        # makes it about as fast as llvmpipe draws); the window keeps rendering meanwhile.
-        # `idle` first: the first maps are on screen (a latency sample) however slow the machine is.
-        _, st = self.view(VTEST, "--untrained", "--layer", "block5_conv4", "--grid", "--input-size", "640x480", "--keys", "idle",
-                          frames=90)
-        self.assertEqual(st["layer"], "block5_conv4")
-        # Inference was timed; after `idle` a slow machine (ASan, load) may finish no further frame
-        # in the 90 the window draws: the rate is then 0, and a window that waited would be slower.
-        self.assertGreater(st["inference_ms"], 0, st)
-        self.assertGreater(st["render_fps"], 3 * st["inference_fps"], st)
-        self.assertGreater(st["latency_ms"]["p50"], 0)
-
-    def test_recording_from_the_window(self):
-        from PIL import Image
-        out = self.path("win.gif")
-        _, st = self.view(VTEST, "--untrained", "--layer", "block1_conv2", "--grid", "--record", out, frames=60)
-        with Image.open(out) as im:
-            self.assertGreaterEqual(im.n_frames, 5)
-            self.assertEqual(im.info.get("loop"), 0)
-            self.assertEqual(im.size[0], 640)  # the recording size, not the window's
-            self.assertGreater(im.size[1], 480)
-            durations = []
-            for i in range(1, im.n_frames):
-                im.seek(i)
-                durations.append(im.info["duration"])
-            # Real time between recorded frames: the clip's 10 fps, as a median (a loaded machine may
-            # stall single frames; a timing bound on every frame would make the test flaky).
-            self.assertTrue(all(d >= 10 for d in durations), durations)
-            self.assertTrue(90 <= float(np.median(durations)) <= 400, durations)
-            rgb = np.asarray(im.convert("RGB")).astype(int)
-        strip = rgb[482:]
-        self.assertTrue((strip.sum(axis=2) > 600).mean() > 0.02, "caption text missing")
-        maps = rgb[:480]
-        self.assertTrue((maps.sum(axis=2) > 60).mean() > 0.2, "no feature maps in the recording")
-        self.assertGreater(len(np.unique(maps.reshape(-1, 3), axis=0)), 50)
-        self.assertEqual(sorted(f for f in os.listdir(self.tmp) if f.endswith(".gif") or "partial" in f), ["win.gif"])
 
     def test_caption_time_of_a_still_image_is_never_before_the_start(self):
         import re
@@ -325,6 +291,50 @@ class GuiTest(CliTest):
         self.assertIn("bad value 'purple' for colormap", err)
         with open(self.settings_file()) as f:
             self.assertEqual(f.read(), text)
+
+
+
+class GuiRatesTest(GuiBase):
+    """The checks that read the window's real-time rates (frame durations of a recording, inference
+    fps beside render fps): ctest runs them alone (RUN_SERIAL), not beside another test on the cores."""
+
+    def test_ui_does_not_wait_on_a_deep_layer(self):
+        # At 640x480 block5_conv4 takes hundreds of ms on these CPUs (at 224x224 oneDNN's Winograd
+        # makes it about as fast as llvmpipe draws); the window keeps rendering meanwhile.
+        # `idle` first: the first maps are on screen (a latency sample) however slow the machine is.
+        _, st = self.view(VTEST, "--untrained", "--layer", "block5_conv4", "--grid", "--input-size", "640x480", "--keys", "idle",
+                          frames=90)
+        self.assertEqual(st["layer"], "block5_conv4")
+        # Inference was timed; after `idle` a slow machine (ASan, load) may finish no further frame
+        # in the 90 the window draws: the rate is then 0, and a window that waited would be slower.
+        self.assertGreater(st["inference_ms"], 0, st)
+        self.assertGreater(st["render_fps"], 3 * st["inference_fps"], st)
+        self.assertGreater(st["latency_ms"]["p50"], 0)
+
+    def test_recording_from_the_window(self):
+        from PIL import Image
+        out = self.path("win.gif")
+        _, st = self.view(VTEST, "--untrained", "--layer", "block1_conv2", "--grid", "--record", out, frames=60)
+        with Image.open(out) as im:
+            self.assertGreaterEqual(im.n_frames, 5)
+            self.assertEqual(im.info.get("loop"), 0)
+            self.assertEqual(im.size[0], 640)  # the recording size, not the window's
+            self.assertGreater(im.size[1], 480)
+            durations = []
+            for i in range(1, im.n_frames):
+                im.seek(i)
+                durations.append(im.info["duration"])
+            # Real time between recorded frames: the clip's 10 fps, as a median (a loaded machine may
+            # stall single frames; a timing bound on every frame would make the test flaky).
+            self.assertTrue(all(d >= 10 for d in durations), durations)
+            self.assertTrue(90 <= float(np.median(durations)) <= 400, durations)
+            rgb = np.asarray(im.convert("RGB")).astype(int)
+        strip = rgb[482:]
+        self.assertTrue((strip.sum(axis=2) > 600).mean() > 0.02, "caption text missing")
+        maps = rgb[:480]
+        self.assertTrue((maps.sum(axis=2) > 60).mean() > 0.2, "no feature maps in the recording")
+        self.assertGreater(len(np.unique(maps.reshape(-1, 3), axis=0)), 50)
+        self.assertEqual(sorted(f for f in os.listdir(self.tmp) if f.endswith(".gif") or "partial" in f), ["win.gif"])
 
 
 if __name__ == "__main__":
