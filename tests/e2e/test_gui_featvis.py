@@ -19,14 +19,11 @@ sys.path.insert(0, os.path.dirname(__file__))
 from helpers import BIN, DATA, CliTest, read_json, read_png_bgr, run_group  # noqa: E402
 import backward_ref as ref  # noqa: E402
 from test_featvis import LAYER, OTHERS, natural, tiny_net, torch_means  # noqa: E402
+from test_gui_layout import intersects  # noqa: E402
 
 SIZE = 40    # the working size of the images
 STEPS = 400
 PHOTO = os.path.join(DATA, "baboon.jpg")
-
-
-def intersects(a, b):
-    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
 
 
 class GuiFeatvisTest(CliTest):
