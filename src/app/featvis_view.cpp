@@ -3,6 +3,9 @@
 
 #include "app/view_options.hpp"
 #include "core/base/parse.hpp"
+#include "core/model/conv_mode.hpp"
+#include "core/model/model.hpp"
+#include "core/model/precision.hpp"
 #include "gfx/screen_layout.hpp"
 
 #include <opencv2/imgcodecs.hpp>
@@ -71,11 +74,13 @@ FeatvisRequest FeatvisView::wanted(const ViewContext& c) const {
     r.size = {c.inputs.featvisSize, c.inputs.featvisSize};
     r.iterations = c.inputs.featvisIterations;
     r.cacheDir = m_cacheDir;
+    r.engine = std::string(precisionName(currentPrecision().actual)) + " " + convModeName(convMode());
     return r;
 }
 
 bool FeatvisView::sameSettings(const FeatvisRequest& a, const FeatvisRequest& b) {
-    return a.generation == b.generation && a.layer == b.layer && a.size == b.size && a.iterations == b.iterations && a.seed == b.seed;
+    return a.generation == b.generation && a.layer == b.layer && a.size == b.size && a.iterations == b.iterations && a.seed == b.seed &&
+           a.engine == b.engine;
 }
 
 void FeatvisView::resetSheet(const FeatvisResult& r) {
@@ -93,9 +98,10 @@ void FeatvisView::resetSheet(const FeatvisResult& r) {
 }
 
 void FeatvisView::markDone(int k, const cv::Mat& image) {
-    if (k < 0 || k >= int(m_done.size()) || m_done[size_t(k)] || image.empty()) return;
+    if (k < 0 || k >= int(m_done.size()) || m_done[size_t(k)]) return;
     m_done[size_t(k)] = 1;
     ++m_doneCount;
+    if (image.empty()) return;  // it failed (said in the messages): its square stays grey
     cv::Mat thumb;
     cv::resize(image, thumb, {m_thumb, m_thumb}, 0, 0, cv::INTER_AREA);
     if (m_thumb >= 24) {  // its channel number in the corner, on a dark box
@@ -130,10 +136,9 @@ void FeatvisView::takeResults(ViewContext& c) {
                       (r.size.area() == 0 || r.size == m_asked.size) && (r.iterations == 0 || r.iterations == m_asked.iterations);
     if (!ours) return;  // for settings asked before the last change
     for (const std::string* e : {&r.head.error, &r.error})
-        if (!e->empty() && *e != m_postedError) {
+        if (!e->empty() && m_posted.insert(*e).second && m_posted.size() <= 8)  // each once per request, a few at most
             c.window.post(*e, ui::Message::Level::Error);  // also "not cached": the status line says it
-            m_postedError = *e;
-        }
+    if (r.last) m_workerDone = true;
     if (r.channel == m_cardChannel || r.channel < 0) {
         m_card = r;
         if (!r.image.empty()) m_cardRenderer.uploadFrame(r.image);
@@ -153,10 +158,7 @@ void FeatvisView::takeResults(ViewContext& c) {
         scanCache();
     }
     if (r.done) markDone(r.channel, r.image);
-    if (r.channel != m_lastResultChannel) {  // a unit finished whose result was not taken (latest-wins): the cache has it
-        m_lastResultChannel = r.channel;
-        if (c.inputs.featvisSheet) scanCache();
-    }
+    for (const auto& [k, image] : r.finished) markDone(k, image);  // units whose own results were not taken (latest-wins)
 }
 
 void FeatvisView::tick(ViewContext& c) {
@@ -168,7 +170,7 @@ void FeatvisView::tick(ViewContext& c) {
         }
         return;
     }
-    if (c.act.empty()) return;
+    if (c.act.empty() || !mapsOfModel(c.act, c.shownLayer, c.pipeline.model())) return;  // the old model's maps, still on screen
     if (!m_worker) {
         m_worker = std::make_unique<FeatvisWorker>();
         m_cacheDir = featvisCacheDir();
@@ -198,7 +200,8 @@ void FeatvisView::tick(ViewContext& c) {
     m_asked = want;
     m_askedSheet = sheet;
     m_hasAsked = true;
-    m_postedError.clear();
+    m_posted.clear();
+    m_workerDone = false;
     m_worker->submit(std::move(want));
 }
 
@@ -266,23 +269,21 @@ void FeatvisView::panel(ui::PanelInfo& info, const ViewContext& c) const {
 
 std::string FeatvisView::statsJson(const ViewContext& c) const {
     auto rect = [](const gfx::PixelRect& r) { return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h); };
-    std::string err;
-    for (char ch : m_card.error) err += ch == '"' || ch == '\\' ? std::string("\\") + ch : std::string(1, ch);
-    std::string file;
-    for (char ch : m_card.cacheFile) file += ch == '"' || ch == '\\' ? std::string("\\") + ch : std::string(1, ch);
     return cv::format(
         "{\"on\": %s, \"layer\": \"%s\", \"channel\": %d, \"step\": %d, \"iterations\": %d, \"size\": %d, \"done\": %s, \"cached\": %s, "
         "\"activation\": %.9g, \"frame_activation\": %.9g, \"ms_per_step\": %g, \"cache_file\": \"%s\", \"sheet\": %s, "
         "\"sheet_done\": %d, \"sheet_total\": %d, \"card_rect\": %s, \"sheet_rect\": %s, \"no_room\": %s, \"error\": \"%s\"}",
-        c.inputs.featvis ? "true" : "false", m_asked.layer.c_str(), m_card.channel, m_card.step, m_asked.iterations, m_asked.size.width,
-        m_card.done ? "true" : "false", m_card.cached ? "true" : "false", m_card.activation, m_frameMean, m_card.msPerStep, file.c_str(),
+        c.inputs.featvis ? "true" : "false", jsonEscape(m_asked.layer).c_str(), m_card.channel, m_card.step, m_asked.iterations, m_asked.size.width,
+        m_card.done ? "true" : "false", m_card.cached ? "true" : "false", m_card.activation, m_frameMean, m_card.msPerStep, jsonEscape(m_card.cacheFile).c_str(),
         c.inputs.featvisSheet ? "true" : "false", m_doneCount, int(m_done.size()), rect(m_cardRect).c_str(), rect(m_sheetRect).c_str(),
-        m_noRoom ? "true" : "false", err.c_str());
+        m_noRoom ? "true" : "false", jsonEscape(m_card.error).c_str());
 }
 
 bool FeatvisView::computing(const ViewContext& c) const {
     if (!c.inputs.featvis || c.comparing || c.act.empty()) return false;
+    if (!mapsOfModel(c.act, c.shownLayer, c.pipeline.model())) return true;  // the new model's maps are still to come
     if (!m_hasAsked || m_asked.layer != c.shownLayer || m_asked.generation != c.generation) return true;
+    if (m_workerDone) return false;  // every unit asked for was handed over (failed ones said in the messages)
     if (!m_card.error.empty() && !m_card.done) return false;  // said in the messages
     if (!m_card.done || m_card.channel != m_asked.channels.front()) return true;
     return c.inputs.featvisSheet && (m_done.empty() || m_doneCount < int(m_done.size()));

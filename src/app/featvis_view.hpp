@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,7 +50,8 @@ private:
     bool m_askedSheet = false;
     bool m_hasAsked = false;
     FeatvisResult m_card;       // the newest result for the card's unit (its image uploaded)
-    std::string m_postedError;
+    std::set<std::string> m_posted;  // the errors said for the last request
+    bool m_workerDone = false;        // the worker handed over the last request's every unit
     std::string m_cacheDir;
     // The pointer: the tile it rests on and since when; the card's unit.
     int m_hoverChannel = -1, m_cardChannel = -1, m_lastSelected = -1;
@@ -61,11 +63,10 @@ private:
     int m_doneCount = 0, m_sheetCols = 0, m_thumb = 0;
     cv::Mat m_sheet;
     bool m_sheetDirty = false;
-    int m_lastResultChannel = -1;
     gfx::ActivationRenderer m_cardRenderer, m_sheetRenderer;
     gfx::PixelRect m_cardRect, m_sheetRect;
-    double m_frameMean = 0;
-    bool m_noRoom = false;  // the window's canvas had no room for the card  // the card's unit's mean activation on the frame on screen
+    double m_frameMean = 0;  // the card's unit's mean activation on the frame on screen
+    bool m_noRoom = false;   // the window's canvas had no room for the card
 };
 
 }  // namespace cnnscope::app

@@ -165,21 +165,26 @@ bool FeatvisWorker::run(const FeatvisRequest& r, FeatvisResult& last) {
         m_fv.emplace(std::move(*fv));
         m_fvKey = {r.layer, -1, r.size, r.iterations, r.seed};
     }
+    m_modelKey = featvisModelKey(*m_model);  // the precision or kernel may have changed since the load
     m_head = FeatvisResult::Head();
-    for (int c : r.channels) {
+    m_finished.clear();
+    for (size_t i = 0; i < r.channels.size(); ++i) {
         FeatvisResult out;
-        const bool ok = unit(r, c, out);
+        const bool ok = unit(r, r.channels[i], out);
         if (!ok && out.error.empty()) return false;  // cancelled: the newer request runs next
         if (m_head.channel < 0)  // the card's unit: said with every later result
             m_head = {out.channel, out.done, out.cached, out.image, out.activation, out.msPerStep, out.cacheFile, out.error};
+        m_finished.emplace_back(out.channel, ok ? out.image : cv::Mat());  // a failed unit: the next one runs
+        out.last = i + 1 == r.channels.size();
         publish(std::move(out));
-        if (!ok || m_loop.superseded()) return false;
+        if (m_loop.superseded()) return false;
     }
     return false;  // every unit was handed over as it finished
 }
 
 void FeatvisWorker::publish(FeatvisResult r) {
     r.head = m_head;
+    r.finished = m_finished;  // shallow copies of the images
     m_loop.publishPartial(std::move(r));
 }
 

@@ -57,6 +57,7 @@ struct FeatvisRequest {
     int iterations = 256;
     uint64_t seed = 0;
     std::string cacheDir;          // empty: no cache
+    std::string engine;            // the precision and convolution kernel the window runs (part of the settings)
 };
 
 struct FeatvisResult {
@@ -85,6 +86,10 @@ struct FeatvisResult {
         double activation = 0, msPerStep = 0;
         std::string cacheFile, error;
     } head;
+    // Every unit of the request finished so far, with its image (empty: it failed), so a view that
+    // missed results still gets them all; `last`: the worker has finished the request.
+    std::vector<std::pair<int, cv::Mat>> finished;
+    bool last = false;
 };
 
 class FeatvisWorker {
@@ -99,6 +104,7 @@ private:
     void publish(FeatvisResult r);  // with the head attached
 
     FeatvisResult::Head m_head;  // the running request's first unit, once done
+    std::vector<std::pair<int, cv::Mat>> m_finished;  // the running request's finished units
 
     // Worker thread only:
     std::unique_ptr<Model> m_model;

@@ -149,6 +149,17 @@ class GuiFeatvisTest(CliTest):
         self.assertIn("is a link", fv["error"])
         self.assertIn("is a link", st["status_line"] if "status_line" in st else fv["error"])
         self.assertEqual(os.listdir(outside), [])
+        # No cache at all (its folder is a file) and units faster than a UI frame: the sheet still
+        # fills from the results alone, and the run ends.
+        blocked = self.path("blocked")
+        with open(blocked, "w") as f:
+            f.write("not a folder")
+        self.env["CNNSCOPE_CACHE_DIR"] = blocked
+        st, _ = self.view("--featvis", "--featvis-size", str(SIZE), "--featvis-iterations", "1", "--featvis-sheet")
+        fv = st["featvis"]
+        self.assertEqual((fv["done"], fv["cached"], fv["sheet_done"], fv["sheet_total"]), (True, False, 8, 8), fv)
+        self.assertIn("not cached", fv["error"])
+        self.assertIn("CNNSCOPE_CACHE_DIR", fv["error"])
 
     def test_a_newer_unit_cancels_the_one_that_runs(self):
         # Long optimisations: channel 0's and 1's are replaced by the next key before they finish,
