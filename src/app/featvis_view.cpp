@@ -138,7 +138,7 @@ void FeatvisView::takeResults(ViewContext& c) {
     for (const std::string* e : {&r.head.error, &r.error})
         if (!e->empty() && m_posted.insert(*e).second && m_posted.size() <= 8)  // each once per request, a few at most
             c.window.post(*e, ui::Message::Level::Error);  // also "not cached": the status line says it
-    if (r.last) m_workerDone = true;
+    if (r.last && r.serial == m_asked.serial) m_workerDone = true;  // not an older request's end (same settings, another unit)
     if (r.channel == m_cardChannel || r.channel < 0) {
         m_card = r;
         if (!r.image.empty()) m_cardRenderer.uploadFrame(r.image);
@@ -197,6 +197,7 @@ void FeatvisView::tick(ViewContext& c) {
         m_card.channel = want.channels.front();
     }
     want.model = c.window.workerModelOptions();
+    want.serial = m_asked.serial + 1;
     m_asked = want;
     m_askedSheet = sheet;
     m_hasAsked = true;

@@ -121,6 +121,7 @@ cv::Mat readFeatvisCache(const std::string& file, cv::Size size) {
 
 bool FeatvisWorker::run(const FeatvisRequest& r, FeatvisResult& last) {
     last = FeatvisResult();
+    last.serial = r.serial;
     last.generation = r.generation;
     last.layer = r.layer;
     last.channel = r.channels.empty() ? -1 : r.channels.front();
@@ -165,6 +166,7 @@ bool FeatvisWorker::run(const FeatvisRequest& r, FeatvisResult& last) {
         m_fv.emplace(std::move(*fv));
         m_fvKey = {r.layer, -1, r.size, r.iterations, r.seed};
     }
+    m_serial = r.serial;
     m_modelKey = featvisModelKey(*m_model);  // the precision or kernel may have changed since the load
     m_head = FeatvisResult::Head();
     m_finished.clear();
@@ -183,6 +185,7 @@ bool FeatvisWorker::run(const FeatvisRequest& r, FeatvisResult& last) {
 }
 
 void FeatvisWorker::publish(FeatvisResult r) {
+    r.serial = m_serial;
     r.head = m_head;
     r.finished = m_finished;  // shallow copies of the images
     m_loop.publishPartial(std::move(r));

@@ -58,6 +58,7 @@ struct FeatvisRequest {
     uint64_t seed = 0;
     std::string cacheDir;          // empty: no cache
     std::string engine;            // the precision and convolution kernel the window runs (part of the settings)
+    uint64_t serial = 0;           // the view's count of its requests (results say which they answer)
 };
 
 struct FeatvisResult {
@@ -90,6 +91,7 @@ struct FeatvisResult {
     // missed results still gets them all; `last`: the worker has finished the request.
     std::vector<std::pair<int, cv::Mat>> finished;
     bool last = false;
+    uint64_t serial = 0;  // the request's
 };
 
 class FeatvisWorker {
@@ -105,6 +107,7 @@ private:
 
     FeatvisResult::Head m_head;  // the running request's first unit, once done
     std::vector<std::pair<int, cv::Mat>> m_finished;  // the running request's finished units
+    uint64_t m_serial = 0;                             // the running request's
 
     // Worker thread only:
     std::unique_ptr<Model> m_model;
