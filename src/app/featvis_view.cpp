@@ -135,30 +135,32 @@ void FeatvisView::takeResults(ViewContext& c) {
     const bool ours = r.generation == m_asked.generation && r.layer == m_asked.layer && r.seed == m_asked.seed &&
                       (r.size.area() == 0 || r.size == m_asked.size) && (r.iterations == 0 || r.iterations == m_asked.iterations);
     if (!ours) return;  // for settings asked before the last change
-    for (const std::string* e : {&r.head.error, &r.error})
-        if (!e->empty() && m_posted.insert(*e).second && m_posted.size() <= 8)  // each once per request, a few at most
-            c.window.post(*e, ui::Message::Level::Error);  // also "not cached": the status line says it
+    auto say = [&](const std::string& e) {  // each once per request, a few at most; "not cached" too: the status line says it
+        if (!e.empty() && m_posted.insert(e).second && m_posted.size() <= 8) c.window.post(e, ui::Message::Level::Error);
+    };
+    say(r.error);
+    for (const FeatvisResult::Finished& f : r.finished) say(f.error);
     if (r.last && r.serial == m_asked.serial) m_workerDone = true;  // not an older request's end (same settings, another unit)
     if (r.channel == m_cardChannel || r.channel < 0) {
         m_card = r;
         if (!r.image.empty()) m_cardRenderer.uploadFrame(r.image);
         m_card.image.release();
-    } else if (r.head.done && r.head.channel == m_cardChannel && !(m_card.done && m_card.channel == m_cardChannel)) {
-        // The card's unit finished while its own result was replaced by a later unit's (latest-wins).
-        FeatvisResult h;
-        h.generation = r.generation, h.layer = r.layer, h.channel = r.head.channel, h.size = r.size, h.iterations = r.iterations;
-        h.seed = r.seed, h.step = r.iterations, h.done = true, h.cached = r.head.cached, h.activation = r.head.activation;
-        h.msPerStep = r.head.msPerStep, h.channels = r.channels, h.cacheFile = r.head.cacheFile, h.modelKey = r.modelKey;
-        h.error = r.head.error;
-        if (!r.head.image.empty()) m_cardRenderer.uploadFrame(r.head.image);
-        m_card = h;
     }
     if (r.channels > 0 && (m_done.size() != size_t(r.channels) || !sameSettings(m_sheetFor, m_asked) || m_sheetModelKey != r.modelKey)) {
         resetSheet(r);
         scanCache();
     }
     if (r.done) markDone(r.channel, r.image);
-    for (const auto& [k, image] : r.finished) markDone(k, image);  // units whose own results were not taken (latest-wins)
+    for (const FeatvisResult::Finished& f : r.finished) {  // units whose own results were not taken (latest-wins)
+        markDone(f.channel, f.image);
+        if (f.channel != m_cardChannel || f.image.empty() || (m_card.done && m_card.channel == f.channel)) continue;
+        FeatvisResult h;  // the card's unit finished while its own result was replaced by a later unit's
+        h.generation = r.generation, h.layer = r.layer, h.channel = f.channel, h.size = r.size, h.iterations = r.iterations;
+        h.seed = r.seed, h.step = r.iterations, h.done = true, h.cached = f.cached, h.activation = f.activation;
+        h.msPerStep = f.msPerStep, h.channels = r.channels, h.cacheFile = f.cacheFile, h.modelKey = r.modelKey, h.error = f.error;
+        m_cardRenderer.uploadFrame(f.image);
+        m_card = h;
+    }
 }
 
 void FeatvisView::tick(ViewContext& c) {
@@ -186,12 +188,11 @@ void FeatvisView::tick(ViewContext& c) {
     if (want.channels.empty()) return;
     const bool sheet = c.inputs.featvisSheet;
     if (m_hasAsked && sameSettings(m_asked, want) && m_asked.channels.front() == want.channels.front() && m_askedSheet == sheet) return;
-    if (sheet && sameSettings(m_sheetFor, want))  // the sheet's units not done yet, in channel order after the card's
-        for (int k = 0; k < int(m_done.size()); ++k)
-            if (!m_done[size_t(k)] && k != want.channels.front()) want.channels.push_back(k);
-    if (sheet && !sameSettings(m_sheetFor, want))  // the layer's count comes with the first result: ask for all
+    if (sheet) {  // then the sheet's units not done yet, in channel order (all of them until its first result)
+        const bool known = sameSettings(m_sheetFor, want) && int(m_done.size()) == C;
         for (int k = 0; k < C; ++k)
-            if (k != want.channels.front()) want.channels.push_back(k);
+            if (k != want.channels.front() && !(known && m_done[size_t(k)])) want.channels.push_back(k);
+    }
     if (!(m_hasAsked && sameSettings(m_asked, want) && m_card.channel == want.channels.front())) {  // another unit, or other settings
         m_card = FeatvisResult();
         m_card.channel = want.channels.front();

@@ -137,12 +137,8 @@ bool FeatvisWorker::run(const FeatvisRequest& r, FeatvisResult& last) {
         o.quiet = true;
         o.style.clear();  // the unit's own network: no style stage in front
         auto model = session::loadModel(o);
-        if (model) {
-            m_model = std::make_unique<Model>(std::move(*model));
-            m_modelKey = featvisModelKey(*m_model);
-        } else {
-            m_modelError = model.error();
-        }
+        if (model) m_model = std::make_unique<Model>(std::move(*model));
+        else m_modelError = model.error();
     }
     if (!m_model) {
         last.error = "feature visualisation: " + m_modelError;
@@ -167,16 +163,14 @@ bool FeatvisWorker::run(const FeatvisRequest& r, FeatvisResult& last) {
         m_fvKey = {r.layer, -1, r.size, r.iterations, r.seed};
     }
     m_serial = r.serial;
-    m_modelKey = featvisModelKey(*m_model);  // the precision or kernel may have changed since the load
-    m_head = FeatvisResult::Head();
+    m_modelKey = featvisModelKey(*m_model);  // for each request: the precision or kernel may have changed since the load
     m_finished.clear();
     for (size_t i = 0; i < r.channels.size(); ++i) {
         FeatvisResult out;
         const bool ok = unit(r, r.channels[i], out);
         if (!ok && out.error.empty()) return false;  // cancelled: the newer request runs next
-        if (m_head.channel < 0)  // the card's unit: said with every later result
-            m_head = {out.channel, out.done, out.cached, out.image, out.activation, out.msPerStep, out.cacheFile, out.error};
-        m_finished.emplace_back(out.channel, ok ? out.image : cv::Mat());  // a failed unit: the next one runs
+        // Said with every later result; a failed unit is listed too, and the next one runs.
+        m_finished.push_back({out.channel, ok ? out.image : cv::Mat(), out.cached, out.activation, out.msPerStep, out.cacheFile, out.error});
         out.last = i + 1 == r.channels.size();
         publish(std::move(out));
         if (m_loop.superseded()) return false;
@@ -186,7 +180,6 @@ bool FeatvisWorker::run(const FeatvisRequest& r, FeatvisResult& last) {
 
 void FeatvisWorker::publish(FeatvisResult r) {
     r.serial = m_serial;
-    r.head = m_head;
     r.finished = m_finished;  // shallow copies of the images
     m_loop.publishPartial(std::move(r));
 }

@@ -78,18 +78,17 @@ struct FeatvisResult {
     std::string cacheFile;     // where it is (or was to be) written
     std::string modelKey;
     std::string error;         // e.g. a layer the backward cannot go through; the cache not writable (the image still shown)
-    // The request's first unit (the card's) once it is done, carried by every later result of the
-    // request, so a view that missed its result (latest-wins) still gets it.
-    struct Head {
+    // Every unit of the request finished so far, the card's first, carried by every later result
+    // of the request, so a view that missed their own results (latest-wins) still gets them all;
+    // `last`: the worker has finished the request.
+    struct Finished {
         int channel = -1;
-        bool done = false, cached = false;
-        cv::Mat image;
+        cv::Mat image;  // empty: it failed (error says why)
+        bool cached = false;
         double activation = 0, msPerStep = 0;
         std::string cacheFile, error;
-    } head;
-    // Every unit of the request finished so far, with its image (empty: it failed), so a view that
-    // missed results still gets them all; `last`: the worker has finished the request.
-    std::vector<std::pair<int, cv::Mat>> finished;
+    };
+    std::vector<Finished> finished;
     bool last = false;
     uint64_t serial = 0;  // the request's
 };
@@ -103,10 +102,9 @@ private:
     bool run(const FeatvisRequest& r, FeatvisResult& last);
     // The unit `c` of r: from the cache or optimised; false when cancelled (or failed: out.error).
     bool unit(const FeatvisRequest& r, int c, FeatvisResult& out);
-    void publish(FeatvisResult r);  // with the head attached
+    void publish(FeatvisResult r);  // with the request's finished units attached
 
-    FeatvisResult::Head m_head;  // the running request's first unit, once done
-    std::vector<std::pair<int, cv::Mat>> m_finished;  // the running request's finished units
+    std::vector<FeatvisResult::Finished> m_finished;  // the running request's finished units
     uint64_t m_serial = 0;                             // the running request's
 
     // Worker thread only:
