@@ -108,11 +108,10 @@ void CompareView::captionFacts(CaptionFacts& f, const ViewContext& c) const {
 }
 
 std::string CompareView::statsFields(const ViewContext& c) const {
-    auto rect = [](const gfx::PixelRect& r) { return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h); };
     std::string rects;
     for (int side = 0; side < 2; ++side)
-        rects += cv::format("%s{\"frame\": %s, \"maps\": %s, \"gram\": %s}", side ? ", " : "", rect(m_rects[side].frame).c_str(),
-                            rect(m_rects[side].maps).c_str(), rect(m_rects[side].gram).c_str());
+        rects += cv::format("%s{\"frame\": %s, \"maps\": %s, \"gram\": %s}", side ? ", " : "", gfx::rectJson(m_rects[side].frame).c_str(),
+                            gfx::rectJson(m_rects[side].maps).c_str(), gfx::rectJson(m_rects[side].gram).c_str());
     std::ostringstream g;
     g << m_gramDistance;  // as the stats JSON always printed it
     return std::string("  \"compare\": ") + (c.comparing ? "true" : "false") + ",\n  \"gram_distance\": " + g.str() +

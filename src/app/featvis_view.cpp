@@ -270,14 +270,13 @@ void FeatvisView::panel(ui::PanelInfo& info, const ViewContext& c) const {
 }
 
 std::string FeatvisView::statsJson(const ViewContext& c) const {
-    auto rect = [](const gfx::PixelRect& r) { return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h); };
     return cv::format(
         "{\"on\": %s, \"layer\": \"%s\", \"channel\": %d, \"step\": %d, \"iterations\": %d, \"size\": %d, \"done\": %s, \"cached\": %s, "
         "\"activation\": %.9g, \"frame_activation\": %.9g, \"ms_per_step\": %g, \"cache_file\": \"%s\", \"sheet\": %s, "
         "\"sheet_done\": %d, \"sheet_total\": %d, \"card_rect\": %s, \"sheet_rect\": %s, \"no_room\": %s, \"error\": \"%s\"}",
         c.inputs.featvis ? "true" : "false", jsonEscape(m_asked.layer).c_str(), m_card.channel, m_card.step, m_asked.iterations, m_asked.size.width,
         m_card.done ? "true" : "false", m_card.cached ? "true" : "false", m_card.activation, m_frameMean, m_card.msPerStep, jsonEscape(m_card.cacheFile).c_str(),
-        c.inputs.featvisSheet ? "true" : "false", m_doneCount, int(m_done.size()), rect(m_cardRect).c_str(), rect(m_sheetRect).c_str(),
+        c.inputs.featvisSheet ? "true" : "false", m_doneCount, int(m_done.size()), gfx::rectJson(m_cardRect).c_str(), gfx::rectJson(m_sheetRect).c_str(),
         m_noRoom ? "true" : "false", jsonEscape(m_card.error).c_str());
 }
 

@@ -23,10 +23,6 @@ constexpr int kM2Gap = 10, kM2Label = 36;  // between the panes; room above each
 std::string normKey(const Normalization& n) {
     return cv::format("%d %g %g %g", int(n.mode), double(n.fixedLo), double(n.fixedHi), double(n.percentile));
 }
-
-std::string rectJson(const gfx::PixelRect& r) {
-    return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h);
-}
 }  // namespace
 
 session::CommonOptions Model2View::options(const session::CommonOptions& base, const std::string& spec) {
@@ -274,7 +270,7 @@ std::string Model2View::statsJson(bool shown) const {
     std::string rects[2];
     for (int k = 0; k < 2; ++k) {
         const gfx::PixelRect* rs = k == 0 ? m_rects : m_rectsOffscreen;
-        rects[k] = "{\"a\": " + rectJson(rs[0]) + ", \"b\": " + rectJson(rs[1]) + ", \"diff\": " + rectJson(rs[2]) + "}";
+        rects[k] = "{\"a\": " + gfx::rectJson(rs[0]) + ", \"b\": " + gfx::rectJson(rs[1]) + ", \"diff\": " + gfx::rectJson(rs[2]) + "}";
     }
     return "{\"name\": \"" + jsonEscape(s.label) + "\", \"source\": \"" + jsonEscape(s.source) + "\", \"spec\": \"" + jsonEscape(s.spec) +
            "\", \"loaded\": " + (s.loaded ? "true" : "false") + ", \"error\": \"" + jsonEscape(s.error.empty() ? r.error : s.error) +

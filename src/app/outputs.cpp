@@ -183,9 +183,6 @@ Status Gui::checkViewOutputs(const Model* model) const {
 }
 
 namespace {
-std::string rectJson(const gfx::PixelRect& r) {
-    return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h);
-}
 std::string paneNames(const std::vector<gfx::Pane>& panes) {
     std::string t;
     for (const gfx::Pane& p : panes) t += (t.empty() ? "\"" : ", \"") + p.name + "\"";
@@ -199,8 +196,8 @@ std::string Gui::canvasJson() const {
     std::string columns;
     for (const View* v : m_plan.columns) columns += (columns.empty() ? "" : ", ") + name(v);
     return "{\"canvas\": " + name(m_plan.canvas) + ", \"compare\": " + (m_plan.compare ? "true" : "false") + ", \"columns\": [" +
-           columns + "], \"maps\": " + name(m_plan.maps) + ", \"window\": {\"maps_rect\": " + rectJson(m_screen.mapsRect) +
-           ", \"panes\": " + paneNames(m_screen.panes) + "}, \"offscreen\": {\"maps_rect\": " + rectJson(m_offscreenDraw.mapsRect) +
+           columns + "], \"maps\": " + name(m_plan.maps) + ", \"window\": {\"maps_rect\": " + gfx::rectJson(m_screen.mapsRect) +
+           ", \"panes\": " + paneNames(m_screen.panes) + "}, \"offscreen\": {\"maps_rect\": " + gfx::rectJson(m_offscreenDraw.mapsRect) +
            ", \"panes\": " + paneNames(m_offscreenDraw.panes) + "}}";
 }
 

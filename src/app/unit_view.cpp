@@ -225,7 +225,6 @@ std::string UnitView::statsJson(const ViewContext& c) const {
     const Shown s = shown(c);
     const int backprop = c.inputs.backprop;
     const DrawTarget& pt = c.screen;
-    auto rect = [](const gfx::PixelRect& r) { return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h); };
     const char* names[] = {"off", "guided", "deconv", "grad"};
     int ch = -1, tx = -1, ty = -1;
     c.hovered(ch, tx, ty);
@@ -235,12 +234,12 @@ std::string UnitView::statsJson(const ViewContext& c) const {
         "\"x\": %d, \"y\": %d, \"field\": [%d, %d, %d, %d], \"peak\": [%d, %d]}, \"topk_rect\": %s, \"topk_fed\": %llu, "
         "\"topk_ms\": %g, \"backprop_input\": [%d, %d], \"backprop_generation\": %llu, \"generation\": %llu, "
         "\"backprop_rect_offscreen\": %s}",
-        names[std::clamp(backprop, 0, 3)], rect(m_rect).c_str(), rect(pt.frameRect).c_str(), percentile(m_ms, 50), m_result.forwardMs,
+        names[std::clamp(backprop, 0, 3)], gfx::rectJson(m_rect).c_str(), gfx::rectJson(pt.frameRect).c_str(), percentile(m_ms, 50), m_result.forwardMs,
         m_result.backwardMs, int(m_ms.size()), (unsigned long long)m_result.frameId, (unsigned long long)s.frameId, ch, tx, ty,
-        m_hoverField.x, m_hoverField.y, m_hoverField.width, m_hoverField.height, m_hoverPeak.x, m_hoverPeak.y, rect(m_topkRect).c_str(),
+        m_hoverField.x, m_hoverField.y, m_hoverField.width, m_hoverField.height, m_hoverPeak.x, m_hoverPeak.y, gfx::rectJson(m_topkRect).c_str(),
         (unsigned long long)(m_topk ? m_topk->fed() : 0), m_topk ? m_topk->lastMs() : 0.0, m_result.blobSize.width,
         m_result.blobSize.height, (unsigned long long)m_result.generation, (unsigned long long)s.generation,
-        rect(m_rectOffscreen).c_str());
+        gfx::rectJson(m_rectOffscreen).c_str());
 }
 
 // [SECTION] The view contract.

@@ -230,11 +230,10 @@ std::string WhyView::captionSuffix(const ViewContext& c) const {
 
 std::string WhyView::statsJson(const ViewContext& c) const {
     if (!c.inputs.why) return "{\"on\": false}";
-    auto rect = [](const gfx::PixelRect& r) { return cv::format("{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h); };
     std::string s = "{\"on\": true, \"error\": \"" + jsonEscape(m_result.error) + "\"";
     s += ", \"frame_id\": " + std::to_string(m_result.frameId) + ", \"shown_frame_id\": " + std::to_string(c.shownFrameId);
     s += ", \"layer\": \"" + jsonEscape(m_result.layer) + "\", \"method\": \"" + camMethodName(m_result.method) + "\"";
-    s += ", \"rect\": " + rect(m_rect);
+    s += ", \"rect\": " + gfx::rectJson(m_rect);
     if (m_result.error.empty() && !m_result.cam.logits.empty()) {
         const cv::Mat& map = m_result.cam.map;
         double lo = 0, hi = 0;

@@ -36,6 +36,12 @@ TitledPane titled(const PixelRect& area, int titleHeight) {
     return {{area.x, area.y, area.w, t}, {area.x, area.y + t, area.w, std::max(1, area.h - t)}};
 }
 
+std::string rectJson(const PixelRect& r) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "{\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}", r.x, r.y, r.w, r.h);
+    return buf;
+}
+
 std::string layoutJson(const std::vector<LayoutElement>& elements, int width, int height) {
     std::string j = "{\"width\": " + std::to_string(width) + ", \"height\": " + std::to_string(height) + ", \"elements\": [";
     bool first = true;

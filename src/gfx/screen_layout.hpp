@@ -54,6 +54,8 @@ struct LayoutElement {
     PixelRect rect;
 };
 std::string layoutJson(const std::vector<LayoutElement>& elements, int width, int height);
+// {"x": X, "y": Y, "width": W, "height": H}: a rectangle in the stats JSON.
+std::string rectJson(const PixelRect& r);
 // The first pair of elements that intersect, or one that leaves the window: "" when none.
 std::string layoutProblem(const std::vector<LayoutElement>& elements, int width, int height);
 
