@@ -4,37 +4,53 @@
 #include "gfx/activation_renderer.hpp"
 
 #include <GLFW/glfw3.h>
+#include <string>
 #include <doctest/doctest.h>
 
 using namespace cnnscope;
 
 namespace {
 
+// One GL context for the whole process, made on first use and ended at exit. Each test case used
+// to make its own: closing the last connection makes Xvfb reset, and a reconnect that lands in
+// the reset fails (CI saw the second case's window come back null under ASan).
 struct GlContext {
     GLFWwindow* window = nullptr;
+    std::string error;
     GlContext() {
-        if (!glfwInit()) return;
+        glfwSetErrorCallback(nullptr);
+        if (!glfwInit()) { error = lastError("glfwInit"); return; }
         glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
         glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
         glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
         glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
         glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
         window = glfwCreateWindow(1100, 300, "test", nullptr, nullptr);
-        if (!window) return;
+        if (!window) { error = lastError("glfwCreateWindow"); return; }
         glfwMakeContextCurrent(window);
-        if (!gladLoadGL(glfwGetProcAddress)) window = nullptr;
+        if (!gladLoadGL(glfwGetProcAddress)) { error = "gladLoadGL failed"; window = nullptr; }
     }
     ~GlContext() {
         if (window) glfwDestroyWindow(window);
         glfwTerminate();
     }
+    static std::string lastError(const char* what) {
+        const char* d = nullptr;
+        glfwGetError(&d);
+        return std::string(what) + " failed: " + (d ? d : "no GLFW description") + " (run under xvfb-run)";
+    }
 };
+
+GlContext& gl() {
+    static GlContext ctx;
+    return ctx;
+}
 
 }  // namespace
 
 TEST_CASE("every shader colormap matches its CPU twin (99% exact - the rest one level or one LUT entry off at a tie)") {
-    GlContext gl;
-    REQUIRE_MESSAGE(gl.window, "no GL 3.3 context: run under xvfb-run");
+    GlContext& gl = ::gl();
+    REQUIRE_MESSAGE(gl.window, gl.error);
     gfx::ActivationRenderer r;
     std::string error;
     REQUIRE_MESSAGE(r.init(&error), error);
@@ -80,8 +96,8 @@ TEST_CASE("every shader colormap matches its CPU twin (99% exact - the rest one 
 }
 
 TEST_CASE("grid layout in the shader puts channel c where GridLayout says") {
-    GlContext gl;
-    REQUIRE(gl.window);
+    GlContext& gl = ::gl();
+    REQUIRE_MESSAGE(gl.window, gl.error);
     gfx::ActivationRenderer r;
     std::string error;
     REQUIRE(r.init(&error));
