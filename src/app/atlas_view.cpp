@@ -201,7 +201,9 @@ void AtlasView::tick(ViewContext& c) {
 
 gfx::PixelRect AtlasView::draw(const gfx::PixelRect& area, DrawTarget& t, ViewContext& c) {
     draw(area, t.fbHeight, t.live, c.view.colormap, c.view.norm.gamma);
-    if (t.live) t.panes.push_back({"atlas", "", {}, area});
+    // The atlas fills the canvas: its title is the caption strip's ("atlas: every conv channel"),
+    // the bands carry the layer names.
+    if (t.live) t.panes.push_back({"atlas", "atlas: every conv channel", {}, area});
     return {};
 }
 

@@ -56,10 +56,14 @@ gfx::PixelRect CompareView::draw(const gfx::PixelRect& area, DrawTarget& t, View
     std::vector<gfx::Pane> sides;
     const char* parts[] = {"frame", "maps", "gram"};
     for (int side = 0; side < 2; ++side) {
+        // the titles overlay() draws above each part
+        const CompareLabels labels =
+            compareLabels(side, c.pipeline.styleLabel(), c.shownLayer, m_gram.mapSize().width, m_gramDistance, CaptionFor::Screen);
+        const std::string* titles[] = {&labels.title, &labels.layer, &labels.gram};
         const gfx::PixelRect* r[] = {&l.side[side].frame, &l.side[side].maps, &l.side[side].gram};
         for (int k = 0; k < 3; ++k)
             if (r[k]->w > 0)
-                sides.push_back({std::string(side ? "stylised_" : "original_") + parts[k], "", {r[k]->x, r[k]->y - 17, r[k]->w, 17}, *r[k]});
+                sides.push_back({std::string(side ? "stylised_" : "original_") + parts[k], *titles[k], {r[k]->x, r[k]->y - 17, r[k]->w, 17}, *r[k]});
     }
     t.panes.insert(t.panes.begin(), sides.begin(), sides.end());  // before the columns' panes
     // Hover, clicks and the highlight follow the stylised side.

@@ -211,11 +211,14 @@ std::array<std::string, 2> Model2View::label(int pane, const Labels& l) const {
     }
 }
 
-void Model2View::layoutPanes(std::vector<gfx::Pane>& out) const {
+void Model2View::layoutPanes(std::vector<gfx::Pane>& out, const Labels& l) const {
     const char* names[] = {"model2_a", "model2_b", "model2_diff"};
     for (int i = 0; i < 3; ++i)
-        if (m_rects[i].w > 0)
-            out.push_back({names[i], "", {m_rects[i].x, m_rects[i].y - kM2Label, m_rects[i].w, kM2Label}, m_rects[i]});
+        if (m_rects[i].w > 0) {
+            const auto text = label(i, l);  // the two lines drawLabels() puts above the pane
+            out.push_back({names[i], text[1].empty() ? text[0] : text[0] + " | " + text[1],
+                           {m_rects[i].x, m_rects[i].y - kM2Label, m_rects[i].w, kM2Label}, m_rects[i]});
+        }
 }
 
 void Model2View::drawLabels(ImDrawList* dl, const Labels& l) const {
@@ -323,7 +326,7 @@ void Model2View::tick(ViewContext& c) {
 
 gfx::PixelRect Model2View::draw(const gfx::PixelRect& area, DrawTarget& t, ViewContext& c) {
     draw(area, t.fbHeight, t.live, c.view, c.maps, t.mapsRect, t.grid);
-    if (t.live) layoutPanes(t.panes);
+    if (t.live) layoutPanes(t.panes, labels(c));
     return {};
 }
 

@@ -80,7 +80,7 @@ public:
     std::string statsJson(bool shown) const;
     // The window's panes and their label strips, for the layout check; the A - B pane's max |A-B|
     // (-1: no difference on screen).
-    void layoutPanes(std::vector<gfx::Pane>& out) const;
+    void layoutPanes(std::vector<gfx::Pane>& out, const Labels& l) const;
     double differenceMax() const { return m_result.actB.empty() || !m_result.error.empty() ? -1.0 : double(m_result.maxAbs); }
 
 private:

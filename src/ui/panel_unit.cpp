@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 namespace cnnscope::ui {
 
@@ -34,13 +36,17 @@ void unitSection(const PanelInfo& info, PanelInputs& in) {
                           "cached on disk, so a second look is instant");
     if (in.featvis) {
         const FeatvisInfo& f = info.featvis;
-        static const int sizes[] = {64, 96, 128, 192, 256};
-        const char* sizeNames[] = {"64", "96", "128", "192", "256"};
-        int si = 2;
-        for (int i = 0; i < 5; ++i)
-            if (sizes[i] == in.featvisSize) si = i;
+        // The usual sizes, and the one in use when --featvis-size (16..512) gave another.
+        std::vector<int> sizes = {64, 96, 128, 192, 256};
+        if (std::find(sizes.begin(), sizes.end(), in.featvisSize) == sizes.end())
+            sizes.insert(std::upper_bound(sizes.begin(), sizes.end(), in.featvisSize), in.featvisSize);
+        std::vector<std::string> names;
+        for (int v : sizes) names.push_back(std::to_string(v));
+        std::vector<const char*> sizeNames;
+        for (const auto& n : names) sizeNames.push_back(n.c_str());
+        int si = int(std::find(sizes.begin(), sizes.end(), in.featvisSize) - sizes.begin());
         ImGui::SetNextItemWidth(70);
-        if (ImGui::Combo("size", &si, sizeNames, 5)) in.featvisSize = sizes[si];
+        if (ImGui::Combo("size", &si, sizeNames.data(), int(sizeNames.size()))) in.featvisSize = sizes[size_t(si)];
         ImGui::SameLine();
         ImGui::SetNextItemWidth(100);
         ImGui::InputInt("steps", &in.featvisIterations, 64, 256);

@@ -19,6 +19,7 @@ import helpers  # noqa: E402
 from helpers import BIN, DATA, VTEST, CliTest, read_png_bgr, run_group  # noqa: E402
 
 BABOON = os.path.join(DATA, "baboon.jpg")
+GRAF = os.path.join(DATA, "graf1.png")
 window_env = getattr(helpers, "window_env", lambda e: e)
 SIZES = ("1280x720", "1600x900")
 
@@ -90,6 +91,31 @@ class GuiLayoutTest(CliTest):
                     cb = next(e for e in st["layout"]["elements"] if e["name"] == "colorbar")
                     strip = shot[cb["y"]:cb["y"] + cb["height"], cb["x"]:cb["x"] + cb["width"]]
                     self.assertTrue(np.any(np.all(np.abs(strip - [255, 255, 255]) <= 3, axis=2)), "no white top of the hot bar")
+
+    def test_every_pane_has_the_title_drawn_above_it_in_compare_second_model_and_atlas(self):
+        import style_nets
+        from test_compare_models import write_block1
+        net, h5 = self.path("style.t7"), self.path("block1.h5")
+        style_nets.write_t7(net, style_nets.test_weights())
+        write_block1(h5, None)
+        views = {
+            "compare": ([GRAF, "--untrained", "--layer", "block1_conv2", "--grid", "--style", net, "--compare"],
+                        {"original_frame": "original", "original_maps": "block1_conv2", "original_gram": "Gram 64x64",
+                         "stylised_frame": "stylised", "stylised_maps": "block1_conv2", "stylised_gram": "Gram 64x64"}),
+            "second model": ([VTEST, "--untrained", "--model2", h5, "--layer", "block1_conv2", "--grid"],
+                             {"model2_a": "A: VGG19 [untrained]", "model2_b": "matched by name", "model2_diff": "A - B (rdbu"}),
+            "atlas": ([VTEST, "--untrained", "--atlas"], {"atlas": "every conv channel"}),
+        }
+        for what, (args, want) in views.items():
+            with self.subTest(view=what):
+                _, st = self.view(*args)
+                self.assert_no_overlap(st, what, tuple(want))
+                panes = {p["name"]: p["title"] for p in st["panes"]}
+                for name, words in want.items():
+                    self.assertIn(name, panes, f"{what}: no pane {name}: {panes}")
+                    self.assertIn(words, panes[name], f"{what}: pane {name}'s title")
+                for name, title in panes.items():
+                    self.assertTrue(title.strip(), f"{what}: pane {name} has no title")
 
     def test_grid_legend_says_per_channel_and_the_hovered_tiles_range(self):
         act = self.dump(BABOON, "block1_conv2", "--untrained")
