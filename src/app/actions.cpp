@@ -75,6 +75,7 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::SetClass:
         case KeyAction::SetAblate:
         case KeyAction::SetFeatvis:
+        case KeyAction::SetChannels:
         case KeyAction::DownloadEntry:
         case KeyAction::LoadModel: applyScriptArgument(action); break;
     }
@@ -98,6 +99,8 @@ void Gui::applyScriptArgument(KeyAction action) {
         if (auto st = applyWhyArgument(action, arg); !st) post(st.error(), ui::Message::Level::Error);
     } else if (action == KeyAction::SetFeatvis) {
         if (const std::string e = ui::applyFeatvisArgument(m_inputs, arg); !e.empty()) post(e, ui::Message::Level::Error);
+    } else if (action == KeyAction::SetChannels) {
+        if (const std::string e = ui::applyChannelsArgument(m_inputs, arg); !e.empty()) post(e, ui::Message::Level::Error);
     } else if (action == KeyAction::SetTarget) {
         applyPanelEvent({ui::PanelEvent::Kind::Target, arg});  // the target combo: checked like --target
     } else if (auto size = parseSize(arg, kMinInputSide, kMaxInputSide); size) {
@@ -209,7 +212,9 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
         case K::TransferStart:
         case K::TransferStop:
         case K::TransferSave:
-        case K::WhyShowChannel: break;  // the views'
+        case K::WhyShowChannel:
+        case K::ChannelsShow:
+        case K::ChannelsReset: break;  // the views'
     }
 }
 

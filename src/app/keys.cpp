@@ -46,6 +46,7 @@ const std::vector<KeyBinding>& keyTable() {
         {0, "class=", KeyAction::SetClass, nullptr, nullptr},
         {0, "ablate=", KeyAction::SetAblate, nullptr, nullptr},
         {0, "featvis=", KeyAction::SetFeatvis, nullptr, nullptr},
+        {0, "channels=", KeyAction::SetChannels, nullptr, nullptr},
     };
     return table;
 }

@@ -23,6 +23,7 @@ enum class KeyAction {
     SetInputSize, LoadModel, SetTarget,  // scripted, with an argument (input=WxH, model=FILE, target=NAME): the panel's model section
     SetPrecision,                        // scripted precision=auto|f32|bf16: the panel's precision combo
     SetWhy, SetClass, SetAblate,         // scripted why=METHOD|off, class=K|top, ablate=C:C:A-B|none: the panel's Why section
+    SetChannels,                         // scripted channels=on|off|SORT|hideconst|showconst: the Channels section
     SetFeatvis,                          // scripted featvis=on|off|sheet|nosheet|N: the Unit section's feature visualisation
     DownloadEntry,                       // scripted download=ENTRY: a models.yml entry's download (the Why section's with-top button)
 };

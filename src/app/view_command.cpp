@@ -26,7 +26,7 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "the view is computed (with --model2, B's maps too; and a download or history GIF has finished); 'conv' picks the next convolution "
                      "kernel, 'download' starts the trained-weights download ('download=ENTRY' a models.yml entry's, e.g. vgg19_keras_top), 'mark' and 'historygif' are the timeline's "
                      "buttons, 'input=WxH', 'model=FILE', 'target=NAME' and 'precision=auto|f32|bf16' the panel's input size, model, "
-                     "target and precision; 'why=METHOD|off', 'class=K|top' and 'ablate=C:C:A-B|none' the Why section's; 'featvis=on|off|sheet|nosheet|N' the Unit section's feature visualisation (N: steps per unit)");
+                     "target and precision; 'why=METHOD|off', 'class=K|top' and 'ablate=C:C:A-B|none' the Why section's; 'featvis=on|off|sheet|nosheet|N' the Unit section's feature visualisation (N: steps per unit); 'channels=on|off|SORT|hideconst|showconst' the Channels section's");
     view->add_option("--size", opts.size, "Window size WxH (default 1280x720, or the last one used)");
     view->add_flag("--paused", opts.paused, "Start paused on the first frame");
     view->add_flag("--atlas", opts.atlas,
@@ -71,6 +71,11 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--featvis-iterations", opts.featvisIterations, "With --featvis: optimisation steps per unit")
         ->default_val(detail::kDefaultFeatvisIterations);
     view->add_option("--featvis-size", opts.featvisSize, "With --featvis: working size N (or NxN) of the image, 16..512 (default 128)");
+    view->add_option("--channel-stats", opts.channelStats,
+                     "Statistics of every channel of the layer on screen over the frames seen (as the channels command), in the "
+                     "panel's Channels section: sorted by index, mean, max, active or variation (largest first), constant (dead) "
+                     "channels flagged; a click shows the channel")
+        ->check(CLI::IsMember({"index", "mean", "max", "active", "variation"}));
     view->add_option("--model2", opts.model2,
                      "A second network beside the first: a model file or models.yml name as for --model, or 'untrained'; "
                      "the view shows A | B | A - B at the same layer (matched by name, else by position among conv layers), "

@@ -31,6 +31,7 @@ struct ViewOptions {
     int transferIterations = 100;
     std::string why;      // --why METHOD: the Why section on with that class map method
     int classIndex = -1;  // --class K: the class the map follows (default the top-1)
+    std::string channelStats;   // --channel-stats SORT: the Channels section on, in that order
     bool featvis = false;       // --featvis: what the card's unit wants to see
     bool featvisSheet = false;  // --featvis-sheet: the whole layer too
     int featvisIterations = kDefaultFeatvisIterations;

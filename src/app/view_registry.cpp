@@ -2,6 +2,7 @@
 #include "app/view_registry.hpp"
 
 #include "app/atlas_view.hpp"
+#include "app/channels_view.hpp"
 #include "app/compare_view.hpp"
 #include "app/featvis_view.hpp"
 #include "app/model2_view.hpp"
@@ -23,6 +24,7 @@ void registerViews(ViewRegistry& r) {
     r.add(std::make_unique<FeatvisView>());
     r.add(std::make_unique<CompareView>());
     r.add(std::make_unique<Model2View>());
+    r.add(std::make_unique<ChannelsView>());  // the panel and the stats JSON only
 }
 
 bool mapsOfModel(const cv::Mat& act, const std::string& layer, const Model& model) {

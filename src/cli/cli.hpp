@@ -127,6 +127,8 @@ void registerFeatvis(CLI::App& app, std::function<int()>& action);
 void registerFetch(CLI::App& app, std::function<int()>& action);
 // `classify` (classify_cmd.cpp), called by registerCommands.
 void registerClassify(CLI::App& app, std::function<int()>& action);
+// `channels` (channels_cmd.cpp): per-channel statistics of a layer over a source's frames.
+void registerChannels(CLI::App& app, std::function<int()>& action);
 // `cam` (cam_cmd.cpp), called by registerCommands.
 void registerCam(CLI::App& app, std::function<int()>& action);
 // `attribute` (attribute_cmd.cpp), called by registerCommands.

@@ -422,6 +422,7 @@ void registerCommands(CLI::App& app, std::function<int()>& action) {
     registerFetch(app, action);
     registerFeatvis(app, action);
     registerClassify(app, action);
+    registerChannels(app, action);
     registerCam(app, action);
     registerAttribute(app, action);
     registerOptions(app, action);

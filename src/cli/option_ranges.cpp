@@ -58,6 +58,7 @@ const Range kRanges[] = {
     {"--diversity-weight", 0, 1e6},
     // classify, cam: then checked against the model's class count
     {"--top", 1, 100000},
+    {"channels:--top", 0, 1000000},  // rows; 0: all
     {"--class", 0, 1e6},
     // cam: scorecam/occlusion batches; occlusion's patch (then checked against the input size)
     {"--batch", 1, 256},

@@ -317,6 +317,7 @@ void drawPanel(ViewState& v, PanelInputs& in, const PanelInfo& info, float width
     modelSection(info, in, events);
     layersSection(v, info, events);
     viewSection(v, info, events);
+    channelsSection(info, in, events);
     unitSection(info, in);
     whySection(info, in, events);
     recordSection(info, in, events);

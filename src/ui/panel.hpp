@@ -44,6 +44,8 @@ struct PanelEvent {
         LoadModel2,      // text: the second model's path, models.yml name or 'untrained'
         UnloadModel2,
         WhyShowChannel,  // text: the class map's layer; value: a channel of it (the attribution list's click)
+        ChannelsShow,    // value: a channel of the layer on screen (the Channels table's click)
+        ChannelsReset,   // the Channels section's statistics start over
     };
     PanelEvent(Kind k, std::string t = {}, cv::Size s = {}, double v = 0) : kind(k), text(std::move(t)), size(s), value(v) {}
     Kind kind;
@@ -117,6 +119,22 @@ struct FeatvisInfo {
     double activation = 0, frameActivation = 0, msPerStep = 0;
 };
 
+// The Channels section's facts: the layer's channels over the frames seen (core/render/channel_stats).
+struct ChannelsInfo {
+    struct Row {
+        int channel = 0;
+        double mean = 0, variation = 0, active = 0;
+        float max = 0, min = 0;
+        bool constant = false;
+    };
+    std::string layer;
+    int frames = 0, channels = 0, shownRows = 0;  // shownRows: the order's length (hidden constant ones left out)
+    std::vector<Row> rows;                        // the first rows of the order
+    int constantCount = 0;
+    int selected = -1;                            // the selected channel, and its per-frame means (oldest first)
+    std::vector<float> series;
+};
+
 // Read-only facts the panel shows.
 struct PanelInfo {
     std::string modelLabel, modelSource, target, targetNote, sourceDescription, sourceNote;
@@ -143,6 +161,7 @@ struct PanelInfo {
     Model2Info model2;
     WhyInfo why;
     FeatvisInfo featvis;
+    ChannelsInfo channelStats;
     std::vector<Message> messages;            // newest last: status, warnings (model loading too), errors
     // Convolution kernel (panel_extras.cpp)
     std::string convMode;                     // auto, winograd, direct, opencv
@@ -190,6 +209,12 @@ struct PanelInputs {
     // Unit section: the feature visualisation of the card's unit (and the layer's sheet)
     bool featvis = false, featvisSheet = false;
     int featvisIterations = 256, featvisSize = 128;
+    // Channels section: statistics over time on, the order (an index into channelSortNames()),
+    // the constant channels left out.
+    bool channels = false;
+    int channelsSort = 1;  // mean
+    bool channelsHideConstant = false;
+    bool channelsReveal = false;  // scroll the panel to the section once (turned on by --channel-stats or channels=)
     std::string transferStyle = "/usr/share/doc/opencv-doc/examples/data/starry_night.jpg";  // style image
     int transferIterations = 200;
 };
@@ -229,5 +254,12 @@ void unitSection(const PanelInfo& info, PanelInputs& in);
 // The scripted key featvis=on|off|sheet|nosheet|N (steps per unit) as the Unit section's controls;
 // the error text, empty when applied.
 std::string applyFeatvisArgument(PanelInputs& in, const std::string& arg);
+
+// The Channels section (panel_channels.cpp): the layer's channels sorted or filtered by their
+// statistics over the frames seen, constant (dead) ones flagged, the selected one's means over time.
+void channelsSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events);
+// The scripted key channels=on|off|SORT|hideconst|showconst as the section's controls; the error
+// text, empty when applied.
+std::string applyChannelsArgument(PanelInputs& in, const std::string& arg);
 
 }  // namespace cnnscope::ui

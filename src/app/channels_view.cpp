@@ -1,0 +1,111 @@
+#include "app/channels_view.hpp"
+
+#include "app/view_options.hpp"
+#include "core/base/parse.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace cnnscope::app {
+
+namespace {
+constexpr size_t kPanelRows = 64;  // the panel's table shows the first rows of the order
+constexpr size_t kStatsRows = 16;  // and the stats JSON
+}  // namespace
+
+Status ChannelsView::afterPipeline(const detail::ViewOptions& o, ViewContext& c) {
+    if (o.channelStats.empty()) return {};
+    ChannelSort sort{};
+    if (!parseChannelSort(o.channelStats, sort)) return Error{"--channel-stats " + o.channelStats + ": not an order"};  // checked at parse time
+    c.inputs.channels = true;
+    c.inputs.channelsReveal = true;
+    c.inputs.channelsSort = int(sort);
+    return {};
+}
+
+std::string ChannelsView::keyOf(const ViewContext& c) {
+    const cv::Size in = c.pipeline.model().preprocessing().size;
+    return c.pipeline.model().label() + "|" + c.pipeline.model().source() + "|" + std::to_string(in.width) + "x" + std::to_string(in.height) +
+           "|" + c.shownLayer;
+}
+
+void ChannelsView::onResult(ViewContext& c) {
+    // The live results the window shows (not kept frames while scrubbing, not a view's own maps).
+    if (!c.inputs.channels || c.act.empty() || c.act.dims != 4 || c.mapsOwned) return;
+    if (!mapsOfModel(c.act, c.shownLayer, c.pipeline.model())) return;
+    const auto t0 = std::chrono::steady_clock::now();
+    channelFrameStats(c.act, m_frame);
+    m_history.reset(keyOf(c), int(m_frame.size()));
+    m_history.add(c.result.frameIndex, m_frame);
+    m_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+bool ChannelsView::onPanelEvent(const ui::PanelEvent& e, ViewContext& c) {
+    if (e.kind == ui::PanelEvent::Kind::ChannelsReset) {
+        m_history = ChannelHistory(m_history.window());
+        return true;
+    }
+    if (e.kind != ui::PanelEvent::Kind::ChannelsShow) return false;
+    if (e.text != c.shownLayer) return true;  // the table was of a layer no longer on screen
+    const int C = c.act.empty() || c.act.dims != 4 ? 0 : c.act.size[1];
+    const int ch = int(e.value);
+    if (ch < 0 || ch >= C) return true;
+    c.view.channel = ch;
+    if (c.view.mode == ViewMode::Grid && !c.view.allChannels) c.view.page = ch / (c.view.tiles * c.view.tiles);  // its tile on screen
+    return true;
+}
+
+std::vector<int> ChannelsView::order(const ViewContext& c) const {
+    return m_history.order(ChannelSort(std::clamp(c.inputs.channelsSort, 0, int(channelSortNames().size()) - 1)), c.inputs.channelsHideConstant);
+}
+
+void ChannelsView::panel(ui::PanelInfo& info, const ViewContext& c) const {
+    ui::ChannelsInfo& s = info.channelStats;
+    s = {};
+    s.layer = c.shownLayer;
+    if (!c.inputs.channels || m_history.frames() == 0 || m_history.key() != keyOf(c)) return;
+    s.frames = m_history.frames();
+    s.channels = m_history.channels();
+    const std::vector<int> o = order(c);
+    s.shownRows = int(o.size());
+    for (size_t i = 0; i < o.size() && i < kPanelRows; ++i) {
+        const ChannelSummary x = m_history.summary(o[i]);
+        s.rows.push_back({x.channel, x.mean, x.variation, x.active, x.max, x.min, x.constant});
+    }
+    s.constantCount = int(m_history.constantChannels().size());
+    s.selected = std::clamp(c.view.channel, 0, s.channels - 1);
+    s.series = m_history.series(s.selected);
+}
+
+std::string ChannelsView::statsJson(const ViewContext& c) const {
+    const bool current = m_history.frames() > 0 && m_history.key() == keyOf(c);
+    std::string j = cv::format("{\"on\": %s, \"layer\": \"%s\", \"frames\": %d, \"channels\": %d, \"sort\": \"%s\", \"hide_constant\": %s, "
+                               "\"ms\": %.3f, \"constant\": [",
+                               c.inputs.channels ? "true" : "false", jsonEscape(c.shownLayer).c_str(), current ? m_history.frames() : 0,
+                               current ? m_history.channels() : 0,
+                               channelSortNames()[size_t(std::clamp(c.inputs.channelsSort, 0, int(channelSortNames().size()) - 1))].c_str(),
+                               c.inputs.channelsHideConstant ? "true" : "false", m_ms);
+    if (current) {
+        const std::vector<int> k = m_history.constantChannels();
+        for (size_t i = 0; i < k.size(); ++i) j += (i ? ", " : "") + std::to_string(k[i]);
+    }
+    j += "], \"series_frames\": [";
+    if (current) {
+        const std::vector<int64_t> f = m_history.seriesFrames();
+        for (size_t i = 0; i < f.size(); ++i) j += (i ? ", " : "") + std::to_string(f[i]);
+    }
+    j += "], \"rows\": [";
+    if (current) {
+        const std::vector<int> o = order(c);
+        for (size_t i = 0; i < o.size() && i < kStatsRows; ++i) {
+            const ChannelSummary x = m_history.summary(o[i]);
+            j += cv::format("%s{\"channel\": %d, \"mean\": %s, \"variation\": %s, \"min\": %s, \"max\": %s, \"active\": %s, \"constant\": %s}",
+                            i ? ", " : "", x.channel, jsonNumber(x.mean).c_str(), jsonNumber(x.variation).c_str(), jsonNumber(x.min).c_str(),
+                            jsonNumber(x.max).c_str(), jsonNumber(x.active).c_str(), x.constant ? "true" : "false");
+        }
+    }
+    j += "]}";
+    return j;
+}
+
+}  // namespace cnnscope::app

@@ -1,0 +1,67 @@
+"""Issue 24's channel tools in the window, scripted under Xvfb: `view --channel-stats` keeps every
+channel's statistics over the live frames it shows, and the stats JSON's rows are the `channels`
+command's for the same frames (which test_channels checks against numpy), in the panel's order,
+with the dead channel flagged and hidden on `channels=hideconst`; bad values are refused."""
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import helpers  # noqa: E402
+from helpers import BIN, DATA, CliTest, read_json, run_group  # noqa: E402
+
+BABOON = os.path.join(DATA, "baboon.jpg")
+window_env = getattr(helpers, "window_env", lambda e: e)
+
+
+class GuiChannelsTest(CliTest):
+    def view(self, *args, frames=3):
+        stats = self.path("stats.json")
+        if os.path.exists(stats):
+            os.remove(stats)
+        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", BABOON, "--untrained", "--input-size", "96x96",
+               *args, "--frames", str(frames), "--stats", stats, "--size", "1280x720"]
+        return run_group(cmd, env=window_env(self.env), cwd=self.tmp, capture_output=True, text=True, timeout=300), stats
+
+    def test_the_sections_rows_are_the_commands_and_follow_the_order_and_filter(self):
+        layer = "block2_conv1"
+        js = self.path("cli.json")
+        self.run_cli("channels", BABOON, "--untrained", "--input-size", "96x96", "--layer", layer, "--sort", "active", "--out", js)
+        with open(js) as f:
+            want = json.load(f)
+        self.assertIn(5, want["constant"])  # the untrained net's dead channel
+        p, stats = self.view("--layer", layer, "--grid", "--channel-stats", "active")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        cs = read_json(stats)["channel_stats"]
+        self.assertTrue(cs["on"])
+        self.assertEqual((cs["layer"], cs["sort"], cs["frames"], cs["channels"]), (layer, "active", 1, want["channels"]))
+        self.assertEqual(cs["constant"], want["constant"])
+        self.assertEqual(len(cs["rows"]), 16)
+        for got, exp in zip(cs["rows"], want["rows"]):
+            self.assertEqual(got["channel"], exp["channel"])
+            for k in ("mean", "max", "active", "variation"):
+                self.assertAlmostEqual(got[k], exp[k], delta=1e-4 * max(1.0, abs(exp[k])), msg=f"ch {got['channel']} {k}")
+        # sorted by index with the constant ones hidden: channel 5 is left out
+        p, stats = self.view("--layer", layer, "--grid", "--channel-stats", "mean", "--keys", "channels=index,channels=hideconst")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        cs = read_json(stats)["channel_stats"]
+        self.assertEqual((cs["sort"], cs["hide_constant"]), ("index", True))
+        keep = [c for c in range(want["channels"]) if c not in want["constant"]]
+        self.assertEqual([r["channel"] for r in cs["rows"]], keep[:16])
+        # off: no statistics kept
+        p, stats = self.view("--layer", layer, "--keys", "channels=off")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(read_json(stats)["channel_stats"]["frames"], 0)
+
+    def test_bad_values_are_refused(self):
+        p, _ = self.view("--channel-stats", "bogus")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--channel-stats", p.stderr)
+        p, _ = self.view("--keys", "channels=sideways")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("channels=sideways: use on, off, hideconst, showconst", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
