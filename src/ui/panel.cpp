@@ -161,8 +161,15 @@ void styleSection(ViewState& v, const PanelInfo& info, PanelInputs& in, PanelEve
 
 void layersSection(const ViewState& v, const PanelInfo& info, PanelEvents& events) {
     if (!ImGui::CollapsingHeader("Layers", ImGuiTreeNodeFlags_DefaultOpen)) return;
+    // A fifth of the window's height (7 rows at 720 px, 12 at 1100 px and up), so that the View
+    // section below starts on screen at 1280x720; the selected layer is scrolled into view.
+    static std::string shown;
+    const bool follow = shown != v.layer;
+    shown = v.layer;
+    const float height = std::clamp(ImGui::GetIO().DisplaySize.y * 0.2f, 120.f, 220.f);
     if (ImGui::BeginTable("layers", 3, ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV,
-                          ImVec2(0, 220))) {
+                          ImVec2(0, height))) {
+        ImGui::TableSetupScrollFreeze(0, 1);  // the header stays while the rows scroll
         ImGui::TableSetupColumn("layer");
         ImGui::TableSetupColumn("shape");
         ImGui::TableSetupColumn("RF");
@@ -174,7 +181,7 @@ void layersSection(const ViewState& v, const PanelInfo& info, PanelEvents& event
             if (ImGui::Selectable(info.layerNames[i].c_str(), selected, ImGuiSelectableFlags_SpanAllColumns) && !selected) {
                 events.push_back({PanelEvent::Kind::SelectLayer, info.layerNames[i]});
             }
-            if (selected && ImGui::IsWindowAppearing()) ImGui::SetScrollHereY();
+            if (selected && (follow || ImGui::IsWindowAppearing())) ImGui::SetScrollHereY();
             ImGui::TableSetColumnIndex(1);
             ImGui::TextUnformatted(info.layerShapes[i].c_str());
             ImGui::TableSetColumnIndex(2);
