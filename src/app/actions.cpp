@@ -57,6 +57,7 @@ void Gui::applyKey(KeyAction action) {
             break;
         case KeyAction::ToggleAtlas: break;  // the atlas view's
         case KeyAction::Screenshot: takeScreenshot(); break;
+        case KeyAction::SaveBareMaps: saveBareMaps(); break;
         case KeyAction::ToggleRecord:
             if (m_recorder.active()) stopRecording();
             else startRecording(m_inputs.recordPath);
@@ -159,6 +160,7 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
             if (!m_ranges.empty()) m_renderer.uploadRanges(m_ranges);
             break;
         case K::Screenshot: applyKey(KeyAction::Screenshot); break;
+        case K::SaveBareMaps: applyKey(KeyAction::SaveBareMaps); break;
         case K::ToggleRecord: applyKey(KeyAction::ToggleRecord); break;
         case K::SweepChannels: startSweep(false); break;
         case K::SweepLayers: startSweep(true); break;
@@ -325,6 +327,7 @@ void Gui::takeResults() {
     }
     m_renderer.upload(m_act, m_ranges);
     m_renderer.uploadFrame(m_result.frame);
+    m_shownFrame = m_result.frame;
 }
 
 // [SECTION] What the views are told, and may ask.
@@ -351,6 +354,7 @@ void Gui::showMaps(const cv::Mat& act, const std::string& layer, const cv::Mat& 
     refreshRanges();
     m_renderer.upload(m_act, m_ranges);
     m_renderer.uploadFrame(frame);
+    m_shownFrame = frame;
 }
 
 void Gui::restoreLiveMaps() {

@@ -130,6 +130,7 @@ private:
     std::string currentCaption() const;
     cv::Mat annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const;
     void takeScreenshot();
+    void saveBareMaps();  // the maps on screen as .npy, the channel's map and the frame as PNGs, uncaptioned
     void startRecording(const std::string& path);
     Recorder::Annotate annotator() const;  // annotate(), for the recorder
     void stopRecording();
@@ -201,6 +202,8 @@ private:
 
     InferenceResult m_result;            // newest from the pipeline
     cv::Mat m_act;                       // what is on screen (m_result.act or a cached layer)
+    cv::Mat m_shownFrame;                // the frame those maps are of (the input frame pane's)
+    std::vector<std::string> m_savedMaps;  // the last bare save's files (the stats JSON)
     std::string m_shownLayer;
     uint64_t m_resultSeen = 0, m_shownFrameId = 0;
     std::map<std::string, cv::Mat> m_layerCache;  // results for the frame on screen (paused or still)

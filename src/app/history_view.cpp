@@ -76,6 +76,7 @@ void Gui::historyTick() {
             refreshRanges();
             m_renderer.upload(m_act, m_ranges);
             m_renderer.uploadFrame(frame);
+            m_shownFrame = frame;
         });
 }
 

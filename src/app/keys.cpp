@@ -26,6 +26,7 @@ const std::vector<KeyBinding>& keyTable() {
         {GLFW_KEY_COMMA, "comma", KeyAction::HistoryBack, ", / .", "history: one frame back / forward (pauses; Space: live)"},
         {GLFW_KEY_PERIOD, "period", KeyAction::HistoryForward, ", / .", "history: one frame back / forward (pauses; Space: live)"},
         {GLFW_KEY_S, "s", KeyAction::Screenshot, "s", "screenshot of the view (PNG)"},
+        {GLFW_KEY_B, "b", KeyAction::SaveBareMaps, "b", "save the bare maps: LAYER.npy, the channel's PNG, the frame's PNG (a new folder)"},
         {GLFW_KEY_R, "r", KeyAction::ToggleRecord, "r", "start / stop recording"},
         {GLFW_KEY_H, "h", KeyAction::ToggleHelp, "h", "this help"},
         {GLFW_KEY_Q, "q", KeyAction::Quit, "q / Esc", "quit"},

@@ -13,7 +13,7 @@ namespace cnnscope::app {
 
 enum class KeyAction {
     NextChannel, PrevChannel, NextRow, PrevRow, NextLayer, PrevLayer, TogglePause, ToggleGrid, ToggleOverlay,
-    ToggleCompare, ToggleAtlas, Screenshot, ToggleRecord, ToggleHelp, Quit,
+    ToggleCompare, ToggleAtlas, Screenshot, SaveBareMaps, ToggleRecord, ToggleHelp, Quit,
     HistoryBack, HistoryForward,
     CycleConv,     // scripted: next convolution kernel (auto, winograd, direct, opencv)
     Download,      // scripted: start the trained-weights download (the untrained banner's button)

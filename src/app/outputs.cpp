@@ -1,6 +1,11 @@
 // What the window writes: captioned screenshots, recordings (offscreen render, PBO read-back, encoder thread), sweep GIFs, the scripted run's window PNG and stats JSON.
 #include "app/gui_impl.hpp"
 
+#include "core/io/npy.hpp"
+#include "core/render/colormap.hpp"
+
+#include <cctype>
+
 namespace cnnscope::app::detail {
 
 std::string shapeText(const std::vector<int>& s) {
@@ -88,6 +93,43 @@ void Gui::takeScreenshot() {
     renderOffscreen({area.w, area.h});
     auto st = writeImageAtomic(name, annotate(m_offscreen.readNow(), currentCaption(), m_view.showColorbar));
     post(st ? "saved " + name : st.error(), st);
+}
+
+void Gui::saveBareMaps() {
+    // A new folder per save: LAYER.npy (every channel, exact float32), LAYER-chK.png (the
+    // selected channel coloured as the window does: core's colorize, the shader's CPU twin, at
+    // the map's own size) and frame.png. A failed write removes the folder: no partial save.
+    if (m_act.empty() || m_act.dims != 4 || m_ranges.size() != size_t(m_act.size[1])) {
+        post("nothing to save yet");
+        return;
+    }
+    const std::string dir = datedName("cnnscope-maps-", "");
+    std::error_code ec;
+    if (!std::filesystem::create_directory(dir, ec)) {
+        post("cannot make the folder " + dir + ": " + (ec ? ec.message() : std::string("it exists")), ui::Message::Level::Error);
+        return;
+    }
+    const int C = m_act.size[1], H = m_act.size[2], W = m_act.size[3];
+    const int ch = std::clamp(m_view.channel, 0, C - 1);
+    std::string layer = m_shownLayer;
+    for (char& k : layer)
+        if (!std::isalnum(static_cast<unsigned char>(k)) && k != '_' && k != '-' && k != '.') k = '_';
+    const std::string npy = dir + "/" + layer + ".npy", png = dir + "/" + layer + "-ch" + std::to_string(ch) + ".png",
+                      framePng = dir + "/frame.png";
+    cv::Mat coloured;
+    colorize(cv::Mat(H, W, CV_32F, const_cast<float*>(m_act.ptr<float>(0, ch))), m_ranges[size_t(ch)], m_view.norm.gamma, m_view.colormap,
+             coloured);
+    Status st = writeNpy(npy, m_act);
+    if (st) st = writeImageAtomic(png, coloured);
+    if (st && !m_shownFrame.empty()) st = writeImageAtomic(framePng, m_shownFrame);
+    if (!st) {
+        std::filesystem::remove_all(dir, ec);
+        post("bare save failed, nothing kept: " + st.error(), ui::Message::Level::Error);
+        return;
+    }
+    m_savedMaps = {npy, png};
+    if (!m_shownFrame.empty()) m_savedMaps.push_back(framePng);
+    post("saved " + dir + "/: " + layer + ".npy, " + layer + "-ch" + std::to_string(ch) + ".png" + (m_shownFrame.empty() ? "" : ", frame.png"));
 }
 
 Recorder::Annotate Gui::annotator() const {
@@ -252,6 +294,11 @@ Status Gui::writeStats(const std::string& path) {
       << ", \"origin_x\": " << m_screen.grid.originX << ", \"origin_y\": " << m_screen.grid.originY << ", \"label_height\": " << m_screen.grid.label
       << ", \"pitch_x\": " << m_screen.grid.pitchX() << ", \"pitch_y\": " << m_screen.grid.pitchY() << "},\n"
       << "  \"layout\": " << gfx::layoutJson(layoutElements(), fbW, fbH) << ",\n"
+      << "  \"saved_maps\": [" << [&] {
+             std::string t;
+             for (size_t i = 0; i < m_savedMaps.size(); ++i) t += (i ? ", \"" : "\"") + jsonEscape(m_savedMaps[i]) + "\"";
+             return t;
+         }() << "],\n"
       << "  \"layout_problem\": \"" << jsonEscape(gfx::layoutProblem(layoutElements(), fbW, fbH)) << "\",\n"
       << "  \"legend\": " << legendJson() << ",\n"
       << "  \"canvas\": " << canvasJson() << ",\n"

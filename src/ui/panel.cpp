@@ -248,6 +248,13 @@ void viewSection(ViewState& v, const PanelInfo& info, PanelEvents& events) {
     ImGui::SetNextItemWidth(-70);
     ImGui::SliderFloat("gamma", &v.norm.gamma, 0.2f, 5.f, "%.2f", ImGuiSliderFlags_Logarithmic);
     if (ImGui::Button("Screenshot (s)")) events.push_back({PanelEvent::Kind::Screenshot});
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("The view as on screen, with its caption and colorbar (PNG)");
+    ImGui::SameLine();
+    if (ImGui::Button("Bare (b)")) events.push_back({PanelEvent::Kind::SaveBareMaps});
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("The maps without caption, in a new folder cnnscope-maps-DATE-TIME: LAYER.npy (every channel, float32,\n"
+                          "(1, C, H, W)), LAYER-chK.png (the selected channel coloured as on screen, at the map's size) and\n"
+                          "frame.png (the frame the network saw)");
     ImGui::SameLine();
     if (ImGui::Button("Help (h)")) v.showHelp = !v.showHelp;
 }

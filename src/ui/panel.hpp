@@ -31,6 +31,7 @@ struct PanelEvent {
         SelectLayer,     // text: the layer
         NormChanged,     // ViewState::norm's mode or range changed: ranges need recomputing
         Screenshot,
+        SaveBareMaps,    // the maps on screen, uncaptioned: LAYER.npy, the channel's PNG, the frame's PNG
         ToggleRecord,
         SweepChannels,   // GIF through every channel of the layer on screen
         SweepLayers,     // GIF through every layer at the selected channel index

@@ -1,7 +1,9 @@
 """Issue 24's channel tools in the window, scripted under Xvfb: `view --channel-stats` keeps every
 channel's statistics over the live frames it shows, and the stats JSON's rows are the `channels`
 command's for the same frames (which test_channels checks against numpy), in the panel's order,
-with the dead channel flagged and hidden on `channels=hideconst`; bad values are refused."""
+with the dead channel flagged and hidden on `channels=hideconst`; bad values are refused. Also the
+window's bare save (key b): the maps on screen as `dump` writes them, the channel's PNG as the
+article colours it (numpy and matplotlib), the frame the network saw."""
 import json
 import os
 import sys
@@ -9,18 +11,19 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import helpers  # noqa: E402
-from helpers import BIN, DATA, CliTest, read_json, run_group  # noqa: E402
+from helpers import BIN, DATA, CliTest, colour_with_matplotlib, read_json, read_png_bgr, run_group  # noqa: E402
 
 BABOON = os.path.join(DATA, "baboon.jpg")
+GRAF = os.path.join(DATA, "graf1.png")
 window_env = getattr(helpers, "window_env", lambda e: e)
 
 
 class GuiChannelsTest(CliTest):
-    def view(self, *args, frames=3):
+    def view(self, *args, frames=3, source=BABOON):
         stats = self.path("stats.json")
         if os.path.exists(stats):
             os.remove(stats)
-        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", BABOON, "--untrained", "--input-size", "96x96",
+        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", BIN, "view", source, "--untrained", "--input-size", "96x96",
                *args, "--frames", str(frames), "--stats", stats, "--size", "1280x720"]
         return run_group(cmd, env=window_env(self.env), cwd=self.tmp, capture_output=True, text=True, timeout=300), stats
 
@@ -61,6 +64,30 @@ class GuiChannelsTest(CliTest):
         p, _ = self.view("--keys", "channels=sideways")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("channels=sideways: use on, off, hideconst, showconst", p.stderr)
+
+    def test_the_bare_save_is_the_maps_the_channel_and_the_frame_without_captions(self):
+        import numpy as np
+        layer, ch = "block1_conv2", 5
+        p, stats = self.view("--layer", layer, "--channel", str(ch), "--keys", "b", frames=2, source=GRAF)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        saved = read_json(stats)["saved_maps"]
+        self.assertEqual([os.path.basename(f) for f in saved], [f"{layer}.npy", f"{layer}-ch{ch}.png", "frame.png"])
+        folder = os.path.dirname(saved[0])
+        self.assertTrue(folder.startswith("cnnscope-maps-"), folder)
+        act = np.load(self.path(saved[0]))
+        ref = self.path("ref.npy")
+        self.run_cli("dump", GRAF, "--untrained", "--input-size", "96x96", "--layer", layer, "--out", ref)
+        want = np.load(ref)
+        self.assertEqual(act.shape, want.shape)
+        np.testing.assert_allclose(act, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+        png = read_png_bgr(self.path(saved[1])).astype(np.int16)
+        self.assertEqual(png.shape[:2], act.shape[2:])  # the map's own size, no caption strip
+        diff = np.abs(png - colour_with_matplotlib(act[0, ch]))
+        self.assertGreaterEqual((diff.max(axis=2) == 0).mean(), 0.99)  # the rest a LUT entry off at a tie
+        frame = read_png_bgr(self.path(saved[2]))
+        src = read_png_bgr(GRAF)
+        self.assertEqual(frame.shape, src.shape)
+        self.assertEqual(np.abs(frame.astype(np.int16) - src).max(), 0)
 
 
 if __name__ == "__main__":
