@@ -29,10 +29,21 @@ std::string ChannelsView::keyOf(const ViewContext& c) {
            "|" + c.shownLayer;
 }
 
-void ChannelsView::onResult(ViewContext& c) {
-    // The live results the window shows (not kept frames while scrubbing, not a view's own maps).
-    if (!c.inputs.channels || c.act.empty() || c.act.dims != 4 || c.mapsOwned) return;
+void ChannelsView::tick(ViewContext& c) {
+    if (!c.inputs.channels) {
+        if (m_history.frames() > 0 || !m_counted.empty()) {  // off: nothing kept, nothing reported
+            m_history = ChannelHistory(m_history.window());
+            m_counted.release();
+        }
+        return;
+    }
+    // The live maps on screen, each once: a pipeline result, or another layer of the frame on
+    // screen from the paused or still frame's cache (no new result comes then). Not kept frames
+    // while the history is scrubbed, nor a view's own maps (the transfer's).
+    if (c.act.empty() || c.act.dims != 4 || c.mapsOwned || c.kept.scrubbing) return;
+    if (c.act.data == m_counted.data && m_history.key() == keyOf(c)) return;
     if (!mapsOfModel(c.act, c.shownLayer, c.pipeline.model())) return;
+    m_counted = c.act;
     const auto t0 = std::chrono::steady_clock::now();
     channelFrameStats(c.act, m_frame);
     m_history.reset(keyOf(c), int(m_frame.size()));
@@ -42,7 +53,8 @@ void ChannelsView::onResult(ViewContext& c) {
 
 bool ChannelsView::onPanelEvent(const ui::PanelEvent& e, ViewContext& c) {
     if (e.kind == ui::PanelEvent::Kind::ChannelsReset) {
-        m_history = ChannelHistory(m_history.window());
+        m_history = ChannelHistory(m_history.window());  // counted again from the next maps
+        m_counted.release();
         return true;
     }
     if (e.kind != ui::PanelEvent::Kind::ChannelsShow) return false;
@@ -78,7 +90,7 @@ void ChannelsView::panel(ui::PanelInfo& info, const ViewContext& c) const {
 }
 
 std::string ChannelsView::statsJson(const ViewContext& c) const {
-    const bool current = m_history.frames() > 0 && m_history.key() == keyOf(c);
+    const bool current = c.inputs.channels && m_history.frames() > 0 && m_history.key() == keyOf(c);
     std::string j = cv::format("{\"on\": %s, \"layer\": \"%s\", \"frames\": %d, \"channels\": %d, \"sort\": \"%s\", \"hide_constant\": %s, "
                                "\"ms\": %.3f, \"constant\": [",
                                c.inputs.channels ? "true" : "false", jsonEscape(c.shownLayer).c_str(), current ? m_history.frames() : 0,

@@ -16,7 +16,7 @@ class ChannelsView : public View {
 public:
     const char* name() const override { return "channel_stats"; }
     Status afterPipeline(const detail::ViewOptions& o, ViewContext& c) override;
-    void onResult(ViewContext& c) override;
+    void tick(ViewContext& c) override;
     bool onPanelEvent(const ui::PanelEvent& e, ViewContext& c) override;
     void panel(ui::PanelInfo& info, const ViewContext& c) const override;
     std::string statsJson(const ViewContext& c) const override;
@@ -26,6 +26,7 @@ private:
     std::vector<int> order(const ViewContext& c) const;
 
     ChannelHistory m_history;
+    cv::Mat m_counted;                       // the maps last counted (held: a new result never reuses its buffer)
     std::vector<ChannelFrameStats> m_frame;  // scratch
     double m_ms = 0;                         // the last frame's statistics, on the UI thread
 };

@@ -44,6 +44,8 @@ struct ChannelsCmd {
         auto model = loadModel(common);
         if (!model) return fail(model.error());
         if (auto l = model->requireSpatialLayer(layer); !l) return fail(l.error());
+        if (const LayerInfo* info = model->find(layer); info && !info->shape.empty() && top > info->shape[0])
+            return fail("--top " + std::to_string(top) + " is more than " + layer + "'s " + std::to_string(info->shape[0]) + " channels");
         std::vector<OutputPath> outs;
         if (!out.empty()) outs.push_back({"--out", out});
         if (auto st = checkRunOutputs(common, source, outs, &*model); !st) return fail(st.error());
@@ -69,7 +71,7 @@ struct ChannelsCmd {
             const ReadStatus rs = (*src)->read(frame);
             if (rs == ReadStatus::End) {
                 if (done == 0) return fail("'" + source + "' gave no frames; nothing was written");
-                if (frames > 0) shortSource = (*src)->shortfall();
+                shortSource = (*src)->shortfall();  // a file that ends before its header's frame count
                 break;
             }
             if (rs == ReadStatus::Error) {
@@ -89,8 +91,11 @@ struct ChannelsCmd {
             progress.step(done, layer);
         }
         progress.clear();
+        if (done == 0) {  // stopped by a signal before the first frame
+            std::fprintf(stderr, "cnnscope: stopped before the first frame of '%s'; nothing was written\n", source.c_str());
+            return 130;
+        }
         const int C = history.channels();
-        if (top > C) return fail("--top " + std::to_string(top) + " is more than " + layer + "'s " + std::to_string(C) + " channels");
         const std::vector<int> order = history.order(key, hideConstant);
         const std::vector<int> constant = history.constantChannels();
         const size_t shown = top > 0 ? std::min(order.size(), size_t(top)) : order.size();
@@ -172,7 +177,7 @@ void registerChannels(CLI::App& app, std::function<int()>& action) {
     c->add_option("--top", cmd.top, "Only the first N rows of that order (default: all)")->default_val(0);
     c->add_option("--out", cmd.out,
                   "Also write F.csv (channel,mean,variation,min,max,active,constant: the rows) or F.json (the rows with each "
-                  "channel's per-frame means, the constant channels)");
+                  "channel's per-frame means (the last 10000 frames), the constant channels)");
     addModelOptions(*c, cmd.common);
     c->callback([&] { action = [] { return cmd.run(); }; });
 }

@@ -22,7 +22,8 @@ void channelsSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events
     ImGui::Checkbox("statistics over time", &in.channels);
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("Each channel of the layer on screen over the frames seen: its mean, max, the fraction of positions > 0\n"
-                          "(active) and how much its mean varies from frame to frame; constant channels (dead units) flagged.\n"
+                          "(active) and how much its mean varies from frame to frame (var: the standard deviation of its\n"
+                          "per-frame means); constant channels (dead units) flagged.\n"
                           "The same numbers for files: cnnscope channels SOURCE --layer L");
     if (!in.channels) return;
     const auto& names = channelSortNames();
@@ -45,12 +46,13 @@ void channelsSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s, the layer on screen, over the live frames seen", s.layer.c_str());
     const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit;
     const float rowH = ImGui::GetTextLineHeightWithSpacing();
-    if (ImGui::BeginTable("##channels", 5, flags, ImVec2(0, rowH * float(std::min<size_t>(s.rows.size(), 8) + 1) + 4))) {
+    if (ImGui::BeginTable("##channels", 6, flags, ImVec2(0, rowH * float(std::min<size_t>(s.rows.size(), 8) + 1) + 4))) {
         ImGui::TableSetupScrollFreeze(0, 1);
         ImGui::TableSetupColumn("ch");
         ImGui::TableSetupColumn("mean");
         ImGui::TableSetupColumn("max");
         ImGui::TableSetupColumn("active");
+        ImGui::TableSetupColumn("var");
         ImGui::TableSetupColumn("flag", ImGuiTableColumnFlags_WidthStretch);
         ImGui::TableHeadersRow();
         for (const ChannelsInfo::Row& r : s.rows) {
@@ -66,6 +68,8 @@ void channelsSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events
             ImGui::Text("%.4g", double(r.max));
             ImGui::TableNextColumn();
             ImGui::Text("%.0f%%", 100 * r.active);
+            ImGui::TableNextColumn();
+            ImGui::Text("%.3g", r.variation);
             ImGui::TableNextColumn();
             if (r.constant) ImGui::TextColored(ImVec4(1.f, 0.75f, 0.3f, 1.f), r.min == 0 ? "dead" : "const %.3g", double(r.min));
         }

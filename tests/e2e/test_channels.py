@@ -96,6 +96,17 @@ class ChannelsTest(CliTest):
                 self.assertIn(words, p.stderr)
         self.assertFalse(os.path.exists(self.path("x.txt")))
 
+    def test_a_file_that_ends_before_its_header_says_is_exit_3(self):
+        cut = self.path("cut.avi")
+        with open(VTEST, "rb") as f, open(cut, "wb") as o:
+            o.write(f.read(4_000_000))
+        out = self.path("cut.json")
+        p = self.run_cli("channels", cut, "--untrained", "--input-size", "32x32", "--layer", "block1_conv1", "--out", out, expect=3)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("header claims", p.stderr)
+        with open(out) as f:
+            self.assertGreater(json.load(f)["frames"], 100)  # the frames read are written
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -52,8 +52,13 @@ class GuiChannelsTest(CliTest):
         self.assertEqual((cs["sort"], cs["hide_constant"]), ("index", True))
         keep = [c for c in range(want["channels"]) if c not in want["constant"]]
         self.assertEqual([r["channel"] for r in cs["rows"]], keep[:16])
+        # another layer of the still frame (from the cache: no new result comes) starts over on it
+        p, stats = self.view("--layer", "block1_conv2", "--channel-stats", "mean", "--keys", "idle,pagedown,idle")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        cs = read_json(stats)["channel_stats"]
+        self.assertEqual((cs["layer"], cs["frames"], cs["channels"]), ("block1_pool", 1, 64))
         # off: no statistics kept
-        p, stats = self.view("--layer", layer, "--keys", "channels=off")
+        p, stats = self.view("--layer", layer, "--channel-stats", "mean", "--keys", "idle,channels=off")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(read_json(stats)["channel_stats"]["frames"], 0)
 
