@@ -24,9 +24,11 @@ Status ChannelsView::afterPipeline(const detail::ViewOptions& o, ViewContext& c)
 }
 
 std::string ChannelsView::keyOf(const ViewContext& c) {
+    // What the statistics are of: the pipeline (its generation: a model, input size or target
+    // change rebuilds it), the source (another opened in the panel), the layer on screen.
     const cv::Size in = c.pipeline.model().preprocessing().size;
-    return c.pipeline.model().label() + "|" + c.pipeline.model().source() + "|" + std::to_string(in.width) + "x" + std::to_string(in.height) +
-           "|" + c.shownLayer;
+    return std::to_string(c.generation) + "|" + c.pipeline.model().label() + "|" + c.pipeline.model().source() + "|" +
+           std::to_string(in.width) + "x" + std::to_string(in.height) + "|" + c.pipeline.sourceDescription() + "|" + c.shownLayer;
 }
 
 void ChannelsView::tick(ViewContext& c) {
@@ -41,13 +43,16 @@ void ChannelsView::tick(ViewContext& c) {
     // screen from the paused or still frame's cache (no new result comes then). Not kept frames
     // while the history is scrubbed, nor a view's own maps (the transfer's).
     if (c.act.empty() || c.act.dims != 4 || c.mapsOwned || c.kept.scrubbing) return;
+    // Back to live from the history: until the live result comes, the maps are still the kept
+    // frame's (whose id has the history's bit), not c.result's.
+    if (c.shownFrameId != c.result.frameId) return;
     if (c.act.data == m_counted.data && m_history.key() == keyOf(c)) return;
     if (!mapsOfModel(c.act, c.shownLayer, c.pipeline.model())) return;
     m_counted = c.act;
     const auto t0 = std::chrono::steady_clock::now();
     channelFrameStats(c.act, m_frame);
     m_history.reset(keyOf(c), int(m_frame.size()));
-    m_history.add(c.result.frameIndex, m_frame);
+    m_history.add(c.result.frameId, c.result.frameIndex, m_frame);
     m_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 

@@ -100,7 +100,8 @@ void Gui::saveBareMaps() {
     // selected channel coloured as the window does: core's colorize, the shader's CPU twin, at
     // the map's own size) and frame.png. A failed write removes the folder: no partial save.
     if (m_act.empty() || m_act.dims != 4 || m_ranges.size() != size_t(m_act.size[1])) {
-        post("nothing to save yet");
+        // A scripted 'b' before the maps (use 'idle' first) fails the run rather than pass unsaved.
+        post("nothing to save yet: no maps on screen", m_scripted ? ui::Message::Level::Error : ui::Message::Level::Info);
         return;
     }
     const std::string dir = datedName("cnnscope-maps-", "");

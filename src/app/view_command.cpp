@@ -3,6 +3,7 @@
 #include "app/gui.hpp"
 #include "app/view_options.hpp"
 #include "cli/cli.hpp"
+#include "core/render/channel_stats.hpp"
 
 namespace cnnscope::app {
 
@@ -75,7 +76,7 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
                      "Statistics of every channel of the layer on screen over the frames seen (as the channels command), in the "
                      "panel's Channels section: sorted by index, mean, max, active or variation (largest first), constant (dead) "
                      "channels flagged; a click shows the channel")
-        ->check(CLI::IsMember({"index", "mean", "max", "active", "variation"}));
+        ->check(CLI::IsMember(channelSortNames()));
     view->add_option("--model2", opts.model2,
                      "A second network beside the first: a model file or models.yml name as for --model, or 'untrained'; "
                      "the view shows A | B | A - B at the same layer (matched by name, else by position among conv layers), "

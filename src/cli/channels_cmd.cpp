@@ -34,9 +34,7 @@ struct ChannelsCmd {
         setExactOutputs(true);  // exported numbers: --precision auto means f32
         ChannelSort key{};
         if (!parseChannelSort(sort, key)) {
-            std::string names;
-            for (const auto& n : channelSortNames()) names += (names.empty() ? "" : ", ") + n;
-            return fail("--sort " + sort + ": use " + names);
+            return fail("--sort " + sort + ": use " + channelSortList());
         }
         const std::string ext = lower(out.substr(out.find_last_of('.') == std::string::npos ? out.size() : out.find_last_of('.')));
         if (!out.empty() && ext != ".csv" && ext != ".json")
@@ -85,7 +83,7 @@ struct ChannelsCmd {
             ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
             channelFrameStats(act, stats);
             if (done == 0) history.reset(layer, int(stats.size()));
-            history.add(done, stats);
+            history.add(uint64_t(done), done, stats);
             frameIndices.push_back(done);
             ++done;
             progress.step(done, layer);
@@ -161,8 +159,7 @@ struct ChannelsCmd {
 
 void registerChannels(CLI::App& app, std::function<int()>& action) {
     static ChannelsCmd cmd;
-    std::string sorts;
-    for (const auto& n : channelSortNames()) sorts += (sorts.empty() ? "" : ", ") + n;
+    const std::string sorts = channelSortList();
     auto* c = app.add_subcommand(
         "channels",
         "Per-channel statistics of a layer over the frames of a source: each channel's mean, its variation over time (the "

@@ -163,9 +163,8 @@ void layersSection(const ViewState& v, const PanelInfo& info, PanelEvents& event
     if (!ImGui::CollapsingHeader("Layers", ImGuiTreeNodeFlags_DefaultOpen)) return;
     // A fifth of the window's height (7 rows at 720 px, 12 at 1100 px and up), so that the View
     // section below starts on screen at 1280x720; the selected layer is scrolled into view.
-    static std::string shown;
+    static std::string shown;  // the layer last scrolled to (or seen on screen)
     const bool follow = shown != v.layer;
-    shown = v.layer;
     const float height = std::clamp(ImGui::GetIO().DisplaySize.y * 0.2f, 120.f, 220.f);
     if (ImGui::BeginTable("layers", 3, ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV,
                           ImVec2(0, height))) {
@@ -181,7 +180,10 @@ void layersSection(const ViewState& v, const PanelInfo& info, PanelEvents& event
             if (ImGui::Selectable(info.layerNames[i].c_str(), selected, ImGuiSelectableFlags_SpanAllColumns) && !selected) {
                 events.push_back({PanelEvent::Kind::SelectLayer, info.layerNames[i]});
             }
-            if (selected && (follow || ImGui::IsWindowAppearing())) ImGui::SetScrollHereY();
+            // A key or another section changed the layer: bring its row into view (a click in the
+            // table leaves the rows where they are: the row is on screen already).
+            if (selected && ((follow && !ImGui::IsItemVisible()) || ImGui::IsWindowAppearing())) ImGui::SetScrollHereY();
+            if (selected) shown = v.layer;
             ImGui::TableSetColumnIndex(1);
             ImGui::TextUnformatted(info.layerShapes[i].c_str());
             ImGui::TableSetColumnIndex(2);

@@ -40,7 +40,7 @@ void channelsSection(const PanelInfo& info, PanelInputs& in, PanelEvents& events
         return;
     }
     if (ImGui::SmallButton("reset")) events.push_back({PanelEvent::Kind::ChannelsReset});
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Start the statistics over from the next frame");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Start the statistics over, from the maps on screen");
     ImGui::SameLine();
     ImGui::Text("%d frame%s, %d constant of %d", s.frames, s.frames == 1 ? "" : "s", s.constantCount, s.channels);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s, the layer on screen, over the live frames seen", s.layer.c_str());
@@ -105,9 +105,7 @@ std::string applyChannelsArgument(PanelInputs& in, const std::string& arg) {
         in.channels = true;
         return {};
     }
-    std::string sorts;
-    for (const auto& n : channelSortNames()) sorts += (sorts.empty() ? "" : ", ") + n;
-    return "channels=" + arg + ": use on, off, hideconst, showconst, or an order: " + sorts;
+    return "channels=" + arg + ": use on, off, hideconst, showconst, or an order: " + channelSortList();
 }
 
 }  // namespace cnnscope::ui

@@ -46,9 +46,9 @@ TEST_CASE("channel history: means, variation over time, constant channels, order
     std::vector<ChannelFrameStats> s;
     for (int k = 0; k < 3; ++k) {
         channelFrameStats(maps(3, 2, 2, [k](int c, int i) { return c == 0 ? float(k + i) : c == 1 ? 5.f : float(2 * k); }), s);
-        h.add(k, s);
+        h.add(uint64_t(k), k, s);
     }
-    h.add(2, s);  // the same frame again is not counted twice
+    h.add(2, 2, s);  // the same frame again is not counted twice
     CHECK(h.frames() == 3);
     const ChannelSummary c0 = h.summary(0);
     // per-frame means 1.5, 2.5, 3.5: mean 2.5, population sd sqrt(2/3)

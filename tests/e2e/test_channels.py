@@ -40,7 +40,7 @@ class ChannelsTest(CliTest):
         self.assertEqual([r["channel"] for r in rows], order)
         for r in rows:
             c = r["channel"]
-            for k in ("mean", "variation", "max", "active"):
+            for k in ("mean", "variation", "min", "max", "active"):
                 tol = 1e-4 * max(1.0, abs(float(want["max"].max()))) if k != "active" else 1e-6
                 self.assertLess(abs(r[k] - want[k][c]), tol, f"channel {c} {k}: {r[k]} vs numpy {want[k][c]}")
             self.assertEqual(bool(r["constant"]), bool(want["constant"][c]), f"channel {c}")

@@ -57,10 +57,49 @@ class GuiChannelsTest(CliTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         cs = read_json(stats)["channel_stats"]
         self.assertEqual((cs["layer"], cs["frames"], cs["channels"]), ("block1_pool", 1, 64))
+        p, stats = self.view("--layer", "block1_pool", "--channel-stats", "mean", "--keys", "idle,pagedown,idle")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        cs = read_json(stats)["channel_stats"]
+        self.assertEqual((cs["layer"], cs["frames"], cs["channels"]), ("block2_conv1", 1, 128))
+        # the new layer's own numbers: the command's rows (sorted by active) in the order of their means
+        by_mean = sorted(want["rows"], key=lambda r: (-r["mean"], r["channel"]))[:16]
+        self.assertEqual([r["channel"] for r in cs["rows"]], [r["channel"] for r in by_mean])
         # off: no statistics kept
         p, stats = self.view("--layer", layer, "--channel-stats", "mean", "--keys", "idle,channels=off")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(read_json(stats)["channel_stats"]["frames"], 0)
+
+    def test_live_video_frames_are_each_counted_once_and_match_numpy(self):
+        layer = "block1_conv2"
+        # played, and with the timeline scrubbed back and returned to live (space): kept frames are not counted
+        for keys in ("frame,frame,frame,frame", "frame,frame,frame,comma,comma,space,frame,frame"):
+            with self.subTest(keys=keys):
+                self.check_live(layer, keys)
+
+    def check_live(self, layer, keys):
+        import numpy as np
+        from test_channels import summaries
+        p, stats = self.view("--layer", layer, "--channel-stats", "variation", "--keys", keys, frames=2,
+                             source=os.path.join(DATA, "vtest.avi"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        cs = read_json(stats)["channel_stats"]
+        seen = cs["series_frames"]
+        self.assertGreaterEqual(len(seen), 4)
+        self.assertEqual(len(set(seen)), len(seen), f"a frame counted twice: {seen}")
+        self.assertEqual(cs["frames"], len(seen))
+        acts = []
+        for k in seen:
+            f = self.path(f"d{k}.npy")
+            self.run_cli("dump", os.path.join(DATA, "vtest.avi"), "--untrained", "--input-size", "96x96", "--layer", layer,
+                         "--frame", str(k), "--out", f)
+            acts.append(np.load(f)[0])
+        want = summaries(acts)
+        order = np.argsort(-want["variation"], kind="stable")[:16].tolist()
+        self.assertEqual([r["channel"] for r in cs["rows"]], order)
+        for r in cs["rows"]:
+            c = r["channel"]
+            for k in ("mean", "variation", "min", "max", "active"):
+                self.assertAlmostEqual(r[k], want[k][c], delta=1e-4 * max(1.0, float(want["max"].max())), msg=f"ch {c} {k}")
 
     def test_bad_values_are_refused(self):
         p, _ = self.view("--channel-stats", "bogus")

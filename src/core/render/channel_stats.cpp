@@ -2,17 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace cnnscope {
 
 void channelFrameStats(const cv::Mat& act, std::vector<ChannelFrameStats>& out) {
     out.clear();
-    if (act.empty() || act.dims != 4 || act.type() != CV_32F) return;
+    if (act.empty() || act.dims != 4 || act.type() != CV_32F || !act.isContinuous()) return;
     const int C = act.size[1];
     const size_t n = size_t(act.size[2]) * size_t(act.size[3]);
+    if (n == 0) return;  // no positions: nothing to say (not "constant 0")
     out.resize(size_t(C));
-    if (n == 0) return;
     for (int c = 0; c < C; ++c) {
         const float* p = act.ptr<float>(0, c);
         double sum = 0;
@@ -34,6 +35,12 @@ const std::vector<std::string>& channelSortNames() {
     return names;
 }
 
+std::string channelSortList() {
+    std::string s;
+    for (const auto& n : channelSortNames()) s += (s.empty() ? "" : ", ") + n;
+    return s;
+}
+
 bool parseChannelSort(const std::string& name, ChannelSort& out) {
     const auto& names = channelSortNames();
     const auto it = std::find(names.begin(), names.end(), name);
@@ -46,20 +53,20 @@ void ChannelHistory::reset(const std::string& key, int channels) {
     if (key == m_key && channels == int(m_sum.size())) return;
     m_key = key;
     m_frames = 0;
-    m_lastFrame = INT64_MIN;
+    m_lastId = 0;
     m_sum.assign(size_t(std::max(0, channels)), Sum{});
     m_recent.clear();
     m_recentFrames.clear();
 }
 
-void ChannelHistory::add(int64_t frameIndex, const std::vector<ChannelFrameStats>& frame) {
+void ChannelHistory::add(uint64_t id, int64_t frameIndex, const std::vector<ChannelFrameStats>& frame) {
     if (frame.size() != m_sum.size()) {
         const std::string key = m_key;
         m_key.clear();
         reset(key, int(frame.size()));
     }
-    if (frame.empty() || (m_frames > 0 && frameIndex == m_lastFrame)) return;
-    m_lastFrame = frameIndex;
+    if (frame.empty() || (m_frames > 0 && id == m_lastId)) return;
+    m_lastId = id;
     std::vector<float> means(frame.size());
     for (size_t c = 0; c < frame.size(); ++c) {
         const ChannelFrameStats& f = frame[c];
@@ -73,8 +80,9 @@ void ChannelHistory::add(int64_t frameIndex, const std::vector<ChannelFrameStats
             s.min = std::min(s.min, f.min);
             s.max = std::max(s.max, f.max);
         }
-        s.mean += f.mean;
-        s.meanSq += double(f.mean) * double(f.mean);
+        const double d = double(f.mean) - s.mean;  // Welford: exact for equal means, no cancellation
+        s.mean += d / double(m_frames + 1);
+        s.m2 += d * (double(f.mean) - s.mean);
         s.active += f.active;
         means[c] = f.mean;
     }
@@ -94,8 +102,8 @@ ChannelSummary ChannelHistory::summary(int channel) const {
     const Sum& s = m_sum[size_t(channel)];
     const double n = m_frames;
     r.frames = m_frames;
-    r.mean = s.mean / n;
-    r.variation = std::sqrt(std::max(0.0, s.meanSq / n - r.mean * r.mean));
+    r.mean = s.mean;
+    r.variation = std::sqrt(std::max(0.0, s.m2 / n));  // population
     r.min = s.min;
     r.max = s.max;
     r.active = s.active / n;
@@ -128,7 +136,12 @@ std::vector<int> ChannelHistory::order(ChannelSort sort, bool hideConstant) cons
         }
         return -double(s.channel);
     };
-    std::stable_sort(all.begin(), all.end(), [&](const ChannelSummary& a, const ChannelSummary& b) { return key(a) > key(b); });
+    // Largest first; a NaN (maps with NaN in them) last, so the order stays a strict weak one.
+    auto rank = [&](const ChannelSummary& s) {
+        const double k = key(s);
+        return std::isnan(k) ? -std::numeric_limits<double>::infinity() : k;
+    };
+    std::stable_sort(all.begin(), all.end(), [&](const ChannelSummary& a, const ChannelSummary& b) { return rank(a) > rank(b); });
     std::vector<int> out;
     out.reserve(all.size());
     for (const auto& s : all) out.push_back(s.channel);

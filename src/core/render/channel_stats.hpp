@@ -28,6 +28,7 @@ void channelFrameStats(const cv::Mat& act, std::vector<ChannelFrameStats>& out);
 enum class ChannelSort { Index, Mean, Max, Active, Variation };
 // index, mean, max, active, variation (the names the CLI and the panel use)
 const std::vector<std::string>& channelSortNames();
+std::string channelSortList();  // "index, mean, max, active, variation"
 // "mean" -> Mean; false if the name is unknown.
 bool parseChannelSort(const std::string& name, ChannelSort& out);
 
@@ -50,8 +51,9 @@ public:
     void reset(const std::string& key, int channels);
     const std::string& key() const { return m_key; }
     // One frame's stats (as many as reset() said; else the history starts over under the same key).
-    // A frame index already counted (the same frame shown again) is not counted twice.
-    void add(int64_t frameIndex, const std::vector<ChannelFrameStats>& frame);
+    // `id` names the frame uniquely (the pipeline's frame id): the frame counted last, shown again,
+    // is not counted twice. `frameIndex` is its place in the source (series_frames).
+    void add(uint64_t id, int64_t frameIndex, const std::vector<ChannelFrameStats>& frame);
     int channels() const { return int(m_sum.size()); }
     int frames() const { return m_frames; }
     int window() const { return m_window; }
@@ -67,14 +69,14 @@ public:
 
 private:
     struct Sum {
-        double mean = 0, meanSq = 0, active = 0;
+        double mean = 0, m2 = 0, active = 0;  // Welford's running mean and M2 of the per-frame means
         float min = 0, max = 0;
         bool constant = true;
     };
     std::string m_key;
     int m_window;
     int m_frames = 0;
-    int64_t m_lastFrame = INT64_MIN;
+    uint64_t m_lastId = 0;
     std::vector<Sum> m_sum;
     std::deque<std::vector<float>> m_recent;  // per frame: every channel's mean
     std::deque<int64_t> m_recentFrames;
