@@ -203,7 +203,7 @@ gfx::PixelRect AtlasView::draw(const gfx::PixelRect& area, DrawTarget& t, ViewCo
     draw(area, t.fbHeight, t.live, c.view.colormap, c.view.norm.gamma);
     // The atlas fills the canvas: its title is the caption strip's ("atlas: every conv channel"),
     // the bands carry the layer names.
-    if (t.live) t.panes.push_back({"atlas", "atlas: every conv channel", {}, area});
+    if (t.live) t.panes.push_back({"atlas", "atlas: every conv channel", {}, area, true});
     return {};
 }
 

@@ -63,7 +63,7 @@ gfx::PixelRect CompareView::draw(const gfx::PixelRect& area, DrawTarget& t, View
         const gfx::PixelRect* r[] = {&l.side[side].frame, &l.side[side].maps, &l.side[side].gram};
         for (int k = 0; k < 3; ++k)
             if (r[k]->w > 0)
-                sides.push_back({std::string(side ? "stylised_" : "original_") + parts[k], *titles[k], {r[k]->x, r[k]->y - 17, r[k]->w, 17}, *r[k]});
+                sides.push_back({std::string(side ? "stylised_" : "original_") + parts[k], *titles[k], {r[k]->x, r[k]->y - 17, r[k]->w, 17}, *r[k], true});
     }
     t.panes.insert(t.panes.begin(), sides.begin(), sides.end());  // before the columns' panes
     // Hover, clicks and the highlight follow the stylised side.

@@ -217,7 +217,7 @@ void Model2View::layoutPanes(std::vector<gfx::Pane>& out, const Labels& l) const
         if (m_rects[i].w > 0) {
             const auto text = label(i, l);  // the two lines drawLabels() puts above the pane
             out.push_back({names[i], text[1].empty() ? text[0] : text[0] + " | " + text[1],
-                           {m_rects[i].x, m_rects[i].y - kM2Label, m_rects[i].w, kM2Label}, m_rects[i]});
+                           {m_rects[i].x, m_rects[i].y - kM2Label, m_rects[i].w, kM2Label}, m_rects[i], true});
         }
 }
 

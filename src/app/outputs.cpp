@@ -63,7 +63,8 @@ cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colo
         };
         // Each pane's title in its strip, clipped to it.
         for (const gfx::Pane& p : drawn.panes)
-            put(p.title, p.titleRect.x + 4, p.titleRect.y + p.titleRect.h - 5, 0.4, cv::Scalar::all(235),
+            if (!p.titledByView)
+                put(p.title, p.titleRect.x + 4, p.titleRect.y + p.titleRect.h - 5, 0.4, cv::Scalar::all(235),
                 {p.titleRect.x, p.titleRect.y, p.titleRect.w, p.titleRect.h});
         // The grid's channel numbers above their tiles.
         const gfx::GridLayout& g = drawn.grid;

@@ -41,7 +41,8 @@ void Gui::drawOverlays(const gfx::PixelRect&) {
         fill(r, IM_COL32(0, 0, 0, 190));
         textIn(dl, r, bs[i].text, bs[i].colour, 3);
     }
-    for (const gfx::Pane& p : m_screen.panes) textIn(dl, p.titleRect, p.title, IM_COL32(235, 235, 235, 255), 1);
+    for (const gfx::Pane& p : m_screen.panes)
+        if (!p.titledByView) textIn(dl, p.titleRect, p.title, IM_COL32(235, 235, 235, 255), 1);
 
     drawHighlightAndHover(dl);  // the views' overlays (labels, the receptive field, the atlas's) in between
     drawTileNumbers(dl);

@@ -128,7 +128,7 @@ gfx::PixelRect UnitView::drawCompareColumn(const gfx::PixelRect& area, DrawTarge
     if (t.live) {
         m_rect = r;
         m_topkRect = {};
-        if (r.w > 0) t.panes.push_back({"backprop", compareLabel(backprop), {r.x, r.y - 17, r.w, 17}, r});
+        if (r.w > 0) t.panes.push_back({"backprop", compareLabel(backprop), {r.x, r.y - 17, r.w, 17}, r, true});
     } else {
         m_rectOffscreen = r;
     }

@@ -46,6 +46,9 @@ TitledPane titled(const PixelRect& area, int titleHeight = kTitleHeight);
 struct Pane {
     std::string name, title;
     PixelRect titleRect, rect;
+    // The view draws its title itself (its own lines, fonts, clipping: compare, the second model):
+    // the window's generic title drawing leaves it alone; `title` says what it draws.
+    bool titledByView = false;
 };
 
 // Named rectangles for the stats JSON and the overlap test.
