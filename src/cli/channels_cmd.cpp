@@ -5,7 +5,6 @@
 #include "cli/cli.hpp"
 #include "cli/stream_loop.hpp"
 
-#include "core/base/interrupt.hpp"
 #include "core/base/parse.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/pipeline/source.hpp"
@@ -52,39 +51,24 @@ struct ChannelsCmd {
 
         ChannelHistory history(kSeriesFrames);
         std::vector<ChannelFrameStats> stats;
-        std::vector<int64_t> frameIndices;
         const int64_t claimed = (*src)->claimedFrames();
         Progress progress("channels", frames > 0 ? (claimed > 0 ? std::min(frames, claimed) : frames) : claimed, common.quiet);
         cv::Mat frame, act;
         int64_t done = 0;
         double ms = 0;
-        bool stopped = false;
-        std::string shortSource;
+        FrameLoop loop;
+        loop.source = source;
+        loop.keptWhat = "writing the statistics of the frames read so far";
         while (frames == 0 || done < frames) {
-            if (interrupted()) {
-                stopped = true;
-                break;
-            }
-            if ((*src)->still() && done > 0) break;
-            const ReadStatus rs = (*src)->read(frame);
-            if (rs == ReadStatus::End) {
-                if (done == 0) return fail("'" + source + "' gave no frames; nothing was written");
-                shortSource = (*src)->shortfall();  // a file that ends before its header's frame count
-                break;
-            }
-            if (rs == ReadStatus::Error) {
-                if (done == 0) return fail((*src)->lastError());
-                if ((*src)->live()) warn((*src)->lastError() + "; writing the statistics of the frames read so far");
-                else shortSource = (*src)->lastError();
-                break;
-            }
+            const NextFrame next = nextFrame(**src, done, frame, loop);
+            if (next == NextFrame::Failed) return fail(loop.error);
+            if (next == NextFrame::Done) break;
             const auto t0 = std::chrono::steady_clock::now();
             if (auto st = model->forward(frame, layer, act); !st) return fail(st.error());
             ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
             channelFrameStats(act, stats);
             if (done == 0) history.reset(layer, int(stats.size()));
             history.add(uint64_t(done), done, stats);
-            frameIndices.push_back(done);
             ++done;
             progress.step(done, layer);
         }
@@ -149,9 +133,9 @@ struct ChannelsCmd {
         if (!common.quiet)
             std::fprintf(stderr, "channels: %s %s, %lld frame(s), %.1f ms per forward%s%s\n", label.c_str(), layer.c_str(), (long long)done,
                          ms / double(std::max<int64_t>(1, done)), out.empty() ? "" : (" -> " + out).c_str(),
-                         stopped ? " (stopped by signal)" : "");
-        if (!shortSource.empty()) return reportShortSource(shortSource);
-        return stopped ? 130 : 0;
+                         loop.stopped ? " (stopped by signal)" : "");
+        if (!loop.shortSource.empty()) return reportShortSource(loop.shortSource);
+        return loop.stopped ? 130 : 0;
     }
 };
 

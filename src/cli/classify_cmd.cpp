@@ -4,7 +4,6 @@
 #include "core/model/precision.hpp"
 #include "cli/stream_loop.hpp"
 
-#include "core/base/interrupt.hpp"
 #include "core/base/parse.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/model/classifier.hpp"
@@ -58,26 +57,13 @@ struct ClassifyCmd {
         cv::Mat frame, logits;
         int64_t done = 0;
         double ms = 0;
-        bool stopped = false;
-        std::string shortSource;
+        FrameLoop loop;
+        loop.source = source;
+        loop.keptWhat = "writing the frames classified so far";
         while (frames == 0 || done < frames) {
-            if (interrupted()) {
-                stopped = true;
-                break;
-            }
-            if ((*src)->still() && done > 0) break;
-            const ReadStatus rs = (*src)->read(frame);
-            if (rs == ReadStatus::End) {
-                if (done == 0) return fail("'" + source + "' gave no frames; nothing was written");
-                shortSource = (*src)->shortfall();
-                break;
-            }
-            if (rs == ReadStatus::Error) {
-                if (done == 0) return fail((*src)->lastError());
-                if ((*src)->live()) warn((*src)->lastError() + "; writing the frames classified so far");
-                else shortSource = (*src)->lastError();
-                break;
-            }
+            const NextFrame next = nextFrame(**src, done, frame, loop);
+            if (next == NextFrame::Failed) return fail(loop.error);
+            if (next == NextFrame::Done) break;
             const auto t0 = std::chrono::steady_clock::now();
             if (auto st = model->logits(frame, logits); !st) return fail(st.error());
             ms += msSince(t0);
@@ -100,9 +86,9 @@ struct ClassifyCmd {
         if (!common.quiet)
             std::fprintf(stderr, "classify: %s, %lld frame(s), %.1f ms per frame (forward and head)%s%s\n", label.c_str(),
                          (long long)done, ms / double(std::max<int64_t>(1, done)), json.empty() ? "" : (" -> " + json).c_str(),
-                         stopped ? " (stopped by signal)" : "");
-        if (!shortSource.empty()) return reportShortSource(shortSource);
-        return stopped ? 130 : 0;
+                         loop.stopped ? " (stopped by signal)" : "");
+        if (!loop.shortSource.empty()) return reportShortSource(loop.shortSource);
+        return loop.stopped ? 130 : 0;
     }
 };
 

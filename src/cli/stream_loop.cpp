@@ -13,6 +13,33 @@ int reportShortSource(const std::string& why) {
     return kExitSourceShort;
 }
 
+NextFrame nextFrame(FrameSource& s, int64_t done, cv::Mat& frame, FrameLoop& loop) {
+    if (interrupted()) {
+        loop.stopped = true;
+        return NextFrame::Done;
+    }
+    if (s.still() && done > 0) return NextFrame::Done;
+    const ReadStatus rs = s.read(frame);
+    if (rs == ReadStatus::End) {
+        if (done == 0) {
+            loop.error = "'" + loop.source + "' gave no frames; nothing was written";
+            return NextFrame::Failed;
+        }
+        loop.shortSource = s.shortfall();
+        return NextFrame::Done;
+    }
+    if (rs == ReadStatus::Error) {
+        if (done == 0) {
+            loop.error = s.lastError();
+            return NextFrame::Failed;
+        }
+        if (s.live()) warn(s.lastError() + "; " + loop.keptWhat);
+        else loop.shortSource = s.lastError();
+        return NextFrame::Done;
+    }
+    return NextFrame::Frame;
+}
+
 Expected<StreamResult> runStream(FrameSource& s, const StreamLoop& loop, Progress& progress, const StreamStep& step) {
     StreamResult r;
     std::unique_ptr<AsyncEncoder> encoder;

@@ -37,6 +37,20 @@ int reportShortSource(const std::string& why);
 // One frame: FRAME (as read) into IMAGE (as written), shown for DELAYMS.
 using StreamStep = std::function<Status(cv::Mat& frame, cv::Mat& image, int& delayMs)>;
 
+// One step of a headless command's read loop over a source (classify, channels), as they all say
+// it: Frame (`frame` holds the next one), Done (the end, --frames reached by the caller, a still
+// image read once, Ctrl-C: `stopped`; a file shorter than its header or a failed read after some
+// frames: `shortSource`; a live source's failure after some frames is warned about with
+// `keptWhat`, "writing the ... so far"), or Failed before any frame (`error`, nothing written).
+struct FrameLoop {
+    std::string source;    // SOURCE as given (named when it gives no frames)
+    std::string keptWhat;  // e.g. "writing the frames classified so far"
+    bool stopped = false;
+    std::string shortSource, error;
+};
+enum class NextFrame { Frame, Done, Failed };
+NextFrame nextFrame(FrameSource& s, int64_t done, cv::Mat& frame, FrameLoop& loop);
+
 // Reads S from where it stands; the first image opens the sink at its size.
 Expected<StreamResult> runStream(FrameSource& s, const StreamLoop& loop, Progress& progress, const StreamStep& step);
 
