@@ -26,13 +26,7 @@ std::string normKey(const Normalization& n) {
 }  // namespace
 
 session::CommonOptions Model2View::options(const session::CommonOptions& base, const std::string& spec) {
-    session::CommonOptions o = base;
-    const bool untrained = lower(spec) == "untrained";
-    o.model = untrained ? std::string() : spec;
-    o.untrained = untrained;
-    o.config.clear();
-    o.style.clear();
-    o.styleSize.clear();
+    session::CommonOptions o = session::secondModelOptions(base, spec);
     o.quiet = true;
     return o;
 }

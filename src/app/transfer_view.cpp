@@ -14,7 +14,6 @@
 namespace cnnscope::app {
 
 namespace {
-constexpr int kTransferSide = 256;  // default working size: the longer side, as `cnnscope transfer`
 
 cv::Mat readStyleImage(const std::string& path, std::string& error) {
     if (auto st = checkImageFileHeader(path); !st) {  // a decompression bomb is refused before decoding
@@ -38,7 +37,7 @@ Status TransferView::checkOptions(const std::string& style, const std::string& s
     if (readStyleImage(style, error).empty()) return Error{"--transfer: " + error};
     if (iterations < 1 || iterations > 100000) return Error{"--transfer-iterations must be between 1 and 100000"};
     if (!size.empty())
-        if (auto s = parseSize(size, 16, 2048); !s) return Error{"--transfer-size: " + s.error()};
+        if (auto s = parseTransferSize(size); !s) return Error{"--transfer-size: " + s.error()};
     return {};
 }
 
@@ -47,7 +46,7 @@ Status TransferView::start(TransferRequest r, const std::string& styleImage, cv:
     const cv::Mat style = readStyleImage(styleImage, error);
     if (style.empty()) return Error{"transfer: " + error};
     r.style = style;
-    r.size = size.area() > 0 ? size : TransferWorker::workSize(r.content.size(), kTransferSide);
+    r.size = size.area() > 0 ? size : defaultTransferSize(r.content.size());
     m_worker.reset();  // a run in progress ends first
     m_worker = std::make_unique<TransferWorker>(std::move(r));
     m_shot = TransferSnapshot();
@@ -175,7 +174,7 @@ Status TransferView::start(ViewContext& c, const std::string& styleImage, int it
     r.content = c.result.frame.clone();
     cv::Size size;  // empty: the default working size
     if (!m_scriptSize.empty() && m_scriptStyle == styleImage)
-        if (auto s = parseSize(m_scriptSize, 16, 2048); s) size = *s;
+        if (auto s = parseTransferSize(m_scriptSize); s) size = *s;
     r.layer = c.view.layer;
     r.iterations = iterations;
     if (auto st = start(std::move(r), styleImage, size, c.framesRendered); !st) return st;

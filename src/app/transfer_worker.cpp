@@ -21,11 +21,6 @@ TransferWorker::~TransferWorker() {
     if (m_thread.joinable()) m_thread.join();
 }
 
-cv::Size TransferWorker::workSize(cv::Size content, int longer) {
-    const double s = double(longer) / std::max(1, std::max(content.width, content.height));
-    return {std::max(16, int(std::lround(content.width * s))), std::max(16, int(std::lround(content.height * s)))};
-}
-
 bool TransferWorker::take(TransferSnapshot& out, uint64_t& seen) {
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_latest.seq == seen) return false;

@@ -53,9 +53,6 @@ public:
     void setLayer(const std::string& layer);
     void stop() { m_stop = true; }  // the current step finishes, then the thread ends
 
-    // Working size: the content scaled to `longer` pixels on its longer side.
-    static cv::Size workSize(cv::Size content, int longer);
-
 private:
     void run();
     void publish(TransferSnapshot s);

@@ -28,10 +28,7 @@ struct CompareModelsCmd {
         if (!display) return fail(display.error());
         auto a = loadModel(common);
         if (!a) return fail("--model: " + a.error());
-        CommonOptions second = common;
-        second.model = lower(model2) == "untrained" ? "" : model2;
-        second.untrained = lower(model2) == "untrained";
-        second.config.clear();
+        CommonOptions second = session::secondModelOptions(common, model2);
         auto b = loadModel(second);
         if (!b) return fail("--model2: " + b.error());
         if (layer.empty()) layer = a->defaultLayer();

@@ -54,12 +54,6 @@ struct TransferCmd {
     TransferOptions opts;
     CaptionStyle captionStyle = CaptionStyle::Full;
 
-    Expected<cv::Size> workSize(const cv::Mat& image) const {
-        if (!size.empty()) return parseSize(size, 16, 2048);
-        const double s = 256.0 / std::max(image.cols, image.rows);
-        return cv::Size(std::max(16, int(std::lround(image.cols * s))), std::max(16, int(std::lround(image.rows * s))));
-    }
-
     std::string jsonDoc(const Model& model, cv::Size work, const std::vector<TransferLosses>& history, bool stopped) const {
         std::string doc = "{\n  \"model\": \"" + jsonEscape(model.label()) + "\", \"untrained\": " + (model.untrained() ? "true" : "false") +
                           ",\n  \"content\": \"" + jsonEscape(content) + "\", \"style_image\": \"" + jsonEscape(styleImage) + "\"" +
@@ -111,7 +105,7 @@ struct TransferCmd {
         if (auto st = read(styleImage, "--style-image", style); !st) return fail(st.error());
         if (!init.empty())
             if (auto st = read(init, "--init image", initImage); !st) return fail(st.error());
-        auto work = workSize(contentImage);
+        auto work = transferSize(size, contentImage.size());
         if (!work) return fail("--size: " + work.error());
         auto model = loadModel(common);
         if (!model) return fail(model.error());

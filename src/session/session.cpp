@@ -179,4 +179,15 @@ std::string shapeText(const std::vector<int>& shape, const std::string& separato
     return tuple ? t + ")" : t;
 }
 
+CommonOptions secondModelOptions(const CommonOptions& base, const std::string& spec) {
+    CommonOptions o = base;
+    const bool untrained = lower(spec) == "untrained";
+    o.model = untrained ? std::string() : spec;
+    o.untrained = untrained;
+    o.config.clear();
+    o.style.clear();
+    o.styleSize.clear();
+    return o;
+}
+
 }  // namespace cnnscope::session

@@ -44,6 +44,10 @@ Status applyPrecisionOption(const std::string& precision);
 // (unless quiet), and to *warnings when given (the window's message channel). withHead: also the
 // classifier head (a with-top Keras file's dense layers are read only by the commands that classify).
 Expected<Model> loadModel(const CommonOptions& o, std::vector<std::string>* warnings = nullptr, bool withHead = false);
+// The options a second model loads with (`compare-models --model2`, the window's --model2 and its
+// panel's Second model Load): `spec` a weights file or a models.yml name, or "untrained" (any
+// case: the seeded VGG19); the first model's config and style do not carry over.
+CommonOptions secondModelOptions(const CommonOptions& base, const std::string& spec);
 // The style stage the options ask for, or none without --style.
 Expected<std::optional<StyleStage>> loadStyle(const CommonOptions& o, std::vector<std::string>* warnings = nullptr);
 // Stylises `frame` in place when a style stage is set.

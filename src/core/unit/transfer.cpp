@@ -2,11 +2,23 @@
 // one backward pass to the input, Adam with clamping.
 #include "core/unit/transfer.hpp"
 
+#include "core/base/parse.hpp"
 #include "core/model/model.hpp"
 
 #include <cmath>
 
 namespace cnnscope {
+
+Expected<cv::Size> parseTransferSize(const std::string& text) { return parseSize(text, kTransferMinSide, kTransferMaxSide); }
+
+cv::Size defaultTransferSize(cv::Size content) {
+    const double s = double(kTransferSide) / std::max(1, std::max(content.width, content.height));
+    return {std::max(kTransferMinSide, int(std::lround(content.width * s))), std::max(kTransferMinSide, int(std::lround(content.height * s)))};
+}
+
+Expected<cv::Size> transferSize(const std::string& text, cv::Size content) {
+    return text.empty() ? Expected<cv::Size>(defaultTransferSize(content)) : parseTransferSize(text);
+}
 
 namespace {
 

@@ -38,6 +38,15 @@ struct TransferLosses {
     double forwardMs = 0, backwardMs = 0;
 };
 
+// The working size of a transfer, one rule for `cnnscope transfer --size` and the window's
+// --transfer-size: WxH as given, each side kTransferMinSide..kTransferMaxSide; by default the
+// content image scaled to kTransferSide on its longer side (each side at least kTransferMinSide).
+constexpr int kTransferSide = 256, kTransferMinSide = 16, kTransferMaxSide = 2048;
+Expected<cv::Size> parseTransferSize(const std::string& text);
+cv::Size defaultTransferSize(cv::Size content);
+// `text` when given, else the default for `content`.
+Expected<cv::Size> transferSize(const std::string& text, cv::Size content);
+
 class StyleTransfer {
 public:
     // content and style: 8-bit BGR (or gray/BGRA) images, both resized to `size` (the style image
