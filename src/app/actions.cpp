@@ -1,25 +1,21 @@
 // Actions: keys and panel events applied to the view and the pipeline; results taken from it.
 #include "app/gui_impl.hpp"
 
-#include "core/unit/attribution.hpp"
-
-#include <cstdlib>
-
 namespace cnnscope::app::detail {
 
 void Gui::selectLayer(const std::string& layer) {
-    if (layer == m_view.layer && layer == m_shownLayer) return;
+    if (layer == m_view.layer && layer == m_maps.layer) return;
     m_view.layer = layer;
     // A layer already computed for the frame on screen shows now, without recomputing.
     // (Not in the compare view: the original frame's maps of that layer are not cached.)
-    auto it = m_layerCache.find(layer);
-    const bool cached = it != m_layerCache.end() && !(m_view.compare && m_style) && !m_views.mapsOwned();
+    auto it = m_maps.layerCache.find(layer);
+    const bool cached = it != m_maps.layerCache.end() && !(m_view.compare && m_style.stage) && !m_views.mapsOwned();
     m_pipeline->setLayer(layer, !cached);
     if (cached) {
-        m_act = it->second;
-        m_shownLayer = layer;
-        refreshRanges();
-        m_renderer.upload(m_act, m_ranges);
+        m_maps.act = it->second;
+        m_maps.layer = layer;
+        m_maps.refreshRanges(m_view.norm);
+        m_renderer.upload(m_maps.act, m_maps.ranges);
     }
 }
 
@@ -39,7 +35,7 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::NextLayer: selectLayer(m_layerNames[size_t(std::min(int(m_layerNames.size()) - 1, layerIndex() + 1))]); break;
         case KeyAction::PrevLayer: selectLayer(m_layerNames[size_t(std::max(0, layerIndex() - 1))]); break;
         case KeyAction::TogglePause:
-            if (m_historyPos >= 0) historyLive();  // from the history back to the live stream
+            historyLive();  // from the history back to the live stream
             m_pipeline->setPaused(!m_pipeline->paused());
             break;
         case KeyAction::HistoryBack: historyStep(-1); break;
@@ -48,7 +44,7 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::ToggleGrid: m_view.mode = m_view.mode == ViewMode::Grid ? ViewMode::Single : ViewMode::Grid; break;
         case KeyAction::ToggleOverlay: m_view.mode = m_view.mode == ViewMode::Overlay ? ViewMode::Single : ViewMode::Overlay; break;
         case KeyAction::ToggleCompare:
-            if (!m_style) {
+            if (!m_style.stage) {
                 post("compare needs a style network: pick one in the Style section (or --style)");
                 break;
             }
@@ -67,16 +63,12 @@ void Gui::applyKey(KeyAction action) {
         case KeyAction::CycleConv: cycleConv(); break;
         case KeyAction::Download: startDownload(kDefaultFetchEntry); break;
         case KeyAction::Idle: break;
-        case KeyAction::HistoryMark: historyMark(); break;
+        case KeyAction::HistoryMark: m_history.mark(); break;
         case KeyAction::HistoryGif: exportHistoryMarkToHere(); break;
         case KeyAction::SetInputSize:
         case KeyAction::SetTarget:
         case KeyAction::SetPrecision:
-        case KeyAction::SetWhy:
-        case KeyAction::SetClass:
-        case KeyAction::SetAblate:
-        case KeyAction::SetFeatvis:
-        case KeyAction::SetChannels:
+        case KeyAction::ViewSetting:
         case KeyAction::DownloadEntry:
         case KeyAction::LoadModel: applyScriptArgument(action); break;
     }
@@ -86,9 +78,9 @@ void Gui::applyKey(KeyAction action) {
 
 void Gui::applyScriptArgument(KeyAction action) {
     // Scripted keys with a value (--keys input=320x240,model=FILE) act as the panel's controls.
-    if (m_scriptArgs.empty()) return;
-    const std::string arg = m_scriptArgs.front();
-    m_scriptArgs.erase(m_scriptArgs.begin());
+    if (m_run.scriptArgs.empty()) return;
+    const std::string arg = m_run.scriptArgs.front();
+    m_run.scriptArgs.erase(m_run.scriptArgs.begin());
     if (action == KeyAction::LoadModel) {
         m_inputs.modelText = arg;
         applyPanelEvent({ui::PanelEvent::Kind::LoadModel, arg});
@@ -96,12 +88,11 @@ void Gui::applyScriptArgument(KeyAction action) {
         applyPanelEvent({ui::PanelEvent::Kind::Precision, arg});
     } else if (action == KeyAction::DownloadEntry) {
         applyPanelEvent({ui::PanelEvent::Kind::Download, arg});
-    } else if (action == KeyAction::SetWhy || action == KeyAction::SetClass || action == KeyAction::SetAblate) {
-        if (auto st = applyWhyArgument(action, arg); !st) post(st.error(), ui::Message::Level::Error);
-    } else if (action == KeyAction::SetFeatvis) {
-        if (const std::string e = ui::applyFeatvisArgument(m_inputs, arg); !e.empty()) post(e, ui::Message::Level::Error);
-    } else if (action == KeyAction::SetChannels) {
-        if (const std::string e = ui::applyChannelsArgument(m_inputs, arg); !e.empty()) post(e, ui::Message::Level::Error);
+    } else if (action == KeyAction::ViewSetting) {  // why=, class=, ablate=, featvis=, channels=: a view's section
+        const size_t eq = arg.find('=');
+        ViewContext c = context();
+        if (!m_views.onScriptArgument(arg.substr(0, eq), arg.substr(eq + 1), c))
+            post(arg + ": no view takes '" + arg.substr(0, eq) + "'", ui::Message::Level::Error);
     } else if (action == KeyAction::SetTarget) {
         applyPanelEvent({ui::PanelEvent::Kind::Target, arg});  // the target combo: checked like --target
     } else if (auto size = parseSize(arg, kMinInputSide, kMaxInputSide); size) {
@@ -111,53 +102,14 @@ void Gui::applyScriptArgument(KeyAction action) {
     }
 }
 
-Status Gui::applyWhyArgument(KeyAction action, const std::string& arg) {
-    // The Why section's controls: why=METHOD|off, class=K|top, ablate=12:40:3-5|none.
-    if (action == KeyAction::SetWhy) {
-        if (arg == "off") {
-            m_inputs.why = false;
-            return {};
-        }
-        for (int i = 0; i < ui::kWhyMethodCount; ++i)
-            if (arg == ui::kWhyMethods[i]) {
-                m_inputs.why = true;
-                m_inputs.whyMethod = i;
-                return {};
-            }
-        return Error{"why=" + arg + ": use off, gradcam, gradcam++, layercam, eigencam, scorecam or occlusion"};
-    }
-    if (action == KeyAction::SetClass) {
-        if (arg == "top") {
-            m_inputs.whyClass = -1;
-            return {};
-        }
-        char* end = nullptr;
-        const long k = std::strtol(arg.c_str(), &end, 10);
-        if (arg.empty() || *end != '\0' || k < 0 || k > 1000000)
-            return Error{"class=" + arg + ": expected a class index 0..1000000 (or 'top': follow the top-1)"};
-        m_inputs.whyClass = int(k);
-        return {};
-    }
-    if (arg == "none") {
-        m_inputs.whyAblate.clear();
-        return {};
-    }
-    std::string list = arg;
-    std::replace(list.begin(), list.end(), ':', ',');  // ',' separates the keys
-    auto channels = parseAblateList(list, 1 << 20);  // the layer's count is checked by the worker, which has the model
-    if (!channels) return Error{"ablate=" + arg + ": expected channels of the map's layer, one or a range A-B, separated by ':' (e.g. ablate=12:40:3-5), or 'none'"};
-    m_inputs.whyAblate = *channels;
-    return {};
-}
-
 void Gui::applyPanelEvent(const ui::PanelEvent& e) {
     using K = ui::PanelEvent::Kind;
     if (ViewContext c = context(); m_views.onPanelEvent(e, c)) return;  // a view's section (second model, transfer)
     switch (e.kind) {
         case K::SelectLayer: selectLayer(e.text); break;
         case K::NormChanged:
-            refreshRanges();
-            if (!m_ranges.empty()) m_renderer.uploadRanges(m_ranges);
+            m_maps.refreshRanges(m_view.norm);
+            if (!m_maps.ranges.empty()) m_renderer.uploadRanges(m_maps.ranges);
             break;
         case K::Screenshot: applyKey(KeyAction::Screenshot); break;
         case K::SaveBareMaps: applyKey(KeyAction::SaveBareMaps); break;
@@ -166,11 +118,11 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
         case K::SweepLayers: startSweep(true); break;
         case K::LoadStyle: {
             auto st = loadStyleStage(e.text);
-            post(st ? "style: " + m_style->label() + " from " + m_style->source() : st.error(), st);
+            post(st ? "style: " + m_style.stage->label() + " from " + m_style.stage->source() : st.error(), st);
             break;
         }
         case K::StyleOff:
-            m_style.reset();
+            m_style.stage.reset();
             m_pipeline->setStyle(nullptr);
             post("style off");
             break;
@@ -179,8 +131,8 @@ void Gui::applyPanelEvent(const ui::PanelEvent& e) {
             auto st = m_pipeline->openSource(e.text);
             post(st ? "opened " + e.text : st.error(), st);
             if (st) {
-                m_sourceNote.clear();
-                m_spec = e.text;
+                m_source.note.clear();
+                m_source.spec = e.text;
             }
             break;
         }
@@ -238,9 +190,7 @@ Status Gui::replaceModel(Model& m, const std::string& text) {
 
 void Gui::post(const std::string& text, ui::Message::Level level) {
     if (text.empty()) return;
-    m_messages.push_back({level, text});
-    if (m_messages.size() > 50) m_messages.erase(m_messages.begin());
-    if (level != ui::Message::Level::Warning) m_message = text;  // the status line under the view
+    m_log.add(text, level);
     if (level == ui::Message::Level::Error && m_script.inStep) m_script.stepFailed(text);
 }
 
@@ -251,7 +201,7 @@ void Gui::post(const std::string& text, const Status& outcome) {
 void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
     const bool paused = m_pipeline->paused(), loop = m_pipeline->loop();
     const double speed = m_pipeline->speed();
-    const int64_t shownIndex = m_result.frameIndex;  // a paused video comes back on the frame on screen
+    const int64_t shownIndex = m_maps.result.frameIndex;  // a paused video comes back on the frame on screen
     Model model = m_pipeline->release();
     if (auto st = change(model); !st) post(st.error(), st);
     m_layerNames = model.spatialLayerNames();
@@ -261,13 +211,13 @@ void Gui::rebuildPipeline(const std::function<Status(Model&)>& change) {
     m_pipeline->setPaused(paused);
     m_pipeline->setLoop(loop);
     m_pipeline->setSpeed(speed);
-    m_pipeline->setStyle(m_style);
+    m_pipeline->setStyle(m_style.stage);
     m_pipeline->setCompare(m_view.compare);
-    m_layerCache.clear();
+    m_maps.layerCache.clear();
     ++m_pipelineGeneration;  // a prefetch in flight answers for the old pipeline: dropped
-    m_prefetchFrameId = 0;
-    m_resultSeen = 0;
-    if (auto st = m_pipeline->openSource(m_spec); !st) post(st.error(), st);
+    m_maps.prefetchFrameId = 0;
+    m_maps.resultSeen = 0;
+    if (auto st = m_pipeline->openSource(m_source.spec); !st) post(st.error(), st);
     else if (paused && shownIndex > 0 && !m_pipeline->sourceIsLive() && !m_pipeline->sourceIsStill()) m_pipeline->seek(shownIndex);
 }
 
@@ -280,86 +230,73 @@ Status Gui::loadStyleStage(const std::string& text) {
     auto stage = session::loadStyle(o, &warnings);
     if (!stage) return Error{stage.error()};
     for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
-    m_style = std::make_shared<StyleStage>(std::move(stage->value()));
-    m_pipeline->setStyle(m_style);
+    m_style.stage = std::make_shared<StyleStage>(std::move(stage->value()));
+    m_pipeline->setStyle(m_style.stage);
     m_pipeline->setCompare(m_view.compare);
-    m_layerCache.clear();
+    m_maps.layerCache.clear();
     return {};
 }
 
-void Gui::refreshRanges() {
-    if (!m_act.empty()) channelRanges(m_act, m_view.norm, m_ranges, m_rangeScratch);
-    channelExtents(m_act, m_extent);  // each channel's own min and max: constant channels, the legend
-}
-
 void Gui::startPrefetch() {
-    m_prefetchFrameId = m_result.frameId;
-    const uint64_t frameId = m_result.frameId, generation = m_pipelineGeneration;
-    auto future = std::make_shared<std::future<LayerActs>>(m_pipeline->computeLayers(m_result.frame.clone(), m_layerNames));
+    m_maps.prefetchFrameId = m_maps.result.frameId;
+    const uint64_t frameId = m_maps.result.frameId, generation = m_pipelineGeneration;
+    auto future = std::make_shared<std::future<LayerActs>>(m_pipeline->computeLayers(m_maps.result.frame.clone(), m_layerNames));
     m_jobs.run<LayerActs>(
         "prefetch", [future](JobProgress&) { return awaitLayers(*future); },
         [this, frameId, generation, names = m_layerNames](LayerActs& acts) {
-            if (!acts || frameId != m_shownFrameId || generation != m_pipelineGeneration) return;
-            for (size_t i = 0; i < acts->size() && i < names.size(); ++i) m_layerCache[names[i]] = std::move((*acts)[i]);
+            if (!acts || frameId != m_maps.frameId || generation != m_pipelineGeneration) return;
+            for (size_t i = 0; i < acts->size() && i < names.size(); ++i) m_maps.layerCache[names[i]] = std::move((*acts)[i]);
         });
 }
 
 void Gui::takeResults() {
     m_jobs.poll();  // background results (the prefetch, sweeps) are applied here, on the main thread
     if (ViewContext c = context(); m_views.supplyMaps(c)) return;  // a view's own maps own the view (the transfer's)
-    if (!m_pipeline->takeResult(m_result, m_resultSeen)) return;
-    historyPush();
-    if (m_historyPos >= 0) return;  // scrubbing the history: the live result is kept, not shown
+    if (!m_pipeline->takeResult(m_maps.result, m_maps.resultSeen)) return;
+    m_history.push(m_maps.result);
+    if (m_history.scrubbing()) return;  // scrubbing the history: the live result is kept, not shown
     const auto now = Clock::now();
-    m_stats.latency(std::chrono::duration<double, std::milli>(now - m_result.captured).count());
-    if (m_result.frameId != m_shownFrameId) m_layerCache.clear();
-    m_shownFrameId = m_result.frameId;
-    if (m_pipeline->paused() || m_pipeline->sourceIsStill()) m_layerCache[m_result.layer] = m_result.act.clone();
-    if ((m_pipeline->paused() || m_pipeline->sourceIsStill()) && m_historyPos < 0 && m_prefetchFrameId != m_result.frameId && !m_jobs.running("prefetch"))
+    m_stats.latency(std::chrono::duration<double, std::milli>(now - m_maps.result.captured).count());
+    if (m_maps.result.frameId != m_maps.frameId) m_maps.layerCache.clear();
+    m_maps.frameId = m_maps.result.frameId;
+    if (m_pipeline->paused() || m_pipeline->sourceIsStill()) m_maps.layerCache[m_maps.result.layer] = m_maps.result.act.clone();
+    if ((m_pipeline->paused() || m_pipeline->sourceIsStill()) && !m_history.scrubbing() && m_maps.prefetchFrameId != m_maps.result.frameId && !m_jobs.running("prefetch"))
         startPrefetch();
-    if (m_result.layer != m_view.layer && m_layerCache.count(m_view.layer)) return;  // stale: a cached layer is shown
-    m_act = m_result.act;
-    m_shownLayer = m_result.layer;
-    refreshRanges();
+    if (m_maps.result.layer != m_view.layer && m_maps.layerCache.count(m_view.layer)) return;  // stale: a cached layer is shown
+    m_maps.act = m_maps.result.act;
+    m_maps.layer = m_maps.result.layer;
+    m_maps.refreshRanges(m_view.norm);
     {
         ViewContext c = context();
         m_views.onResult(c);  // e.g. the compare view's original side and Gram matrices
     }
-    m_renderer.upload(m_act, m_ranges);
-    m_renderer.uploadFrame(m_result.frame);
-    m_shownFrame = m_result.frame;
+    m_renderer.upload(m_maps.act, m_maps.ranges);
+    m_renderer.uploadFrame(m_maps.result.frame);
+    m_maps.frame = m_maps.result.frame;
 }
 
 // [SECTION] What the views are told, and may ask.
 
-KeptFrame Gui::keptFrame() const {
-    KeptFrame k;
-    k.scrubbing = m_historyPos >= 0;
-    k.valid = historySource(k.frame, k.id, k.index);
-    k.shownIndex = m_historyShownIndex;
-    return k;
-}
-
 ViewContext Gui::context() const {
     Gui& g = const_cast<Gui&>(*this);  // the views may act on the window through WindowActions
-    return ViewContext{g.m_view,      g.m_inputs,       *m_pipeline, m_pipelineGeneration, m_result,     m_act,
-                       m_shownLayer,  m_shownFrameId,   g.m_renderer, m_screen,            keptFrame(),  g.m_jobs,
-                       m_opts.common, m_scripted,       m_plan,       m_plan.compare,      m_style.get(), m_views.mapsOwned(), m_stats.framesRendered(),
-                       static_cast<WindowActions&>(g), m_hover};
+    return ViewContext{g.m_view,      g.m_inputs,       *m_pipeline, m_pipelineGeneration, m_maps.result,     m_maps.act,
+                       m_maps.layer,  m_maps.frameId,   g.m_renderer, m_canvas.screen,            m_history.kept(),  g.m_jobs,
+                       m_opts.common, m_run.scripted,       m_canvas.plan,       m_canvas.plan.compare,      m_style.stage.get(), m_views.mapsOwned(), m_stats.framesRendered(),
+                       static_cast<WindowActions&>(g), m_hover.at};
 }
 
 void Gui::showMaps(const cv::Mat& act, const std::string& layer, const cv::Mat& frame) {
-    m_act = act;
-    m_shownLayer = layer;
-    refreshRanges();
-    m_renderer.upload(m_act, m_ranges);
+    m_maps.act = act;
+    m_maps.layer = layer;
+    m_maps.refreshRanges(m_view.norm);
+    m_renderer.upload(m_maps.act, m_maps.ranges);
     m_renderer.uploadFrame(frame);
-    m_shownFrame = frame;
+    m_maps.frame = frame;
 }
 
 void Gui::restoreLiveMaps() {
-    m_resultSeen = 0;  // the pipeline's frame and maps come back
-    m_layerCache.clear();
+    m_maps.resultSeen = 0;  // the pipeline's frame and maps come back
+    m_maps.layerCache.clear();
 }
 
 session::CommonOptions Gui::workerModelOptions() const {

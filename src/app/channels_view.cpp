@@ -56,6 +56,12 @@ void ChannelsView::tick(ViewContext& c) {
     m_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+bool ChannelsView::onScriptArgument(const std::string& name, const std::string& value, ViewContext& c) {
+    if (name != "channels") return false;
+    if (const std::string e = ui::applyChannelsArgument(c.inputs, value); !e.empty()) c.window.post(e, ui::Message::Level::Error);
+    return true;
+}
+
 bool ChannelsView::onPanelEvent(const ui::PanelEvent& e, ViewContext& c) {
     if (e.kind == ui::PanelEvent::Kind::ChannelsReset) {
         m_history = ChannelHistory(m_history.window());  // counted again from the next maps

@@ -18,6 +18,7 @@ public:
     Status afterPipeline(const detail::ViewOptions& o, ViewContext& c) override;
     void tick(ViewContext& c) override;
     bool onPanelEvent(const ui::PanelEvent& e, ViewContext& c) override;
+    bool onScriptArgument(const std::string& name, const std::string& value, ViewContext& c) override;  // channels=
     void panel(ui::PanelInfo& info, const ViewContext& c) const override;
     std::string statsJson(const ViewContext& c) const override;
 

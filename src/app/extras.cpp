@@ -34,8 +34,8 @@ void Gui::setConv(const std::string& name) {
     setConvMode(*mode);
     m_opts.common.conv = convModeName(*mode);  // a later model or target reload keeps it
     // The frame on screen is computed again with the new kernel (and cached layers are stale).
-    m_layerCache.clear();
-    m_prefetchFrameId = 0;
+    m_maps.layerCache.clear();
+    m_maps.prefetchFrameId = 0;
     m_pipeline->recompute();
     post(std::string("convolution: ") + convModeName(*mode));
 }
@@ -48,8 +48,8 @@ void Gui::setPrecisionName(const std::string& name) {
     }
     setPrecision(*p);
     m_opts.common.precision = precisionName(*p);  // a later model or target reload keeps it
-    m_layerCache.clear();  // cached layers were computed in the other precision
-    m_prefetchFrameId = 0;
+    m_maps.layerCache.clear();  // cached layers were computed in the other precision
+    m_maps.prefetchFrameId = 0;
     m_pipeline->recompute();
     const PrecisionChoice c = currentPrecision();
     post(std::string("precision: ") + precisionName(*p) + " runs " + precisionName(c.actual) + (c.note.empty() ? "" : " (" + c.note + ")"));

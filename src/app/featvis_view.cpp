@@ -163,6 +163,12 @@ void FeatvisView::takeResults(ViewContext& c) {
     }
 }
 
+bool FeatvisView::onScriptArgument(const std::string& name, const std::string& value, ViewContext& c) {
+    if (name != "featvis") return false;
+    if (const std::string e = ui::applyFeatvisArgument(c.inputs, value); !e.empty()) c.window.post(e, ui::Message::Level::Error);
+    return true;
+}
+
 void FeatvisView::tick(ViewContext& c) {
     if (!c.inputs.featvis || c.comparing) {
         if (m_worker && m_hasAsked) {  // turned off (or hidden): the unit that runs, and the sheet's, stop

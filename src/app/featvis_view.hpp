@@ -22,6 +22,7 @@ public:
     const char* name() const override { return "featvis"; }
     Status checkOptions(const detail::ViewOptions& o, bool scripted) override;  // --featvis-size, --featvis-iterations
     Status afterPipeline(const detail::ViewOptions& o, ViewContext& c) override;
+    bool onScriptArgument(const std::string& name, const std::string& value, ViewContext& c) override;  // featvis=
     bool initGl(std::string* error) override { return m_cardRenderer.init(error) && m_sheetRenderer.init(error); }
     void releaseGl() override {
         m_cardRenderer = gfx::ActivationRenderer();

@@ -17,7 +17,7 @@ void Gui::teardown() {
     m_renderer = gfx::ActivationRenderer();  // GL objects go while the context is current
     m_views.releaseGl();
     m_offscreen = gfx::OffscreenTarget();
-    m_historyGif.reset();
+    m_history.gif.reset();
     m_window.close();
 }
 
@@ -31,12 +31,12 @@ int Gui::run() {
 // [SECTION] Startup: options -> view, model, style, source, window, pipeline.
 
 int Gui::startup() {
-    m_scripted = m_opts.frames > 0;
+    m_run.scripted = m_opts.frames > 0;
     // Scripted runs start from the defaults (reproducible); the window from the saved settings,
     // with what the command line gives on top.
-    if (!m_scripted) m_settings = ui::loadSettings(ViewState());
-    for (const auto& p : m_settings.problems) session::warn(p);
-    m_view = m_settings.view;
+    if (!m_run.scripted) m_run.settings = ui::loadSettings(ViewState());
+    for (const auto& p : m_run.settings.problems) session::warn(p);
+    m_view = m_run.settings.view;
     if (auto st = applyViewOptions(); !st) return session::fail(st.error());
     std::vector<std::string> warnings;  // also on stderr; the panel lists them too
     auto model = session::loadModel(m_opts.common, &warnings);
@@ -56,7 +56,7 @@ int Gui::startup() {
     m_pipeline = std::make_unique<Pipeline>(std::move(*model));
     m_pipeline->setLayer(m_view.layer);
     m_pipeline->setPaused(m_opts.paused);
-    m_pipeline->setStyle(m_style);
+    m_pipeline->setStyle(m_style.stage);
     m_pipeline->setCompare(m_view.compare);
     if (auto st = m_pipeline->openSource(*spec); !st) post(st.error(), st);
     for (const auto& v : m_views.all()) {
@@ -64,14 +64,14 @@ int Gui::startup() {
         if (auto st = v->afterPipeline(m_opts, c); !st) return session::fail(st.error());
     }
     m_view.atlas = m_opts.atlas;
-    m_history.setBudget(size_t(m_opts.historyMb) << 20);
+    m_history.frames().setBudget(size_t(m_opts.historyMb) << 20);
     for (const auto& w : warnings) post(w, ui::Message::Level::Warning);
-    for (const auto& p : m_settings.problems) post(p, ui::Message::Level::Warning);
-    m_spec = *spec;
+    for (const auto& p : m_run.settings.problems) post(p, ui::Message::Level::Warning);
+    m_source.spec = *spec;
     m_inputs.sourceText = *spec;
     m_inputs.modelText = m_opts.common.model;
     m_inputs.recordPath = m_opts.record;
-    m_nextFrame = Clock::now();
+    m_run.nextFrame = Clock::now();
     return kStarted;
 }
 
@@ -86,13 +86,13 @@ Status Gui::applyViewOptions() {
     if (!norm) return Error{"--normalize: " + norm.error()};
     auto cmap = parseColormap(m_opts.common.colormap);
     if (!cmap) return Error{"--colormap: " + cmap.error()};
-    if (m_scripted || m_opts.normalizeGiven) {
+    if (m_run.scripted || m_opts.normalizeGiven) {
         const float gamma = m_view.norm.gamma;
         m_view.norm = *norm;
-        if (!m_scripted && !m_opts.gammaGiven) m_view.norm.gamma = gamma;
+        if (!m_run.scripted && !m_opts.gammaGiven) m_view.norm.gamma = gamma;
     }
-    if (m_scripted || m_opts.gammaGiven) m_view.norm.gamma = norm->gamma;
-    if (m_scripted || m_opts.colormapGiven) m_view.colormap = *cmap;
+    if (m_run.scripted || m_opts.gammaGiven) m_view.norm.gamma = norm->gamma;
+    if (m_run.scripted || m_opts.colormapGiven) m_view.colormap = *cmap;
     if (!m_opts.backprop.empty() && m_opts.backprop != "off") {
         auto mode = parseReluMode(m_opts.backprop);
         if (!mode) return Error{"--backprop: " + mode.error()};
@@ -105,21 +105,21 @@ Status Gui::applyViewOptions() {
         char end = 0;
         if (std::sscanf(m_opts.hover.c_str(), "%d,%d%c", &x, &y, &end) != 2 || x < 0 || y < 0)
             return Error{"--hover: expected X,Y in window pixels (e.g. 900,300), got '" + m_opts.hover + "'"};
-        if (!m_scripted) return Error{"--hover needs --frames N (a scripted run); move the pointer in the window instead"};
-        m_hover = cv::Point(x, y);
+        if (!m_run.scripted) return Error{"--hover needs --frames N (a scripted run); move the pointer in the window instead"};
+        m_hover.at = cv::Point(x, y);
     }
-    auto keys = parseKeyList(m_opts.keys, &m_scriptArgs);
+    auto keys = parseKeyList(m_opts.keys, &m_run.scriptArgs);
     if (!keys) return Error{keys.error()};
     m_script.configure(m_opts.frames, std::move(*keys));
-    if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !m_scripted)
+    if ((!m_opts.screenshot.empty() || !m_opts.stats.empty()) && !m_run.scripted)
         return Error{"--screenshot and --stats need --frames N (a scripted run)"};
     for (const auto& v : m_views.all())
-        if (auto st = v->checkOptions(m_opts, m_scripted); !st) return st;
+        if (auto st = v->checkOptions(m_opts, m_run.scripted); !st) return st;
     if (!m_opts.transfer.empty()) {
         m_inputs.transferStyle = m_opts.transfer;
         m_inputs.transferIterations = m_opts.transferIterations;
     }
-    if (!m_opts.record.empty() && !m_scripted) return Error{"--record needs --frames N (a scripted run); press r in the window instead"};
+    if (!m_opts.record.empty() && !m_run.scripted) return Error{"--record needs --frames N (a scripted run); press r in the window instead"};
     if (auto st = checkViewOutputs(nullptr); !st) return st;  // before any work (the model is checked again once loaded)
     for (const std::string& out : {m_opts.screenshot, m_opts.stats})
         if (!out.empty())
@@ -145,7 +145,7 @@ Status Gui::applyModelOptions(const Model& model, std::vector<std::string>& warn
     if (!m_opts.common.style.empty()) {
         auto stage = session::loadStyle(m_opts.common, &warnings);
         if (!stage) return Error{stage.error()};
-        m_style = std::make_shared<StyleStage>(std::move(stage->value()));
+        m_style.stage = std::make_shared<StyleStage>(std::move(stage->value()));
         m_inputs.styleText = m_opts.common.style;
         m_view.compare = m_opts.compare;
     } else if (!m_opts.common.styleSize.empty()) {
@@ -154,8 +154,8 @@ Status Gui::applyModelOptions(const Model& model, std::vector<std::string>& warn
     if (auto zoo = loadZoo(); zoo)
         for (const ZooEntry& e : *zoo)
             if (e.style()) {  // "not fetched" exactly when loading it by name would fail
-                m_styleNames.push_back(e.name);
-                m_styleHave.push_back(resolveModelFile(e.name, "--style", *zoo).ok());
+                m_style.names.push_back(e.name);
+                m_style.have.push_back(resolveModelFile(e.name, "--style", *zoo).ok());
             }
     return {};
 }
@@ -167,7 +167,7 @@ Expected<std::string> Gui::chooseSource() {
         if (FrameSource::open("0")) spec = "0";
         else if (std::filesystem::exists(kSampleFootage)) {
             spec = kSampleFootage;
-            m_sourceNote = "No camera found: showing sample footage (vtest.avi). Open a camera or file in the panel.";
+            m_source.note = "No camera found: showing sample footage (vtest.avi). Open a camera or file in the panel.";
         } else {
             return Error{"no camera found and no sample footage at " + std::string(kSampleFootage) +
                          "; give a SOURCE (cnnscope view FILE) or apt-get install opencv-doc"};
@@ -184,9 +184,9 @@ Expected<std::string> Gui::chooseSource() {
 bool Gui::frame() {
     if (m_window.shouldClose() || interrupted()) return false;
     // Pace to the target rate; input events wake us early.
-    const double wait = std::chrono::duration<double>(m_nextFrame - Clock::now()).count();
+    const double wait = std::chrono::duration<double>(m_run.nextFrame - Clock::now()).count();
     const std::vector<int> keys = m_window.pollKeys(std::max(0.0, wait));
-    m_nextFrame = std::max(m_nextFrame + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / kTargetFps)),
+    m_run.nextFrame = std::max(m_run.nextFrame + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / kTargetFps)),
                            Clock::now() - std::chrono::milliseconds(100));
 
     const bool keyboardBusy = ImGui::GetIO().WantCaptureKeyboard;
@@ -219,7 +219,7 @@ bool Gui::frame() {
     m_window.renderImGui();
 
     m_stats.frameDrawn();
-    const bool more = !m_scripted || !m_renderer.hasActivations() || scriptStep();
+    const bool more = !m_run.scripted || !m_renderer.hasActivations() || scriptStep();
     m_window.swap();
     m_stats.frameSwapped();
     return more;
@@ -228,29 +228,25 @@ bool Gui::frame() {
 // [SECTION] Scripted run: keys, then N frames of the requested view, then the files asked for.
 
 bool Gui::viewComputed() const {
-    if (m_jobs.running("prefetch") || m_jobs.running("history-gif") || m_shownLayer != m_view.layer || m_download.running() ||
+    if (m_jobs.running("prefetch") || m_jobs.running("history-gif") || m_maps.layer != m_view.layer || m_download.running() ||
         !convReportCurrent() || m_views.computing(context()))
         return false;  // a view's work for the view on screen (a back-projection, B's maps, a scripted --transfer)
-    if (!m_act.empty() && !mapsOfCurrentModel()) return false;  // an input-size or model change has not come through yet
+    if (!m_maps.act.empty() && !mapsOfCurrentModel()) return false;  // an input-size or model change has not come through yet
     // A scrubbed history frame's maps are on screen.
-    if (m_historyPos >= 0) {
-        auto kept = m_history.at(size_t(m_historyPos));
-        if (kept && m_historyShown != std::to_string(kept->index) + "/" + m_view.layer) return false;
-    }
-    return true;
+    return m_history.showing(m_view.layer);
 }
 
 bool Gui::startScriptRecording() {
     startRecording(m_opts.record);
     if (m_recorder.active()) return true;
-    m_exitCode = session::fail(m_message);
+    m_run.exitCode = session::fail(m_log.status);
     return false;
 }
 
 bool Gui::scriptStep() {
     const ScriptedRun::Probe probe{
         [this] { return viewComputed(); },
-        [this] { return m_pipeline->stats().inferences; }, [this] { return m_history.stats().pushed; }};
+        [this] { return m_pipeline->stats().inferences; }, [this] { return m_history.frames().stats().pushed; }};
     if (std::optional<KeyAction> key; m_script.keys(probe, key)) {
         if (key) {
             if (*key != KeyAction::Idle && *key != KeyAction::WaitFrame) m_stats.inputEvent();  // shown by the next frame
@@ -261,7 +257,7 @@ bool Gui::scriptStep() {
         if (m_script.failure().empty()) return true;
     }
     if (!m_script.failure().empty()) {  // a step of --keys failed: the run is not what was asked
-        m_exitCode = session::fail("--keys: " + m_script.failure());
+        m_run.exitCode = session::fail("--keys: " + m_script.failure());
         m_script.complete();
         return false;
     }
@@ -272,7 +268,7 @@ bool Gui::scriptStep() {
     std::string failure;  // a view's scripted work failed (said so: no second "stopped" line)
     if (const int t = m_views.scriptState(context(), &failure); t <= 0) {
         if (t < 0) {
-            m_exitCode = session::fail(failure);
+            m_run.exitCode = session::fail(failure);
             m_script.complete();
         }
         return t == 0;
@@ -287,21 +283,21 @@ bool Gui::scriptStep() {
     if (m_script.countFrame()) return true;
     if (m_recorder.active()) {
         stopRecording();
-        if (m_recorder.status().rfind("saved", 0) != 0) m_exitCode = session::fail(m_recorder.status());
+        if (m_recorder.status().rfind("saved", 0) != 0) m_run.exitCode = session::fail(m_recorder.status());
         else std::fprintf(stderr, "view: %s\n", m_recorder.status().c_str());
     }
     if (!m_opts.screenshot.empty())
-        if (auto st = saveWindowScreenshot(m_opts.screenshot); !st) m_exitCode = session::fail(st.error());
+        if (auto st = saveWindowScreenshot(m_opts.screenshot); !st) m_run.exitCode = session::fail(st.error());
     if (!m_opts.stats.empty())
-        if (auto st = writeStats(m_opts.stats); !st) m_exitCode = session::fail(st.error());
+        if (auto st = writeStats(m_opts.stats); !st) m_run.exitCode = session::fail(st.error());
     m_script.complete();
     return false;
 }
 
 // The view the scripted run asked for is on screen: its layer, the history frame and what the views show.
 bool Gui::scriptViewShown() const {
-    if (m_shownLayer != m_view.layer) return false;
-    if (m_historyPos >= 0 && m_historyShown != std::to_string(m_historyShownIndex) + "/" + m_view.layer) return false;
+    if (m_maps.layer != m_view.layer) return false;
+    if (!m_history.showing(m_view.layer)) return false;  // a scrubbed kept frame's maps are still to come
     return m_views.showing(context());  // e.g. the atlas of the frame on screen
 }
 
@@ -313,22 +309,22 @@ int Gui::shutdown() {
         stopRecording();
         std::fprintf(stderr, "cnnscope: %s\n", m_recorder.status().c_str());
     }
-    if (m_scripted && !m_script.completed() && m_exitCode == 0) {
+    if (m_run.scripted && !m_script.completed() && m_run.exitCode == 0) {
         // Stopped before --frames: say so, and never exit 0 without what was asked.
         const bool signalled = interrupted();
         session::fail(m_script.stoppedMessage(signalled, {{"--screenshot", m_opts.screenshot}, {"--stats", m_opts.stats}}));
-        m_exitCode = signalled ? 130 : 1;
+        m_run.exitCode = signalled ? 130 : 1;
     }
     m_download.reset();  // cancels and joins a download in progress (its temporary file goes)
     m_views.stop();
     m_pipeline->stop();  // answers a pending layer-sweep or prefetch request
     m_jobs.cancelAndJoin();
-    if (!m_scripted && m_settings.writable) {
+    if (!m_run.scripted && m_run.settings.writable) {
         m_window.windowSize(m_view.windowW, m_view.windowH);
         if (auto st = ui::saveSettings(m_view); !st) session::warn("settings not saved: " + st.error());
     }
     teardown();
-    return m_exitCode;
+    return m_run.exitCode;
 }
 
 int runWindow(const ViewOptions& opts) { return Gui(opts).run(); }

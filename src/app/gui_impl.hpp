@@ -2,23 +2,27 @@
 // screen, the history), the registry of views (app/view.hpp, app/view_registry: the atlas, the
 // unit column, compare, the second model, the transfer; Gui never names their types) and one
 // member per part of its own (Recorder, WeightsDownload, ScriptedRun, FrameStats, JobRunner,
-// Window: each its own state, given what it needs as arguments, holding no pointer back). Gui's
+// Window, HistoryTimeline: each its own state, given what it needs as arguments, holding no pointer
+// back) and its own state in one struct per concern (shown_maps.hpp, window_state.hpp). Gui's
 // member functions live in one file per concern: gui.cpp (startup, loop, scripted run, shutdown),
 // actions.cpp (keys and panel events -> views and pipeline; the views' context), view_draw.cpp
 // (the canvas plan and its draw, window and offscreen), overlays.cpp (caption, banners, hover,
 // panel facts), outputs.cpp (screenshots, recording, sweeps, stats JSON), history_view.cpp and
-// history_gif.cpp (the timeline), extras.cpp (download and conv). Only app/ includes it.
+// history_gif.cpp (the timeline's window side), extras.cpp (download and conv). Only app/ includes it.
 #pragma once
 
 #include "app/view_options.hpp"
 
 #include "app/frame_stats.hpp"
 #include "app/history_gif.hpp"
+#include "app/history_timeline.hpp"
 #include "app/jobs.hpp"
 #include "app/keys.hpp"
 #include "app/legend.hpp"
 #include "app/recorder.hpp"
 #include "app/scripted_run.hpp"
+#include "app/shown_maps.hpp"
+#include "app/window_state.hpp"
 #include "app/view_registry.hpp"
 #include "app/weights_download.hpp"
 #include "app/window.hpp"
@@ -88,7 +92,7 @@ private:
     bool viewComputed() const;
     // The maps on screen have the shape the current model gives the shown layer: right after a
     // model, input-size or target change they may still be the old model's.
-    bool mapsOfCurrentModel() const { return mapsOfModel(m_act, m_shownLayer, m_pipeline->model()); }
+    bool mapsOfCurrentModel() const { return mapsOfModel(m_maps.act, m_maps.layer, m_pipeline->model()); }
     bool startScriptRecording();  // --record in a scripted run; false (the error said) when it cannot start  // the scripted 'idle': nothing is being computed for the view on screen
     bool scriptViewShown() const;
     int shutdown();     // the exit code
@@ -96,7 +100,6 @@ private:
     void teardown();
     void applyKey(KeyAction action);
     void applyScriptArgument(KeyAction action);
-    Status applyWhyArgument(KeyAction action, const std::string& arg);  // why=, class=, ablate=  // input=WxH, model=FILE (the next of m_scriptArgs)
     // WindowActions: what the views may ask of the window.
     void selectLayer(const std::string& layer) override;
     void showMaps(const cv::Mat& act, const std::string& layer, const cv::Mat& frame) override;
@@ -104,9 +107,7 @@ private:
     session::CommonOptions workerModelOptions() const override;  // the pipeline's model now, for a worker's own copy
     // The facts the views are told (app/view.hpp), as of now.
     ViewContext context() const;
-    KeptFrame keptFrame() const;
     void takeResults();
-    void refreshRanges();
     // Stops the pipeline, applies `change` to its model, and starts a new one on the same source.
     void rebuildPipeline(const std::function<Status(Model&)>& change);
     // The panel's model Load (and the scripted model=FILE): `text` loaded on m's target, replacing it.
@@ -117,11 +118,11 @@ private:
     void post(const std::string& text, ui::Message::Level level = ui::Message::Level::Info) override;
     void post(const std::string& text, const Status& outcome);
     void drawFrame();
-    // The canvas of this UI frame (m_plan), decided once and read by the window's and offscreen draws.
+    // The canvas of this UI frame (m_canvas.plan), decided once and read by the window's and offscreen draws.
     void decideCanvas();
     void drawCanvas(const gfx::PixelRect& canvas, DrawTarget& t);
     void drawMaps(gfx::PixelRect area, DrawTarget& t);  // the window's own maps pane
-    bool comparing() const { return m_plan.compare; }  // the compare view has the canvas this UI frame
+    bool comparing() const { return m_canvas.plan.compare; }  // the compare view has the canvas this UI frame
     Status loadStyleStage(const std::string& text);
     std::string pipelineLabel() const;
     // Draws the maps view (no panel, no overlays) into the offscreen target at `size`.
@@ -158,23 +159,18 @@ private:
     Status saveWindowScreenshot(const std::string& path);
     Status writeStats(const std::string& path);
     std::string canvasJson() const;
-    int channels() const { return m_act.empty() ? 0 : m_act.size[1]; }
-    // The history and its timeline (app/history_view.cpp).
-    void historyPush();  // a new live result: keep its frame
-    bool historySource(cv::Mat& frame, uint64_t& id, int64_t& index) const;  // the scrubbed frame, if any
+    int channels() const { return m_maps.channels(); }
+    // The history's glue (app/history_view.cpp): what its timeline asks that only the window can do.
     void historySeek(int64_t pos);  // pauses; pos among the kept frames, 0 the oldest
     void historyStep(int delta);
     void historyLive();
     void historyTick();  // each UI frame: recompute the scrubbed frame's maps when needed
-    int64_t historyHere() const;     // source index of the kept frame the timeline points at
-    void historyMark();              // the timeline's Mark: that frame
     void exportHistoryMarkToHere();  // the timeline's "GIF mark..here"
     // history_gif.cpp: the view of each kept frame in [first, last] as a GIF, on a job.
     void exportHistoryGif(int64_t first, int64_t last);
     void historyGifTick();  // each UI frame: the export's next frame's maps asked for, drawn when ready
     Expected<cv::Mat> renderHistoryGifFrame(HistoryGifState& s, const HistoryFrame& f, const cv::Mat& act);
     void drawTimeline(const gfx::PixelRect& area);
-    std::string historyStatsJson() const;
     // extras.cpp: the trained-weights download's glue and the convolution kernel choice.
     void startDownload(const std::string& entry);
     void cancelDownload();
@@ -190,58 +186,24 @@ private:
     ViewOptions m_opts;
     Window m_window;
     std::unique_ptr<Pipeline> m_pipeline;
+    uint64_t m_pipelineGeneration = 0;   // bumped by rebuildPipeline
+    std::vector<std::string> m_layerNames;  // the model's layers, in order
     gfx::ActivationRenderer m_renderer;  // the maps on screen (and the input frame)
-    std::shared_ptr<StyleStage> m_style;  // also held by the pipeline's inference thread
-    std::vector<std::string> m_styleNames;  // models.yml style entries, for the panel
-    std::vector<bool> m_styleHave;
     ViewState m_view;
     ui::PanelInputs m_inputs;
-    std::string m_sourceNote, m_message, m_spec;
-    std::vector<ui::Message> m_messages;
-    std::vector<std::string> m_layerNames;
-
-    InferenceResult m_result;            // newest from the pipeline
-    cv::Mat m_act;                       // what is on screen (m_result.act or a cached layer)
-    cv::Mat m_shownFrame;                // the frame those maps are of (the input frame pane's)
-    std::vector<std::string> m_savedMaps;  // the last bare save's files (the stats JSON)
-    std::string m_shownLayer;
-    uint64_t m_resultSeen = 0, m_shownFrameId = 0;
-    std::map<std::string, cv::Mat> m_layerCache;  // results for the frame on screen (paused or still)
-    // On a paused or still frame every layer is computed once in the background, so that any
-    // layer switch shows at the next UI frame.
-    uint64_t m_prefetchFrameId = 0;
-    std::vector<Range> m_ranges;
-    std::vector<Range> m_extent;  // each channel's own min and max (refreshRanges)
-    std::vector<float> m_rangeScratch;
-
-    gfx::ScreenLayout m_layout;                          // this UI frame's
-    CanvasPlan m_plan;                                   // this UI frame's canvas (decideCanvas)
-    DrawTarget m_screen, m_offscreenDraw;                // what the window's and the last offscreen draw drew where
-    std::optional<cv::Point> m_hover;                    // --hover X,Y: the pointer rests there
-    int m_hoverChannel = -1;                             // the channel under the pointer (or --hover), -1: none
-    std::string m_hoverText;                             // its read-out, on the status line
-
+    // The window's own state by concern (window_state.hpp, shown_maps.hpp).
+    SourceChoice m_source;
+    StyleChoice m_style;
+    MessageLog m_log;
+    ShownMaps m_maps;
+    CanvasFrame m_canvas;
+    HoverState m_hover;
+    RunState m_run;
+    OutputsState m_outputs;
     gfx::OffscreenTarget m_offscreen;  // screenshots and the recorder's frames
     // Sweeps and the prefetch: background jobs whose results are applied on this thread.
     JobRunner m_jobs;
-    uint64_t m_pipelineGeneration = 0;  // bumped by rebuildPipeline
-    std::string m_sweepStatus;
-
-
-    // Run state
-    bool m_scripted = false;
-    ui::LoadedSettings m_settings;
-    Clock::time_point m_nextFrame;
-    int m_exitCode = 0;
-    std::vector<std::string> m_scriptArgs;  // the values of input=, model= keys, in order
-    // History
-    FrameHistory m_history;
-    int64_t m_historyPos = -1;  // -1: live; else the kept frame on screen (0 the oldest)
-    int64_t m_historyLastIndex = -1, m_historyShownIndex = -1, m_historyMark = -1;
-    std::string m_historyShown;  // "index/layer" of the maps on screen while scrubbing
-    Clock::time_point m_historyEpoch{};
-    std::unique_ptr<HistoryGifState> m_historyGif;  // an export in progress (GL objects: gone by teardown)
-    std::string m_historyGifJson;                   // the last export, for the stats JSON
+    HistoryTimeline m_history;  // the kept frames, the timeline, a GIF export (history_timeline.hpp)
 
     // The views (app/view.hpp): each its own state, asked through the contract; the registry's
     // list is app/view_registry.cpp.

@@ -58,8 +58,8 @@ void Gui::exportHistoryGif(int64_t first, int64_t last) {
     state->size = ui::kRecordSizes[std::clamp(m_inputs.recordSize, 0, ui::kRecordSizeCount - 1)];
     const std::string path = state->path;
     std::shared_ptr<HistoryGifBridge> bridge = state->bridge;
-    m_historyGif = std::move(state);
-    const FrameHistory* history = &m_history;
+    m_history.gif = std::move(state);
+    const FrameHistory* history = &m_history.frames();
     post("writing " + path + " (frames " + std::to_string(first) + "-" + std::to_string(last) + ")...");
     m_jobs.run<Expected<int>>(
         "history-gif",
@@ -76,22 +76,22 @@ void Gui::exportHistoryGif(int64_t first, int64_t last) {
         [this, path](Expected<int>& n) {
             if (n) post("saved " + path + " (" + std::to_string(*n) + " frames of the history)");
             else post("history GIF: " + n.error(), Status(Error{n.error()}));
-            if (m_historyGif) {
+            if (m_history.gif) {
                 std::string idx;
-                for (int64_t i : m_historyGif->indices) idx += (idx.empty() ? "" : ", ") + std::to_string(i);
-                const gfx::PixelRect& r = m_historyGif->mapsRect;
-                m_historyGifJson = cv::format("{\"path\": \"%s\", \"error\": \"%s\", \"frames\": %d, \"indices\": [%s], "
+                for (int64_t i : m_history.gif->indices) idx += (idx.empty() ? "" : ", ") + std::to_string(i);
+                const gfx::PixelRect& r = m_history.gif->mapsRect;
+                m_history.gifJson = cv::format("{\"path\": \"%s\", \"error\": \"%s\", \"frames\": %d, \"indices\": [%s], "
                                               "\"maps_rect\": {\"x\": %d, \"y\": %d, \"width\": %d, \"height\": %d}}",
                                               jsonEscape(path).c_str(), jsonEscape(n ? std::string() : n.error()).c_str(),
                                               n ? *n : 0, idx.c_str(), r.x, r.y, r.w, r.h);
             }
-            m_historyGif.reset();  // its renderer and target go here, on the main thread
+            m_history.gif.reset();  // its renderer and target go here, on the main thread
         });
 }
 
 void Gui::historyGifTick() {
-    if (!m_historyGif) return;
-    HistoryGifState& s = *m_historyGif;
+    if (!m_history.gif) return;
+    HistoryGifState& s = *m_history.gif;
     if (s.generation != m_pipelineGeneration) {
         s.bridge->close("the model or input size changed during the export; nothing was written");
         return;

@@ -43,11 +43,11 @@ const std::vector<KeyBinding>& keyTable() {
         {0, "model=", KeyAction::LoadModel, nullptr, nullptr},
         {0, "target=", KeyAction::SetTarget, nullptr, nullptr},
         {0, "precision=", KeyAction::SetPrecision, nullptr, nullptr},
-        {0, "why=", KeyAction::SetWhy, nullptr, nullptr},
-        {0, "class=", KeyAction::SetClass, nullptr, nullptr},
-        {0, "ablate=", KeyAction::SetAblate, nullptr, nullptr},
-        {0, "featvis=", KeyAction::SetFeatvis, nullptr, nullptr},
-        {0, "channels=", KeyAction::SetChannels, nullptr, nullptr},
+        {0, "why=", KeyAction::ViewSetting, nullptr, nullptr},
+        {0, "class=", KeyAction::ViewSetting, nullptr, nullptr},
+        {0, "ablate=", KeyAction::ViewSetting, nullptr, nullptr},
+        {0, "featvis=", KeyAction::ViewSetting, nullptr, nullptr},
+        {0, "channels=", KeyAction::ViewSetting, nullptr, nullptr},
     };
     return table;
 }
@@ -72,7 +72,8 @@ Expected<std::vector<KeyAction>> parseKeyList(const std::string& list, std::vect
         if (found && eq != std::string::npos) {
             if (eq + 1 == k.size()) return Error{"--keys: '" + k + "' needs a value after '='"};
             if (!args) return Error{"--keys: '" + k + "' takes no value here"};
-            args->push_back(k.substr(eq + 1));
+            // A view's setting keeps its name: the view it belongs to is found by it.
+            args->push_back(found->action == KeyAction::ViewSetting ? name + k.substr(eq + 1) : k.substr(eq + 1));
         }
         if (!found) {
             std::string names;

@@ -22,9 +22,11 @@ enum class KeyAction {
     HistoryMark, HistoryGif,  // scripted: the timeline's Mark and "GIF mark..here" buttons
     SetInputSize, LoadModel, SetTarget,  // scripted, with an argument (input=WxH, model=FILE, target=NAME): the panel's model section
     SetPrecision,                        // scripted precision=auto|f32|bf16: the panel's precision combo
-    SetWhy, SetClass, SetAblate,         // scripted why=METHOD|off, class=K|top, ablate=C:C:A-B|none: the panel's Why section
-    SetChannels,                         // scripted channels=on|off|SORT|hideconst|showconst: the Channels section
-    SetFeatvis,                          // scripted featvis=on|off|sheet|nosheet|N: the Unit section's feature visualisation
+    // Scripted NAME=VALUE that a view's panel section owns: why=METHOD|off, class=K|top,
+    // ablate=C:C:A-B|none (the Why section), featvis=on|off|sheet|nosheet|N (the Unit section's
+    // feature visualisation), channels=on|off|SORT|hideconst|showconst (the Channels section). Its
+    // argument is the whole "name=value"; the view whose name it is answers (View::onScriptArgument).
+    ViewSetting,
     DownloadEntry,                       // scripted download=ENTRY: a models.yml entry's download (the Why section's with-top button)
 };
 

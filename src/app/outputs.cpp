@@ -17,25 +17,22 @@ std::string shapeText(const std::vector<int>& s) {
 CaptionFacts Gui::captionFacts() const {
     CaptionFacts f;
     f.label = pipelineLabel();
-    f.layer = m_shownLayer;
+    f.layer = m_maps.layer;
     f.channels = channels();
-    f.gridFirst = m_screen.grid.first;
-    f.gridCount = m_screen.grid.cols * m_screen.grid.rows;
-    f.frameIndex = m_result.frameIndex;
+    f.gridFirst = m_canvas.screen.grid.first;
+    f.gridCount = m_canvas.screen.grid.cols * m_canvas.screen.grid.rows;
+    f.frameIndex = m_maps.result.frameIndex;
     const double fps = m_pipeline->stats().sourceFps;
-    if (m_historyPos >= 0 && m_historyShownIndex >= 0) {
+    if (m_history.captionFrame(fps, f.frameIndex, f.seconds)) {
         // Scrubbing the history: the kept frame whose maps are on screen, not the live one.
-        f.frameIndex = m_historyShownIndex;
-        auto kept = m_history.at(size_t(m_historyPos));
-        f.seconds = fps > 0 ? double(m_historyShownIndex) / fps : kept && kept->index == m_historyShownIndex ? kept->seconds : 0.0;
     } else if (fps > 0) {
-        f.seconds = double(m_result.frameIndex) / fps;  // a file: its own clock
+        f.seconds = double(m_maps.result.frameIndex) / fps;  // a file: its own clock
     } else {
         // A camera, stream or still image: time into the recording (like `record`), else since the
         // first frame shown; never before its start (a still image was captured before it).
         const bool rec = m_recorder.active();
-        const Clock::time_point at = m_pipeline->sourceIsStill() ? (rec ? Clock::now() : m_result.captured) : m_result.captured;
-        const Clock::time_point origin = rec ? m_recorder.started() : m_historyEpoch;
+        const Clock::time_point at = m_pipeline->sourceIsStill() ? (rec ? Clock::now() : m_maps.result.captured) : m_maps.result.captured;
+        const Clock::time_point origin = rec ? m_recorder.started() : m_history.epoch();
         f.seconds = origin == Clock::time_point{} ? 0.0 : std::max(0.0, std::chrono::duration<double>(at - origin).count());
     }
     f.paused = m_pipeline->paused();
@@ -51,7 +48,7 @@ std::string Gui::currentCaption() const {
 cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colorbar) const {
     cv::Mat labelled = view;
     labelled = m_views.burnLabels(labelled, context());  // the views' labels (A | B | A - B, the compare column)
-    const DrawTarget& drawn = m_offscreenDraw;
+    const DrawTarget& drawn = m_canvas.offscreenDrawn;
     const bool gridNumbers = drawn.gridShown && drawn.grid.cols > 0;
     if (!drawn.panes.empty() || gridNumbers) {
         if (labelled.data == view.data) labelled = view.clone();
@@ -72,7 +69,7 @@ cv::Mat Gui::annotate(const cv::Mat& view, const std::string& caption, bool colo
         if (gridNumbers && g.label > 0)
             for (int i = 0; i < g.cols * g.rows && g.first + i < C; ++i) {
                 const int x = drawn.mapsRect.x + g.tileX(i), y = drawn.mapsRect.y + g.tileY(i);
-                const bool constant = !constantText(m_extent, g.first + i).empty();
+                const bool constant = !constantText(m_maps.extent, g.first + i).empty();
                 put(std::to_string(g.first + i) + (constant ? " const" : ""), x + 1, y - 3, 0.35,
                     constant ? cv::Scalar(60, 190, 255) : cv::Scalar::all(200), {x, y - g.label, g.tileW, g.label});
             }
@@ -100,9 +97,9 @@ void Gui::saveBareMaps() {
     // A new folder per save: LAYER.npy (every channel, exact float32), LAYER-chK.png (the
     // selected channel coloured as the window does: core's colorize, the shader's CPU twin, at
     // the map's own size) and frame.png. A failed write removes the folder: no partial save.
-    if (m_act.empty() || m_act.dims != 4 || m_ranges.size() != size_t(m_act.size[1])) {
+    if (m_maps.act.empty() || m_maps.act.dims != 4 || m_maps.ranges.size() != size_t(m_maps.act.size[1])) {
         // A scripted 'b' before the maps (use 'idle' first) fails the run rather than pass unsaved.
-        post("nothing to save yet: no maps on screen", m_scripted ? ui::Message::Level::Error : ui::Message::Level::Info);
+        post("nothing to save yet: no maps on screen", m_run.scripted ? ui::Message::Level::Error : ui::Message::Level::Info);
         return;
     }
     const std::string dir = datedName("cnnscope-maps-", "");
@@ -111,27 +108,27 @@ void Gui::saveBareMaps() {
         post("cannot make the folder " + dir + ": " + (ec ? ec.message() : std::string("it exists")), ui::Message::Level::Error);
         return;
     }
-    const int C = m_act.size[1], H = m_act.size[2], W = m_act.size[3];
+    const int C = m_maps.act.size[1], H = m_maps.act.size[2], W = m_maps.act.size[3];
     const int ch = std::clamp(m_view.channel, 0, C - 1);
-    std::string layer = m_shownLayer;
+    std::string layer = m_maps.layer;
     for (char& k : layer)
         if (!std::isalnum(static_cast<unsigned char>(k)) && k != '_' && k != '-' && k != '.') k = '_';
     const std::string npy = dir + "/" + layer + ".npy", png = dir + "/" + layer + "-ch" + std::to_string(ch) + ".png",
                       framePng = dir + "/frame.png";
     cv::Mat coloured;
-    colorize(cv::Mat(H, W, CV_32F, const_cast<float*>(m_act.ptr<float>(0, ch))), m_ranges[size_t(ch)], m_view.norm.gamma, m_view.colormap,
+    colorize(cv::Mat(H, W, CV_32F, const_cast<float*>(m_maps.act.ptr<float>(0, ch))), m_maps.ranges[size_t(ch)], m_view.norm.gamma, m_view.colormap,
              coloured);
-    Status st = writeNpy(npy, m_act);
+    Status st = writeNpy(npy, m_maps.act);
     if (st) st = writeImageAtomic(png, coloured);
-    if (st && !m_shownFrame.empty()) st = writeImageAtomic(framePng, m_shownFrame);
+    if (st && !m_maps.frame.empty()) st = writeImageAtomic(framePng, m_maps.frame);
     if (!st) {
         std::filesystem::remove_all(dir, ec);
         post("bare save failed, nothing kept: " + st.error(), ui::Message::Level::Error);
         return;
     }
-    m_savedMaps = {npy, png};
-    if (!m_shownFrame.empty()) m_savedMaps.push_back(framePng);
-    post("saved " + dir + "/: " + layer + ".npy, " + layer + "-ch" + std::to_string(ch) + ".png" + (m_shownFrame.empty() ? "" : ", frame.png"));
+    m_outputs.savedMaps = {npy, png};
+    if (!m_maps.frame.empty()) m_outputs.savedMaps.push_back(framePng);
+    post("saved " + dir + "/: " + layer + ".npy, " + layer + "-ch" + std::to_string(ch) + ".png" + (m_maps.frame.empty() ? "" : ", frame.png"));
 }
 
 Recorder::Annotate Gui::annotator() const {
@@ -174,24 +171,24 @@ void Gui::startSweep(bool layers) {
         post("a sweep is already running");
         return;
     }
-    if (m_act.empty()) {
+    if (m_maps.act.empty()) {
         post("nothing to sweep yet");
         return;
     }
     SweepOptions o;
     o.modelLabel = m_pipeline->model().label();
-    o.frameIndex = m_result.frameIndex;
+    o.frameIndex = m_maps.result.frameIndex;
     const double fps = m_pipeline->stats().sourceFps;
-    o.seconds = fps > 0 ? double(m_result.frameIndex) / fps : 0.0;
+    o.seconds = fps > 0 ? double(m_maps.result.frameIndex) / fps : 0.0;
     o.size = ui::kRecordSizes[std::clamp(m_inputs.recordSize, 0, ui::kRecordSizeCount - 1)];
     o.colormap = m_view.colormap;
     o.norm = m_view.norm;
-    const std::string path = datedName(layers ? "cnnscope-layers-" : "cnnscope-" + m_shownLayer + "-", ".gif");
+    const std::string path = datedName(layers ? "cnnscope-layers-" : "cnnscope-" + m_maps.layer + "-", ".gif");
     // The layer sweep's forward runs on the inference thread; the GIF is written on the job's.
     std::shared_ptr<std::future<LayerActs>> future;
-    if (layers) future = std::make_shared<std::future<LayerActs>>(m_pipeline->computeLayers(m_result.frame.clone(), m_layerNames));
-    auto work = [o, path, future, names = m_layerNames, channel = m_view.channel, act = m_act.clone(),
-                 layer = m_shownLayer](JobProgress& progress) mutable -> Status {
+    if (layers) future = std::make_shared<std::future<LayerActs>>(m_pipeline->computeLayers(m_maps.result.frame.clone(), m_layerNames));
+    auto work = [o, path, future, names = m_layerNames, channel = m_view.channel, act = m_maps.act.clone(),
+                 layer = m_maps.layer](JobProgress& progress) mutable -> Status {
         o.cancel = &progress.cancel;
         o.progress = [&progress](int done, int total) {
             progress.done = done;
@@ -202,8 +199,8 @@ void Gui::startSweep(bool layers) {
         return acts ? writeSweepGif(path, layerSweep(*acts, names, channel), o) : Status(Error{acts.error()});
     };
     m_jobs.run<Status>("sweep", work, [this, path](Status& st) {
-        m_sweepStatus = st ? "saved " + path : st.error();
-        post(m_sweepStatus, st);
+        m_outputs.sweepStatus = st ? "saved " + path : st.error();
+        post(m_outputs.sweepStatus, st);
     });
 }
 
@@ -223,7 +220,7 @@ Status Gui::checkViewOutputs(const Model* model) const {
     if (outs.empty()) return {};
     if (!m_opts.model2.empty())
         if (auto st = checkOutputs({{"--model2", m_opts.model2}}, outs); !st) return st;
-    return session::checkRunOutputs(m_opts.common, m_opts.source, outs, model, m_style.get());
+    return session::checkRunOutputs(m_opts.common, m_opts.source, outs, model, m_style.stage.get());
 }
 
 namespace {
@@ -238,11 +235,11 @@ std::string paneNames(const std::vector<gfx::Pane>& panes) {
 std::string Gui::canvasJson() const {
     auto name = [](const View* v) { return v ? "\"" + std::string(v->name()) + "\"" : std::string("null"); };
     std::string columns;
-    for (const View* v : m_plan.columns) columns += (columns.empty() ? "" : ", ") + name(v);
-    return "{\"canvas\": " + name(m_plan.canvas) + ", \"compare\": " + (m_plan.compare ? "true" : "false") + ", \"columns\": [" +
-           columns + "], \"maps\": " + name(m_plan.maps) + ", \"window\": {\"maps_rect\": " + gfx::rectJson(m_screen.mapsRect) +
-           ", \"panes\": " + paneNames(m_screen.panes) + "}, \"offscreen\": {\"maps_rect\": " + gfx::rectJson(m_offscreenDraw.mapsRect) +
-           ", \"panes\": " + paneNames(m_offscreenDraw.panes) + "}}";
+    for (const View* v : m_canvas.plan.columns) columns += (columns.empty() ? "" : ", ") + name(v);
+    return "{\"canvas\": " + name(m_canvas.plan.canvas) + ", \"compare\": " + (m_canvas.plan.compare ? "true" : "false") + ", \"columns\": [" +
+           columns + "], \"maps\": " + name(m_canvas.plan.maps) + ", \"window\": {\"maps_rect\": " + gfx::rectJson(m_canvas.screen.mapsRect) +
+           ", \"panes\": " + paneNames(m_canvas.screen.panes) + "}, \"offscreen\": {\"maps_rect\": " + gfx::rectJson(m_canvas.offscreenDrawn.mapsRect) +
+           ", \"panes\": " + paneNames(m_canvas.offscreenDrawn.panes) + "}}";
 }
 
 Status Gui::writeStats(const std::string& path) {
@@ -274,31 +271,31 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"rss_peak_mb\": " << peakResidentMemoryMb() << ",\n"
       << "  \"model\": \"" << jsonEscape(m_pipeline->model().label()) << "\",\n"
       << "  \"style\": \"" << jsonEscape(m_pipeline->styleLabel()) << "\",\n"
-      << "  \"history\": " << historyStatsJson() << ",\n"
+      << "  \"history\": " << m_history.statsJson() << ",\n"
       << m_views.statsJson(context())  // "atlas", "unit", "compare", "model2", "transfer", ...
       << extrasJson()
       << "  \"untrained\": " << (m_pipeline->model().untrained() ? "true" : "false") << ",\n"
       << "  \"target\": \"" << m_pipeline->model().target().actual << "\",\n"
       << "  " << targetJsonFields(m_pipeline->model().target()) << ",\n"
       << "  \"source\": \"" << jsonEscape(m_pipeline->sourceDescription()) << "\",\n"
-      << "  \"frame_index\": " << m_result.frameIndex << ",\n"
-      << "  \"layer\": \"" << jsonEscape(m_shownLayer) << "\",\n"
+      << "  \"frame_index\": " << m_maps.result.frameIndex << ",\n"
+      << "  \"layer\": \"" << jsonEscape(m_maps.layer) << "\",\n"
       << "  \"channel\": " << m_view.channel << ",\n"
       << "  \"channels\": " << channels() << ",\n"
       << "  \"view\": \"" << modes[int(m_view.mode)] << "\",\n"
       << "  \"caption\": \"" << jsonEscape(currentCaption()) << "\",\n"
       << "  \"colormap\": \"" << colormapName(m_view.colormap) << "\",\n"
       << "  \"window\": {\"width\": " << fbW << ", \"height\": " << fbH << "},\n"
-      << "  \"maps_rect\": {\"x\": " << m_screen.mapsRect.x << ", \"y\": " << m_screen.mapsRect.y << ", \"width\": " << m_screen.mapsRect.w
-      << ", \"height\": " << m_screen.mapsRect.h << "},\n"
-      << "  \"grid\": {\"cols\": " << m_screen.grid.cols << ", \"rows\": " << m_screen.grid.rows << ", \"first\": " << m_screen.grid.first
-      << ", \"tile_width\": " << m_screen.grid.tileW << ", \"tile_height\": " << m_screen.grid.tileH << ", \"gutter\": " << m_screen.grid.gutter
-      << ", \"origin_x\": " << m_screen.grid.originX << ", \"origin_y\": " << m_screen.grid.originY << ", \"label_height\": " << m_screen.grid.label
-      << ", \"pitch_x\": " << m_screen.grid.pitchX() << ", \"pitch_y\": " << m_screen.grid.pitchY() << "},\n"
+      << "  \"maps_rect\": {\"x\": " << m_canvas.screen.mapsRect.x << ", \"y\": " << m_canvas.screen.mapsRect.y << ", \"width\": " << m_canvas.screen.mapsRect.w
+      << ", \"height\": " << m_canvas.screen.mapsRect.h << "},\n"
+      << "  \"grid\": {\"cols\": " << m_canvas.screen.grid.cols << ", \"rows\": " << m_canvas.screen.grid.rows << ", \"first\": " << m_canvas.screen.grid.first
+      << ", \"tile_width\": " << m_canvas.screen.grid.tileW << ", \"tile_height\": " << m_canvas.screen.grid.tileH << ", \"gutter\": " << m_canvas.screen.grid.gutter
+      << ", \"origin_x\": " << m_canvas.screen.grid.originX << ", \"origin_y\": " << m_canvas.screen.grid.originY << ", \"label_height\": " << m_canvas.screen.grid.label
+      << ", \"pitch_x\": " << m_canvas.screen.grid.pitchX() << ", \"pitch_y\": " << m_canvas.screen.grid.pitchY() << "},\n"
       << "  \"layout\": " << gfx::layoutJson(layoutElements(), fbW, fbH) << ",\n"
       << "  \"saved_maps\": [" << [&] {
              std::string t;
-             for (size_t i = 0; i < m_savedMaps.size(); ++i) t += (i ? ", \"" : "\"") + jsonEscape(m_savedMaps[i]) + "\"";
+             for (size_t i = 0; i < m_outputs.savedMaps.size(); ++i) t += (i ? ", \"" : "\"") + jsonEscape(m_outputs.savedMaps[i]) + "\"";
              return t;
          }() << "],\n"
       << "  \"layout_problem\": \"" << jsonEscape(gfx::layoutProblem(layoutElements(), fbW, fbH)) << "\",\n"
@@ -306,12 +303,12 @@ Status Gui::writeStats(const std::string& path) {
       << "  \"canvas\": " << canvasJson() << ",\n"
       << "  \"panes\": [" << [&] {
              std::string t;
-             const std::vector<gfx::Pane>& panes = m_screen.panes;
+             const std::vector<gfx::Pane>& panes = m_canvas.screen.panes;
              for (size_t i = 0; i < panes.size(); ++i)
                  t += cv::format("%s{\"name\": \"%s\", \"title\": \"%s\"}", i ? ", " : "", panes[i].name.c_str(), jsonEscape(panes[i].title).c_str());
              return t;
          }() << "],\n"
-      << "  \"status_line\": \"" << jsonEscape(m_hoverText.empty() ? m_message : m_hoverText) << "\"\n"
+      << "  \"status_line\": \"" << jsonEscape(m_hover.text.empty() ? m_log.status : m_hover.text) << "\"\n"
       << "}\n";
     return writeTextAtomic(path, j.str());
 }

@@ -13,12 +13,12 @@ std::vector<Gui::Banner> Gui::banners() const {
     };
     if (m_pipeline->model().untrained()) add("UNTRAINED weights (seeded He init): structure, not learned features", IM_COL32(255, 190, 60, 255));
     add(m_download.bannerText(), IM_COL32(140, 220, 255, 255));
-    add(m_sourceNote, IM_COL32(255, 190, 60, 255));
+    add(m_source.note, IM_COL32(255, 190, 60, 255));
     add(m_pipeline->sourceError(), IM_COL32(255, 90, 80, 255));
     add(m_pipeline->inferenceError(), IM_COL32(255, 90, 80, 255));
     for (const std::string& b : m_views.banners(context())) add(b, IM_COL32(160, 220, 255, 255));  // the views' (a transfer's progress)
     if (!m_renderer.hasActivations()) add("waiting for the first result...", IM_COL32(200, 200, 200, 255));
-    if (m_view.compare && m_style && !comparing()) add("computing the comparison...", IM_COL32(200, 200, 200, 255));
+    if (m_view.compare && m_style.stage && !comparing()) add("computing the comparison...", IM_COL32(200, 200, 200, 255));
     return out;
 }
 
@@ -26,7 +26,7 @@ std::vector<Gui::Banner> Gui::banners() const {
 void Gui::drawOverlays(const gfx::PixelRect&) {
     // Behind every ImGui window (the help, tooltips, the timeline), over the GL maps.
     ImDrawList* dl = ImGui::GetBackgroundDrawList();
-    const gfx::ScreenLayout& L = m_layout;
+    const gfx::ScreenLayout& L = m_canvas.layout;
     auto fill = [&](const gfx::PixelRect& r, ImU32 c) {
         if (r.w > 0 && r.h > 0) dl->AddRectFilled(ImVec2(float(r.x), float(r.y)), ImVec2(float(r.x + r.w), float(r.y + r.h)), c);
     };
@@ -41,23 +41,23 @@ void Gui::drawOverlays(const gfx::PixelRect&) {
         fill(r, IM_COL32(0, 0, 0, 190));
         textIn(dl, r, bs[i].text, bs[i].colour, 3);
     }
-    for (const gfx::Pane& p : m_screen.panes)
+    for (const gfx::Pane& p : m_canvas.screen.panes)
         if (!p.titledByView) textIn(dl, p.titleRect, p.title, IM_COL32(235, 235, 235, 255), 1);
 
     drawHighlightAndHover(dl);  // the views' overlays (labels, the receptive field, the atlas's) in between
     drawTileNumbers(dl);
-    if (!m_view.atlas && L.colorbar.w > 0) drawLegends(dl, L.colorbar, legends(m_hoverChannel));
+    if (!m_view.atlas && L.colorbar.w > 0) drawLegends(dl, L.colorbar, legends(m_hover.channel));
     drawStatusLine(dl);
 }
 
 void Gui::drawStatusLine(ImDrawList* dl) {
     // Its own line above the timeline: the hover read-out while a map pixel is pointed at, else
     // the newest message (cut with "..." to the width; the full text in a tooltip and in Messages).
-    const gfx::PixelRect& r = m_layout.status;
+    const gfx::PixelRect& r = m_canvas.layout.status;
     if (r.w <= 0) return;
     dl->AddRectFilled(ImVec2(float(r.x), float(r.y)), ImVec2(float(r.x + r.w), float(r.y + r.h)), IM_COL32(0, 0, 0, 190));
-    const bool hover = !m_hoverText.empty();
-    const std::string& text = hover ? m_hoverText : m_message;
+    const bool hover = !m_hover.text.empty();
+    const std::string& text = hover ? m_hover.text : m_log.status;
     if (text.empty()) return;
     bool cut = false;
     const std::string shown = fitText(text, float(r.w - 16), &cut);
@@ -68,14 +68,14 @@ void Gui::drawStatusLine(ImDrawList* dl) {
 void Gui::drawTileNumbers(ImDrawList* dl) const {
     // Each grid tile's channel number in the strip above it (when the tiles are large enough).
     const int C = channels();
-    const gfx::GridLayout& grid = m_screen.grid;
-    const gfx::PixelRect& maps = m_screen.mapsRect;
+    const gfx::GridLayout& grid = m_canvas.screen.grid;
+    const gfx::PixelRect& maps = m_canvas.screen.mapsRect;
     if (C == 0 || m_view.mode != ViewMode::Grid || grid.label <= 0 || m_view.atlas || comparing()) return;
     const int n = grid.cols * grid.rows;
     for (int i = 0; i < n && grid.first + i < C; ++i) {
         const float x = float(maps.x + grid.tileX(i)), y = float(maps.y + grid.tileY(i) - grid.label);
         const int ch = grid.first + i;
-        const std::string k = constantText(m_extent, ch);
+        const std::string k = constantText(m_maps.extent, ch);
         const std::string t = std::to_string(ch) + (k.empty() ? "" : " const");
         dl->PushClipRect(ImVec2(x, y), ImVec2(x + float(grid.tileW), y + float(grid.label)), true);
         dl->AddText(ImGui::GetFont(), k.empty() ? 12.f : 11.f, ImVec2(x + 1, y), k.empty() ? IM_COL32(190, 190, 190, 255) : IM_COL32(255, 190, 60, 255), t.c_str());
@@ -85,8 +85,8 @@ void Gui::drawTileNumbers(ImDrawList* dl) const {
 
 void Gui::drawHighlightAndHover(ImDrawList* dl) {
     const int C = channels();
-    const gfx::GridLayout& grid = m_screen.grid;
-    const gfx::PixelRect& maps = m_screen.mapsRect;
+    const gfx::GridLayout& grid = m_canvas.screen.grid;
+    const gfx::PixelRect& maps = m_canvas.screen.mapsRect;
     // Highlight the selected channel in the grid, and the hover read-out.
     if (C > 0 && m_view.mode == ViewMode::Grid) {
         const int idx = m_view.channel - grid.first;
@@ -101,15 +101,15 @@ void Gui::drawHighlightAndHover(ImDrawList* dl) {
     // The read-out goes on the status line (a scripted --hover too, so screenshots show it); a
     // user also gets it as a tooltip, and a click on a grid tile shows that channel alone.
     int ch = -1, tx = 0, ty = 0;
-    m_hoverChannel = -1;
-    m_hoverText.clear();
+    m_hover.channel = -1;
+    m_hover.text.clear();
     if (!m_view.atlas && c.hovered(ch, tx, ty)) {
-        const int W = m_act.size[3];
-        const float v = m_act.ptr<float>(0, ch)[ty * W + tx];
-        m_hoverChannel = ch;
-        m_hoverText = cv::format("%s ch %d at (%d, %d): value %.4g", m_shownLayer.c_str(), ch, tx, ty, double(v));
-        if (const std::string k = constantText(m_extent, ch); !k.empty()) m_hoverText += " (channel " + k + ")";
-        if (!m_hover) {
+        const int W = m_maps.act.size[3];
+        const float v = m_maps.act.ptr<float>(0, ch)[ty * W + tx];
+        m_hover.channel = ch;
+        m_hover.text = cv::format("%s ch %d at (%d, %d): value %.4g", m_maps.layer.c_str(), ch, tx, ty, double(v));
+        if (const std::string k = constantText(m_maps.extent, ch); !k.empty()) m_hover.text += " (channel " + k + ")";
+        if (!m_hover.at) {
             ImGui::SetTooltip("channel %d  (%d, %d)  value %.4g", ch, tx, ty, double(v));
             if (ImGui::IsMouseClicked(0) && m_view.mode == ViewMode::Grid) {
                 m_view.channel = ch;
@@ -121,11 +121,11 @@ void Gui::drawHighlightAndHover(ImDrawList* dl) {
 
 std::vector<Legend> Gui::legends(int hovered) const {
     std::vector<Legend> out;
-    if (m_act.empty() || m_ranges.empty()) return out;
+    if (m_maps.act.empty() || m_maps.ranges.empty()) return out;
     LegendFacts f;
-    f.act = &m_act;
-    f.ranges = &m_ranges;
-    f.extent = &m_extent;
+    f.act = &m_maps.act;
+    f.ranges = &m_maps.ranges;
+    f.extent = &m_maps.extent;
     f.channel = m_view.channel;
     f.hovered = hovered;
     out.push_back(mapsLegend(m_view, f));
@@ -165,17 +165,17 @@ void Gui::drawLegends(ImDrawList* dl, const gfx::PixelRect& col, const std::vect
 }
 
 std::vector<gfx::LayoutElement> Gui::layoutElements() const {
-    const gfx::ScreenLayout& L = m_layout;
+    const gfx::ScreenLayout& L = m_canvas.layout;
     std::vector<gfx::LayoutElement> e = {{"panel", L.panel}, {"caption", L.caption}, {"banners", L.banners}, {"status", L.status},
                                          {"timeline", L.timeline}};
     if (!m_view.atlas && !legends(-1).empty()) e.push_back({"colorbar", L.colorbar});
-    bool maps = m_plan.mapsDrawn();
-    for (const gfx::Pane& p : m_screen.panes) {
+    bool maps = m_canvas.plan.mapsDrawn();
+    for (const gfx::Pane& p : m_canvas.screen.panes) {
         if (p.name == "maps") maps = false;  // a titled pane already
         e.push_back({p.name + "_title", p.titleRect});
         e.push_back({p.name, p.rect});
     }
-    if (maps) e.push_back({"maps", m_screen.mapsRect});
+    if (maps) e.push_back({"maps", m_canvas.screen.mapsRect});
     return e;
 }
 
@@ -186,7 +186,7 @@ std::string Gui::legendJson() const {
         return t + "]";
     };
     std::string j = "[";
-    const std::vector<Legend> ls = legends(m_hoverChannel);
+    const std::vector<Legend> ls = legends(m_hover.channel);
     for (size_t i = 0; i < ls.size(); ++i)
         j += cv::format("%s{\"colormap\": \"%s\", \"head\": %s, \"hi\": \"%s\", \"lo\": \"%s\", \"foot\": %s, \"bar\": %s, \"constant\": %s}",
                         i ? ", " : "", colormapName(ls[i].colormap), list(ls[i].head).c_str(), jsonEscape(ls[i].hi).c_str(),
@@ -231,21 +231,21 @@ ui::PanelInfo Gui::panelInfo() const {
     if (int done = 0, total = 0; m_jobs.progress("sweep", done, total))
         info.sweepStatus = "sweep: " + std::to_string(done) + "/" + std::to_string(total) + " frames";
     else
-        info.sweepStatus = m_sweepStatus;
+        info.sweepStatus = m_outputs.sweepStatus;
     if (int done = 0, total = 0; m_jobs.progress("history-gif", done, total))
         info.sweepStatus = "history GIF: " + std::to_string(done) + "/" + std::to_string(total) + " frames of the view";
-    if (m_style && !m_pipeline->styleLabel().empty()) {
-        info.styleLabel = m_style->label();
-        info.styleSource = m_style->source();
-        info.styleSize = m_style->runSize(m_result.original.empty() ? m_result.frame.size() : m_result.original.size());
-        info.styleMs = m_result.styleMs;
+    if (m_style.stage && !m_pipeline->styleLabel().empty()) {
+        info.styleLabel = m_style.stage->label();
+        info.styleSource = m_style.stage->source();
+        info.styleSize = m_style.stage->runSize(m_maps.result.original.empty() ? m_maps.result.frame.size() : m_maps.result.original.size());
+        info.styleMs = m_maps.result.styleMs;
     }
-    info.sourceNote = m_sourceNote;
-    info.messages = m_messages;
+    info.sourceNote = m_source.note;
+    info.messages = m_log.all;
     fillExtras(info);
     m_views.panel(info, context());  // the views' sections (transfer, second model)
-    info.styleNames = m_styleNames;
-    info.styleHave = m_styleHave;
+    info.styleNames = m_style.names;
+    info.styleHave = m_style.have;
     for (const auto& l : m.layers())
         if (l.spatial() && l.name != "input") {
             info.layerNames.push_back(l.name);

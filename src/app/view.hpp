@@ -159,6 +159,10 @@ public:
     virtual void tick(ViewContext&) {}
     virtual bool onKey(KeyAction, ViewContext&) { return false; }  // true: handled
     virtual bool onPanelEvent(const ui::PanelEvent&, ViewContext&) { return false; }
+    // A scripted NAME=VALUE that this view's panel section owns (--keys why=gradcam, featvis=sheet,
+    // channels=mean; the names are the key table's, keys.cpp): true when `name` is the view's; a
+    // bad value is posted as an error (c.window.post, Level::Error: the scripted run then fails).
+    virtual bool onScriptArgument(const std::string& /*name*/, const std::string& /*value*/, ViewContext&) { return false; }
 
     virtual CanvasClaim claim(const ViewContext&) const { return CanvasClaim::None; }
     // Draws into `area`; a Column view returns what is left for the maps.

@@ -35,7 +35,7 @@ std::string mapsTitleText(const ViewState& v, const std::string& layer, int chan
 }
 }  // namespace
 
-void Gui::decideCanvas() { m_plan = m_views.plan(context()); }
+void Gui::decideCanvas() { m_canvas.plan = m_views.plan(context()); }
 
 void Gui::drawFrame() {
     int fbW = 0, fbH = 0;
@@ -43,18 +43,18 @@ void Gui::drawFrame() {
     glViewport(0, 0, fbW, fbH);
     glClearColor(0.08f, 0.08f, 0.09f, 1.f);
     glClear(GL_COLOR_BUFFER_BIT);
-    m_layout = screenLayout();
-    m_screen.clear(fbH, true);
-    drawCanvas(m_layout.canvas, m_screen);
+    m_canvas.layout = screenLayout();
+    m_canvas.screen.clear(fbH, true);
+    drawCanvas(m_canvas.layout.canvas, m_canvas.screen);
 }
 
 void Gui::renderOffscreen(cv::Size size) {
-    m_offscreenDraw.clear(size.height, false);
+    m_canvas.offscreenDrawn.clear(size.height, false);
     if (!m_offscreen.ensure(size)) return;
     m_offscreen.bind();
     glClearColor(0.f, 0.f, 0.f, 1.f);
     glClear(GL_COLOR_BUFFER_BIT);
-    drawCanvas({0, 0, size.width, size.height}, m_offscreenDraw);
+    drawCanvas({0, 0, size.width, size.height}, m_canvas.offscreenDrawn);
     m_offscreen.unbind();
 }
 
@@ -64,13 +64,13 @@ void Gui::renderOffscreen(cv::Size size) {
 void Gui::drawCanvas(const gfx::PixelRect& canvas, DrawTarget& t) {
     ViewContext c = context();
     if (const char* title = m_views.inputTitle(c)) t.inputTitle = title;
-    if (m_plan.canvas) {
-        m_plan.canvas->draw(canvas, t, c);
+    if (m_canvas.plan.canvas) {
+        m_canvas.plan.canvas->draw(canvas, t, c);
         return;
     }
     gfx::PixelRect area = canvas;
-    for (View* v : m_plan.columns) area = v->draw(area, t, c);
-    if (m_plan.maps) m_plan.maps->draw(area, t, c);
+    for (View* v : m_canvas.plan.columns) area = v->draw(area, t, c);
+    if (m_canvas.plan.maps) m_canvas.plan.maps->draw(area, t, c);
     else drawMaps(area, t);
 }
 
@@ -89,7 +89,7 @@ void Gui::drawMaps(gfx::PixelRect area, DrawTarget& t) {
     t.grid = p.grid;
     t.gridShown = p.mode == ViewMode::Grid;
     m_renderer.draw(t.mapsRect, t.fbHeight, p);
-    if (mapsTitle.w > 0) t.panes.push_back({"maps", mapsTitleText(m_view, m_shownLayer, channels()), mapsTitle, t.mapsRect});
+    if (mapsTitle.w > 0) t.panes.push_back({"maps", mapsTitleText(m_view, m_maps.layer, channels()), mapsTitle, t.mapsRect});
 }
 
 }  // namespace cnnscope::app::detail

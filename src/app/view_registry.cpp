@@ -116,6 +116,12 @@ bool ViewRegistry::onPanelEvent(const ui::PanelEvent& e, ViewContext& c) {
     return false;
 }
 
+bool ViewRegistry::onScriptArgument(const std::string& name, const std::string& value, ViewContext& c) {
+    for (auto& v : m_views)
+        if (v->onScriptArgument(name, value, c)) return true;
+    return false;
+}
+
 void ViewRegistry::overlay(ImDrawList* dl, ViewContext& c) {
     for (auto& v : m_views) v->overlay(dl, c);
 }

@@ -34,6 +34,7 @@ public:
     void tick(ViewContext& c);
     bool onKey(KeyAction a, ViewContext& c);
     bool onPanelEvent(const ui::PanelEvent& e, ViewContext& c);
+    bool onScriptArgument(const std::string& name, const std::string& value, ViewContext& c);
     void overlay(ImDrawList* dl, ViewContext& c);
     cv::Mat burnLabels(const cv::Mat& pixels, const ViewContext& c) const;
     void panel(ui::PanelInfo& info, const ViewContext& c) const;

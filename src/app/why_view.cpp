@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 namespace cnnscope::app {
 
@@ -136,6 +137,53 @@ void WhyView::tick(ViewContext& c) {
     m_asked.frame.release();
     m_asked.model = {};
     m_worker->submit(std::move(req));
+}
+
+namespace {
+// The Why section's controls as scripted keys: why=METHOD|off, class=K|top, ablate=12:40:3-5|none.
+Status applyWhyArgument(ui::PanelInputs& in, const std::string& name, const std::string& arg) {
+    if (name == "why") {
+        if (arg == "off") {
+            in.why = false;
+            return {};
+        }
+        for (int i = 0; i < ui::kWhyMethodCount; ++i)
+            if (arg == ui::kWhyMethods[i]) {
+                in.why = true;
+                in.whyMethod = i;
+                return {};
+            }
+        return Error{"why=" + arg + ": use off, gradcam, gradcam++, layercam, eigencam, scorecam or occlusion"};
+    }
+    if (name == "class") {
+        if (arg == "top") {
+            in.whyClass = -1;
+            return {};
+        }
+        char* end = nullptr;
+        const long k = std::strtol(arg.c_str(), &end, 10);
+        if (arg.empty() || *end != '\0' || k < 0 || k > 1000000)
+            return Error{"class=" + arg + ": expected a class index 0..1000000 (or 'top': follow the top-1)"};
+        in.whyClass = int(k);
+        return {};
+    }
+    if (arg == "none") {
+        in.whyAblate.clear();
+        return {};
+    }
+    std::string list = arg;
+    std::replace(list.begin(), list.end(), ':', ',');  // ',' separates the keys
+    auto channels = parseAblateList(list, 1 << 20);  // the layer's count is checked by the worker, which has the model
+    if (!channels) return Error{"ablate=" + arg + ": expected channels of the map's layer, one or a range A-B, separated by ':' (e.g. ablate=12:40:3-5), or 'none'"};
+    in.whyAblate = *channels;
+    return {};
+}
+}  // namespace
+
+bool WhyView::onScriptArgument(const std::string& name, const std::string& value, ViewContext& c) {
+    if (name != "why" && name != "class" && name != "ablate") return false;
+    if (auto st = applyWhyArgument(c.inputs, name, value); !st) c.window.post(st.error(), ui::Message::Level::Error);
+    return true;
 }
 
 bool WhyView::onPanelEvent(const ui::PanelEvent& e, ViewContext& c) {

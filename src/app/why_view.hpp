@@ -26,6 +26,7 @@ public:
     void stop() override { m_worker.reset(); }                             // joins the worker
     void tick(ViewContext& c) override;  // takes the newest result, asks for the frame on screen
     bool onPanelEvent(const ui::PanelEvent& e, ViewContext& c) override;
+    bool onScriptArgument(const std::string& name, const std::string& value, ViewContext& c) override;  // why=, class=, ablate=
     CanvasClaim claim(const ViewContext& c) const override {
         return c.inputs.why && m_renderer.hasFrame() && m_result.error.empty() && m_result.generation == c.generation ? CanvasClaim::Column
                                                                                                                     : CanvasClaim::None;
