@@ -246,7 +246,14 @@ bool Gui::startScriptRecording() {
 bool Gui::scriptStep() {
     const ScriptedRun::Probe probe{
         [this] { return viewComputed(); },
-        [this] { return m_pipeline->stats().inferences; }, [this] { return m_history.frames().stats().pushed; }};
+        [this] { return m_pipeline->stats().inferences; }, [this] { return m_history.frames().stats().pushed; },
+        [this] {
+            const PipelineStats s = m_pipeline->stats();
+            if (m_pipeline->sourceIsStill() && m_history.frames().stats().pushed > 0) return std::string("the source is a still image");
+            if (s.ended) return std::string("the source has ended");
+            if (s.paused) return std::string("the stream is paused (space, a history step or the timeline paused it; 'space' resumes)");
+            return std::string();
+        }};
     if (std::optional<KeyAction> key; m_script.keys(probe, key)) {
         if (key) {
             if (*key != KeyAction::Idle && *key != KeyAction::WaitFrame) m_stats.inputEvent();  // shown by the next frame

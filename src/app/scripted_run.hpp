@@ -22,7 +22,11 @@ public:
         std::function<bool()> viewIdle;            // nothing is being computed for the view
         std::function<uint64_t()> inferences;      // the pipeline's count so far
         std::function<uint64_t()> historyPushed;   // frames pushed into the history so far
+        // Why no new frame can come now (a still image already shown, the video ended, the stream
+        // paused), or empty. 'frame' fails with it once it has held for kNoFrameGrace UI frames.
+        std::function<std::string()> noNextFrame;
     };
+    static constexpr int kNoFrameGrace = 60;  // about a second: a result in flight still comes
 
     // frames: --frames N (0: not a scripted run); keys: --keys.
     void configure(int frames, std::vector<KeyAction> keys);
@@ -65,6 +69,7 @@ private:
     int64_t m_inferencesAtIdle = -1;
     std::string m_failure;
     uint64_t m_waitSeen = 0;  // 'frame': the history's count when the wait began
+    int m_noFrameFor = 0;     // 'frame': UI frames for which no new frame could come
 };
 
 }  // namespace cnnscope::app

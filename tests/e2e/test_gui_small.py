@@ -115,6 +115,24 @@ class SmallGuiTest(CliTest):
         self.assertEqual(os.listdir(folder), [])
 
 
+    # --- the scripted 'frame' key: a wait that cannot end is an error, not a hang ---------------
+
+    def test_frame_key_on_a_still_image_fails_instead_of_waiting_forever(self):
+        shot = self.path("shot.png")
+        p = run_group([*XVFB, BIN, "view", BABOON, "--untrained", "--layer", "block1_conv1", "--keys", "frame,frame",
+                       "--frames", "2", "--screenshot", shot], env=self.env, cwd=self.tmp, capture_output=True, text=True,
+                      timeout=120)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("--keys: frame: waits for the next frame, but none can come: the source is a still image", p.stderr)
+        self.assertFalse(os.path.exists(shot))  # the run is not what was asked: no screenshot of it
+
+    def test_frame_key_after_a_pause_fails_and_on_a_playing_video_waits_for_a_new_frame(self):
+        p = self.raw_view(VTEST, "--untrained", "--layer", "block1_conv1", "--keys", "frame,space,frame", "--frames", "2")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("none can come: the stream is paused", p.stderr)
+        _, _, st = self.view(VTEST, "--untrained", "--layer", "block1_conv1", "--keys", "frame,frame", frames=2)
+        self.assertGreaterEqual(st["history"]["frames"], 3)  # the first frame, then two new ones
+
 class DownloadGuiTest(ServedWeightsTest):
     """The untrained banner's download, against the local HTTP fixture (a small Keras file)."""
 
