@@ -198,9 +198,9 @@ std::string WhyView::className(int index) const {
     return index >= 0 && size_t(index) < m_result.names.size() ? m_result.names[size_t(index)] : "class " + std::to_string(index);
 }
 
-std::string WhyView::title() const {
+std::string WhyView::title(bool comparing) const {
     const double p = m_result.cam.probability;
-    return cv::format("%s map of %s (%.1f%%)", camMethodName(m_result.method), firstName(className(m_result.cam.classIndex)).c_str(), p * 100) +
+    return std::string(comparing ? "stylised: " : "") + cv::format("%s map of %s (%.1f%%)", camMethodName(m_result.method), firstName(className(m_result.cam.classIndex)).c_str(), p * 100) +
            (m_result.ablated.empty() ? "" : cv::format(" | %zu off", m_result.ablated.size())) +
            (m_result.partial ? cv::format(" | %d/%d", m_result.done, m_result.total) : "");
 }
@@ -218,7 +218,7 @@ gfx::PixelRect WhyView::draw(const gfx::PixelRect& area, DrawTarget& t, ViewCont
     fp.mode = ViewMode::Frame;
     m_renderer.draw(r, t.fbHeight, fp);
     if (t.live) m_rect = r;
-    t.panes.push_back({"why", title(), {area.x, tp.title.y, std::max(1, w - kGap), tp.title.h}, r});
+    t.panes.push_back({"why", title(c.comparing), {area.x, tp.title.y, std::max(1, w - kGap), tp.title.h}, r});
     t.besideFrame = true;
     return {area.x + w, area.y, area.w - w, area.h};
 }

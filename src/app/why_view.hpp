@@ -41,7 +41,9 @@ public:
     bool computing(const ViewContext& c) const override;
 
     // The pane's title: "gradcam map of LABEL (53.1%)" (the layer is in the panel).
-    std::string title() const;
+    // The pane's title; in the compare layout it says the map is of the stylised frame (the one the
+    // pipeline's network saw), which the column stands beside the original of.
+    std::string title(bool comparing) const;
 
 private:
     WhyRequest wanted(const ViewContext& c, const cv::Mat& frame, uint64_t frameId) const;

@@ -189,6 +189,26 @@ class GuiWhyTest(CliTest):
             self.assertLessEqual(why["frame_id"], why["shown_frame_id"], keys)
             self.assertEqual(len(why["top"]), 5, keys)
 
+    def test_in_the_compare_layout_the_map_is_of_the_stylised_frame_and_says_so(self):
+        import style_nets
+        style = self.path("style.t7")
+        style_nets.write_t7(style, style_nets.test_weights())
+        plain, _ = self.view("--why", "gradcam")
+        stats, _ = self.view("--why", "gradcam", "--style", style, "--compare")
+        why = stats["why"]
+        self.assertEqual(why["error"], "")
+        title = [p["title"] for p in stats["panes"] if p["name"] == "why"]
+        self.assertEqual(len(title), 1)
+        self.assertTrue(title[0].startswith("stylised: gradcam map of "), title)
+        # the network saw the stylised frame: its map is not the original frame's
+        self.assertGreater(abs(why["map_sum"] - plain["why"]["map_sum"]), 1e-3 * plain["why"]["map_max"])
+        # beside original | stylised, not over them
+        r = why["rect"]
+        for side in stats["compare_rects"]:
+            for part in side.values():
+                self.assertTrue(r["x"] + r["width"] <= part["x"] or part["x"] + part["width"] <= r["x"]
+                                or r["y"] + r["height"] <= part["y"] or part["y"] + part["height"] <= r["y"], (r, part))
+
     def test_model_without_head_says_so_and_draws_no_pane(self):
         notop = self.path("notop.h5")
         write_with_top_h5(notop, self.convs, [])
