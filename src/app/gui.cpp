@@ -251,7 +251,7 @@ bool Gui::scriptStep() {
             const PipelineStats s = m_pipeline->stats();
             if (m_pipeline->sourceIsStill() && m_history.frames().stats().pushed > 0) return std::string("the source is a still image");
             if (s.ended) return std::string("the source has ended");
-            if (s.paused) return std::string("the stream is paused (space, a history step or the timeline paused it; 'space' resumes)");
+            if (s.paused) return std::string("the stream is paused (by space, --paused, a history step or a transfer)");
             return std::string();
         }};
     if (std::optional<KeyAction> key; m_script.keys(probe, key)) {

@@ -25,13 +25,18 @@ bool ScriptedRun::keys(const Probe& probe, std::optional<KeyAction>& press) {
         if (probe.historyPushed() > m_waitSeen) {
             m_keys.erase(m_keys.begin());
             m_waitSeen = 0;
-            m_noFrameFor = 0;
+            m_noFrameSince.reset();
             return true;
         }
         // A wait that cannot end is an error, not a hang.
         const std::string why = probe.noNextFrame ? probe.noNextFrame() : std::string();
-        m_noFrameFor = why.empty() ? 0 : m_noFrameFor + 1;
-        if (m_noFrameFor > kNoFrameGrace) stepFailed("frame: waits for the next frame, but none can come: " + why);
+        const uint64_t inferences = probe.inferences();
+        if (why.empty() || !m_noFrameSince || inferences != m_noFrameInferences) {
+            m_noFrameSince = why.empty() ? std::nullopt : std::optional<Clock::time_point>(Clock::now());
+            m_noFrameInferences = inferences;
+        } else if (std::chrono::duration<double>(Clock::now() - *m_noFrameSince).count() > kNoFrameGrace) {
+            stepFailed("frame: waits for the next frame, but none can come: " + why);
+        }
         return true;
     }
     press = m_keys.front();  // one scripted key per frame, like a person typing

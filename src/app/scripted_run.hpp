@@ -23,10 +23,12 @@ public:
         std::function<uint64_t()> inferences;      // the pipeline's count so far
         std::function<uint64_t()> historyPushed;   // frames pushed into the history so far
         // Why no new frame can come now (a still image already shown, the video ended, the stream
-        // paused), or empty. 'frame' fails with it once it has held for kNoFrameGrace UI frames.
+        // paused), or empty. 'frame' fails with it once it has held for kNoFrameGrace with no
+        // inference finishing meanwhile (a frame captured before a pause is still inferred and
+        // pushed: that one ends the wait).
         std::function<std::string()> noNextFrame;
     };
-    static constexpr int kNoFrameGrace = 60;  // about a second: a result in flight still comes
+    static constexpr double kNoFrameGrace = 2.0;  // seconds
 
     // frames: --frames N (0: not a scripted run); keys: --keys.
     void configure(int frames, std::vector<KeyAction> keys);
@@ -69,7 +71,9 @@ private:
     int64_t m_inferencesAtIdle = -1;
     std::string m_failure;
     uint64_t m_waitSeen = 0;  // 'frame': the history's count when the wait began
-    int m_noFrameFor = 0;     // 'frame': UI frames for which no new frame could come
+    // 'frame': since when no new frame could come, and the inference count then.
+    std::optional<Clock::time_point> m_noFrameSince;
+    uint64_t m_noFrameInferences = 0;
 };
 
 }  // namespace cnnscope::app

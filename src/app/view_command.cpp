@@ -24,7 +24,7 @@ void registerView(CLI::App& app, std::function<int()>& action, std::function<int
     view->add_option("--record", opts.record, "Scripted run: record the view to F.gif, F.mp4 or a new folder while it runs");
     view->add_option("--keys", opts.keys,
                      "Scripted run: keys to press first, comma-separated (e.g. right,right,pagedown,g); 'idle' waits until "
-                     "the view is computed (with --model2, B's maps too; and a download or history GIF has finished); 'frame' waits for the next new frame (a still image, a paused or an ended video gives none: the run then fails, after a second); 'conv' picks the next convolution "
+                     "the view is computed (with --model2, B's maps too; and a download or history GIF has finished); 'frame' waits for the next new frame (a still image or a paused stream gives none: the run then fails, after 2 seconds); 'conv' picks the next convolution "
                      "kernel, 'download' starts the trained-weights download ('download=ENTRY' a models.yml entry's, e.g. vgg19_keras_top), 'mark' and 'historygif' are the timeline's "
                      "buttons, 'input=WxH', 'model=FILE', 'target=NAME' and 'precision=auto|f32|bf16' the panel's input size, model, "
                      "target and precision; 'why=METHOD|off', 'class=K|top' and 'ablate=C:C:A-B|none' the Why section's; 'featvis=on|off|sheet|nosheet|N' the Unit section's feature visualisation (N: steps per unit); 'channels=on|off|SORT|hideconst|showconst' the Channels section's");
