@@ -7,6 +7,7 @@
 #include "core/unit/backward.hpp"
 #include "core/io/npy.hpp"
 #include "core/base/parse.hpp"
+#include "core/base/median.hpp"
 #include "core/pipeline/source.hpp"
 
 #include <algorithm>
@@ -14,11 +15,6 @@
 namespace cnnscope::cli {
 
 namespace {
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[v.size() / 2];
-}
 
 struct BackpropCmd {
     CommonOptions common;

@@ -8,6 +8,7 @@
 #include "cli/why_common.hpp"
 
 #include "core/base/limits.hpp"
+#include "core/base/median.hpp"
 #include "core/base/parse.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/io/npy.hpp"
@@ -44,7 +45,7 @@ struct FrameResult {
 struct CamCmd {
     CommonOptions common;
     std::string source, method, layer, out, labels, json, caption = "short", ablate;
-    int classIndex = -1, batch = 8, patch = 32, stride = 16;
+    int classIndex = -1, batch = 8, patch = 32, stride = 16, repeat = 1;
     int64_t frame = 0, frames = 0;
     uint64_t seed = 0;
 
@@ -75,9 +76,20 @@ struct CamCmd {
             r.top = topClasses(head.logits, std::min(5, model.classCount()), why.names);
             cls = head.classIndex;
         }
-        const Status st = camIsForwardsOnly(m) ? computeForwardsCam(model, image, blob, why.layer, m, cls, fo, r.cam)
-                                               : computeCam(ablatedChain ? *ablatedChain : *chain, blob, why.layer, m, cls, r.cam);
-        if (!st) return st;
+        // --repeat: the map computed again on the same frame, its forward and backward times the
+        // medians (a timing of the method alone: nothing else runs between the repeats).
+        std::vector<double> fwd, bwd;
+        for (int i = 0; i < repeat; ++i) {
+            const Status st = camIsForwardsOnly(m) ? computeForwardsCam(model, image, blob, why.layer, m, cls, fo, r.cam)
+                                                   : computeCam(ablatedChain ? *ablatedChain : *chain, blob, why.layer, m, cls, r.cam);
+            if (!st) return st;
+            fwd.push_back(r.cam.forwardMs);
+            bwd.push_back(r.cam.backwardMs);
+        }
+        if (repeat > 1) {
+            r.cam.forwardMs = median(fwd);
+            r.cam.backwardMs = median(bwd);
+        }
         progress.clear();
         (ablatedChain ? r.ablatedTop : r.top) = topClasses(r.cam.logits, std::min(5, model.classCount()), why.names);
         const LogitsOf logitsOf = chain ? chainLogits(ablatedChain ? *ablatedChain : *chain)
@@ -273,6 +285,9 @@ void registerCam(CLI::App& app, std::function<int()>& action) {
     c->add_option("--patch", cmd.patch, "occlusion: side of the grey (mean-colour) square, in input pixels")->default_val(32);
     c->add_option("--stride", cmd.stride, "occlusion: step between patch positions, in input pixels")->default_val(16);
     c->add_option("--seed", cmd.seed, "Seed of the faithfulness figure's random pixels")->default_val(0);
+    c->add_option("--repeat", cmd.repeat,
+                  "Compute each frame's map N times and report the median forward and backward time (timing: bench/cam_cost.sh)")
+        ->default_val(1);
     c->add_option("--ablate", cmd.ablate,
                   "Channels of --layer to zero first, e.g. 12,40 or 3-5: the network runs again with them off (top 5 before/after "
                   "on stderr and in the JSON; the map is the ablated network's, for the same class)");
