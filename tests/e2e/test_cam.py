@@ -88,6 +88,25 @@ class CamTest(CliTest):
         maps = {m: definition(m, A, G) for m in METHODS}
         self.assertGreater(np.abs(maps["gradcam"] / maps["gradcam"].max() - maps["layercam"] / maps["layercam"].max()).max(), 1e-2)
 
+    def test_repeat_times_the_same_map(self):
+        convs, dense = small_with_top(np.random.default_rng(25))
+        model = self.path("with_top.h5")
+        write_with_top_h5(model, convs, dense)
+        image = self.path("crop.png")
+        blob = save_crop(image)
+        A, G, k, _ = keras_autograd(blob, convs, dense, "block2_conv1", None)
+        out, js = self.path("rep.npy"), self.path("rep.json")
+        self.run_cli("cam", image, "--model", model, "--input-size", "32x32", "--method", "gradcam", "--repeat", "5",
+                     "--out", out, "--json", js, "-q")
+        self.assert_map(np.load(out), definition("gradcam", A, G), "gradcam with --repeat 5")
+        with open(js) as f:
+            frame = json.load(f)["frames"][0]
+        self.assertEqual(frame["class"]["index"], k)
+        self.assertGreater(frame["forward_ms"], 0)
+        self.assertGreater(frame["backward_ms"], 0)
+        p = self.run_cli("cam", image, "--model", model, "--method", "gradcam", "--repeat", "0", "--out", out, expect=1)
+        self.assertIn("--repeat", p.stderr)
+
     def test_png_overlay_and_bad_input(self):
         convs, dense = small_with_top(np.random.default_rng(4))
         model = self.path("with_top.h5")
