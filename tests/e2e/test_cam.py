@@ -69,12 +69,16 @@ class CamTest(CliTest):
         self.assertGreater(want.max(), 0, what)
         self.assertLess(np.abs(got - want).max(), 1e-3 * want.max(), what)
 
-    def test_each_method_matches_torch_autograd(self):
-        convs, dense = small_with_top(np.random.default_rng(25))
+    def small_net(self, seed=25):
+        """The small with-top net as a Keras file and a crop: (convs, dense, model, image, blob)."""
+        convs, dense = small_with_top(np.random.default_rng(seed))
         model = self.path("with_top.h5")
         write_with_top_h5(model, convs, dense)
         image = self.path("crop.png")
-        blob = save_crop(image)
+        return convs, dense, model, image, save_crop(image)
+
+    def test_each_method_matches_torch_autograd(self):
+        convs, dense, model, image, blob = self.small_net()
         for layer, cls in ((None, None), ("block1_pool", None), ("block2_conv1", 7)):
             A, G, k, _ = keras_autograd(blob, convs, dense, layer or "block2_conv1", cls)
             for method in METHODS:
@@ -89,11 +93,7 @@ class CamTest(CliTest):
         self.assertGreater(np.abs(maps["gradcam"] / maps["gradcam"].max() - maps["layercam"] / maps["layercam"].max()).max(), 1e-2)
 
     def test_repeat_times_the_same_map(self):
-        convs, dense = small_with_top(np.random.default_rng(25))
-        model = self.path("with_top.h5")
-        write_with_top_h5(model, convs, dense)
-        image = self.path("crop.png")
-        blob = save_crop(image)
+        convs, dense, model, image, blob = self.small_net()
         A, G, k, _ = keras_autograd(blob, convs, dense, "block2_conv1", None)
         out, js = self.path("rep.npy"), self.path("rep.json")
         self.run_cli("cam", image, "--model", model, "--input-size", "32x32", "--method", "gradcam", "--repeat", "5",
