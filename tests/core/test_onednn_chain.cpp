@@ -133,3 +133,24 @@ TEST_CASE("executor: a model first run on a thread that has ended runs on anothe
     REQUIRE(ok);
     CHECK(cv::norm(g1, g2, cv::NORM_INF) == 0);
 }
+
+#include "core/model/dense_backward.hpp"
+
+TEST_CASE("dense backward: g W over the live rows equals the full product, zero rows skipped") {
+    std::mt19937 rng(11);
+    std::normal_distribution<float> n(0.f, 1.f);
+    for (const auto [out, in] : {std::pair{1, 1}, std::pair{7, 1031}, std::pair{300, 2500}}) {
+        cv::Mat W(out, in, CV_32F), g(1, out, CV_32F);
+        for (int i = 0; i < out; ++i) {
+            for (int j = 0; j < in; ++j) W.at<float>(i, j) = n(rng);
+            g.at<float>(0, i) = i % 3 == 1 ? 0.f : n(rng);  // a third dead, as behind a ReLU
+        }
+        cv::Mat want = g * W, got(1, in, CV_32F, cv::Scalar(7.f));  // got starts as garbage: overwritten
+        denseBackwardData(g.ptr<float>(), out, W.ptr<float>(), in, got.ptr<float>());
+        CHECK(errOfMax(got, want) < 1e-5);
+    }
+    // every gradient zero: dx is zero, not left as it was
+    cv::Mat W = cv::Mat::ones(4, 9, CV_32F), g = cv::Mat::zeros(1, 4, CV_32F), got(1, 9, CV_32F, cv::Scalar(3.f));
+    denseBackwardData(g.ptr<float>(), 4, W.ptr<float>(), 9, got.ptr<float>());
+    CHECK(cv::countNonZero(got) == 0);
+}

@@ -2,6 +2,8 @@
 // layout between stages, f32 NCHW made on request.
 #include "core/model/onednn_chain.hpp"
 
+#include "core/model/dense_backward.hpp"
+
 #if CNNSCOPE_ONEDNN
 #include <dnnl.hpp>
 
@@ -375,9 +377,22 @@ memory OneDnnChain::State::backStage(Op& op, int k, memory g, GradRelu mode) {
             }
             break;
         }
+        case Kind::Dense:
+            if (T() == dt::f32) {  // f32 weights as the model has them: only the rows with a gradient are read
+                const int outs = op.st.weights.rows, ins = int(op.st.weights.total() / size_t(outs));
+                memory gd = adapt(g, memory::desc({1, outs}, dt::f32, tag::ab), steps);
+                run(steps);
+                steps.clear();
+                strm.wait();
+                const memory::dims sd = op.inDesc.dims();
+                r = memory({sd, dt::f32, plainTag(sd.size())}, eng);
+                denseBackwardData(static_cast<const float*>(gd.get_data_handle()), outs, op.st.weights.ptr<float>(), ins,
+                                  static_cast<float*>(r.get_data_handle()));
+                break;
+            }
+            [[fallthrough]];
         case Kind::Conv:
-        case Kind::MaxPool:
-        case Kind::Dense: {  // the primitive planBackward made: data gradient through weights or pool winners
+        case Kind::MaxPool: {  // the primitive planBackward made: data gradient through weights or pool winners
             memory gd = adapt(g, op.bwdDiffDst, steps);
             r = memory(op.bwdDiffSrc, eng);
             Args args{{DNNL_ARG_DIFF_DST, gd}, {DNNL_ARG_DIFF_SRC, r}};
