@@ -279,10 +279,12 @@ void Gui::takeResults() {
 
 ViewContext Gui::context() const {
     Gui& g = const_cast<Gui&>(*this);  // the views may act on the window through WindowActions
-    return ViewContext{g.m_view,      g.m_inputs,       *m_pipeline, m_pipelineGeneration, m_maps.result,     m_maps.act,
-                       m_maps.layer,  m_maps.frameId,   g.m_renderer, m_canvas.screen,            m_history.kept(),  g.m_jobs,
-                       m_opts.common, m_run.scripted,       m_canvas.plan,       m_canvas.plan.compare,      m_style.stage.get(), m_views.mapsOwned(), m_stats.framesRendered(),
-                       static_cast<WindowActions&>(g), m_hover.at};
+    return ViewContext{g.m_view,          g.m_inputs,    *m_pipeline,          m_pipelineGeneration,
+                       m_maps.result,     m_maps.act,    m_maps.layer,         m_maps.frameId,
+                       g.m_renderer,      m_canvas.screen, m_history.kept(),   g.m_jobs,
+                       m_opts.common,     m_run.scripted, m_canvas.plan,       m_canvas.plan.compare,
+                       m_style.stage.get(), m_views.mapsOwned(), m_stats.framesRendered(), static_cast<WindowActions&>(g),
+                       m_hover.at};
 }
 
 void Gui::showMaps(const cv::Mat& act, const std::string& layer, const cv::Mat& frame) {

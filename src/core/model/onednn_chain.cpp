@@ -288,6 +288,8 @@ struct OneDnnChain::State {
 
     // Dense weights: f32 as the model has them (no copy), bf16 in the layout oneDNN picks.
     memory::format_tag denseWeightsTag(size_t dims) const { return T() == dt::f32 ? plainTag(dims) : tag::any; }
+    // An f32 dense stage's data gradient is denseBackwardData's (the live rows only), not a primitive.
+    bool ownDenseBackward() const { return T() == dt::f32; }
 
     memory plainMemory(const std::vector<int>& shape, const memory::desc& like, cv::Mat& m) {
         m.create(int(shape.size()), shape.data(), CV_32F);
@@ -331,14 +333,14 @@ void OneDnnChain::State::planBackward(Op& op, int k) {
         op.bwd = pooling_v2_backward(pd);
         op.bwdScratch = pd.scratchpad_desc();
         op.bwdDiffDst = pd.diff_dst_desc(), op.bwdDiffSrc = pd.diff_src_desc();
-    } else if (op.st.kind == Kind::Dense) {
+    } else if (op.st.kind == Kind::Dense && !ownDenseBackward()) {
         const memory::desc& src = op.inDesc;
         memory::desc ds(src.dims(), T(), tag::any), wd(op.ipd->weights_desc().dims(), T(), denseWeightsTag(op.ipd->weights_desc().dims().size())),
             dd({1, s.weights.rows}, T(), tag::any);
         auto pd = inner_product_backward_data::primitive_desc(inner_product_backward_data::desc(ds, wd, dd), attr(), eng, *op.ipd);
         const memory::dims wdims = op.ipd->weights_desc().dims();
         memory user({wdims, dt::f32, plainTag(wdims.size())}, eng, const_cast<float*>(s.weights.ptr<float>()));
-        op.bwdWeights = reordered(user, pd.weights_desc());  // f32: the same rows, no copy
+        op.bwdWeights = reordered(user, pd.weights_desc());
         op.bwd = inner_product_backward_data(pd);
         op.bwdScratch = pd.scratchpad_desc();
         op.bwdDiffDst = pd.diff_dst_desc(), op.bwdDiffSrc = pd.diff_src_desc();
@@ -378,7 +380,7 @@ memory OneDnnChain::State::backStage(Op& op, int k, memory g, GradRelu mode) {
             break;
         }
         case Kind::Dense:
-            if (T() == dt::f32) {  // f32 weights as the model has them: only the rows with a gradient are read
+            if (ownDenseBackward()) {  // f32 weights as the model has them: only the rows with a gradient are read
                 const int outs = op.st.weights.rows, ins = int(op.st.weights.total() / size_t(outs));
                 memory gd = adapt(g, memory::desc({1, outs}, dt::f32, tag::ab), steps);
                 run(steps);
